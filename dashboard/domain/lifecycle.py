@@ -1,0 +1,224 @@
+"""Per-ticket facts derived from the event history (DESIGN 3.1–3.2). Pure: no I/O.
+
+The importer, the demo generator and the rebuild command all call `derive`, so the facts table
+holds one interpretation of the events. `derive(..., now=T)` sees only events at or before T.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from fractions import Fraction
+
+from dashboard.domain.calendar import add_working_days
+from dashboard.domain.rules import DAY, Rules
+
+ACTIONS = {
+    "SIGN": "签收",
+    "DISPATCH": "派单",
+    "UNIT_RETURN": "区内退单",
+    "REDISPATCH": "改派",
+    "RETURN_REQUEST": "申请退单",
+    "RETURN_APPROVED": "退单通过",
+    "RETURN_REJECTED": "退单驳回",
+    "URGE": "催办",
+    "EXTEND_REQUEST": "申请延期",
+    "EXTEND_APPROVED": "延期通过",
+    "CONTACT": "联系诉求人",
+    "REPLY": "回复",
+    "QC_PASS": "质检通过",
+    "QC_REJECT": "质检退回",
+    "CLOSE": "办结",
+    "REOPEN": "重办",
+    "VERIFY_ASSIGN": "协查派发",
+    "VERIFY_DONE": "协查完成",
+}
+ACTION_BY_LABEL = {label: code for code, label in ACTIONS.items()}
+
+OPEN_STAGES = ("待签收", "退单审核中", "待派单", "办理中", "待质检", "待办结")
+STAGE_CLOSED = "已办结"
+STAGE_RETURNED = "已退回"
+ALL_STAGES = OPEN_STAGES + (STAGE_CLOSED, STAGE_RETURNED)
+
+_RESETS = {"DISPATCH", "REDISPATCH", "QC_REJECT", "REOPEN"}
+_LEADING_INT = re.compile(r"\s*(\d+)")
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime
+    action: str
+    staff_no: str = ""
+    unit: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class TicketInput:
+    ticket_no: str
+    received_at: datetime
+    urgency: str = "一般"
+    sla_class: str = "一般"
+    deadline_at: datetime | None = None   # imported 截止时间 (extensions already in it)
+
+
+@dataclass
+class Facts:
+    ticket_no: str
+    received_at: datetime
+    signed_at: datetime | None = None
+    dispatched_at: datetime | None = None
+    first_return_request_at: datetime | None = None
+    return_approved_at: datetime | None = None
+    return_rejected_at: datetime | None = None
+    first_contact_at: datetime | None = None
+    first_reply_at: datetime | None = None
+    closed_at: datetime | None = None
+    last_event_at: datetime | None = None
+    sign_due_at: datetime = field(default=None)  # type: ignore[assignment]
+    dispatch_due_at: datetime = field(default=None)  # type: ignore[assignment]
+    return_request_due_at: datetime = field(default=None)  # type: ignore[assignment]
+    response_due_at: datetime = field(default=None)  # type: ignore[assignment]
+    deadline_at: datetime = field(default=None)  # type: ignore[assignment]
+    at_risk_at: datetime = field(default=None)  # type: ignore[assignment]
+    extension_days: int = 0
+    redispatch_count: int = 0
+    reopen_count: int = 0
+    urge_count: int = 0
+    qc_reject_count: int = 0
+    dispatcher_staff_no: str | None = None
+    is_open: bool = True
+    stage: str = "待签收"
+    is_late: bool = False
+    dispatch_unit: str | None = None   # unit of the latest DISPATCH/REDISPATCH
+
+
+def extension_days_of(detail: str) -> int:
+    """EXTEND_APPROVED detail holds the approved days as an integer (e.g. "3" or "3天")."""
+    m = _LEADING_INT.match(detail or "")
+    return int(m.group(1)) if m else 0
+
+
+def close_deadline(ticket: TicketInput, extension_days: int, rules: Rules) -> datetime:
+    if ticket.deadline_at is not None:
+        return ticket.deadline_at
+    limit = rules.close_limit(ticket.sla_class)
+    if rules.close_in_working_days and limit % DAY == 0 and limit >= 7 * DAY:
+        base = add_working_days(ticket.received_at, limit // DAY)
+    else:
+        base = ticket.received_at + timedelta(seconds=limit)
+    return base + timedelta(days=extension_days)
+
+
+def at_risk_from(received_at: datetime, deadline_at: datetime, rules: Rules) -> datetime:
+    """DESIGN 3.2: at risk from deadline − at_risk_share × the allowed span (received → deadline)."""
+    span_us = (deadline_at - received_at) // timedelta(microseconds=1)
+    if span_us <= 0:
+        return deadline_at
+    share = Fraction(str(rules.at_risk_share))
+    return deadline_at - timedelta(microseconds=span_us * share.numerator // share.denominator)
+
+
+def derive(ticket: TicketInput, events: list[Event], rules: Rules, now: datetime | None = None) -> Facts:
+    """Facts of one ticket from its events (any order; ties keep the given order)."""
+    seen = [e for e in events if now is None or e.at <= now]
+    seen.sort(key=lambda e: e.at)  # stable: equal timestamps keep import order
+    f = Facts(ticket_no=ticket.ticket_no, received_at=ticket.received_at)
+
+    last_close_idx = last_reopen_idx = None
+    last_reset_idx = last_reply_idx = last_qc_idx = None
+    last_qc_action = None
+    last_return_request_idx = last_return_decision_idx = None
+    for i, e in enumerate(seen):
+        a = e.action
+        if a == "SIGN" and f.signed_at is None:
+            f.signed_at = e.at
+        elif a == "DISPATCH":
+            if f.dispatched_at is None:
+                f.dispatched_at = e.at
+                f.dispatcher_staff_no = e.staff_no or None
+            f.dispatch_unit = e.unit or f.dispatch_unit
+        elif a == "REDISPATCH":
+            f.redispatch_count += 1
+            f.dispatch_unit = e.unit or f.dispatch_unit
+        elif a == "RETURN_REQUEST":
+            if f.first_return_request_at is None:
+                f.first_return_request_at = e.at
+            last_return_request_idx = i
+        elif a == "RETURN_APPROVED":
+            f.return_approved_at = f.return_approved_at or e.at
+            last_return_decision_idx = i
+        elif a == "RETURN_REJECTED":
+            f.return_rejected_at = f.return_rejected_at or e.at
+            last_return_decision_idx = i
+        elif a == "URGE":
+            f.urge_count += 1
+        elif a == "EXTEND_APPROVED":
+            f.extension_days += extension_days_of(e.detail)
+        elif a == "CONTACT" and f.first_contact_at is None:
+            f.first_contact_at = e.at
+        elif a == "REPLY":
+            f.first_reply_at = f.first_reply_at or e.at
+            last_reply_idx = i
+        elif a in ("QC_PASS", "QC_REJECT"):
+            last_qc_idx, last_qc_action = i, a
+            if a == "QC_REJECT":
+                f.qc_reject_count += 1
+        elif a == "CLOSE":
+            last_close_idx = i
+        elif a == "REOPEN":
+            last_reopen_idx = i
+            f.reopen_count += 1
+        if a in _RESETS:
+            last_reset_idx = i
+        f.last_event_at = e.at
+
+    received = ticket.received_at
+    f.sign_due_at = received + timedelta(seconds=rules.sign_limit())
+    f.dispatch_due_at = received + timedelta(seconds=rules.dispatch_limit(ticket.urgency))
+    f.return_request_due_at = received + timedelta(seconds=rules.return_request_limit())
+    f.response_due_at = received + timedelta(seconds=rules.response_limit(ticket.urgency))
+    f.deadline_at = close_deadline(ticket, f.extension_days, rules)
+    f.at_risk_at = at_risk_from(ticket.received_at, f.deadline_at, rules)
+
+    closed = last_close_idx is not None and (last_reopen_idx is None or last_reopen_idx < last_close_idx)
+    if f.return_approved_at is not None:
+        f.is_open, f.stage = False, STAGE_RETURNED
+    elif closed:
+        f.closed_at = seen[last_close_idx].at
+        f.is_open, f.stage = False, STAGE_CLOSED
+        f.is_late = f.closed_at > f.deadline_at
+    else:
+        f.is_open = True
+        f.stage = _open_stage(f, last_return_request_idx, last_return_decision_idx,
+                              last_reset_idx, last_reply_idx, last_qc_idx, last_qc_action)
+    return f
+
+
+def _open_stage(f, rr_idx, decision_idx, reset_idx, reply_idx, qc_idx, qc_action) -> str:
+    if f.signed_at is None:
+        return "待签收"
+    if rr_idx is not None and (decision_idx is None or decision_idx < rr_idx):
+        return "退单审核中"
+    if f.dispatched_at is None:
+        return "待派单"
+    if reply_idx is None or (reset_idx is not None and reply_idx < reset_idx):
+        return "办理中"
+    if qc_idx is None or qc_idx < reply_idx:
+        return "待质检"
+    if qc_action == "QC_PASS":
+        return "待办结"
+    return "办理中"
+
+
+def is_overdue(f: Facts, now: datetime) -> bool:
+    """是否超期 (DESIGN 6): closed after the deadline, or open with `now` past it."""
+    if f.stage == STAGE_CLOSED:
+        return f.is_late
+    if f.stage == STAGE_RETURNED:
+        return False
+    return now > f.deadline_at
+
+
+def is_at_risk(f: Facts, now: datetime) -> bool:
+    return f.is_open and f.at_risk_at <= now <= f.deadline_at

@@ -1,0 +1,1 @@
+"""Exports (CSV, XLSX): every file a user downloads goes through `safe`."""

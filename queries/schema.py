@@ -1,0 +1,254 @@
+"""Table definitions of the operational database (SQLAlchemy Core metadata).
+
+Timestamps are naive Beijing local time (DESIGN 3.1); never UTC. Text columns that may be
+compared as keys (event staff_no/unit/detail) are NOT NULL with '' for "none", so that the
+six-field de-duplication of events works as a plain unique constraint on both engines.
+Exact numbers (manual points, rule values) are stored as decimal strings, never floats.
+"""
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+units = sa.Table(
+    "units", metadata,
+    sa.Column("code", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    # street (街道/乡镇) · department (区直单位) · company (公共服务企业)
+    sa.Column("kind", sa.String(16), nullable=False),
+)
+
+categories = sa.Table(
+    "categories", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("l1", sa.String(64), nullable=False),
+    sa.Column("l2", sa.String(64), nullable=False, server_default=""),
+    sa.Column("l3", sa.String(64), nullable=False, server_default=""),
+    sa.UniqueConstraint("l1", "l2", "l3"),
+)
+
+staff = sa.Table(
+    "staff", metadata,
+    sa.Column("staff_no", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),        # 岗位, Chinese as in DESIGN 5
+    sa.Column("team", sa.String(32)),                         # 班组
+    sa.Column("education", sa.String(8)),                     # 大专/本科/硕士/博士
+    sa.Column("full_time", sa.Boolean),                       # 是否全日制
+    sa.Column("years_experience", sa.String(8)),              # 从业年限 (decimal string)
+    sa.Column("team_size_managed", sa.Integer),               # 管理团队规模
+    sa.Column("management_years", sa.String(8)),              # 管理年限 (decimal string)
+    sa.Column("typing_speed", sa.Integer),                    # 打字速度, 汉字/min
+    sa.Column("hired_on", sa.Date),
+    sa.Column("left_on", sa.Date),
+)
+
+shifts = sa.Table(
+    "shifts", metadata,
+    sa.Column("staff_no", sa.String(32), sa.ForeignKey("staff.staff_no"), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("shift", sa.String(4), primary_key=True),      # 早班 / 中班 / 夜班
+    sa.Column("present", sa.Boolean, nullable=False),
+    sa.Index("ix_shifts_day_shift", "day", "shift"),
+)
+
+reports = sa.Table(
+    "reports", metadata,
+    sa.Column("report_no", sa.String(64), primary_key=True),
+    sa.Column("report_type", sa.String(8), nullable=False),   # 日报/周报/月报/专报
+    sa.Column("due_at", sa.DateTime, nullable=False),
+    sa.Column("delivered_at", sa.DateTime),
+    sa.Column("staff_no", sa.String(32)),
+    sa.Column("has_error", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Index("ix_reports_due_at", "due_at"),
+)
+
+manual_items = sa.Table(
+    "manual_items", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("month", sa.String(7), nullable=False),         # YYYY-MM
+    sa.Column("item_type", sa.String(8), nullable=False),     # 扣分 / 加分 / 一票否决
+    sa.Column("points", sa.String(16), nullable=False),       # decimal string, >= 0
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("entered_by", sa.String(64), nullable=False),
+    sa.Column("entered_at", sa.DateTime),
+    sa.UniqueConstraint("month", "item_type", "points", "reason", "entered_by"),
+)
+
+tickets = sa.Table(
+    "tickets", metadata,
+    sa.Column("ticket_no", sa.String(64), primary_key=True),
+    sa.Column("called_at", sa.DateTime),
+    sa.Column("received_at", sa.DateTime, nullable=False),
+    sa.Column("appeal_type", sa.String(8)),
+    sa.Column("urgency", sa.String(4), nullable=False, server_default="一般"),
+    sa.Column("sla_class", sa.String(4), nullable=False, server_default="一般"),
+    sa.Column("category_l1", sa.String(64)),
+    sa.Column("category_l2", sa.String(64)),
+    sa.Column("category_l3", sa.String(64)),
+    sa.Column("title", sa.Text),
+    sa.Column("content", sa.Text),
+    sa.Column("address", sa.Text),
+    sa.Column("street", sa.String(100)),
+    sa.Column("unit", sa.String(100)),
+    sa.Column("in_assessment", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("callback_at", sa.DateTime),
+    sa.Column("callback_valid", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("contacted", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("resolved", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("satisfaction", sa.String(8)),
+    sa.Column("deadline_at", sa.DateTime),                    # imported 截止时间, optional
+    sa.Index("ix_tickets_received_at", "received_at"),
+)
+
+ticket_events = sa.Table(
+    "ticket_events", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ticket_no", sa.String(64), sa.ForeignKey("tickets.ticket_no"), nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),       # DESIGN 3.1 code
+    sa.Column("staff_no", sa.String(32), nullable=False, server_default=""),
+    sa.Column("unit", sa.String(100), nullable=False, server_default=""),
+    sa.Column("detail", sa.Text, nullable=False, server_default=""),
+    sa.UniqueConstraint("ticket_no", "at", "action", "staff_no", "unit", "detail",
+                        name="uq_ticket_events_all_fields"),
+    sa.Index("ix_ticket_events_action_at", "action", "at"),
+    sa.Index("ix_ticket_events_staff_no_at", "staff_no", "at"),
+    sa.Index("ix_ticket_events_at", "at"),
+)
+
+# Derived per ticket from tickets + events (DESIGN 3.1–3.2), as of all events known.
+# Rebuildable: dashboard.facts.rebuild_all().
+ticket_facts = sa.Table(
+    "ticket_facts", metadata,
+    sa.Column("ticket_no", sa.String(64), sa.ForeignKey("tickets.ticket_no"), primary_key=True),
+    sa.Column("received_at", sa.DateTime, nullable=False),
+    sa.Column("received_day", sa.Date, nullable=False),
+    sa.Column("urgency", sa.String(4), nullable=False),
+    sa.Column("sla_class", sa.String(4), nullable=False),
+    sa.Column("appeal_type", sa.String(8)),
+    sa.Column("category_l1", sa.String(64)),
+    sa.Column("street", sa.String(100)),
+    sa.Column("unit", sa.String(100)),                        # current handling unit
+    sa.Column("signed_at", sa.DateTime),
+    sa.Column("dispatched_at", sa.DateTime),
+    sa.Column("first_return_request_at", sa.DateTime),
+    sa.Column("return_approved_at", sa.DateTime),
+    sa.Column("return_rejected_at", sa.DateTime),
+    sa.Column("first_contact_at", sa.DateTime),
+    sa.Column("first_reply_at", sa.DateTime),
+    sa.Column("closed_at", sa.DateTime),                      # last CLOSE with no REOPEN after it
+    sa.Column("last_event_at", sa.DateTime),
+    # Clock due times (received_at + limit): stored so SQL compares timestamps exactly.
+    sa.Column("sign_due_at", sa.DateTime, nullable=False),
+    sa.Column("dispatch_due_at", sa.DateTime, nullable=False),
+    sa.Column("return_request_due_at", sa.DateTime, nullable=False),
+    sa.Column("response_due_at", sa.DateTime, nullable=False),
+    sa.Column("deadline_at", sa.DateTime, nullable=False),
+    sa.Column("at_risk_at", sa.DateTime, nullable=False),     # deadline − 20 % of the allowed span
+    sa.Column("extension_days", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("redispatch_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("reopen_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("urge_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("qc_reject_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("dispatcher_staff_no", sa.String(32)),          # staff of the first DISPATCH
+    sa.Column("is_open", sa.Boolean, nullable=False),
+    # 待签收 / 退单审核中 / 待派单 / 办理中 / 待质检 / 待办结 / 已办结 / 已退回
+    sa.Column("stage", sa.String(8), nullable=False),
+    sa.Column("is_late", sa.Boolean, nullable=False),         # closed after deadline (open: see now)
+    sa.Column("in_assessment", sa.Boolean, nullable=False),
+    sa.Column("callback_valid", sa.Boolean, nullable=False),
+    sa.Column("contacted", sa.Boolean, nullable=False),
+    sa.Column("resolved", sa.Boolean, nullable=False),
+    sa.Column("satisfaction", sa.String(8)),
+    sa.Column("rules_version_id", sa.Integer),
+    sa.Index("ix_ticket_facts_received_at", "received_at"),
+    sa.Index("ix_ticket_facts_open_deadline", "deadline_at",
+             postgresql_where=sa.text("is_open"), sqlite_where=sa.text("is_open = 1")),
+    sa.Index("ix_ticket_facts_closed_at", "closed_at"),
+)
+
+rules_versions = sa.Table(
+    "rules_versions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("effective_from", sa.String(7), nullable=False),  # first month (YYYY-MM) it governs
+    sa.Column("body", sa.Text, nullable=False),                 # JSON, decimals as strings
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
+)
+
+equipment = sa.Table(
+    "equipment", metadata,
+    sa.Column("asset_no", sa.String(32), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),        # 电脑 / 多功能一体机
+    sa.Column("model", sa.String(64)),
+    sa.Column("location", sa.String(64)),
+    sa.Column("leased", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("status", sa.String(16), nullable=False, server_default="在用"),
+    sa.Column("since", sa.Date),
+)
+
+users = sa.Table(
+    "users", metadata,
+    sa.Column("username", sa.String(64), primary_key=True),
+    sa.Column("display_name", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("password_hash", sa.String(128), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("token_version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("last_login_at", sa.DateTime),
+)
+
+audit_log = sa.Table(
+    "audit_log", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("username", sa.String(64), nullable=False, server_default=""),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("target", sa.String(128), nullable=False, server_default=""),
+    sa.Column("detail", sa.Text, nullable=False, server_default=""),
+    sa.Column("client", sa.String(64), nullable=False, server_default=""),
+    sa.Index("ix_audit_log_at", "at"),
+)
+
+import_log = sa.Table(
+    "import_log", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("username", sa.String(64), nullable=False, server_default=""),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("file_name", sa.String(255), nullable=False),
+    sa.Column("file_sha256", sa.String(64), nullable=False, server_default=""),
+    sa.Column("rows_total", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rows_inserted", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rows_updated", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rows_unchanged", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rows_rejected", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("status", sa.String(16), nullable=False),       # ok / partial / refused
+    sa.Column("message", sa.Text, nullable=False, server_default=""),
+)
+
+# Month sign-off state (DESIGN 4 / issue 4): draft → vendor_confirmed → reviewer_approved (frozen).
+month_signoffs = sa.Table(
+    "month_signoffs", metadata,
+    sa.Column("month", sa.String(7), primary_key=True),
+    sa.Column("state", sa.String(20), nullable=False, server_default="draft"),
+    sa.Column("rules_version_id", sa.Integer),
+    sa.Column("content_hash", sa.String(64)),
+    sa.Column("result_json", sa.Text),
+    sa.Column("vendor_confirmed_by", sa.String(64)),
+    sa.Column("vendor_confirmed_at", sa.DateTime),
+    sa.Column("approved_by", sa.String(64)),
+    sa.Column("approved_at", sa.DateTime),
+    sa.Column("frozen", sa.Boolean, nullable=False, server_default=sa.false()),
+)

@@ -1,0 +1,157 @@
+"""The one module that knows SQLite and PostgreSQL differ (dates, durations, upserts).
+
+Timestamps are stored by SQLAlchemy; on SQLite that is text 'YYYY-MM-DD HH:MM:SS.ffffff', so
+comparisons between stored timestamps (and bound datetimes) are exact string comparisons.
+`add_seconds` keeps that format, so "within the limit" is decided exactly, to the microsecond.
+"""
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.types import Date, DateTime, Integer
+
+
+class seconds_between(FunctionElement):
+    """Whole seconds from the first timestamp to the second (for lags, medians, not for SLA verdicts)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(seconds_between)
+def _seconds_between_pg(element, compiler, **kw):
+    a, b = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(EXTRACT(EPOCH FROM ({b} - {a})) AS BIGINT)"
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_between_sqlite(element, compiler, **kw):
+    a, b = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(unixepoch({b}) - unixepoch({a}))"
+
+
+class add_seconds(FunctionElement):
+    """Timestamp + a whole number of seconds, in the storage format (exactly comparable)."""
+
+    type = DateTime()
+    inherit_cache = True
+
+
+@compiles(add_seconds)
+def _add_seconds_pg(element, compiler, **kw):
+    ts, secs = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({ts} + ({secs}) * INTERVAL '1 second')"
+
+
+@compiles(add_seconds, "sqlite")
+def _add_seconds_sqlite(element, compiler, **kw):
+    ts, secs = (compiler.process(c, **kw) for c in element.clauses)
+    # Whole seconds never change the fraction: keep the stored '.ffffff' tail as it was.
+    return (f"(strftime('%Y-%m-%d %H:%M:%S', {ts}, ({secs}) || ' seconds') || substr({ts}, 20))")
+
+
+class day_of(FunctionElement):
+    """Calendar day of a timestamp."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(day_of)
+def _day_of_pg(element, compiler, **kw):
+    (ts,) = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST({ts} AS DATE)"
+
+
+@compiles(day_of, "sqlite")
+def _day_of_sqlite(element, compiler, **kw):
+    (ts,) = (compiler.process(c, **kw) for c in element.clauses)
+    return f"date({ts})"
+
+
+class hour_of(FunctionElement):
+    """Hour of day 0–23."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(hour_of)
+def _hour_of_pg(element, compiler, **kw):
+    (ts,) = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(EXTRACT(HOUR FROM {ts}) AS INTEGER)"
+
+
+@compiles(hour_of, "sqlite")
+def _hour_of_sqlite(element, compiler, **kw):
+    (ts,) = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(strftime('%H', {ts}) AS INTEGER)"
+
+
+class weekday_of(FunctionElement):
+    """Weekday 0 = Monday … 6 = Sunday."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(weekday_of)
+def _weekday_of_pg(element, compiler, **kw):
+    (ts,) = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(EXTRACT(ISODOW FROM {ts}) - 1 AS INTEGER)"
+
+
+@compiles(weekday_of, "sqlite")
+def _weekday_of_sqlite(element, compiler, **kw):
+    (ts,) = (compiler.process(c, **kw) for c in element.clauses)
+    return f"((CAST(strftime('%w', {ts}) AS INTEGER) + 6) % 7)"
+
+
+class month_of(FunctionElement):
+    """'YYYY-MM' of a timestamp or date."""
+
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(month_of)
+def _month_of_pg(element, compiler, **kw):
+    (ts,) = (compiler.process(c, **kw) for c in element.clauses)
+    return f"to_char({ts}, 'YYYY-MM')"
+
+
+@compiles(month_of, "sqlite")
+def _month_of_sqlite(element, compiler, **kw):
+    (ts,) = (compiler.process(c, **kw) for c in element.clauses)
+    return f"strftime('%Y-%m', {ts})"
+
+
+def insert_for(conn, table):
+    """The dialect's INSERT that supports ON CONFLICT (both engines spell it the same way)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+def upsert(conn, table, rows: list[dict], key: list[str]) -> None:
+    """Insert rows, replacing the non-key columns of rows whose key exists."""
+    if not rows:
+        return
+    stmt = insert_for(conn, table)
+    update_cols = {c: stmt.excluded[c] for c in rows[0] if c not in key}
+    if update_cols:
+        stmt = stmt.on_conflict_do_update(index_elements=key, set_=update_cols)
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=key)
+    conn.execute(stmt, rows)
+
+
+def insert_ignore(conn, table, rows: list[dict], key: list[str] | None = None) -> int:
+    """Insert rows, skipping those that collide with a unique key; returns rows inserted."""
+    if not rows:
+        return 0
+    stmt = insert_for(conn, table).on_conflict_do_nothing(index_elements=key) if key else \
+        insert_for(conn, table).on_conflict_do_nothing()
+    result = conn.execute(stmt, rows)
+    return max(result.rowcount or 0, 0)
