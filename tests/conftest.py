@@ -88,3 +88,31 @@ def sqlite_engine(sqlite_url):
     eng = _engine_for(sqlite_url)
     clear(eng)
     return eng
+
+
+@pytest.fixture(scope="session")
+def app_db(tmp_path_factory):
+    """A SQLite database for page tests: a few days of demo data and one user per role (u_<role>).
+
+    Sets HOTLINE_DB_URL / HOTLINE_COOKIE_KEY / HOTLINE_NOW for the AppTest runs of this session.
+    """
+    from dashboard import users
+    from dashboard.access import ROLES
+    from tests.apptest import PASSWORD
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('app') / 'app.db'}"
+    eng = make_engine(url)
+    init_db(eng)
+    try:
+        from dashboard.demo.generator import generate  # the demo generator, when present
+        generate(eng, days=6, tickets_per_day=80, seed=7, end=__import__("datetime").date(2026, 1, 15),
+                 create_users=False)
+    except ImportError:
+        pass
+    with eng.begin() as conn:
+        for role in ROLES:
+            users.add(conn, f"u_{role}", role, PASSWORD, display_name=f"测试{ROLES[role]}")
+    os.environ["HOTLINE_DB_URL"] = url
+    os.environ["HOTLINE_COOKIE_KEY"] = "test-key-" + "x" * 40
+    os.environ["HOTLINE_NOW"] = "2026-01-15 10:30:00"
+    return url

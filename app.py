@@ -1,0 +1,86 @@
+"""Entry point: page config, login, role-aware navigation (DESIGN 6b), then the page runs.
+
+Every page of DESIGN 6b that exists is registered on every run, and the menu lists only those the
+role may open; each page checks the role itself (dashboard.auth.require_role) on every run, so a
+typed URL to another page is refused by that page rather than silently redirected.
+"""
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import access, auth, settings
+
+ROOT = Path(__file__).parent
+
+st.set_page_config(page_title="接诉即办运行监管平台", page_icon=":material/support_agent:", layout="wide")
+
+kiosk = st.query_params.get("kiosk") == "1"
+if kiosk:
+    # A wall screen nobody touches: no menu, header or toolbar (static CSS, no user text).
+    st.html("<style>[data-testid='stSidebar'],[data-testid='stHeader'],[data-testid='stToolbar'],"
+            "[data-testid='stSidebarCollapsedControl']{display:none!important}"
+            ".block-container{padding-top:1rem!important}</style>")
+
+try:
+    authenticator = auth.authenticator()
+except settings.SettingsError as e:
+    st.error(str(e))
+    st.stop()
+
+
+def login_page():
+    st.title("接诉即办运行监管平台")
+    st.caption("通州区城市管理指挥中心 · 12345 接诉即办运行监管与考核")
+    authenticator.login(location="main", fields={
+        "Form name": "登录", "Username": "用户名", "Password": "密码", "Login": "登录"})
+    if st.session_state.get("authentication_status") is False:
+        st.error("用户名或密码错误。")
+    if st.session_state.get("authentication_status"):
+        st.rerun()
+
+
+user = auth.current_user()
+if user is None:
+    # Either not signed in, or signed in through a cookie the library reads in login().
+    if st.session_state.get("authentication_status") is None:
+        authenticator.login(location="unrendered")
+        user = auth.current_user()
+
+if user is None:
+    st.navigation([st.Page(login_page, title="登录", url_path="login", default=True)], position="hidden").run()
+    st.stop()
+
+
+existing = [p for p in access.PAGES if (ROOT / p.file).exists()]
+allowed = [p for p in existing if access.can_open(user.role, p.key)]
+default_key = allowed[0].key if allowed else None
+# Pages outside the role's list stay registered (so a typed URL reaches the page's own guard,
+# which refuses it) but are not offered in the menu.
+nav_pages = [st.Page(p.file, title=p.title, icon=p.icon, url_path=p.path or None, default=p.key == default_key)
+             for p in existing]
+if default_key is None:
+    nav_pages.insert(0, st.Page(lambda: None, title="无可用页面", url_path="none", default=True))
+
+current = st.navigation(nav_pages, position="hidden")
+
+if not kiosk:
+    with st.sidebar:
+        st.markdown("### 接诉即办运行监管平台")
+        st.caption(f"{user.display_name} · {user.role_label}")
+        for p in allowed:
+            st.page_link(p.file, label=p.title, icon=p.icon)
+        st.divider()
+        if st.button("退出登录", icon=":material/logout:", key="logout"):
+            with auth.engine().begin() as conn:
+                from dashboard import audit, users
+
+                users.bump_token(conn, user.username)
+                audit.record(conn, username=user.username, action="logout", client=auth.client_address())
+            authenticator.logout(location="unrendered")
+            st.session_state.pop("token_version", None)
+            st.rerun()
+
+if not allowed:
+    st.error("当前账号没有可访问的页面，请联系系统管理员。")
+    st.stop()
+current.run()

@@ -1,0 +1,32 @@
+"""Display formats shared by pages and exports (exact, half-up)."""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+
+def to_decimal(x: Fraction | Decimal | int | str) -> Decimal:
+    if isinstance(x, Fraction):
+        return Decimal(x.numerator) / Decimal(x.denominator)
+    return Decimal(x) if not isinstance(x, Decimal) else x
+
+
+def half_up(x: Fraction | Decimal | int | str, places: int = 2) -> Decimal:
+    return to_decimal(x).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def pct(x: Fraction | Decimal | None, places: int = 2) -> str:
+    """0.95123 → '95.12%'; None (no data) → '—'."""
+    if x is None:
+        return "—"
+    return f"{half_up(to_decimal(x) * 100, places)}%"
+
+
+def yuan(x: Decimal | None) -> str:
+    if x is None:
+        return "—"
+    return f"{half_up(x, 2):,}"
+
+
+def count(n: int | None) -> str:
+    return "—" if n is None else f"{int(n):,}"

@@ -1,0 +1,76 @@
+"""Streamlit building blocks shared by the pages: header, tiles, freshness, downloads, errors."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.exports.safe import to_csv_bytes, to_xlsx_bytes
+
+
+@dataclass(frozen=True)
+class Tile:
+    label: str
+    value: str
+    delta: str | None = None
+    delta_color: str = "normal"   # normal / inverse / off
+    help: str | None = None
+
+
+def page_header(title: str, caption: str | None = None) -> None:
+    st.title(title)
+    if caption:
+        st.caption(caption)
+
+
+def tiles(items: list[Tile], columns: int | None = None) -> None:
+    cols = st.columns(columns or len(items))
+    for col, t in zip(cols * ((len(items) // len(cols)) + 1), items):
+        with col:
+            st.metric(t.label, t.value, delta=t.delta, delta_color=t.delta_color, help=t.help, border=True)
+
+
+@dataclass(frozen=True)
+class Freshness:
+    latest: datetime | None
+    level: str           # ok / amber / red
+    minutes: int | None
+
+    @property
+    def label(self) -> str:
+        if self.latest is None:
+            return "暂无数据"
+        return f"数据截至 {self.latest:%m-%d %H:%M}"
+
+
+def freshness(latest: datetime | None, now: datetime, amber_minutes: int, red_minutes: int) -> Freshness:
+    if latest is None:
+        return Freshness(None, "red", None)
+    minutes = int((now - latest).total_seconds() // 60)
+    level = "red" if minutes >= red_minutes else "amber" if minutes >= amber_minutes else "ok"
+    return Freshness(latest, level, minutes)
+
+
+def freshness_badge(f: Freshness) -> None:
+    color = {"ok": "green", "amber": "orange", "red": "red"}[f.level]
+    icon = {"ok": ":material/check_circle:", "amber": ":material/schedule:", "red": ":material/error:"}[f.level]
+    suffix = "" if f.minutes is None or f.level == "ok" else f"（已 {f.minutes} 分钟未更新）"
+    st.badge(f.label + suffix, icon=icon, color=color)
+
+
+def downloads(df: pd.DataFrame, basename: str, *, key: str, sheet: str = "数据") -> None:
+    """CSV and Excel buttons for one table; every cell goes through the formula guard."""
+    c1, c2, _ = st.columns([1, 1, 6])
+    with c1:
+        st.download_button("导出 Excel", to_xlsx_bytes({sheet: df}), file_name=f"{basename}.xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           key=f"{key}-xlsx", icon=":material/download:")
+    with c2:
+        st.download_button("导出 CSV", to_csv_bytes(df), file_name=f"{basename}.csv", mime="text/csv",
+                           key=f"{key}-csv", icon=":material/download:")
+
+
+def database_unavailable(detail: str | None = None) -> None:
+    st.error("数据库暂时无法连接，页面显示的是最近一次成功读取的数据。系统会自动重试。", icon=":material/cloud_off:")

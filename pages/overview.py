@@ -1,0 +1,53 @@
+"""总览: today's intake, backlog, overdue and at-risk, this month, freshness."""
+import altair as alt
+import streamlit as st
+
+from dashboard import ui
+from dashboard.auth import require_role
+from dashboard.data import now_minute, overview
+from dashboard.domain.lifecycle import OPEN_STAGES
+from dashboard.formatting import count
+
+user = require_role("overview")
+now = now_minute()
+
+ui.page_header("总览", f"{now:%Y年%m月%d日 %H:%M} · {user.display_name}")
+amber, red = overview.freshness_thresholds()
+ui.freshness_badge(ui.freshness(overview.latest_data_at(now), now, amber, red))
+
+intake = overview.intake_vs_weekday(now)
+stages = overview.backlog_by_stage(now)
+open_total = int(stages["tickets"].sum())
+overdue = int(stages["overdue"].sum())
+at_risk = int(stages["at_risk"].sum())
+
+mean = intake["weekday_mean"]
+delta = None if mean in (None, 0) else f"{(intake['today'] - mean) / mean:+.1%} 较同期均值 {mean:,.0f}"
+ui.tiles([
+    ui.Tile("今日受理", count(intake["today"]), delta, help="今日 0 点至今接收的工单；对比前 4 个同星期日同一时段的平均值"),
+    ui.Tile("在办积压", count(open_total), help="已接收、未办结、未退回的工单"),
+    ui.Tile("超期", count(overdue), delta=None, help="在办且当前时间已过办结时限"),
+    ui.Tile("即将超期", count(at_risk), help="在办，剩余时限不足 20%，尚未超期"),
+    ui.Tile("本月受理", count(overview.month_intake(now))),
+])
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("近 30 天受理与办结")
+    daily = overview.daily_intake(now)
+    if daily.empty:
+        st.info("暂无工单数据。")
+    else:
+        long = daily.melt("day", var_name="指标", value_name="工单数")
+        long["指标"] = long["指标"].map({"received": "受理", "closed": "办结"})
+        st.altair_chart(
+            alt.Chart(long).mark_line(point=True).encode(
+                x=alt.X("day:T", title="日期", axis=alt.Axis(format="%m-%d")),
+                y=alt.Y("工单数:Q"), color=alt.Color("指标:N", title=None),
+                tooltip=["day:T", "指标:N", "工单数:Q"]).properties(height=320),
+            use_container_width=True)
+with right:
+    st.subheader("在办工单阶段分布")
+    table = stages.set_index("stage").reindex(OPEN_STAGES, fill_value=0).reset_index()
+    table.columns = ["阶段", "在办", "超期", "即将超期"]
+    st.dataframe(table, hide_index=True, use_container_width=True)
