@@ -252,3 +252,17 @@ month_signoffs = sa.Table(
     sa.Column("approved_at", sa.DateTime),
     sa.Column("frozen", sa.Boolean, nullable=False, server_default=sa.false()),
 )
+
+# Stand-up action items (issue 6): open items carry over to the next day's stand-up.
+standup_actions = sa.Table(
+    "standup_actions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("created_on", sa.Date, nullable=False),
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("due", sa.Date),
+    sa.Column("status", sa.String(8), nullable=False, server_default="待办"),  # 待办 / 进行中 / 已完成
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Index("ix_standup_actions_status_created_on", "status", "created_on"),
+)
