@@ -29,22 +29,26 @@ except settings.SettingsError as e:
 
 
 def login_page():
-    st.title("接诉即办运行监管平台")
-    st.caption("通州区城市管理指挥中心 · 12345 接诉即办运行监管与考核")
-    authenticator.login(location="main", fields={
-        "Form name": "登录", "Username": "用户名", "Password": "密码", "Login": "登录"})
-    if st.session_state.get("authentication_status") is False:
-        st.error("用户名或密码错误。")
-    if st.session_state.get("authentication_status"):
-        st.rerun()
+    _, middle, _ = st.columns([1, 1.2, 1])
+    with middle:
+        st.title("接诉即办运行监管平台")
+        st.caption("通州区城市管理指挥中心 · 12345 接诉即办运行监管与考核")
+        with st.form("login", border=True):
+            st.subheader("登录")
+            username = st.text_input("用户名", autocomplete="username")
+            password = st.text_input("密码", type="password", autocomplete="current-password")
+            submitted = st.form_submit_button("登录", type="primary", use_container_width=True)
+        if submitted:
+            ok, message = auth.attempt_login(authenticator, username, password)
+            if ok:
+                st.rerun()
+            st.error(message)
 
 
 user = auth.current_user()
-if user is None:
-    # Either not signed in, or signed in through a cookie the library reads in login().
-    if st.session_state.get("authentication_status") is None:
-        authenticator.login(location="unrendered")
-        user = auth.current_user()
+if user is None and not st.session_state.get("authentication_status"):
+    auth.login_from_cookie(authenticator)
+    user = auth.current_user()
 
 if user is None:
     st.navigation([st.Page(login_page, title="登录", url_path="login", default=True)], position="hidden").run()
@@ -71,13 +75,7 @@ if not kiosk:
             st.page_link(p.file, label=p.title, icon=p.icon)
         st.divider()
         if st.button("退出登录", icon=":material/logout:", key="logout"):
-            with auth.engine().begin() as conn:
-                from dashboard import audit, users
-
-                users.bump_token(conn, user.username)
-                audit.record(conn, username=user.username, action="logout", client=auth.client_address())
-            authenticator.logout(location="unrendered")
-            st.session_state.pop("token_version", None)
+            auth.sign_out(authenticator, user)
             st.rerun()
 
 if not allowed:

@@ -7,6 +7,7 @@ role change or disabling end old sessions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import streamlit as st
@@ -16,7 +17,14 @@ from dashboard.data import engine
 from queries.schema import users
 
 COOKIE_NAME = "hotline_auth"
-COOKIE_DAYS = 8 / 24  # desk sessions last a working day
+SESSION_HOURS = {"display": 24 * 30}  # the wall display stays signed in; desks for a working day
+DEFAULT_SESSION_HOURS = 8
+# A real bcrypt hash of a random string: unknown users cost the same time as wrong passwords.
+_DUMMY_HASH = "$2b$12$C6UzMDM.H6dfI/f/IKcEeO5V3SYxPwvXq0Tj6FyBvS0Vg7Mr7zG1e"
+
+
+def session_hours(role: str) -> int:
+    return SESSION_HOURS.get(role, DEFAULT_SESSION_HOURS)
 
 
 @dataclass(frozen=True)
@@ -47,10 +55,104 @@ def _credentials() -> dict:
                                        "roles": [r.role], "email": ""} for r in rows}}
 
 
+def _token_version(username: str | None) -> int | None:
+    if not username:
+        return None
+    with engine().connect() as conn:
+        return conn.execute(sa.select(users.c.token_version).where(
+            users.c.username == username, users.c.active)).scalar()
+
+
 def authenticator():
+    """streamlit-authenticator over the users table, with the token version in the cookie so a
+    cookie issued before a logout, password change, role change or disabling is refused."""
+    import jwt
     import streamlit_authenticator as stauth
 
-    return stauth.Authenticate(_credentials(), COOKIE_NAME, _cookie_key(), COOKIE_DAYS, auto_hash=False)
+    auth_obj = stauth.Authenticate(_credentials(), COOKIE_NAME, _cookie_key(), DEFAULT_SESSION_HOURS / 24,
+                                   auto_hash=False)
+    model = auth_obj.cookie_controller.cookie_model
+
+    def encode() -> str:
+        username = st.session_state["username"]
+        return jwt.encode({"username": username, "exp_date": model.exp_date, "tv": _token_version(username)},
+                          model.cookie_key, algorithm="HS256")
+
+    original_get = model.get_cookie
+
+    def get_cookie():
+        token = original_get()
+        if not token:
+            return token
+        if token.get("tv") is None or token.get("tv") != _token_version(token.get("username")):
+            return None
+        return token
+
+    model._token_encode = encode
+    model.get_cookie = get_cookie
+    return auth_obj
+
+
+def attempt_login(auth_obj, username: str, password: str) -> tuple[bool, str]:
+    """Check throttling, then the credentials; the same message and cost for an unknown user
+    and a wrong password. Sets the session and the cookie on success."""
+    from dashboard import login_guard, users as users_mod
+
+    username = (username or "").strip()
+    client = client_address()
+    with engine().connect() as conn:
+        wait = login_guard.retry_after(conn, username, client)
+    if wait:
+        return False, f"登录失败次数过多，请 {wait} 秒后再试。"
+    row = _load_user(username)
+    ok = users_mod.verify_password(password or "", row["password_hash"] if row else _DUMMY_HASH)
+    if not (ok and row):
+        with engine().begin() as conn:
+            audit.record(conn, username="", action="login_failed", target=username[:128], client=client)
+        st.session_state["authentication_status"] = False
+        return False, "用户名或密码错误。"
+    auth_obj.authentication_controller.login(username, password)
+    if not st.session_state.get("authentication_status"):
+        return False, "用户名或密码错误。"
+    st.session_state["token_version"] = row["token_version"]
+    st.session_state["login_at"] = datetime.now()
+    model = auth_obj.cookie_controller.cookie_model
+    model.cookie_expiry_days = session_hours(row["role"]) / 24
+    auth_obj.cookie_controller.set_cookie()
+    with engine().begin() as conn:
+        conn.execute(users.update().where(users.c.username == username).values(
+            last_login_at=datetime.now().replace(microsecond=0)))
+        audit.record(conn, username=username, action="login", client=client)
+    return True, ""
+
+
+def login_from_cookie(auth_obj) -> None:
+    """Restore a session from a valid, current cookie (the library reads st.context.cookies)."""
+    from streamlit_authenticator.utilities import LoginError
+
+    try:
+        token = auth_obj.cookie_controller.get_cookie()
+        if token:
+            auth_obj.authentication_controller.login(token=token)
+            st.session_state["token_version"] = token.get("tv")
+            st.session_state["login_at"] = datetime.fromtimestamp(
+                token["exp_date"]) - timedelta(hours=DEFAULT_SESSION_HOURS)
+    except (LoginError, KeyError, TypeError):
+        st.session_state["authentication_status"] = None
+
+
+def sign_out(auth_obj, user: "CurrentUser") -> None:
+    from dashboard import users as users_mod
+
+    with engine().begin() as conn:
+        users_mod.bump_token(conn, user.username)
+        audit.record(conn, username=user.username, action="logout", client=client_address())
+    try:
+        auth_obj.logout(location="unrendered")
+    except Exception:  # noqa: BLE001 - the token bump already ended the session everywhere
+        pass
+    for key in ("token_version", "login_at", "authentication_status", "username"):
+        st.session_state.pop(key, None)
 
 
 def _load_user(username: str | None) -> dict | None:
@@ -67,6 +169,10 @@ def current_user() -> CurrentUser | None:
         return None
     row = _load_user(st.session_state.get("username"))
     if row is None or row["role"] not in access.ROLES:
+        st.session_state["authentication_status"] = None
+        return None
+    login_at = st.session_state.get("login_at")
+    if login_at is not None and datetime.now() - login_at > timedelta(hours=session_hours(row["role"])):
         st.session_state["authentication_status"] = None
         return None
     known_version = st.session_state.get("token_version")
