@@ -1,0 +1,252 @@
+"""The import pipeline's library API (CLI and the /import page call these two functions)."""
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from dashboard import audit, facts
+from dashboard.ingest import writing
+from dashboard.ingest.frozen import frozen_months
+from dashboard.ingest.mapping import load_mapping
+from dashboard.ingest.reading import FileRefused, read_table
+from dashboard.ingest.spec import KIND_LABELS, KINDS, TICKET_EVENT_COLUMNS
+from dashboard.ingest.validation import REJECT_COLUMNS, Prepared, prepare
+from queries.schema import import_log, staff, tickets
+
+log = logging.getLogger(__name__)
+PREVIEW_ROWS = 20
+MONTH_COLUMN = {"tickets": "received_at", "events": "at", "shifts": "day", "reports": "due_at", "manual": "month"}
+
+
+@dataclass
+class Preview:
+    kind: str
+    file_name: str
+    rows_total: int = 0
+    head: pd.DataFrame = field(default_factory=pd.DataFrame)
+    recognised: dict[str, str] = field(default_factory=dict)   # source header → canonical header
+    unknown_columns: list[str] = field(default_factory=list)
+    errors: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
+    warnings: list[str] = field(default_factory=list)
+    message: str = ""                                          # set when the file as a whole is refused
+
+    @property
+    def ok(self) -> bool:
+        return not self.message and self.errors.empty
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    file_name: str
+    sha256: str
+    status: str = "refused"            # ok / partial / refused
+    rows_total: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
+    rejected_rows: pd.DataFrame = field(default_factory=pd.DataFrame)   # the bad rows with 行号/原因
+    warnings: list[str] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+    message: str = ""
+    log_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("ok", "partial")
+
+    def summary(self) -> str:
+        return (f"{KIND_LABELS.get(self.kind, self.kind)}：共 {self.rows_total} 行，新增 {self.inserted}，"
+                f"更新 {self.updated}，未变 {self.unchanged}，拒绝 {self.rejected}")
+
+
+class _Refused(Exception):
+    pass
+
+
+def preview(kind: str, filename: str, data: bytes, mapping=None, *, conn: Connection | None = None) -> Preview:
+    """What an import of this file would do, without writing (database checks when conn is given)."""
+    pv = Preview(kind, filename)
+    try:
+        _check_kind(kind)
+        p = prepare(kind, read_table(filename, data), load_mapping(mapping))
+        if conn is not None:
+            check_database(conn, p)
+    except FileRefused as e:
+        pv.message = str(e)
+        return pv
+    pv.rows_total = p.n
+    pv.head = p.raw.head(PREVIEW_ROWS)
+    pv.recognised, pv.unknown_columns = p.recognised, p.unknown_columns
+    pv.errors, pv.warnings = p.rejects(), list(p.warnings)
+    if p.unknown_columns:
+        pv.warnings.append(_unknown_message(p.unknown_columns))
+    return pv
+
+
+def run_import(engine: Engine, kind: str, filename: str, data: bytes, *, mapping=None, quarantine: bool = False,
+               username: str = "", progress: Callable[[float, str], None] | None = None) -> ImportResult:
+    """Validate and write one file in one transaction; every attempt is logged (import_log, audit_log)."""
+    res = ImportResult(kind, filename, hashlib.sha256(data or b"").hexdigest())
+    step = progress or (lambda _f, _t: None)
+    try:
+        _check_kind(kind)
+        step(0.05, "读取文件")
+        m = load_mapping(mapping)
+        df = read_table(filename, data)
+        step(0.2, "校验数据")
+        p = prepare(kind, df, m)
+        res.rows_total = p.n
+        res.unknown_columns = p.unknown_columns
+        res.warnings = list(p.warnings) + ([_unknown_message(p.unknown_columns)] if p.unknown_columns else [])
+        with engine.begin() as conn:
+            check_database(conn, p)
+            bad = p.bad_index()
+            _fill_rejects(res, p, bad)
+            if bad and not quarantine:
+                raise _Refused()
+            step(0.4, "写入数据库")
+            counts = write(conn, p, [i for i in range(p.n) if i not in bad], username=username)
+            step(0.8, "更新工单派生数据")
+            if counts.ticket_nos:
+                facts.refresh(conn, counts.ticket_nos)
+            res.inserted, res.updated, res.unchanged = counts.inserted, counts.updated, counts.unchanged
+            res.status = "partial" if bad else "ok"
+            res.message = res.summary()
+            _log(conn, res, username)
+        step(1.0, "完成")
+        return res
+    except FileRefused as e:
+        res.message = str(e)
+    except _Refused:
+        res.message = f"{res.rejected} 行有错误，整个文件未导入（可选择“导入有效行，隔离其余行”）"
+    except Exception as e:  # noqa: BLE001 - the user gets a message, the log gets the traceback
+        log.exception("import failed: %s %s", kind, filename)
+        res.message = f"导入失败，未写入任何数据（{type(e).__name__}）"
+    res.status = "refused"
+    res.inserted = res.updated = res.unchanged = 0
+    try:
+        with engine.begin() as conn:
+            _log(conn, res, username)
+    except Exception:  # noqa: BLE001 - logging must not hide the refusal itself
+        log.exception("could not write import_log")
+    return res
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise FileRefused(f"未知的导入类型：{kind}（应为 {'/'.join(KINDS)}）")
+
+
+def _unknown_message(cols: list[str]) -> str:
+    return f"已忽略未识别的列：{'、'.join(cols)}"
+
+
+def _fill_rejects(res: ImportResult, p: Prepared, bad: set[int]) -> None:
+    res.rejected = len(bad)
+    res.rejects = p.rejects()
+    if bad:
+        idx = sorted(bad)
+        reasons = {}
+        for i, h, r in p.errors:
+            reasons.setdefault(i, []).append(f"{h}：{r}")
+        rows = p.raw.iloc[idx].copy()
+        rows.insert(0, "原因", ["；".join(reasons[i]) for i in idx])
+        rows.insert(0, "行号", [i + 2 for i in idx])
+        res.rejected_rows = rows.reset_index(drop=True)
+
+
+def _log(conn: Connection, res: ImportResult, username: str) -> None:
+    r = conn.execute(import_log.insert().values(
+        at=datetime.now().replace(microsecond=0), username=username or "", kind=res.kind,
+        file_name=(res.file_name or "")[:255], file_sha256=res.sha256, rows_total=res.rows_total,
+        rows_inserted=res.inserted, rows_updated=res.updated, rows_unchanged=res.unchanged,
+        rows_rejected=res.rejected, status=res.status, message=res.message))
+    res.log_id = int(r.inserted_primary_key[0])
+    audit.record(conn, username=username, action="import", target=f"{res.kind}:{res.file_name}",
+                 detail=f"{res.status}; {res.message}; sha256={res.sha256}")
+
+
+def check_database(conn: Connection, p: Prepared) -> None:
+    """Row problems that need the database: frozen months, unknown tickets/staff."""
+    v = p.values
+    frozen = frozen_months(conn)
+    mcol = MONTH_COLUMN.get(p.kind)
+    if frozen and mcol in v:
+        s = v[mcol]
+        months = s if p.kind == "manual" else s.dt.strftime("%Y-%m")
+        hit = months.isin(frozen)
+        hdr = p.cols[mcol].header
+        p.error(hit, hdr, lambda i: f"所属月份 {months[i]} 已签核冻结，不能修改")
+    if p.kind == "events":
+        _unknown_refs(conn, p, "ticket_no", tickets, "工单", "工单编号")
+    if p.kind == "shifts":
+        _unknown_refs(conn, p, "staff_no", staff, "人员", "工号")
+
+
+def _unknown_refs(conn, p: Prepared, key: str, table, what: str, header: str) -> None:
+    s = p.values[key]
+    wanted = sorted({x for x in s if isinstance(x, str)})
+    known = set()
+    for part in writing.chunks(wanted, writing.LOOKUP_CHUNK):
+        known.update(r[0] for r in conn.execute(sa.select(table.c[key]).where(table.c[key].in_(part))))
+    missing = s.notna() & ~s.isin(known)
+    p.error(missing, header, lambda i: f"{what} \"{s[i]}\" 不存在（数据库中没有，请先导入{what}）")
+
+
+def _column_lists(p: Prepared, keys: list[str], idx: list[int]) -> dict[str, list]:
+    out = {}
+    for k in keys:
+        s = p.values[k].iloc[idx] if len(idx) != p.n else p.values[k]
+        col = p.cols[k]
+        if col.type == "ts":
+            out[k] = [None if pd.isna(x) else x.to_pydatetime() for x in s]
+        elif col.type == "date":
+            out[k] = [None if pd.isna(x) else x.date() for x in s]
+        else:
+            out[k] = [None if (x is None or (isinstance(x, float) and pd.isna(x))) else x for x in s]
+    return out
+
+
+def _rows(lists: dict[str, list]) -> list[dict]:
+    keys = list(lists)
+    return [dict(zip(keys, vals)) for vals in zip(*lists.values())]
+
+
+def write(conn: Connection, p: Prepared, idx: list[int], *, username: str = "") -> writing.Counts:
+    counts = writing.Counts()
+    if not idx:
+        return counts
+    keys = list(p.values)
+    if p.kind == "tickets":
+        ev_keys = [k for k in keys if k in TICKET_EVENT_COLUMNS]
+        lists = _column_lists(p, keys, idx)
+        event_times = {k: lists.pop(k) for k in ev_keys}
+        writing.write_tickets(conn, _rows(lists), event_times, counts)
+    elif p.kind == "events":
+        rows = _rows(_column_lists(p, keys, idx))
+        for r in rows:
+            for f in ("staff_no", "unit", "detail"):
+                r[f] = r.get(f) or ""
+        writing.write_events(conn, rows, counts)
+    elif p.kind == "staff":
+        writing.write_staff(conn, _rows(_column_lists(p, keys, idx)), counts)
+    elif p.kind == "shifts":
+        writing.write_shifts(conn, _rows(_column_lists(p, keys, idx)), counts)
+    elif p.kind == "reports":
+        writing.write_reports(conn, _rows(_column_lists(p, keys, idx)), counts)
+    elif p.kind == "manual":
+        rows = _rows(_column_lists(p, keys, idx))
+        for r in rows:
+            r["entered_by"] = r.get("entered_by") or username or "导入"
+        writing.write_manual(conn, rows, counts)
+    return counts
