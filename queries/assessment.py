@@ -1,0 +1,239 @@
+"""Counts behind the vendor monthly assessment (DESIGN 4): numerator and denominator per indicator.
+
+Everything is seen as of `now` (a bound parameter): events, shifts and reports after it do not
+exist, and the days of the month that count are those up to `now`. A clock that has completed by
+`now` is judged by comparing timestamps (`done <= add_seconds(start, limit)`), exact to the
+microsecond on both engines; a clock not completed by `now` is late once `now` is past its limit
+and is left out of both counts while its limit is still running.
+
+Event order is (at, id): that is the order the lifecycle derivation reads events in, so "the
+latest REPLY before a CLOSE" means the same thing here and there when timestamps tie.
+
+The scoring of these counts is pure Python (dashboard.domain.scoring); only the counting is SQL.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from queries.schema import reports, shifts, staff, ticket_events, ticket_facts
+from queries.sql import add_seconds
+
+INDICATOR_KEYS = [
+    "sign_on_time_rate", "dispatch_on_time_rate", "dispatch_accuracy", "return_on_time_rate",
+    "return_accuracy", "qc_coverage", "qc_on_time_rate", "qc_escape_rate", "verify_on_time_rate",
+    "report_on_time_rate", "attendance_rate", "staffing_compliance",
+]
+INDICATOR_COUNTS_COLUMNS = ["key", "numerator", "denominator"]
+
+# limits (seconds) the caller passes from its rules version: the query layer knows no rules
+LIMIT_KEYS = ("sign", "dispatch", "dispatch_urgent", "return_request", "qc", "verify")
+
+CITY_QC_REASONS = ("city_qc", "市级审核退回")
+
+
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    """[start, end) of a calendar month 'YYYY-MM'."""
+    year, mon = (int(x) for x in month.split("-"))
+    start = datetime(year, mon, 1)
+    end = datetime(year + (mon == 12), mon % 12 + 1, 1)
+    return start, end
+
+
+def _ts(value: datetime, name: str):
+    return sa.bindparam(name, value, type_=sa.DateTime())
+
+
+def _sum_if(cond):
+    return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
+
+
+def _before(a, b):
+    """Event a precedes event b in (at, id) order."""
+    return sa.or_(a.c.at < b.c.at, sa.and_(a.c.at == b.c.at, a.c.id < b.c.id))
+
+
+def _has_event(ticket_col, actions, now, *, extra=()):
+    e = ticket_events.alias()
+    return sa.exists().where(e.c.ticket_no == ticket_col, e.c.action.in_(actions), e.c.at <= now,
+                             *extra).correlate_except(e)
+
+
+def _ticket_counts(conn, start, end, now, limits) -> dict:
+    tf = ticket_facts
+    in_month = sa.and_(tf.c.received_at >= start, tf.c.received_at < end, tf.c.received_at <= now)
+
+    # sign: first SIGN (all events) counts only when it happened by `now`
+    sign_due = add_seconds(tf.c.received_at, limits["sign"])
+    signed = sa.and_(tf.c.signed_at.is_not(None), tf.c.signed_at <= now)
+    sign_ok = sa.and_(signed, tf.c.signed_at <= sign_due)
+    sign_counted = sa.or_(signed, sign_due < now)
+
+    # dispatch: tickets without any RETURN_REQUEST (by `now`)
+    dispatch_limit = sa.case((tf.c.urgency == "紧急", limits["dispatch_urgent"]), else_=limits["dispatch"])
+    dispatch_due = add_seconds(tf.c.received_at, dispatch_limit)
+    no_rr = ~_has_event(tf.c.ticket_no, ["RETURN_REQUEST"], now)
+    dispatched = sa.and_(tf.c.dispatched_at.is_not(None), tf.c.dispatched_at <= now)
+    dispatch_ok = sa.and_(no_rr, dispatched, tf.c.dispatched_at <= dispatch_due)
+    dispatch_counted = sa.and_(no_rr, sa.or_(dispatched, dispatch_due < now))
+
+    # accuracy: dispatched tickets, the good ones have no REDISPATCH (by `now`)
+    no_redispatch = ~_has_event(tf.c.ticket_no, ["REDISPATCH"], now)
+
+    # return request: only tickets that have one (nobody knows which others would)
+    rr_due = add_seconds(tf.c.received_at, limits["return_request"])
+    requested = sa.and_(tf.c.first_return_request_at.is_not(None), tf.c.first_return_request_at <= now)
+
+    approved = _has_event(tf.c.ticket_no, ["RETURN_APPROVED"], now)
+    decided = _has_event(tf.c.ticket_no, ["RETURN_APPROVED", "RETURN_REJECTED"], now)
+
+    stmt = sa.select(
+        _sum_if(sign_ok).label("sign_num"), _sum_if(sign_counted).label("sign_den"),
+        _sum_if(dispatch_ok).label("dispatch_num"), _sum_if(dispatch_counted).label("dispatch_den"),
+        _sum_if(sa.and_(dispatched, no_redispatch)).label("acc_num"), _sum_if(dispatched).label("acc_den"),
+        _sum_if(sa.and_(requested, tf.c.first_return_request_at <= rr_due)).label("rr_num"),
+        _sum_if(requested).label("rr_den"),
+        _sum_if(approved).label("ra_num"), _sum_if(decided).label("ra_den"),
+    ).where(in_month)
+    r = conn.execute(stmt).mappings().one()
+    return {
+        "sign_on_time_rate": (r["sign_num"], r["sign_den"]),
+        "dispatch_on_time_rate": (r["dispatch_num"], r["dispatch_den"]),
+        "dispatch_accuracy": (r["acc_num"], r["acc_den"]),
+        "return_on_time_rate": (r["rr_num"], r["rr_den"]),
+        "return_accuracy": (r["ra_num"], r["ra_den"]),
+    }
+
+
+def _close_counts(conn, start, end, now) -> dict:
+    """CLOSE events in M (tickets received in any month)."""
+    c = ticket_events.alias("c")
+    p = ticket_events.alias("p")
+    x = ticket_events.alias("x")
+    o = ticket_events.alias("o")
+    y = ticket_events.alias("y")
+    # covered: a QC_PASS before the CLOSE with no REPLY/QC_REJECT between them, i.e. the latest
+    # REPLY/QC_PASS/QC_REJECT before the CLOSE is a QC_PASS
+    covered = sa.exists().where(
+        p.c.ticket_no == c.c.ticket_no, p.c.action == "QC_PASS", _before(p, c),
+        ~sa.exists().where(x.c.ticket_no == c.c.ticket_no, x.c.action.in_(["REPLY", "QC_REJECT"]),
+                           _before(p, x), _before(x, c)).correlate_except(x)).correlate_except(p)
+    # escape: the REOPEN that answers this CLOSE (no other CLOSE in between) is the city's QC
+    escaped = sa.exists().where(
+        o.c.ticket_no == c.c.ticket_no, o.c.action == "REOPEN", o.c.detail.in_(CITY_QC_REASONS),
+        o.c.at <= now, _before(c, o),
+        ~sa.exists().where(y.c.ticket_no == c.c.ticket_no, y.c.action == "CLOSE",
+                           _before(c, y), _before(y, o)).correlate_except(y)).correlate_except(o)
+    stmt = sa.select(
+        sa.func.count().label("closes"), _sum_if(covered).label("covered"), _sum_if(escaped).label("escaped"),
+    ).where(c.c.action == "CLOSE", c.c.at >= start, c.c.at < end, c.c.at <= now)
+    r = conn.execute(stmt).mappings().one()
+    return {"qc_coverage": (r["covered"], r["closes"]), "qc_escape_rate": (r["escaped"], r["closes"])}
+
+
+def _qc_counts(conn, start, end, now, limits) -> dict:
+    """QC events in M judged against the ticket's latest REPLY before each of them."""
+    q = ticket_events.alias("q")
+    r = ticket_events.alias("r")
+    latest_reply = (sa.select(sa.func.max(r.c.at))
+                    .where(r.c.ticket_no == q.c.ticket_no, r.c.action == "REPLY", _before(r, q))
+                    .scalar_subquery())
+    inner = (sa.select(q.c.at.label("qc_at"), latest_reply.label("reply_at"))
+             .where(q.c.action.in_(["QC_PASS", "QC_REJECT"]), q.c.at >= start, q.c.at < end, q.c.at <= now)
+             .subquery())
+    stmt = sa.select(
+        _sum_if(inner.c.qc_at <= add_seconds(inner.c.reply_at, limits["qc"])).label("num"),
+        _sum_if(inner.c.reply_at.is_not(None)).label("den"),
+    )
+    row = conn.execute(stmt).mappings().one()
+    return {"qc_on_time_rate": (row["num"], row["den"])}
+
+
+def _verify_counts(conn, start, end, now, limits) -> dict:
+    a = ticket_events.alias("a")
+    d = ticket_events.alias("d")
+    due = add_seconds(a.c.at, limits["verify"])
+    done_in_time = sa.exists().where(
+        d.c.ticket_no == a.c.ticket_no, d.c.action == "VERIFY_DONE", d.c.at >= a.c.at,
+        d.c.at <= due, d.c.at <= now).correlate_except(d)
+    stmt = sa.select(
+        _sum_if(done_in_time).label("num"),
+        _sum_if(sa.or_(done_in_time, due < now)).label("den"),
+    ).where(a.c.action == "VERIFY_ASSIGN", a.c.at >= start, a.c.at < end, a.c.at <= now)
+    row = conn.execute(stmt).mappings().one()
+    return {"verify_on_time_rate": (row["num"], row["den"])}
+
+
+def _report_counts(conn, start, end, now) -> dict:
+    rp = reports
+    on_time = sa.and_(rp.c.delivered_at.is_not(None), rp.c.delivered_at <= rp.c.due_at, rp.c.delivered_at <= now)
+    stmt = sa.select(_sum_if(on_time).label("num"), sa.func.count().label("den")).where(
+        rp.c.due_at >= start, rp.c.due_at < end, rp.c.due_at <= now)
+    row = conn.execute(stmt).mappings().one()
+    return {"report_on_time_rate": (row["num"], row["den"])}
+
+
+def _days(start: datetime, end: datetime, now: datetime) -> list[date]:
+    last = min((end - timedelta(days=1)).date(), now.date())
+    days, d = [], start.date()
+    while d <= last:
+        days.append(d)
+        d += timedelta(days=1)
+    return days
+
+
+def _shift_counts(conn, start, end, now) -> dict:
+    s = shifts
+    first, last = start.date(), min((end - timedelta(days=1)).date(), now.date())
+    stmt = sa.select(_sum_if(s.c.present).label("num"), sa.func.count().label("den")).where(
+        s.c.day >= sa.bindparam("first_day", first, type_=sa.Date()),
+        s.c.day <= sa.bindparam("last_day", last, type_=sa.Date()))
+    row = conn.execute(stmt).mappings().one()
+    return {"attendance_rate": (row["num"], row["den"])}
+
+
+def _staffing_counts(conn, start, end, now, required: dict[str, int]) -> dict:
+    days = _days(start, end, now)
+    if not days or not required:
+        return {"staffing_compliance": (0, 0)}
+    # (role, day, required) pairs as bound rows; heads per pair by a correlated count
+    pairs = sa.union_all(*[
+        sa.select(sa.bindparam(f"r{i}", role, type_=sa.String()).label("role"),
+                  sa.bindparam(f"d{i}_{j}", d, type_=sa.Date()).label("day"),
+                  sa.bindparam(f"n{i}_{j}", int(n), type_=sa.Integer()).label("required"))
+        for i, (role, n) in enumerate(sorted(required.items())) for j, d in enumerate(days)
+    ]).subquery("pairs")
+    heads = (sa.select(sa.func.count()).select_from(staff)
+             .where(staff.c.role == pairs.c.role, staff.c.hired_on.is_not(None), staff.c.hired_on <= pairs.c.day,
+                    sa.or_(staff.c.left_on.is_(None), staff.c.left_on > pairs.c.day))
+             .scalar_subquery())
+    stmt = sa.select(_sum_if(heads >= pairs.c.required).label("num"), sa.func.count().label("den")) \
+        .select_from(pairs)
+    row = conn.execute(stmt).mappings().one()
+    return {"staffing_compliance": (row["num"], row["den"])}
+
+
+def indicator_counts(conn: Connection, *, month: str, now: datetime, limits: dict[str, int],
+                     required: dict[str, int]) -> pd.DataFrame:
+    """One row per indicator of DESIGN 4, in contract order.
+
+    key (str) · numerator (int) · denominator (int). For dispatch_accuracy the numerator counts
+    the dispatched tickets without a REDISPATCH; for qc_escape_rate it counts the escapes
+    (lower is better). `limits`: seconds for LIMIT_KEYS; `required`: heads per 岗位.
+    """
+    start, end = month_bounds(month)
+    now_p = _ts(now, "now")
+    start_p, end_p = _ts(start, "month_start"), _ts(end, "month_end")
+    counts: dict[str, tuple] = {}
+    counts.update(_ticket_counts(conn, start_p, end_p, now_p, limits))
+    counts.update(_close_counts(conn, start_p, end_p, now_p))
+    counts.update(_qc_counts(conn, start_p, end_p, now_p, limits))
+    counts.update(_verify_counts(conn, start_p, end_p, now_p, limits))
+    counts.update(_report_counts(conn, start_p, end_p, now_p))
+    counts.update(_shift_counts(conn, start, end, now))
+    counts.update(_staffing_counts(conn, start, end, now, required))
+    rows = [(k, int(counts[k][0] or 0), int(counts[k][1] or 0)) for k in INDICATOR_KEYS]
+    return pd.DataFrame(rows, columns=INDICATOR_COUNTS_COLUMNS)
