@@ -66,6 +66,8 @@ def _engine_for(url: str) -> sa.Engine:
 def clear(engine: sa.Engine) -> None:
     """Empty every table, then put back the reference rows (units, categories, default rules)."""
     with engine.begin() as conn:
+        # unfreeze first: on PostgreSQL a frozen month's rows refuse deletion (migration 0002)
+        conn.execute(metadata.tables["month_signoffs"].delete())
         for table in reversed(metadata.sorted_tables):
             conn.execute(table.delete())
     init_db(engine)
