@@ -155,3 +155,60 @@ def insert_ignore(conn, table, rows: list[dict], key: list[str] | None = None) -
         insert_for(conn, table).on_conflict_do_nothing()
     result = conn.execute(stmt, rows)
     return max(result.rowcount or 0, 0)
+
+
+# --- added for the timeliness / backlog pages (issue 5) -------------------------------------
+
+class week_of(FunctionElement):
+    """Monday (a date) of the ISO week a timestamp falls in."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(week_of)
+def _week_of_pg(element, compiler, **kw):
+    (ts,) = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(date_trunc('week', {ts}) AS DATE)"
+
+
+@compiles(week_of, "sqlite")
+def _week_of_sqlite(element, compiler, **kw):
+    (ts,) = (compiler.process(c, **kw) for c in element.clauses)
+    # 'weekday 0' moves forward to Sunday (or stays on one); six days back is that week's Monday.
+    return f"date({ts}, 'weekday 0', '-6 days')"
+
+
+def grouped_percentiles(dialect_name: str, source, group_cols: list[str], value_col: str,
+                        quantiles: dict[str, tuple[int, int]]):
+    """SELECT group_cols + one column per quantile (continuous, linear interpolation, like
+    PostgreSQL's percentile_cont) of `value_col` over the rows of `source` (a subquery) where
+    the value is not NULL. `quantiles` maps a label to the quantile as a fraction (num, den),
+    e.g. {"p50": (1, 2), "p90": (9, 10)}.
+
+    PostgreSQL has percentile_cont; SQLite has not, so there the rows are numbered per group
+    and the two neighbouring order statistics are interpolated with integer index arithmetic.
+    """
+    groups = [source.c[g] for g in group_cols]
+    value = source.c[value_col]
+    if dialect_name == "postgresql":
+        cols = [sa.func.percentile_cont(sa.literal(num / den)).within_group(value).label(label)
+                for label, (num, den) in quantiles.items()]
+        return sa.select(*groups, *cols).where(value.is_not(None)).group_by(*groups)
+    numbered = sa.select(
+        *groups, value.label("v"),
+        sa.func.row_number().over(partition_by=groups, order_by=value).label("rn"),
+        sa.func.count().over(partition_by=groups).label("n"),
+    ).where(value.is_not(None)).subquery("numbered")
+    ngroups = [numbered.c[g] for g in group_cols]
+    n, rn, v = numbered.c.n, numbered.c.rn, numbered.c.v
+    cols = []
+    for label, (num, den) in quantiles.items():
+        scaled = (n - 1) * num                      # position × den, an integer
+        lo = sa.cast(scaled / den, sa.Integer)      # integer division: floor for n ≥ 1
+        rem = scaled - lo * den
+        lo_v = sa.func.max(sa.case((rn - 1 == lo, v)))
+        hi_v = sa.func.max(sa.case((rn - 1 == lo + sa.case((rem > 0, 1), else_=0), v)))
+        rem_v = sa.func.max(rem)
+        cols.append((lo_v + (hi_v - lo_v) * rem_v * sa.literal(1.0) / den).label(label))
+    return sa.select(*ngroups, *cols).group_by(*ngroups)

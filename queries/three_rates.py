@@ -7,7 +7,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from queries.schema import tickets as t
+from queries.schema import ticket_facts as tf, tickets as t, units
 
 DISTRICT_COUNTS_COLUMNS = ["population", "contacted", "resolved", "satisfied", "basic_satisfied"]
 
@@ -38,3 +38,70 @@ def district_counts(conn: Connection, *, start: datetime, end: datetime) -> dict
     """
     row = conn.execute(sa.select(*_counts(None)).where(population_filter(start, end))).mappings().one()
     return {k: int(row[k] or 0) for k in DISTRICT_COUNTS_COLUMNS}
+
+
+UNIT_COUNTS_COLUMNS = ["unit", "received", "closed", "population", "contacted", "resolved", "satisfied",
+                       "basic_satisfied"]
+RANKING_KINDS = {"street": ("street",), "department": ("department", "company")}
+
+
+def unit_counts(conn: Connection, *, start: datetime, end: datetime, now: datetime, kind: str) -> pd.DataFrame:
+    """Per handling unit (tickets.unit matched to units.name) of a kind — 'street' (街乡镇) or
+    'department' (区直单位: departments and public-service companies) — every such unit, also
+    those without tickets. `end` is inclusive (23:59:59 of the 18th).
+
+    unit (str) · received (int: tickets received in the period) · closed (int: of those, closed
+    at or before `now`) · population (int: 有效回访, DESIGN 3.3 population) · contacted · resolved
+    · satisfied · basic_satisfied (int, over the population)
+    """
+    one = sa.literal(1)
+    in_period = sa.and_(t.c.received_at >= start, t.c.received_at < end + timedelta(seconds=1))
+    pop = sa.and_(t.c.in_assessment, t.c.callback_valid)
+
+    def n(cond):
+        return sa.func.coalesce(sa.func.sum(sa.case((cond, one), else_=0)), 0)
+
+    per_unit = (
+        sa.select(
+            t.c.unit.label("unit"),
+            sa.func.count().label("received"),
+            n(sa.and_(tf.c.closed_at.is_not(None), tf.c.closed_at <= now)).label("closed"),
+            n(pop).label("population"),
+            n(sa.and_(pop, t.c.contacted)).label("contacted"),
+            n(sa.and_(pop, t.c.resolved)).label("resolved"),
+            n(sa.and_(pop, t.c.satisfaction == "满意")).label("satisfied"),
+            n(sa.and_(pop, t.c.satisfaction == "基本满意")).label("basic_satisfied"),
+        )
+        .select_from(t.outerjoin(tf, tf.c.ticket_no == t.c.ticket_no))
+        .where(in_period, t.c.unit.is_not(None))
+        .group_by(t.c.unit)
+        .subquery("per_unit")
+    )
+    cols = UNIT_COUNTS_COLUMNS[1:]
+    stmt = (sa.select(units.c.name.label("unit"), *[sa.func.coalesce(per_unit.c[c], 0).label(c) for c in cols])
+            .select_from(units.outerjoin(per_unit, per_unit.c.unit == units.c.name))
+            .where(units.c.kind.in_(RANKING_KINDS[kind]))
+            .order_by(units.c.code))
+    df = pd.DataFrame(conn.execute(stmt).all(), columns=UNIT_COUNTS_COLUMNS)
+    return df.astype({c: "int64" for c in cols})
+
+
+def periods_counts(conn: Connection, *, periods: list[tuple[str, datetime, datetime]]) -> pd.DataFrame:
+    """District counts of several periods in one query; `periods` = [(label, start, end inclusive)].
+
+    label (str) · population · contacted · resolved · satisfied · basic_satisfied (int);
+    one row per period, in the given order, zeros for a period without tickets.
+    """
+    if not periods:
+        return pd.DataFrame(columns=["label"] + DISTRICT_COUNTS_COLUMNS)
+    label = sa.case(*[(sa.and_(t.c.received_at >= s, t.c.received_at < e + timedelta(seconds=1)), lab)
+                      for lab, s, e in periods])
+    lo = min(s for _, s, _ in periods)
+    hi = max(e for _, _, e in periods) + timedelta(seconds=1)
+    stmt = (sa.select(label.label("label"), *_counts(None))
+            .where(t.c.received_at >= lo, t.c.received_at < hi, t.c.in_assessment, t.c.callback_valid)
+            .group_by(label))
+    got = {r.label: r for r in conn.execute(stmt)}
+    rows = [[lab] + [int(getattr(got[lab], k) or 0) if lab in got else 0 for k in DISTRICT_COUNTS_COLUMNS]
+            for lab, _, _ in periods]
+    return pd.DataFrame(rows, columns=["label"] + DISTRICT_COUNTS_COLUMNS)

@@ -1,0 +1,238 @@
+"""SLA clocks (DESIGN 3.2) as on-time shares, lags and breaches.
+
+A clock runs from its start to the event that completes it; the verdict compares timestamps
+exactly (elapsed ≤ limit is on time). As in DESIGN 4, a clock not completed by `now` counts late
+once its due time has passed and is left out (status "running") while it is still running;
+events later than `now` do not exist yet. Lags (medians, 90th percentiles) are over completed
+clocks only, in whole seconds.
+
+Ticket clocks (sign, dispatch, return_request, response, close) start at received_at and belong
+to tickets received in [start, end); event clocks (qc: REPLY → next QC_PASS/QC_REJECT, verify:
+VERIFY_ASSIGN → next VERIFY_DONE) belong to their starting event's time in [start, end).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from queries.schema import ticket_events, ticket_facts as tf, tickets
+from queries.sql import add_seconds, day_of, grouped_percentiles, hour_of, month_of, seconds_between, \
+    week_of, weekday_of
+
+CLOCKS = {
+    "sign": "签收",
+    "dispatch": "派单",
+    "return_request": "退单申请",
+    "response": "响应（首次联系）",
+    "close": "办结",
+    "qc": "质检",
+    "verify": "协查",
+}
+GROUPINGS = {  # key → output columns
+    "all": [],
+    "day": ["day"],
+    "week": ["week"],
+    "month": ["month"],
+    "unit": ["unit"],
+    "street": ["street"],
+    "category": ["category"],
+    "shift": ["shift"],
+    "heat": ["weekday", "hour"],
+}
+SHIFTS = ("早班", "中班", "夜班")
+QC_ACTIONS = ("QC_PASS", "QC_REJECT")
+DAY_SECONDS = 86400
+
+
+class TimelinessError(ValueError):
+    """Unknown clock or grouping (message in Chinese)."""
+
+
+def _ticket_clock(clock: str, *, start: datetime, end: datetime, now: datetime,
+                  close_offsets: dict[str, dict[date, int]] | None):
+    """(started_at, ended_at or NULL when not completed by now, due_at) per ticket of the range."""
+    completed = {
+        "sign": tf.c.signed_at, "dispatch": tf.c.dispatched_at, "return_request": tf.c.first_return_request_at,
+        "response": tf.c.first_contact_at, "close": tf.c.closed_at,
+    }[clock]
+    due = {
+        "sign": tf.c.sign_due_at, "dispatch": tf.c.dispatch_due_at, "return_request": tf.c.return_request_due_at,
+        "response": tf.c.response_due_at, "close": tf.c.deadline_at,
+    }[clock]
+    frm = tf
+    if clock == "close" and close_offsets:
+        # Working-day close limits: received_at + the calendar days that N working days span from
+        # that day (computed by the caller from dashboard.domain.calendar), + approved extensions.
+        # An imported 截止时间 is the deadline whatever the option says.
+        frm = tf.join(tickets, tickets.c.ticket_no == tf.c.ticket_no)
+        whens = []
+        for sla_class, by_day in close_offsets.items():
+            if not by_day:
+                continue
+            days = sa.case({d: n for d, n in by_day.items()}, value=tf.c.received_day)
+            whens.append((sa.and_(tickets.c.deadline_at.is_(None), tf.c.sla_class == sla_class),
+                          add_seconds(tf.c.received_at, (days + tf.c.extension_days) * DAY_SECONDS)))
+        if whens:
+            due = sa.case(*whens, else_=tf.c.deadline_at)
+    stmt = sa.select(
+        tf.c.ticket_no,
+        tf.c.received_at.label("started_at"),
+        sa.case((completed <= now, completed)).label("ended_at"),
+        due.label("due_at"),
+        tf.c.unit, tf.c.street, tf.c.category_l1.label("category"),
+    ).select_from(frm).where(tf.c.received_at >= start, tf.c.received_at < end, tf.c.received_at <= now)
+    not_returned = sa.or_(tf.c.return_approved_at.is_(None), tf.c.return_approved_at > now)
+    if clock == "dispatch":
+        stmt = stmt.where(sa.or_(tf.c.first_return_request_at.is_(None), tf.c.first_return_request_at > now))
+    elif clock == "return_request":
+        stmt = stmt.where(tf.c.first_return_request_at <= now)
+    elif clock in ("response", "close"):
+        stmt = stmt.where(not_returned)
+    return stmt
+
+
+def _event_clock(clock: str, *, start: datetime, end: datetime, now: datetime, limit_seconds: int):
+    s = ticket_events.alias("s")
+    e = ticket_events.alias("e")
+    start_action, end_actions = ("REPLY", QC_ACTIONS) if clock == "qc" else ("VERIFY_ASSIGN", ("VERIFY_DONE",))
+    ended = (sa.select(sa.func.min(e.c.at))
+             .where(e.c.ticket_no == s.c.ticket_no, e.c.action.in_(end_actions), e.c.at >= s.c.at, e.c.at <= now)
+             .scalar_subquery())
+    return sa.select(
+        s.c.ticket_no,
+        s.c.at.label("started_at"),
+        ended.label("ended_at"),
+        add_seconds(s.c.at, limit_seconds).label("due_at"),
+        tf.c.unit, tf.c.street, tf.c.category_l1.label("category"),
+    ).select_from(s.outerjoin(tf, tf.c.ticket_no == s.c.ticket_no)).where(
+        s.c.action == start_action, s.c.at >= start, s.c.at < end, s.c.at <= now)
+
+
+def clock_rows(conn: Connection, clock: str, *, start: datetime, end: datetime, now: datetime,
+               limits: dict[str, int] | None = None, close_offsets: dict[str, dict[date, int]] | None = None):
+    """The clock's rows as a subquery: ticket_no, started_at, ended_at, due_at, unit, street,
+    category, status ('on_time' / 'late' / 'running'), lag_seconds (completed only), shift,
+    and the group keys day, week, month, weekday, hour (of started_at)."""
+    if clock not in CLOCKS:
+        raise TimelinessError(f"未知的时限类型：{clock}")
+    if clock in ("qc", "verify"):
+        limit = (limits or {}).get(clock)
+        if limit is None:
+            raise TimelinessError(f"缺少{CLOCKS[clock]}时限")
+        base = _event_clock(clock, start=start, end=end, now=now, limit_seconds=int(limit)).subquery("base")
+    else:
+        base = _ticket_clock(clock, start=start, end=end, now=now, close_offsets=close_offsets).subquery("base")
+    status = sa.case(
+        (sa.and_(base.c.ended_at.is_not(None), base.c.ended_at <= base.c.due_at), "on_time"),
+        (base.c.ended_at.is_not(None), "late"),
+        (base.c.due_at < now, "late"),
+        else_="running",
+    )
+    hour = hour_of(base.c.started_at)
+    shift = sa.case((hour < 8, SHIFTS[2]), (hour < 16, SHIFTS[0]), else_=SHIFTS[1])
+    return sa.select(
+        base.c.ticket_no, base.c.started_at, base.c.ended_at, base.c.due_at,
+        sa.func.coalesce(base.c.unit, "（未派单）").label("unit"),
+        sa.func.coalesce(base.c.street, "（未填）").label("street"),
+        sa.func.coalesce(base.c.category, "（未分类）").label("category"),
+        status.label("status"),
+        sa.case((base.c.ended_at.is_not(None), seconds_between(base.c.started_at, base.c.ended_at))).label(
+            "lag_seconds"),
+        shift.label("shift"),
+        day_of(base.c.started_at).label("day"),
+        week_of(base.c.started_at).label("week"),
+        month_of(base.c.started_at).label("month"),
+        weekday_of(base.c.started_at).label("weekday"),
+        hour.label("hour"),
+    ).subquery("clock")
+
+
+def clock_summary(conn: Connection, clock: str, *, start: datetime, end: datetime, now: datetime,
+                  by: str = "all", limits: dict[str, int] | None = None,
+                  close_offsets: dict[str, dict[date, int]] | None = None) -> pd.DataFrame:
+    """One row per group of GROUPINGS[by] (none for "all").
+
+    <group columns> · total (int: on_time + late) · on_time (int) · late (int) · running (int:
+    not completed, still within its limit; excluded) · p50_seconds, p90_seconds (float | None:
+    lag of completed clocks, percentile_cont semantics)
+    """
+    if by not in GROUPINGS:
+        raise TimelinessError(f"未知的分组方式：{by}")
+    rows = clock_rows(conn, clock, start=start, end=end, now=now, limits=limits, close_offsets=close_offsets)
+    keys = GROUPINGS[by]
+    one = sa.literal(1)
+
+    def n(status):
+        return sa.func.coalesce(sa.func.sum(sa.case((rows.c.status == status, one), else_=0)), 0)
+
+    counts = sa.select(*[rows.c[k] for k in keys], n("on_time").label("on_time"), n("late").label("late"),
+                       n("running").label("running")).group_by(*[rows.c[k] for k in keys])
+    cdf = pd.DataFrame(conn.execute(counts).all(), columns=keys + ["on_time", "late", "running"])
+    pct = grouped_percentiles(conn.dialect.name, rows, keys, "lag_seconds", {"p50_seconds": (1, 2),
+                                                                             "p90_seconds": (9, 10)})
+    pdf = pd.DataFrame(conn.execute(pct).all(), columns=keys + ["p50_seconds", "p90_seconds"])
+    for df in (cdf, pdf):
+        _normalise_keys(df, keys)
+    if keys:
+        out = cdf.merge(pdf, on=keys, how="left")
+    else:
+        out = cdf.copy()
+        out["p50_seconds"] = pdf["p50_seconds"].iloc[0] if len(pdf) else None
+        out["p90_seconds"] = pdf["p90_seconds"].iloc[0] if len(pdf) else None
+    for c in ("on_time", "late", "running"):
+        out[c] = out[c].astype("int64")
+    for c in ("p50_seconds", "p90_seconds"):
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype("float64")
+    out.insert(len(keys), "total", out["on_time"] + out["late"])
+    if keys:
+        out = out.sort_values(keys).reset_index(drop=True)
+    return out[keys + ["total", "on_time", "late", "running", "p50_seconds", "p90_seconds"]]
+
+
+def _normalise_keys(df: pd.DataFrame, keys: list[str]) -> None:
+    for k in keys:
+        if k in ("day", "week"):
+            df[k] = pd.to_datetime(df[k]).dt.date
+        elif k in ("weekday", "hour"):
+            df[k] = df[k].astype("int64")
+        else:
+            df[k] = df[k].astype(str)
+
+
+BREACH_COLUMNS = ["ticket_no", "started_at", "due_at", "ended_at", "late_seconds", "unit", "street", "category"]
+
+
+def breaches(conn: Connection, clock: str, *, start: datetime, end: datetime, now: datetime,
+             limits: dict[str, int] | None = None, close_offsets: dict[str, dict[date, int]] | None = None,
+             limit: int = 1000) -> pd.DataFrame:
+    """Late clocks, latest breach first.
+
+    ticket_no · started_at · due_at · ended_at (None: not completed by now) · late_seconds (int:
+    completion, or now, minus due) · unit · street · category
+    """
+    rows = clock_rows(conn, clock, start=start, end=end, now=now, limits=limits, close_offsets=close_offsets)
+    late_by = seconds_between(rows.c.due_at, sa.func.coalesce(rows.c.ended_at, sa.literal(now, sa.DateTime)))
+    stmt = (sa.select(rows.c.ticket_no, rows.c.started_at, rows.c.due_at, rows.c.ended_at,
+                      late_by.label("late_seconds"), rows.c.unit, rows.c.street, rows.c.category)
+            .where(rows.c.status == "late").order_by(rows.c.due_at.desc(), rows.c.ticket_no).limit(limit))
+    df = pd.DataFrame(conn.execute(stmt).all(), columns=BREACH_COLUMNS)
+    df["late_seconds"] = df["late_seconds"].astype("int64")
+    return df
+
+
+INTAKE_HEATMAP_COLUMNS = ["weekday", "hour", "tickets"]
+
+
+def intake_heatmap(conn: Connection, *, start: datetime, end: datetime, now: datetime) -> pd.DataFrame:
+    """Tickets received in [start, end) up to now per weekday (0 = Monday) × hour.
+
+    weekday (int) · hour (int) · tickets (int)
+    """
+    wd, hr = weekday_of(tf.c.received_at), hour_of(tf.c.received_at)
+    stmt = (sa.select(wd.label("weekday"), hr.label("hour"), sa.func.count().label("tickets"))
+            .where(tf.c.received_at >= start, tf.c.received_at < end, tf.c.received_at <= now)
+            .group_by(wd, hr))
+    return pd.DataFrame(conn.execute(stmt).all(), columns=INTAKE_HEATMAP_COLUMNS).astype("int64")

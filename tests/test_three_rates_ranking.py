@@ -1,0 +1,92 @@
+"""Known answers for the 三率 rankings (queries.three_rates.unit_counts + dashboard.rankings)."""
+from datetime import datetime
+from fractions import Fraction
+
+import pytest
+
+from dashboard import rankings
+from dashboard.domain import three_rates as tr
+from queries import three_rates as q
+from tests.fixture_live import NOW, event, load, ticket
+
+P = tr.period_for_month("2026-01")
+PREV = tr.period_for_month("2025-12")
+
+
+def full(no, received, unit, **kw):
+    base = dict(unit=unit, callback_valid=True, contacted=True, resolved=True, satisfaction="满意")
+    base.update(kw)
+    return ticket(no, received, **base)
+
+
+@pytest.fixture
+def db(engine):
+    rows = [
+        full("Z1", "2026-01-10 09:00:00", "中仓街道"),
+        full("Z2", "2026-01-10 09:00:00", "中仓街道", resolved=False, satisfaction="基本满意"),
+        full("Z3", "2026-01-10 09:00:00", "中仓街道", callback_valid=False),          # not 有效回访
+        full("Z4", "2026-01-10 09:00:00", "中仓街道", in_assessment=False),           # not assessed
+        full("X1", "2025-12-19 00:00:00", "新华街道"),                                  # first second of P
+        full("X2", "2026-01-18 23:59:59", "新华街道"),                                  # last second of P
+        full("W1", "2026-01-10 09:00:00", "玉桥街道"), full("W2", "2026-01-11 09:00:00", "玉桥街道"),
+        *[full(f"Y{i}", "2026-01-10 09:00:00", "北苑街道", contacted=False, resolved=False, satisfaction="不满意")
+          for i in (1, 2, 3)],
+        full("Y9", "2026-01-19 00:00:00", "北苑街道"),                                  # next period
+        full("D1", "2026-01-10 09:00:00", "区水务局"),
+        full("D2", "2026-01-10 09:00:00", "通州区自来水公司", contacted=False, resolved=False, satisfaction=None),
+        full("Z0", "2025-12-01 09:00:00", "中仓街道"),                                  # previous period
+    ]
+    load(engine, rows, [event("Z1", "2026-01-11 09:00:00", "CLOSE"), event("Z2", "2026-01-16 09:00:00", "CLOSE")])
+    return engine
+
+
+def counts(engine, period, kind):
+    with engine.connect() as conn:
+        return q.unit_counts(conn, start=period.start, end=period.end, now=NOW, kind=kind)
+
+
+def test_street_counts(db):
+    df = counts(db, P, "street").set_index("unit")
+    assert len(df) == 22
+    assert df.loc["中仓街道"].tolist() == [4, 1, 2, 2, 1, 1, 1]   # Z2 closed after now
+    assert df.loc["新华街道"].tolist() == [2, 0, 2, 2, 2, 2, 0]
+    assert df.loc["北苑街道", "received"] == 3
+    assert df.loc["宋庄镇"].tolist() == [0] * 7
+
+
+def test_street_ranking(db):
+    rows, total = rankings.ranking(counts(db, P, "street"))
+    top = [(r.rank, r.unit, r.composite) for r in rows[:4]]
+    assert top == [(1, "新华街道", 100), (2, "玉桥街道", 100), (3, "中仓街道", Fraction(73)), (4, "北苑街道", 0)]
+    z = rows[2]
+    assert (z.response_rate, z.resolution_rate, z.satisfaction_rate) == (1, Fraction(1, 2), Fraction(19, 20))
+    assert rows[4].composite is None
+    assert (total.received, total.population, total.contacted, total.resolved, total.satisfied,
+            total.basic_satisfied) == (11, 9, 6, 5, 5, 1)
+    assert total.composite == Fraction(546, 9)
+
+
+def test_department_ranking(db):
+    df = counts(db, P, "department")
+    assert len(df) == 30    # 22 departments + 8 companies
+    rows, _ = rankings.ranking(df)
+    assert [(r.rank, r.unit) for r in rows[:2]] == [(1, "区水务局"), (2, "通州区自来水公司")]
+    assert rows[1].composite == 0
+
+
+def test_change_against_previous_period(db):
+    cur, _ = rankings.ranking(counts(db, P, "street"))
+    prev, _ = rankings.ranking(counts(db, PREV, "street"))
+    ch = rankings.changes(cur, prev)
+    assert ch["中仓街道"] == rankings.Change(Fraction(-27), -2)
+    assert ch["新华街道"] == rankings.Change(None, None)
+
+
+def test_periods_counts_and_district_agree(db):
+    with db.connect() as conn:
+        trend = q.periods_counts(conn, periods=[(p.label, p.start, p.end) for p in (PREV, P)])
+        district = q.district_counts(conn, start=P.start, end=P.end)
+    assert trend["label"].tolist() == ["2025-12", "2026-01"]
+    assert trend.iloc[1][q.DISTRICT_COUNTS_COLUMNS].tolist() == list(district.values())
+    assert district["population"] == 11     # 9 streets + 2 departments
+    assert trend.iloc[0]["population"] == 1
