@@ -5,6 +5,7 @@ import contextlib
 import io
 import json
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction as F
 
 import pytest
@@ -175,8 +176,7 @@ def test_month_by_hand(engine):
         got = out["indicators"][key]
         assert (got["numerator"], got["denominator"]) == (num, den), key
         value = F(num, den)
-        assert F(got["value"]) == F(round(value.numerator * 10**6 / value.denominator), 10**6) or \
-            got["value"] == f"{value.numerator * 10**6 // value.denominator / 10**6:.6f}"
+        assert got["value"] == str((Decimal(num) / Decimal(den)).quantize(Decimal("0.000001"), ROUND_HALF_UP))
         spec = SPECS[key]
         p = pts(value, spec["target"], spec["floor"], spec["weight"], spec.get("lower_is_better", False))
         total += p

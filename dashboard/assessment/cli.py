@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from dashboard.assessment.engine import AssessmentError, check_month, kpi_json, month_result, rate_str
+from dashboard.assessment.engine import AssessmentError, check_month, kpi_json, month_result
 from dashboard.cli import CliError, engine_for
 from dashboard.domain.payment import fmt_factor
 from dashboard.domain.scoring import to_decimal
@@ -74,5 +74,3 @@ def run(args) -> int:
         print(render_text(result))
     return 0
 
-
-__all__ = ["run", "parse_now", "render_text", "rate_str"]

@@ -21,7 +21,7 @@ from dashboard import audit
 from dashboard.access import can
 from dashboard.assessment.engine import AssessmentError, check_month, compute, to_dict
 from dashboard.domain.rules import Rules
-from dashboard.domain.scoring import ITEM_BONUS, ITEM_DEDUCTION, ITEM_TYPES, ITEM_VETO
+from dashboard.domain.scoring import ITEM_BONUS, ITEM_DEDUCTION, ITEM_TYPES
 from dashboard.rules_store import add_version, rules_for_month
 from queries.assessment import month_bounds
 from queries.schema import (manual_items, month_signoffs, reports, rules_versions, shifts, staff, ticket_events,
