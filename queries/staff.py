@@ -1,0 +1,431 @@
+"""Per-staff measures (DESIGN 3.4): what each person did in a period, attributed by the 工号 on
+the event (reports by their 工号, shifts by theirs).
+
+All counting is SQL. A period is [start, end); only events, reports and shifts at or before `now`
+exist. Clock verdicts compare timestamps exactly: the stored due times of ticket_facts for sign,
+dispatch and return requests, `add_seconds(start, limit)` for QC and verification. A verification
+clock still running at `now` is left out of numerator and denominator (DESIGN 4).
+
+Event order is (at, id), as in the lifecycle derivation: "a REDISPATCH after the DISPATCH" is
+later in that order, so two events in the same second still have a before and an after.
+
+Limits (seconds) are passed by the caller from its rules version: the query layer knows no rules.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from queries.schema import reports, shifts, staff, ticket_events, ticket_facts
+from queries.sql import add_seconds, day_of, seconds_between
+
+DEFAULT_LIMITS = {"qc": 2 * 3600, "verify": 48 * 3600}
+CITY_QC_REASONS = ("city_qc", "市级审核退回")
+SHIFT_START_HOUR = {"夜班": 0, "早班": 8, "中班": 16}
+
+DISPATCHER, RETURNER, QC, VERIFIER, ANALYST = "派单专员", "退单专员", "质检专员", "协查专员", "数据分析专员"
+ROLES = (DISPATCHER, RETURNER, QC, VERIFIER, ANALYST)
+
+PERSON_COLUMNS = ["staff_no", "name", "team"]
+SHIFT_COLUMNS = ["planned_shifts", "attended_shifts"]
+ROLE_COLUMNS = {
+    DISPATCHER: ["signed", "signed_on_time", "sign_on_time_share", "dispatched", "dispatch_judged",
+                 "dispatched_on_time", "dispatch_on_time_share", "median_sign_minutes",
+                 "median_dispatch_minutes", "wrong_dispatches", "urges"],
+    RETURNER: ["requests", "requests_on_time", "on_time_share", "decided", "approved", "approved_share"],
+    QC: ["reviews", "rejects", "reject_share", "qc_judged", "qc_on_time", "on_time_share", "escapes"],
+    VERIFIER: ["assigned", "verify_judged", "done_on_time", "on_time_share", "done", "not_true_findings"],
+    ANALYST: ["reports_due", "reports_on_time", "on_time_share", "reports_with_errors"],
+}
+# (sample column, numerator, denominator) deciding rank; fewer than MIN_SAMPLE actions: not ranked
+RANK_BASIS = {
+    DISPATCHER: ("dispatched", "dispatched_on_time", "dispatch_judged"),
+    RETURNER: ("requests", "requests_on_time", "requests"),
+    QC: ("reviews", "qc_on_time", "qc_judged"),
+    VERIFIER: ("assigned", "done_on_time", "verify_judged"),
+    ANALYST: ("reports_due", "reports_on_time", "reports_due"),
+}
+SHARES = {  # share column → (numerator, denominator)
+    "sign_on_time_share": ("signed_on_time", "signed"),
+    "dispatch_on_time_share": ("dispatched_on_time", "dispatch_judged"),
+    "approved_share": ("approved", "decided"),
+    "reject_share": ("rejects", "reviews"),
+}
+ROLE_SHARE = {RETURNER: ("requests_on_time", "requests"), QC: ("qc_on_time", "qc_judged"),
+              VERIFIER: ("done_on_time", "verify_judged"), ANALYST: ("reports_on_time", "reports_due")}
+
+
+def _ts(value: datetime, name: str):
+    return sa.bindparam(name, value, type_=sa.DateTime())
+
+
+def _sum_if(cond):
+    return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
+
+
+def _exists(alias, *conds):
+    """EXISTS over one events alias, correlated to every enclosing query (also two levels up)."""
+    return sa.select(sa.literal(1)).select_from(alias).where(*conds).correlate_except(alias).exists()
+
+
+def _after(a, b):
+    """Event a follows event b in (at, id) order."""
+    return sa.or_(a.c.at > b.c.at, sa.and_(a.c.at == b.c.at, a.c.id > b.c.id))
+
+
+def _in_period(e, start, end, now):
+    return sa.and_(e.c.at >= _ts(start, "p_start"), e.c.at < _ts(end, "p_end"), e.c.at <= _ts(now, "p_now"))
+
+
+def _frame(conn: Connection, stmt, columns: list[str]) -> pd.DataFrame:
+    df = pd.DataFrame(conn.execute(stmt).all(), columns=columns)
+    df[columns[0]] = df[columns[0]].astype(object)
+    for c in columns[1:]:
+        df[c] = pd.to_numeric(df[c]).astype("int64")
+    return df
+
+
+def _staff_filter(e, staff_no: str | None):
+    return sa.true() if staff_no is None else e.c.staff_no == staff_no
+
+
+# --- per-role counts by 工号 (all 工号 with events, including '' for events without staff) ---------
+
+def dispatcher_counts(conn: Connection, *, start: datetime, end: datetime, now: datetime,
+                      staff_no: str | None = None) -> pd.DataFrame:
+    """staff_no · signed · signed_on_time · dispatched · dispatch_judged (tickets without a return
+    request by `now`, as the contract's 派单及时率) · dispatched_on_time · wrong_dispatches (a
+    REDISPATCH of the ticket follows this DISPATCH by `now`) · urges"""
+    e, tf, r = ticket_events.alias("e"), ticket_facts, ticket_events.alias("r")
+    now_p = _ts(now, "p_now")
+    redispatched = _exists(r, r.c.ticket_no == e.c.ticket_no, r.c.action == "REDISPATCH",
+                                     _after(r, e), r.c.at <= now_p)
+    no_return = sa.or_(tf.c.first_return_request_at.is_(None), tf.c.first_return_request_at > now_p)
+    is_sign, is_disp = e.c.action == "SIGN", e.c.action == "DISPATCH"
+    stmt = (
+        sa.select(
+            e.c.staff_no,
+            _sum_if(is_sign), _sum_if(sa.and_(is_sign, e.c.at <= tf.c.sign_due_at)),
+            _sum_if(is_disp), _sum_if(sa.and_(is_disp, no_return)),
+            _sum_if(sa.and_(is_disp, no_return, e.c.at <= tf.c.dispatch_due_at)),
+            _sum_if(sa.and_(is_disp, redispatched)),
+            _sum_if(e.c.action == "URGE"),
+        )
+        .select_from(e.join(tf, tf.c.ticket_no == e.c.ticket_no))
+        .where(e.c.action.in_(["SIGN", "DISPATCH", "URGE"]), _in_period(e, start, end, now),
+               _staff_filter(e, staff_no))
+        .group_by(e.c.staff_no)
+    )
+    return _frame(conn, stmt, ["staff_no", "signed", "signed_on_time", "dispatched", "dispatch_judged",
+                               "dispatched_on_time", "wrong_dispatches", "urges"])
+
+
+def _median_minutes(conn: Connection, lags, *, by_staff: bool) -> dict[str, float]:
+    """Median of a (staff_no, secs) subquery per 工号 (or overall under key ''), in minutes.
+
+    Window functions keep it in SQL on both engines: the middle row (odd n) or the mean of the
+    two middle rows (even n) of each partition.
+    """
+    key = lags.c.staff_no if by_staff else sa.literal("").label("staff_no")
+    part = [lags.c.staff_no] if by_staff else []
+    ranked = sa.select(
+        key.label("k"), lags.c.secs,
+        sa.func.row_number().over(partition_by=part or None, order_by=lags.c.secs).label("rn"),
+        sa.func.count().over(partition_by=part or None).label("n"),
+    ).subquery()
+    stmt = (sa.select(ranked.c.k, sa.func.avg(ranked.c.secs))
+            .where(ranked.c.rn * 2 >= ranked.c.n, ranked.c.rn * 2 <= ranked.c.n + 2)
+            .group_by(ranked.c.k))
+    return {k: float(v) / 60 for k, v in conn.execute(stmt).all()}
+
+
+def dispatcher_medians(conn: Connection, *, start: datetime, end: datetime, now: datetime,
+                       by_staff: bool = True) -> pd.DataFrame:
+    """staff_no · median_sign_minutes · median_dispatch_minutes (received → that person's SIGN /
+    DISPATCH). With by_staff=False one row with staff_no ''."""
+    e, tf = ticket_events.alias("e"), ticket_facts
+    out = {}
+    for action, col in (("SIGN", "median_sign_minutes"), ("DISPATCH", "median_dispatch_minutes")):
+        lags = (sa.select(e.c.staff_no, seconds_between(tf.c.received_at, e.c.at).label("secs"))
+                .select_from(e.join(tf, tf.c.ticket_no == e.c.ticket_no))
+                .where(e.c.action == action, _in_period(e, start, end, now))).subquery()
+        out[col] = _median_minutes(conn, lags, by_staff=by_staff)
+    keys = sorted(set(out["median_sign_minutes"]) | set(out["median_dispatch_minutes"]))
+    return pd.DataFrame({"staff_no": pd.Series(keys, dtype=object),
+                         "median_sign_minutes": [out["median_sign_minutes"].get(k) for k in keys],
+                         "median_dispatch_minutes": [out["median_dispatch_minutes"].get(k) for k in keys]},
+                        columns=["staff_no", "median_sign_minutes", "median_dispatch_minutes"]).astype(
+        {"median_sign_minutes": "float64", "median_dispatch_minutes": "float64"})
+
+
+def returner_counts(conn: Connection, *, start: datetime, end: datetime, now: datetime,
+                    staff_no: str | None = None) -> pd.DataFrame:
+    """staff_no · requests · requests_on_time (at or before the ticket's return-request due time) ·
+    decided (the city decided after this request, by `now`) · approved (that first decision is
+    RETURN_APPROVED)"""
+    e, tf = ticket_events.alias("e"), ticket_facts
+    d, d2 = ticket_events.alias("d"), ticket_events.alias("d2")
+    now_p = _ts(now, "p_now")
+    decided = _exists(d, d.c.ticket_no == e.c.ticket_no,
+                                d.c.action.in_(["RETURN_APPROVED", "RETURN_REJECTED"]), _after(d, e), d.c.at <= now_p)
+    rejected_between = _exists(d2, d2.c.ticket_no == e.c.ticket_no, d2.c.action == "RETURN_REJECTED",
+                                         _after(d2, e), sa.or_(d2.c.at < d.c.at, sa.and_(d2.c.at == d.c.at, d2.c.id < d.c.id)))
+    approved = _exists(d, d.c.ticket_no == e.c.ticket_no, d.c.action == "RETURN_APPROVED",
+                                 _after(d, e), d.c.at <= now_p, ~rejected_between)
+    stmt = (
+        sa.select(e.c.staff_no, sa.func.count(),
+                  _sum_if(e.c.at <= tf.c.return_request_due_at), _sum_if(decided), _sum_if(approved))
+        .select_from(e.join(tf, tf.c.ticket_no == e.c.ticket_no))
+        .where(e.c.action == "RETURN_REQUEST", _in_period(e, start, end, now), _staff_filter(e, staff_no))
+        .group_by(e.c.staff_no)
+    )
+    return _frame(conn, stmt, ["staff_no", "requests", "requests_on_time", "decided", "approved"])
+
+
+def _qc_rows(start, end, now, limits, staff_no=None):
+    """One row per QC event of the period: staff_no, action, on-time verdict inputs, escape flag."""
+    e, r = ticket_events.alias("e"), ticket_events.alias("r")
+    ro, p2 = ticket_events.alias("ro"), ticket_events.alias("p2")
+    now_p = _ts(now, "p_now")
+    latest_reply = (sa.select(sa.func.max(r.c.at))
+                    .where(r.c.ticket_no == e.c.ticket_no, r.c.action == "REPLY", r.c.at <= e.c.at)
+                    .scalar_subquery())
+    passed_again = _exists(p2, p2.c.ticket_no == e.c.ticket_no, p2.c.action == "QC_PASS", _after(p2, e),
+                                     sa.or_(p2.c.at < ro.c.at, sa.and_(p2.c.at == ro.c.at, p2.c.id < ro.c.id)))
+    escaped = _exists(ro, ro.c.ticket_no == e.c.ticket_no, ro.c.action == "REOPEN",
+                                ro.c.detail.in_(CITY_QC_REASONS), _after(ro, e), ro.c.at <= now_p, ~passed_again)
+    return (sa.select(e.c.staff_no, e.c.action, e.c.at, latest_reply.label("reply_at"),
+                      sa.case((sa.and_(e.c.action == "QC_PASS", escaped), 1), else_=0).label("escaped"))
+            .where(e.c.action.in_(["QC_PASS", "QC_REJECT"]), _in_period(e, start, end, now),
+                   _staff_filter(e, staff_no))).subquery()
+
+
+def qc_counts(conn: Connection, *, start: datetime, end: datetime, now: datetime,
+              limits: dict | None = None, staff_no: str | None = None) -> pd.DataFrame:
+    """staff_no · reviews (QC_PASS + QC_REJECT) · rejects · qc_judged (with a REPLY at or before) ·
+    qc_on_time (within the QC limit of the latest such REPLY) · escapes (a QC_PASS followed by a
+    REOPEN city_qc with no other QC_PASS in between, by `now`)"""
+    lim = {**DEFAULT_LIMITS, **(limits or {})}
+    q = _qc_rows(start, end, now, lim, staff_no)
+    stmt = (sa.select(q.c.staff_no, sa.func.count(), _sum_if(q.c.action == "QC_REJECT"),
+                      _sum_if(q.c.reply_at.is_not(None)),
+                      _sum_if(sa.and_(q.c.reply_at.is_not(None),
+                                      q.c.at <= add_seconds(q.c.reply_at, sa.literal(int(lim["qc"]))))),
+                      sa.func.coalesce(sa.func.sum(q.c.escaped), 0))
+            .group_by(q.c.staff_no))
+    return _frame(conn, stmt, ["staff_no", "reviews", "rejects", "qc_judged", "qc_on_time", "escapes"])
+
+
+def verifier_counts(conn: Connection, *, start: datetime, end: datetime, now: datetime,
+                    limits: dict | None = None, staff_no: str | None = None) -> pd.DataFrame:
+    """staff_no · assigned (VERIFY_ASSIGN naming this 工号) · verify_judged (done by `now`, or the
+    48 h limit passed) · done_on_time (a VERIFY_DONE of the ticket within the limit, by `now`) ·
+    done (VERIFY_DONE by this 工号 in the period) · not_true_findings (those with outcome 不属实)"""
+    lim = {**DEFAULT_LIMITS, **(limits or {})}
+    e, dn = ticket_events.alias("e"), ticket_events.alias("dn")
+    now_p = _ts(now, "p_now")
+    due = add_seconds(e.c.at, sa.literal(int(lim["verify"])))
+    done_in_time = _exists(dn, dn.c.ticket_no == e.c.ticket_no, dn.c.action == "VERIFY_DONE",
+                                     dn.c.at >= e.c.at, dn.c.at <= due, dn.c.at <= now_p)
+    assigned = (sa.select(e.c.staff_no, sa.func.count().label("assigned"),
+                          _sum_if(sa.or_(done_in_time, now_p > due)).label("verify_judged"),
+                          _sum_if(done_in_time).label("done_on_time"))
+                .where(e.c.action == "VERIFY_ASSIGN", _in_period(e, start, end, now), _staff_filter(e, staff_no))
+                .group_by(e.c.staff_no))
+    a = _frame(conn, assigned, ["staff_no", "assigned", "verify_judged", "done_on_time"])
+    done = (sa.select(e.c.staff_no, sa.func.count(), _sum_if(e.c.detail == "不属实"))
+            .where(e.c.action == "VERIFY_DONE", _in_period(e, start, end, now), _staff_filter(e, staff_no))
+            .group_by(e.c.staff_no))
+    d = _frame(conn, done, ["staff_no", "done", "not_true_findings"])
+    out = pd.merge(a, d, on="staff_no", how="outer").fillna(0)
+    cols = ["assigned", "verify_judged", "done_on_time", "done", "not_true_findings"]
+    return out.astype({c: "int64" for c in cols})[["staff_no", *cols]]
+
+
+def analyst_counts(conn: Connection, *, start: datetime, end: datetime, now: datetime,
+                   staff_no: str | None = None) -> pd.DataFrame:
+    """staff_no · reports_due (due in the period, at or before `now`) · reports_on_time (delivered
+    at or before due) · reports_with_errors"""
+    rp = reports
+    cond = [rp.c.due_at >= _ts(start, "p_start"), rp.c.due_at < _ts(end, "p_end"), rp.c.due_at <= _ts(now, "p_now")]
+    if staff_no is not None:
+        cond.append(rp.c.staff_no == staff_no)
+    stmt = (sa.select(rp.c.staff_no, sa.func.count(),
+                      _sum_if(sa.and_(rp.c.delivered_at.is_not(None), rp.c.delivered_at <= rp.c.due_at,
+                                      rp.c.delivered_at <= _ts(now, "p_now"))),
+                      _sum_if(rp.c.has_error))
+            .where(*cond).group_by(rp.c.staff_no))
+    df = _frame(conn, stmt, ["staff_no", "reports_due", "reports_on_time", "reports_with_errors"])
+    df["staff_no"] = df["staff_no"].fillna("")
+    return df
+
+
+def shift_filter(start: datetime, end: datetime, now: datetime, table=shifts):
+    """Shifts whose start lies in [start, end) and at or before `now` (later shifts do not exist yet)."""
+    s = table
+    if end - start == timedelta(hours=8) and start.hour in SHIFT_START_HOUR.values():
+        name = {v: k for k, v in SHIFT_START_HOUR.items()}[start.hour]
+        return sa.and_(s.c.day == start.date(), s.c.shift == name, sa.literal(start <= now))
+    started_today = [k for k, h in SHIFT_START_HOUR.items() if h <= now.hour]
+    first = start.date() if start.time() == datetime.min.time() else start.date() + timedelta(days=1)
+    last = (end - timedelta(microseconds=1)).date()
+    return sa.and_(s.c.day >= first, s.c.day <= min(last, now.date()),
+                   sa.or_(s.c.day < now.date(), s.c.shift.in_(started_today)))
+
+
+def shift_counts(conn: Connection, *, start: datetime, end: datetime, now: datetime) -> pd.DataFrame:
+    """staff_no · planned_shifts · attended_shifts"""
+    stmt = (sa.select(shifts.c.staff_no, sa.func.count(), _sum_if(shifts.c.present))
+            .where(shift_filter(start, end, now)).group_by(shifts.c.staff_no))
+    return _frame(conn, stmt, ["staff_no", "planned_shifts", "attended_shifts"])
+
+
+COUNTS = {DISPATCHER: dispatcher_counts, RETURNER: returner_counts, QC: qc_counts,
+          VERIFIER: verifier_counts, ANALYST: analyst_counts}
+
+
+def role_counts(conn: Connection, role: str, *, start: datetime, end: datetime, now: datetime,
+                limits: dict | None = None, staff_no: str | None = None) -> pd.DataFrame:
+    fn = COUNTS[role]
+    kw = {"limits": limits} if role in (QC, VERIFIER) else {}
+    return fn(conn, start=start, end=end, now=now, staff_no=staff_no, **kw)
+
+
+def roster(conn: Connection, *, role: str | None, start: datetime, end: datetime,
+           team: str | None = None) -> pd.DataFrame:
+    """staff_no · name · team · role of the people employed at some point of [start, end)."""
+    last_day = (end - timedelta(microseconds=1)).date()
+    cond = [sa.or_(staff.c.hired_on.is_(None), staff.c.hired_on <= last_day),
+            sa.or_(staff.c.left_on.is_(None), staff.c.left_on > start.date())]
+    if role:
+        cond.append(staff.c.role == role)
+    if team:
+        cond.append(staff.c.team == team)
+    stmt = sa.select(staff.c.staff_no, staff.c.name, staff.c.team, staff.c.role).where(*cond).order_by(staff.c.staff_no)
+    return pd.DataFrame(conn.execute(stmt).all(), columns=["staff_no", "name", "team", "role"])
+
+
+def _share_col(df: pd.DataFrame, num: str, den: str) -> pd.Series:
+    """Display share (float) next to its exact numerator and denominator; None when no data."""
+    return pd.Series([None if d == 0 else n / d for n, d in zip(df[num], df[den])], index=df.index, dtype="float64")
+
+
+def staff_performance(conn: Connection, *, role: str, start: datetime, end: datetime, now: datetime,
+                      team: str | None = None, limits: dict | None = None) -> pd.DataFrame:
+    """One row per person of `role` (and 班组 `team`) employed in the period.
+
+    staff_no · name · team · the role's ROLE_COLUMNS · planned_shifts · attended_shifts · sample
+    (the actions the rank rests on). Shares are floats for display, None when the denominator is 0;
+    every share sits next to its integer numerator and denominator.
+    """
+    people = roster(conn, role=role, start=start, end=end, team=team)[PERSON_COLUMNS]
+    counts = role_counts(conn, role, start=start, end=end, now=now, limits=limits)
+    if role == DISPATCHER:
+        counts = counts.merge(dispatcher_medians(conn, start=start, end=end, now=now), on="staff_no", how="left")
+    df = people.merge(counts, on="staff_no", how="left").merge(
+        shift_counts(conn, start=start, end=end, now=now), on="staff_no", how="left")
+    int_cols = [c for c in df.columns if c not in PERSON_COLUMNS and not c.startswith("median")]
+    df[int_cols] = df[int_cols].fillna(0).astype("int64")
+    for col, (num, den) in SHARES.items():
+        if num in df:
+            df[col] = _share_col(df, num, den)
+    if role in ROLE_SHARE:
+        df["on_time_share"] = _share_col(df, *ROLE_SHARE[role])
+    df["sample"] = df[RANK_BASIS[role][0]]
+    return df[PERSON_COLUMNS + ROLE_COLUMNS[role] + SHIFT_COLUMNS + ["sample"]].reset_index(drop=True)
+
+
+# --- one person -------------------------------------------------------------------------------
+
+PERSON_DAILY_COLUMNS = ["day", "action", "events"]
+
+
+def person_daily(conn: Connection, *, staff_no: str, start: datetime, end: datetime, now: datetime) -> pd.DataFrame:
+    """Events by this 工号 per day and action. day (date) · action (code) · events (int)"""
+    e = ticket_events
+    d = day_of(e.c.at)
+    stmt = (sa.select(d, e.c.action, sa.func.count())
+            .where(e.c.staff_no == staff_no, _in_period(e, start, end, now))
+            .group_by(d, e.c.action).order_by(d))
+    df = pd.DataFrame(conn.execute(stmt).all(), columns=PERSON_DAILY_COLUMNS)
+    df["day"] = pd.to_datetime(df["day"]).dt.date
+    return df.astype({"events": "int64"})
+
+
+PERSON_TICKETS_COLUMNS = ["ticket_no", "first_at", "actions", "events", "stage", "received_at", "deadline_at"]
+
+
+def person_tickets(conn: Connection, *, staff_no: str, start: datetime, end: datetime, now: datetime,
+                   limit: int = 500) -> pd.DataFrame:
+    """Tickets this 工号 acted on in the period, newest first (capped at `limit`).
+
+    ticket_no · first_at (their first action in the period) · actions (distinct codes, comma list,
+    built in Python from a grouped query) · events (int) · stage · received_at · deadline_at
+    """
+    e, tf = ticket_events, ticket_facts
+    stmt = (sa.select(e.c.ticket_no, sa.func.min(e.c.at).label("first_at"), sa.func.count().label("events"),
+                      sa.func.min(tf.c.stage), sa.func.min(tf.c.received_at), sa.func.min(tf.c.deadline_at))
+            .select_from(e.join(tf, tf.c.ticket_no == e.c.ticket_no))
+            .where(e.c.staff_no == staff_no, _in_period(e, start, end, now))
+            .group_by(e.c.ticket_no).order_by(sa.desc("first_at")).limit(limit))
+    base = pd.DataFrame(conn.execute(stmt).all(),
+                        columns=["ticket_no", "first_at", "events", "stage", "received_at", "deadline_at"])
+    acts = (sa.select(e.c.ticket_no, e.c.action).distinct()
+            .where(e.c.staff_no == staff_no, _in_period(e, start, end, now),
+                   e.c.ticket_no.in_(list(base["ticket_no"]) or [""])))
+    by_ticket: dict[str, list[str]] = {}
+    for t, a in conn.execute(acts).all():
+        by_ticket.setdefault(t, []).append(a)
+    base["actions"] = [",".join(sorted(by_ticket.get(t, []))) for t in base["ticket_no"]]
+    return base.astype({"events": "int64"})[PERSON_TICKETS_COLUMNS]
+
+
+ERRORS_COLUMNS = ["kind", "ticket_no", "staff_no", "action_at", "evidence_action", "evidence_at",
+                  "evidence_staff_no", "evidence_unit", "evidence_detail"]
+
+
+def errors_with_evidence(conn: Connection, *, start: datetime, end: datetime, now: datetime,
+                         staff_no: str | None = None, limits: dict | None = None, limit: int = 500) -> pd.DataFrame:
+    """Each error in the period with the event that proves it.
+
+    kind: 派单错误 (a DISPATCH followed by a REDISPATCH: evidence = the first such REDISPATCH) ·
+    质检漏检 (a QC_PASS followed by a REOPEN city_qc with no QC_PASS in between: evidence = that
+    REOPEN) · 报表有误 (a report marked wrong: evidence = the report). Columns ERRORS_COLUMNS.
+    """
+    e, r, p2 = ticket_events.alias("e"), ticket_events.alias("r"), ticket_events.alias("p2")
+    now_p = _ts(now, "p_now")
+    r2 = ticket_events.alias("r2")
+    first_redispatch = sa.and_(
+        r.c.ticket_no == e.c.ticket_no, r.c.action == "REDISPATCH", _after(r, e), r.c.at <= now_p,
+        ~_exists(r2, r2.c.ticket_no == e.c.ticket_no, r2.c.action == "REDISPATCH", _after(r2, e),
+                           sa.or_(r2.c.at < r.c.at, sa.and_(r2.c.at == r.c.at, r2.c.id < r.c.id))))
+    wrong = (sa.select(sa.literal("派单错误").label("kind"), e.c.ticket_no, e.c.staff_no, e.c.at.label("action_at"),
+                       r.c.action, r.c.at, r.c.staff_no.label("ev_staff"), r.c.unit, r.c.detail)
+             .select_from(e.join(r, first_redispatch))
+             .where(e.c.action == "DISPATCH", _in_period(e, start, end, now), _staff_filter(e, staff_no)))
+    passed_again = _exists(p2, p2.c.ticket_no == e.c.ticket_no, p2.c.action == "QC_PASS", _after(p2, e),
+                                     sa.or_(p2.c.at < r.c.at, sa.and_(p2.c.at == r.c.at, p2.c.id < r.c.id)))
+    escape = (sa.select(sa.literal("质检漏检").label("kind"), e.c.ticket_no, e.c.staff_no, e.c.at.label("action_at"),
+                        r.c.action, r.c.at, r.c.staff_no.label("ev_staff"), r.c.unit, r.c.detail)
+              .select_from(e.join(r, sa.and_(r.c.ticket_no == e.c.ticket_no, r.c.action == "REOPEN",
+                                             r.c.detail.in_(CITY_QC_REASONS), _after(r, e), r.c.at <= now_p)))
+              .where(e.c.action == "QC_PASS", _in_period(e, start, end, now), _staff_filter(e, staff_no),
+                     ~passed_again))
+    rows = conn.execute(sa.union_all(wrong, escape).order_by(sa.text("action_at")).limit(limit)).all()
+    df = pd.DataFrame(rows, columns=ERRORS_COLUMNS)
+    rp = reports
+    cond = [rp.c.due_at >= _ts(start, "p_start"), rp.c.due_at < _ts(end, "p_end"), rp.c.due_at <= now_p, rp.c.has_error]
+    if staff_no is not None:
+        cond.append(rp.c.staff_no == staff_no)
+    rep = conn.execute(sa.select(rp.c.report_no, rp.c.staff_no, rp.c.due_at, rp.c.delivered_at, rp.c.report_type)
+                       .where(*cond).order_by(rp.c.due_at).limit(limit)).all()
+    if rep:
+        extra = pd.DataFrame([{"kind": "报表有误", "ticket_no": x.report_no, "staff_no": x.staff_no or "",
+                               "action_at": x.due_at, "evidence_action": "REPORT", "evidence_at": x.delivered_at,
+                               "evidence_staff_no": x.staff_no or "", "evidence_unit": "",
+                               "evidence_detail": f"{x.report_type}标记为有误"} for x in rep], columns=ERRORS_COLUMNS)
+        df = extra if df.empty else pd.concat([df, extra], ignore_index=True)
+    return df
