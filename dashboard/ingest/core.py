@@ -208,12 +208,12 @@ def _column_lists(p: Prepared, keys: list[str], idx: list[int]) -> dict[str, lis
     for k in keys:
         s = p.values[k].iloc[idx] if len(idx) != p.n else p.values[k]
         col = p.cols[k]
-        if col.type == "ts":
-            out[k] = [None if pd.isna(x) else x.to_pydatetime() for x in s]
-        elif col.type == "date":
-            out[k] = [None if pd.isna(x) else x.date() for x in s]
+        if col.type in ("ts", "date"):
+            # datetime64[us] → datetime objects (NaT → None) in one vectorised step
+            vals = s.to_numpy(dtype="datetime64[us]").astype(object)
+            out[k] = [None if v is None else v.date() for v in vals] if col.type == "date" else vals.tolist()
         else:
-            out[k] = [None if (x is None or (isinstance(x, float) and pd.isna(x))) else x for x in s]
+            out[k] = s.astype(object).where(s.notna(), None).tolist()
     return out
 
 
