@@ -66,6 +66,7 @@ if default_key is None:
     nav_pages.insert(0, st.Page(lambda: None, title="无可用页面", url_path="none", default=True))
 
 current = st.navigation(nav_pages, position="hidden")
+auth.write_pending_cookie(authenticator)
 
 if not kiosk:
     with st.sidebar:

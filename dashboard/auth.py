@@ -116,14 +116,21 @@ def attempt_login(auth_obj, username: str, password: str) -> tuple[bool, str]:
         return False, "用户名或密码错误。"
     st.session_state["token_version"] = row["token_version"]
     st.session_state["login_at"] = datetime.now()
-    model = auth_obj.cookie_controller.cookie_model
-    model.cookie_expiry_days = session_hours(row["role"]) / 24
-    auth_obj.cookie_controller.set_cookie()
+    # The cookie is written by a browser-side component, which needs a full run to render:
+    # set it on the first signed-in run (see write_pending_cookie), not in this one.
+    st.session_state["cookie_pending_hours"] = session_hours(row["role"])
     with engine().begin() as conn:
         conn.execute(users.update().where(users.c.username == username).values(
             last_login_at=datetime.now().replace(microsecond=0)))
         audit.record(conn, username=username, action="login", client=client)
     return True, ""
+
+
+def write_pending_cookie(auth_obj) -> None:
+    hours = st.session_state.pop("cookie_pending_hours", None)
+    if hours:
+        auth_obj.cookie_controller.cookie_model.cookie_expiry_days = hours / 24
+        auth_obj.cookie_controller.set_cookie()
 
 
 def login_from_cookie(auth_obj) -> None:

@@ -1,0 +1,87 @@
+"""Every page in each role's menu renders in a real browser at 1920×1080 without an error element;
+a typed URL outside the role is refused; a cookie replayed after logout is refused."""
+from __future__ import annotations
+
+import pytest
+
+from dashboard.access import PAGES, ROLES, pages_for
+from tests.browser.conftest import PASSWORD, ROOT
+from tests.browser.helpers import error_texts, settle, sign_in
+
+pytestmark = pytest.mark.browser
+VIEWPORT = {"width": 1920, "height": 1080}
+
+
+def _existing(role):
+    return [p for p in pages_for(role) if (ROOT / p.file).exists()]
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_every_menu_page_renders(server, browser, shots_dir, role):
+    ctx = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    page = ctx.new_page()
+    try:
+        sign_in(page, server["base"], f"b_{role}", PASSWORD)
+        problems = {}
+        for p in _existing(role):
+            page.goto(f"{server['base']}/{p.path}")
+            settle(page)
+            page.wait_for_timeout(300)
+            found = error_texts(page)
+            if found:
+                problems[p.path or "/"] = found
+            page.screenshot(path=str(shots_dir / f"{role}-{p.key}.png"), full_page=False)
+        assert not problems, problems
+    finally:
+        ctx.close()
+
+
+def _forbidden_pair():
+    for role in ("analyst", "supervisor", "leader", "reviewer", "manager"):
+        for p in PAGES:
+            if (ROOT / p.file).exists() and p not in pages_for(role):
+                return role, p
+    return None, None
+
+
+def test_typed_url_outside_role_is_refused(server, browser):
+    role, forbidden = _forbidden_pair()
+    if forbidden is None:
+        pytest.skip("every existing page is open to every desk role")
+    ctx = browser.new_context(viewport=VIEWPORT)
+    page = ctx.new_page()
+    try:
+        sign_in(page, server["base"], f"b_{role}", PASSWORD)
+        page.goto(f"{server['base']}/{forbidden.path}")
+        page.get_by_text("无权访问").first.wait_for(timeout=30000)
+        assert page.query_selector('[data-testid="stDataFrame"]') is None
+    finally:
+        ctx.close()
+
+
+def test_cookie_replayed_after_logout_is_refused(server, browser):
+    ctx = browser.new_context(viewport=VIEWPORT)
+    page = ctx.new_page()
+    sign_in(page, server["base"], "b_leader", PASSWORD)
+    cookies = ctx.cookies()
+    assert any(c["name"] == "hotline_auth" for c in cookies)
+    # the cookie alone restores a session before logout …
+    fresh = browser.new_context(viewport=VIEWPORT)
+    fresh.add_cookies(cookies)
+    p2 = fresh.new_page()
+    p2.goto(server["base"] + "/")
+    settle(p2)
+    assert p2.query_selector('[data-testid="stMetric"]') is not None
+    fresh.close()
+    # … and is refused after it
+    page.get_by_role("button", name="退出登录").click()
+    settle(page)
+    ctx.close()
+    replay = browser.new_context(viewport=VIEWPORT)
+    replay.add_cookies(cookies)
+    p3 = replay.new_page()
+    p3.goto(server["base"] + "/")
+    settle(p3)
+    assert p3.get_by_label("用户名").count() == 1
+    assert p3.query_selector('[data-testid="stMetric"]') is None
+    replay.close()
