@@ -1,0 +1,1 @@
+"""Formatted XLSX reports (openpyxl): daily/weekly/monthly/topic, stand-up, acceptance pack."""
