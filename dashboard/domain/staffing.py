@@ -98,119 +98,9 @@ def coverage_by_hour(rows: list[tuple[date, str, str, int]]) -> dict[tuple[date,
     return out
 
 
-# --- forecast -----------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class HourForecast:
-    hour: int
-    expected: float          # scaled profile mean
-    lower: float             # max(0, scaled mean − 2σ)
-    upper: float             # scaled mean + 2σ
-    cum_expected: float      # the same for the cumulative count from 00:00 to the end of `hour`
-    cum_lower: float
-    cum_upper: float
-
-
-@dataclass(frozen=True)
-class DayForecast:
-    day: date
-    level: float             # recent level: last 7 days' intake / what the profile expected for them
-    history_days: int        # same-weekday days in the profile
-    hours: list[HourForecast] = field(default_factory=list)
-
-    def total(self) -> float:
-        return self.hours[-1].cum_expected if self.hours else 0.0
-
-
-def _mean_sd(values: list[float]) -> tuple[float, float]:
-    if not values:
-        return 0.0, 0.0
-    m = sum(values) / len(values)
-    if len(values) < 2:
-        return m, 0.0
-    var = sum((v - m) ** 2 for v in values) / (len(values) - 1)
-    return m, math.sqrt(var)
-
-
-def forecast_day(history: dict[tuple[date, int], int], day: date, *, weeks: int = 8, sigmas: float = 2.0,
-                 recent_days: int = 7) -> DayForecast:
-    """Hourly intake forecast for `day` from the counts of the days before it.
-
-    Profile: for each hour, the mean and spread over the same weekday of the last `weeks` weeks
-    (days with no intake at all are taken as missing data, not as zero demand). Level: the last
-    `recent_days` days' intake against what the profile of their weekdays expected, so a month
-    that runs 10 % hotter lifts every slot. The band is mean ± `sigmas`·σ of the scaled history;
-    cumulative slots get their own band from the spread of the cumulative counts, because
-    busy hours come in busy days and the hourly spreads do not simply add up.
-    """
-    days_with_data = {d for (d, _h) in history}
-
-    def same_weekday_days(target: date) -> list[date]:
-        return [target - timedelta(days=7 * k) for k in range(1, weeks + 1)
-                if (target - timedelta(days=7 * k)) in days_with_data]
-
-    def hourly(d: date) -> list[int]:
-        return [history.get((d, h), 0) for h in range(24)]
-
-    past = same_weekday_days(day)
-    series = [hourly(d) for d in past]
-    # level from the recent days, each against its own weekday profile
-    actual_recent = expected_recent = 0.0
-    for k in range(1, recent_days + 1):
-        d = day - timedelta(days=k)
-        if d not in days_with_data:
-            continue
-        ref = same_weekday_days(d)
-        if not ref:
-            continue
-        actual_recent += sum(hourly(d))
-        expected_recent += sum(sum(hourly(r)) for r in ref) / len(ref)
-    level = actual_recent / expected_recent if expected_recent > 0 else 1.0
-
-    hours = []
-    cum_series = [[sum(s[: h + 1]) for h in range(24)] for s in series]
-    for h in range(24):
-        m, sd = _mean_sd([s[h] * level for s in series])
-        cm, csd = _mean_sd([c[h] * level for c in cum_series])
-        hours.append(HourForecast(h, m, max(0.0, m - sigmas * sd), m + sigmas * sd,
-                                  cm, max(0.0, cm - sigmas * csd), cm + sigmas * csd))
-    return DayForecast(day, level, len(past), hours)
-
-
-@dataclass(frozen=True)
-class Surge:
-    active: bool
-    hour: int | None          # the last completed hour judged
-    actual: int               # cumulative intake 00:00 → end of that hour
-    expected: float
-    upper: float
-    ratio: float | None       # actual / expected
-
-    @property
-    def message(self) -> str:
-        if self.hour is None:
-            return "今日尚无完整小时，暂不判断突增。"
-        span = f"00:00–{self.hour + 1:02d}:00"
-        if self.active:
-            return (f"工单突增：今日 {span} 累计受理 {self.actual} 件，超过预测上限 {self.upper:.0f} 件"
-                    f"（预测 {self.expected:.0f} 件）。请增派人手、调整排班。")
-        return f"今日 {span} 累计受理 {self.actual} 件，在预测区间内（上限 {self.upper:.0f} 件）。"
-
-
-MIN_HOURS_JUDGED = 2   # the first hour or two of a day is too thin to call a surge on
-
-
-def surge_rule(fc: DayForecast, today_hourly: dict[int, int], now: datetime) -> Surge:
-    """Surge = today's cumulative intake up to the last completed hour above the cumulative
-    band's upper bound (a single noisy hour does not fire it)."""
-    last = now.hour - 1
-    if last < 0 or not fc.hours or fc.history_days == 0:
-        return Surge(False, None if last < 0 else last, 0, 0.0, 0.0, None)
-    actual = sum(today_hourly.get(h, 0) for h in range(last + 1))
-    slot = fc.hours[last]
-    active = last + 1 >= MIN_HOURS_JUDGED and actual > slot.cum_upper
-    ratio = actual / slot.cum_expected if slot.cum_expected > 0 else None
-    return Surge(active, last, actual, slot.cum_expected, slot.cum_upper, ratio)
+# The forecast and surge rule (pure) live next to the SQL that feeds them, in queries.forecast,
+# so the query layer can answer surge_status() without importing dashboard/; re-exported here.
+from queries.forecast import DayForecast, HourForecast, Surge, forecast_day, surge_rule  # noqa: E402,F401
 
 
 def dispatchers_needed(volume: float | Decimal | int, handling_minutes: Decimal | int | str,
@@ -234,3 +124,14 @@ def shift_need(fc: DayForecast, shift: str, handling_minutes, occupancy=DEFAULT_
         "needed": dispatchers_needed(peak, handling_minutes, occupancy) if hrs else 0,
         "needed_average": dispatchers_needed(volume, handling_minutes, occupancy, hours=SHIFT_HOURS) if hrs else 0,
     }
+
+
+def day_kind(day: date) -> int:
+    """Weekday for the forecast profile, calendar-aware: a statutory holiday behaves like a Sunday,
+    a 调休 make-up weekend working day like an ordinary Tuesday."""
+    from dashboard.domain.calendar import is_working_day
+
+    wd = day.weekday()
+    if is_working_day(day):
+        return wd if wd < 5 else 1
+    return wd if wd >= 5 else 6

@@ -1,0 +1,92 @@
+"""Hourly forecast, surge rule and dispatcher need: pure known answers, and the demo's surge day."""
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from dashboard.domain.staffing import day_kind, dispatchers_needed, shift_need
+from queries.forecast import forecast_day, handling_minutes, surge_rule, surge_status
+
+DAY = date(2025, 12, 10)  # a Wednesday
+
+
+def flat_history(days: int = 63, per_hour: int = 10, bump: dict | None = None) -> dict:
+    """`per_hour` tickets every hour, ±1 alternating by week so the spread is not zero."""
+    hist = {}
+    for k in range(1, days + 1):
+        d = DAY - timedelta(days=k)
+        for h in range(24):
+            hist[(d, h)] = per_hour + (1 if (k // 7) % 2 else -1)
+    for key, n in (bump or {}).items():
+        hist[key] = n
+    return hist
+
+
+def test_profile_level_and_band():
+    fc = forecast_day(flat_history(), DAY)
+    assert fc.history_days == 8
+    assert 0.9 < fc.level < 1.0   # the last week alternated low (9) more days than high (11)
+    h9 = fc.hours[9]
+    assert h9.lower < h9.expected < h9.upper
+    assert fc.hours[23].cum_expected == pytest.approx(sum(h.expected for h in fc.hours))
+
+
+def test_recent_level_scales_the_profile():
+    hist = flat_history()
+    for k in range(1, 8):  # last week ran 50 % hotter
+        for h in range(24):
+            hist[(DAY - timedelta(days=k), h)] = int(hist[(DAY - timedelta(days=k), h)] * 1.5)
+    fc = forecast_day(hist, DAY)
+    assert fc.level > 1.3
+    assert fc.hours[10].expected > 13
+
+
+def test_surge_needs_the_cumulative_to_run_over():
+    fc = forecast_day(flat_history(), DAY)
+    now = datetime(2025, 12, 10, 12, 0)
+    ordinary = {h: 10 for h in range(12)}
+    one_noisy_hour = {**ordinary, 11: 25}
+    surge = {h: 18 for h in range(12)}
+    assert not surge_rule(fc, ordinary, now).active
+    assert not surge_rule(fc, one_noisy_hour, now).active
+    s = surge_rule(fc, surge, now)
+    assert s.active and s.actual == 216 and s.hour == 11 and "突增" in s.message
+
+
+def test_dispatchers_needed_exact_boundaries():
+    # 85 × 6 / (60 × 0.85) = 10 exactly: no float drift up to 11
+    assert dispatchers_needed(85, 6, "0.85") == 10
+    assert dispatchers_needed(86, 6, "0.85") == 11
+    assert dispatchers_needed(0, 6) == 0
+    assert dispatchers_needed(680, 6, "0.85", hours=8) == 10
+
+
+def test_shift_need_uses_the_busiest_hour():
+    fc = forecast_day(flat_history(bump={(DAY - timedelta(days=7 * k), 9): 60 for k in range(1, 9)}), DAY)
+    need = shift_need(fc, "早班", 6)
+    assert need["peak_hour_volume"] == pytest.approx(60 * fc.level, rel=0.01)
+    assert need["needed"] == dispatchers_needed(need["peak_hour_volume"], 6)
+    assert need["needed"] >= need["needed_average"]
+
+
+def test_handling_minutes_median(engine):
+    from tests.staff_fixture import load
+    load(engine)
+    with engine.connect() as conn:
+        m = handling_minutes(conn, start=datetime(2026, 1, 1), end=datetime(2026, 2, 1))
+    # SIGN→DISPATCH: T1 10, T2 89:59, T3 21, T4 295, T6 10, T7 15 → middle 15 and 21
+    assert m == pytest.approx(18.0)
+
+
+def test_demo_surge_day_fires_and_ordinary_days_do_not(sqlite_engine):
+    demo = pytest.importorskip("dashboard.demo")
+    end = date(2026, 1, 15)
+    demo.generate(sqlite_engine, days=60, tickets_per_day=100, seed=3, end=end,
+                  now=datetime(2026, 1, 15, 23, 59, 59))
+    (surge_day,) = demo.surge_days(end, 60)
+    with sqlite_engine.connect() as conn:
+        for k in range(14):
+            day = end - timedelta(days=k)
+            for hour in (12, 15, 18):
+                now = datetime(day.year, day.month, day.day, hour)
+                status = surge_status(conn, now, kind_of=day_kind)
+                assert status["active"] == (day == surge_day), (day, hour, status)
