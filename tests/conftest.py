@@ -105,12 +105,11 @@ def app_db(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('app') / 'app.db'}"
     eng = make_engine(url)
     init_db(eng)
-    try:
-        from dashboard.demo.generator import generate  # the demo generator, when present
-        generate(eng, days=6, tickets_per_day=80, seed=7, end=__import__("datetime").date(2026, 1, 15),
-                 create_users=False)
-    except ImportError:
-        pass
+    from datetime import date, datetime
+
+    from dashboard.demo import generate
+
+    generate(eng, days=6, tickets_per_day=80, seed=7, end=date(2026, 1, 15), now=datetime(2026, 1, 15, 10, 30))
     with eng.begin() as conn:
         for role in ROLES:
             users.add(conn, f"u_{role}", role, PASSWORD, display_name=f"测试{ROLES[role]}")

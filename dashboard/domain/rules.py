@@ -172,3 +172,32 @@ def merge_defaults(body: dict, defaults: dict | None = None) -> dict:
         else:
             base[key] = value
     return base
+
+
+def validation_errors(body: dict) -> list[str]:
+    """Reasons (Chinese) why a rules body cannot be used; empty when it is sound."""
+    from decimal import InvalidOperation
+
+    errors = []
+    for key, spec in body.get("indicators", {}).items():
+        try:
+            target, floor = Decimal(str(spec["target"])), Decimal(str(spec["floor"]))
+            weight = int(spec["weight"])
+        except (KeyError, InvalidOperation, ValueError, TypeError):
+            errors.append(f"指标 {key}：target/floor/weight 必须是数字")
+            continue
+        if target == floor:
+            errors.append(f"指标 {key}：目标值与下限不能相同")
+        if weight < 0:
+            errors.append(f"指标 {key}：权重不能为负")
+    for key, value in body.get("sla", {}).items():
+        if key in ("close",):
+            if not all(isinstance(v, int) and v > 0 for v in value.values()):
+                errors.append("办结时限必须是正整数（秒）")
+        elif key not in ("at_risk_share", "close_in_working_days") and not (isinstance(value, int) and value > 0):
+            errors.append(f"时限 {key} 必须是正整数（秒）")
+    try:
+        Decimal(str(body["payment"]["monthly_fee"]))
+    except (KeyError, InvalidOperation, TypeError):
+        errors.append("月度服务费必须是数字")
+    return errors

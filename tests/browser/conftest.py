@@ -17,7 +17,7 @@ CHROMIUM = os.environ.get("HOTLINE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"]
 PASSWORD = "browser-test-password"
-NOW = "2026-01-15 10:30:00"
+NOW = "2026-01-15 23:59:00"  # the demo data runs to the end of its last day
 
 
 def _free_port() -> int:

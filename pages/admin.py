@@ -1,0 +1,109 @@
+"""系统管理: users, rules versions, audit log (admin only)."""
+from datetime import datetime, timedelta
+
+import streamlit as st
+
+from dashboard import ui
+from dashboard.access import ROLES
+from dashboard.admin_actions import AdminError, add_rules_version, add_user, change_role, reset_password, set_active
+from dashboard.auth import require_action, require_role
+from dashboard.data import admin as data
+from dashboard.data import now_minute
+from dashboard.users import UserError
+
+user = require_role("admin")
+require_action(user, "user_admin", "系统管理")
+now = now_minute()
+ui.page_header("系统管理", "账号与角色、考核规则版本、审计日志")
+
+ROLE_OPTIONS = list(ROLES)
+
+
+def role_label(r: str) -> str:
+    return f"{ROLES.get(r, r)}（{r}）"
+
+
+def run_action(fn, *args, success: str) -> None:
+    try:
+        fn(user.username, user.role, *args)
+    except (AdminError, UserError, ValueError) as e:
+        st.error(str(e))
+    else:
+        st.success(success)
+
+
+tab_users, tab_rules, tab_audit = st.tabs(["账号与角色", "规则版本", "审计日志"])
+
+with tab_users:
+    frame = data.users()
+    shown = frame.rename(columns={"username": "用户名", "display_name": "姓名", "role": "角色", "active": "启用",
+                                  "created_at": "创建时间", "updated_at": "更新时间", "last_login_at": "最近登录"})
+    shown["角色"] = shown["角色"].map(lambda r: ROLES.get(r, r))
+    st.dataframe(shown, hide_index=True, use_container_width=True)
+
+    left, right = st.columns(2)
+    with left, st.form("add_user", clear_on_submit=True, border=True):
+        st.markdown("**新建账号**")
+        new_name = st.text_input("用户名", help="字母、数字、下划线、点、横线")
+        new_display = st.text_input("姓名")
+        new_role = st.selectbox("角色", ROLE_OPTIONS, format_func=role_label)
+        new_password = st.text_input("初始密码", type="password", help="至少 12 个字符，最多 72 字节")
+        if st.form_submit_button("创建", type="primary"):
+            run_action(add_user, new_name, new_role, new_password, new_display, success=f"已创建账号 {new_name}")
+    with right, st.form("edit_user", border=True):
+        st.markdown("**修改账号**")
+        names = frame["username"].tolist()
+        target = st.selectbox("账号", names) if names else None
+        what = st.radio("操作", ["修改角色", "重置密码", "停用", "启用"], horizontal=True)
+        target_role = st.selectbox("新角色", ROLE_OPTIONS, format_func=role_label, key="target_role")
+        target_password = st.text_input("新密码", type="password", key="target_password")
+        if st.form_submit_button("执行") and target:
+            if what == "修改角色":
+                run_action(change_role, target, target_role, success=f"已将 {target} 的角色改为 {ROLES[target_role]}，其现有登录已失效")
+            elif what == "重置密码":
+                run_action(reset_password, target, target_password, success=f"已重置 {target} 的密码，其现有登录已失效")
+            else:
+                run_action(set_active, target, what == "启用", success=f"已{what}账号 {target}")
+
+with tab_rules:
+    versions = data.rules_versions()
+    st.dataframe(versions.rename(columns={"id": "版本号", "effective_from": "适用起始月", "note": "说明",
+                                          "created_by": "创建人", "created_at": "创建时间"}),
+                 hide_index=True, use_container_width=True)
+    if not versions.empty:
+        chosen = st.selectbox("查看版本", versions["id"].tolist())
+        body = data.rules_body(int(chosen)) or "{}"
+        with st.expander(f"版本 {chosen} 的规则内容（JSON）"):
+            st.code(body, language="json")
+        with st.form("new_rules", border=True):
+            st.markdown("**新建规则版本**（以所选版本为底稿；已签认冻结月份的规则不能修改）")
+            text = st.text_area("规则 JSON", value=body, height=260)
+            c1, c2 = st.columns(2)
+            effective = c1.text_input("适用起始月 (YYYY-MM)", value=f"{now:%Y-%m}")
+            note = c2.text_input("说明（必填）")
+            if st.form_submit_button("保存为新版本", type="primary"):
+                if not note.strip():
+                    st.error("请填写说明。")
+                else:
+                    try:
+                        vid = add_rules_version(user.username, user.role, text, effective, note)
+                    except Exception as e:  # noqa: BLE001 - refusals carry their own Chinese message
+                        st.error(str(e))
+                    else:
+                        st.success(f"已保存规则版本 {vid}，自 {effective} 起适用。")
+
+with tab_audit:
+    c1, c2, c3, c4 = st.columns([2, 1, 1, 2])
+    period = c1.date_input("日期范围", value=(now.date() - timedelta(days=6), now.date()))
+    who = c2.text_input("用户名")
+    action = c3.selectbox("动作", [""] + data.audit_actions(), format_func=lambda a: a or "全部")
+    text = c4.text_input("对象或详情包含")
+    start_day, end_day = (period if isinstance(period, tuple) and len(period) == 2 else (now.date(), now.date()))
+    entries = data.audit(datetime.combine(start_day, datetime.min.time()),
+                         datetime.combine(end_day + timedelta(days=1), datetime.min.time()),
+                         who.strip() or None, action or None, text.strip() or None)
+    entries = entries.rename(columns={"at": "时间", "username": "用户", "action": "动作", "target": "对象",
+                                      "detail": "详情", "client": "客户端地址"})
+    st.caption(f"共 {len(entries):,} 条（最多显示 5,000 条）")
+    st.dataframe(entries, hide_index=True, use_container_width=True, height=480)
+    ui.downloads(entries, f"审计日志_{start_day}_{end_day}", key="audit")
