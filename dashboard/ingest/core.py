@@ -18,7 +18,9 @@ from dashboard.ingest.mapping import load_mapping
 from dashboard.ingest.reading import FileRefused, read_table
 from dashboard.ingest.spec import KIND_LABELS, KINDS, TICKET_EVENT_COLUMNS
 from dashboard.ingest.validation import REJECT_COLUMNS, Prepared, prepare
-from queries.schema import import_log, staff, tickets
+from dashboard.domain.lifecycle import Event, derive
+from dashboard.rules_store import current_rules
+from queries.schema import import_log, staff, ticket_facts, tickets
 
 log = logging.getLogger(__name__)
 PREVIEW_ROWS = 20
@@ -117,8 +119,7 @@ def run_import(engine: Engine, kind: str, filename: str, data: bytes, *, mapping
             step(0.4, "写入数据库")
             counts = write(conn, p, [i for i in range(p.n) if i not in bad], username=username)
             step(0.8, "更新工单派生数据")
-            if counts.ticket_nos:
-                facts.refresh(conn, counts.ticket_nos)
+            refresh_facts(conn, counts)
             res.inserted, res.updated, res.unchanged = counts.inserted, counts.updated, counts.unchanged
             res.status = "partial" if bad else "ok"
             res.message = res.summary()
@@ -140,6 +141,24 @@ def run_import(engine: Engine, kind: str, filename: str, data: bytes, *, mapping
     except Exception:  # noqa: BLE001 - logging must not hide the refusal itself
         log.exception("could not write import_log")
     return res
+
+
+def refresh_facts(conn: Connection, counts: writing.Counts) -> None:
+    """dashboard.facts for every ticket the file touched. New tickets are derived from the rows
+    just written (the same derive/facts_row as facts.refresh, without reading them back)."""
+    fresh_nos = set()
+    if counts.fresh_tickets:
+        rules = current_rules(conn)
+        rows = []
+        for t in counts.fresh_tickets:
+            evs = [Event(e["at"], e["action"], e["staff_no"], e["unit"], e["detail"])
+                   for e in counts.fresh_events.get(t["ticket_no"], [])]
+            rows.append(facts.facts_row(t, derive(facts.ticket_input(t), evs, rules), rules.version_id))
+            fresh_nos.add(t["ticket_no"])
+        writing.bulk_insert(conn, ticket_facts, rows)
+    rest = counts.ticket_nos - fresh_nos
+    if rest:
+        facts.refresh(conn, rest)
 
 
 def _check_kind(kind: str) -> None:
