@@ -266,3 +266,14 @@ standup_actions = sa.Table(
     sa.Column("updated_at", sa.DateTime, nullable=False),
     sa.Index("ix_standup_actions_status_created_on", "status", "created_on"),
 )
+
+# Instalment due/paid dates (issue 4 §5), entered by a reviewer/admin; one row per instalment (1–3).
+payment_records = sa.Table(
+    "payment_records", metadata,
+    sa.Column("instalment", sa.Integer, primary_key=True),
+    sa.Column("due_on", sa.Date),
+    sa.Column("paid_on", sa.Date),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("entered_by", sa.String(64), nullable=False),
+    sa.Column("entered_at", sa.DateTime, nullable=False),
+)
