@@ -91,7 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
 def engine_for(args):
     from dashboard.db import make_engine
 
-    return make_engine(settings.db_url(getattr(args, "db", None)))
+    # Batch commands (demo, imports of large files) may run long statements: no timeout here.
+    return make_engine(settings.db_url(getattr(args, "db", None)), statement_timeout_ms=0)
 
 
 def read_password_stdin() -> str:

@@ -13,7 +13,7 @@ from dashboard import settings
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str | None = None, **kwargs) -> Engine:
+def make_engine(url: str | None = None, *, statement_timeout_ms: int | None = None, **kwargs) -> Engine:
     url = settings.db_url(url)
     if url.startswith("sqlite"):
         path = sa.engine.make_url(url).database
@@ -22,7 +22,10 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         engine = sa.create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    # A runaway query must not hold a dashboard worker: PostgreSQL cancels it after the timeout.
+    timeout_ms = settings.statement_timeout_ms() if statement_timeout_ms is None else statement_timeout_ms
+    connect_args = {"options": f"-c statement_timeout={timeout_ms}"} if timeout_ms else {}
+    return sa.create_engine(url, pool_pre_ping=True, pool_recycle=1800, connect_args=connect_args, **kwargs)
 
 
 def _sqlite_pragmas(dbapi_conn, _record):

@@ -61,3 +61,11 @@ def ensure_local_cookie_key() -> Path:
 
 def production() -> bool:
     return os.environ.get("HOTLINE_ENV", "").lower() == "production"
+
+
+def statement_timeout_ms() -> int:
+    """HOTLINE_STATEMENT_TIMEOUT_MS (PostgreSQL), default 30 s; 0 disables it (bulk jobs)."""
+    try:
+        return max(0, int(os.environ.get("HOTLINE_STATEMENT_TIMEOUT_MS", "30000")))
+    except ValueError:
+        return 30000
