@@ -1,0 +1,153 @@
+"""The stand-up pack's figures: each group's volumes and on-time counts for a period, the worst
+delays, the tickets to act on today and the action list (issue 6).
+
+Group figures are the per-工号 counts of queries.staff summed over every 工号 (also events that
+carry none), so the group line and the per-person table come from the same SQL.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from queries import staff as sq
+from queries.schema import standup_actions, ticket_facts as tf
+from queries.sql import seconds_between
+
+GROUP_MEASURES_COLUMNS = ["group", "measure", "label", "numerator", "denominator", "indicator", "lower_is_better"]
+
+
+def group_measures(conn: Connection, *, start: datetime, end: datetime, now: datetime,
+                   limits: dict | None = None) -> pd.DataFrame:
+    """One row per measure of each group in [start, end) as of `now`.
+
+    group (派单/退单/质检/协查/数据分析) · measure (key) · label (中文) · numerator (int) ·
+    denominator (int | None: None for plain volumes) · indicator (DESIGN 4 key whose target applies,
+    or None) · lower_is_better (bool)
+    """
+    kw = dict(start=start, end=end, now=now)
+    d = sq.dispatcher_counts(conn, **kw).drop(columns="staff_no").sum()
+    r = sq.returner_counts(conn, **kw).drop(columns="staff_no").sum()
+    q = sq.qc_counts(conn, limits=limits, **kw).drop(columns="staff_no").sum()
+    v = sq.verifier_counts(conn, limits=limits, **kw).drop(columns="staff_no").sum()
+    a = sq.analyst_counts(conn, **kw).drop(columns="staff_no").sum()
+    g = lambda s, k: int(s.get(k, 0))  # noqa: E731 - empty frames sum to nothing
+    rows = [
+        ("派单", "signed", "签收量", g(d, "signed"), None, None, False),
+        ("派单", "sign_on_time", "签收及时率", g(d, "signed_on_time"), g(d, "signed"), "sign_on_time_rate", False),
+        ("派单", "dispatched", "派单量", g(d, "dispatched"), None, None, False),
+        ("派单", "dispatch_on_time", "派单及时率", g(d, "dispatched_on_time"), g(d, "dispatch_judged"),
+         "dispatch_on_time_rate", False),
+        ("派单", "dispatch_accuracy", "派单准确率", g(d, "dispatched") - g(d, "wrong_dispatches"), g(d, "dispatched"),
+         "dispatch_accuracy", False),
+        ("派单", "urges", "催办次数", g(d, "urges"), None, None, False),
+        ("退单", "requests", "申请退单量", g(r, "requests"), None, None, False),
+        ("退单", "return_on_time", "退单及时率", g(r, "requests_on_time"), g(r, "requests"), "return_on_time_rate", False),
+        ("退单", "return_accuracy", "退单准确率", g(r, "approved"), g(r, "decided"), "return_accuracy", False),
+        ("质检", "reviews", "质检量", g(q, "reviews"), None, None, False),
+        ("质检", "qc_on_time", "质检及时率", g(q, "qc_on_time"), g(q, "qc_judged"), "qc_on_time_rate", False),
+        ("质检", "qc_reject", "质检退回率", g(q, "rejects"), g(q, "reviews"), None, False),
+        ("质检", "escapes", "质检漏检（市级退回）", g(q, "escapes"), None, None, True),
+        ("协查", "assigned", "协查派发量", g(v, "assigned"), None, None, False),
+        ("协查", "verify_on_time", "协查按时完成率", g(v, "done_on_time"), g(v, "verify_judged"), "verify_on_time_rate", False),
+        ("协查", "not_true", "不属实发现", g(v, "not_true_findings"), None, None, False),
+        ("数据分析", "reports_due", "应报报表", g(a, "reports_due"), None, None, False),
+        ("数据分析", "report_on_time", "报表按时报送率", g(a, "reports_on_time"), g(a, "reports_due"),
+         "report_on_time_rate", False),
+        ("数据分析", "report_errors", "报表有误", g(a, "reports_with_errors"), None, None, True),
+    ]
+    return pd.DataFrame(rows, columns=GROUP_MEASURES_COLUMNS)
+
+
+WORST_DELAYS_COLUMNS = ["kind", "ticket_no", "staff_no", "due_at", "done_at", "overrun_minutes"]
+
+
+def worst_delays(conn: Connection, *, start: datetime, end: datetime, now: datetime, limit: int = 10) -> pd.DataFrame:
+    """Late signs and late dispatches done in [start, end), the longest overrun first.
+
+    kind (签收超时/派单超时) · ticket_no · staff_no (of that first SIGN/DISPATCH; '' when unknown) ·
+    due_at · done_at · overrun_minutes (int, whole minutes past due)
+    """
+    from queries.schema import ticket_events as ev
+
+    p = dict(s=sa.bindparam("w_start", start, type_=sa.DateTime()), e=sa.bindparam("w_end", end, type_=sa.DateTime()),
+             n=sa.bindparam("w_now", now, type_=sa.DateTime()))
+    parts = []
+    for kind, done, due, action, extra in (
+        ("签收超时", tf.c.signed_at, tf.c.sign_due_at, "SIGN", sa.true()),
+        ("派单超时", tf.c.dispatched_at, tf.c.dispatch_due_at, "DISPATCH",
+         sa.or_(tf.c.first_return_request_at.is_(None), tf.c.first_return_request_at > p["n"])),
+    ):
+        who = (sa.select(sa.func.min(ev.c.staff_no)).where(ev.c.ticket_no == tf.c.ticket_no, ev.c.action == action,
+                                                           ev.c.at == done).scalar_subquery())
+        parts.append(sa.select(sa.literal(kind).label("kind"), tf.c.ticket_no, sa.func.coalesce(who, "").label("staff_no"),
+                               due.label("due_at"), done.label("done_at"),
+                               (seconds_between(due, done) / 60).label("overrun_minutes"))
+                     .where(done >= p["s"], done < p["e"], done <= p["n"], done > due, extra))
+    u = sa.union_all(*parts).subquery()
+    stmt = sa.select(u).order_by(u.c.overrun_minutes.desc(), u.c.ticket_no).limit(limit)
+    df = pd.DataFrame(conn.execute(stmt).all(), columns=WORST_DELAYS_COLUMNS)
+    return df.astype({"overrun_minutes": "int64"})
+
+
+ACT_TODAY_COLUMNS = ["ticket_no", "reason", "stage", "sla_class", "received_at", "deadline_at", "street",
+                     "unit", "urge_count", "overdue_minutes"]
+REASONS = ("超期", "即将超期", "退单审核中", "多次催办", "疑难")
+
+
+def act_today(conn: Connection, *, now: datetime, limit: int = 200, min_urges: int = 2) -> pd.DataFrame:
+    """Open tickets to act on today, most pressing first: overdue, at risk, pending return
+    decision (退单审核中), urged at least `min_urges` times, 疑难 class.
+
+    ticket_no · reason (the first of REASONS that applies) · stage · sla_class · received_at ·
+    deadline_at · street · unit · urge_count · overdue_minutes (int, ≤ 0 when not yet due)
+    """
+    n = sa.bindparam("a_now", now, type_=sa.DateTime())
+    reason = sa.case(
+        (tf.c.deadline_at < n, "超期"),
+        (tf.c.at_risk_at <= n, "即将超期"),
+        (tf.c.stage == "退单审核中", "退单审核中"),
+        (tf.c.urge_count >= min_urges, "多次催办"),
+        (tf.c.sla_class == "疑难", "疑难"),
+        else_=None,
+    )
+    priority = sa.case((tf.c.deadline_at < n, 0), (tf.c.at_risk_at <= n, 1), (tf.c.stage == "退单审核中", 2),
+                       (tf.c.urge_count >= min_urges, 3), else_=4)
+    stmt = (sa.select(tf.c.ticket_no, reason, tf.c.stage, tf.c.sla_class, tf.c.received_at, tf.c.deadline_at,
+                      tf.c.street, tf.c.unit, tf.c.urge_count, seconds_between(tf.c.deadline_at, n) / 60)
+            .where(tf.c.is_open, tf.c.received_at <= n, reason.is_not(None))
+            .order_by(priority, tf.c.urge_count.desc(), tf.c.deadline_at, tf.c.ticket_no).limit(limit))
+    df = pd.DataFrame(conn.execute(stmt).all(), columns=ACT_TODAY_COLUMNS)
+    return df.astype({"urge_count": "int64", "overdue_minutes": "int64"})
+
+
+def act_today_counts(conn: Connection, *, now: datetime, min_urges: int = 2) -> dict[str, int]:
+    """How many open tickets each reason covers (a ticket may count under several)."""
+    n = sa.bindparam("a_now", now, type_=sa.DateTime())
+    one = lambda c: sa.func.coalesce(sa.func.sum(sa.case((c, 1), else_=0)), 0)  # noqa: E731
+    row = conn.execute(sa.select(
+        one(tf.c.deadline_at < n), one(sa.and_(tf.c.at_risk_at <= n, tf.c.deadline_at >= n)),
+        one(tf.c.stage == "退单审核中"), one(tf.c.urge_count >= min_urges), one(tf.c.sla_class == "疑难"))
+        .where(tf.c.is_open, tf.c.received_at <= n)).one()
+    return {k: int(v) for k, v in zip(REASONS, row)}
+
+
+ACTIONS_COLUMNS = ["id", "created_on", "owner", "text", "due", "status", "created_by", "updated_at", "carried_over"]
+
+
+def actions_for(conn: Connection, *, day: date) -> pd.DataFrame:
+    """The action list of the stand-up of `day`: every action still open that was created before
+    it (carried over), and every action created on it whatever its status.
+
+    id · created_on · owner · text · due · status · created_by · updated_at · carried_over (bool)
+    """
+    a = standup_actions
+    stmt = (sa.select(a.c.id, a.c.created_on, a.c.owner, a.c.text, a.c.due, a.c.status, a.c.created_by,
+                      a.c.updated_at, (a.c.created_on < day).label("carried_over"))
+            .where(sa.or_(a.c.created_on == day, sa.and_(a.c.created_on < day, a.c.status != "已完成")))
+            .order_by(a.c.created_on, a.c.id))
+    df = pd.DataFrame(conn.execute(stmt).all(), columns=ACTIONS_COLUMNS)
+    df["carried_over"] = df["carried_over"].astype(bool)
+    return df
