@@ -24,7 +24,7 @@ from dashboard.domain.calendar import is_working_day
 from dashboard.domain.lifecycle import Event, TicketInput, derive
 from dashboard.facts import facts_row
 from dashboard.rules_store import rules_for_month
-from queries.schema import (equipment, manual_items, reports, shifts, staff, ticket_events, ticket_facts,
+from queries.schema import (equipment, manual_items, metadata, reports, shifts, staff, ticket_events, ticket_facts,
                             tickets)
 
 MIN = 60
@@ -401,8 +401,7 @@ OPERATIONAL_TABLES = (ticket_facts, ticket_events, tickets, shifts, reports, man
 
 def clear_operational(conn: Connection) -> None:
     """Remove the previous operational data; users, audit log and rules stay."""
-    for table in OPERATIONAL_TABLES:
-        conn.execute(table.delete())
+    Loader(conn).clear(list(OPERATIONAL_TABLES), metadata)
 
 
 def check_params(days: int, tickets_per_day: int) -> None:
@@ -461,7 +460,7 @@ def generate_into(conn: Connection, *, days: int, tickets_per_day: int, seed: in
     e_rows: list[tuple] = []
     f_rows: list[dict] = []
     f_cols: list[str] | None = None
-    with loader.bulk(ticket_events, ticket_facts):
+    with loader.bulk(tickets, ticket_events, ticket_facts):
         for k in range(days):
             day = start + timedelta(days=k)
             base = mean * day_factor(day) * rng.uniform(0.95, 1.05)
