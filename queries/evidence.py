@@ -277,3 +277,13 @@ def evidence(conn: Connection, *, key: str, month: str, now: datetime, limits: d
           "qc_on_time_rate": _qc_time, "qc_escape_rate": _qc_escape, "verify_on_time_rate": _verify,
           "report_on_time_rate": _reports}[key]
     return fn(conn, start_p, end_p, now_p, limits)
+
+
+MANUAL_ITEM_COLUMNS = ["id", "item_type", "points", "reason", "entered_by", "entered_at"]
+
+
+def manual_item_rows(conn: Connection, *, month: str) -> pd.DataFrame:
+    """The month's 加扣分 rows as stored: id · item_type · points (decimal str) · reason · entered_by · entered_at."""
+    from queries.schema import manual_items as mi
+    stmt = sa.select(*[mi.c[c] for c in MANUAL_ITEM_COLUMNS]).where(mi.c.month == month).order_by(mi.c.id)
+    return pd.DataFrame([tuple(r) for r in conn.execute(stmt).all()], columns=MANUAL_ITEM_COLUMNS)

@@ -146,7 +146,7 @@ def payment_view(conn: Connection, now: datetime) -> PaymentView:
         r = month_result(conn, m, now)
         deductions[i] = r.deduction
         rows.append({"合同月": i, "月份": m, "月服务费": r.monthly_fee, "考核得分": r.score,
-                     "付款系数": fmt_factor(r.payment_factor), "应付金额": r.amount, "考核扣款": r.deduction,
+                     "付款系数": r.payment_factor, "应付金额": r.amount, "考核扣款": r.deduction,
                      "状态": FROZEN_LABEL if r.frozen else LIVE_LABEL, "整改": "需整改" if r.rectify else ""})
     inst = instalments(fee, deductions)
     dates = qp.payment_dates(conn).set_index("instalment")

@@ -1,0 +1,239 @@
+"""月度考核: score, indicators with evidence, manual items, trend, what-if, sign-off."""
+from fractions import Fraction
+
+import altair as alt
+import streamlit as st
+
+from dashboard import ui
+from dashboard.access import can, is_read_only
+from dashboard.assessment import signoff
+from dashboard.assessment.views import indicator_table, manual_table, points2, what_if
+from dashboard.auth import require_action, require_role
+from dashboard.data import assessment as data
+from dashboard.data import now_minute
+from dashboard.domain.payment import fmt_factor
+from dashboard.domain.scoring import ITEM_TYPES
+from dashboard.formatting import yuan
+
+user = require_role("assessment")
+now = now_minute()
+read_only = is_read_only(user.role, "assessment")
+
+EVIDENCE_LABELS = {
+    "ticket_no": "工单编号", "received_at": "接收时间", "urgency": "紧急程度", "street": "街乡镇", "due_at": "时限",
+    "signed_at": "签收时间", "dispatched_at": "派单时间", "dispatcher": "派单人工号", "reason": "原因",
+    "first_redispatch_at": "首次改派时间", "redispatches": "改派次数", "unit": "当前承办单位",
+    "return_requested_at": "申请退单时间", "rejected_at": "退单驳回时间", "close_at": "办结时间",
+    "staff_no": "工号", "last_before": "办结前最后一步", "qc_at": "质检时间", "action": "质检结果",
+    "reply_at": "回复时间", "reopen_at": "市级审核退回时间", "assigned_at": "协查派发时间", "verifier": "协查人工号",
+    "done_at": "协查完成时间", "report_no": "报表编号", "report_type": "报表类型", "delivered_at": "实报时间",
+    "name": "姓名", "role": "岗位", "day": "日期", "shift": "班次", "required": "合同要求人数", "heads": "在岗人数",
+    "short": "缺口",
+}
+ACTION_LABELS = {"QC_PASS": "质检通过", "QC_REJECT": "质检退回", "REPLY": "回复"}
+
+months = data.months(now)
+ui.page_header("月度考核", f"乙方月度考核、失分证据与签核 · {user.display_name}"
+               + ("（只读）" if read_only else ""))
+c1, c2, _ = st.columns([1, 2, 3])
+with c1:
+    month = st.selectbox("考核月份", months[::-1], index=0, key="assess_month")
+r = data.result(month, now)
+status = data.status(month)
+with c2:
+    st.write("")
+    state_label = signoff.STATE_LABELS.get(status["state"], status["state"])
+    st.badge(f"签核状态：{state_label}", color="blue" if status["frozen"] else "gray",
+             icon=":material/lock:" if status["frozen"] else ":material/edit_note:")
+    if r.frozen:
+        st.caption(f"已冻结：显示签认时保存的结果（计算时点 {r.now:%Y-%m-%d %H:%M}）")
+    else:
+        st.caption(f"实时测算：截至 {now:%Y-%m-%d %H:%M}")
+
+ui.tiles([
+    ui.Tile("考核得分", f"{r.score:f}", help="指标得分合计 + 加分（上限 5）− 扣分，四舍五入到 0.01；一票否决为 0"),
+    ui.Tile("得分档位", r.band + ("（需整改）" if r.rectify else "")),
+    ui.Tile("付款系数", fmt_factor(r.payment_factor)),
+    ui.Tile("当月应付（元）", yuan(r.amount)),
+    ui.Tile("考核扣款（元）", yuan(r.deduction), help="月服务费 − 当月应付"),
+])
+
+tab_ind, tab_manual, tab_trend, tab_sign = st.tabs(["指标与失分证据", "加扣分", "趋势与测算", "签核"])
+
+with tab_ind:
+    table = indicator_table(r)
+    st.dataframe(
+        table.drop(columns=["key"]), hide_index=True, use_container_width=True,
+        column_config={"分子": st.column_config.NumberColumn(format="%d"),
+                       "分母": st.column_config.NumberColumn(format="%d"),
+                       "证据条数": st.column_config.NumberColumn(help="分母 − 分子（差错率为分子）")})
+    st.caption(f"指标得分合计 {points2(r.points_total)} / 100 · 加分 {points2(r.bonus)} · 扣分 {points2(r.deductions)}"
+               + (" · 一票否决" if r.veto else "") + " · 点选下方指标查看失分证据")
+    st.subheader("失分证据")
+    labels = {i.key: f"{i.label}（失分 {row['失分']}，证据 {row['证据条数']} 条）"
+              for i, (_, row) in zip(r.indicators, table.iterrows())}
+    key = st.selectbox("选择指标", list(labels), format_func=labels.get, key="evidence_key")
+    ev = data.evidence(month, key, now)
+    if r.frozen:
+        st.caption("证据按当前数据重新检索；冻结月份的数据不可再修改，条数应与冻结结果一致。")
+    if ev.empty:
+        st.success("该指标本月没有失分记录。")
+    else:
+        shown = ev.copy()
+        if "last_before" in shown:
+            shown["last_before"] = shown["last_before"].map(lambda a: ACTION_LABELS.get(a, "无回复或质检"))
+        if "action" in shown:
+            shown["action"] = shown["action"].map(lambda a: ACTION_LABELS.get(a, a))
+        shown = shown.rename(columns=EVIDENCE_LABELS)
+        st.dataframe(shown, hide_index=True, use_container_width=True, height=min(420, 38 + 35 * len(shown)))
+        ui.downloads(shown, f"考核证据_{month}_{key}", key=f"ev-{key}", sheet="失分证据")
+
+with tab_manual:
+    st.subheader("加扣分与一票否决")
+    st.caption(f"加分合计 {points2(r.bonus_uncapped)}（封顶 5 后计 {points2(r.bonus)}）· 扣分合计 {points2(r.deductions)}"
+               + (" · 已一票否决" if r.veto else "") if r.manual_items else "本月暂无加扣分项。")
+    if r.frozen:
+        st.dataframe(manual_table(r), hide_index=True, use_container_width=True)
+    else:
+        rows = data.manual_rows(month)
+        if not rows.empty:
+            st.dataframe(rows, hide_index=True, use_container_width=True)
+    if not read_only and can(user.role, "manual_item") and not status["frozen"]:
+        with st.form("manual_item_form", clear_on_submit=True):
+            f1, f2, f3 = st.columns([1, 1, 4])
+            item_type = f1.selectbox("类型", ITEM_TYPES)
+            points = f2.text_input("分值", value="2", help="不小于 0，最多两位小数；一票否决可填 0")
+            reason = f3.text_input("事由", placeholder="例如：12 月 3 日有效投诉（工单 T123）")
+            if st.form_submit_button("录入", type="primary"):
+                require_action(user, "manual_item", "录入加扣分")
+                try:
+                    data.write(signoff.add_manual_item, month, item_type, points, reason, user.username, user.role)
+                    st.success("已录入，并记入审计日志。")
+                    st.rerun()
+                except signoff.SignoffError as e:
+                    st.error(str(e))
+        rows = data.manual_rows(month)
+        if not rows.empty:
+            d1, d2, _ = st.columns([2, 1, 3])
+            item_id = d1.selectbox("删除加扣分项", rows["编号"].tolist(),
+                                   format_func=lambda i: f"#{i} " + " ".join(
+                                       str(v) for v in rows.loc[rows["编号"] == i, ["类型", "分值", "事由"]].iloc[0]))
+            d2.write("")
+            if d2.button("删除", key="manual_delete"):
+                require_action(user, "manual_item", "删除加扣分")
+                try:
+                    data.write(signoff.delete_manual_item, int(item_id), user.username, user.role)
+                    st.rerun()
+                except signoff.SignoffError as e:
+                    st.error(str(e))
+
+with tab_trend:
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader("合同期月度得分趋势")
+        tr = data.trend(now)
+        base = alt.Chart(tr).encode(x=alt.X("月份:N", title="月份", sort=None))
+        line = base.mark_line(point=alt.OverlayMarkDef(size=80)).encode(
+            y=alt.Y("得分:Q", title="考核得分", scale=alt.Scale(domain=[0, 100])),
+            color=alt.Color("状态:N", title="状态"), tooltip=["月份", "得分文本", "状态"])
+        rule90 = alt.Chart().mark_rule(strokeDash=[4, 4], color="#2e7d32").encode(y=alt.datum(90))
+        rule70 = alt.Chart().mark_rule(strokeDash=[4, 4], color="#c62828").encode(y=alt.datum(70))
+        st.altair_chart((line + rule90 + rule70).properties(height=320), use_container_width=True)
+        st.caption("虚线：90 分（全额付款）与 70 分（整改线）")
+    with right:
+        st.subheader("假设测算")
+        keys = [i.key for i in r.indicators]
+        wk = st.selectbox("指标", keys, format_func=lambda k: r.indicator(k).label, key="whatif_key")
+        ind = r.indicator(wk)
+        current = float(ind.value * 100) if ind.value is not None else 100.0
+        hv = st.number_input("假设实际值（%）", min_value=0.0, max_value=100.0, value=round(current, 2), step=0.5,
+                             format="%.2f", key="whatif_value")
+        # the typed text is decimal: build the Fraction from its string, never from the float
+        hyp = Fraction(f"{hv:.2f}") / 100
+        w = what_if(r, data.rules(month), wk, hyp)
+        ui.tiles([
+            ui.Tile("测算得分", f"{w.score:f}", delta=f"{w.score - r.score:+f}"),
+            ui.Tile("付款系数", fmt_factor(w.factor), delta=f"{w.factor - r.payment_factor:+f}"),
+            ui.Tile("当月应付（元）", yuan(w.amount), delta=f"{w.amount - r.amount:+,.2f}"),
+        ])
+        st.caption("测算只改变所选指标，其余指标与加扣分保持不变；与正式结果使用同一套计分规则。")
+
+with tab_sign:
+    st.subheader("签核流程")
+    steps = st.columns(3)
+    steps[0].metric("① 草稿", "当前" if status["state"] == "draft" else "✓", border=True)
+    steps[1].metric("② 乙方确认", f"{status['vendor_confirmed_by']}" if status["vendor_confirmed_by"] else "—",
+                    delta=f"{status['vendor_confirmed_at']:%Y-%m-%d %H:%M}" if status["vendor_confirmed_at"] else None,
+                    delta_color="off", border=True)
+    steps[2].metric("③ 甲方审定 / 冻结", f"{status['approved_by']}" if status["approved_by"] else "—",
+                    delta=f"{status['approved_at']:%Y-%m-%d %H:%M}" if status["approved_at"] else None,
+                    delta_color="off", border=True)
+    if status["content_hash"]:
+        ok = data.hash_check(month)
+        fresh = data.recomputed(month, r.now)
+        h1, h2 = st.columns(2)
+        with h1:
+            st.caption("冻结时保存的内容哈希（SHA-256）")
+            st.code(status["content_hash"], language=None)
+        with h2:
+            st.caption("按当前数据重新计算")
+            if ok:
+                st.success("一致：冻结后的数据、规则与结果均未改变", icon=":material/verified:")
+            else:
+                st.error("不一致：冻结后的数据或规则已被改动，请核查审计日志", icon=":material/gpp_bad:")
+            st.caption(f"按冻结时点重算得分 {fresh.score:f}（冻结结果 {r.score:f}）")
+
+    stale = data.stale_reason(month, now)
+    if stale:
+        st.warning(stale, icon=":material/warning:")
+    if read_only:
+        st.info("业务主管为只读角色：可查看考核结果与证据，不能签核或录入加扣分。")
+    else:
+        b1, b2, b3 = st.columns(3)
+        if can(user.role, "signoff_vendor") and status["state"] == "draft":
+            with b1:
+                if st.button("乙方确认", type="primary", key="btn_vendor", use_container_width=True):
+                    require_action(user, "signoff_vendor", "乙方确认")
+                    try:
+                        data.write(signoff.vendor_confirm, month, user.username, user.role, now=now)
+                        st.rerun()
+                    except signoff.SignoffError as e:
+                        st.error(str(e))
+        if can(user.role, "signoff_reviewer") and status["state"] == "vendor_confirmed":
+            with b2:
+                if st.button("甲方审定并冻结", type="primary", key="btn_approve", disabled=bool(stale),
+                             use_container_width=True, help=stale):
+                    require_action(user, "signoff_reviewer", "甲方审定")
+                    if data.stale_reason(month, now):
+                        st.error("数据不新鲜，暂不能审定")
+                    else:
+                        try:
+                            data.write(signoff.approve, month, user.username, user.role, now=now)
+                            st.rerun()
+                        except signoff.SignoffError as e:
+                            st.error(str(e))
+        if can(user.role, "unfreeze") and status["frozen"]:
+            with b3:
+                with st.form("unfreeze_form"):
+                    why = st.text_input("解冻理由", placeholder="必填：例如 复核发现 12 月报表数据有误")
+                    if st.form_submit_button("解冻（退回草稿）"):
+                        require_action(user, "unfreeze", "解冻")
+                        try:
+                            data.write(signoff.unfreeze, month, user.username, user.role, why)
+                            st.rerun()
+                        except signoff.SignoffError as e:
+                            st.error(str(e))
+        if status["state"] == "draft" and not can(user.role, "signoff_vendor"):
+            st.caption("等待乙方项目经理确认。")
+        elif status["state"] == "vendor_confirmed" and not can(user.role, "signoff_reviewer"):
+            st.caption("乙方已确认，等待甲方考核人员审定。")
+
+    st.divider()
+    st.subheader("验收材料")
+    st.caption("考核汇总、月度指标明细、加扣分、人员配置与资质、设备、付款计算、签核记录，一个 Excel 工作簿。")
+    if st.button("生成验收材料", key="build_pack", icon=":material/inventory_2:"):
+        st.session_state["acceptance_pack"] = data.acceptance_workbook(now.date(), now)
+    if st.session_state.get("acceptance_pack"):
+        st.download_button("下载验收材料（Excel）", st.session_state["acceptance_pack"],
+                           file_name=f"验收材料_{now:%Y%m%d}.xlsx", key="dl_pack", icon=":material/download:",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
