@@ -62,10 +62,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"生成 {args.rows} 张工单用时 {time.perf_counter() - t0:.1f}s")
         for kind, path in (("tickets", tickets_csv), ("events", events_csv)):
             data = path.read_bytes()
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             res = run_import(engine, kind, path.name, data, username="bench")
-            dt = time.perf_counter() - t0
-            print(f"{kind}: {res.status} {res.summary()}；用时 {dt:.1f}s，{res.rows_total / dt:,.0f} 行/秒")
+            dt, dc = time.perf_counter() - t0, time.process_time() - c0
+            # CPU time too: on a shared machine the wall clock also measures the neighbours.
+            print(f"{kind}: {res.status} {res.summary()}；用时 {dt:.1f}s，{res.rows_total / dt:,.0f} 行/秒"
+                  f"（进程 CPU {dc:.1f}s，{res.rows_total / dc:,.0f} 行/秒）")
         t0 = time.perf_counter()
         res = run_import(engine, "tickets", tickets_csv.name, tickets_csv.read_bytes(), username="bench")
         dt = time.perf_counter() - t0
