@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     from dashboard.db import make_engine
 
     tmp = None
+    surges: list[date] = []
     if args.db:
         engine = make_engine(args.db)
     else:
@@ -61,8 +62,9 @@ def main(argv: list[str] | None = None) -> int:
         engine = make_engine(f"sqlite:///{Path(tmp.name) / 'backtest.db'}")
         generate(engine, days=args.days, tickets_per_day=args.tickets_per_day, seed=args.seed, end=args.end,
                  now=datetime.combine(args.end, time(23, 59, 59)))
+        surges = surge_days(args.end, args.days)
         print(f"演示历史：{args.days} 天，每天约 {args.tickets_per_day} 件，截至 {args.end}；"
-              f"突增日 {', '.join(str(d) for d in surge_days(args.end, args.days))}")
+              f"突增日 {', '.join(str(d) for d in surges)}")
     days = [args.end - timedelta(days=k) for k in range(args.test_days - 1, -1, -1)]
     with engine.connect() as conn:
         by_hour, total, rows = mape_by_hour(conn, days)
@@ -72,6 +74,12 @@ def main(argv: list[str] | None = None) -> int:
         v = by_hour[h]
         print(f"{h:02d}时  {'—' if v is None else f'{v:.1%}'}")
     print(f"全天合计 MAPE：{'—' if total is None else f'{total:.1%}'}")
+    ordinary = [d for d in days if d not in surges]
+    if surges and len(ordinary) < len(days):
+        with engine.connect() as conn:
+            by_hour_o, total_o, _ = mape_by_hour(conn, ordinary)
+        print(f"不含突增日（{len(ordinary)} 天）：全天合计 MAPE {'—' if total_o is None else f'{total_o:.1%}'}；"
+              "分小时 " + " ".join(f"{h:02d}时 {'—' if v is None else f'{v:.0%}'}" for h, v in by_hour_o.items()))
     print("日期        实际  预测  水平系数")
     for r in rows:
         print(f"{r['day']}  {r['actual']:>5}  {r['forecast']:>6.0f}  {r['level']:.2f}")

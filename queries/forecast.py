@@ -61,9 +61,9 @@ def forecast_day(history: dict[tuple[date, int], int], day: date, *, weeks: int 
 
     Profile: for each hour, the mean and spread over the same weekday (by `kind_of`, default the
     plain weekday) of the last `weeks` weeks
-    (days with no intake at all are taken as missing data, not as zero demand). Level: the last
-    `recent_days` days' intake against what the profile of their weekdays expected, so a month
-    that runs 10 % hotter lifts every slot. The band is mean ± `sigmas`·σ of the scaled history;
+    (days with no intake at all are taken as missing data, not as zero demand). Level: the median,
+    over the last `recent_days` days, of each day's intake against what the profile of its weekday
+    expected, so a month that runs 10 % hotter lifts every slot and one surge day does not. The band is mean ± `sigmas`·σ of the scaled history;
     cumulative slots get their own band from the spread of the cumulative counts, because
     busy hours come in busy days and the hourly spreads do not simply add up.
     """
@@ -82,18 +82,20 @@ def forecast_day(history: dict[tuple[date, int], int], day: date, *, weeks: int 
 
     past = same_weekday_days(day)
     series = [hourly(d) for d in past]
-    # level from the recent days, each against its own weekday profile
-    actual_recent = expected_recent = 0.0
+    # Level from the recent days, each against its own weekday profile. The median of the daily
+    # ratios, so one surge day last week does not inflate the whole next week's forecast.
+    ratios = []
     for k in range(1, recent_days + 1):
         d = day - timedelta(days=k)
         if d not in days_with_data:
             continue
         ref = same_weekday_days(d)
-        if not ref:
-            continue
-        actual_recent += sum(hourly(d))
-        expected_recent += sum(sum(hourly(r)) for r in ref) / len(ref)
-    level = actual_recent / expected_recent if expected_recent > 0 else 1.0
+        expected = sum(sum(hourly(r)) for r in ref) / len(ref) if ref else 0
+        if expected > 0:
+            ratios.append(sum(hourly(d)) / expected)
+    ratios.sort()
+    mid = len(ratios) // 2
+    level = (ratios[mid] if len(ratios) % 2 else (ratios[mid - 1] + ratios[mid]) / 2) if ratios else 1.0
 
     hours = []
     cum_series = [[sum(s[: h + 1]) for h in range(24)] for s in series]
