@@ -8,7 +8,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import access, auth, settings
+from sqlalchemy.exc import DBAPIError
+
+from dashboard import access, auth, settings, ui
 
 ROOT = Path(__file__).parent
 
@@ -21,65 +23,73 @@ if kiosk:
             "[data-testid='stSidebarCollapsedControl']{display:none!important}"
             ".block-container{padding-top:1rem!important}</style>")
 
-try:
-    authenticator = auth.authenticator()
-except settings.SettingsError as e:
-    st.error(str(e))
-    st.stop()
+def main() -> None:
+    try:
+        authenticator = auth.authenticator()
+    except settings.SettingsError as e:
+        st.error(str(e))
+        st.stop()
 
 
-def login_page():
-    _, middle, _ = st.columns([1, 1.2, 1])
-    with middle:
-        st.title("接诉即办运行监管平台")
-        st.caption("通州区城市管理指挥中心 · 12345 接诉即办运行监管与考核")
-        with st.form("login", border=True):
-            st.subheader("登录")
-            username = st.text_input("用户名", autocomplete="username")
-            password = st.text_input("密码", type="password", autocomplete="current-password")
-            submitted = st.form_submit_button("登录", type="primary", use_container_width=True)
-        if submitted:
-            ok, message = auth.attempt_login(authenticator, username, password)
-            if ok:
-                st.rerun()
-            st.error(message)
+    def login_page():
+        _, middle, _ = st.columns([1, 1.2, 1])
+        with middle:
+            st.title("接诉即办运行监管平台")
+            st.caption("通州区城市管理指挥中心 · 12345 接诉即办运行监管与考核")
+            with st.form("login", border=True):
+                st.subheader("登录")
+                username = st.text_input("用户名", autocomplete="username")
+                password = st.text_input("密码", type="password", autocomplete="current-password")
+                submitted = st.form_submit_button("登录", type="primary", use_container_width=True)
+            if submitted:
+                ok, message = auth.attempt_login(authenticator, username, password)
+                if ok:
+                    st.rerun()
+                st.error(message)
 
 
-user = auth.current_user()
-if user is None and not st.session_state.get("authentication_status"):
-    auth.login_from_cookie(authenticator)
     user = auth.current_user()
+    if user is None and not st.session_state.get("authentication_status"):
+        auth.login_from_cookie(authenticator)
+        user = auth.current_user()
 
-if user is None:
-    st.navigation([st.Page(login_page, title="登录", url_path="login", default=True)], position="hidden").run()
-    st.stop()
+    if user is None:
+        st.navigation([st.Page(login_page, title="登录", url_path="login", default=True)], position="hidden").run()
+        st.stop()
 
 
-existing = [p for p in access.PAGES if (ROOT / p.file).exists()]
-allowed = [p for p in existing if access.can_open(user.role, p.key)]
-default_key = allowed[0].key if allowed else None
-# Pages outside the role's list stay registered (so a typed URL reaches the page's own guard,
-# which refuses it) but are not offered in the menu.
-nav_pages = [st.Page(p.file, title=p.title, icon=p.icon, url_path=p.path or None, default=p.key == default_key)
-             for p in existing]
-if default_key is None:
-    nav_pages.insert(0, st.Page(lambda: None, title="无可用页面", url_path="none", default=True))
+    existing = [p for p in access.PAGES if (ROOT / p.file).exists()]
+    allowed = [p for p in existing if access.can_open(user.role, p.key)]
+    default_key = allowed[0].key if allowed else None
+    # Pages outside the role's list stay registered (so a typed URL reaches the page's own guard,
+    # which refuses it) but are not offered in the menu.
+    nav_pages = [st.Page(p.file, title=p.title, icon=p.icon, url_path=p.path or None, default=p.key == default_key)
+                 for p in existing]
+    if default_key is None:
+        nav_pages.insert(0, st.Page(lambda: None, title="无可用页面", url_path="none", default=True))
 
-current = st.navigation(nav_pages, position="hidden")
-auth.write_pending_cookie(authenticator)
+    current = st.navigation(nav_pages, position="hidden")
+    auth.write_pending_cookie(authenticator)
 
-if not kiosk:
-    with st.sidebar:
-        st.markdown("### 接诉即办运行监管平台")
-        st.caption(f"{user.display_name} · {user.role_label}")
-        for p in allowed:
-            st.page_link(p.file, label=p.title, icon=p.icon)
-        st.divider()
-        if st.button("退出登录", icon=":material/logout:", key="logout"):
-            auth.sign_out(authenticator, user)
-            st.rerun()
+    if not kiosk:
+        with st.sidebar:
+            st.markdown("### 接诉即办运行监管平台")
+            st.caption(f"{user.display_name} · {user.role_label}")
+            for p in allowed:
+                st.page_link(p.file, label=p.title, icon=p.icon)
+            st.divider()
+            if st.button("退出登录", icon=":material/logout:", key="logout"):
+                auth.sign_out(authenticator, user)
+                st.rerun()
 
-if not allowed:
-    st.error("当前账号没有可访问的页面，请联系系统管理员。")
-    st.stop()
-current.run()
+    if not allowed:
+        st.error("当前账号没有可访问的页面，请联系系统管理员。")
+        st.stop()
+    current.run()
+
+
+try:
+    main()
+except DBAPIError:
+    # Database down at start-up or mid-session: a banner, never a traceback; the next run retries.
+    ui.database_unavailable()

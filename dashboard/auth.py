@@ -217,7 +217,15 @@ def refuse(user: CurrentUser | None, page_title: str, what: str = "打开此页�
 
 def require_role(page_key: str) -> CurrentUser:
     """Every page's first line: refuses on every run, also when the URL was typed directly."""
-    user = current_user()
+    from sqlalchemy.exc import DBAPIError
+
+    from dashboard import ui
+
+    try:
+        user = current_user()
+    except DBAPIError:
+        ui.database_unavailable()
+        st.stop()
     page = access.PAGE_BY_KEY.get(page_key)
     title = page.title if page else page_key
     if user is None or not access.can_open(user.role, page_key):

@@ -24,7 +24,9 @@ def make_engine(url: str | None = None, *, statement_timeout_ms: int | None = No
         return engine
     # A runaway query must not hold a dashboard worker: PostgreSQL cancels it after the timeout.
     timeout_ms = settings.statement_timeout_ms() if statement_timeout_ms is None else statement_timeout_ms
-    connect_args = {"options": f"-c statement_timeout={timeout_ms}"} if timeout_ms else {}
+    connect_args = {"connect_timeout": 5}
+    if timeout_ms:
+        connect_args["options"] = f"-c statement_timeout={timeout_ms}"
     return sa.create_engine(url, pool_pre_ping=True, pool_recycle=1800, connect_args=connect_args, **kwargs)
 
 

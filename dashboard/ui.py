@@ -72,5 +72,7 @@ def downloads(df: pd.DataFrame, basename: str, *, key: str, sheet: str = "数据
                            key=f"{key}-csv", icon=":material/download:")
 
 
-def database_unavailable(detail: str | None = None) -> None:
-    st.error("数据库暂时无法连接，页面显示的是最近一次成功读取的数据。系统会自动重试。", icon=":material/cloud_off:")
+def database_unavailable(showing_last: bool = False) -> None:
+    kept = "页面显示的是最近一次成功读取的数据，" if showing_last else ""
+    st.error(f"数据库暂时无法连接，{kept}系统会在下次刷新时自动重试。如持续出现，请联系系统管理员。",
+             icon=":material/cloud_off:")

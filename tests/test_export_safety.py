@@ -1,0 +1,42 @@
+"""Exports neutralise formula-like text while real numbers stay numbers; identifiers stay text."""
+import io
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from dashboard.exports.safe import neutralise, to_csv_bytes, to_xlsx_bytes
+
+HOSTILE = ["=HYPERLINK(\"http://x\",\"y\")", "+1+2", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd", "＝1+1",
+           "<img src=x onerror=alert(1)>"]
+
+
+@pytest.mark.parametrize("text", HOSTILE[:-1])
+def test_formula_like_text_gets_a_leading_apostrophe(text):
+    assert neutralise(text) == "'" + text
+
+
+def test_plain_text_and_numbers_untouched():
+    assert neutralise("供暖不热") == "供暖不热"
+    assert neutralise(-5) == -5 and neutralise(Decimal("-71.16")) == Decimal("-71.16")
+
+
+def test_xlsx_cells():
+    df = pd.DataFrame({"工单编号": ["0012345678901234567", "=1+1"], "标题": HOSTILE[:2],
+                       "扣款": [Decimal("-71.16"), -3], "电话": ["13800138000", "+8613800138000"]})
+    wb = load_workbook(io.BytesIO(to_xlsx_bytes({"明细": df})))
+    ws = wb["明细"]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert rows[0][0] == "0012345678901234567"          # ticket numbers keep leading zeros as text
+    assert rows[1][0] == "'=1+1"
+    assert rows[0][1] == "'" + HOSTILE[0] and rows[1][1] == "'+1+2"
+    assert rows[0][2] == pytest.approx(-71.16) and isinstance(rows[1][2], int)   # numbers stay numbers
+    assert rows[0][3] == "13800138000" and rows[1][3] == "'+8613800138000"
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+
+
+def test_csv_cells():
+    df = pd.DataFrame({"标题": ["=cmd|' /C calc'!A0", "正常"], "分值": [-2, 3]})
+    text = to_csv_bytes(df).decode("utf-8-sig")
+    assert "'=cmd" in text and "\n正常,3" in text.replace("\r\n", "\n") and ",-2" in text
