@@ -1,0 +1,82 @@
+"""Cached shift, coverage, headcount and staffing-need figures for the 排班与在岗 page."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.data import engine
+from dashboard.domain import staffing
+from dashboard.rules_store import rules_for_month
+from queries import forecast
+from queries import shifts as shq
+
+HANDLING_WINDOW_DAYS = 28
+
+
+@st.cache_data(ttl="120s", max_entries=32, show_spinner=False)
+def attendance_by_day_shift(first_day: date, last_day: date, now: datetime) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return shq.attendance_by_day_shift(conn, first_day=first_day, last_day=last_day, now=now)
+
+
+@st.cache_data(ttl="120s", max_entries=32, show_spinner=False)
+def attendance_total(first_day: date, last_day: date, now: datetime) -> dict:
+    with engine().connect() as conn:
+        return shq.attendance_total(conn, first_day=first_day, last_day=last_day, now=now)
+
+
+@st.cache_data(ttl="120s", max_entries=32, show_spinner=False)
+def coverage(first_day: date, last_day: date, now: datetime) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return shq.coverage(conn, first_day=first_day, last_day=last_day, now=now)
+
+
+@st.cache_data(ttl="600s", max_entries=32, show_spinner=False)
+def headcount_flow(first_day: date, last_day: date) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return shq.headcount_flow(conn, first_day=first_day, last_day=last_day)
+
+
+@st.cache_data(ttl="600s", max_entries=32, show_spinner=False)
+def people_moves(first_day: date, last_day: date) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return shq.people_moves(conn, first_day=first_day, last_day=last_day)
+
+
+@st.cache_data(ttl="600s", max_entries=16, show_spinner=False)
+def shift_minimum(month: str) -> dict[str, int]:
+    with engine().connect() as conn:
+        return {k: int(v) for k, v in rules_for_month(conn, month).body["staffing"]["shift_minimum"].items()}
+
+
+@st.cache_data(ttl="300s", max_entries=32, show_spinner=False)
+def staffing_plan(day: date, now: datetime) -> dict:
+    """Forecast, observed handling minutes and the dispatchers needed per shift of `day`, next to
+    the plan and the contract minimum.
+
+    {"forecast": DayForecast, "handling_minutes": Decimal, "handling_source": str,
+     "occupancy": Decimal, "shifts": DataFrame[shift, volume, peak_hour_volume, needed,
+     needed_average, planned, on_duty, minimum]}
+    """
+    with engine().connect() as conn:
+        rules = rules_for_month(conn, f"{day:%Y-%m}")
+        cfg = rules.body.get("staffing", {})
+        occupancy = Decimal(str(cfg.get("target_occupancy", staffing.DEFAULT_OCCUPANCY)))
+        since = datetime.combine(day, time()) - timedelta(days=HANDLING_WINDOW_DAYS)
+        observed = forecast.handling_minutes(conn, start=since, end=min(now, datetime.combine(day, time())))
+        if observed:
+            minutes, source = Decimal(f"{observed:.2f}"), f"近 {HANDLING_WINDOW_DAYS} 天签收→派单时长中位数"
+        else:
+            minutes = Decimal(str(cfg.get("handling_minutes", staffing.DEFAULT_HANDLING_MINUTES)))
+            source = "规则默认值"
+        fc = forecast.forecast_for(conn, day=day, now=now, kind_of=staffing.day_kind)
+        plan = shq.planned_by_shift(conn, day=day, role="派单专员", now=now)
+        minimum = int(cfg.get("shift_minimum", {}).get("派单专员", 0))
+    rows = [staffing.shift_need(fc, s, minutes, occupancy) for s in staffing.SHIFTS]
+    df = pd.DataFrame(rows).merge(plan, on="shift", how="left").fillna({"planned": 0, "on_duty": 0})
+    df["minimum"] = minimum
+    return {"forecast": fc, "handling_minutes": minutes, "handling_source": source, "occupancy": occupancy,
+            "shifts": df.astype({"planned": "int64", "on_duty": "int64"})}

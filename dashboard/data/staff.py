@@ -1,0 +1,66 @@
+"""Cached per-staff figures for the 人员绩效 page."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.data import engine
+from dashboard.data.forecast import surge_status  # noqa: F401 - the wall display may import it from here
+from dashboard.domain import staffing
+from dashboard.reports.standup import limits_of
+from dashboard.rules_store import rules_for_month
+from queries import shifts as shq
+from queries import staff as sq
+
+
+RANK_BASIS = sq.RANK_BASIS   # role → (sample, on-time numerator, denominator)
+
+
+def _limits(conn, start: datetime) -> dict:
+    return limits_of(rules_for_month(conn, f"{start:%Y-%m}"))
+
+
+@st.cache_data(ttl="600s", show_spinner=False)
+def teams() -> list[str]:
+    with engine().connect() as conn:
+        return shq.teams(conn)
+
+
+@st.cache_data(ttl="120s", max_entries=64, show_spinner=False)
+def staff_performance(role: str, start: datetime, end: datetime, now: datetime, team: str | None) -> pd.DataFrame:
+    """queries.staff.staff_performance plus `rank` (competition rank, or 样本不足)."""
+    with engine().connect() as conn:
+        df = sq.staff_performance(conn, role=role, start=start, end=end, now=now, team=team,
+                                  limits=_limits(conn, start))
+    sample, num, den = RANK_BASIS[role]
+    df["rank"] = staffing.rank_labels(list(df[sample]), [staffing.share(n, d) for n, d in zip(df[num], df[den])])
+    return df
+
+
+@st.cache_data(ttl="120s", max_entries=64, show_spinner=False)
+def person_table(start: datetime, end: datetime, now: datetime, team: str | None) -> pd.DataFrame:
+    from dashboard.reports.standup import person_table as build
+
+    with engine().connect() as conn:
+        return build(conn, start=start, end=end, now=now, limits=_limits(conn, start), team=team)
+
+
+@st.cache_data(ttl="120s", max_entries=64, show_spinner=False)
+def person_daily(staff_no: str, start: datetime, end: datetime, now: datetime) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return sq.person_daily(conn, staff_no=staff_no, start=start, end=end, now=now)
+
+
+@st.cache_data(ttl="120s", max_entries=64, show_spinner=False)
+def person_tickets(staff_no: str, start: datetime, end: datetime, now: datetime) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return sq.person_tickets(conn, staff_no=staff_no, start=start, end=end, now=now)
+
+
+@st.cache_data(ttl="120s", max_entries=64, show_spinner=False)
+def errors_with_evidence(staff_no: str | None, start: datetime, end: datetime, now: datetime) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return sq.errors_with_evidence(conn, start=start, end=end, now=now, staff_no=staff_no,
+                                       limits=_limits(conn, start))

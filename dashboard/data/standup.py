@@ -1,0 +1,61 @@
+"""Cached stand-up pack and workbook; the action list is read fresh and written through
+dashboard.standup_actions (which re-checks the role)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import standup_actions
+from dashboard.data import engine
+from dashboard.reports import standup as report
+from queries import standup as sq
+
+
+@st.cache_data(ttl="120s", max_entries=16, show_spinner=False)
+def pack(day: date, now: datetime) -> report.StandupPack:
+    with engine().connect() as conn:
+        return report.standup_pack(conn, day=day, now=now)
+
+
+@st.cache_data(ttl="120s", max_entries=8, show_spinner=False)
+def workbook(day: date, now: datetime) -> bytes:
+    with engine().connect() as conn:
+        return report.build_standup_workbook(conn, day, now)
+
+
+def actions(day: date) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return sq.actions_for(conn, day=day)
+
+
+def for_display(df: pd.DataFrame) -> pd.DataFrame:
+    """Exact shares (Decimal) as floats for st.dataframe's percent format; the values stay the
+    rounded ones the workbook shows."""
+    out = df.copy()
+    for col in ("实际", "目标", "及时率"):
+        if col in out:
+            out[col] = pd.to_numeric(out[col].map(lambda v: None if v is None else float(v)), errors="coerce")
+    if "分母" in out:
+        out["分母"] = pd.to_numeric(out["分母"], errors="coerce").astype("Int64")
+    return out
+
+
+def add_action(*, role: str, username: str, owner: str, text: str, due: date | None, created_on: date) -> int:
+    with engine().begin() as conn:
+        new_id = standup_actions.add(conn, role=role, username=username, owner=owner, text=text, due=due,
+                                     created_on=created_on)
+    pack.clear()
+    workbook.clear()
+    return new_id
+
+
+def update_action(*, role: str, username: str, action_id: int, status: str | None = None,
+                  owner: str | None = None, due: date | None = None) -> bool:
+    with engine().begin() as conn:
+        changed = standup_actions.update(conn, role=role, username=username, action_id=action_id,
+                                         status=status, owner=owner, due=due)
+    pack.clear()
+    workbook.clear()
+    return changed

@@ -1,0 +1,128 @@
+"""班前会: yesterday and the running shift per group against the targets, surge alert, worst
+delays and errors, tickets to act on today, the action list; one-click Excel, browser print."""
+from datetime import date, timedelta
+
+import streamlit as st
+
+from dashboard import ui
+from dashboard.auth import require_action, require_role
+from dashboard.data import now_minute
+from dashboard.data import standup as data
+from dashboard.formatting import count
+from dashboard.standup_actions import STATUSES, ActionError
+
+user = require_role("standup")
+now = now_minute()
+
+c1, c2 = st.columns([5, 2], vertical_alignment="bottom")
+with c2:
+    day = st.date_input("班前会日期", value=now.date(), max_value=now.date(), key="standup-day")
+pack = data.pack(day, now)
+with c1:
+    ui.page_header("班前会", f"{day:%Y年%m月%d日} · 昨日 {pack.yesterday:%m-%d} 与当班"
+                   f"（{pack.shift} {pack.shift_start:%H:%M}–{pack.shift_end:%H:%M}） · 数据截至 {now:%m-%d %H:%M}")
+
+surge = pack.surge
+if surge["active"]:
+    st.error(surge["message"], icon=":material/trending_up:")
+else:
+    st.info(surge["message"], icon=":material/insights:")
+
+counts = pack.act_counts
+ui.tiles([
+    ui.Tile("超期", count(counts["超期"]), help="在办且已过办结时限"),
+    ui.Tile("即将超期", count(counts["即将超期"]), help="剩余时限不足 20%"),
+    ui.Tile("退单审核中", count(counts["退单审核中"])),
+    ui.Tile("多次催办", count(counts["多次催办"]), help="催办 2 次及以上的在办工单"),
+    ui.Tile("疑难在办", count(counts["疑难"])),
+    ui.Tile("未完成行动项", count(int((pack.actions["状态"] != "已完成").sum()) if not pack.actions.empty else 0)),
+])
+
+PCT = st.column_config.NumberColumn(format="percent")
+GROUP_CONFIG = {"实际": PCT, "目标": PCT, "数量": st.column_config.NumberColumn(format="%d"),
+                "分母": st.column_config.NumberColumn(format="%d")}
+
+left, right = st.columns(2)
+with left:
+    st.subheader(f"昨日概况（{pack.yesterday:%m-%d}）")
+    st.dataframe(data.for_display(pack.yesterday_groups), hide_index=True, use_container_width=True,
+                 column_config=GROUP_CONFIG, height=38 + 35 * len(pack.yesterday_groups))
+with right:
+    st.subheader(f"当班（{pack.shift}）")
+    st.dataframe(data.for_display(pack.shift_groups), hide_index=True, use_container_width=True,
+                 column_config=GROUP_CONFIG, height=38 + 35 * len(pack.shift_groups))
+
+left, right = st.columns(2)
+with left:
+    st.subheader("最严重的超时")
+    if pack.worst_delays.empty:
+        st.success("昨日没有签收或派单超时。")
+    else:
+        st.dataframe(pack.worst_delays, hide_index=True, use_container_width=True)
+with right:
+    st.subheader("差错及证据")
+    if pack.errors.empty:
+        st.success("昨日没有派单错误、质检漏检或报表差错。")
+    else:
+        st.dataframe(pack.errors, hide_index=True, use_container_width=True)
+
+st.subheader("今日待办工单")
+st.caption("超期 → 即将超期 → 退单审核中 → 多次催办 → 疑难，同类按办结时限排序。")
+st.dataframe(pack.act_today, hide_index=True, use_container_width=True, height=320,
+             column_config={"超期（分钟）": st.column_config.NumberColumn(format="%d")})
+
+st.subheader("行动项")
+actions = data.actions(day)
+if actions.empty:
+    st.caption("暂无行动项。昨日未完成的行动项会自动带入今天。")
+else:
+    st.dataframe(actions.rename(columns={"id": "编号", "created_on": "提出日期", "owner": "责任人", "text": "行动内容",
+                                         "due": "完成期限", "status": "状态", "created_by": "记录人",
+                                         "updated_at": "更新时间", "carried_over": "延续自前日"}),
+                 hide_index=True, use_container_width=True)
+
+add_col, upd_col = st.columns(2)
+with add_col:
+    with st.container(border=True):
+        st.markdown("**新增行动项**")
+        owner = st.text_input("责任人", key="act-owner", max_chars=64)
+        text = st.text_area("行动内容", key="act-text", max_chars=500, height=80)
+        due = st.date_input("完成期限", value=day + timedelta(days=1), min_value=day, key="act-due")
+        if st.button("添加", key="act-add", type="primary", icon=":material/add:"):
+            require_action(user, "standup_actions", "维护班前会行动项")
+            try:
+                new_id = data.add_action(role=user.role, username=user.username, owner=owner, text=text,
+                                         due=due if isinstance(due, date) else None, created_on=day)
+                st.success(f"已添加行动项 {new_id}。")
+            except ActionError as e:
+                st.error(str(e))
+with upd_col:
+    with st.container(border=True):
+        st.markdown("**更新状态**")
+        if actions.empty:
+            st.caption("没有可更新的行动项。")
+        else:
+            labels = {f"#{r.id} {r.owner}：{r.text[:30]}": int(r.id) for r in actions.itertuples()}
+            pick = st.selectbox("行动项", list(labels), key="act-pick")
+            status = st.segmented_control("状态", STATUSES, default="进行中", key="act-status")
+            if st.button("保存状态", key="act-save", icon=":material/save:"):
+                require_action(user, "standup_actions", "维护班前会行动项")
+                try:
+                    changed = data.update_action(role=user.role, username=user.username, action_id=labels[pick],
+                                                 status=status)
+                    st.success("已更新。" if changed else "状态未变化。")
+                except ActionError as e:
+                    st.error(str(e))
+
+st.subheader("人员明细（昨日）")
+st.dataframe(data.for_display(pack.people), hide_index=True, use_container_width=True, height=320,
+             column_config={"及时率": PCT})
+
+st.divider()
+d1, d2 = st.columns([1, 4], vertical_alignment="center")
+with d1:
+    st.download_button("导出班前会 Excel", data.workbook(day, now), file_name=f"班前会_{day:%Y%m%d}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key="standup-xlsx", icon=":material/download:", type="primary")
+with d2:
+    st.caption("打印：使用浏览器打印（Ctrl+P / ⌘P，横向）即可得到紧凑版；Excel 含昨日概况、当班、待办工单、行动项、人员明细五个工作表，已设置横向、适应页宽。")

@@ -1,0 +1,60 @@
+"""AppTests: the staff, stand-up and shifts pages render for every role allowed to open them."""
+import pytest
+
+from dashboard.access import ROLES, can_open
+from tests.apptest import app_as, errors
+
+
+def allowed(key):
+    return [r for r in ROLES if can_open(r, key)]
+
+
+@pytest.mark.parametrize("role", allowed("staff"))
+def test_staff_page_renders(app_db, role):
+    at = app_as(role, "pages/staff.py")
+    assert not errors(at), errors(at)
+    assert [t.label for t in at.tabs][:5] == ["派单专员", "退单专员", "质检专员", "协查专员", "数据分析专员"]
+    assert "人数" in [m.label for m in at.metric]
+    assert at.dataframe
+
+
+def test_staff_person_view_and_month(app_db):
+    at = app_as("manager", "pages/staff.py")
+    at.segmented_control(key="staff-kind").set_value("month").run()
+    assert not errors(at), errors(at)
+    box = at.selectbox(key="person-派单专员")
+    if len(box.options) > 1:
+        box.set_value(box.options[1]).run()
+        assert not errors(at), errors(at)
+        assert any("经手工单" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("role", allowed("standup"))
+def test_standup_page_renders(app_db, role):
+    at = app_as(role, "pages/standup.py")
+    assert not errors(at), errors(at)
+    labels = [m.label for m in at.metric]
+    assert {"超期", "即将超期"} <= set(labels)
+    assert any("打印" in c.value for c in at.caption)
+    assert at.dataframe
+
+
+def test_standup_add_and_update_action(app_db):
+    at = app_as("supervisor", "pages/standup.py")
+    at.text_input(key="act-owner").input("张主管")
+    at.text_area(key="act-text").input("核查昨日超时工单")
+    at.button(key="act-add").click().run()
+    assert not errors(at), errors(at)
+    assert any("已添加" in s.value for s in at.success)
+    at = app_as("supervisor", "pages/standup.py")
+    assert "核查昨日超时工单" in at.dataframe[-1].value.to_string() or any(
+        "核查昨日超时工单" in df.value.to_string() for df in at.dataframe)
+
+
+@pytest.mark.parametrize("role", allowed("shifts"))
+def test_shifts_page_renders(app_db, role):
+    at = app_as(role, "pages/shifts.py")
+    assert not errors(at), errors(at)
+    labels = [m.label for m in at.metric]
+    assert {"到岗率", "员工流失率"} <= set(labels)
+    assert [t.label for t in at.tabs][:4] == ["排班与到岗", "7×24 在岗覆盖", "人员流动", "突增与人力测算"]
