@@ -63,7 +63,7 @@ tab_ind, tab_manual, tab_trend, tab_sign = st.tabs(["指标与失分证据", "�
 with tab_ind:
     table = indicator_table(r)
     st.dataframe(
-        table.drop(columns=["key"]), hide_index=True, use_container_width=True,
+        table.drop(columns=["key"]), hide_index=True, width="stretch",
         column_config={"分子": st.column_config.NumberColumn(format="%d"),
                        "分母": st.column_config.NumberColumn(format="%d"),
                        "证据条数": st.column_config.NumberColumn(help="分母 − 分子（差错率为分子）")})
@@ -85,7 +85,7 @@ with tab_ind:
         if "action" in shown:
             shown["action"] = shown["action"].map(lambda a: ACTION_LABELS.get(a, a))
         shown = shown.rename(columns=EVIDENCE_LABELS)
-        st.dataframe(shown, hide_index=True, use_container_width=True, height=min(420, 38 + 35 * len(shown)))
+        st.dataframe(shown, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(shown)))
         ui.downloads(shown, f"考核证据_{month}_{key}", key=f"ev-{key}", sheet="失分证据")
 
 with tab_manual:
@@ -93,11 +93,11 @@ with tab_manual:
     st.caption(f"加分合计 {points2(r.bonus_uncapped)}（封顶 5 后计 {points2(r.bonus)}）· 扣分合计 {points2(r.deductions)}"
                + (" · 已一票否决" if r.veto else "") if r.manual_items else "本月暂无加扣分项。")
     if r.frozen:
-        st.dataframe(manual_table(r), hide_index=True, use_container_width=True)
+        st.dataframe(manual_table(r), hide_index=True, width="stretch")
     else:
         rows = data.manual_rows(month)
         if not rows.empty:
-            st.dataframe(rows, hide_index=True, use_container_width=True)
+            st.dataframe(rows, hide_index=True, width="stretch")
     if not read_only and can(user.role, "manual_item") and not status["frozen"]:
         with st.form("manual_item_form", clear_on_submit=True):
             f1, f2, f3 = st.columns([1, 1, 4])
@@ -138,7 +138,7 @@ with tab_trend:
             color=alt.Color("状态:N", title="状态"), tooltip=["月份", "得分文本", "状态"])
         rule90 = alt.Chart().mark_rule(strokeDash=[4, 4], color="#2e7d32").encode(y=alt.datum(90))
         rule70 = alt.Chart().mark_rule(strokeDash=[4, 4], color="#c62828").encode(y=alt.datum(70))
-        st.altair_chart((line + rule90 + rule70).properties(height=320), use_container_width=True)
+        st.altair_chart((line + rule90 + rule70).properties(height=320), width="stretch")
         st.caption("虚线：90 分（全额付款）与 70 分（整改线）")
     with right:
         st.subheader("假设测算")
@@ -192,7 +192,7 @@ with tab_sign:
         b1, b2, b3 = st.columns(3)
         if can(user.role, "signoff_vendor") and status["state"] == "draft":
             with b1:
-                if st.button("乙方确认", type="primary", key="btn_vendor", use_container_width=True):
+                if st.button("乙方确认", type="primary", key="btn_vendor", width="stretch"):
                     require_action(user, "signoff_vendor", "乙方确认")
                     try:
                         data.write(signoff.vendor_confirm, month, user.username, user.role, now=now)
@@ -202,7 +202,7 @@ with tab_sign:
         if can(user.role, "signoff_reviewer") and status["state"] == "vendor_confirmed":
             with b2:
                 if st.button("甲方审定并冻结", type="primary", key="btn_approve", disabled=bool(stale),
-                             use_container_width=True, help=stale):
+                             width="stretch", help=stale):
                     require_action(user, "signoff_reviewer", "甲方审定")
                     if data.stale_reason(month, now):
                         st.error("数据不新鲜，暂不能审定")

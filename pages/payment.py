@@ -1,0 +1,84 @@
+"""付款核算: per contract month fee, score, factor, amount and deduction; the three instalments."""
+import pandas as pd
+import streamlit as st
+
+from dashboard import ui
+from dashboard.access import can
+from dashboard.assessment.signoff import SignoffError
+from dashboard.assessment.views import PENDING
+from dashboard.auth import require_action, require_role
+from dashboard.data import now_minute
+from dashboard.data import payment as data
+from dashboard.domain.payment import fmt_factor
+from dashboard.formatting import yuan
+
+user = require_role("payment")
+
+
+def shown_or(value, fmt, blank="—"):
+    return blank if value is None or pd.isna(value) else fmt(value)
+
+
+now = now_minute()
+
+pv = data.payment_view(now)
+t = pv.totals
+ui.page_header("付款核算", f"合同年度自 {pv.months['月份'].iloc[0]} 起 · 月服务费 {yuan(pv.fee)} 元 · 截至 {now:%Y-%m-%d %H:%M}")
+
+inst = pv.instalments
+ui.tiles([
+    ui.Tile("合同年度服务费（元）", yuan(t["contract_fee"])),
+    ui.Tile("已考核月份", f"{t['assessed_months']} / 12", help=f"其中已签认冻结 {t['frozen_months']} 个月"),
+    ui.Tile("考核扣款合计（元）", yuan(t["total_deductions"]), help="已考核月份（含未签认的实时测算）扣款之和"),
+    ui.Tile("尾款（元）", yuan(inst.loc[inst["期次"] == 3, "金额"].iloc[0]),
+            help="第 12 个月服务费 − 各月考核扣款之和，不低于 0"),
+    ui.Tile("应追回金额（元）", yuan(t["to_recover"]),
+            help="扣款合计超过第 12 个月服务费的部分"),
+])
+
+tab_months, tab_inst = st.tabs(["月度付款计算", "分期付款"])
+
+with tab_months:
+    m = pv.months.copy()
+    shown = m.assign(
+        月服务费=m["月服务费"].map(yuan),
+        考核得分=m["考核得分"].map(lambda s: shown_or(s, lambda v: f"{v:f}", PENDING)),
+        付款系数=m["付款系数"].map(lambda f: shown_or(f, fmt_factor)),
+        应付金额=m["应付金额"].map(lambda a: shown_or(a, yuan)),
+        考核扣款=m["考核扣款"].map(lambda a: shown_or(a, yuan)),
+    )
+    st.dataframe(shown, hide_index=True, width="stretch",
+                 column_config={"合同月": st.column_config.NumberColumn(format="第 %d 月", width="small")})
+    st.caption("付款系数：≥ 90 分 1.00；80–90 分 1 − (90 − 得分) × 0.01；70–80 分 0.90 − (80 − 得分) × 0.02；"
+               "< 70 分 0.70 并需整改。已冻结月份取签认时保存的结果，其余月份为实时测算。")
+    ui.downloads(shown, f"付款计算_{now:%Y%m%d}", key="pay-months", sheet="付款计算")
+
+with tab_inst:
+    shown = inst.assign(金额=inst["金额"].map(yuan),
+                        应付日期=inst["应付日期"].map(lambda d: shown_or(d, str, "")),
+                        实付日期=inst["实付日期"].map(lambda d: shown_or(d, str, "")))
+    st.dataframe(shown, hide_index=True, width="stretch",
+                 column_config={"支付条件": st.column_config.TextColumn(width="large")})
+    total_line = f"三期合计 {yuan(t['instalments_total'])} 元"
+    if t["to_recover"] > 0:
+        st.error(f"各月考核扣款合计超过尾款，应追回金额 {yuan(t['to_recover'])} 元。{total_line}")
+    else:
+        st.caption(total_line)
+
+    if can(user.role, "payment_dates"):
+        st.subheader("录入付款日期")
+        with st.form("payment_dates_form"):
+            c1, c2, c3, c4 = st.columns([1, 1, 1, 3])
+            n = c1.selectbox("期次", [1, 2, 3], format_func=lambda i: f"第 {i} 期")
+            due = c2.date_input("应付日期", value=None, format="YYYY-MM-DD")
+            paid = c3.date_input("实付日期", value=None, format="YYYY-MM-DD")
+            note = c4.text_input("备注", placeholder="例如：财政资金到位通知文号")
+            if st.form_submit_button("保存", type="primary"):
+                require_action(user, "payment_dates", "录入付款日期")
+                try:
+                    data.save_dates(instalment=int(n), due_on=due, paid_on=paid, note=note,
+                                    username=user.username, role=user.role)
+                    st.success("已保存，并记入审计日志。")
+                    st.rerun()
+                except SignoffError as e:
+                    st.error(str(e))

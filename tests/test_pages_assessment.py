@@ -1,0 +1,82 @@
+"""/assessment, /payment and /compliance per allowed role (AppTest on the demo app_db)."""
+import pytest
+
+from dashboard.access import ROLES, can_open
+from tests.apptest import app_as, errors
+
+
+def _buttons(at) -> set[str]:
+    return {b.label for b in at.button}
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if can_open(r, "assessment")])
+def test_assessment_renders(app_db, role):
+    at = app_as(role, "pages/assessment.py")
+    assert not errors(at), errors(at)
+    labels = {m.label for m in at.metric}
+    assert {"考核得分", "付款系数", "当月应付（元）", "考核扣款（元）", "测算得分"} <= labels
+    assert at.selectbox(key="assess_month").value == "2026-01"
+    assert len(at.dataframe) >= 1                                # the indicator table
+    assert at.tabs and [t.label for t in at.tabs][:4] == ["指标与失分证据", "加扣分", "趋势与测算", "签核"]
+    if role == "supervisor":
+        assert not {"乙方确认", "甲方审定并冻结"} & _buttons(at)
+        assert not [ti for ti in at.text_input if ti.label == "事由"]
+        assert any("只读" in i.value for i in at.info)
+    if role in ("reviewer", "admin"):
+        assert [ti for ti in at.text_input if ti.label == "事由"]   # manual-item form
+    if role in ("manager", "admin"):
+        assert "乙方确认" in _buttons(at)
+    if role in ("leader", "reviewer"):
+        assert "乙方确认" not in _buttons(at)
+
+
+def test_assessment_evidence_switch(app_db):
+    at = app_as("reviewer", "pages/assessment.py")
+    at.selectbox(key="evidence_key").set_value("attendance_rate").run()
+    assert not errors(at), errors(at)
+    at.selectbox(key="whatif_key").set_value("sign_on_time_rate").run()
+    at.number_input(key="whatif_value").set_value(50.0).run()
+    assert not errors(at), errors(at)
+    score = next(m for m in at.metric if m.label == "测算得分")
+    assert score.delta.startswith("-")
+
+
+def test_signoff_flow_in_page(app_db):
+    at = app_as("manager", "pages/assessment.py")
+    at.selectbox(key="assess_month").set_value("2025-12").run()
+    at.button(key="btn_vendor").click().run()
+    assert not errors(at), errors(at)
+    at = app_as("reviewer", "pages/assessment.py")
+    at.selectbox(key="assess_month").set_value("2025-12").run()
+    at.button(key="btn_approve").click().run()
+    assert not errors(at), errors(at)
+    assert any("一致" in s.value for s in at.success)
+    at = app_as("admin", "pages/assessment.py")
+    at.selectbox(key="assess_month").set_value("2025-12").run()
+    assert any(ti.label == "解冻理由" for ti in at.text_input)
+    ti = next(t for t in at.text_input if t.label == "解冻理由")
+    ti.input("测试解冻")
+    next(b for b in at.button if b.label == "解冻（退回草稿）").click().run()
+    assert not errors(at), errors(at)
+    assert "乙方确认" in _buttons(at)
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if can_open(r, "payment")])
+def test_payment_renders(app_db, role):
+    at = app_as(role, "pages/payment.py")
+    assert not errors(at), errors(at)
+    labels = {m.label for m in at.metric}
+    assert {"合同年度服务费（元）", "尾款（元）", "应追回金额（元）"} <= labels
+    assert next(m for m in at.metric if m.label == "合同年度服务费（元）").value == "8,539,200.00"
+    assert len(at.dataframe) == 2
+    has_form = any(b.label == "保存" for b in at.button)
+    assert has_form == (role in ("reviewer", "admin"))
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if can_open(r, "compliance")])
+def test_compliance_renders(app_db, role):
+    at = app_as(role, "pages/compliance.py")
+    assert not errors(at), errors(at)
+    labels = {m.label for m in at.metric}
+    assert {"在岗人数", "资质不达标人数", "专员全日制本科占比", "班次覆盖不足", "设备"} <= labels
+    assert at.dataframe
