@@ -18,8 +18,12 @@ HANDLING_WINDOW_DAYS = 28
 
 @st.cache_data(ttl="120s", max_entries=32, show_spinner=False)
 def attendance_by_day_shift(first_day: date, last_day: date, now: datetime) -> pd.DataFrame:
+    """queries.shifts.attendance_by_day_shift plus `rate` (present / started, display float)."""
     with engine().connect() as conn:
-        return shq.attendance_by_day_shift(conn, first_day=first_day, last_day=last_day, now=now)
+        df = shq.attendance_by_day_shift(conn, first_day=first_day, last_day=last_day, now=now)
+    df["rate"] = pd.Series([None if r is None else float(r) for r in map(staffing.share, df["present"], df["started"])],
+                           index=df.index, dtype="float64")
+    return df
 
 
 @st.cache_data(ttl="120s", max_entries=32, show_spinner=False)
@@ -36,8 +40,12 @@ def coverage(first_day: date, last_day: date, now: datetime) -> pd.DataFrame:
 
 @st.cache_data(ttl="600s", max_entries=32, show_spinner=False)
 def headcount_flow(first_day: date, last_day: date) -> pd.DataFrame:
+    """queries.shifts.headcount_flow plus `turnover` (员工流失率, display float)."""
     with engine().connect() as conn:
-        return shq.headcount_flow(conn, first_day=first_day, last_day=last_day)
+        df = shq.headcount_flow(conn, first_day=first_day, last_day=last_day)
+    rates = [staffing.turnover_rate(d, a, b) for d, a, b in zip(df["departures"], df["headcount_start"], df["headcount_end"])]
+    df["turnover"] = pd.Series([None if r is None else float(r) for r in rates], index=df.index, dtype="float64")
+    return df
 
 
 @st.cache_data(ttl="600s", max_entries=32, show_spinner=False)
@@ -78,5 +86,6 @@ def staffing_plan(day: date, now: datetime) -> dict:
     rows = [staffing.shift_need(fc, s, minutes, occupancy) for s in staffing.SHIFTS]
     df = pd.DataFrame(rows).merge(plan, on="shift", how="left").fillna({"planned": 0, "on_duty": 0})
     df["minimum"] = minimum
+    df["gap"] = [max(int(n) - int(p), 0) for n, p in zip(df["needed"], df["planned"].fillna(0))]
     return {"forecast": fc, "handling_minutes": minutes, "handling_source": source, "occupancy": occupancy,
             "shifts": df.astype({"planned": "int64", "on_duty": "int64"})}

@@ -1,0 +1,141 @@
+"""排班与在岗: plan against attendance, 7×24 coverage against the shift minimum, headcount flow and
+turnover, the hourly intake forecast with the surge alert and the dispatchers needed per shift."""
+from datetime import timedelta
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from dashboard import ui
+from dashboard.auth import require_role
+from dashboard.data import forecast as fdata
+from dashboard.data import now_minute
+from dashboard.data import shifts as data
+from dashboard.domain import staffing
+from dashboard.formatting import count, pct
+
+user = require_role("shifts")
+now = now_minute()
+
+ui.page_header("排班与在岗", f"排班计划与实际到岗、7×24 在岗覆盖、人员流动、突增预警与人力测算 · {now:%Y-%m-%d %H:%M}")
+
+c1, c2, _ = st.columns([2, 2, 5])
+with c1:
+    anchor = st.date_input("所在周（任选一天）", value=now.date(), key="shifts-week")
+with c2:
+    role = st.selectbox("覆盖岗位", ["派单专员", "退单专员", "质检专员", "协查专员", "业务主管"], key="shifts-role")
+week_start = anchor - timedelta(days=anchor.weekday())
+week_end = week_start + timedelta(days=6)
+month_start = anchor.replace(day=1)
+month_end = (pd.Timestamp(month_start) + pd.offsets.MonthEnd(0)).date()
+
+att = data.attendance_total(week_start, week_end, now)
+flow = data.headcount_flow(month_start, month_end)
+departures = int(flow["departures"].sum()) if not flow.empty else 0
+hires = int(flow["hires"].sum()) if not flow.empty else 0
+hc_start = int(flow["headcount_start"].sum()) if not flow.empty else 0
+hc_end = int(flow["headcount_end"].sum()) if not flow.empty else 0
+surge = fdata.surge_status(now)
+
+ui.tiles([
+    ui.Tile("到岗率", pct(staffing.share(att["present"], att["started"])),
+            help=f"本周已开始的班次中到岗 {att['present']} / {att['started']}"),
+    ui.Tile("在册人数", count(hc_end), help=f"{month_end:%m-%d} 在册（月初 {hc_start}）"),
+    ui.Tile("本月入职", count(hires)),
+    ui.Tile("本月离职", count(departures)),
+    ui.Tile("员工流失率", pct(staffing.turnover_rate(departures, hc_start, hc_end)),
+            help="本月离职人数 ÷ 平均在册人数（(月初 + 月末) ÷ 2）"),
+    ui.Tile("今日突增", "预警" if surge["active"] else "正常",
+            delta=None if surge["ratio"] is None else f"{surge['ratio'] - 1:+.0%} 较预测",
+            delta_color="inverse", help=surge["message"]),
+])
+
+tabs = st.tabs(["排班与到岗", "7×24 在岗覆盖", "人员流动", "突增与人力测算"])
+
+with tabs[0]:
+    daily = data.attendance_by_day_shift(week_start, week_end, now)
+    if daily.empty:
+        st.info("本周没有排班数据。")
+    else:
+        long = daily.melt(id_vars=["day", "shift"], value_vars=["planned", "present"], var_name="k", value_name="人次")
+        long["类别"] = long["k"].map({"planned": "计划", "present": "到岗"})
+        long["日期"] = pd.to_datetime(long["day"]).dt.strftime("%m-%d")
+        st.altair_chart(alt.Chart(long).mark_bar().encode(
+            x=alt.X("shift:N", title=None, sort=list(staffing.SHIFTS)),
+            xOffset=alt.XOffset("类别:N"),
+            y=alt.Y("人次:Q", title="人次"),
+            color=alt.Color("类别:N", title=None, scale=alt.Scale(range=["#9ecae1", "#3182bd"])),
+            column=alt.Column("日期:N", title=None),
+            tooltip=["日期:N", "shift:N", "类别:N", "人次:Q"],
+        ).properties(width=150, height=240, title="每日各班次计划与到岗"))
+        table = daily.rename(columns={"day": "日期", "shift": "班次", "planned": "计划", "started": "已开班",
+                                      "present": "到岗", "absent": "缺岗", "rate": "到岗率"})
+        st.dataframe(table,
+                     hide_index=True, use_container_width=True,
+                     column_config={"到岗率": st.column_config.NumberColumn(format="percent")})
+        ui.downloads(table, f"排班到岗_{week_start:%Y%m%d}", key="dl-att", sheet="排班到岗")
+
+with tabs[1]:
+    minimum = data.shift_minimum(f"{week_start:%Y-%m}")
+    need = int(minimum.get(role, 0))
+    cov = data.coverage(week_start, week_end, now)
+    by_hour = staffing.coverage_by_hour([(r.day, r.shift, r.role, r.on_duty) for r in cov.itertuples()])
+    grid = pd.DataFrame([{"日期": (week_start + timedelta(days=d)).strftime("%m-%d %a"), "小时": h,
+                          "在岗": by_hour.get((week_start + timedelta(days=d), h, role), 0)}
+                         for d in range(7) for h in range(24)])
+    grid["达标"] = grid["在岗"].map(lambda n: "达标" if n >= need else "不足")
+    st.caption(f"{role}：每小时在岗人数（已开班按实际到岗，未开班按排班），每班最低 {need} 人（规则 staffing.shift_minimum）。"
+               f"本周共 {int((grid['达标'] == '不足').sum())} 个小时低于最低配置。")
+    base = alt.Chart(grid).encode(
+        x=alt.X("日期:O", title="日期", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("小时:O", title="小时", sort="ascending"))
+    heat = base.mark_rect(stroke="white").encode(
+        color=alt.Color("在岗:Q", title="在岗人数", scale=alt.Scale(scheme="blues")),
+        tooltip=["日期:O", "小时:O", "在岗:Q", "达标:N"])
+    short = base.mark_text(fontSize=11).encode(
+        text="在岗:Q", color=alt.condition(alt.datum.达标 == "不足", alt.value("#d62728"), alt.value("#1f1f1f")))
+    st.altair_chart((heat + short).properties(height=560, title=f"{role} 7×24 在岗覆盖"), use_container_width=True)
+
+with tabs[2]:
+    left, right = st.columns([2, 3])
+    with left:
+        st.markdown(f"**{month_start:%Y年%m月} 各岗位人员流动**")
+        st.dataframe(flow.rename(columns={"role": "岗位", "headcount_start": "月初在册", "headcount_end": "月末在册",
+                                          "hires": "入职", "departures": "离职", "turnover": "流失率"}),
+                     hide_index=True, use_container_width=True,
+                     column_config={"流失率": st.column_config.NumberColumn(format="percent")})
+    with right:
+        moves = data.people_moves(month_start, month_end)
+        st.markdown("**入职与离职明细**")
+        if moves.empty:
+            st.info("本月没有入职或离职。")
+        else:
+            st.dataframe(moves.rename(columns={"kind": "类型", "day": "日期", "staff_no": "工号", "name": "姓名",
+                                               "role": "岗位", "team": "班组"}), hide_index=True, use_container_width=True)
+
+with tabs[3]:
+    if surge["active"]:
+        st.error(surge["message"], icon=":material/trending_up:")
+    else:
+        st.info(surge["message"], icon=":material/insights:")
+    fc_day = st.date_input("预测日期", value=now.date(), key="shifts-fc-day")
+    plan = data.staffing_plan(fc_day, now)
+    fc = plan["forecast"]
+    hours = pd.DataFrame([{"小时": h.hour, "预测": h.expected, "下限": h.lower, "上限": h.upper} for h in fc.hours])
+    band = alt.Chart(hours).mark_area(opacity=0.25, color="#3182bd").encode(
+        x=alt.X("小时:O", title="小时"), y=alt.Y("下限:Q", title="受理量（件/小时）"), y2="上限:Q")
+    line = alt.Chart(hours).mark_line(point=True, color="#08519c").encode(
+        x="小时:O", y="预测:Q", tooltip=["小时:O", alt.Tooltip("预测:Q", format=".1f"),
+                                      alt.Tooltip("下限:Q", format=".1f"), alt.Tooltip("上限:Q", format=".1f")])
+    st.altair_chart((band + line).properties(height=300, title=f"{fc_day:%m-%d} 分小时受理预测（均值 ± 2σ）"),
+                    use_container_width=True)
+    st.caption(f"依据：前 {fc.history_days} 个同类日（星期几，节假日按周日、调休上班日按工作日）的分小时均值，"
+               f"乘以近 7 天水平系数 {fc.level:.2f}。处理时长 {plan['handling_minutes']} 分钟/件（{plan['handling_source']}），"
+               f"目标占用率 {plan['occupancy']}；所需派单人数 = 高峰小时预测量 × 处理时长 ÷ (60 × 占用率)，向上取整。")
+    table = plan["shifts"].rename(columns={"shift": "班次", "volume": "预测受理量", "peak_hour_volume": "高峰小时量",
+                                           "needed": "所需派单人数", "needed_average": "按班均所需",
+                                           "planned": "排班人数", "on_duty": "在岗人数", "minimum": "合同最低",
+                                           "gap": "缺口"})
+    st.dataframe(table, hide_index=True, use_container_width=True,
+                 column_config={"预测受理量": st.column_config.NumberColumn(format="%.0f"),
+                                "高峰小时量": st.column_config.NumberColumn(format="%.1f")})
