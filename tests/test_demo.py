@@ -149,3 +149,30 @@ def test_facts_match_a_rebuild_from_the_database(engine):
         facts.rebuild_all(c, rules_for_month(c))
         after = c.execute(sa.select(*cols).order_by(ticket_facts.c.ticket_no)).all()
     assert before == after
+
+
+def test_cli_creates_demo_users_once(tmp_path, monkeypatch, capsys):
+    from dashboard import cli, users
+    from dashboard.db import make_engine
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HOTLINE_COOKIE_KEY", raising=False)
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    args = ["--db", url, "demo", "--days", "2", "--tickets-per-day", "20", "--end", "2025-12-10"]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    logins = (tmp_path / "data" / "demo-logins.txt")
+    assert oct(logins.stat().st_mode & 0o777) == "0o600"
+    lines = [ln.split("\t") for ln in logins.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
+    assert {ln[0] for ln in lines} == {f"demo_{r}" for r in ("leader", "reviewer", "manager", "supervisor",
+                                                              "analyst", "display", "admin")}
+    name, _, password = lines[0]
+    assert len(password) == 16 and password in out
+    with make_engine(url).connect() as c:
+        assert users.verify_password(password, users.get(c, name)["password_hash"])
+    assert (tmp_path / "data" / ".cookie_key").exists()
+    assert cli.main(args) == 0        # a second run replaces the demo users instead of failing
+    with make_engine(url).connect() as c:
+        assert not users.verify_password(password, users.get(c, name)["password_hash"])
+    assert cli.main(["--db", url, "demo", "--end", "2999-01-01"]) == 1
+    assert "不能晚于今天" in capsys.readouterr().err

@@ -29,9 +29,8 @@ def create_demo_users(engine) -> list[tuple[str, str, str]]:
 
     created = []
     with engine.begin() as conn:
-        names = [f"demo_{role}" for role in ROLES]
         existing = [r[0] for r in conn.execute(sa.select(users_table.c.username)
-                                               .where(users_table.c.username.in_(names)))]
+                                               .where(users_table.c.username.like("demo\\_%", escape="\\")))]
         if existing:
             conn.execute(users_table.delete().where(users_table.c.username.in_(existing)))
             for name in existing:

@@ -40,7 +40,7 @@ SURGE_HOUR_WEIGHTS = [0] * 8 + [6, 10, 11, 10, 7, 8, 10, 10, 8, 5] + [0] * 6
 WEEKDAY_FACTOR = (1.15, 1.0, 1.0, 1.0, 1.0, 0.75, 0.75)
 _WEEK_MEAN = sum(WEEKDAY_FACTOR) / 7
 SURGE_FACTOR = 1.8
-RAIN_FACTOR = 1.35
+RAIN_FACTOR = 1.6
 
 # Intake of each 街乡镇 relative to the others: the big towns carry the most.
 STREET_WEIGHTS = {
