@@ -13,7 +13,6 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard import reference
@@ -224,7 +223,6 @@ class _World:
             s = after(R, rng.expovariate(1 / (3 * MIN if urgent else 7 * MIN)))
             s = min(s, R + td(seconds=29 * MIN + rng.randrange(MIN)))
         add((s, "SIGN", actor(s, rs.DISPATCHER), "", ""))
-        cursor = s
 
         # 申请退单 → city decision
         if not urgent and rng.random() < 0.05:
