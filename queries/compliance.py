@@ -16,6 +16,13 @@ ACTIVE_STAFF_COLUMNS = ["staff_no", "name", "role", "team", "education", "full_t
                         "team_size_managed", "management_years", "typing_speed", "hired_on", "left_on"]
 EQUIPMENT_COLUMNS = ["kind", "status", "leased", "items"]
 SHIFT_COVERAGE_COLUMNS = ["day", "shift", "role", "planned", "present"]
+# contract order of the 岗位 (DESIGN 5): a fixed sort, the same on both engines whatever the collation
+ROLE_ORDER = ["项目经理", "业务主管", "派单专员", "退单专员", "质检专员", "协查专员", "数据分析专员"]
+SHIFT_ORDER = ["早班", "中班", "夜班"]
+
+
+def _rank(col, values):
+    return sa.case({v: i for i, v in enumerate(values)}, value=col, else_=len(values))
 
 
 def _d(value: date, name: str):
@@ -28,7 +35,7 @@ def active_staff(conn: Connection, *, day: date) -> pd.DataFrame:
     stmt = (sa.select(*[staff.c[c] for c in ACTIVE_STAFF_COLUMNS])
             .where(staff.c.hired_on.is_not(None), staff.c.hired_on <= d,
                    sa.or_(staff.c.left_on.is_(None), staff.c.left_on > d))
-            .order_by(staff.c.role, staff.c.staff_no))
+            .order_by(_rank(staff.c.role, ROLE_ORDER), staff.c.role, staff.c.staff_no))
     return pd.DataFrame([tuple(r) for r in conn.execute(stmt).all()], columns=ACTIVE_STAFF_COLUMNS)
 
 
@@ -51,7 +58,7 @@ def shift_coverage(conn: Connection, *, first_day: date, last_day: date) -> pd.D
             .select_from(s.join(staff, staff.c.staff_no == s.c.staff_no))
             .where(s.c.day >= _d(first_day, "first_day"), s.c.day <= _d(last_day, "last_day"))
             .group_by(s.c.day, s.c.shift, staff.c.role)
-            .order_by(s.c.day, s.c.shift, staff.c.role))
+            .order_by(s.c.day, _rank(s.c.shift, SHIFT_ORDER), _rank(staff.c.role, ROLE_ORDER)))
     df = pd.DataFrame([tuple(r) for r in conn.execute(stmt).all()], columns=SHIFT_COVERAGE_COLUMNS)
     df["planned"] = df["planned"].astype(int)
     df["present"] = df["present"].astype(int)
