@@ -9,6 +9,7 @@ data = save(wb, now).
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -261,5 +262,10 @@ def save(wb: Workbook, now: datetime) -> bytes:
             entry = zipfile.ZipInfo(info.filename, date_time=stamp)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = info.external_attr
-            dst.writestr(entry, src.read(info.filename))
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                # openpyxl stamps `modified` with the wall clock on save; the report's moment is `now`
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                              rb"\g<1>" + f"{now:%Y-%m-%dT%H:%M:%S}Z".encode() + rb"\g<2>", body)
+            dst.writestr(entry, body)
     return out.getvalue()
