@@ -136,9 +136,14 @@ def _status_matches(ledger_status: str, stage: str) -> bool:
     return ledger_status == stage
 
 
+def _text(v) -> str:
+    """A system cell as text ('' for NULL, which pandas may hand over as NaN)."""
+    return "" if v is None or (isinstance(v, float) and v != v) else str(v)
+
+
 def _matter_matches(matter: str, sys: dict) -> bool:
-    names = [sys.get(k) or "" for k in ("category_l1", "category_l2", "category_l3")]
-    title = sys.get("title") or ""
+    names = [_text(sys.get(k)) for k in ("category_l1", "category_l2", "category_l3")]
+    title = _text(sys.get("title"))
     if matter in names or matter == title:
         return True
     return len(matter) >= 2 and (matter in title or any(matter in n for n in names if n))
@@ -159,20 +164,20 @@ def compare(ledger: Ledger, system: pd.DataFrame, *, start: date, end: date) -> 
             mismatches.append([r["row"], r["ticket_no"], "日期", f"{r['date']:%Y-%m-%d}", f"{received:%Y-%m-%d %H:%M}",
                                "台账日期与系统接收日期不同"])
         if r["matter"] and not _matter_matches(r["matter"], sys):
-            cats = "/".join(x for x in (sys.get("category_l1"), sys.get("category_l2"), sys.get("category_l3")) if x)
+            cats = "/".join(x for x in (_text(sys.get(k)) for k in ("category_l1", "category_l2", "category_l3")) if x)
             mismatches.append([r["row"], r["ticket_no"], "事项", r["matter"],
-                               f"{cats}｜{sys.get('title') or ''}".strip("｜"), "台账事项与系统分类、标题均不符"])
+                               f"{cats}｜{_text(sys.get('title'))}".strip("｜"), "台账事项与系统分类、标题均不符"])
         if r["status"]:
             mapped = status_of(r["status"])
-            stage = sys.get("stage") or ""
+            stage = _text(sys.get("stage"))
             if mapped is None:
                 mismatches.append([r["row"], r["ticket_no"], "状态", r["status"], stage,
                                    "台账状态无法识别（可用：已办结、办理中、已退回 等）"])
             elif not _status_matches(mapped, stage):
                 mismatches.append([r["row"], r["ticket_no"], "状态", r["status"], stage,
                                    f"台账状态对应“{mapped}”，系统为“{stage}”"])
-    missing_ledger = [[s["ticket_no"], pd.Timestamp(s["received_at"]).to_pydatetime(), s["category_l1"],
-                       s["category_l2"], s["category_l3"], s["title"], s["stage"]]
+    missing_ledger = [[s["ticket_no"], pd.Timestamp(s["received_at"]).to_pydatetime(), _text(s["category_l1"]),
+                       _text(s["category_l2"]), _text(s["category_l3"]), _text(s["title"]), _text(s["stage"])]
                       for s in system.to_dict("records") if s["in_range"] and s["ticket_no"] not in listed]
     ms = pd.DataFrame(missing_sys, columns=MISSING_SYSTEM_COLUMNS, dtype=object)
     ml = pd.DataFrame(missing_ledger, columns=MISSING_LEDGER_COLUMNS, dtype=object)
