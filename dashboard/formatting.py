@@ -30,3 +30,20 @@ def yuan(x: Decimal | None) -> str:
 
 def count(n: int | None) -> str:
     return "—" if n is None else f"{int(n):,}"
+
+
+def duration_text(seconds: int | None) -> str:
+    """A span for people: 2 天 3 小时 / 3 小时 05 分 / 12 分 (whole minutes, floor)."""
+    if seconds is None:
+        return "—"
+    s = int(seconds)
+    sign = "-" if s < 0 else ""
+    s = abs(s)
+    days, rest = divmod(s, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{sign}{days} 天 {hours} 小时"
+    if hours:
+        return f"{sign}{hours} 小时 {minutes:02d} 分"
+    return f"{sign}{minutes} 分"

@@ -69,3 +69,41 @@ def changes(current: list[RankRow], previous: list[RankRow]) -> dict[str, Change
         dr = None if r.composite is None or p.composite is None else p.rank - r.rank
         out[r.unit] = Change(dc, dr)
     return out
+
+
+RANKING_HEADERS = ["序号", "承办单位", "受理量", "办结量", "有效回访", "联系数", "解决数", "满意数", "基本满意",
+                   "响应率", "解决率", "满意率", "综合成绩", "综合成绩变化", "排名变化"]
+
+
+def composite_text(x: Fraction | None) -> str:
+    from dashboard.formatting import half_up
+
+    return "—" if x is None else str(half_up(x, 2))
+
+
+def _delta_text(c: Change | None) -> tuple[str, str]:
+    from dashboard.formatting import half_up
+
+    if c is None or c.composite_delta is None:
+        return "—", "—"
+    d = half_up(c.composite_delta, 2)
+    rank = "—" if c.rank_delta is None else ("持平" if c.rank_delta == 0 else
+                                             f"↑{c.rank_delta}" if c.rank_delta > 0 else f"↓{-c.rank_delta}")
+    return (f"+{d}" if d > 0 else str(d)), rank
+
+
+def to_frame(rows: list[RankRow], total: RankRow, change: dict[str, Change] | None = None) -> pd.DataFrame:
+    """The ranking as shown and exported: Chinese headers, rates as '95.12%' (half-up), composite
+    with 2 decimals, the 汇总 row last."""
+    from dashboard.formatting import pct
+
+    records = []
+    for r in [*rows, total]:
+        dc, dr = _delta_text((change or {}).get(r.unit)) if r.rank is not None else ("", "")
+        records.append([r.rank if r.rank is not None else TOTAL_LABEL, r.unit if r.rank is not None else "全部单位",
+                        r.received, r.closed, r.population, r.contacted, r.resolved, r.satisfied, r.basic_satisfied,
+                        pct(r.response_rate), pct(r.resolution_rate), pct(r.satisfaction_rate),
+                        composite_text(r.composite), dc, dr])
+    df = pd.DataFrame(records, columns=RANKING_HEADERS)
+    df["序号"] = df["序号"].astype(str)
+    return df

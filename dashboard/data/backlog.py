@@ -1,0 +1,56 @@
+"""Cached backlog figures (DESIGN 3.4)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.data import engine
+from queries import backlog
+
+
+@st.cache_data(ttl="60s", max_entries=64, show_spinner=False)
+def backlog_by(now: datetime, dimension: str) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return backlog.backlog_by(conn, now=now, dimension=dimension)
+
+
+@st.cache_data(ttl="60s", max_entries=64, show_spinner=False)
+def totals(now: datetime) -> dict:
+    with engine().connect() as conn:
+        return backlog.backlog_totals(conn, now=now)
+
+
+@st.cache_data(ttl="60s", max_entries=64, show_spinner=False)
+def stage_age(now: datetime) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return backlog.backlog_stage_age(conn, now=now)
+
+
+@st.cache_data(ttl="60s", max_entries=32, show_spinner=False)
+def attention_list(now: datetime, kind: str) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return backlog.attention_list(conn, now=now, kind=kind)
+
+
+@st.cache_data(ttl="60s", max_entries=64, show_spinner=False)
+def ticket_timeline(ticket_no: str, now: datetime) -> pd.DataFrame:
+    """A ticket's events up to `now`: at · action · staff_no · unit · detail.
+
+    The ticket module's timeline is used when it is there (one definition for the app), else
+    the backlog query's own.
+    """
+    with engine().connect() as conn:
+        try:
+            from queries.tickets import ticket_timeline as shared  # written for the /tickets page
+        except ImportError:
+            shared = None
+        if shared is not None:
+            try:
+                df = shared(conn, ticket_no=ticket_no, now=now)
+                if {"at", "action"} <= set(df.columns):
+                    return df
+            except TypeError:
+                pass
+        return backlog.ticket_events_of(conn, ticket_no=ticket_no, now=now)

@@ -1,0 +1,99 @@
+"""Cached district 三率 (DESIGN 3.3): the period's rates, rankings, change, trend."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import rankings
+from dashboard.data import engine
+from dashboard.domain import three_rates as tr
+from dashboard.rules_store import rules_for_month
+from queries import three_rates as q
+
+
+def period_labels(now: datetime, count: int = 24) -> list[str]:
+    """The period containing `now` and the `count` − 1 before it, newest first (YYYY-MM)."""
+    current = tr.period_containing(now)
+    y, m = (int(x) for x in current.label.split("-"))
+    out = []
+    for k in range(count):
+        idx = y * 12 + (m - 1) - k
+        out.append(f"{idx // 12:04d}-{idx % 12 + 1:02d}")
+    return out
+
+
+def previous_label(label: str) -> str:
+    y, m = (int(x) for x in label.split("-"))
+    idx = y * 12 + (m - 1) - 1
+    return f"{idx // 12:04d}-{idx % 12 + 1:02d}"
+
+
+@st.cache_data(ttl="300s", max_entries=64, show_spinner=False)
+def period(label: str) -> tr.Period:
+    with engine().connect() as conn:
+        return tr.period_for_month(label, rules_for_month(conn, label))
+
+
+@st.cache_data(ttl="120s", max_entries=64, show_spinner=False)
+def district(label: str) -> tr.ThreeRates:
+    """The period's counts and exact rates (the figures `kpi` prints for the same period)."""
+    with engine().connect() as conn:
+        rules = rules_for_month(conn, label)
+        p = tr.period_for_month(label, rules)
+        c = q.district_counts(conn, start=p.start, end=p.end)
+        return tr.compute(c["population"], c["contacted"], c["resolved"], c["satisfied"], c["basic_satisfied"],
+                          rules)
+
+
+@st.cache_data(ttl="120s", max_entries=64, show_spinner=False)
+def ranking(label: str, kind: str, now: datetime) -> tuple[list[rankings.RankRow], rankings.RankRow]:
+    with engine().connect() as conn:
+        rules = rules_for_month(conn, label)
+        p = tr.period_for_month(label, rules)
+        counts = q.unit_counts(conn, start=p.start, end=p.end, now=now, kind=kind)
+    return rankings.ranking(counts, rules)
+
+
+def ranking_frame(label: str, kind: str, now: datetime) -> pd.DataFrame:
+    rows, total = ranking(label, kind, now)
+    prev_rows, _ = ranking(previous_label(label), kind, now)
+    return rankings.to_frame(rows, total, rankings.changes(rows, prev_rows))
+
+
+TREND_COLUMNS = ["period", "population", "response_rate", "resolution_rate", "satisfaction_rate", "composite",
+                 "response_text", "resolution_text", "satisfaction_text", "composite_text"]
+
+
+@st.cache_data(ttl="300s", max_entries=32, show_spinner=False)
+def trend(label: str, count: int = 12) -> pd.DataFrame:
+    """The last `count` periods up to `label`, oldest first: period · population · rates and
+    composite as floats in percent (chart values only) · the same as exact half-up texts
+    (response_text … '95.12%', composite_text '92.30') for tables."""
+    from dashboard.formatting import pct
+    with engine().connect() as conn:
+        labels = list(reversed(period_labels_from(label, count)))
+        periods = []
+        rules_by = {}
+        for lab in labels:
+            rules_by[lab] = rules_for_month(conn, lab)
+            p = tr.period_for_month(lab, rules_by[lab])
+            periods.append((lab, p.start, p.end))
+        counts = q.periods_counts(conn, periods=periods)
+    rows = []
+    for rec in counts.to_dict("records"):
+        r = tr.compute(rec["population"], rec["contacted"], rec["resolved"], rec["satisfied"],
+                       rec["basic_satisfied"], rules_by[rec["label"]])
+        rows.append([rec["label"], r.population] + [
+            None if x is None else float(x * 100) for x in (r.response_rate, r.resolution_rate,
+                                                             r.satisfaction_rate)] + [
+            None if r.composite is None else float(r.composite)] + [
+            pct(r.response_rate), pct(r.resolution_rate), pct(r.satisfaction_rate),
+            rankings.composite_text(r.composite)])
+    return pd.DataFrame(rows, columns=TREND_COLUMNS)
+
+
+def period_labels_from(label: str, count: int) -> list[str]:
+    y, m = (int(x) for x in label.split("-"))
+    return [f"{(y * 12 + m - 1 - k) // 12:04d}-{(y * 12 + m - 1 - k) % 12 + 1:02d}" for k in range(count)]

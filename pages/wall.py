@@ -1,0 +1,309 @@
+"""大屏: the control-room wall (1920×1080, read from 5 m). Refreshes and rotates by itself; keeps the
+last good figures under a red banner when the database is unreachable, and recovers on its own.
+
+?refresh=SECONDS (default 60) · ?rotate=SECONDS (cycle the screens) · ?kiosk=1 (no chrome, app.py).
+"""
+import time
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from dashboard import live, ui
+from dashboard.auth import require_role
+from dashboard.data import backlog as backlog_data
+from dashboard.data import now_minute
+from dashboard.data import overview as overview_data
+from dashboard.data import wall as wall_data
+from dashboard.domain.lifecycle import OPEN_STAGES
+from dashboard.formatting import count, half_up, pct
+from queries.backlog import AGE_BUCKETS
+
+user = require_role("wall")
+
+SCREENS = ("总体态势", "积压与超期", "街乡镇与类别", "三率考评")
+INK, MUTED, GRID, ACCENT, AMBER, RED, GREEN = "#e6edf7", "#8ea0bf", "#1f2b45", "#38bdf8", "#f59e0b", "#ef4444", "#22c55e"
+
+
+def _seconds(name: str, default: int, low: int, high: int) -> int:
+    raw = st.query_params.get(name)
+    try:
+        value = int(str(raw)) if raw not in (None, "") else default
+    except ValueError:
+        return default
+    return 0 if value <= 0 and default == 0 else min(max(value, low), high)
+
+
+refresh = _seconds("refresh", 60, 10, 3600)
+rotate = _seconds("rotate", 0, 10, 3600)
+
+# Static page styling only (no data): dark control-room look, big numbers.
+st.html("""<style>
+.stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] { background: #0a1020; color: #e6edf7; }
+[data-testid="stHeader"] { background: transparent; }
+[data-testid="stSidebar"] { background: #0d1527; }
+.block-container { max-width: 100% !important; padding: 1.2rem 2.2rem 1rem 2.2rem !important; }
+[data-testid="stMain"] h1 { font-size: 2.4rem; font-weight: 700; color: #f1f5f9; letter-spacing: .04em; padding: 0; }
+[data-testid="stMain"] h3 { font-size: 1.5rem; color: #cbd5e1; padding: .2rem 0 .4rem 0; }
+[data-testid="stMain"] [data-testid="stCaptionContainer"] p { font-size: 1.1rem; color: #8ea0bf; }
+[data-testid="stMetric"] { background: #111a2e; border: 1px solid #1f2b45 !important; border-radius: 12px;
+  padding: 10px 20px !important; min-height: 186px; }
+[data-testid="stMetricLabel"] p { font-size: 1.4rem !important; color: #9fb0cc; }
+[data-testid="stMetricValue"] { font-size: 3.4rem !important; font-weight: 700; color: #f8fafc;
+  font-variant-numeric: tabular-nums; line-height: 1.15; }
+[data-testid="stMetricDelta"] { font-size: 1.15rem !important; }
+[data-testid="stMetricDelta"] svg { display: none; }
+[data-testid="stVerticalBlockBorderWrapper"], .st-key-wall-panel { border-color: #1f2b45 !important; }
+[data-testid="stBadge"], .stBadge { font-size: 1.2rem; }
+[data-testid="stAlertContainer"] { font-size: 1.3rem; }
+.st-key-wall-clock p { font-size: 3rem !important; font-weight: 700; color: #f1f5f9; text-align: right;
+  font-variant-numeric: tabular-nums; margin: 0; line-height: 1.1; }
+.st-key-wall-fresh [data-testid="stMarkdownContainer"] { text-align: right; }
+.st-key-wall-fresh span { font-size: 1.25rem !important; padding: .2rem .7rem; }
+[data-testid="stMetricDelta"] { background: transparent !important; color: #8ea0bf !important; padding-left: 0 !important; }
+[data-testid="stMetricDelta"] div { color: #8ea0bf !important; }
+</style>""")
+
+
+def _dark(chart: alt.Chart, height: int) -> alt.Chart:
+    return (chart.properties(height=height, background="transparent")
+            .configure_view(stroke=None)
+            .configure_axis(labelColor="#cbd5e1", titleColor=MUTED, gridColor=GRID, domainColor=GRID,
+                            tickColor=GRID, labelFontSize=15, titleFontSize=15, labelLimit=220)
+            .configure_legend(labelColor="#cbd5e1", titleColor=MUTED, labelFontSize=15, titleFontSize=15,
+                              orient="top", symbolSize=160)
+            .configure_title(color=INK, fontSize=20, anchor="start"))
+
+
+def _chart(chart: alt.Chart | None, height: int, empty: str = "暂无数据") -> None:
+    if chart is None:
+        st.info(empty)
+    else:
+        st.altair_chart(_dark(chart, height), width="stretch", theme=None)
+
+
+def hourly_chart(df: pd.DataFrame | None):
+    if df is None or df.empty:
+        return None
+    bars = alt.Chart(df.dropna(subset=["today"]).astype({"today": "int64"})).mark_bar(
+        color=ACCENT, cornerRadiusTopLeft=3, cornerRadiusTopRight=3, opacity=.9).encode(
+        x=alt.X("hour:O", title="时", axis=alt.Axis(labelAngle=0)), y=alt.Y("today:Q", title="工单数"),
+        tooltip=[alt.Tooltip("hour:O", title="时"), alt.Tooltip("today:Q", title="今日")])
+    typical = df.dropna(subset=["typical"])
+    if typical.empty:
+        return bars.properties(title="今日分时受理")
+    line = alt.Chart(typical).mark_line(color=AMBER, strokeWidth=3, strokeDash=[6, 4], point=True).encode(
+        x="hour:O", y="typical:Q", tooltip=[alt.Tooltip("typical:Q", title="同星期均值", format=".1f")])
+    return (bars + line).properties(title="今日分时受理（柱）与同星期均值（虚线）")
+
+
+def stage_chart(df: pd.DataFrame | None):
+    if df is None or df.empty:
+        return None
+    t = df.set_index("key").reindex(list(OPEN_STAGES), fill_value=0).reset_index()
+    return alt.Chart(t).mark_bar(color=ACCENT, cornerRadiusEnd=4).encode(
+        y=alt.Y("key:N", sort=list(OPEN_STAGES), title=None), x=alt.X("tickets:Q", title="在办工单"),
+        tooltip=[alt.Tooltip("key:N", title="阶段"), alt.Tooltip("tickets:Q", title="在办"),
+                 alt.Tooltip("overdue:Q", title="超期")]).properties(title="在办工单按阶段")
+
+
+def age_chart(df: pd.DataFrame | None):
+    if df is None or df.empty:
+        return None
+    t = df.set_index("key").reindex(list(AGE_BUCKETS), fill_value=0).reset_index()
+    return alt.Chart(t).mark_bar(cornerRadiusEnd=4).encode(
+        y=alt.Y("key:N", sort=list(AGE_BUCKETS), title=None), x=alt.X("tickets:Q", title="在办工单"),
+        color=alt.Color("key:N", sort=list(AGE_BUCKETS), legend=None,
+                        scale=alt.Scale(range=[GREEN, ACCENT, AMBER, RED])),
+        tooltip=[alt.Tooltip("key:N", title="已受理时长"), alt.Tooltip("tickets:Q", title="在办")]
+    ).properties(title="在办工单按已受理时长")
+
+
+def rising_chart(df: pd.DataFrame | None, what: str):
+    if df is None or df.empty:
+        return None
+    order = list(df["key"])
+    base = alt.Chart(df).encode(y=alt.Y("key:N", sort=order, title=None))
+    tips = [alt.Tooltip("key:N", title=what), alt.Tooltip("today:Q", title="今日"),
+            alt.Tooltip("usual:Q", title="近 7 天同时段均值", format=".1f")]
+    bars = base.mark_bar(color=AMBER, cornerRadiusEnd=4, height={"band": 0.7}).encode(
+        x=alt.X("today:Q", title="工单数（柱：今日 · 白线：近 7 天同时段均值）"), tooltip=tips)
+    usual = base.mark_tick(color="#f8fafc", thickness=3, size=26).encode(x="usual:Q", tooltip=tips)
+    return (bars + usual).properties(title=f"今日高于常态的{what}")
+
+
+def trend_chart(df: pd.DataFrame | None, today):
+    if df is None or df.empty:
+        return None
+    df = df[df["day"] < today]  # today is still filling up: its dip would read as a collapse
+    if df.empty:
+        return None
+    long = df.melt("day", var_name="series", value_name="n")
+    long["series"] = long["series"].map({"received": "受理", "closed": "办结"})
+    return alt.Chart(long).mark_line(strokeWidth=3, point=alt.OverlayMarkDef(size=40)).encode(
+        x=alt.X("day:T", title=None, axis=alt.Axis(format="%m-%d", labelAngle=0)),
+        y=alt.Y("n:Q", title="工单数"),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(range=[ACCENT, GREEN])),
+        tooltip=[alt.Tooltip("day:T", title="日期"), alt.Tooltip("series:N", title=" "),
+                 alt.Tooltip("n:Q", title="工单数")]).properties(title="近 30 天受理与办结（截至昨日）")
+
+
+def street_chart(df: pd.DataFrame | None):
+    if df is None or df.empty:
+        return None
+    top = df.head(12)
+    return alt.Chart(top).mark_bar(color=ACCENT, cornerRadiusEnd=4).encode(
+        y=alt.Y("key:N", sort="-x", title=None), x=alt.X("tickets:Q", title="在办工单"),
+        tooltip=[alt.Tooltip("key:N", title="街乡镇"), alt.Tooltip("tickets:Q", title="在办"),
+                 alt.Tooltip("overdue:Q", title="超期")]).properties(title="在办工单最多的街乡镇")
+
+
+def overdue_street_chart(df: pd.DataFrame | None):
+    if df is None or df.empty or int(df["overdue"].sum()) == 0:
+        return None
+    top = df[df["overdue"] > 0].sort_values("overdue", ascending=False).head(12)
+    return alt.Chart(top).mark_bar(color=RED, cornerRadiusEnd=4).encode(
+        y=alt.Y("key:N", sort="-x", title=None), x=alt.X("overdue:Q", title="超期工单"),
+        tooltip=[alt.Tooltip("key:N", title="街乡镇"), alt.Tooltip("overdue:Q", title="超期")]
+    ).properties(title="超期工单最多的街乡镇")
+
+
+@st.fragment(run_every=min(refresh, rotate) if rotate else refresh)
+def board() -> None:
+    now = now_minute()
+    b = live.Board(prefix="wall:")
+    screen = live.screen_index(rotate, len(SCREENS), time.time()) if rotate else None
+
+    amber, red = b.get("freshness_thresholds", overview_data.freshness_thresholds) or (30, 120)
+    fresh = ui.freshness(b.get("latest", overview_data.latest_data_at, now), now, amber, red)
+
+    def tiles_main():
+        intake = b.get("intake", overview_data.intake_vs_weekday, now)
+        totals = b.get("totals", backlog_data.totals, now)
+        score = b.get("score", wall_data.month_score, f"{now:%Y-%m}", now)
+        delta = None
+        if intake and intake.get("weekday_mean"):
+            mean = intake["weekday_mean"]
+            delta = f"{(intake['today'] - mean) / mean:+.0%} 较同星期均值 {mean:,.0f}"
+        score_value = "—" if not score or score.get("score") is None else str(half_up(score["score"], 2))
+        ui.tiles([
+            ui.Tile("今日受理", count(intake["today"]) if intake else "—", delta, delta_color="off",
+                    help="今日 0 点至今接收；对比前 4 个同星期日同一时段的平均值"),
+            ui.Tile("在办积压", count(totals["open"]) if totals else "—"),
+            ui.Tile(":red[超期]", count(totals["overdue"]) if totals else "—"),
+            ui.Tile(":orange[即将超期]", count(totals["at_risk"]) if totals else "—", help="剩余时限不足 20%"),
+            ui.Tile("本月考核预估分", score_value, (score or {}).get("note") or "考核数据不可用",
+                    delta_color="off"),
+        ])
+
+    def tiles_rates():
+        got = b.get("three_rates", wall_data.current_three_rates, now)
+        period, rates = got if got else (None, None)
+        caption = "" if period is None else f"{period.start:%m月%d日}–{period.end:%m月%d日} · 有效回访 {count(rates.population)}"
+        ui.tiles([
+            ui.Tile("响应率", pct(rates.response_rate) if rates else "—", caption or None, delta_color="off"),
+            ui.Tile("解决率", pct(rates.resolution_rate) if rates else "—"),
+            ui.Tile("满意率", pct(rates.satisfaction_rate) if rates else "—"),
+            ui.Tile("三率综合成绩", "—" if not rates or rates.composite is None else str(half_up(rates.composite, 2))),
+        ])
+
+    # header: title, screen name, clock and freshness
+    left, right = st.columns([5, 2], vertical_alignment="center")
+    with left:
+        st.title("通州区 12345 接诉即办运行态势")
+        names = " · ".join(f"【{n}】" if i == screen else n for i, n in enumerate(SCREENS)) if rotate else "实时总览"
+        st.caption(f"{now:%Y年%m月%d日} · {names} · 每 {refresh} 秒刷新")
+    with right:
+        with st.container(key="wall-clock"):
+            st.markdown(f"{now:%H:%M}")
+        with st.container(key="wall-fresh"):
+            ui.freshness_badge(fresh)
+    if b.failed:
+        ui.database_unavailable(showing_last=True)
+        if b.oldest_read is not None:
+            st.caption(f"最近一次成功读取：{b.oldest_read:%Y-%m-%d %H:%M:%S}")
+    if fresh.level == "red" or b.failed:
+        # Figures of uncertain age must not look current: grey the tiles (static CSS).
+        st.html("<style>[data-testid='stMetric']{filter:grayscale(1);opacity:.4}</style>")
+
+    if screen is None:
+        tiles_main()
+        tiles_rates()
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            _chart(hourly_chart(b.get("hourly", wall_data.hourly_profile, now)), 228)
+        with c2:
+            _chart(stage_chart(b.get("stage", backlog_data.backlog_by, now, "stage")), 228)
+        with c3:
+            _chart(age_chart(b.get("age", backlog_data.backlog_by, now, "age")), 228)
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            _chart(rising_chart(b.get("rising_street", wall_data.rising, now, "street"), "街乡镇"), 228,
+                   "今日暂无高于常态的街乡镇")
+        with c2:
+            _chart(rising_chart(b.get("rising_category", wall_data.rising, now, "category"), "类别"), 228,
+                   "今日暂无高于常态的类别")
+        with c3:
+            _chart(trend_chart(b.get("daily", overview_data.daily_intake, now), now.date()), 228)
+    elif screen == 0:
+        tiles_main()
+        tiles_rates()
+        c1, c2 = st.columns(2)
+        with c1:
+            _chart(hourly_chart(b.get("hourly", wall_data.hourly_profile, now)), 480)
+        with c2:
+            _chart(trend_chart(b.get("daily", overview_data.daily_intake, now), now.date()), 480)
+    elif screen == 1:
+        tiles_main()
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            _chart(stage_chart(b.get("stage", backlog_data.backlog_by, now, "stage")), 560)
+        with c2:
+            _chart(age_chart(b.get("age", backlog_data.backlog_by, now, "age")), 560)
+        with c3:
+            _chart(overdue_street_chart(b.get("street", backlog_data.backlog_by, now, "street")), 560,
+                   "当前没有超期工单")
+    elif screen == 2:
+        tiles_main()
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            _chart(rising_chart(b.get("rising_street", wall_data.rising, now, "street"), "街乡镇"), 560,
+                   "今日暂无高于常态的街乡镇")
+        with c2:
+            _chart(rising_chart(b.get("rising_category", wall_data.rising, now, "category"), "类别"), 560,
+                   "今日暂无高于常态的类别")
+        with c3:
+            _chart(street_chart(b.get("street", backlog_data.backlog_by, now, "street")), 560)
+    else:
+        tiles_rates()
+        trend = b.get("rates_trend", wall_data.three_rates_trend, now)
+        ranking = b.get("street_ranking", wall_data.street_composites, now)
+        c1, c2 = st.columns(2)
+        with c1:
+            _chart(rates_trend_chart(trend), 520)
+        with c2:
+            _chart(composite_chart(ranking), 520)
+
+
+def rates_trend_chart(df: pd.DataFrame | None):
+    if df is None or df.empty or df["composite"].isna().all():
+        return None
+    return alt.Chart(df.dropna(subset=["composite"])).mark_line(color=ACCENT, strokeWidth=3,
+                                                               point=alt.OverlayMarkDef(size=60)).encode(
+        x=alt.X("period:N", title="考评周期", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("composite:Q", title="综合成绩", scale=alt.Scale(zero=False)),
+        tooltip=[alt.Tooltip("period:N", title="周期"), alt.Tooltip("composite:Q", title="综合成绩", format=".2f")]
+    ).properties(title="近 12 个考评周期综合成绩")
+
+
+def composite_chart(df: pd.DataFrame | None):
+    if df is None or df.empty or df["composite"].isna().all():
+        return None
+    t = df.dropna(subset=["composite"])
+    return alt.Chart(t).mark_bar(color=GREEN, cornerRadiusEnd=4).encode(
+        y=alt.Y("unit:N", sort="-x", title=None), x=alt.X("composite:Q", title="综合成绩"),
+        tooltip=[alt.Tooltip("unit:N", title="街乡镇"), alt.Tooltip("composite:Q", title="综合成绩", format=".2f")]
+    ).properties(title="本周期街乡镇综合成绩")
+
+
+board()

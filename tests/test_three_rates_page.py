@@ -1,0 +1,27 @@
+"""/three-rates per allowed role: the district tiles, both rankings with a 汇总 row, the trend."""
+import pytest
+
+from dashboard.access import ROLES, can_open
+from dashboard.rankings import RANKING_HEADERS
+from tests.apptest import app_as, errors
+
+ALLOWED = [r for r in ROLES if can_open(r, "three-rates")]
+
+
+@pytest.mark.parametrize("role", ALLOWED)
+def test_three_rates_renders(app_db, role):
+    at = app_as(role, "pages/three_rates.py")
+    assert not errors(at), errors(at)
+    assert {"响应率", "解决率", "满意率", "综合成绩"} <= {m.label for m in at.metric}
+    rankings = [df.value for df in at.dataframe if list(df.value.columns) == RANKING_HEADERS]
+    assert len(rankings) == 2
+    streets = rankings[0]
+    assert streets.iloc[-1]["序号"] == "汇总"
+    assert len(streets) == 23     # 22 街乡镇 + 汇总
+    assert streets.iloc[:-1]["受理量"].sum() == streets.iloc[-1]["受理量"]
+
+
+def test_three_rates_previous_period(app_db):
+    at = app_as("reviewer", "pages/three_rates.py")
+    at.selectbox(key="tr-period").set_value(at.selectbox(key="tr-period").options[1]).run()
+    assert not errors(at), errors(at)

@@ -1,0 +1,35 @@
+"""/timeliness per allowed role: a tile per clock, the summary table, every tab and option."""
+import pytest
+
+from dashboard.access import ROLES, can_open
+from tests.apptest import app_as, errors
+
+ALLOWED = [r for r in ROLES if can_open(r, "timeliness")]
+
+
+@pytest.mark.parametrize("role", ALLOWED)
+def test_timeliness_renders(app_db, role):
+    at = app_as(role, "pages/timeliness.py")
+    assert not errors(at), errors(at)
+    labels = {m.label for m in at.metric}
+    assert {"签收按时率", "派单按时率", "办结按时率", "质检按时率", "协查按时率"} <= labels
+    summary = at.dataframe[0].value
+    assert list(summary["环节"]) == ["签收", "派单", "退单申请", "响应（首次联系）", "办结", "质检", "协查"]
+
+
+def test_timeliness_options(app_db):
+    at = app_as("analyst", "pages/timeliness.py")
+    for clock in ("sign", "qc", "verify", "close"):
+        at.segmented_control(key="tl-clock").set_value(clock).run()
+        assert not errors(at), errors(at)
+    for grain in ("week", "month"):
+        at.segmented_control(key="tl-grain").set_value(grain).run()
+        assert not errors(at), errors(at)
+    for by in ("street", "category", "shift"):
+        at.segmented_control(key="tl-by").set_value(by).run()
+        assert not errors(at), errors(at)
+    before = at.dataframe[0].value.set_index("环节").loc["办结", "超时"]
+    at.toggle(key="tl-working").set_value(True).run()
+    assert not errors(at), errors(at)
+    after = at.dataframe[0].value.set_index("环节").loc["办结", "超时"]
+    assert after <= before   # working days only lengthen the 7/15-day limits
