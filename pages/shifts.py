@@ -62,17 +62,17 @@ with tabs[0]:
         long["日期"] = pd.to_datetime(long["day"]).dt.strftime("%m-%d")
         st.altair_chart(alt.Chart(long).mark_bar().encode(
             x=alt.X("shift:N", title=None, sort=list(staffing.SHIFTS)),
-            xOffset=alt.XOffset("类别:N"),
+            xOffset=alt.XOffset("类别:N", sort=["计划", "到岗"]),
             y=alt.Y("人次:Q", title="人次"),
-            color=alt.Color("类别:N", title=None, scale=alt.Scale(range=["#9ecae1", "#3182bd"])),
+            color=alt.Color("类别:N", title=None, sort=["计划", "到岗"],
+                            scale=alt.Scale(domain=["计划", "到岗"], range=["#9ecae1", "#08519c"])),
             column=alt.Column("日期:N", title=None),
             tooltip=["日期:N", "shift:N", "类别:N", "人次:Q"],
         ).properties(width=150, height=240, title="每日各班次计划与到岗"))
-        table = daily.rename(columns={"day": "日期", "shift": "班次", "planned": "计划", "started": "已开班",
-                                      "present": "到岗", "absent": "缺岗", "rate": "到岗率"})
-        st.dataframe(table,
-                     hide_index=True, use_container_width=True,
-                     column_config={"到岗率": st.column_config.NumberColumn(format="percent")})
+        table = daily.drop(columns="rate").rename(columns={"day": "日期", "shift": "班次", "planned": "计划",
+                                                           "started": "已开班", "present": "到岗", "absent": "缺岗"})
+        table["到岗率"] = [pct(staffing.share(p, s)) for p, s in zip(daily["present"], daily["started"])]
+        st.dataframe(table, hide_index=True, use_container_width=True)
         ui.downloads(table, f"排班到岗_{week_start:%Y%m%d}", key="dl-att", sheet="排班到岗")
 
 with tabs[1]:
@@ -83,27 +83,34 @@ with tabs[1]:
     grid = pd.DataFrame([{"日期": (week_start + timedelta(days=d)).strftime("%m-%d %a"), "小时": h,
                           "在岗": by_hour.get((week_start + timedelta(days=d), h, role), 0)}
                          for d in range(7) for h in range(24)])
-    grid["达标"] = grid["在岗"].map(lambda n: "达标" if n >= need else "不足")
+    planned_days = {(week_start + timedelta(days=d)).strftime("%m-%d %a") for d in range(7)
+                    if (week_start + timedelta(days=d)) in set(cov["day"])}
+    grid["达标"] = [("未排班" if day not in planned_days else "达标" if n >= need else "不足")
+                  for day, n in zip(grid["日期"], grid["在岗"])]
     st.caption(f"{role}：每小时在岗人数（已开班按实际到岗，未开班按排班），每班最低 {need} 人（规则 staffing.shift_minimum）。"
-               f"本周共 {int((grid['达标'] == '不足').sum())} 个小时低于最低配置。")
+               f"本周已排班日期中共 {int((grid['达标'] == '不足').sum())} 个小时低于最低配置（红字）；无排班的日期显示为灰色。")
     base = alt.Chart(grid).encode(
         x=alt.X("日期:O", title="日期", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("小时:O", title="小时", sort="ascending"))
     heat = base.mark_rect(stroke="white").encode(
-        color=alt.Color("在岗:Q", title="在岗人数", scale=alt.Scale(scheme="blues")),
+        color=alt.when(alt.datum.达标 == "未排班").then(alt.value("#eef0f3")).otherwise(
+            alt.Color("在岗:Q", title="在岗人数", scale=alt.Scale(scheme="blues", domainMin=0))),
         tooltip=["日期:O", "小时:O", "在岗:Q", "达标:N"])
-    short = base.mark_text(fontSize=11).encode(
-        text="在岗:Q", color=alt.condition(alt.datum.达标 == "不足", alt.value("#d62728"), alt.value("#1f1f1f")))
+    short = base.mark_text(fontSize=12, fontWeight="bold").encode(
+        text="在岗:Q",
+        color=alt.when(alt.datum.达标 == "不足").then(alt.value("#d62728"))
+        .when(alt.datum.达标 == "未排班").then(alt.value("#9aa1ab")).otherwise(alt.value("white")))
     st.altair_chart((heat + short).properties(height=560, title=f"{role} 7×24 在岗覆盖"), use_container_width=True)
 
 with tabs[2]:
     left, right = st.columns([2, 3])
     with left:
         st.markdown(f"**{month_start:%Y年%m月} 各岗位人员流动**")
-        st.dataframe(flow.rename(columns={"role": "岗位", "headcount_start": "月初在册", "headcount_end": "月末在册",
-                                          "hires": "入职", "departures": "离职", "turnover": "流失率"}),
-                     hide_index=True, use_container_width=True,
-                     column_config={"流失率": st.column_config.NumberColumn(format="percent")})
+        ft = flow.drop(columns="turnover").rename(columns={"role": "岗位", "headcount_start": "月初在册",
+                                                           "headcount_end": "月末在册", "hires": "入职", "departures": "离职"})
+        ft["流失率"] = [pct(staffing.turnover_rate(d, a, b))
+                     for d, a, b in zip(flow["departures"], flow["headcount_start"], flow["headcount_end"])]
+        st.dataframe(ft, hide_index=True, use_container_width=True)
     with right:
         moves = data.people_moves(month_start, month_end)
         st.markdown("**入职与离职明细**")
@@ -118,17 +125,23 @@ with tabs[3]:
         st.error(surge["message"], icon=":material/trending_up:")
     else:
         st.info(surge["message"], icon=":material/insights:")
-    fc_day = st.date_input("预测日期", value=now.date(), key="shifts-fc-day")
+    fc_col, _ = st.columns([1, 3])
+    with fc_col:
+        fc_day = st.date_input("预测日期", value=now.date(), key="shifts-fc-day")
     plan = data.staffing_plan(fc_day, now)
     fc = plan["forecast"]
     hours = pd.DataFrame([{"小时": h.hour, "预测": h.expected, "下限": h.lower, "上限": h.upper} for h in fc.hours])
+    actual = fdata.hourly_actual(fc_day, now).rename(columns={"hour": "小时", "tickets": "实际"})
     band = alt.Chart(hours).mark_area(opacity=0.25, color="#3182bd").encode(
         x=alt.X("小时:O", title="小时"), y=alt.Y("下限:Q", title="受理量（件/小时）"), y2="上限:Q")
     line = alt.Chart(hours).mark_line(point=True, color="#08519c").encode(
         x="小时:O", y="预测:Q", tooltip=["小时:O", alt.Tooltip("预测:Q", format=".1f"),
                                       alt.Tooltip("下限:Q", format=".1f"), alt.Tooltip("上限:Q", format=".1f")])
-    st.altair_chart((band + line).properties(height=300, title=f"{fc_day:%m-%d} 分小时受理预测（均值 ± 2σ）"),
-                    use_container_width=True)
+    bars = alt.Chart(actual).mark_bar(color="#f28e2b", opacity=0.75, size=14).encode(
+        x="小时:O", y="实际:Q", tooltip=["小时:O", alt.Tooltip("实际:Q", title="实际受理")])
+    st.altair_chart((band + bars + line).properties(
+        height=300, title=f"{fc_day:%m-%d} 分小时受理：预测（蓝线，阴影为均值 ± 2σ）与实际（橙色柱）"),
+        use_container_width=True)
     st.caption(f"依据：前 {fc.history_days} 个同类日（星期几，节假日按周日、调休上班日按工作日）的分小时均值，"
                f"乘以近 7 天水平系数 {fc.level:.2f}。处理时长 {plan['handling_minutes']} 分钟/件（{plan['handling_source']}），"
                f"目标占用率 {plan['occupancy']}；所需派单人数 = 高峰小时预测量 × 处理时长 ÷ (60 × 占用率)，向上取整。")

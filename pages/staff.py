@@ -36,7 +36,6 @@ start, end = staffing.period_bounds(kind, anchor, shift)
 st.caption(f"统计区间：{start:%Y-%m-%d %H:%M} 至 {end - timedelta(seconds=1):%Y-%m-%d %H:%M:%S}"
            f"（截至 {min(now, end):%m-%d %H:%M}）。少于 {staffing.MIN_SAMPLE} 件的人员标注「{staffing.SMALL_SAMPLE}」，不参与排名。")
 
-PCT = st.column_config.NumberColumn(format="percent")
 COMMON = {"staff_no": "工号", "name": "姓名", "team": "班组", "planned_shifts": "计划班次",
           "attended_shifts": "到岗班次", "rank": "排名"}
 LABELS = {
@@ -113,9 +112,11 @@ for tab, role in zip(tabs, LABELS):
             ui.Tile("到岗 / 计划班次", f"{int(df['attended_shifts'].sum())} / {int(df['planned_shifts'].sum())}"),
         ])
         cols = ["rank", "staff_no", "name", "team", *LABELS[role], "planned_shifts", "attended_shifts"]
-        shown = df[cols].rename(columns=labels)
-        config = {labels[c]: PCT for c in cols if c in SHARE_COLS}
-        config.update({labels[c]: st.column_config.NumberColumn(format="%.1f") for c in cols if c.startswith("median")})
+        idle = (df["sample"] == 0) & (df["planned_shifts"] == 0)
+        show_idle = st.toggle(f"显示本周期无业务、无排班的人员（{int(idle.sum())} 人）", key=f"idle-{role}")
+        visible = df if show_idle else df[~idle]
+        shown = data.display_frame(role, visible)[cols].rename(columns=labels)
+        config = {labels[c]: st.column_config.TextColumn(width="small") for c in cols if c in SHARE_COLS}
         if df.empty:
             st.info("该岗位在所选班组没有人员。")
         else:

@@ -38,9 +38,7 @@ ui.tiles([
     ui.Tile("未完成行动项", count(int((pack.actions["状态"] != "已完成").sum()) if not pack.actions.empty else 0)),
 ])
 
-PCT = st.column_config.NumberColumn(format="percent")
-GROUP_CONFIG = {"实际": PCT, "目标": PCT, "数量": st.column_config.NumberColumn(format="%d"),
-                "分母": st.column_config.NumberColumn(format="%d")}
+GROUP_CONFIG = {"数量": st.column_config.NumberColumn(format="localized"), "指标": st.column_config.TextColumn(width="medium")}
 
 left, right = st.columns(2)
 with left:
@@ -115,8 +113,9 @@ with upd_col:
                     st.error(str(e))
 
 st.subheader("人员明细（昨日）")
-st.dataframe(data.for_display(pack.people), hide_index=True, use_container_width=True, height=320,
-             column_config={"及时率": PCT})
+people = pack.people[(pack.people["业务量"] > 0) | (pack.people["计划班次"] > 0)]
+st.dataframe(data.for_display(people), hide_index=True, use_container_width=True, height=320)
+st.caption(f"只列昨日有业务或有排班的人员（{len(people)} / {len(pack.people)} 人）；Excel 中为全部人员。")
 
 st.divider()
 d1, d2 = st.columns([1, 4], vertical_alignment="center")

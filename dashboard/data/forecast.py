@@ -21,3 +21,14 @@ def surge_status(now: datetime) -> dict:
 def day_forecast(day: date, now: datetime) -> forecast.DayForecast:
     with engine().connect() as conn:
         return forecast.forecast_for(conn, day=day, now=now, kind_of=day_kind)
+
+
+@st.cache_data(ttl="120s", max_entries=32, show_spinner=False)
+def hourly_actual(day: date, now: datetime):
+    """Tickets received per hour of `day` up to `now` (hour · tickets)."""
+    from datetime import time, timedelta
+
+    start = datetime.combine(day, time())
+    with engine().connect() as conn:
+        df = forecast.hourly_intake(conn, start=start, end=min(now, start + timedelta(days=1)))
+    return df[["hour", "tickets"]]

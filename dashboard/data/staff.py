@@ -36,7 +36,30 @@ def staff_performance(role: str, start: datetime, end: datetime, now: datetime, 
                                   limits=_limits(conn, start))
     sample, num, den = RANK_BASIS[role]
     df["rank"] = staffing.rank_labels(list(df[sample]), [staffing.share(n, d) for n, d in zip(df[num], df[den])])
-    return df
+    # ranked people first (by rank), then the small samples by 工号
+    order = [int(r) if r.isdigit() else 10**6 for r in df["rank"]]
+    return df.assign(_o=order).sort_values(["_o", "staff_no"]).drop(columns="_o").reset_index(drop=True)
+
+
+SHARE_BASIS = {**sq.SHARES}
+
+
+def display_frame(role: str, df: pd.DataFrame) -> pd.DataFrame:
+    """The same rows with every share as an exact half-up percentage string ('—' when there is
+    nothing to judge) and medians to one decimal, for tables and exports people read."""
+    from dashboard.formatting import pct
+
+    out = df.copy()
+    basis = {**SHARE_BASIS}
+    if role in sq.ROLE_SHARE:
+        basis["on_time_share"] = sq.ROLE_SHARE[role]
+    for col, (num, den) in basis.items():
+        if col in out:
+            out[col] = [pct(staffing.share(n, d)) for n, d in zip(out[num], out[den])]
+    for col in ("median_sign_minutes", "median_dispatch_minutes"):
+        if col in out:
+            out[col] = ["—" if pd.isna(v) else f"{v:.1f}" for v in out[col]]
+    return out
 
 
 @st.cache_data(ttl="120s", max_entries=64, show_spinner=False)

@@ -30,16 +30,21 @@ def actions(day: date) -> pd.DataFrame:
         return sq.actions_for(conn, day=day)
 
 
-def for_display(df: pd.DataFrame) -> pd.DataFrame:
-    """Exact shares (Decimal) as floats for st.dataframe's percent format; the values stay the
-    rounded ones the workbook shows."""
+def for_display(df: pd.DataFrame):
+    """Shares as half-up percentages with 2 decimals ('—' when nothing to judge), blanks as '—',
+    and the verdict coloured; the workbook keeps the numbers."""
+    from dashboard.formatting import pct
+
     out = df.copy()
     for col in ("实际", "目标", "及时率"):
         if col in out:
-            out[col] = pd.to_numeric(out[col].map(lambda v: None if v is None else float(v)), errors="coerce")
+            out[col] = [pct(v) if v is not None and not pd.isna(v) else "—" for v in out[col]]
     if "分母" in out:
-        out["分母"] = pd.to_numeric(out["分母"], errors="coerce").astype("Int64")
-    return out
+        out["分母"] = ["—" if v is None or pd.isna(v) else f"{int(v):,}" for v in out["分母"]]
+    if "结果" not in out:
+        return out
+    colours = {"达标": "color: #1a7f37; font-weight: 600", "未达标": "color: #cf222e; font-weight: 600"}
+    return out.style.map(lambda v: colours.get(v, "color: #8c959f"), subset=["结果"])
 
 
 def add_action(*, role: str, username: str, owner: str, text: str, due: date | None, created_on: date) -> int:
