@@ -132,7 +132,7 @@ with tab_trend:
     with left:
         st.subheader("合同期月度得分趋势")
         tr = data.trend(now)
-        base = alt.Chart(tr).encode(x=alt.X("月份:N", title="月份", sort=None))
+        base = alt.Chart(tr).encode(x=alt.X("月份:N", title="月份", sort=None, axis=alt.Axis(labelAngle=0)))
         line = base.mark_line(point=alt.OverlayMarkDef(size=80)).encode(
             y=alt.Y("得分:Q", title="考核得分", scale=alt.Scale(domain=[0, 100])),
             color=alt.Color("状态:N", title="状态"), tooltip=["月份", "得分文本", "状态"])
@@ -151,10 +151,17 @@ with tab_trend:
         # the typed text is decimal: build the Fraction from its string, never from the float
         hyp = Fraction(f"{hv:.2f}") / 100
         w = what_if(r, data.rules(month), wk, hyp)
+
+        def moved(diff, fmt):
+            return None if diff == 0 else fmt.format(diff)
         ui.tiles([
-            ui.Tile("测算得分", f"{w.score:f}", delta=f"{w.score - r.score:+f}"),
-            ui.Tile("付款系数", fmt_factor(w.factor), delta=f"{w.factor - r.payment_factor:+f}"),
-            ui.Tile("当月应付（元）", yuan(w.amount), delta=f"{w.amount - r.amount:+,.2f}"),
+            ui.Tile("测算得分", f"{w.score:f}", delta=moved(w.score - r.score, "{:+f}")),
+            ui.Tile("付款系数", fmt_factor(w.factor), delta=moved(w.factor - r.payment_factor, "{:+f}")),
+        ])
+        ui.tiles([
+            ui.Tile("测算当月应付（元）", yuan(w.amount), delta=moved(w.amount - r.amount, "{:+,.2f}")),
+            ui.Tile("测算考核扣款（元）", yuan(w.deduction), delta=moved(w.deduction - r.deduction, "{:+,.2f}"),
+                    delta_color="inverse"),
         ])
         st.caption("测算只改变所选指标，其余指标与加扣分保持不变；与正式结果使用同一套计分规则。")
 

@@ -53,7 +53,7 @@ with tab_hc:
         h["标注"] = h["heads"].astype(str) + "/" + h["required"].astype(str)
         heat = alt.Chart(h).mark_rect(stroke="white").encode(
             x=alt.X("date(日期):O", title="日"),
-            y=alt.Y("role:N", title="岗位", sort=list(ROLE_RULES)),
+            y=alt.Y("role:N", title=None, sort=list(ROLE_RULES)),
             color=alt.Color("状态:N", title="人员配置", scale=alt.Scale(domain=["达标", "不足"],
                                                                       range=["#c8e6c9", "#e53935"])),
             tooltip=[alt.Tooltip("day:N", title="日期"), alt.Tooltip("role:N", title="岗位"),

@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard import ui
 from dashboard.access import can
 from dashboard.assessment.signoff import SignoffError
-from dashboard.assessment.views import PENDING
+from dashboard.assessment.views import INSTALMENT_TERMS, PENDING
 from dashboard.auth import require_action, require_role
 from dashboard.data import now_minute
 from dashboard.data import payment as data
@@ -59,6 +59,7 @@ with tab_inst:
                         实付日期=inst["实付日期"].map(lambda d: shown_or(d, str, "")))
     st.dataframe(shown, hide_index=True, width="stretch",
                  column_config={"支付条件": st.column_config.TextColumn(width="large")})
+    st.markdown("\n".join(f"- **{name}**：{cond}" for name, cond in INSTALMENT_TERMS.values()))
     total_line = f"三期合计 {yuan(t['instalments_total'])} 元"
     if t["to_recover"] > 0:
         st.error(f"各月考核扣款合计超过尾款，应追回金额 {yuan(t['to_recover'])} 元。{total_line}")
