@@ -65,7 +65,7 @@ def period_bounds(kind: str, anchor: date, shift: str | None = None) -> tuple[da
 
 
 def share(numerator: int, denominator: int) -> Fraction | None:
-    return None if not denominator else Fraction(int(numerator), int(denominator))
+    return None if not int(denominator) else Fraction(int(numerator), int(denominator))
 
 
 def rank_labels(samples: list[int], scores: list[Fraction | None], *, min_sample: int = MIN_SAMPLE,
