@@ -69,8 +69,8 @@ with tab_report:
     ui.tiles([
         ui.Tile("受理量", count(cur["received"]), delta(cur["received"], prev["received"]), delta_color="off"),
         ui.Tile("办结量", count(cur["closed"]), delta(cur["closed"], prev["closed"])),
-        ui.Tile("期末在办", count(cur["open"]), delta(cur["open"], prev["open"]), delta_color="inverse"),
-        ui.Tile("期末超期", count(cur["overdue"]), delta(cur["overdue"], prev["overdue"]), delta_color="inverse"),
+        ui.Tile("期末在办", count(cur["open"]), help="统计时点仍在办的工单（与总览页同一口径）"),
+        ui.Tile("期末超期", count(cur["overdue"]), help="统计时点在办且已过办结时限"),
         ui.Tile("办结按时率", pct(close_share), rate_delta(close_share, close_prev)),
         ui.Tile("满意率", pct(three.satisfaction_rate), rate_delta(three.satisfaction_rate, three_prev.satisfaction_rate),
                 help="有效回访样本；日报、周报样本较小，仅供参考"),

@@ -255,7 +255,7 @@ def _summary(cur: dict, prev: dict) -> Section:
     rows, formats = [], []
 
     def count_row(label, a, b):
-        change = a - b
+        change = None if b is None else a - b
         ratio = None if not b else to_decimal(Fraction(change, b), RATE_PLACES)
         rows.append([label, a, b, change, ratio])
         formats.append("count")
@@ -269,9 +269,11 @@ def _summary(cur: dict, prev: dict) -> Section:
     count_row("受理量", cur["received"], prev["received"])
     count_row("办结量", cur["closed"], prev["closed"])
     count_row("其中超期办结", cur["closed_late"], prev["closed_late"])
-    count_row("期末在办", cur["open"], prev["open"])
-    count_row("期末超期", cur["overdue"], prev["overdue"])
-    count_row("期末即将超期", cur["at_risk"], prev["at_risk"])
+    # The backlog is ticket_facts' current state (as the pages count it): at the end of an earlier
+    # window it misses tickets closed since, so it is not compared with the previous period.
+    count_row("期末在办", cur["open"], None)
+    count_row("期末超期", cur["overdue"], None)
+    count_row("期末即将超期", cur["at_risk"], None)
     for clock in CLOCK_ORDER:
         rate_row(f"{CLOCK_LABELS[clock]}按时率", cur["clocks"][clock]["share"], prev["clocks"][clock]["share"])
     a, b = cur["three_rates"], prev["three_rates"]
@@ -284,7 +286,8 @@ def _summary(cur: dict, prev: dict) -> Section:
     rows.append(["综合成绩", ca, cb, None if ca is None or cb is None else ca - cb, None])
     formats.append("score")
     df = pd.DataFrame(rows, columns=SUMMARY_COLUMNS, dtype=object)
-    return Section("概况", df, note="变化 = 本期 − 上期；率类指标的变化为百分点；环比 = 变化 ÷ 上期", row_formats=formats)
+    return Section("概况", df, note="变化 = 本期 − 上期；率类指标的变化为百分点；环比 = 变化 ÷ 上期；"
+                                     "期末在办按当前工单状态统计，不与上期比较", row_formats=formats)
 
 
 def _clock_section(cur: dict) -> Section:
