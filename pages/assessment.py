@@ -73,7 +73,7 @@ with tab_ind:
     labels = {i.key: f"{i.label}（失分 {row['失分']}，证据 {row['证据条数']} 条）"
               for i, (_, row) in zip(r.indicators, table.iterrows())}
     key = st.selectbox("选择指标", list(labels), format_func=labels.get, key="evidence_key")
-    ev = data.evidence(month, key, now)
+    ev = data.evidence(month, key, r.now if r.frozen else now)
     if r.frozen:
         st.caption("证据按当前数据重新检索；冻结月份的数据不可再修改，条数应与冻结结果一致。")
     if ev.empty:
@@ -115,7 +115,7 @@ with tab_manual:
         rows = data.manual_rows(month)
         if not rows.empty:
             d1, d2, _ = st.columns([2, 1, 3])
-            item_id = d1.selectbox("删除加扣分项", rows["编号"].tolist(),
+            item_id = d1.selectbox("删除加扣分项", rows["编号"].tolist(), key="manual_delete_id",
                                    format_func=lambda i: f"#{i} " + " ".join(
                                        str(v) for v in rows.loc[rows["编号"] == i, ["类型", "分值", "事由"]].iloc[0]))
             d2.write("")

@@ -68,5 +68,17 @@ def test_compliance_queries(engine):
         sc = views.shift_coverage(conn, "2025-12", datetime(2025, 12, 2, 23, 0), Rules.default())
         assert len(sc) == 6
         first = sc.iloc[0]
-        assert (first["班次"], first["派单专员"], first["是否达标"]) == ("早班", 1, "不达标")
+        assert (first["班次"], first["派单专员（≥4）"], first["是否达标"]) == ("早班", 1, "不达标")
         assert "派单专员缺3人" in first["缺口"]
+
+
+def test_stale_data_blocks_approval_of_current_month(engine):
+    from dashboard.assessment import views as v
+    from tests.test_assessment import load
+    load(engine, tickets_=[("T1", "2025-12-20 08:00:00")], events=[("T1", "2025-12-20 08:10:00", "SIGN")])
+    rules = Rules.default()
+    with engine.connect() as conn:
+        assert v.stale_reason(conn, "2025-12", datetime(2025, 12, 20, 10, 9), rules) is None     # 119 min
+        why = v.stale_reason(conn, "2025-12", datetime(2025, 12, 20, 10, 10), rules)             # 120 min: red
+        assert why and "120" in why and "暂不能审定" in why
+        assert v.stale_reason(conn, "2025-11", datetime(2025, 12, 20, 10, 10), rules) is None    # past month

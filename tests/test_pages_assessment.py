@@ -80,3 +80,30 @@ def test_compliance_renders(app_db, role):
     labels = {m.label for m in at.metric}
     assert {"在岗人数", "资质不达标人数", "专员全日制本科占比", "班次覆盖不足", "设备"} <= labels
     assert at.dataframe
+
+
+def test_reviewer_adds_and_deletes_manual_item(app_db):
+    import sqlalchemy as sa
+    from dashboard.db import make_engine
+    from queries.schema import audit_log, manual_items
+
+    at = app_as("reviewer", "pages/assessment.py")
+    score_before = next(m for m in at.metric if m.label == "考核得分").value
+    next(t for t in at.text_input if t.label == "分值").input("1.5")
+    next(t for t in at.text_input if t.label == "事由").input("有效投诉（测试）")
+    next(b for b in at.button if b.label == "录入").click().run()
+    assert not errors(at), errors(at)
+    eng = make_engine(app_db)
+    with eng.connect() as conn:
+        rows = conn.execute(sa.select(manual_items).where(manual_items.c.reason == "有效投诉（测试）")).all()
+        assert len(rows) == 1 and rows[0].entered_by == "u_reviewer" and rows[0].month == "2026-01"
+        assert conn.execute(sa.select(sa.func.count()).select_from(audit_log)
+                            .where(audit_log.c.action == "manual_item_add")).scalar() >= 1
+        item_id = rows[0].id
+    score_after = next(m for m in at.metric if m.label == "考核得分").value
+    assert score_after != score_before
+    at.selectbox(key="manual_delete_id").set_value(item_id)
+    at.button(key="manual_delete").click().run()
+    assert not errors(at), errors(at)
+    with eng.connect() as conn:
+        assert not conn.execute(sa.select(manual_items).where(manual_items.c.reason == "有效投诉（测试）")).all()

@@ -237,11 +237,11 @@ def shift_coverage(conn: Connection, month: str, now: datetime, rules: Rules) ->
             gaps = []
             for role, need in minimum.items():
                 n = int(present.get((d, s, role), 0))
-                row[role] = n
+                row[f"{role}（≥{need}）"] = n
                 if n < need:
                     gaps.append(f"{role}缺{need - n}人")
             row["是否达标"] = "达标" if not gaps else "不达标"
             row["缺口"] = "；".join(gaps)
             rows.append(row)
         d += pd.Timedelta(days=1)
-    return pd.DataFrame(rows, columns=["日期", "班次", *minimum, "是否达标", "缺口"])
+    return pd.DataFrame(rows, columns=["日期", "班次", *[f"{k}（≥{v}）" for k, v in minimum.items()], "是否达标", "缺口"])
