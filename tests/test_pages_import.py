@@ -1,0 +1,166 @@
+"""数据导入 (/import): rendering per role, upload → preview → confirm → result → history, refusals,
+the role re-check in front of the pipeline, and the import history query on both engines."""
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+
+from dashboard import import_flow as flow
+from dashboard.access import ROLES, can, can_open
+from queries.imports import IMPORT_HISTORY_COLUMNS, import_history
+from queries.schema import import_log, staff
+from tests.apptest import ROOT, app_as, errors
+from tests.pages_db import fresh_app_db
+
+PAGE = "pages/import_data.py"
+STAFF_CSV = (ROOT / "tests/fixtures/dec_staff.csv").read_bytes()
+BAD_STAFF_CSV = ("工号,姓名,岗位,入职日期,备注\n"
+                 "S901,张三,派单专员,2025-01-02,x\n"
+                 "S902,李四,清洁工,2025-01-02,y\n"
+                 "S903,王五,质检专员,2025-13-40,z\n").encode("utf-8")
+
+
+@pytest.fixture
+def import_db(app_db, tmp_path):
+    with fresh_app_db(tmp_path / "import.db") as eng:
+        yield eng
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def upload(at, kind: str, name: str, data: bytes):
+    at.selectbox(key="import_kind").set_value(kind).run()
+    key = f"import_file_{at.session_state['import_uploader_n']}"
+    at.file_uploader(key=key).set_value((name, data, "text/csv")).run()
+    return at
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if can_open(r, "import")])
+def test_import_page_renders_for_allowed_roles(app_db, role):
+    at = app_as(role, PAGE)
+    assert not errors(at), errors(at)
+    assert at.file_uploader and at.selectbox(key="import_kind").value == "tickets"
+    assert set(at.selectbox(key="import_kind").options) == {"工单", "流转记录", "人员", "排班考勤", "报表报送", "考核加扣分"}
+    assert any("上传文件" in i.value for i in at.info)
+
+
+def test_upload_preview_confirm_result_history(import_db):
+    at = upload(app_as("analyst", PAGE), "staff", "dec_staff.csv", STAFF_CSV)
+    assert not errors(at), errors(at)
+    m = metrics(at)
+    assert m["数据行"] == "4" and m["错误行"] == "0"
+    assert at.session_state["import_upload"].name == "dec_staff.csv"
+    with import_db.connect() as conn:                       # a preview writes nothing
+        assert conn.execute(sa.select(sa.func.count()).select_from(staff)).scalar_one() == 0
+
+    at.button(key="import_confirm").click().run()
+    assert not errors(at), errors(at)
+    m = metrics(at)
+    assert (m["新增"], m["更新"], m["未变"], m["拒绝"]) == ("4", "0", "0", "0")
+    assert "import_upload" not in at.session_state             # bytes dropped after the import
+    history = at.dataframe[-1].value
+    assert list(history["文件"]) == ["dec_staff.csv"] and list(history["状态"]) == ["成功"]
+    assert list(history["操作人"]) == ["u_analyst"] and list(history["新增"]) == [4]
+
+    at = upload(at, "staff", "dec_staff.csv", STAFF_CSV)       # the same file again changes nothing
+    at.button(key="import_confirm").click().run()
+    m = metrics(at)
+    assert (m["新增"], m["未变"]) == ("0", "4")
+    with import_db.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(staff)).scalar_one() == 4
+        assert conn.execute(sa.select(sa.func.count()).select_from(import_log)).scalar_one() == 2
+
+
+def test_bad_rows_reported_then_refused_or_quarantined(import_db):
+    at = upload(app_as("admin", PAGE), "staff", "bad.csv", BAD_STAFF_CSV)
+    assert not at.exception
+    assert metrics(at)["错误行"] == "2" and metrics(at)["忽略列"] == "1"
+    report = next(d.value for d in at.dataframe if list(d.value.columns) == ["行号", "列", "原因"])
+    assert sorted(report["行号"]) == [3, 4] and set(report["列"]) == {"岗位", "入职日期"}
+    assert any("备注" in t.value for t in at.text)             # unknown column reported
+
+    at.radio(key="import_mode").set_value(flow.MODE_ALL).run()
+    at.button(key="import_confirm").click().run()
+    assert not at.exception
+    assert at.error and "未导入" in at.error[0].value
+    assert metrics(at)["拒绝"] == "2" and metrics(at)["新增"] == "0"
+    assert {b.label for b in at.download_button} >= {"导出 Excel", "导出 CSV"}   # rejected rows with reasons
+    with import_db.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(staff)).scalar_one() == 0
+
+    at = upload(at, "staff", "bad.csv", BAD_STAFF_CSV)
+    at.radio(key="import_mode").set_value(flow.MODE_QUARANTINE).run()
+    at.button(key="import_confirm").click().run()
+    assert (metrics(at)["新增"], metrics(at)["拒绝"]) == ("1", "2")
+    assert at.warning
+    with import_db.connect() as conn:
+        assert [r[0] for r in conn.execute(sa.select(staff.c.staff_no))] == ["S901"]
+
+
+@pytest.mark.parametrize("name, data, words", [
+    ("empty.csv", b"", "文件为空"),
+    ("bin.csv", b"\x00\x01\x02 binary", "不是可识别的表格文件"),
+    ("fake.xlsx", b"not a workbook at all", "XLSX"),
+    ("t.csv", "姓名\n张三\n".encode(), "缺少必填列"),
+])
+def test_unreadable_files_give_chinese_message_not_traceback(import_db, name, data, words):
+    at = upload(app_as("analyst", PAGE), "staff", name, data)
+    assert not at.exception
+    assert at.error and words in at.error[0].value
+    assert "import_confirm" not in [b.key for b in at.button]
+
+
+def test_confirm_import_rechecks_role(sqlite_engine):
+    up = flow.Upload("dec_staff.csv", STAFF_CSV)
+    for role in ROLES:
+        if can(role, "import"):
+            continue
+        with pytest.raises(flow.ImportNotAllowed):
+            flow.confirm_import(role, sqlite_engine, "staff", up, username=f"u_{role}")
+    with pytest.raises(flow.ImportNotAllowed):
+        flow.confirm_import(None, sqlite_engine, "staff", up)
+    with sqlite_engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(import_log)).scalar_one() == 0
+        assert conn.execute(sa.select(sa.func.count()).select_from(staff)).scalar_one() == 0
+    res = flow.confirm_import("analyst", sqlite_engine, "staff", up, username="u_analyst")
+    assert res.status == "ok" and res.inserted == 4
+
+
+def test_page_reaches_the_pipeline_only_through_the_checked_flow():
+    src = (ROOT / PAGE).read_text(encoding="utf-8")
+    assert "run_import" not in src and "confirm_import" in src and 'require_action(user, "import"' in src
+
+
+def test_mappings_offered_per_kind_and_mismatch_refused():
+    assert set(flow.committed_mappings("tickets")) == {"nyc_311.yaml", "wenzheng.yaml"}
+    assert flow.committed_mappings("staff") == {}
+    with pytest.raises(flow.FileRefused, match="工单"):
+        flow.check_mapping("staff", flow.mapping_source("nyc_311.yaml"))
+    with pytest.raises(flow.FileRefused):
+        flow.mapping_source("../pyproject.toml")
+    pv = flow.make_preview(sa.create_engine("sqlite://"), "staff", flow.Upload("a.csv", b"x"), b"kind: [")
+    assert pv.message and "YAML" in pv.message
+
+
+def test_import_history_query(engine):
+    rows = [
+        dict(at=datetime(2026, 1, 2, 9, 0), username="a", kind="tickets", file_name="t1.csv", status="ok",
+             rows_total=3, rows_inserted=3),
+        dict(at=datetime(2026, 1, 3, 9, 0), username="b", kind="staff", file_name="s.csv", status="refused",
+             rows_total=2, rows_rejected=2, message="2 行有错误"),
+        dict(at=datetime(2026, 1, 3, 9, 0), username="a", kind="tickets", file_name="t2.csv", status="partial",
+             rows_total=5, rows_inserted=4, rows_rejected=1),
+    ]
+    with engine.begin() as conn:
+        for r in rows:
+            conn.execute(import_log.insert().values(**r))
+    with engine.connect() as conn:
+        all_ = import_history(conn)
+        assert list(all_.columns) == IMPORT_HISTORY_COLUMNS
+        assert list(all_["file_name"]) == ["t2.csv", "s.csv", "t1.csv"]     # newest first, ties by id
+        only = import_history(conn, kinds=["tickets"])
+        assert list(only["file_name"]) == ["t2.csv", "t1.csv"]
+        assert list(only["rows_inserted"]) == [4, 3] and list(only["rows_rejected"]) == [1, 0]
+        assert list(import_history(conn, limit=1)["file_name"]) == ["t2.csv"]
