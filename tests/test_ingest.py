@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import random
 from pathlib import Path
 
 import pandas as pd
@@ -124,11 +125,11 @@ def test_missing_required_column_is_named(sqlite_engine, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("name, data, words", [
-    ("junk.xlsx", os.urandom(3000), "不是有效的 XLSX"),
+    ("junk.xlsx", random.Random(7).randbytes(3000), "不是有效的 XLSX"),
     ("empty.csv", b"", "文件为空"),
     ("header.csv", "工单编号,接收时间\n".encode(), "没有数据行"),
     ("bin.csv", b"\x00\x01\x02\xff" * 500, "不是可识别"),
-])
+], ids=["random-binary-xlsx", "empty-csv", "header-only-csv", "binary-csv"])
 def test_unreadable_files_one_message(sqlite_engine, tmp_path, capsys, name, data, words):
     f = tmp_path / name
     f.write_bytes(data)
