@@ -63,7 +63,7 @@ tab_ind, tab_manual, tab_trend, tab_sign = st.tabs(["指标与失分证据", "�
 with tab_ind:
     table = indicator_table(r)
     st.dataframe(
-        table.drop(columns=["key"]), hide_index=True, width="stretch",
+        table.drop(columns=["key"]), hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3,
         column_config={"分子": st.column_config.NumberColumn(format="%d"),
                        "分母": st.column_config.NumberColumn(format="%d"),
                        "证据条数": st.column_config.NumberColumn(help="分母 − 分子（差错率为分子）")})
@@ -72,7 +72,8 @@ with tab_ind:
     st.subheader("失分证据")
     labels = {i.key: f"{i.label}（失分 {row['失分']}，证据 {row['证据条数']} 条）"
               for i, (_, row) in zip(r.indicators, table.iterrows())}
-    key = st.selectbox("选择指标", list(labels), format_func=labels.get, key="evidence_key")
+    pick, _ = st.columns([2, 3])
+    key = pick.selectbox("选择指标", list(labels), format_func=labels.get, key="evidence_key")
     ev = data.evidence(month, key, r.now if r.frozen else now)
     if r.frozen:
         st.caption("证据按当前数据重新检索；冻结月份的数据不可再修改，条数应与冻结结果一致。")
