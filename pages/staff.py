@@ -58,12 +58,16 @@ ERRORS = {"派单专员": "wrong_dispatches", "质检专员": "escapes", "数据
 
 def person_view(role: str, df) -> None:
     options = {f"{r.staff_no} {r.name}": r.staff_no for r in df.itertuples()}
-    pick = st.selectbox("查看个人", ["—", *options], key=f"person-{role}")
+    pick_col, _ = st.columns([1, 2])
+    with pick_col:
+        pick = st.selectbox("查看个人", ["—", *options], key=f"person-{role}")
     if pick == "—":
         return
     staff_no = options[pick]
     st.markdown(f"##### {pick}")
-    daily = data.person_daily(staff_no, start, end, now)
+    # a trend needs more than the one day or shift chosen: at least the 14 days up to the period end
+    trend_start = min(start, end - timedelta(days=14))
+    daily = data.person_daily(staff_no, trend_start, end, now)
     left, right = st.columns([3, 2])
     with left:
         if daily.empty:
@@ -74,7 +78,7 @@ def person_view(role: str, df) -> None:
                 x=alt.X("day:T", title="日期", axis=alt.Axis(format="%m-%d")),
                 y=alt.Y("events:Q", title="操作次数"), color=alt.Color("操作:N", title="操作"),
                 tooltip=[alt.Tooltip("day:T", title="日期"), "操作:N", alt.Tooltip("events:Q", title="次数")],
-            ).properties(height=260, title="每日操作"), use_container_width=True)
+            ).properties(height=260, title=f"每日操作（{trend_start:%m-%d} 起）"), use_container_width=True)
     with right:
         errs = data.errors_with_evidence(staff_no, start, end, now)
         st.markdown("**差错及证据**")
@@ -117,6 +121,7 @@ for tab, role in zip(tabs, LABELS):
         visible = df if show_idle else df[~idle]
         shown = data.display_frame(role, visible)[cols].rename(columns=labels)
         config = {labels[c]: st.column_config.TextColumn(width="small") for c in cols if c in SHARE_COLS}
+        config["排名"] = st.column_config.TextColumn(width=80)
         if df.empty:
             st.info("该岗位在所选班组没有人员。")
         else:
