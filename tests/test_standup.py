@@ -1,7 +1,6 @@
 """Stand-up figures, the action list and the workbook, re-read with openpyxl, against hand counts."""
 import io
 from datetime import date, datetime
-from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook

@@ -6,7 +6,6 @@ and the back-test all call these, so a forecast or a "needed" figure is computed
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
