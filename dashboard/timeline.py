@@ -91,10 +91,10 @@ def clocks(ticket: TicketInput, events: list[Event], rules: Rules, now: datetime
                           f.first_return_request_at, now))
 
     if f.first_contact_at is None and returned_at is not None:
-        out.append(Clock("response", "响应（联系诉求人）", received, None, None, NOT_APPLICABLE,
+        out.append(Clock("response", "响应", received, None, None, NOT_APPLICABLE,
                          rules.response_limit(ticket.urgency), "已退回市级"))
     else:
-        out.append(_clock("response", "响应（联系诉求人）", received, rules.response_limit(ticket.urgency),
+        out.append(_clock("response", "响应", received, rules.response_limit(ticket.urgency),
                           f.first_contact_at, now))
 
     close_limit = int((f.deadline_at - received) // timedelta(seconds=1))

@@ -103,7 +103,10 @@ with tab_new:
             ])
             t_rows, t_cols, t_check = st.tabs([f"前 {len(pv.head)} 行", "列识别", f"校验报告（{len(pv.errors)} 处错误）"])
             with t_rows:
-                st.dataframe(pv.head, width="stretch", height=300)
+                head = pv.head.copy()
+                head.index = range(2, len(head) + 2)     # the file's row numbers (row 1 is the header)
+                head.index.name = "行号"
+                st.dataframe(head, width="stretch", height=300)
             with t_cols:
                 st.dataframe(flow.recognised_table(pv), hide_index=True, width="stretch")
             with t_check:
@@ -152,9 +155,11 @@ with tab_history:
     if hist.empty:
         st.info("暂无导入记录。")
     else:
-        st.dataframe(hist, hide_index=True, width="stretch", height=420, column_config={
-            "导入时间": st.column_config.DatetimeColumn("导入时间", format="YYYY-MM-DD HH:mm:ss"),
-            **{c: st.column_config.NumberColumn(c, format="localized") for c in ("总行数", "新增", "更新", "未变", "拒绝")},
-            "说明": st.column_config.TextColumn("说明", width="large"),
-        })
+        st.dataframe(hist, hide_index=True, width="stretch", height="auto" if len(hist) <= 12 else 460,
+                     column_config={
+                         "导入时间": st.column_config.DatetimeColumn("导入时间", format="YYYY-MM-DD HH:mm:ss"),
+                         **{c: st.column_config.NumberColumn(c, format="localized")
+                            for c in ("总行数", "新增", "更新", "未变", "拒绝")},
+                         "说明": st.column_config.TextColumn("说明", width="large"),
+                     })
         st.caption(f"最近 {len(hist)} 次导入，按时间倒序")

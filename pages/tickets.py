@@ -71,14 +71,17 @@ filters = tuple(sorted({
 
 first, total = data.ticket_page(now, filters, int(size), 0)
 pages = max(1, -(-total // int(size)))
-p1, p2, p3 = st.columns([1, 1.2, 5])
-with p1:
-    page = st.number_input("页码", min_value=1, max_value=pages, value=1, step=1, key="tk_page")
-frame = first if page == 1 else data.ticket_page(now, filters, int(size), (int(page) - 1) * int(size))[0]
-with p2:
-    st.metric("匹配工单", count(total), border=True)
+p1, p2, p3 = st.columns([1.2, 5, 1], vertical_alignment="bottom")
 with p3:
-    st.caption(f"第 {int(page)} / {pages} 页 · 每页 {size} 条 · 按接收时间倒序 · {start_day:%Y-%m-%d} 至 {end_day:%Y-%m-%d}")
+    # keyed on the filters, so a new question starts again on page 1
+    page = st.number_input(f"页码（共 {pages} 页）", min_value=1, max_value=pages, value=1, step=1,
+                           key=f"tk_page_{abs(hash((filters, int(size)))) % 10**12}")
+frame = first if page == 1 else data.ticket_page(now, filters, int(size), (int(page) - 1) * int(size))[0]
+with p1:
+    st.metric("匹配工单", count(total), border=True)
+with p2:
+    st.caption(f"第 {int(page)} / {pages} 页 · 每页 {size} 条 · 按接收时间倒序 · "
+               f"接收日期 {start_day:%Y-%m-%d} 至 {end_day:%Y-%m-%d} · 选中一行查看详情")
 
 table = data.display_frame(frame)
 selection = st.dataframe(
@@ -195,16 +198,13 @@ with tab_events:
         st.caption(f"共 {len(events)} 条，截至 {now:%Y-%m-%d %H:%M}")
 with tab_clocks:
     clocks = data.ticket_clocks(chosen, now)
-    view = clocks.drop(columns=["用时（秒）", "时限（秒）"]).assign(
-        用时=clocks["用时（秒）"].map(_span))
+    view = clocks.drop(columns=["用时（秒）", "时限（秒）"]).assign(用时=clocks["用时（秒）"].map(_span))
+    for col in ("开始", "应完成", "实际完成"):
+        view[col] = view[col].map(lambda v: _ts(v) or "—")
     view = view[["时限", "状态", "开始", "应完成", "实际完成", "用时", "说明"]]
     c_left, c_right = st.columns([3, 2])
     with c_left:
-        st.dataframe(view, hide_index=True, width="stretch", column_config={
-            "开始": st.column_config.DatetimeColumn("开始", format=TS),
-            "应完成": st.column_config.DatetimeColumn("应完成", format=TS),
-            "实际完成": st.column_config.DatetimeColumn("实际完成", format=TS),
-        })
+        st.dataframe(view, hide_index=True, width="stretch")
         st.caption("按时 = 在时限内（含恰好到时）完成；超时 = 超过时限完成，或未完成且已过时限；"
                    "进行中 = 未完成、时限未到；未开始 = 起始环节尚未发生。")
     with c_right:
@@ -213,7 +213,8 @@ with tab_clocks:
             st.caption("暂无可绘制的时限。")
         else:
             order = list(chart_rows["时限"])
-            base = alt.Chart(chart_rows).encode(y=alt.Y("时限:N", sort=order, title=None))
+            base = alt.Chart(chart_rows).encode(y=alt.Y("时限:N", sort=order, title=None,
+                                                        axis=alt.Axis(labelOverlap=False, labelLimit=160)))
             window = base.mark_bar(color="#e0e0e0", height=14).encode(
                 x=alt.X("开始:T", title="时间", axis=alt.Axis(format="%m-%d %H:%M")), x2="应完成:T",
                 tooltip=[alt.Tooltip("时限:N"), alt.Tooltip("开始:T", format="%Y-%m-%d %H:%M:%S"),
@@ -226,6 +227,6 @@ with tab_clocks:
                          alt.Tooltip("实际完成:T", format="%Y-%m-%d %H:%M:%S")])
             now_rule = alt.Chart(pd.DataFrame({"当前": [pd.Timestamp(now)]})).mark_rule(
                 color="#c62828", strokeDash=[4, 3]).encode(x="当前:T")
-            st.altair_chart((window + done + now_rule).properties(height=40 + 34 * len(chart_rows),
-                                                                  title="时限窗口（灰）与实际完成点"),
+            st.altair_chart((window + done + now_rule).properties(height=60 + 40 * len(chart_rows),
+                                                                  title="时限窗口（灰）· 实际完成点 · 当前时间（红线）"),
                             width="stretch")
