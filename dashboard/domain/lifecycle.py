@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from fractions import Fraction
+from typing import NamedTuple
 
 from dashboard.domain.calendar import add_working_days
 from dashboard.domain.rules import DAY, Rules
@@ -44,8 +45,8 @@ _RESETS = {"DISPATCH", "REDISPATCH", "QC_REJECT", "REOPEN"}
 _LEADING_INT = re.compile(r"\s*(\d+)")
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
+    """One event. A named tuple (not a dataclass): millions are built at import and demo load."""
     at: datetime
     action: str
     staff_no: str = ""
@@ -119,80 +120,126 @@ def at_risk_from(received_at: datetime, deadline_at: datetime, rules: Rules) -> 
     return deadline_at - timedelta(microseconds=span_us * share.numerator // share.denominator)
 
 
-def derive(ticket: TicketInput, events: list[Event], rules: Rules, now: datetime | None = None) -> Facts:
-    """Facts of one ticket from its events (any order; ties keep the given order)."""
-    seen = [e for e in events if now is None or e.at <= now]
-    seen.sort(key=lambda e: e.at)  # stable: equal timestamps keep import order
-    f = Facts(ticket_no=ticket.ticket_no, received_at=ticket.received_at)
+_CONSTANTS: dict[int, tuple] = {}
 
+
+def _constants(rules: Rules) -> tuple:
+    """Per-rules limits as plain numbers: derive runs once per ticket, millions of times at import.
+    Keyed by the object's identity and holding the object, so an id is never reused while cached."""
+    hit = _CONSTANTS.get(id(rules))
+    if hit is not None and hit[0] is rules:
+        return hit[1]
+    share = Fraction(str(rules.at_risk_share))
+    c = (timedelta(seconds=rules.sign_limit()),
+         {u: timedelta(seconds=rules.dispatch_limit(u)) for u in ("紧急", "一般")},
+         timedelta(seconds=rules.dispatch_limit(None)),
+         timedelta(seconds=rules.return_request_limit()),
+         {u: timedelta(seconds=rules.response_limit(u)) for u in ("紧急", "一般")},
+         timedelta(seconds=rules.response_limit(None)),
+         share.numerator, share.denominator)
+    if len(_CONSTANTS) > 64:
+        _CONSTANTS.clear()
+    _CONSTANTS[id(rules)] = (rules, c)
+    return c
+
+
+_US = timedelta(microseconds=1)
+
+
+def derive(ticket: TicketInput, events: list[Event], rules: Rules, now: datetime | None = None) -> Facts:
+    """Facts of one ticket from its events (any order; ties keep the given order).
+
+    Events may also be plain (at, action, staff_no, unit, detail) tuples, as the bulk loaders hold them.
+    """
+    seen = list(events) if now is None else [e for e in events if e[0] <= now]
+    seen.sort(key=_event_at)  # stable: equal timestamps keep import order
+
+    signed_at = dispatched_at = dispatcher = dispatch_unit = None
+    first_rr = approved_at = rejected_at = first_contact = first_reply = last_at = None
+    extension_days = redispatches = urges = reopens = qc_rejects = 0
     last_close_idx = last_reopen_idx = None
     last_reset_idx = last_reply_idx = last_qc_idx = None
     last_qc_action = None
     last_return_request_idx = last_return_decision_idx = None
-    for i, e in enumerate(seen):
-        a = e.action
-        if a == "SIGN" and f.signed_at is None:
-            f.signed_at = e.at
+    i = -1
+    for i, (at, a, staff_no, unit, detail) in enumerate(seen):
+        if a == "SIGN":
+            if signed_at is None:
+                signed_at = at
         elif a == "DISPATCH":
-            if f.dispatched_at is None:
-                f.dispatched_at = e.at
-                f.dispatcher_staff_no = e.staff_no or None
-            f.dispatch_unit = e.unit or f.dispatch_unit
-        elif a == "REDISPATCH":
-            f.redispatch_count += 1
-            f.dispatch_unit = e.unit or f.dispatch_unit
-        elif a == "RETURN_REQUEST":
-            if f.first_return_request_at is None:
-                f.first_return_request_at = e.at
-            last_return_request_idx = i
-        elif a == "RETURN_APPROVED":
-            f.return_approved_at = f.return_approved_at or e.at
-            last_return_decision_idx = i
-        elif a == "RETURN_REJECTED":
-            f.return_rejected_at = f.return_rejected_at or e.at
-            last_return_decision_idx = i
-        elif a == "URGE":
-            f.urge_count += 1
-        elif a == "EXTEND_APPROVED":
-            f.extension_days += extension_days_of(e.detail)
-        elif a == "CONTACT" and f.first_contact_at is None:
-            f.first_contact_at = e.at
+            if dispatched_at is None:
+                dispatched_at = at
+                dispatcher = staff_no or None
+            dispatch_unit = unit or dispatch_unit
+            last_reset_idx = i
         elif a == "REPLY":
-            f.first_reply_at = f.first_reply_at or e.at
+            if first_reply is None:
+                first_reply = at
             last_reply_idx = i
-        elif a in ("QC_PASS", "QC_REJECT"):
+        elif a == "QC_PASS":
             last_qc_idx, last_qc_action = i, a
-            if a == "QC_REJECT":
-                f.qc_reject_count += 1
         elif a == "CLOSE":
             last_close_idx = i
+        elif a == "CONTACT":
+            if first_contact is None:
+                first_contact = at
+        elif a == "QC_REJECT":
+            last_qc_idx, last_qc_action = i, a
+            qc_rejects += 1
+            last_reset_idx = i
+        elif a == "REDISPATCH":
+            redispatches += 1
+            dispatch_unit = unit or dispatch_unit
+            last_reset_idx = i
+        elif a == "RETURN_REQUEST":
+            if first_rr is None:
+                first_rr = at
+            last_return_request_idx = i
+        elif a == "RETURN_APPROVED":
+            approved_at = approved_at or at
+            last_return_decision_idx = i
+        elif a == "RETURN_REJECTED":
+            rejected_at = rejected_at or at
+            last_return_decision_idx = i
+        elif a == "URGE":
+            urges += 1
+        elif a == "EXTEND_APPROVED":
+            extension_days += extension_days_of(detail)
         elif a == "REOPEN":
             last_reopen_idx = i
-            f.reopen_count += 1
-        if a in _RESETS:
+            reopens += 1
             last_reset_idx = i
-        f.last_event_at = e.at
+    if i >= 0:
+        last_at = seen[i][0]
 
+    sign_l, dispatch_l, dispatch_other, rr_l, response_l, response_other, num, den = _constants(rules)
     received = ticket.received_at
-    f.sign_due_at = received + timedelta(seconds=rules.sign_limit())
-    f.dispatch_due_at = received + timedelta(seconds=rules.dispatch_limit(ticket.urgency))
-    f.return_request_due_at = received + timedelta(seconds=rules.return_request_limit())
-    f.response_due_at = received + timedelta(seconds=rules.response_limit(ticket.urgency))
-    f.deadline_at = close_deadline(ticket, f.extension_days, rules)
-    f.at_risk_at = at_risk_from(ticket.received_at, f.deadline_at, rules)
+    urgency = ticket.urgency
+    deadline = close_deadline(ticket, extension_days, rules)
+    span_us = (deadline - received) // _US
+    at_risk = deadline - timedelta(microseconds=span_us * num // den) if span_us > 0 else deadline
+    f = Facts(ticket.ticket_no, received, signed_at, dispatched_at, first_rr, approved_at, rejected_at,
+              first_contact, first_reply, None, last_at,
+              received + sign_l, received + dispatch_l.get(urgency, dispatch_other),
+              received + rr_l, received + response_l.get(urgency, response_other),
+              deadline, at_risk, extension_days, redispatches, reopens, urges, qc_rejects, dispatcher,
+              True, "待签收", False, dispatch_unit)
 
     closed = last_close_idx is not None and (last_reopen_idx is None or last_reopen_idx < last_close_idx)
-    if f.return_approved_at is not None:
+    if approved_at is not None:
         f.is_open, f.stage = False, STAGE_RETURNED
     elif closed:
-        f.closed_at = seen[last_close_idx].at
+        f.closed_at = seen[last_close_idx][0]
         f.is_open, f.stage = False, STAGE_CLOSED
-        f.is_late = f.closed_at > f.deadline_at
+        f.is_late = f.closed_at > deadline
     else:
-        f.is_open = True
         f.stage = _open_stage(f, last_return_request_idx, last_return_decision_idx,
                               last_reset_idx, last_reply_idx, last_qc_idx, last_qc_action)
     return f
+
+
+def _event_at(e) -> datetime:
+    return e[0]
 
 
 def _open_stage(f, rr_idx, decision_idx, reset_idx, reply_idx, qc_idx, qc_action) -> str:
