@@ -20,7 +20,7 @@ from dashboard.demo import roster as rs
 from dashboard.demo import texts
 from dashboard.demo.loader import Loader
 from dashboard.domain.calendar import is_working_day
-from dashboard.domain.lifecycle import Event, TicketInput, derive
+from dashboard.domain.lifecycle import TicketInput, derive
 from dashboard.facts import facts_row
 from dashboard.rules_store import rules_for_month
 from queries.schema import (equipment, manual_items, metadata, reports, shifts, staff, ticket_events, ticket_facts,
@@ -430,7 +430,9 @@ def generate(engine: Engine, *, days: int = 90, tickets_per_day: int = 1500, see
 
 
 def generate_into(conn: Connection, *, days: int, tickets_per_day: int, seed: int, end: date, now: datetime,
-                  progress=None) -> DemoResult:
+                  progress=None, parallel: bool | None = None) -> DemoResult:
+    """`parallel`: simulate in a forked producer process while this one writes (default: for
+    windows of more than two batches, where the fork pays off). The data is the same either way."""
     check_params(days, tickets_per_day)
     started = time.perf_counter()
     start = end - timedelta(days=days - 1)
@@ -450,60 +452,18 @@ def generate_into(conn: Connection, *, days: int, tickets_per_day: int, seed: in
     n_reports = _write_reports(conn, loader, rng, roster, start, end, now, seed)
     _write_manual_items(conn, start, end, now)
 
-    surge = set(surge_days(end, days))
-    rains = set(rain_days(start, end, seed))
-    mean = tickets_per_day / _WEEK_MEAN
+    plan = _Plan(world=world, rng=rng, rules=rules, start=start, end=end, days=days, now=now, seed=seed,
+                 tickets_per_day=tickets_per_day, dialect=conn.dialect.name)
     n_tickets = n_events = 0
-    t_rows: list[tuple] = []
-    e_rows: list[tuple] = []
-    f_rows: list[dict] = []
-    f_cols: list[str] | None = None
     with loader.bulk(tickets, ticket_events, ticket_facts):
-        for k in range(days):
-            day = start + timedelta(days=k)
-            base = mean * day_factor(day) * rng.uniform(0.95, 1.05)
-            if day in rains:
-                base *= RAIN_FACTOR
-            n_normal = int(round(base))
-            n_surge = int(round(base * (SURGE_FACTOR - 1))) if day in surge else 0
-            n_heat = int(round(base * heating_extra(day)))
-            times = world.day_times(day, n_normal + n_heat, n_surge)
-            heat_flags = [False] * len(times)
-            for i in rng.sample(range(len(times)), min(n_heat, len(times))):
-                heat_flags[i] = True
-            rain_day = day in rains
-            prefix = day.strftime("%Y%m%d")
-            for i, received in enumerate(times):
-                if received > now:
-                    break
-                no = f"{prefix}{i + 1:06d}"
-                rain = rain_day and rng.random() < 0.35
-                t, ev = world.ticket(no, received, heating=heat_flags[i], rain=rain)
-                ev.sort(key=_at)
-                kept = [e for e in ev if e[0] <= now] if ev[-1][0] > now else ev
-                unit = None
-                for e in kept:
-                    if e[1] == "DISPATCH" or e[1] == "REDISPATCH":
-                        unit = e[3]
-                t["unit"] = unit
-                t_rows.append(tuple(t[c] for c in TICKET_COLUMNS))
-                e_rows.extend((no, *e) for e in kept)
-                f = derive(TicketInput(no, received, t["urgency"], t["sla_class"], None),
-                           [Event(*e) for e in kept], rules)
-                row = facts_row(t, f, rules.version_id)
-                if f_cols is None:
-                    f_cols = list(row.keys())
-                f_rows.append(tuple(row.values()))
-                n_tickets += 1
-                n_events += len(kept)
-            if len(t_rows) >= BATCH_TICKETS or k == days - 1:
-                loader.write(tickets, TICKET_COLUMNS, t_rows)
-                loader.write(ticket_events, EVENT_COLUMNS, e_rows)
-                if f_rows:
-                    loader.write(ticket_facts, f_cols, f_rows)
-                t_rows, e_rows, f_rows = [], [], []
-                if progress:
-                    progress(day, n_tickets, n_events)
+        for batch in _batches(plan, parallel=parallel):
+            loader.write_prepared(tickets, TICKET_COLUMNS, batch.tickets)
+            loader.write_prepared(ticket_events, EVENT_COLUMNS, batch.events)
+            if batch.facts:
+                loader.write_prepared(ticket_facts, batch.facts_columns, batch.facts)
+            n_tickets, n_events = batch.n_tickets, batch.n_events
+            if progress:
+                progress(batch.day, n_tickets, n_events)
     loader.analyze(tickets, ticket_events, ticket_facts)
     return DemoResult(start=start, end=end, now=now, tickets=n_tickets, events=n_events,
                       staff=len(roster.staff), shifts=len(roster.shifts), reports=n_reports,
@@ -512,6 +472,127 @@ def generate_into(conn: Connection, *, days: int, tickets_per_day: int, seed: in
 
 def _at(e: tuple) -> datetime:
     return e[0]
+
+
+@dataclass
+class _Plan:
+    world: _World
+    rng: random.Random
+    rules: object
+    start: date
+    end: date
+    days: int
+    now: datetime
+    seed: int
+    tickets_per_day: int
+    dialect: str
+
+
+@dataclass
+class _Batch:
+    day: date
+    tickets: list
+    events: list
+    facts: list
+    facts_columns: list
+    n_tickets: int
+    n_events: int
+
+
+def _simulate(plan: _Plan):
+    """The tickets, events and facts of the window in batches, already in the writer's storage form."""
+    world, rng, rules, now = plan.world, plan.rng, plan.rules, plan.now
+    start, days, dialect = plan.start, plan.days, plan.dialect
+    surge = set(surge_days(plan.end, days))
+    rains = set(rain_days(start, plan.end, plan.seed))
+    mean = plan.tickets_per_day / _WEEK_MEAN
+    n_tickets = n_events = 0
+    t_rows: list[tuple] = []
+    e_rows: list[tuple] = []
+    f_rows: list[tuple] = []
+    f_cols: list[str] | None = None
+    version_id = rules.version_id
+    for k in range(days):
+        day = start + timedelta(days=k)
+        base = mean * day_factor(day) * rng.uniform(0.95, 1.05)
+        if day in rains:
+            base *= RAIN_FACTOR
+        n_normal = int(round(base))
+        n_surge = int(round(base * (SURGE_FACTOR - 1))) if day in surge else 0
+        n_heat = int(round(base * heating_extra(day)))
+        times = world.day_times(day, n_normal + n_heat, n_surge)
+        heat_flags = [False] * len(times)
+        for i in rng.sample(range(len(times)), min(n_heat, len(times))):
+            heat_flags[i] = True
+        rain_day = day in rains
+        prefix = day.strftime("%Y%m%d")
+        for i, received in enumerate(times):
+            if received > now:
+                break
+            no = f"{prefix}{i + 1:06d}"
+            rain = rain_day and rng.random() < 0.35
+            t, ev = world.ticket(no, received, heating=heat_flags[i], rain=rain)
+            ev.sort(key=_at)
+            kept = [e for e in ev if e[0] <= now] if ev[-1][0] > now else ev
+            unit = None
+            for e in kept:
+                if e[1] == "DISPATCH" or e[1] == "REDISPATCH":
+                    unit = e[3]
+            t["unit"] = unit
+            t_rows.append(tuple(t[c] for c in TICKET_COLUMNS))
+            e_rows.extend((no, *e) for e in kept)
+            f = derive(TicketInput(no, received, t["urgency"], t["sla_class"], None), kept, rules)
+            row = facts_row(t, f, version_id)
+            if f_cols is None:
+                f_cols = list(row)
+            f_rows.append(tuple(row.values()))
+            n_tickets += 1
+            n_events += len(kept)
+        if len(t_rows) >= BATCH_TICKETS or k == days - 1:
+            yield _Batch(day, Loader.prepare(dialect, tickets, TICKET_COLUMNS, t_rows),
+                         Loader.prepare(dialect, ticket_events, EVENT_COLUMNS, e_rows),
+                         Loader.prepare(dialect, ticket_facts, f_cols, f_rows) if f_rows else [],
+                         f_cols or [], n_tickets, n_events)
+            t_rows, e_rows, f_rows = [], [], []
+
+
+def _produce(plan: _Plan, queue) -> None:
+    try:
+        for batch in _simulate(plan):
+            queue.put(("batch", batch))
+        queue.put(("done", None))
+    except BaseException:  # noqa: BLE001 - the writer re-raises it with the traceback
+        import traceback
+
+        queue.put(("error", traceback.format_exc()))
+
+
+def _batches(plan: _Plan, parallel: bool | None):
+    """_simulate's batches, computed in a forked process when that is worth it (and possible):
+    the simulation and the writes then use a core each."""
+    import multiprocessing as mp
+
+    if parallel is None:
+        parallel = plan.days * plan.tickets_per_day > 2 * BATCH_TICKETS
+    if not parallel or "fork" not in mp.get_all_start_methods():
+        yield from _simulate(plan)
+        return
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue(maxsize=3)
+    proc = ctx.Process(target=_produce, args=(plan, queue), daemon=True)
+    proc.start()
+    try:
+        while True:
+            kind, payload = queue.get()
+            if kind == "done":
+                break
+            if kind == "error":
+                raise RuntimeError("演示数据生成进程出错：\n" + payload)
+            yield payload
+    finally:
+        if proc.is_alive():
+            proc.terminate()
+        proc.join()
 
 
 def _write_reports(conn, loader: Loader, rng: random.Random, roster: rs.Roster, start: date, end: date,
