@@ -44,7 +44,9 @@ class Upload:
     @property
     def size_text(self) -> str:
         n = len(self.data)
-        return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
+        if n >= 1024 * 1024:
+            return f"{n / 1024 / 1024:.1f} MB"
+        return f"{n // 1024} KB" if n >= 1024 else f"{n} 字节"
 
 
 def kind_options() -> dict[str, str]:

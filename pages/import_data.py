@@ -113,7 +113,8 @@ with tab_new:
                 if pv.errors.empty:
                     st.success("未发现错误。")
                 else:
-                    st.dataframe(pv.errors, hide_index=True, width="stretch", height=280,
+                    st.dataframe(pv.errors, hide_index=True, width="stretch",
+                                 height="auto" if len(pv.errors) <= 8 else 300,
                                  column_config={"行号": st.column_config.NumberColumn("行号", format="%d")})
                 for w in pv.warnings:
                     st.text(f"提示：{w}")
