@@ -78,7 +78,7 @@ def main() -> None:
             for p in allowed:
                 st.page_link(p.file, label=p.title, icon=p.icon)
             st.divider()
-            if st.button("退出登录", icon=":material/logout:", key="logout"):
+            if st.button("退出登录", icon=":material/logout:", key="sign_out_button"):
                 auth.sign_out(authenticator, user)
                 st.rerun()
 

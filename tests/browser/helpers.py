@@ -6,22 +6,21 @@ import time
 ERROR_SELECTORS = ['[data-testid="stException"]', '[data-testid="stAlertContentError"]']
 
 
-def settle(page, timeout: float = 45) -> None:
-    """Wait until the app is idle: no 'running' status and no spinner, twice in a row."""
+def settle(page, timeout: float = 90) -> None:
+    """Wait until the script run has finished (the app's script state is 'notRunning'), twice in a row."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout * 1000)
     deadline = time.time() + timeout
     quiet = 0
     while time.time() < deadline:
-        busy = page.evaluate("""() => {
-            const s = document.querySelector('[data-testid="stStatusWidget"]');
-            const spin = document.querySelector('[data-testid="stSpinner"]');
-            const skeleton = document.querySelector('[data-testid="stSkeleton"]');
-            return Boolean((s && s.innerText.match(/Running|运行/)) || spin || skeleton);
+        state = page.evaluate("""() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            return app ? app.getAttribute('data-test-script-state') : null;
         }""")
-        quiet = 0 if busy else quiet + 1
-        if quiet >= 3:
+        quiet = quiet + 1 if state == "notRunning" else 0
+        if quiet >= 2:
             return
-        time.sleep(0.4)
+        time.sleep(0.3)
+    raise TimeoutError(f"the page was still running after {timeout} s")
 
 
 def sign_in(page, base: str, username: str, password: str) -> None:
