@@ -40,7 +40,7 @@ def main() -> None:
                 st.subheader("登录")
                 username = st.text_input("用户名", autocomplete="username")
                 password = st.text_input("密码", type="password", autocomplete="current-password")
-                submitted = st.form_submit_button("登录", type="primary", use_container_width=True)
+                submitted = st.form_submit_button("登录", type="primary", width="stretch")
             if submitted:
                 ok, message = auth.attempt_login(authenticator, username, password)
                 if ok:

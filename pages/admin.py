@@ -39,7 +39,7 @@ with tab_users:
     shown = frame.rename(columns={"username": "用户名", "display_name": "姓名", "role": "角色", "active": "启用",
                                   "created_at": "创建时间", "updated_at": "更新时间", "last_login_at": "最近登录"})
     shown["角色"] = shown["角色"].map(lambda r: ROLES.get(r, r))
-    st.dataframe(shown, hide_index=True, use_container_width=True)
+    st.dataframe(shown, hide_index=True, width="stretch")
 
     left, right = st.columns(2)
     with left, st.form("add_user", clear_on_submit=True, border=True):
@@ -69,7 +69,7 @@ with tab_rules:
     versions = data.rules_versions()
     st.dataframe(versions.rename(columns={"id": "版本号", "effective_from": "适用起始月", "note": "说明",
                                           "created_by": "创建人", "created_at": "创建时间"}),
-                 hide_index=True, use_container_width=True)
+                 hide_index=True, width="stretch")
     if not versions.empty:
         chosen = st.selectbox("查看版本", versions["id"].tolist())
         body = data.rules_body(int(chosen)) or "{}"
@@ -105,5 +105,5 @@ with tab_audit:
     entries = entries.rename(columns={"at": "时间", "username": "用户", "action": "动作", "target": "对象",
                                       "detail": "详情", "client": "客户端地址"})
     st.caption(f"共 {len(entries):,} 条（最多显示 5,000 条）")
-    st.dataframe(entries, hide_index=True, use_container_width=True, height=480)
+    st.dataframe(entries, hide_index=True, width="stretch", height=480)
     ui.downloads(entries, f"审计日志_{start_day}_{end_day}", key="audit")

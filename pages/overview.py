@@ -45,9 +45,9 @@ with left:
                 x=alt.X("day:T", title="日期", axis=alt.Axis(format="%m-%d")),
                 y=alt.Y("工单数:Q"), color=alt.Color("指标:N", title=None),
                 tooltip=["day:T", "指标:N", "工单数:Q"]).properties(height=320),
-            use_container_width=True)
+            width="stretch")
 with right:
     st.subheader("在办工单阶段分布")
     table = stages.set_index("stage").reindex(OPEN_STAGES, fill_value=0).reset_index()
     table.columns = ["阶段", "在办", "超期", "即将超期"]
-    st.dataframe(table, hide_index=True, use_container_width=True)
+    st.dataframe(table, hide_index=True, width="stretch")

@@ -81,10 +81,10 @@ with tab_report:
         st.download_button(f"下载{spec.title}（Excel）",
                            data.report_bytes(kind, day, now, int(hour), period, category),
                            file_name=f"{spec.report_no}.xlsx", mime=XLSX_MIME, icon=":material/download:",
-                           type="primary", key="report_download", use_container_width=True)
+                           type="primary", key="report_download", width="stretch")
     with b2:
         if can(user.role, "report_delivery"):
-            if st.button("登记为已报送", icon=":material/task_alt:", key="report_deliver", use_container_width=True,
+            if st.button("登记为已报送", icon=":material/task_alt:", key="report_deliver", width="stretch",
                          help=f"在报表报送记录中登记 {spec.report_no}，报送时间为当前时间"):
                 require_action(user, "report_delivery", "登记报表报送")
                 try:
@@ -110,7 +110,7 @@ with tab_report:
             if section.chart and len(frame) and section.chart["type"] == "line":
                 chart_df = section.frame.set_index(section.chart["x"])[section.chart["y"]]
                 st.line_chart(chart_df, height=220, x_label=section.chart["x"], y_label="工单数")
-            st.dataframe(frame, hide_index=True, use_container_width=True,
+            st.dataframe(frame, hide_index=True, width="stretch",
                          height=min(38 + 35 * len(frame), 560))
 
 with tab_ledger:
@@ -150,7 +150,7 @@ with tab_ledger:
                     if frame.empty:
                         st.success("无。")
                     else:
-                        st.dataframe(frame, hide_index=True, use_container_width=True,
+                        st.dataframe(frame, hide_index=True, width="stretch",
                                      height=min(38 + 35 * len(frame), 520))
 
 with tab_log:
@@ -166,7 +166,7 @@ with tab_log:
             for d, due in zip(table["delivered_at"], table["due_at"])]
         table["has_error"] = table["has_error"].map({True: "是", False: "否"})
         table.columns = ["报表编号", "类型", "应报时间", "实报时间", "工号", "是否有误", "结果"]
-        st.dataframe(table, hide_index=True, use_container_width=True,
+        st.dataframe(table, hide_index=True, width="stretch",
                      column_config={"应报时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
                                     "实报时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
         ui.downloads(table, f"报送记录-{now:%Y%m%d}", key="report-log")

@@ -72,7 +72,7 @@ with tabs[0]:
         table = daily.drop(columns="rate").rename(columns={"day": "日期", "shift": "班次", "planned": "计划",
                                                            "started": "已开班", "present": "到岗", "absent": "缺岗"})
         table["到岗率"] = [pct(staffing.share(p, s)) for p, s in zip(daily["present"], daily["started"])]
-        st.dataframe(table, hide_index=True, use_container_width=True)
+        st.dataframe(table, hide_index=True, width="stretch")
         ui.downloads(table, f"排班到岗_{week_start:%Y%m%d}", key="dl-att", sheet="排班到岗")
 
 with tabs[1]:
@@ -100,7 +100,7 @@ with tabs[1]:
         text="在岗:Q",
         color=alt.when(alt.datum.达标 == "不足").then(alt.value("#d62728"))
         .when(alt.datum.达标 == "未排班").then(alt.value("#9aa1ab")).otherwise(alt.value("white")))
-    st.altair_chart((heat + short).properties(height=560, title=f"{role} 7×24 在岗覆盖"), use_container_width=True)
+    st.altair_chart((heat + short).properties(height=560, title=f"{role} 7×24 在岗覆盖"), width="stretch")
 
 with tabs[2]:
     left, right = st.columns([2, 3])
@@ -110,7 +110,7 @@ with tabs[2]:
                                                            "headcount_end": "月末在册", "hires": "入职", "departures": "离职"})
         ft["流失率"] = [pct(staffing.turnover_rate(d, a, b))
                      for d, a, b in zip(flow["departures"], flow["headcount_start"], flow["headcount_end"])]
-        st.dataframe(ft, hide_index=True, use_container_width=True)
+        st.dataframe(ft, hide_index=True, width="stretch")
     with right:
         moves = data.people_moves(month_start, month_end)
         st.markdown("**入职与离职明细**")
@@ -118,7 +118,7 @@ with tabs[2]:
             st.info("本月没有入职或离职。")
         else:
             st.dataframe(moves.rename(columns={"kind": "类型", "day": "日期", "staff_no": "工号", "name": "姓名",
-                                               "role": "岗位", "team": "班组"}), hide_index=True, use_container_width=True)
+                                               "role": "岗位", "team": "班组"}), hide_index=True, width="stretch")
 
 with tabs[3]:
     if surge["active"]:
@@ -141,7 +141,7 @@ with tabs[3]:
         x="小时:O", y="实际:Q", tooltip=["小时:O", alt.Tooltip("实际:Q", title="实际受理")])
     st.altair_chart((band + bars + line).properties(
         height=300, title=f"{fc_day:%m-%d} 分小时受理：预测（蓝线，阴影为均值 ± 2σ）与实际（橙色柱）"),
-        use_container_width=True)
+        width="stretch")
     st.caption(f"依据：前 {fc.history_days} 个同类日（星期几，节假日按周日、调休上班日按工作日）的分小时均值，"
                f"乘以近 7 天水平系数 {fc.level:.2f}。处理时长 {plan['handling_minutes']} 分钟/件（{plan['handling_source']}），"
                f"目标占用率 {plan['occupancy']}；所需派单人数 = 高峰小时预测量 × 处理时长 ÷ (60 × 占用率)，向上取整。")
@@ -149,6 +149,6 @@ with tabs[3]:
                                            "needed": "所需派单人数", "needed_average": "按班均所需",
                                            "planned": "排班人数", "on_duty": "在岗人数", "minimum": "合同最低",
                                            "gap": "缺口"})
-    st.dataframe(table, hide_index=True, use_container_width=True,
+    st.dataframe(table, hide_index=True, width="stretch",
                  column_config={"预测受理量": st.column_config.NumberColumn(format="%.0f"),
                                 "高峰小时量": st.column_config.NumberColumn(format="%.1f")})

@@ -78,7 +78,7 @@ def person_view(role: str, df) -> None:
                 x=alt.X("day:T", title="日期", axis=alt.Axis(format="%m-%d")),
                 y=alt.Y("events:Q", title="操作次数"), color=alt.Color("操作:N", title="操作"),
                 tooltip=[alt.Tooltip("day:T", title="日期"), "操作:N", alt.Tooltip("events:Q", title="次数")],
-            ).properties(height=260, title=f"每日操作（{trend_start:%m-%d} 起）"), use_container_width=True)
+            ).properties(height=260, title=f"每日操作（{trend_start:%m-%d} 起）"), width="stretch")
     with right:
         errs = data.errors_with_evidence(staff_no, start, end, now)
         st.markdown("**差错及证据**")
@@ -89,14 +89,14 @@ def person_view(role: str, df) -> None:
             st.dataframe(shown.rename(columns={
                 "kind": "类型", "ticket_no": "工单/报表", "action_at": "操作时间", "evidence_action": "证据",
                 "evidence_at": "证据时间", "evidence_staff_no": "证据工号", "evidence_unit": "单位",
-                "evidence_detail": "说明"}).drop(columns=["staff_no"]), hide_index=True, use_container_width=True)
+                "evidence_detail": "说明"}).drop(columns=["staff_no"]), hide_index=True, width="stretch")
     tickets = data.person_tickets(staff_no, start, end, now)
     st.markdown(f"**经手工单**（{count(len(tickets))} 件）")
     shown = tickets.assign(actions=tickets["actions"].map(lambda s: "、".join(ACTIONS.get(a, a) for a in s.split(",") if a)))
     st.dataframe(shown.rename(columns={"ticket_no": "工单编号", "first_at": "首次操作", "actions": "操作",
                                        "events": "次数", "stage": "当前阶段", "received_at": "接收时间",
                                        "deadline_at": "办结时限"}),
-                 hide_index=True, use_container_width=True, height=260)
+                 hide_index=True, width="stretch", height=260)
     ui.downloads(shown, f"人员_{staff_no}_{start:%Y%m%d}", key=f"dl-person-{role}", sheet="经手工单")
 
 
@@ -125,6 +125,6 @@ for tab, role in zip(tabs, LABELS):
         if df.empty:
             st.info("该岗位在所选班组没有人员。")
         else:
-            st.dataframe(shown, hide_index=True, use_container_width=True, column_config=config)
+            st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
             ui.downloads(shown, f"人员绩效_{role}_{start:%Y%m%d}", key=f"dl-{role}", sheet=role)
             person_view(role, df)

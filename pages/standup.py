@@ -43,11 +43,11 @@ GROUP_CONFIG = {"数量": st.column_config.NumberColumn(format="localized"), "�
 left, right = st.columns(2)
 with left:
     st.subheader(f"昨日概况（{pack.yesterday:%m-%d}）")
-    st.dataframe(data.for_display(pack.yesterday_groups), hide_index=True, use_container_width=True,
+    st.dataframe(data.for_display(pack.yesterday_groups), hide_index=True, width="stretch",
                  column_config=GROUP_CONFIG, height=38 + 35 * len(pack.yesterday_groups))
 with right:
     st.subheader(f"当班（{pack.shift}）")
-    st.dataframe(data.for_display(pack.shift_groups), hide_index=True, use_container_width=True,
+    st.dataframe(data.for_display(pack.shift_groups), hide_index=True, width="stretch",
                  column_config=GROUP_CONFIG, height=38 + 35 * len(pack.shift_groups))
 
 left, right = st.columns(2)
@@ -56,17 +56,17 @@ with left:
     if pack.worst_delays.empty:
         st.success("昨日没有签收或派单超时。")
     else:
-        st.dataframe(pack.worst_delays, hide_index=True, use_container_width=True)
+        st.dataframe(pack.worst_delays, hide_index=True, width="stretch")
 with right:
     st.subheader("差错及证据")
     if pack.errors.empty:
         st.success("昨日没有派单错误、质检漏检或报表差错。")
     else:
-        st.dataframe(pack.errors, hide_index=True, use_container_width=True)
+        st.dataframe(pack.errors, hide_index=True, width="stretch")
 
 st.subheader("今日待办工单")
 st.caption("超期 → 即将超期 → 退单审核中 → 多次催办 → 疑难，同类按办结时限排序。")
-st.dataframe(pack.act_today, hide_index=True, use_container_width=True, height=320,
+st.dataframe(pack.act_today, hide_index=True, width="stretch", height=320,
              column_config={"超期（分钟）": st.column_config.NumberColumn(format="%d")})
 
 st.subheader("行动项")
@@ -77,7 +77,7 @@ else:
     st.dataframe(actions.rename(columns={"id": "编号", "created_on": "提出日期", "owner": "责任人", "text": "行动内容",
                                          "due": "完成期限", "status": "状态", "created_by": "记录人",
                                          "updated_at": "更新时间", "carried_over": "延续自前日"}),
-                 hide_index=True, use_container_width=True)
+                 hide_index=True, width="stretch")
 
 add_col, upd_col = st.columns(2)
 with add_col:
@@ -114,7 +114,7 @@ with upd_col:
 
 st.subheader("人员明细（昨日）")
 people = pack.people[(pack.people["业务量"] > 0) | (pack.people["计划班次"] > 0)]
-st.dataframe(data.for_display(people), hide_index=True, use_container_width=True, height=320)
+st.dataframe(data.for_display(people), hide_index=True, width="stretch", height=320)
 st.caption(f"只列昨日有业务或有排班的人员（{len(people)} / {len(pack.people)} 人）；Excel 中为全部人员。")
 
 st.divider()
