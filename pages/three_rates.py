@@ -15,13 +15,15 @@ from dashboard.rankings import composite_text
 user = require_role("three-rates")
 now = now_minute()
 
+ui.page_header("三率考评", "区级响应率、解决率、满意率与综合成绩；样本为考评周期内接收、纳入考核且有效回访的工单（DESIGN 3.3）")
 labels = data.period_labels(now)
 c1, c2 = st.columns([1, 4], vertical_alignment="bottom")
 with c1:
     label = st.selectbox("考评周期", labels, index=0, key="tr-period",
                          format_func=lambda m: f"{m[:4]}年{int(m[5:]):d}月")
 p = data.period(label)
-ui.page_header("三率考评", f"考评周期 {p.start:%Y-%m-%d} 至 {p.end:%Y-%m-%d}（{label}）· 样本：周期内接收、纳入考核且有效回访的工单")
+with c2:
+    st.caption(f"考评周期 {p.start:%Y-%m-%d %H:%M:%S} 至 {p.end:%Y-%m-%d %H:%M:%S}；变化均对比上一考评周期")
 
 cur = data.district(label)
 prev = data.district(data.previous_label(label))

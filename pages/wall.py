@@ -3,6 +3,7 @@ last good figures under a red banner when the database is unreachable, and recov
 
 ?refresh=SECONDS (default 60) · ?rotate=SECONDS (cycle the screens) · ?kiosk=1 (no chrome, app.py).
 """
+import itertools
 import time
 
 import altair as alt
@@ -42,6 +43,16 @@ st.html("""<style>
 .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] { background: #0a1020; color: #e6edf7; }
 [data-testid="stHeader"] { background: transparent; }
 [data-testid="stSidebar"] { background: #0d1527; }
+[data-testid="stSidebar"] p, [data-testid="stSidebar"] span, [data-testid="stSidebar"] h3,
+[data-testid="stSidebar"] [data-testid="stCaptionContainer"] { color: #cbd5e1 !important; }
+[data-testid="stSidebar"] button { background: #111a2e; border-color: #1f2b45; }
+.st-key-wall-empty-1, .st-key-wall-empty-2, .st-key-wall-empty-3 { border-color: #1f2b45 !important; }
+[class*="st-key-wall-stale"] [data-testid="stMetric"] { filter: grayscale(1); opacity: .4; }
+.st-key-wall-alert [data-testid="stAlertContainer"] { background: #991b1b !important; }
+.st-key-wall-alert [data-testid="stAlertContainer"] p, .st-key-wall-alert [data-testid="stAlertContainer"] span {
+  color: #fff !important; font-size: 1.2rem !important; }
+.st-key-wall-alert [data-testid="stCaptionContainer"] p { color: #fca5a5 !important; }
+[class*="st-key-wall-empty"] p { color: #8ea0bf !important; font-size: 1.2rem !important; }
 .block-container { max-width: 100% !important; padding: 1.2rem 2.2rem 1rem 2.2rem !important; }
 [data-testid="stMain"] h1 { font-size: 2.4rem; font-weight: 700; color: #f1f5f9; letter-spacing: .04em; padding: 0; }
 [data-testid="stMain"] h3 { font-size: 1.5rem; color: #cbd5e1; padding: .2rem 0 .4rem 0; }
@@ -77,9 +88,14 @@ def _dark(chart: alt.Chart, height: int) -> alt.Chart:
 
 def _chart(chart: alt.Chart | None, height: int, empty: str = "暂无数据") -> None:
     if chart is None:
-        st.info(empty)
+        # Same footprint as a chart, so the screen does not jump when data comes and goes.
+        with st.container(height=height + 40, border=True, key=f"wall-empty-{next(_empty_keys)}"):
+            st.markdown(empty)
     else:
         st.altair_chart(_dark(chart, height), width="stretch", theme=None)
+
+
+_empty_keys = itertools.count(1)
 
 
 def hourly_chart(df: pd.DataFrame | None):
@@ -170,14 +186,26 @@ def overdue_street_chart(df: pd.DataFrame | None):
 
 @st.fragment(run_every=min(refresh, rotate) if rotate else refresh)
 def board() -> None:
+    global _empty_keys
+    _empty_keys = itertools.count(1)
     now = now_minute()
     b = live.Board(prefix="wall:")
     screen = live.screen_index(rotate, len(SCREENS), time.time()) if rotate else None
 
     amber, red = b.get("freshness_thresholds", overview_data.freshness_thresholds) or (30, 120)
     fresh = ui.freshness(b.get("latest", overview_data.latest_data_at, now), now, amber, red)
+    # Figures of uncertain age must not look current: red freshness or an outage greys the tiles.
+    state = "stale" if fresh.level == "red" or b.failed else "live"
 
     def tiles_main():
+        with st.container(key=f"wall-{state}-main"):
+            _tiles_main()
+
+    def tiles_rates():
+        with st.container(key=f"wall-{state}-rates"):
+            _tiles_rates()
+
+    def _tiles_main():
         intake = b.get("intake", overview_data.intake_vs_weekday, now)
         totals = b.get("totals", backlog_data.totals, now)
         score = b.get("score", wall_data.month_score, f"{now:%Y-%m}", now)
@@ -196,7 +224,7 @@ def board() -> None:
                     delta_color="off"),
         ])
 
-    def tiles_rates():
+    def _tiles_rates():
         got = b.get("three_rates", wall_data.current_three_rates, now)
         period, rates = got if got else (None, None)
         caption = "" if period is None else f"{period.start:%m月%d日}–{period.end:%m月%d日} · 有效回访 {count(rates.population)}"
@@ -207,24 +235,19 @@ def board() -> None:
             ui.Tile("三率综合成绩", "—" if not rates or rates.composite is None else str(half_up(rates.composite, 2))),
         ])
 
-    # header: title, screen name, clock and freshness
-    left, right = st.columns([5, 2], vertical_alignment="center")
+    # header: title and screen name · the outage banner (same row: the screen must not jump) · clock and freshness
+    left, middle, right = st.columns([5, 4, 2], vertical_alignment="center")
     with left:
         st.title("通州区 12345 接诉即办运行态势")
         names = " · ".join(f"【{n}】" if i == screen else n for i, n in enumerate(SCREENS)) if rotate else "实时总览"
         st.caption(f"{now:%Y年%m月%d日} · {names} · 每 {refresh} 秒刷新")
+    with middle:
+        alert = st.container(key="wall-alert")   # filled last, once every read of this refresh is known
     with right:
         with st.container(key="wall-clock"):
             st.markdown(f"{now:%H:%M}")
         with st.container(key="wall-fresh"):
             ui.freshness_badge(fresh)
-    if b.failed:
-        ui.database_unavailable(showing_last=True)
-        if b.oldest_read is not None:
-            st.caption(f"最近一次成功读取：{b.oldest_read:%Y-%m-%d %H:%M:%S}")
-    if fresh.level == "red" or b.failed:
-        # Figures of uncertain age must not look current: grey the tiles (static CSS).
-        st.html("<style>[data-testid='stMetric']{filter:grayscale(1);opacity:.4}</style>")
 
     if screen is None:
         tiles_main()
@@ -250,39 +273,45 @@ def board() -> None:
         tiles_rates()
         c1, c2 = st.columns(2)
         with c1:
-            _chart(hourly_chart(b.get("hourly", wall_data.hourly_profile, now)), 480)
+            _chart(hourly_chart(b.get("hourly", wall_data.hourly_profile, now)), 440)
         with c2:
-            _chart(trend_chart(b.get("daily", overview_data.daily_intake, now), now.date()), 480)
+            _chart(trend_chart(b.get("daily", overview_data.daily_intake, now), now.date()), 440)
     elif screen == 1:
         tiles_main()
         c1, c2, c3 = st.columns(3)
         with c1:
-            _chart(stage_chart(b.get("stage", backlog_data.backlog_by, now, "stage")), 560)
+            _chart(stage_chart(b.get("stage", backlog_data.backlog_by, now, "stage")), 600)
         with c2:
-            _chart(age_chart(b.get("age", backlog_data.backlog_by, now, "age")), 560)
+            _chart(age_chart(b.get("age", backlog_data.backlog_by, now, "age")), 600)
         with c3:
-            _chart(overdue_street_chart(b.get("street", backlog_data.backlog_by, now, "street")), 560,
+            _chart(overdue_street_chart(b.get("street", backlog_data.backlog_by, now, "street")), 600,
                    "当前没有超期工单")
     elif screen == 2:
         tiles_main()
         c1, c2, c3 = st.columns(3)
         with c1:
-            _chart(rising_chart(b.get("rising_street", wall_data.rising, now, "street"), "街乡镇"), 560,
+            _chart(rising_chart(b.get("rising_street", wall_data.rising, now, "street"), "街乡镇"), 600,
                    "今日暂无高于常态的街乡镇")
         with c2:
-            _chart(rising_chart(b.get("rising_category", wall_data.rising, now, "category"), "类别"), 560,
+            _chart(rising_chart(b.get("rising_category", wall_data.rising, now, "category"), "类别"), 600,
                    "今日暂无高于常态的类别")
         with c3:
-            _chart(street_chart(b.get("street", backlog_data.backlog_by, now, "street")), 560)
+            _chart(street_chart(b.get("street", backlog_data.backlog_by, now, "street")), 600)
     else:
         tiles_rates()
         trend = b.get("rates_trend", wall_data.three_rates_trend, now)
         ranking = b.get("street_ranking", wall_data.street_composites, now)
         c1, c2 = st.columns(2)
         with c1:
-            _chart(rates_trend_chart(trend), 520)
+            _chart(rates_trend_chart(trend), 600)
         with c2:
-            _chart(composite_chart(ranking), 520)
+            _chart(composite_chart(ranking), 600)
+
+    if b.failed:
+        with alert:
+            ui.database_unavailable(showing_last=True)
+            if b.oldest_read is not None:
+                st.caption(f"最近一次成功读取：{b.oldest_read:%Y-%m-%d %H:%M:%S}")
 
 
 def rates_trend_chart(df: pd.DataFrame | None):
@@ -300,10 +329,15 @@ def composite_chart(df: pd.DataFrame | None):
     if df is None or df.empty or df["composite"].isna().all():
         return None
     t = df.dropna(subset=["composite"])
-    return alt.Chart(t).mark_bar(color=GREEN, cornerRadiusEnd=4).encode(
-        y=alt.Y("unit:N", sort="-x", title=None), x=alt.X("composite:Q", title="综合成绩"),
-        tooltip=[alt.Tooltip("unit:N", title="街乡镇"), alt.Tooltip("composite:Q", title="综合成绩", format=".2f")]
-    ).properties(title="本周期街乡镇综合成绩")
+    base = alt.Chart(t).encode(y=alt.Y("unit:N", sort="-x", title=None),
+                               tooltip=[alt.Tooltip("unit:N", title="街乡镇"),
+                                        alt.Tooltip("composite:Q", title="综合成绩", format=".2f")])
+    bars = base.mark_bar(color=GREEN, cornerRadiusEnd=4).encode(
+        x=alt.X("composite:Q", title="综合成绩", scale=alt.Scale(zero=False, nice=False,
+                                                              domain=[max(0.0, float(t["composite"].min()) - 5), 100])))
+    labels = base.mark_text(align="left", dx=6, color=INK, fontSize=14).encode(
+        x="composite:Q", text=alt.Text("composite:Q", format=".2f"))
+    return (bars + labels).properties(title="本周期街乡镇综合成绩")
 
 
 board()

@@ -41,16 +41,11 @@ def ticket_timeline(ticket_no: str, now: datetime) -> pd.DataFrame:
     The ticket module's timeline is used when it is there (one definition for the app), else
     the backlog query's own.
     """
+    from dashboard.domain.lifecycle import ACTIONS
+
     with engine().connect() as conn:
         try:
-            from queries.tickets import ticket_timeline as shared  # written for the /tickets page
+            from queries.tickets import ticket_timeline as shared  # the /tickets page's definition
         except ImportError:
-            shared = None
-        if shared is not None:
-            try:
-                df = shared(conn, ticket_no=ticket_no, now=now)
-                if {"at", "action"} <= set(df.columns):
-                    return df
-            except TypeError:
-                pass
-        return backlog.ticket_events_of(conn, ticket_no=ticket_no, now=now)
+            return backlog.ticket_events_of(conn, ticket_no=ticket_no, now=now)
+        return shared(conn, ticket_no, labels=ACTIONS, now=now)[backlog.TIMELINE_COLUMNS]
