@@ -23,6 +23,15 @@ if kiosk:
             "[data-testid='stSidebarCollapsedControl']{display:none!important}"
             ".block-container{padding-top:1rem!important}</style>")
 
+def show_freshness() -> None:
+    """The data-freshness badge on every page (amber after 30 min, red after 2 h by default)."""
+    from dashboard.data import now_minute, overview
+
+    now = now_minute()
+    amber, red = overview.freshness_thresholds()
+    ui.freshness_badge(ui.freshness(overview.latest_data_at(now), now, amber, red))
+
+
 def main() -> None:
     try:
         authenticator = auth.authenticator()
@@ -75,6 +84,7 @@ def main() -> None:
         with st.sidebar:
             st.markdown("### 接诉即办运行监管平台")
             st.caption(f"{user.display_name} · {user.role_label}")
+            show_freshness()
             for p in allowed:
                 st.page_link(p.file, label=p.title, icon=p.icon)
             st.divider()
@@ -90,6 +100,7 @@ def main() -> None:
 
 try:
     main()
-except DBAPIError:
-    # Database down at start-up or mid-session: a banner, never a traceback; the next run retries.
-    ui.database_unavailable()
+except DBAPIError as error:
+    # Database down at start-up or mid-session, or a statement cancelled by the timeout:
+    # a banner, never a traceback; the next run retries.
+    ui.database_error(error)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from dashboard import access, users
-from dashboard.data import engine
+from dashboard.data import write_engine
 from dashboard.domain.rules import Rules, merge_defaults, validation_errors
 
 
@@ -19,7 +19,7 @@ def _check(role: str, action: str = "user_admin") -> None:
 
 def add_user(actor: str, role: str, username: str, new_role: str, password: str, display_name: str) -> None:
     _check(role)
-    with engine().begin() as conn:
+    with write_engine().begin() as conn:
         users.add(conn, username.strip(), new_role, password, display_name=display_name.strip() or None, actor=actor)
 
 
@@ -27,13 +27,13 @@ def set_active(actor: str, role: str, username: str, active: bool) -> None:
     _check(role)
     if username == actor and not active:
         raise AdminError("不能停用自己的账号。")
-    with engine().begin() as conn:
+    with write_engine().begin() as conn:
         (users.enable if active else users.disable)(conn, username, actor=actor)
 
 
 def reset_password(actor: str, role: str, username: str, password: str) -> None:
     _check(role)
-    with engine().begin() as conn:
+    with write_engine().begin() as conn:
         users.set_password(conn, username, password, actor=actor)
 
 
@@ -41,7 +41,7 @@ def change_role(actor: str, role: str, username: str, new_role: str) -> None:
     _check(role)
     if username == actor and new_role != "admin":
         raise AdminError("不能取消自己的管理员角色。")
-    with engine().begin() as conn:
+    with write_engine().begin() as conn:
         users.set_role(conn, username, new_role, actor=actor)
 
 
@@ -60,5 +60,5 @@ def add_rules_version(actor: str, role: str, body_text: str, effective_from: str
     rules = Rules(merged)
     from dashboard.assessment.signoff import add_rules_version as add_guarded
 
-    with engine().begin() as conn:
+    with write_engine().begin() as conn:
         return add_guarded(conn, rules, effective_from=effective_from, note=note.strip(), username=actor, role=role)

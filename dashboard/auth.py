@@ -223,8 +223,8 @@ def require_role(page_key: str) -> CurrentUser:
 
     try:
         user = current_user()
-    except DBAPIError:
-        ui.database_unavailable()
+    except DBAPIError as error:
+        ui.database_error(error)
         st.stop()
     page = access.PAGE_BY_KEY.get(page_key)
     title = page.title if page else page_key

@@ -24,6 +24,15 @@ def db_url(explicit: str | None = None) -> str:
     return normalise_url(url)
 
 
+def write_db_url() -> str:
+    """The database role for writes of consequence (imports, sign-off, manual items, payment dates,
+    report deliveries, stand-up actions, user and rules administration): HOTLINE_WRITE_DB_URL, else
+    the same URL as the dashboards. With PostgreSQL, point HOTLINE_DB_URL at a read-mostly role and
+    this at the writer role (README, "Database roles")."""
+    url = os.environ.get("HOTLINE_WRITE_DB_URL")
+    return normalise_url(url) if url else db_url()
+
+
 def normalise_url(url: str) -> str:
     """psycopg 3 is the PostgreSQL driver: plain postgresql:// URLs are taken to mean it."""
     for prefix in ("postgresql://", "postgres://"):

@@ -76,3 +76,17 @@ def database_unavailable(showing_last: bool = False) -> None:
     kept = "页面显示的是最近一次成功读取的数据，" if showing_last else ""
     st.error(f"数据库暂时无法连接，{kept}系统会在下次刷新时自动重试。如持续出现，请联系系统管理员。",
              icon=":material/cloud_off:")
+
+
+def is_query_timeout(error: BaseException) -> bool:
+    """PostgreSQL cancelled the statement (statement_timeout) rather than the database being down."""
+    orig = getattr(error, "orig", None)
+    return type(orig).__name__ == "QueryCanceled" or "statement timeout" in str(orig or "")
+
+
+def database_error(error: BaseException, showing_last: bool = False) -> None:
+    if is_query_timeout(error):
+        st.error("查询超时：本次查询超过了系统设定的时限，已被取消。请缩小日期范围或筛选条件后重试。",
+                 icon=":material/hourglass_disabled:")
+    else:
+        database_unavailable(showing_last)

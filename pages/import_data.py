@@ -4,7 +4,7 @@ import streamlit as st
 from dashboard import import_flow as flow
 from dashboard import ui
 from dashboard.auth import require_action, require_role
-from dashboard.data import engine, now_minute
+from dashboard.data import engine, now_minute, write_engine
 from dashboard.data import imports as data
 from dashboard.formatting import count
 from dashboard.ingest import FileRefused
@@ -134,7 +134,7 @@ with tab_new:
                 require_action(user, "import", "数据导入")   # server-side re-check before any write
                 bar = st.progress(0.0, text="开始导入")
                 try:
-                    res = flow.confirm_import(user.role, engine(), kind, upload, mapping=mapping, mode=mode,
+                    res = flow.confirm_import(user.role, write_engine(), kind, upload, mapping=mapping, mode=mode,
                                               username=user.username,
                                               progress=lambda f, t: bar.progress(min(max(float(f), 0.0), 1.0), text=t))
                 except (flow.ImportNotAllowed, FileRefused) as e:

@@ -13,7 +13,7 @@ Limits (seconds) are passed by the caller from its rules version: the query laye
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pandas as pd
 import sqlalchemy as sa

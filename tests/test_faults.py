@@ -33,3 +33,19 @@ def test_database_down_mid_session_then_back(app_db):
         os.environ["HOTLINE_DB_URL"] = saved
     at.run()  # the database is back: the next run recovers without a reload
     assert not at.error and any(m.label == "在办积压" for m in at.metric)
+
+
+def test_statement_timeout_is_reported_as_such(pg_url):
+    """A slow query on PostgreSQL is cancelled by the statement timeout and named as a timeout."""
+    import sqlalchemy as sa
+    import pytest
+
+    from dashboard.db import make_engine
+    from dashboard.ui import is_query_timeout
+
+    eng = make_engine(pg_url, statement_timeout_ms=200)
+    with pytest.raises(sa.exc.DBAPIError) as caught:
+        with eng.connect() as conn:
+            conn.execute(sa.text("select pg_sleep(2)"))
+    assert is_query_timeout(caught.value)
+    eng.dispose()

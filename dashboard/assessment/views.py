@@ -3,7 +3,7 @@ engine (one computation) and the pure domain functions. No Streamlit here: the c
 dashboard/data/ and the acceptance workbook both call these."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from dashboard.assessment.engine import MonthResult, check_month, month_result
 from dashboard.assessment.evidence import staffing_pairs
 from dashboard.domain import qualifications as ql
-from dashboard.domain.payment import fmt_factor, instalments, month_index, month_of_index, month_payment, \
+from dashboard.domain.payment import instalments, month_index, month_of_index, month_payment, \
     payment_factor
 from dashboard.domain.rules import Rules
 from dashboard.domain.scoring import indicator_points, manual_totals, month_score, to_decimal

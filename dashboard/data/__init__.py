@@ -16,7 +16,13 @@ from dashboard.db import shared_engine
 
 
 def engine() -> Engine:
+    """The dashboards' connection (may be a read-mostly PostgreSQL role)."""
     return shared_engine(settings.db_url())
+
+
+def write_engine() -> Engine:
+    """The connection for writes of consequence (see settings.write_db_url)."""
+    return shared_engine(settings.write_db_url())
 
 
 def now_minute() -> datetime:

@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard.assessment import signoff, views
 from dashboard.assessment.engine import MonthResult, month_result, recompute
 from dashboard.assessment.evidence import month_evidence
-from dashboard.data import engine
+from dashboard.data import engine, write_engine
 from dashboard.domain.rules import Rules
 from dashboard.rules_store import rules_for_month
 from queries.evidence import manual_item_rows
@@ -78,7 +78,7 @@ def recomputed(month: str, now: datetime) -> MonthResult:
 
 def write(fn, *args, **kwargs):
     """Run one sign-off write in its own transaction, then drop the cached results."""
-    with engine().begin() as conn:
+    with write_engine().begin() as conn:
         out = fn(conn, *args, **kwargs)
     st.cache_data.clear()
     return out

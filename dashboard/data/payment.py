@@ -6,7 +6,7 @@ from datetime import datetime
 import streamlit as st
 
 from dashboard.assessment import payment_records, views
-from dashboard.data import engine
+from dashboard.data import engine, write_engine
 
 
 @st.cache_data(ttl="60s", max_entries=16, show_spinner=False)
@@ -16,6 +16,6 @@ def payment_view(now: datetime) -> views.PaymentView:
 
 
 def save_dates(**kwargs) -> None:
-    with engine().begin() as conn:
+    with write_engine().begin() as conn:
         payment_records.save_dates(conn, **kwargs)
     payment_view.clear()

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import reconcile as rc
-from dashboard.data import engine
+from dashboard.data import engine, write_engine
 from dashboard.reports import content as rcontent
 from dashboard.reports import periodic
 from queries import reports as qr
@@ -45,7 +45,7 @@ def report_log(start: datetime, end: datetime) -> pd.DataFrame:
 
 def record_delivery(s: rcontent.ReportSpec, *, username: str, role: str, now: datetime) -> dict:
     """Write the delivery row (not cached); clears the report log cache so the table shows it."""
-    with engine().begin() as conn:
+    with write_engine().begin() as conn:
         row = periodic.record_delivery(conn, s, username=username, role=role, now=now)
     report_log.clear()
     return row

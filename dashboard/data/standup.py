@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import standup_actions
-from dashboard.data import engine
+from dashboard.data import engine, write_engine
 from dashboard.reports import standup as report
 from queries import standup as sq
 
@@ -48,7 +48,7 @@ def for_display(df: pd.DataFrame):
 
 
 def add_action(*, role: str, username: str, owner: str, text: str, due: date | None, created_on: date) -> int:
-    with engine().begin() as conn:
+    with write_engine().begin() as conn:
         new_id = standup_actions.add(conn, role=role, username=username, owner=owner, text=text, due=due,
                                      created_on=created_on)
     pack.clear()
@@ -58,7 +58,7 @@ def add_action(*, role: str, username: str, owner: str, text: str, due: date | N
 
 def update_action(*, role: str, username: str, action_id: int, status: str | None = None,
                   owner: str | None = None, due: date | None = None) -> bool:
-    with engine().begin() as conn:
+    with write_engine().begin() as conn:
         changed = standup_actions.update(conn, role=role, username=username, action_id=action_id,
                                          status=status, owner=owner, due=due)
     pack.clear()
