@@ -164,7 +164,7 @@ with tab_heat:
                                超时率=100 - late["share_pct"])
             st.altair_chart(alt.Chart(late).mark_rect().encode(
                 x=alt.X("hour:O", title="时（起算时刻）"), y=alt.Y("星期:N", sort=WEEKDAYS, title=None),
-                color=alt.Color("超时率:Q", title="超时率（%）", scale=alt.Scale(scheme="reds", domain=[0, 100])),
+                color=alt.Color("超时率:Q", title="超时率（%）", scale=alt.Scale(scheme="reds")),
                 tooltip=["星期:N", alt.Tooltip("hour:O", title="时"), alt.Tooltip("late:Q", title="超时"),
                          alt.Tooltip("total:Q", title="应计"), alt.Tooltip("share_text:N", title="按时率")]
             ).properties(height=300, title=f"{CLOCKS[clock]}超时率：星期 × 时段"), width="stretch")

@@ -92,3 +92,33 @@ def test_wall_query_options(app_db, query):
     at = app_as("display", "pages/wall.py", query=query)
     assert not errors(at), errors(at)
     assert at.metric
+
+
+def test_wall_page_and_cli_agree(app_db):
+    """The 三率 tiles of the wall and of /three-rates, and `kpi`'s three_rates, for one `now`."""
+    from dashboard.assessment.engine import month_result
+    from dashboard.db import make_engine
+    from dashboard.formatting import pct
+    from dashboard.rankings import composite_text
+
+    now = datetime(2026, 1, 15, 10, 30)
+    eng = make_engine(app_db)
+    with eng.connect() as conn:
+        cli = month_result(conn, "2026-01", now).three_rates
+    expected = {"响应率": pct(cli.response_rate), "解决率": pct(cli.resolution_rate), "满意率": pct(cli.satisfaction_rate)}
+    wall_tiles = {m.label: m.value for m in app_as("leader", "pages/wall.py").metric}
+    page_tiles = {m.label: m.value for m in app_as("leader", "pages/three_rates.py").metric}
+    for label, value in expected.items():
+        assert wall_tiles[label] == value == page_tiles[label]
+    assert wall_tiles["三率综合成绩"] == composite_text(cli.composite) == page_tiles["综合成绩"]
+    assert cli.population > 0
+
+
+def test_wall_backlog_tiles_agree_with_backlog_and_overview_pages(app_db):
+    wall_tiles = {m.label.replace(":red[", "").replace(":orange[", "").rstrip("]"): m.value
+                  for m in app_as("admin", "pages/wall.py").metric}
+    backlog_tiles = {m.label: m.value for m in app_as("admin", "pages/backlog.py").metric}
+    overview_tiles = {m.label: m.value for m in app_as("admin", "pages/overview.py").metric}
+    for label in ("在办积压", "超期", "即将超期"):
+        assert wall_tiles[label] == backlog_tiles[label] == overview_tiles[label]
+    assert wall_tiles["今日受理"] == overview_tiles["今日受理"]
