@@ -25,12 +25,19 @@ def settle(page, timeout: float = 90) -> None:
 
 def sign_in(page, base: str, username: str, password: str) -> None:
     page.goto(base + "/")
-    page.get_by_label("用户名").wait_for(timeout=30000)
+    page.get_by_label("用户名").wait_for(timeout=90000)
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_selector('[data-testid="stSidebar"], [data-testid="stMetric"]', timeout=30000)
+    page.wait_for_selector('[data-testid="stSidebar"], [data-testid="stMetric"]', timeout=90000)
     settle(page)
+    # The login cookie is written by a browser-side component after the first signed-in run;
+    # wait for it so that a later page load (a typed URL) restores the session.
+    for _ in range(100):
+        if any(c["name"] == "hotline_auth" for c in page.context.cookies()):
+            return
+        time.sleep(0.2)
+    raise AssertionError("the login cookie was not written")
 
 
 def error_texts(page) -> list[str]:
