@@ -73,16 +73,16 @@ def rules_close_in_working_days(month: str) -> bool:
 
 
 def with_shares(df: pd.DataFrame) -> pd.DataFrame:
-    """Adds share (Fraction | None: on_time / total, exact), share_text ('95.12%', half-up),
-    share_pct (float, chart value only), p50_text / p90_text (durations for people)."""
+    """Adds share_text ('95.12%': on_time / total exact, half-up), share_pct (float, chart value
+    only), p50_text / p90_text (durations for people)."""
     from fractions import Fraction
 
     from dashboard.formatting import duration_text, pct
 
     out = df.copy()
-    out["share"] = [Fraction(int(a), int(b)) if int(b) else None for a, b in zip(out["on_time"], out["total"])]
-    out["share_text"] = out["share"].map(pct)
-    out["share_pct"] = [None if s is None else float(s * 100) for s in out["share"]]
+    shares = [Fraction(int(a), int(b)) if int(b) else None for a, b in zip(out["on_time"], out["total"])]
+    out["share_text"] = [pct(s) for s in shares]
+    out["share_pct"] = pd.array([None if s is None else float(s * 100) for s in shares], dtype="Float64")
     for c in ("p50", "p90"):
         out[f"{c}_text"] = out[f"{c}_seconds"].map(lambda v: "—" if pd.isna(v) else duration_text(int(v)))
     return out
