@@ -117,9 +117,10 @@ def run_import(engine: Engine, kind: str, filename: str, data: bytes, *, mapping
             if bad and not quarantine:
                 raise _Refused()
             step(0.4, "写入数据库")
-            counts = write(conn, p, [i for i in range(p.n) if i not in bad], username=username)
-            step(0.8, "更新工单派生数据")
-            refresh_facts(conn, counts)
+            with writing.bulk_session(conn):
+                counts = write(conn, p, [i for i in range(p.n) if i not in bad], username=username)
+                step(0.8, "更新工单派生数据")
+                refresh_facts(conn, counts)
             res.inserted, res.updated, res.unchanged = counts.inserted, counts.updated, counts.unchanged
             res.status = "partial" if bad else "ok"
             res.message = res.summary()
