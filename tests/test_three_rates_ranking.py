@@ -1,5 +1,4 @@
 """Known answers for the 三率 rankings (queries.three_rates.unit_counts + dashboard.rankings)."""
-from datetime import datetime
 from fractions import Fraction
 
 import pytest
