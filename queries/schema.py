@@ -277,3 +277,30 @@ payment_records = sa.Table(
     sa.Column("entered_by", sa.String(64), nullable=False),
     sa.Column("entered_at", sa.DateTime, nullable=False),
 )
+
+# Rollups (issue 8): per received day of the tickets, kept current inside each import's
+# transaction and after a demo load by dashboard.rollups.refresh_days; rebuildable from
+# ticket_facts. Text keys are '' for "none" so a day's rows can be compared and summed plainly.
+rollup_daily = sa.Table(
+    "rollup_daily", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("street", sa.String(100), nullable=False, server_default=""),
+    sa.Column("unit", sa.String(100), nullable=False, server_default=""),
+    sa.Column("category_l1", sa.String(64), nullable=False, server_default=""),
+    sa.Column("received", sa.Integer, nullable=False),
+    # DESIGN 3.3 population (in_assessment and callback_valid) and its answers
+    sa.Column("population", sa.Integer, nullable=False),
+    sa.Column("contacted", sa.Integer, nullable=False),
+    sa.Column("resolved", sa.Integer, nullable=False),
+    sa.Column("satisfied", sa.Integer, nullable=False),
+    sa.Column("basic_satisfied", sa.Integer, nullable=False),
+    sa.Index("ix_rollup_daily_day", "day"),
+)
+
+rollup_hourly = sa.Table(
+    "rollup_hourly", metadata,
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("hour", sa.Integer, primary_key=True),
+    sa.Column("received", sa.Integer, nullable=False),
+)
