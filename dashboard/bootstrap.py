@@ -1,13 +1,14 @@
 """Schema creation/upgrade plus the reference rows every database needs."""
 from sqlalchemy.engine import Engine
 
-from dashboard import reference, rules_store
+from dashboard import reference, rollups, rules_store
 from dashboard.db import upgrade
 
 
 def init_db(engine: Engine) -> str:
     revision = upgrade(engine)
     with engine.begin() as conn:
+        rollups.ensure(conn)   # databases created before the rollup tables (issue 8)
         reference.seed(conn)
         rules_store.ensure_default(conn)
     return revision

@@ -23,8 +23,9 @@ from dashboard.domain.calendar import is_working_day
 from dashboard.domain.lifecycle import TicketInput, derive
 from dashboard.facts import facts_row
 from dashboard.rules_store import rules_for_month
-from queries.schema import (equipment, manual_items, metadata, reports, shifts, staff, ticket_events, ticket_facts,
-                            tickets)
+from dashboard import rollups
+from queries.schema import (equipment, manual_items, metadata, reports, rollup_daily, rollup_hourly, shifts, staff,
+                            ticket_events, ticket_facts, tickets)
 
 MIN = 60
 HOUR = 3600
@@ -394,7 +395,8 @@ class _World:
 
 # --- the whole load ----------------------------------------------------------------------------
 
-OPERATIONAL_TABLES = (ticket_facts, ticket_events, tickets, shifts, reports, manual_items, equipment, staff)
+OPERATIONAL_TABLES = (rollup_daily, rollup_hourly, ticket_facts, ticket_events, tickets, shifts, reports, manual_items,
+                      equipment, staff)
 
 
 def clear_operational(conn: Connection) -> None:
@@ -464,7 +466,8 @@ def generate_into(conn: Connection, *, days: int, tickets_per_day: int, seed: in
             n_tickets, n_events = batch.n_tickets, batch.n_events
             if progress:
                 progress(batch.day, n_tickets, n_events)
-    loader.analyze(tickets, ticket_events, ticket_facts)
+    rollups.rebuild_all(conn)
+    loader.analyze(tickets, ticket_events, ticket_facts, rollup_daily, rollup_hourly)
     return DemoResult(start=start, end=end, now=now, tickets=n_tickets, events=n_events,
                       staff=len(roster.staff), shifts=len(roster.shifts), reports=n_reports,
                       seconds=time.perf_counter() - started)

@@ -11,7 +11,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from dashboard import audit, facts
+from dashboard import audit, facts, rollups
 from dashboard.ingest import writing
 from dashboard.ingest.frozen import frozen_months
 from dashboard.ingest.mapping import load_mapping
@@ -118,9 +118,14 @@ def run_import(engine: Engine, kind: str, filename: str, data: bytes, *, mapping
                 raise _Refused()
             step(0.4, "写入数据库")
             with writing.bulk_session(conn):
-                counts = write(conn, p, [i for i in range(p.n) if i not in bad], username=username)
+                keep = [i for i in range(p.n) if i not in bad]
+                days = _received_days_before(conn, p, keep)
+                counts = write(conn, p, keep, username=username)
                 step(0.8, "更新工单派生数据")
                 refresh_facts(conn, counts)
+                if p.kind == "tickets":
+                    # rollups sum tickets per received day: the days tickets left and joined
+                    rollups.refresh_days(conn, days | _received_days_of_file(p, keep))
             res.inserted, res.updated, res.unchanged = counts.inserted, counts.updated, counts.unchanged
             res.status = "partial" if bad else "ok"
             res.message = res.summary()
@@ -142,6 +147,19 @@ def run_import(engine: Engine, kind: str, filename: str, data: bytes, *, mapping
     except Exception:  # noqa: BLE001 - logging must not hide the refusal itself
         log.exception("could not write import_log")
     return res
+
+
+def _received_days_before(conn: Connection, p: Prepared, idx: list[int]) -> set:
+    if p.kind != "tickets" or not idx:
+        return set()
+    rollups.ensure(conn)
+    nos = p.values["ticket_no"].iloc[idx].astype(object).tolist()
+    return rollups.received_days(conn, nos)
+
+
+def _received_days_of_file(p: Prepared, idx: list[int]) -> set:
+    s = p.values["received_at"].iloc[idx]
+    return set(s.dropna().dt.date.unique().tolist())
 
 
 def refresh_facts(conn: Connection, counts: writing.Counts) -> None:
