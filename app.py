@@ -69,13 +69,21 @@ def main() -> None:
 
     existing = [p for p in access.PAGES if (ROOT / p.file).exists()]
     allowed = [p for p in existing if access.can_open(user.role, p.key)]
-    default_key = allowed[0].key if allowed else None
-    # Pages outside the role's list stay registered (so a typed URL reaches the page's own guard,
-    # which refuses it) but are not offered in the menu.
-    nav_pages = [st.Page(p.file, title=p.title, icon=p.icon, url_path=p.path or None, default=p.key == default_key)
+    # The overview is "/" for every role that may open it. Other roles (the wall account) land on a
+    # small start page that forwards to their first page, so that page keeps its own path: a page
+    # made default is served only at "/", and its own URL (/wall?kiosk=1) would say "page not found".
+    overview_is_home = access.can_open(user.role, "overview")
+    nav_pages = [st.Page(p.file, title=p.title, icon=p.icon,
+                         url_path=(p.path or None) if overview_is_home else (p.path or "home"),
+                         default=overview_is_home and p.key == "overview")
                  for p in existing]
-    if default_key is None:
-        nav_pages.insert(0, st.Page(lambda: None, title="无可用页面", url_path="none", default=True))
+    if not overview_is_home:
+        def start_page():
+            if allowed:
+                st.switch_page(allowed[0].file, query_params=st.query_params.to_dict())
+            st.error("当前账号没有可访问的页面，请联系系统管理员。")
+
+        nav_pages.insert(0, st.Page(start_page, title="首页", url_path="start", default=True))
 
     current = st.navigation(nav_pages, position="hidden")
     auth.write_pending_cookie(authenticator)

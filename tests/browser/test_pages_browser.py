@@ -85,3 +85,19 @@ def test_cookie_replayed_after_logout_is_refused(server, browser):
     assert p3.get_by_label("用户名").count() == 1
     assert p3.query_selector('[data-testid="stMetric"]') is None
     replay.close()
+
+
+def test_wall_kiosk_for_the_display_account(server, browser, shots_dir):
+    ctx = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    page = ctx.new_page()
+    try:
+        sign_in(page, server["base"], "b_display", PASSWORD)
+        page.goto(f"{server['base']}/wall?kiosk=1&rotate=20")
+        settle(page)
+        body = page.inner_text("body")
+        assert "Page not found" not in body and "在办积压" in body
+        assert not page.query_selector('[data-testid="stSidebar"]') or not page.is_visible('[data-testid="stSidebar"]')
+        assert not error_texts(page)
+        page.screenshot(path=str(shots_dir / "display-wall-kiosk.png"))
+    finally:
+        ctx.close()
