@@ -23,13 +23,23 @@ def settle(page, timeout: float = 90) -> None:
     raise TimeoutError(f"the page was still running after {timeout} s")
 
 
-def sign_in(page, base: str, username: str, password: str) -> None:
+def sign_in(page, base: str, username: str, password: str, attempts: int = 3) -> None:
+    """Sign in through the form; a cold server may re-render the form while it is being filled,
+    so an attempt that does not reach the app is retried."""
     page.goto(base + "/")
-    page.get_by_label("用户名").wait_for(timeout=90000)
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_selector('[data-testid="stSidebar"], [data-testid="stMetric"]', timeout=90000)
+    for attempt in range(attempts):
+        page.get_by_label("用户名").wait_for(timeout=90000)
+        settle(page)
+        page.get_by_label("用户名").fill(username)
+        page.get_by_label("密码").fill(password)
+        page.get_by_role("button", name="登录").click()
+        try:
+            page.wait_for_selector('[data-testid="stSidebar"], [data-testid="stMetric"]', timeout=60000)
+            break
+        except Exception:  # noqa: BLE001 - retried below, raised on the last attempt
+            if attempt == attempts - 1:
+                raise
+            page.goto(base + "/")
     settle(page)
     # The login cookie is written by a browser-side component after the first signed-in run;
     # wait for it so that a later page load (a typed URL) restores the session.
