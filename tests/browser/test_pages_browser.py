@@ -71,7 +71,10 @@ def test_cookie_replayed_after_logout_is_refused(server, browser):
     p2 = fresh.new_page()
     p2.goto(server["base"] + "/")
     settle(p2)
-    assert p2.query_selector('[data-testid="stMetric"]') is not None
+    try:
+        p2.wait_for_selector('[data-testid="stMetric"]', timeout=30000)
+    except Exception:  # noqa: BLE001 - report what the page showed instead
+        pytest.fail("the cookie did not restore the session: " + p2.inner_text("body")[:500])
     fresh.close()
     # … and is refused after it
     page.get_by_role("button", name="退出登录").click()
