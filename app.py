@@ -16,6 +16,10 @@ ROOT = Path(__file__).parent
 
 st.set_page_config(page_title="接诉即办运行监管平台", page_icon=":material/support_agent:", layout="wide")
 
+# Table toolbars offer a raw CSV download that bypasses the formula guard of our exports
+# (dashboard/exports/safe.py); every page has its own guarded export buttons instead.
+st.html("<style>[data-testid='stElementToolbar'] button[aria-label='Download as CSV']{display:none!important}</style>")
+
 kiosk = st.query_params.get("kiosk") == "1"
 if kiosk:
     # A wall screen nobody touches: no menu, header or toolbar (static CSS, no user text).
