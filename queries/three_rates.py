@@ -7,7 +7,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from queries.schema import ticket_facts as tf, tickets as t, units
+from queries.rollups import population_counts, rollups_cover
+from queries.schema import rollup_daily as rd, ticket_facts as tf, tickets as t, units
 
 DISTRICT_COUNTS_COLUMNS = ["population", "contacted", "resolved", "satisfied", "basic_satisfied"]
 
@@ -36,6 +37,9 @@ def district_counts(conn: Connection, *, start: datetime, end: datetime) -> dict
 
     population · contacted · resolved · satisfied (满意) · basic_satisfied (基本满意), all int
     """
+    stop = end + timedelta(seconds=1)
+    if rollups_cover(conn, start=start, end=stop):   # whole days from the rollups (issue 8)
+        return population_counts(conn, start=start, end=stop)
     row = conn.execute(sa.select(*_counts(None)).where(population_filter(start, end))).mappings().one()
     return {k: int(row[k] or 0) for k in DISTRICT_COUNTS_COLUMNS}
 
@@ -94,14 +98,23 @@ def periods_counts(conn: Connection, *, periods: list[tuple[str, datetime, datet
     """
     if not periods:
         return pd.DataFrame(columns=["label"] + DISTRICT_COUNTS_COLUMNS)
-    label = sa.case(*[(sa.and_(t.c.received_at >= s, t.c.received_at < e + timedelta(seconds=1)), lab)
-                      for lab, s, e in periods])
     lo = min(s for _, s, _ in periods)
     hi = max(e for _, _, e in periods) + timedelta(seconds=1)
-    stmt = (sa.select(label.label("label"), *_counts(None))
-            .where(t.c.received_at >= lo, t.c.received_at < hi, t.c.in_assessment, t.c.callback_valid)
-            .group_by(label))
-    got = {r.label: r for r in conn.execute(stmt)}
+    midnight = datetime.min.time()
+    if all(s.time() == midnight and (e + timedelta(seconds=1)).time() == midnight for _, s, e in periods) \
+            and rollups_cover(conn, start=lo, end=hi):
+        # whole-day periods (19th–18th or calendar months): one pass over the rollups (issue 8)
+        day_label = sa.case(*[(sa.and_(rd.c.day >= s.date(), rd.c.day <= e.date()), lab) for lab, s, e in periods])
+        stmt = (sa.select(day_label.label("label"),
+                          *[sa.func.coalesce(sa.func.sum(rd.c[k]), 0).label(k) for k in DISTRICT_COUNTS_COLUMNS])
+                .where(rd.c.day >= lo.date(), rd.c.day < hi.date()).group_by(day_label))
+    else:
+        label = sa.case(*[(sa.and_(t.c.received_at >= s, t.c.received_at < e + timedelta(seconds=1)), lab)
+                          for lab, s, e in periods])
+        stmt = (sa.select(label.label("label"), *_counts(None))
+                .where(t.c.received_at >= lo, t.c.received_at < hi, t.c.in_assessment, t.c.callback_valid)
+                .group_by(label))
+    got = {r.label: r for r in conn.execute(stmt) if r.label is not None}
     rows = [[lab] + [int(getattr(got[lab], k) or 0) if lab in got else 0 for k in DISTRICT_COUNTS_COLUMNS]
             for lab, _, _ in periods]
     return pd.DataFrame(rows, columns=["label"] + DISTRICT_COUNTS_COLUMNS)
