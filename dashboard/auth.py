@@ -119,6 +119,7 @@ def attempt_login(auth_obj, username: str, password: str) -> tuple[bool, str]:
     # The cookie is written by a browser-side component, which needs a full run to render:
     # set it on the first signed-in run (see write_pending_cookie), not in this one.
     st.session_state["cookie_pending_hours"] = session_hours(row["role"])
+    st.session_state["cookie_pending_runs"] = 2
     with engine().begin() as conn:
         conn.execute(users.update().where(users.c.username == username).values(
             last_login_at=datetime.now().replace(microsecond=0)))
@@ -127,10 +128,20 @@ def attempt_login(auth_obj, username: str, password: str) -> tuple[bool, str]:
 
 
 def write_pending_cookie(auth_obj) -> None:
-    hours = st.session_state.pop("cookie_pending_hours", None)
-    if hours:
-        auth_obj.cookie_controller.cookie_model.cookie_expiry_days = hours / 24
-        auth_obj.cookie_controller.set_cookie()
+    """Write the login cookie on the first signed-in runs. A run can end early (a start page that
+    forwards with st.switch_page) before the browser component that writes it has rendered, so the
+    cookie is written on two runs."""
+    hours = st.session_state.get("cookie_pending_hours")
+    if not hours:
+        return
+    runs = st.session_state.get("cookie_pending_runs", 2) - 1
+    if runs <= 0:
+        st.session_state.pop("cookie_pending_hours", None)
+        st.session_state.pop("cookie_pending_runs", None)
+    else:
+        st.session_state["cookie_pending_runs"] = runs
+    auth_obj.cookie_controller.cookie_model.cookie_expiry_days = hours / 24
+    auth_obj.cookie_controller.set_cookie()
 
 
 def login_from_cookie(auth_obj) -> None:
