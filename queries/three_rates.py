@@ -76,7 +76,10 @@ def unit_counts(conn: Connection, *, start: datetime, end: datetime, now: dateti
             n(sa.and_(pop, t.c.satisfaction == "满意")).label("satisfied"),
             n(sa.and_(pop, t.c.satisfaction == "基本满意")).label("basic_satisfied"),
         )
-        .select_from(t.outerjoin(tf, tf.c.ticket_no == t.c.ticket_no))
+        # the facts row carries the ticket's received_at: the same range in the join lets
+        # PostgreSQL use its index instead of hashing all 3 M facts (2.5 s → ms; issue 8)
+        .select_from(t.outerjoin(tf, sa.and_(tf.c.ticket_no == t.c.ticket_no, tf.c.received_at >= start,
+                                             tf.c.received_at < end + timedelta(seconds=1))))
         .where(in_period, t.c.unit.is_not(None))
         .group_by(t.c.unit)
         .subquery("per_unit")
