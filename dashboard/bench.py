@@ -31,7 +31,7 @@ from queries.schema import ticket_events as ev
 from queries.schema import tickets as tk
 from queries.sql import add_seconds, day_of, hour_of, weekday_of
 
-PANDAS_BUDGET = 60.0      # seconds; beyond it the pandas column prints "> N s"
+PANDAS_BUDGET = 30.0      # seconds; beyond it the pandas column prints "> N s"
 RAW_SLOW = 10.0           # a raw-SQL warm-up slower than this is measured once more, not `repeat` times
 
 # page key → (role that opens it, query parameters, headline figure sets for raw SQL / pandas)
@@ -455,6 +455,13 @@ def _print_row(r: PageResult) -> None:
           f"raw {_fmt(_median(r.raw)):>10}{note}", flush=True)
 
 
+def _ratio(x, base) -> str:
+    if not x or not base:
+        return "—"
+    q = x / base
+    return f"{q:,.0f}×" if q >= 10 else f"{q:.1f}×"
+
+
 def _print_table(engine_name: str, results: list[PageResult]) -> None:
     print()
     print(f"| page ({engine_name}) | calls | product (median) | raw SQL | × | pandas | × |")
@@ -463,11 +470,11 @@ def _print_table(engine_name: str, results: list[PageResult]) -> None:
         prod = _median(r.product)
         raw = _median(r.raw)
         pandas = f"> {PANDAS_BUDGET:.0f} s" if r.pandas_over else _fmt(r.pandas)
-        ratio_raw = f"{raw / prod:,.0f}×" if prod and raw else "—"
+        ratio_raw = _ratio(raw, prod)
         if r.pandas_over and prod:
-            ratio_pd = f"> {PANDAS_BUDGET / prod:,.0f}×"
+            ratio_pd = "> " + _ratio(PANDAS_BUDGET, prod)
         else:
-            ratio_pd = f"{r.pandas / prod:,.0f}×" if prod and r.pandas else "—"
+            ratio_pd = _ratio(r.pandas, prod)
         print(f"| {r.page} | {len(r.calls)} | {_fmt(prod)} | {_fmt(raw)} | {ratio_raw} | {pandas} | {ratio_pd} |")
     total = [_median(r.product) for r in results if r.product]
     if total:
