@@ -88,14 +88,22 @@ async def wait_idle(page, started: float) -> float:
 
 
 def watch(page, who: str, stats: Stats, current: dict):
+    """Errors of the document being shown; a websocket of a document the driver navigated away
+    from (goto/reload bump current["nav"]) closing late is not an error."""
     page.on("pageerror", lambda exc: stats.error(who, current["page"], f"pageerror: {exc}"))
+    current.setdefault("nav", 0)
 
     def on_ws(ws):
-        ws.on("socketerror", lambda err: stats.error(who, current["page"], f"websocket error: {err}"))
+        nav = current["nav"]
+
+        def failed(err):
+            if current["nav"] == nav and not current.get("leaving"):
+                stats.error(who, current["page"], f"websocket error: {err}")
 
         def closed(_ws):
-            if not current.get("leaving"):
+            if current["nav"] == nav and not current.get("leaving"):
                 stats.error(who, current["page"], "websocket closed while the page was open")
+        ws.on("socketerror", failed)
         ws.on("close", closed)
     page.on("websocket", on_ws)
 
@@ -141,11 +149,12 @@ async def wall(browser, base, user, password, stats: Stats, stop_at: float, relo
     who = f"wall{idx}"
     ctx = await browser.new_context(viewport={"width": 1920, "height": 1080}, user_agent=f"loadtest-{who}")
     page = await ctx.new_page()
-    current = {"page": "wall"}
+    current = {"page": "wall", "nav": 0}
     watch(page, who, stats, current)
     try:
         await login(page, base, user, password)
         current["leaving"] = True
+        current["nav"] += 1
         t0 = time.perf_counter()
         await page.goto(f"{base}/wall?kiosk=1", timeout=PAGE_TIMEOUT * 1000)
         current["leaving"] = False
@@ -156,6 +165,7 @@ async def wall(browser, base, user, password, stats: Stats, stop_at: float, relo
             if time.perf_counter() >= stop_at:
                 break
             current["leaving"] = True
+            current["nav"] += 1
             t0 = time.perf_counter()
             await page.reload(timeout=PAGE_TIMEOUT * 1000)
             current["leaving"] = False
@@ -176,10 +186,18 @@ async def supervisor(browser, base, user, password, stats: Stats, stop_at: float
     rnd = random.Random(idx)
     ctx = await browser.new_context(viewport={"width": 1600, "height": 1000}, user_agent=f"loadtest-{who}")
     page = await ctx.new_page()
-    current = {"page": ""}
+    current = {"page": "", "nav": 0}
     watch(page, who, stats, current)
     try:
-        stats.page_time("supervisor", "login+overview", await login(page, base, user, password))
+        while True:
+            try:
+                current["nav"] += 1
+                stats.page_time("supervisor", "login+overview", await login(page, base, user, password))
+                break
+            except PwTimeout as e:
+                stats.error(who, "login", f"timeout: {str(e)[:120]}")
+                if time.perf_counter() >= stop_at:
+                    return
         order = SUPERVISOR_PAGES[:]
         rnd.shuffle(order)
         i = 0
