@@ -128,6 +128,7 @@ async def login(page, base: str, user: str, password: str) -> float:
     await page.goto(f"{base}/", timeout=PAGE_TIMEOUT * 1000)
     await wait_idle(page, time.perf_counter())
     signed_in = "[data-testid='stSidebar'] a, [data-testid='stMetric']"
+    t0 = time.perf_counter()
     for attempt in range(3):
         await asyncio.sleep(1.0)
         if await page.locator(signed_in).count():
