@@ -195,11 +195,10 @@ def _shift_counts(conn, start, end, now) -> dict:
     return {"attendance_rate": (row["num"], row["den"])}
 
 
-def _staffing_counts(conn, start, end, now, required: dict[str, int]) -> dict:
-    days = _days(start, end, now)
-    if not days or not required:
-        return {"staffing_compliance": (0, 0)}
-    # (role, day, required) pairs as bound rows; heads per pair by a correlated count
+def staffing_pairs_and_heads(days, required: dict[str, int]):
+    """The (role, day, required) pairs of DESIGN 4 staffing_compliance as bound rows, and the
+    active head count per pair (hired on or before the day, not yet left) as a correlated count.
+    Shared by the indicator and its evidence so both read one definition."""
     pairs = sa.union_all(*[
         sa.select(sa.bindparam(f"r{i}", role, type_=sa.String()).label("role"),
                   sa.bindparam(f"d{i}_{j}", d, type_=sa.Date()).label("day"),
@@ -210,6 +209,14 @@ def _staffing_counts(conn, start, end, now, required: dict[str, int]) -> dict:
              .where(staff.c.role == pairs.c.role, staff.c.hired_on.is_not(None), staff.c.hired_on <= pairs.c.day,
                     sa.or_(staff.c.left_on.is_(None), staff.c.left_on > pairs.c.day))
              .scalar_subquery())
+    return pairs, heads
+
+
+def _staffing_counts(conn, start, end, now, required: dict[str, int]) -> dict:
+    days = _days(start, end, now)
+    if not days or not required:
+        return {"staffing_compliance": (0, 0)}
+    pairs, heads = staffing_pairs_and_heads(days, required)
     stmt = sa.select(_sum_if(heads >= pairs.c.required).label("num"), sa.func.count().label("den")) \
         .select_from(pairs)
     row = conn.execute(stmt).mappings().one()

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from queries.assessment import (CITY_QC_REASONS, INDICATOR_KEYS, _before, _days, _has_event, _ts,
-                                month_bounds)
+                                month_bounds, staffing_pairs_and_heads)
 from queries.schema import reports, shifts, staff, ticket_events, ticket_facts
 from queries.sql import add_seconds
 
@@ -237,16 +237,7 @@ def staffing_pairs(conn: Connection, *, month: str, now: datetime, required: dic
     cols = EVIDENCE_COLUMNS["staffing_compliance"]
     if not days or not required:
         return pd.DataFrame(columns=cols)
-    pairs = sa.union_all(*[
-        sa.select(sa.bindparam(f"r{i}", role, type_=sa.String()).label("role"),
-                  sa.bindparam(f"d{i}_{j}", d, type_=sa.Date()).label("day"),
-                  sa.bindparam(f"n{i}_{j}", int(n), type_=sa.Integer()).label("required"))
-        for i, (role, n) in enumerate(sorted(required.items())) for j, d in enumerate(days)
-    ]).subquery("pairs")
-    heads = (sa.select(sa.func.count()).select_from(staff)
-             .where(staff.c.role == pairs.c.role, staff.c.hired_on.is_not(None), staff.c.hired_on <= pairs.c.day,
-                    sa.or_(staff.c.left_on.is_(None), staff.c.left_on > pairs.c.day))
-             .scalar_subquery())
+    pairs, heads = staffing_pairs_and_heads(days, required)
     stmt = sa.select(pairs.c.role, pairs.c.day, pairs.c.required, heads.label("heads")) \
         .order_by(pairs.c.day, pairs.c.role)
     df = pd.DataFrame([tuple(r) for r in conn.execute(stmt).all()], columns=cols[:4])
