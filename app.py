@@ -67,7 +67,17 @@ def main() -> None:
         user = auth.current_user()
 
     if user is None:
-        st.navigation([st.Page(login_page, title="登录", url_path="login", default=True)], position="hidden").run()
+        # Every page path shows the login form while signed out, so a bookmarked URL (the wall PC's
+        # /wall?kiosk=1) never raises "page not found" and keeps its path for after sign-in.
+        def login_at(path: str):
+            def page():
+                login_page()
+            page.__name__ = f"login_{path.replace('-', '_')}"
+            return st.Page(page, title="登录", url_path=path)
+
+        paths = [p.path for p in access.PAGES if p.path and (ROOT / p.file).exists()]
+        st.navigation([st.Page(login_page, title="登录", url_path="login", default=True)]
+                      + [login_at(path) for path in paths], position="hidden").run()
         st.stop()
 
 
