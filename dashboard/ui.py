@@ -1,6 +1,7 @@
 """Streamlit building blocks shared by the pages: header, tiles, freshness, downloads, errors."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -8,6 +9,15 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.exports.safe import to_csv_bytes, to_xlsx_bytes
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md_escape(text: str) -> str:
+    """User text (file names, names, messages quoting cell values) shown inside Markdown elements
+    (st.error, st.subheader, …) as the literal characters, never as links, images or emphasis."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ def run_action(fn, *args, success: str) -> None:
     try:
         fn(user.username, user.role, *args)
     except (AdminError, UserError, ValueError) as e:
-        st.error(str(e))
+        st.error(ui.md_escape(str(e)))
     else:
         st.success(success)
 
@@ -88,7 +88,7 @@ with tab_rules:
                     try:
                         vid = add_rules_version(user.username, user.role, text, effective, note)
                     except Exception as e:  # noqa: BLE001 - refusals carry their own Chinese message
-                        st.error(str(e))
+                        st.error(ui.md_escape(str(e)))
                     else:
                         st.success(f"已保存规则版本 {vid}，自 {effective} 起适用。")
 

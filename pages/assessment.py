@@ -112,7 +112,7 @@ with tab_manual:
                     st.success("已录入，并记入审计日志。")
                     st.rerun()
                 except signoff.SignoffError as e:
-                    st.error(str(e))
+                    st.error(ui.md_escape(str(e)))
         rows = data.manual_rows(month)
         if not rows.empty:
             d1, d2, _ = st.columns([2, 1, 3])
@@ -126,7 +126,7 @@ with tab_manual:
                     data.write(signoff.delete_manual_item, int(item_id), user.username, user.role)
                     st.rerun()
                 except signoff.SignoffError as e:
-                    st.error(str(e))
+                    st.error(ui.md_escape(str(e)))
 
 with tab_trend:
     left, right = st.columns([3, 2])
@@ -206,7 +206,7 @@ with tab_sign:
                         data.write(signoff.vendor_confirm, month, user.username, user.role, now=now)
                         st.rerun()
                     except signoff.SignoffError as e:
-                        st.error(str(e))
+                        st.error(ui.md_escape(str(e)))
         if can(user.role, "signoff_reviewer") and status["state"] == "vendor_confirmed":
             with b2:
                 if st.button("甲方审定并冻结", type="primary", key="btn_approve", disabled=bool(stale),
@@ -219,7 +219,7 @@ with tab_sign:
                             data.write(signoff.approve, month, user.username, user.role, now=now)
                             st.rerun()
                         except signoff.SignoffError as e:
-                            st.error(str(e))
+                            st.error(ui.md_escape(str(e)))
         if can(user.role, "unfreeze") and status["frozen"]:
             with b3:
                 with st.form("unfreeze_form"):
@@ -230,7 +230,7 @@ with tab_sign:
                             data.write(signoff.unfreeze, month, user.username, user.role, why)
                             st.rerun()
                         except signoff.SignoffError as e:
-                            st.error(str(e))
+                            st.error(ui.md_escape(str(e)))
         if status["state"] == "draft" and not can(user.role, "signoff_vendor"):
             st.caption("等待乙方项目经理确认。")
         elif status["state"] == "vendor_confirmed" and not can(user.role, "signoff_reviewer"):

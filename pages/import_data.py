@@ -86,7 +86,7 @@ with tab_new:
                 pv = flow.make_preview(engine(), kind, upload, mapping)
             state.import_preview = (preview_key, pv)
 
-        st.subheader(f"预览：{upload.name}")
+        st.subheader(f"预览：{ui.md_escape(upload.name)}")
         st.caption(f"{KINDS[kind]} · {upload.size_text}")
         if mapping_error:
             st.warning(mapping_error)
@@ -138,7 +138,7 @@ with tab_new:
                                               username=user.username,
                                               progress=lambda f, t: bar.progress(min(max(float(f), 0.0), 1.0), text=t))
                 except (flow.ImportNotAllowed, FileRefused) as e:
-                    st.error(str(e))
+                    st.error(ui.md_escape(str(e)))
                     st.stop()
                 state.import_result = res
                 for k in ("import_upload", "import_preview"):

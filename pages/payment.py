@@ -82,4 +82,4 @@ with tab_inst:
                     st.success("已保存，并记入审计日志。")
                     st.rerun()
                 except SignoffError as e:
-                    st.error(str(e))
+                    st.error(ui.md_escape(str(e)))

@@ -64,7 +64,7 @@ def person_view(role: str, df) -> None:
     if pick == "—":
         return
     staff_no = options[pick]
-    st.markdown(f"##### {pick}")
+    st.markdown(f"##### {ui.md_escape(pick)}")
     # a trend needs more than the one day or shift chosen: at least the 14 days up to the period end
     trend_start = min(start, end - timedelta(days=14))
     daily = data.person_daily(staff_no, trend_start, end, now)

@@ -93,7 +93,7 @@ with add_col:
                                          due=due if isinstance(due, date) else None, created_on=day)
                 st.success(f"已添加行动项 {new_id}。")
             except ActionError as e:
-                st.error(str(e))
+                st.error(ui.md_escape(str(e)))
 with upd_col:
     with st.container(border=True):
         st.markdown("**更新状态**")
@@ -110,7 +110,7 @@ with upd_col:
                                                  status=status)
                     st.success("已更新。" if changed else "状态未变化。")
                 except ActionError as e:
-                    st.error(str(e))
+                    st.error(ui.md_escape(str(e)))
 
 st.subheader("人员明细（昨日）")
 people = pack.people[(pack.people["业务量"] > 0) | (pack.people["计划班次"] > 0)]

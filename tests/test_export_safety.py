@@ -40,3 +40,18 @@ def test_csv_cells():
     df = pd.DataFrame({"标题": ["=cmd|' /C calc'!A0", "正常"], "分值": [-2, 3]})
     text = to_csv_bytes(df).decode("utf-8-sig")
     assert "'=cmd" in text and "\n正常,3" in text.replace("\r\n", "\n") and ",-2" in text
+
+
+@pytest.mark.parametrize("text", ["![x](http://evil/a.png)", "**粗体** _斜_ `code`", "[链接](javascript:alert(1))",
+                                  "<img src=x onerror=alert(1)>", ":red[警告] :material/home:", "# 标题\n- 列表"])
+def test_user_text_in_markdown_elements_stays_literal(text):
+    """Messages and names shown in st.error/st.subheader are Markdown: escaped, they render as the
+    literal characters (CommonMark), with no image, link, emphasis or HTML element."""
+    from markdown_it import MarkdownIt
+
+    from dashboard.ui import md_escape
+
+    html = MarkdownIt("commonmark").render(md_escape(text))
+    for tag in ("<img", "<a ", "<strong", "<em", "<code", "<h1", "<li"):
+        assert tag not in html
+    assert ":red[" in html or ":red" not in text
