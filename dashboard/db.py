@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from dashboard import settings
+from queries.sql import register_sqlite_functions
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -39,6 +40,7 @@ def _sqlite_pragmas(dbapi_conn, _record):
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+    register_sqlite_functions(dbapi_conn)
 
 
 @lru_cache(maxsize=8)

@@ -11,10 +11,10 @@ from collections.abc import Iterable, Iterator
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from dashboard.domain.lifecycle import Event, Facts, TicketInput, derive
+from dashboard.domain.lifecycle import Event, Facts, TicketInput, derive, event_clocks
 from dashboard.domain.rules import Rules
 from dashboard.rules_store import current_rules
-from queries.schema import ticket_events, ticket_facts, tickets
+from queries.schema import event_clocks as event_clocks_table, ticket_events, ticket_facts, tickets
 from queries.sql import upsert
 
 BATCH = 2000
@@ -62,6 +62,7 @@ def facts_row(t: dict, f: Facts, rules_version_id: int | None) -> dict:
         "resolved": bool(t.get("resolved")),
         "satisfaction": t.get("satisfaction"),
         "rules_version_id": rules_version_id,
+        "first_redispatch_at": f.first_redispatch_at,
     }
 
 
@@ -92,11 +93,30 @@ def refresh(conn: Connection, ticket_nos: Iterable[str], rules: Rules | None = N
         rows = [facts_row(dict(t), derive(ticket_input(t), by_ticket.get(t["ticket_no"], []), rules),
                           rules.version_id) for t in trows]
         upsert(conn, ticket_facts, rows, ["ticket_no"])
+        replace_event_clocks(conn, chunk, [(t["ticket_no"], by_ticket.get(t["ticket_no"], [])) for t in trows])
         written += len(rows)
     return written
 
 
+EVENT_CLOCK_COLUMNS = ["ticket_no", "kind", "at", "ref_at", "flag"]
+
+
+def event_clock_rows(ticket_no: str, events) -> list[tuple]:
+    """event_clocks rows (EVENT_CLOCK_COLUMNS) of one ticket from its events in (at, id) order."""
+    return [(ticket_no, *c) for c in event_clocks(events)]
+
+
+def replace_event_clocks(conn: Connection, ticket_nos: list[str], histories) -> None:
+    """Drop these tickets' event clocks and write them anew from (ticket_no, events) pairs."""
+    for part in _chunks(list(ticket_nos), 900):
+        conn.execute(event_clocks_table.delete().where(event_clocks_table.c.ticket_no.in_(part)))
+    rows = [dict(zip(EVENT_CLOCK_COLUMNS, r)) for no, events in histories for r in event_clock_rows(no, events)]
+    if rows:
+        conn.execute(event_clocks_table.insert(), rows)
+
+
 def rebuild_all(conn: Connection, rules: Rules | None = None) -> int:
     all_nos = [r[0] for r in conn.execute(sa.select(tickets.c.ticket_no))]
+    conn.execute(event_clocks_table.delete())
     conn.execute(ticket_facts.delete())
     return refresh(conn, all_nos, rules)

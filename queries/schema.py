@@ -169,6 +169,7 @@ ticket_facts = sa.Table(
     sa.Column("resolved", sa.Boolean, nullable=False),
     sa.Column("satisfaction", sa.String(8)),
     sa.Column("rules_version_id", sa.Integer),
+    sa.Column("first_redispatch_at", sa.DateTime),            # first REDISPATCH (revision 0003)
     sa.Index("ix_ticket_facts_received_at", "received_at"),
     sa.Index("ix_ticket_facts_open_deadline", "deadline_at",
              postgresql_where=sa.text("is_open"), sqlite_where=sa.text("is_open = 1")),
@@ -178,6 +179,38 @@ ticket_facts = sa.Table(
     # all history (5 s at 3 M tickets); this one holds only the open rows (issue 8).
     sa.Index("ix_ticket_facts_open_received", "received_at", "stage", "deadline_at", "at_risk_at",
              postgresql_where=sa.text("is_open"), sqlite_where=sa.text("is_open = 1")),
+)
+
+# The clocks that start at an event rather than at receipt (DESIGN 3.2, DESIGN 4), one row per
+# starting event, derived with the ticket's facts (dashboard.domain.lifecycle.event_clocks) and
+# rebuilt with them, so the monthly counts are range scans instead of correlated look-ups of
+# every ticket's other events (revision 0003):
+#   close  — a CLOSE: flag = QC covered it; ref_at = the city-QC REOPEN answering it (escape)
+#   qc     — a QC_PASS/QC_REJECT: ref_at = the latest REPLY before it
+#   reply  — a REPLY: ref_at = the first QC_PASS/QC_REJECT at or after it
+#   verify — a VERIFY_ASSIGN: ref_at = the first VERIFY_DONE at or after it
+event_clocks = sa.Table(
+    "event_clocks", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ticket_no", sa.String(64), sa.ForeignKey("tickets.ticket_no"), nullable=False),
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("ref_at", sa.DateTime),
+    sa.Column("flag", sa.Boolean),
+    # covering: the monthly counts read kind + at range and the two verdict columns only
+    sa.Index("ix_event_clocks_kind_at", "kind", "at", "ref_at", "flag"),
+    sa.Index("ix_event_clocks_ticket_no", "ticket_no"),
+)
+
+# A settled month's indicator counts (DESIGN 4), stored by the writers and dropped by any write
+# that touches the month (dashboard.assessment.month_cache): once every clock of a month has run
+# out and no data is later than `now`, the counts no longer depend on `now`.
+month_counts = sa.Table(
+    "month_counts", metadata,
+    sa.Column("month", sa.String(7), primary_key=True),
+    sa.Column("params", sa.String(64), primary_key=True),   # SHA-256 of the limits and head counts
+    sa.Column("counts", sa.Text, nullable=False),           # JSON {key: [numerator, denominator]}
+    sa.Column("computed_at", sa.DateTime, nullable=False),
 )
 
 rules_versions = sa.Table(

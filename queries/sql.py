@@ -186,29 +186,48 @@ def grouped_percentiles(dialect_name: str, source, group_cols: list[str], value_
     the value is not NULL. `quantiles` maps a label to the quantile as a fraction (num, den),
     e.g. {"p50": (1, 2), "p90": (9, 10)}.
 
-    PostgreSQL has percentile_cont; SQLite has not, so there the rows are numbered per group
-    and the two neighbouring order statistics are interpolated with integer index arithmetic.
+    PostgreSQL has percentile_cont; on SQLite the aggregate `percentile_frac` registered by
+    `register_sqlite_functions` does the same with integer index arithmetic (one pass, no
+    window sort: numbering every row per group cost 4× the whole count query).
     """
     groups = [source.c[g] for g in group_cols]
     value = source.c[value_col]
     if dialect_name == "postgresql":
         cols = [sa.func.percentile_cont(sa.literal(num / den)).within_group(value).label(label)
                 for label, (num, den) in quantiles.items()]
-        return sa.select(*groups, *cols).where(value.is_not(None)).group_by(*groups)
-    numbered = sa.select(
-        *groups, value.label("v"),
-        sa.func.row_number().over(partition_by=groups, order_by=value).label("rn"),
-        sa.func.count().over(partition_by=groups).label("n"),
-    ).where(value.is_not(None)).subquery("numbered")
-    ngroups = [numbered.c[g] for g in group_cols]
-    n, rn, v = numbered.c.n, numbered.c.rn, numbered.c.v
-    cols = []
-    for label, (num, den) in quantiles.items():
-        scaled = (n - 1) * num                      # position × den, an integer
-        lo = sa.cast(scaled / den, sa.Integer)      # integer division: floor for n ≥ 1
-        rem = scaled - lo * den
-        lo_v = sa.func.max(sa.case((rn - 1 == lo, v)))
-        hi_v = sa.func.max(sa.case((rn - 1 == lo + sa.case((rem > 0, 1), else_=0), v)))
-        rem_v = sa.func.max(rem)
-        cols.append((lo_v + (hi_v - lo_v) * rem_v * sa.literal(1.0) / den).label(label))
-    return sa.select(*ngroups, *cols).group_by(*ngroups)
+    else:
+        cols = [sa.func.percentile_frac(value, sa.literal(num), sa.literal(den), type_=sa.Float).label(label)
+                for label, (num, den) in quantiles.items()]
+    return sa.select(*groups, *cols).where(value.is_not(None)).group_by(*groups)
+
+
+class PercentileFrac:
+    """SQLite aggregate percentile_frac(value, num, den): the num/den quantile of the non-NULL
+    values with linear interpolation between the two neighbouring order statistics, as
+    PostgreSQL's percentile_cont(num/den). Integer positions, so no rounding in the choice of
+    neighbours; the interpolation is lo + (hi − lo) · rem / den."""
+
+    def __init__(self):
+        self.values: list = []
+        self.num = self.den = 1
+
+    def step(self, value, num, den):
+        if value is not None:
+            self.values.append(value)
+            self.num, self.den = int(num), int(den)
+
+    def finalize(self):
+        if not self.values:
+            return None
+        v = sorted(self.values)
+        scaled = (len(v) - 1) * self.num
+        lo = scaled // self.den
+        rem = scaled - lo * self.den
+        lo_v = v[lo]
+        hi_v = v[lo + 1] if rem > 0 else lo_v
+        return lo_v + (hi_v - lo_v) * rem * 1.0 / self.den
+
+
+def register_sqlite_functions(dbapi_conn) -> None:
+    """Functions PostgreSQL has built in and the queries need on SQLite too."""
+    dbapi_conn.create_aggregate("percentile_frac", 3, PercentileFrac)

@@ -21,11 +21,11 @@ from dashboard.demo import texts
 from dashboard.demo.loader import Loader
 from dashboard.domain.calendar import is_working_day
 from dashboard.domain.lifecycle import TicketInput, derive
-from dashboard.facts import facts_row
+from dashboard.facts import EVENT_CLOCK_COLUMNS, event_clock_rows, facts_row
 from dashboard.rules_store import rules_for_month
 from dashboard import rollups
-from queries.schema import (categories, equipment, manual_items, metadata, reports, rollup_daily, rollup_hourly,
-                            shifts, staff, ticket_events, ticket_facts, tickets, units)
+from queries.schema import (categories, equipment, event_clocks, manual_items, metadata, month_counts, reports,
+                            rollup_daily, rollup_hourly, shifts, staff, ticket_events, ticket_facts, tickets, units)
 
 MIN = 60
 HOUR = 3600
@@ -395,8 +395,8 @@ class _World:
 
 # --- the whole load ----------------------------------------------------------------------------
 
-OPERATIONAL_TABLES = (rollup_daily, rollup_hourly, ticket_facts, ticket_events, tickets, shifts, reports, manual_items,
-                      equipment, staff)
+OPERATIONAL_TABLES = (month_counts, rollup_daily, rollup_hourly, event_clocks, ticket_facts, ticket_events, tickets,
+                      shifts, reports, manual_items, equipment, staff)
 
 
 def clear_operational(conn: Connection) -> None:
@@ -457,19 +457,20 @@ def generate_into(conn: Connection, *, days: int, tickets_per_day: int, seed: in
     plan = _Plan(world=world, rng=rng, rules=rules, start=start, end=end, days=days, now=now, seed=seed,
                  tickets_per_day=tickets_per_day, dialect=conn.dialect.name)
     n_tickets = n_events = 0
-    with loader.bulk(tickets, ticket_events, ticket_facts):
+    with loader.bulk(tickets, ticket_events, ticket_facts, event_clocks):
         for batch in _batches(plan, parallel=parallel):
             loader.write_prepared(tickets, TICKET_COLUMNS, batch.tickets)
             loader.write_prepared(ticket_events, EVENT_COLUMNS, batch.events)
             if batch.facts:
                 loader.write_prepared(ticket_facts, batch.facts_columns, batch.facts)
+            loader.write_prepared(event_clocks, EVENT_CLOCK_COLUMNS, batch.clocks)
             n_tickets, n_events = batch.n_tickets, batch.n_events
             if progress:
                 progress(batch.day, n_tickets, n_events)
     rollups.rebuild_all(conn)
     # every table the pages join: without statistics PostgreSQL guesses 1 row for `units` and
     # re-runs a whole aggregate per unit (三率 ranking 3.5 s instead of 0.15 s)
-    loader.analyze(tickets, ticket_events, ticket_facts, rollup_daily, rollup_hourly, staff, shifts, reports,
+    loader.analyze(tickets, ticket_events, ticket_facts, event_clocks, rollup_daily, rollup_hourly, staff, shifts, reports,
                    units, categories)
     return DemoResult(start=start, end=end, now=now, tickets=n_tickets, events=n_events,
                       staff=len(roster.staff), shifts=len(roster.shifts), reports=n_reports,
@@ -501,6 +502,7 @@ class _Batch:
     events: list
     facts: list
     facts_columns: list
+    clocks: list
     n_tickets: int
     n_events: int
 
@@ -516,6 +518,7 @@ def _simulate(plan: _Plan):
     t_rows: list[tuple] = []
     e_rows: list[tuple] = []
     f_rows: list[tuple] = []
+    c_rows: list[tuple] = []
     f_cols: list[str] | None = None
     version_id = rules.version_id
     for k in range(days):
@@ -552,14 +555,16 @@ def _simulate(plan: _Plan):
             if f_cols is None:
                 f_cols = list(row)
             f_rows.append(tuple(row.values()))
+            c_rows.extend(event_clock_rows(no, kept))
             n_tickets += 1
             n_events += len(kept)
         if len(t_rows) >= BATCH_TICKETS or k == days - 1:
             yield _Batch(day, Loader.prepare(dialect, tickets, TICKET_COLUMNS, t_rows),
                          Loader.prepare(dialect, ticket_events, EVENT_COLUMNS, e_rows),
                          Loader.prepare(dialect, ticket_facts, f_cols, f_rows) if f_rows else [],
-                         f_cols or [], n_tickets, n_events)
-            t_rows, e_rows, f_rows = [], [], []
+                         f_cols or [], Loader.prepare(dialect, event_clocks, EVENT_CLOCK_COLUMNS, c_rows),
+                         n_tickets, n_events)
+            t_rows, e_rows, f_rows, c_rows = [], [], [], []
 
 
 def _produce(plan: _Plan, queue) -> None:

@@ -6,6 +6,7 @@ holds one interpretation of the events. `derive(..., now=T)` sees only events at
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from fractions import Fraction
@@ -13,6 +14,7 @@ from typing import NamedTuple
 
 from dashboard.domain.calendar import add_working_days
 from dashboard.domain.rules import DAY, Rules
+from queries.assessment import CITY_QC_REASONS
 
 ACTIONS = {
     "SIGN": "签收",
@@ -92,6 +94,7 @@ class Facts:
     stage: str = "待签收"
     is_late: bool = False
     dispatch_unit: str | None = None   # unit of the latest DISPATCH/REDISPATCH
+    first_redispatch_at: datetime | None = None
 
 
 def extension_days_of(detail: str) -> int:
@@ -157,6 +160,7 @@ def derive(ticket: TicketInput, events: list[Event], rules: Rules, now: datetime
     signed_at = dispatched_at = dispatcher = dispatch_unit = None
     first_rr = approved_at = rejected_at = first_contact = first_reply = last_at = None
     extension_days = redispatches = urges = reopens = qc_rejects = 0
+    first_redispatch = None
     last_close_idx = last_reopen_idx = None
     last_reset_idx = last_reply_idx = last_qc_idx = None
     last_qc_action = None
@@ -188,6 +192,8 @@ def derive(ticket: TicketInput, events: list[Event], rules: Rules, now: datetime
             qc_rejects += 1
             last_reset_idx = i
         elif a == "REDISPATCH":
+            if first_redispatch is None:
+                first_redispatch = at
             redispatches += 1
             dispatch_unit = unit or dispatch_unit
             last_reset_idx = i
@@ -223,7 +229,7 @@ def derive(ticket: TicketInput, events: list[Event], rules: Rules, now: datetime
               received + sign_l, received + dispatch_l.get(urgency, dispatch_other),
               received + rr_l, received + response_l.get(urgency, response_other),
               deadline, at_risk, extension_days, redispatches, reopens, urges, qc_rejects, dispatcher,
-              True, "待签收", False, dispatch_unit)
+              True, "待签收", False, dispatch_unit, first_redispatch)
 
     closed = last_close_idx is not None and (last_reopen_idx is None or last_reopen_idx < last_close_idx)
     if approved_at is not None:
@@ -236,6 +242,54 @@ def derive(ticket: TicketInput, events: list[Event], rules: Rules, now: datetime
         f.stage = _open_stage(f, last_return_request_idx, last_return_decision_idx,
                               last_reset_idx, last_reply_idx, last_qc_idx, last_qc_action)
     return f
+
+
+_QC_ACTIONS = ("QC_PASS", "QC_REJECT")
+
+
+def event_clocks(events) -> list[tuple]:
+    """The clocks that start at an event (queries.schema.event_clocks), as (kind, at, ref_at, flag)
+    tuples, from a ticket's events in (at, id) order — the order the database numbers them in.
+
+    close: flag = the latest REPLY/QC_PASS/QC_REJECT before the CLOSE is a QC_PASS (QC covered
+    it); ref_at = the earliest city-QC REOPEN after it and before the next CLOSE (an escape).
+    qc: ref_at = the latest REPLY before it. reply / verify: ref_at = the earliest QC_PASS or
+    QC_REJECT / VERIFY_DONE at or after its timestamp (ties in time count, whatever the order).
+    """
+    out: list[tuple] = []
+    if not events:
+        return out
+    qc_ats = verify_done_ats = None
+    last_reply_at = None
+    last_review = None          # the latest REPLY / QC_PASS / QC_REJECT action seen
+    open_close = None           # index in `out` of a CLOSE not yet answered by a city REOPEN or a CLOSE
+    for e in events:
+        at, a = e[0], e[1]
+        if a == "REPLY":
+            if qc_ats is None:
+                qc_ats = sorted(x[0] for x in events if x[1] in _QC_ACTIONS)
+            out.append(("reply", at, _first_at_or_after(qc_ats, at), None))
+            last_reply_at, last_review = at, a
+        elif a == "QC_PASS" or a == "QC_REJECT":
+            out.append(("qc", at, last_reply_at, None))
+            last_review = a
+        elif a == "CLOSE":
+            out.append(["close", at, None, last_review == "QC_PASS"])
+            open_close = len(out) - 1
+        elif a == "REOPEN":
+            if open_close is not None and e[4] in CITY_QC_REASONS:
+                out[open_close][2] = at
+                open_close = None
+        elif a == "VERIFY_ASSIGN":
+            if verify_done_ats is None:
+                verify_done_ats = sorted(x[0] for x in events if x[1] == "VERIFY_DONE")
+            out.append(("verify", at, _first_at_or_after(verify_done_ats, at), None))
+    return [tuple(r) for r in out]
+
+
+def _first_at_or_after(sorted_ats: list, at):
+    i = bisect_left(sorted_ats, at)
+    return sorted_ats[i] if i < len(sorted_ats) else None
 
 
 def _event_at(e) -> datetime:

@@ -20,7 +20,7 @@ from dashboard.ingest.spec import KIND_LABELS, KINDS, TICKET_EVENT_COLUMNS
 from dashboard.ingest.validation import REJECT_COLUMNS, Prepared, prepare
 from dashboard.domain.lifecycle import Event, derive
 from dashboard.rules_store import current_rules
-from queries.schema import import_log, staff, ticket_facts, tickets
+from queries.schema import event_clocks, import_log, staff, ticket_facts, tickets
 
 log = logging.getLogger(__name__)
 PREVIEW_ROWS = 20
@@ -168,13 +168,17 @@ def refresh_facts(conn: Connection, counts: writing.Counts) -> None:
     fresh_nos = set()
     if counts.fresh_tickets:
         rules = current_rules(conn)
-        rows = []
+        rows, clock_rows = [], []
         for t in counts.fresh_tickets:
             evs = [Event(e["at"], e["action"], e["staff_no"], e["unit"], e["detail"])
                    for e in counts.fresh_events.get(t["ticket_no"], [])]
             rows.append(facts.facts_row(t, derive(facts.ticket_input(t), evs, rules), rules.version_id))
+            # inserted in this order, so (at, insertion order) is the database's (at, id) order
+            evs.sort(key=lambda e: e.at)
+            clock_rows.extend(dict(zip(facts.EVENT_CLOCK_COLUMNS, r)) for r in facts.event_clock_rows(t["ticket_no"], evs))
             fresh_nos.add(t["ticket_no"])
         writing.bulk_insert(conn, ticket_facts, rows)
+        writing.bulk_insert(conn, event_clocks, clock_rows)
     rest = counts.ticket_nos - fresh_nos
     if rest:
         facts.refresh(conn, rest)
