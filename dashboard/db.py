@@ -1,4 +1,5 @@
-"""Engine creation (SQLite pragmas, PostgreSQL driver) and schema migrations (Alembic)."""
+"""Engine creation (SQLite pragmas, PostgreSQL driver, connection circuit breaker) and schema
+migrations (Alembic)."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -8,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from dashboard import settings
+from dashboard import breaker, settings
 from queries.sql import register_sqlite_functions
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -30,7 +31,24 @@ def make_engine(url: str | None = None, *, statement_timeout_ms: int | None = No
     connect_args = {"connect_timeout": 5, "options": "-c jit=off"}
     if timeout_ms:
         connect_args["options"] += f" -c statement_timeout={timeout_ms}"
-    return sa.create_engine(url, pool_pre_ping=True, pool_recycle=1800, connect_args=connect_args, **kwargs)
+    engine = sa.create_engine(url, pool_pre_ping=True, pool_recycle=1800, connect_args=connect_args, **kwargs)
+    guard_connections(engine)
+    return engine
+
+
+def guard_connections(engine: Engine) -> None:
+    """Open the engine's connections through the process-wide breaker of its URL (dashboard.breaker):
+    after repeated failures, attempts fail at once instead of each waiting for the connect timeout.
+    A refused attempt raises the driver's OperationalError, so SQLAlchemy reports it like any other
+    unreachable database (sqlalchemy.exc.OperationalError)."""
+    b = breaker.for_url(engine.url.render_as_string(hide_password=True))
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(dialect, _record, cargs, cparams):
+        try:
+            return b.call(lambda: dialect.connect(*cargs, **cparams))
+        except breaker.BreakerOpen as e:
+            raise dialect.loaded_dbapi.OperationalError(str(e)) from None
 
 
 def _sqlite_pragmas(dbapi_conn, _record):
