@@ -2,6 +2,7 @@
 from sqlalchemy.engine import Engine
 
 from dashboard import reference, rollups, rules_store
+from dashboard.assessment import month_cache
 from dashboard.db import upgrade
 
 
@@ -11,4 +12,5 @@ def init_db(engine: Engine) -> str:
         rollups.ensure(conn)   # databases created before the rollup tables (issue 8)
         reference.seed(conn)
         rules_store.ensure_default(conn)
+        month_cache.refill(conn)   # settled months of a database upgraded to revision 0003
     return revision

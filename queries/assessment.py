@@ -62,22 +62,31 @@ def _has_event(ticket_col, actions, now, *, extra=()):
                              *extra).correlate_except(e)
 
 
-def _ticket_counts(conn, start, end, now, limits) -> dict:
+def _ticket_counts(conn, start, end, now, limits, due_versions=()) -> dict:
     tf = ticket_facts
     in_month = sa.and_(tf.c.received_at >= start, tf.c.received_at < end, tf.c.received_at <= now)
+
+    def due(stored, seconds):
+        """received_at + seconds; facts derived under rules with these very limits hold it already
+        (date arithmetic on every row was most of this query's time on SQLite)."""
+        computed = add_seconds(tf.c.received_at, seconds)
+        if not due_versions:
+            return computed
+        versions = sa.bindparam("due_versions", list(due_versions), expanding=True)
+        return sa.case((tf.c.rules_version_id.in_(versions), stored), else_=computed)
 
     def by_now(col):
         return sa.and_(col.is_not(None), col <= now)
 
     # sign: first SIGN (all events) counts only when it happened by `now`
-    sign_due = add_seconds(tf.c.received_at, limits["sign"])
+    sign_due = due(tf.c.sign_due_at, limits["sign"])
     signed = by_now(tf.c.signed_at)
     sign_ok = sa.and_(signed, tf.c.signed_at <= sign_due)
     sign_counted = sa.or_(signed, sign_due < now)
 
     # dispatch: tickets without any RETURN_REQUEST by `now` (the first one is in the facts)
     dispatch_limit = sa.case((tf.c.urgency == "紧急", limits["dispatch_urgent"]), else_=limits["dispatch"])
-    dispatch_due = add_seconds(tf.c.received_at, dispatch_limit)
+    dispatch_due = due(tf.c.dispatch_due_at, dispatch_limit)
     requested = by_now(tf.c.first_return_request_at)
     no_rr = ~requested
     dispatched = by_now(tf.c.dispatched_at)
@@ -88,7 +97,7 @@ def _ticket_counts(conn, start, end, now, limits) -> dict:
     no_redispatch = ~by_now(tf.c.first_redispatch_at)
 
     # return request: only tickets that have one (nobody knows which others would)
-    rr_due = add_seconds(tf.c.received_at, limits["return_request"])
+    rr_due = due(tf.c.return_request_due_at, limits["return_request"])
     approved = by_now(tf.c.return_approved_at)
     decided = sa.or_(approved, by_now(tf.c.return_rejected_at))
 
@@ -210,18 +219,20 @@ def _staffing_counts(conn, start, end, now, required: dict[str, int]) -> dict:
 
 
 def indicator_counts(conn: Connection, *, month: str, now: datetime, limits: dict[str, int],
-                     required: dict[str, int]) -> pd.DataFrame:
+                     required: dict[str, int], due_versions: list[int] | tuple = ()) -> pd.DataFrame:
     """One row per indicator of DESIGN 4, in contract order.
 
     key (str) · numerator (int) · denominator (int). For dispatch_accuracy the numerator counts
     the dispatched tickets without a REDISPATCH; for qc_escape_rate it counts the escapes
-    (lower is better). `limits`: seconds for LIMIT_KEYS; `required`: heads per 岗位.
+    (lower is better). `limits`: seconds for LIMIT_KEYS; `required`: heads per 岗位; `due_versions`:
+    rules versions whose sign/dispatch/return-request limits equal `limits` (their facts' due
+    columns are used as they are).
     """
     start, end = month_bounds(month)
     now_p = _ts(now, "now")
     start_p, end_p = _ts(start, "month_start"), _ts(end, "month_end")
     counts: dict[str, tuple] = {}
-    counts.update(_ticket_counts(conn, start_p, end_p, now_p, limits))
+    counts.update(_ticket_counts(conn, start_p, end_p, now_p, limits, due_versions))
     counts.update(_close_counts(conn, start_p, end_p, now_p))
     counts.update(_qc_counts(conn, start_p, end_p, now_p, limits))
     counts.update(_verify_counts(conn, start_p, end_p, now_p, limits))

@@ -46,7 +46,8 @@ def _add_seconds_pg(element, compiler, **kw):
 def _add_seconds_sqlite(element, compiler, **kw):
     ts, secs = (compiler.process(c, **kw) for c in element.clauses)
     # Whole seconds never change the fraction: keep the stored '.ffffff' tail as it was.
-    return (f"(strftime('%Y-%m-%d %H:%M:%S', {ts}, ({secs}) || ' seconds') || substr({ts}, 20))")
+    # datetime(x, m) is strftime('%Y-%m-%d %H:%M:%S', x, m) without parsing a format: half the cost.
+    return f"(datetime({ts}, ({secs}) || ' seconds') || substr({ts}, 20))"
 
 
 class day_of(FunctionElement):

@@ -16,13 +16,13 @@ from fractions import Fraction
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from dashboard.assessment import month_cache
 from dashboard.domain import three_rates as tr
 from dashboard.domain.payment import fmt_factor, month_index, month_payment, payment_factor
 from dashboard.domain.rules import INDICATOR_LABELS, Rules
 from dashboard.domain.scoring import ManualItem, exact, indicator_points, manual_totals, month_score, rate, \
     to_decimal
 from dashboard.rules_store import rules_for_month
-from queries import assessment as qa
 from queries import three_rates as qtr
 from queries.schema import manual_items, month_signoffs
 
@@ -115,6 +115,10 @@ def _limits(rules: Rules) -> dict[str, int]:
             "qc": rules.qc_limit(), "verify": rules.verify_limit()}
 
 
+def required_heads(rules: Rules) -> dict[str, int]:
+    return {k: int(v) for k, v in rules.body["staffing"]["required"].items()}
+
+
 def load_manual_items(conn: Connection, month: str) -> list[ManualItem]:
     rows = conn.execute(sa.select(manual_items).where(manual_items.c.month == month)
                         .order_by(manual_items.c.id)).mappings().all()
@@ -126,8 +130,8 @@ def compute(conn: Connection, month: str, now: datetime | None = None) -> MonthR
     month = check_month(month)
     now = now or datetime.now()
     rules = rules_for_month(conn, month)
-    counts = qa.indicator_counts(conn, month=month, now=now, limits=_limits(rules),
-                                 required={k: int(v) for k, v in rules.body["staffing"]["required"].items()})
+    counts = month_cache.indicator_counts(conn, month=month, now=now, limits=_limits(rules),
+                                          required=required_heads(rules))
     indicators = []
     for row in counts.itertuples(index=False):
         spec = rules.indicator(row.key)
