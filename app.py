@@ -8,9 +8,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
-from dashboard import access, auth, settings, ui
+from dashboard import access, auth, live, settings, ui
 
 ROOT = Path(__file__).parent
 
@@ -42,6 +42,12 @@ def main() -> None:
     except settings.SettingsError as e:
         st.error(str(e))
         st.stop()
+    except live.UNAVAILABLE:
+        # Nobody can sign in while the database is unreachable; a session signed in before goes on
+        # with the last good figures if auth.current_user can vouch for it (it raises otherwise).
+        if not st.session_state.get("authentication_status"):
+            raise
+        authenticator = None
 
 
     def login_page():
@@ -62,6 +68,8 @@ def main() -> None:
 
 
     user = auth.current_user()
+    if user is None and authenticator is None:
+        raise OperationalError("sign-in needs the database", None, ConnectionError("database unreachable"))
     if user is None and not st.session_state.get("authentication_status"):
         auth.login_from_cookie(authenticator)
         user = auth.current_user()
@@ -100,7 +108,8 @@ def main() -> None:
         nav_pages.insert(0, st.Page(start_page, title="首页", url_path="start", default=True))
 
     current = st.navigation(nav_pages, position="hidden")
-    auth.write_pending_cookie(authenticator)
+    if authenticator is not None:
+        auth.write_pending_cookie(authenticator)
 
     if not kiosk:
         with st.sidebar:
@@ -117,12 +126,23 @@ def main() -> None:
     if not allowed:
         st.error("当前账号没有可访问的页面，请联系系统管理员。")
         st.stop()
+    run = live.current_run()
+    if run is not None and current.url_path != "wall":   # the wall shows its own outage banner
+        # Top of the page: filled as soon as a figure comes from the last good store (or the
+        # user could not be confirmed), naming when the oldest figure shown was read.
+        run.banner = st.empty()
+        run.watch(lambda r: ui.database_unavailable(True, r.oldest_read, into=r.banner))
     current.run()
 
 
-try:
-    main()
-except DBAPIError as error:
-    # Database down at start-up or mid-session, or a statement cancelled by the timeout:
-    # a banner, never a traceback; the next run retries.
-    ui.database_error(error)
+with live.desk_run() as desk:
+    try:
+        main()
+    except DBAPIError as error:
+        # Database down at start-up or mid-session (with no last good figures for what was asked, or
+        # a write), or a statement cancelled by the timeout: a banner, never a traceback; the next
+        # run retries.
+        timeout = ui.is_query_timeout(error)
+        degraded = desk.degraded and not timeout
+        with desk.banner if desk.banner is not None and not timeout else st.container():
+            ui.database_error(error, showing_last=degraded, read_at=desk.oldest_read if degraded else None)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 import streamlit as st
 
-from dashboard import access, audit, settings
+from dashboard import access, audit, live, settings
 from dashboard.data import engine
 from queries.schema import users
 
@@ -169,7 +169,7 @@ def sign_out(auth_obj, user: "CurrentUser") -> None:
         auth_obj.logout(location="unrendered")
     except Exception:  # noqa: BLE001 - the token bump already ended the session everywhere
         pass
-    for key in ("token_version", "login_at", "authentication_status", "username"):
+    for key in ("token_version", "login_at", "authentication_status", "username", "confirmed_user"):
         st.session_state.pop(key, None)
 
 
@@ -185,7 +185,10 @@ def current_user() -> CurrentUser | None:
     """The signed-in, still active user with the role the database holds now."""
     if not st.session_state.get("authentication_status"):
         return None
-    row = _load_user(st.session_state.get("username"))
+    try:
+        row = _load_user(st.session_state.get("username"))
+    except live.UNAVAILABLE as error:
+        return _unconfirmed_user(error)
     if row is None or row["role"] not in access.ROLES:
         st.session_state["authentication_status"] = None
         return None
@@ -201,7 +204,25 @@ def current_user() -> CurrentUser | None:
         st.session_state["authentication_status"] = None
         st.session_state.pop("token_version", None)
         return None
+    # who the database last confirmed for this session (no secrets): see _unconfirmed_user
+    st.session_state["confirmed_user"] = (row["username"], row["role"], row["display_name"])
     return CurrentUser(row["username"], row["role"], row["display_name"])
+
+
+def _unconfirmed_user(error: BaseException) -> CurrentUser | None:
+    """The database cannot be reached to confirm the user. In an app run (dashboard.live.desk_run) a
+    session whose user it confirmed on an earlier run goes on as that user with the last good
+    figures, and the run refuses writes; anything else raises the outage again."""
+    kept = st.session_state.get("confirmed_user")
+    if not kept or kept[0] != st.session_state.get("username") or live.is_timeout(error):
+        raise error
+    login_at = st.session_state.get("login_at")
+    if login_at is not None and datetime.now() - login_at > timedelta(hours=session_hours(kept[1])):
+        st.session_state["authentication_status"] = None
+        return None
+    if not live.continue_unverified():
+        raise error
+    return CurrentUser(*kept)
 
 
 def client_address() -> str:

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.exports.safe import to_csv_bytes, to_xlsx_bytes
+from dashboard.live import is_timeout
 
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -82,21 +83,26 @@ def downloads(df: pd.DataFrame, basename: str, *, key: str, sheet: str = "数据
                            key=f"{key}-csv", icon=":material/download:")
 
 
-def database_unavailable(showing_last: bool = False) -> None:
-    kept = "页面显示的是最近一次成功读取的数据，" if showing_last else ""
-    st.error(f"数据库暂时无法连接，{kept}系统会在下次刷新时自动重试。如持续出现，请联系系统管理员。",
-             icon=":material/cloud_off:")
+def database_unavailable(showing_last: bool = False, read_at: datetime | None = None, into=None) -> None:
+    """The red outage banner. showing_last: the page shows remembered figures, read at `read_at`
+    (the oldest of them) when known. into: a placeholder (st.empty) to write it in."""
+    if read_at is not None:
+        when = f"{read_at:%H:%M:%S}" if read_at.date() == datetime.now().date() else f"{read_at:%Y-%m-%d %H:%M:%S}"
+        kept = f"以下为 {when} 读取的数据，"
+    else:
+        kept = "页面显示的是最近一次成功读取的数据，" if showing_last else ""
+    (into or st).error(f"数据库暂时无法连接，{kept}系统会在下次刷新时自动重试。如持续出现，请联系系统管理员。",
+                       icon=":material/cloud_off:")
 
 
 def is_query_timeout(error: BaseException) -> bool:
     """PostgreSQL cancelled the statement (statement_timeout) rather than the database being down."""
-    orig = getattr(error, "orig", None)
-    return type(orig).__name__ == "QueryCanceled" or "statement timeout" in str(orig or "")
+    return is_timeout(error)
 
 
-def database_error(error: BaseException, showing_last: bool = False) -> None:
+def database_error(error: BaseException, showing_last: bool = False, read_at: datetime | None = None) -> None:
     if is_query_timeout(error):
         st.error("查询超时：本次查询超过了系统设定的时限，已被取消。请缩小日期范围或筛选条件后重试。",
                  icon=":material/hourglass_disabled:")
     else:
-        database_unavailable(showing_last)
+        database_unavailable(showing_last, read_at)

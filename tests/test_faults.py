@@ -2,6 +2,7 @@
 import os
 
 from tests.apptest import app_as
+from tests.through_app import through_app  # noqa: F401 - fixture
 
 DOWN = "postgresql+psycopg://127.0.0.1:1/hotline_down"
 
@@ -21,18 +22,41 @@ def test_database_down_at_start_shows_banner(app_db):
     assert any("数据库暂时无法连接" in e.value for e in at.error)
 
 
-def test_database_down_mid_session_then_back(app_db):
+def test_database_down_mid_session_then_back(app_db, through_app):
     at = app_as("leader")  # through app.py, whose default page for a leader is the overview
-    assert any(m.label == "在办积压" for m in at.metric)
+    good = {m.label: m.value for m in at.metric}
+    assert "在办积压" in good
     os.environ["HOTLINE_DB_URL"], saved = DOWN, os.environ["HOTLINE_DB_URL"]
     try:
         at.run()
         assert not at.exception
-        assert any("数据库暂时无法连接" in e.value for e in at.error)
+        assert [e.value for e in at.error if "数据库暂时无法连接" in e.value]
+        assert {m.label: m.value for m in at.metric} == good   # the last good figures stay
     finally:
         os.environ["HOTLINE_DB_URL"] = saved
     at.run()  # the database is back: the next run recovers without a reload
-    assert not at.error and any(m.label == "在办积压" for m in at.metric)
+    assert not at.error and {m.label: m.value for m in at.metric} == good
+
+
+def test_wall_reloaded_during_an_outage_keeps_its_own_banner(app_db, through_app, monkeypatch):
+    """A full run of the wall through app.py: its own failure detection still sees the outage (its
+    banner and caption), and app.py adds no second banner."""
+    import streamlit as st
+
+    from dashboard import live
+
+    live.forget("wall:")
+    st.cache_data.clear()
+    at = app_as("display", "pages/wall.py")
+    good = {m.label: m.value for m in at.metric}
+    assert not at.error and good["在办积压"] not in ("", "—")
+    monkeypatch.setenv("HOTLINE_DB_URL", DOWN)
+    st.cache_data.clear()
+    at.run()
+    assert not at.exception
+    assert len([e for e in at.error if "数据库暂时无法连接" in e.value]) == 1
+    assert any("最近一次成功读取" in c.value for c in at.caption)
+    assert {m.label: m.value for m in at.metric} == good
 
 
 def test_statement_timeout_is_reported_as_such(pg_url):

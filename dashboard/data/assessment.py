@@ -9,48 +9,50 @@ import streamlit as st
 from dashboard.assessment import signoff, views
 from dashboard.assessment.engine import MonthResult, month_result, recompute
 from dashboard.assessment.evidence import month_evidence
-from dashboard.data import engine, write_engine
+from dashboard.data import cached, engine, fresh, write_engine
 from dashboard.domain.rules import Rules
 from dashboard.rules_store import rules_for_month
 from queries.evidence import manual_item_rows
 
 
-@st.cache_data(ttl="60s", max_entries=32, show_spinner=False)
+@cached(ttl="60s", max_entries=32, show_spinner=False)
 def result(month: str, now: datetime) -> MonthResult:
     with engine().connect() as conn:
         return month_result(conn, month, now)
 
 
-@st.cache_data(ttl="60s", max_entries=32, show_spinner=False)
+@cached(ttl="60s", max_entries=32, show_spinner=False)
 def evidence(month: str, key: str, now: datetime) -> pd.DataFrame:
     with engine().connect() as conn:
         return month_evidence(conn, month, key, now)
 
 
-@st.cache_data(ttl="120s", max_entries=16, show_spinner=False)
+@cached(ttl="120s", max_entries=16, show_spinner=False)
 def trend(now: datetime) -> pd.DataFrame:
     with engine().connect() as conn:
         return views.trend(conn, now)
 
 
-@st.cache_data(ttl="300s", max_entries=8, show_spinner=False)
+@cached(ttl="300s", max_entries=8, show_spinner=False)
 def months(now: datetime) -> list[str]:
     with engine().connect() as conn:
         return views.contract_months(views.contract_start(conn), now)
 
 
-@st.cache_data(ttl="300s", max_entries=16, show_spinner=False)
+@cached(ttl="300s", max_entries=16, show_spinner=False)
 def rules(month: str) -> Rules:
     with engine().connect() as conn:
         return rules_for_month(conn, month)
 
 
 # sign-off state and the hash check are never cached: they must show the latest write
+@fresh
 def status(month: str) -> dict:
     with engine().connect() as conn:
         return signoff.status(conn, month)
 
 
+@fresh
 def hash_check(month: str) -> bool | None:
     with engine().connect() as conn:
         st_ = signoff.status(conn, month)
@@ -59,11 +61,13 @@ def hash_check(month: str) -> bool | None:
         return signoff.verify_hash(conn, month)
 
 
+@fresh
 def stale_reason(month: str, now: datetime) -> str | None:
     with engine().connect() as conn:
         return views.stale_reason(conn, month, now, rules_for_month(conn, month))
 
 
+@fresh
 def manual_rows(month: str) -> pd.DataFrame:
     with engine().connect() as conn:
         df = manual_item_rows(conn, month=month)
@@ -71,6 +75,7 @@ def manual_rows(month: str) -> pd.DataFrame:
                               "entered_by": "录入人", "entered_at": "录入时间"})
 
 
+@fresh
 def recomputed(month: str, now: datetime) -> MonthResult:
     with engine().connect() as conn:
         return recompute(conn, month, now)

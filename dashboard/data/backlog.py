@@ -4,37 +4,36 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-import streamlit as st
 
-from dashboard.data import engine
+from dashboard.data import cached, engine
 from queries import backlog
 
 
-@st.cache_data(ttl="60s", max_entries=64, show_spinner=False)
+@cached(ttl="60s", max_entries=64, show_spinner=False)
 def backlog_by(now: datetime, dimension: str) -> pd.DataFrame:
     with engine().connect() as conn:
         return backlog.backlog_by(conn, now=now, dimension=dimension)
 
 
-@st.cache_data(ttl="60s", max_entries=64, show_spinner=False)
+@cached(ttl="60s", max_entries=64, show_spinner=False)
 def totals(now: datetime) -> dict:
     with engine().connect() as conn:
         return backlog.backlog_totals(conn, now=now)
 
 
-@st.cache_data(ttl="60s", max_entries=64, show_spinner=False)
+@cached(ttl="60s", max_entries=64, show_spinner=False)
 def stage_age(now: datetime) -> pd.DataFrame:
     with engine().connect() as conn:
         return backlog.backlog_stage_age(conn, now=now)
 
 
-@st.cache_data(ttl="60s", max_entries=32, show_spinner=False)
+@cached(ttl="60s", max_entries=32, show_spinner=False)
 def attention_list(now: datetime, kind: str) -> pd.DataFrame:
     with engine().connect() as conn:
         return backlog.attention_list(conn, now=now, kind=kind)
 
 
-@st.cache_data(ttl="60s", max_entries=64, show_spinner=False)
+@cached(ttl="60s", max_entries=64, show_spinner=False)
 def ticket_timeline(ticket_no: str, now: datetime) -> pd.DataFrame:
     """A ticket's events up to `now`: at · action · staff_no · unit · detail.
 

@@ -5,44 +5,43 @@ from datetime import date, datetime
 from fractions import Fraction
 
 import pandas as pd
-import streamlit as st
 
 from dashboard.assessment import views
-from dashboard.data import engine
+from dashboard.data import cached, engine
 from dashboard.rules_store import rules_for_month
 
 
-@st.cache_data(ttl="300s", max_entries=16, show_spinner=False)
+@cached(ttl="300s", max_entries=16, show_spinner=False)
 def headcount(month: str, now: datetime) -> pd.DataFrame:
     with engine().connect() as conn:
         return views.headcount(conn, month, now)
 
 
-@st.cache_data(ttl="300s", max_entries=16, show_spinner=False)
+@cached(ttl="300s", max_entries=16, show_spinner=False)
 def qualifications(day: date) -> pd.DataFrame:
     with engine().connect() as conn:
         return views.qualification_table(conn, day)
 
 
-@st.cache_data(ttl="300s", max_entries=16, show_spinner=False)
+@cached(ttl="300s", max_entries=16, show_spinner=False)
 def bachelor_share(day: date) -> tuple[Fraction | None, int, int]:
     with engine().connect() as conn:
         return views.bachelor_share(conn, day)
 
 
-@st.cache_data(ttl="300s", max_entries=4, show_spinner=False)
+@cached(ttl="300s", max_entries=4, show_spinner=False)
 def equipment() -> pd.DataFrame:
     with engine().connect() as conn:
         return views.equipment_table(conn)
 
 
-@st.cache_data(ttl="300s", max_entries=16, show_spinner=False)
+@cached(ttl="300s", max_entries=16, show_spinner=False)
 def shift_coverage(month: str, now: datetime) -> pd.DataFrame:
     with engine().connect() as conn:
         return views.shift_coverage(conn, month, now, rules_for_month(conn, month))
 
 
-@st.cache_data(ttl="300s", max_entries=8, show_spinner=False)
+@cached(ttl="300s", max_entries=8, show_spinner=False)
 def months(now: datetime) -> list[str]:
     with engine().connect() as conn:
         return views.contract_months(views.contract_start(conn), now)

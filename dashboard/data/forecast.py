@@ -3,27 +3,25 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import streamlit as st
-
-from dashboard.data import engine
+from dashboard.data import cached, engine
 from dashboard.domain.staffing import day_kind
 from queries import forecast
 
 
-@st.cache_data(ttl="120s", max_entries=32, show_spinner=False)
+@cached(ttl="120s", max_entries=32, show_spinner=False)
 def surge_status(now: datetime) -> dict:
     """{"active", "message", "hour", "actual", "expected", "upper", "ratio", "level", ...}"""
     with engine().connect() as conn:
         return forecast.surge_status(conn, now, kind_of=day_kind)
 
 
-@st.cache_data(ttl="300s", max_entries=32, show_spinner=False)
+@cached(ttl="300s", max_entries=32, show_spinner=False)
 def day_forecast(day: date, now: datetime) -> forecast.DayForecast:
     with engine().connect() as conn:
         return forecast.forecast_for(conn, day=day, now=now, kind_of=day_kind)
 
 
-@st.cache_data(ttl="120s", max_entries=32, show_spinner=False)
+@cached(ttl="120s", max_entries=32, show_spinner=False)
 def hourly_actual(day: date, now: datetime):
     """Tickets received per hour of `day` up to `now` (hour · tickets)."""
     from datetime import time, timedelta

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import pandas as pd
-import streamlit as st
 
-from dashboard.data import engine
+from dashboard.data import cached, engine
 from dashboard.ingest.spec import KIND_LABELS
 from queries import imports as q
 
@@ -14,7 +13,7 @@ HISTORY_LABELS = {"at": "导入时间", "username": "操作人", "kind": "类型
                   "status": "状态", "message": "说明"}
 
 
-@st.cache_data(ttl="30s", max_entries=16, show_spinner=False)
+@cached(ttl="30s", max_entries=16, show_spinner=False)
 def history(kinds: tuple[str, ...] = (), limit: int = 200) -> pd.DataFrame:
     """HISTORY_LABELS columns, newest first, kinds and statuses in Chinese."""
     with engine().connect() as conn:

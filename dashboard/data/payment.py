@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import streamlit as st
 
 from dashboard.assessment import payment_records, views
-from dashboard.data import engine, write_engine
+from dashboard.data import cached, engine, write_engine
 
 
-@st.cache_data(ttl="60s", max_entries=16, show_spinner=False)
+@cached(ttl="60s", max_entries=16, show_spinner=False)
 def payment_view(now: datetime) -> views.PaymentView:
     with engine().connect() as conn:
         return views.payment_view(conn, now)

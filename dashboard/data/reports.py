@@ -4,10 +4,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pandas as pd
-import streamlit as st
 
 from dashboard import reconcile as rc
-from dashboard.data import engine, write_engine
+from dashboard.data import cached, engine, write_engine
 from dashboard.reports import content as rcontent
 from dashboard.reports import periodic
 from queries import reports as qr
@@ -18,26 +17,26 @@ def spec(kind: str, day: date, window_start_hour: int = 12, period: str = "calen
     return rcontent.spec_for(kind, day, window_start_hour=window_start_hour, period=period, category=category)
 
 
-@st.cache_data(ttl="300s", max_entries=16, show_spinner="正在汇总报表数据…")
+@cached(ttl="300s", max_entries=16, show_spinner="正在汇总报表数据…")
 def report_content(kind: str, day: date, now: datetime, window_start_hour: int = 12, period: str = "calendar",
                    category: str | None = None) -> rcontent.ReportContent:
     with engine().connect() as conn:
         return rcontent.build_content(conn, spec(kind, day, window_start_hour, period, category), now=now)
 
 
-@st.cache_data(ttl="300s", max_entries=16, show_spinner=False)
+@cached(keep_last=False, ttl="300s", max_entries=16, show_spinner=False)
 def report_bytes(kind: str, day: date, now: datetime, window_start_hour: int = 12, period: str = "calendar",
                  category: str | None = None) -> bytes:
     return periodic.render(report_content(kind, day, now, window_start_hour, period, category))
 
 
-@st.cache_data(ttl="600s", max_entries=4, show_spinner=False)
+@cached(ttl="600s", max_entries=4, show_spinner=False)
 def category_options() -> list[str]:
     with engine().connect() as conn:
         return qr.category_options(conn)
 
 
-@st.cache_data(ttl="60s", max_entries=16, show_spinner=False)
+@cached(ttl="60s", max_entries=16, show_spinner=False)
 def report_log(start: datetime, end: datetime) -> pd.DataFrame:
     with engine().connect() as conn:
         return qr.report_log(conn, start=start, end=end)
@@ -51,7 +50,7 @@ def record_delivery(s: rcontent.ReportSpec, *, username: str, role: str, now: da
     return row
 
 
-@st.cache_data(ttl="300s", max_entries=8, show_spinner="正在核对台账…")
+@cached(keep_last=False, ttl="300s", max_entries=8, show_spinner="正在核对台账…")
 def reconcile(filename: str, data: bytes, start: date, end: date, now: datetime) -> tuple[rc.Reconciliation, bytes]:
     ledger = rc.read_ledger(filename, data)
     with engine().connect() as conn:

@@ -5,9 +5,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pandas as pd
-import streamlit as st
 
-from dashboard.data import engine
+from dashboard.data import cached, engine
 from dashboard.domain import staffing
 from dashboard.rules_store import rules_for_month
 from queries import forecast
@@ -16,7 +15,7 @@ from queries import shifts as shq
 HANDLING_WINDOW_DAYS = 28
 
 
-@st.cache_data(ttl="120s", max_entries=32, show_spinner=False)
+@cached(ttl="120s", max_entries=32, show_spinner=False)
 def attendance_by_day_shift(first_day: date, last_day: date, now: datetime) -> pd.DataFrame:
     """queries.shifts.attendance_by_day_shift plus `rate` (present / started, display float)."""
     with engine().connect() as conn:
@@ -26,19 +25,19 @@ def attendance_by_day_shift(first_day: date, last_day: date, now: datetime) -> p
     return df
 
 
-@st.cache_data(ttl="120s", max_entries=32, show_spinner=False)
+@cached(ttl="120s", max_entries=32, show_spinner=False)
 def attendance_total(first_day: date, last_day: date, now: datetime) -> dict:
     with engine().connect() as conn:
         return shq.attendance_total(conn, first_day=first_day, last_day=last_day, now=now)
 
 
-@st.cache_data(ttl="120s", max_entries=32, show_spinner=False)
+@cached(ttl="120s", max_entries=32, show_spinner=False)
 def coverage(first_day: date, last_day: date, now: datetime) -> pd.DataFrame:
     with engine().connect() as conn:
         return shq.coverage(conn, first_day=first_day, last_day=last_day, now=now)
 
 
-@st.cache_data(ttl="600s", max_entries=32, show_spinner=False)
+@cached(ttl="600s", max_entries=32, show_spinner=False)
 def headcount_flow(first_day: date, last_day: date) -> pd.DataFrame:
     """queries.shifts.headcount_flow plus `turnover` (员工流失率, display float)."""
     with engine().connect() as conn:
@@ -48,19 +47,19 @@ def headcount_flow(first_day: date, last_day: date) -> pd.DataFrame:
     return df
 
 
-@st.cache_data(ttl="600s", max_entries=32, show_spinner=False)
+@cached(ttl="600s", max_entries=32, show_spinner=False)
 def people_moves(first_day: date, last_day: date) -> pd.DataFrame:
     with engine().connect() as conn:
         return shq.people_moves(conn, first_day=first_day, last_day=last_day)
 
 
-@st.cache_data(ttl="600s", max_entries=16, show_spinner=False)
+@cached(ttl="600s", max_entries=16, show_spinner=False)
 def shift_minimum(month: str) -> dict[str, int]:
     with engine().connect() as conn:
         return {k: int(v) for k, v in rules_for_month(conn, month).body["staffing"]["shift_minimum"].items()}
 
 
-@st.cache_data(ttl="300s", max_entries=32, show_spinner=False)
+@cached(ttl="300s", max_entries=32, show_spinner=False)
 def staffing_plan(day: date, now: datetime) -> dict:
     """Forecast, observed handling minutes and the dispatchers needed per shift of `day`, next to
     the plan and the contract minimum.

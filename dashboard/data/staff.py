@@ -4,9 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-import streamlit as st
 
-from dashboard.data import engine
+from dashboard.data import cached, engine
 from dashboard.data.forecast import surge_status  # noqa: F401 - the wall display may import it from here
 from dashboard.domain import staffing
 from dashboard.reports.standup import limits_of
@@ -22,13 +21,13 @@ def _limits(conn, start: datetime) -> dict:
     return limits_of(rules_for_month(conn, f"{start:%Y-%m}"))
 
 
-@st.cache_data(ttl="600s", show_spinner=False)
+@cached(ttl="600s", show_spinner=False)
 def teams() -> list[str]:
     with engine().connect() as conn:
         return shq.teams(conn)
 
 
-@st.cache_data(ttl="120s", max_entries=64, show_spinner=False)
+@cached(ttl="120s", max_entries=64, show_spinner=False)
 def staff_performance(role: str, start: datetime, end: datetime, now: datetime, team: str | None) -> pd.DataFrame:
     """queries.staff.staff_performance plus `rank` (competition rank, or 样本不足)."""
     with engine().connect() as conn:
@@ -62,7 +61,7 @@ def display_frame(role: str, df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-@st.cache_data(ttl="120s", max_entries=64, show_spinner=False)
+@cached(ttl="120s", max_entries=64, show_spinner=False)
 def person_table(start: datetime, end: datetime, now: datetime, team: str | None) -> pd.DataFrame:
     from dashboard.reports.standup import person_table as build
 
@@ -70,19 +69,19 @@ def person_table(start: datetime, end: datetime, now: datetime, team: str | None
         return build(conn, start=start, end=end, now=now, limits=_limits(conn, start), team=team)
 
 
-@st.cache_data(ttl="120s", max_entries=64, show_spinner=False)
+@cached(ttl="120s", max_entries=64, show_spinner=False)
 def person_daily(staff_no: str, start: datetime, end: datetime, now: datetime) -> pd.DataFrame:
     with engine().connect() as conn:
         return sq.person_daily(conn, staff_no=staff_no, start=start, end=end, now=now)
 
 
-@st.cache_data(ttl="120s", max_entries=64, show_spinner=False)
+@cached(ttl="120s", max_entries=64, show_spinner=False)
 def person_tickets(staff_no: str, start: datetime, end: datetime, now: datetime) -> pd.DataFrame:
     with engine().connect() as conn:
         return sq.person_tickets(conn, staff_no=staff_no, start=start, end=end, now=now)
 
 
-@st.cache_data(ttl="120s", max_entries=64, show_spinner=False)
+@cached(ttl="120s", max_entries=64, show_spinner=False)
 def errors_with_evidence(staff_no: str | None, start: datetime, end: datetime, now: datetime) -> pd.DataFrame:
     with engine().connect() as conn:
         return sq.errors_with_evidence(conn, start=start, end=end, now=now, staff_no=staff_no,

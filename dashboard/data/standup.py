@@ -5,26 +5,26 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pandas as pd
-import streamlit as st
 
 from dashboard import standup_actions
-from dashboard.data import engine, write_engine
+from dashboard.data import cached, engine, fresh, write_engine
 from dashboard.reports import standup as report
 from queries import standup as sq
 
 
-@st.cache_data(ttl="120s", max_entries=16, show_spinner=False)
+@cached(ttl="120s", max_entries=16, show_spinner=False)
 def pack(day: date, now: datetime) -> report.StandupPack:
     with engine().connect() as conn:
         return report.standup_pack(conn, day=day, now=now)
 
 
-@st.cache_data(ttl="120s", max_entries=8, show_spinner=False)
+@cached(keep_last=False, ttl="120s", max_entries=8, show_spinner=False)
 def workbook(day: date, now: datetime) -> bytes:
     with engine().connect() as conn:
         return report.build_standup_workbook(conn, day, now)
 
 
+@fresh
 def actions(day: date) -> pd.DataFrame:
     with engine().connect() as conn:
         return sq.actions_for(conn, day=day)

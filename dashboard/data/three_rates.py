@@ -4,10 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-import streamlit as st
 
 from dashboard import rankings
-from dashboard.data import engine
+from dashboard.data import cached, engine
 from dashboard.domain import three_rates as tr
 from dashboard.rules_store import rules_for_month
 from queries import three_rates as q
@@ -30,13 +29,13 @@ def previous_label(label: str) -> str:
     return f"{idx // 12:04d}-{idx % 12 + 1:02d}"
 
 
-@st.cache_data(ttl="300s", max_entries=64, show_spinner=False)
+@cached(ttl="300s", max_entries=64, show_spinner=False)
 def period(label: str) -> tr.Period:
     with engine().connect() as conn:
         return tr.period_for_month(label, rules_for_month(conn, label))
 
 
-@st.cache_data(ttl="120s", max_entries=64, show_spinner=False)
+@cached(ttl="120s", max_entries=64, show_spinner=False)
 def district(label: str) -> tr.ThreeRates:
     """The period's counts and exact rates (the figures `kpi` prints for the same period)."""
     with engine().connect() as conn:
@@ -47,7 +46,7 @@ def district(label: str) -> tr.ThreeRates:
                           rules)
 
 
-@st.cache_data(ttl="120s", max_entries=64, show_spinner=False)
+@cached(ttl="120s", max_entries=64, show_spinner=False)
 def ranking(label: str, kind: str, now: datetime) -> tuple[list[rankings.RankRow], rankings.RankRow]:
     with engine().connect() as conn:
         rules = rules_for_month(conn, label)
@@ -66,7 +65,7 @@ TREND_COLUMNS = ["period", "population", "response_rate", "resolution_rate", "sa
                  "response_text", "resolution_text", "satisfaction_text", "composite_text"]
 
 
-@st.cache_data(ttl="300s", max_entries=32, show_spinner=False)
+@cached(ttl="300s", max_entries=32, show_spinner=False)
 def trend(label: str, count: int = 12) -> pd.DataFrame:
     """The last `count` periods up to `label`, oldest first: period · population · rates and
     composite as floats in percent (chart values only) · the same as exact half-up texts

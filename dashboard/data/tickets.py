@@ -4,9 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-import streamlit as st
 
-from dashboard.data import engine
+from dashboard.data import cached, engine
 from dashboard.domain.lifecycle import ACTIONS, Event, TicketInput
 from dashboard.rules_store import rules_for_month
 from dashboard.timeline import CLOCK_COLUMNS, clock_table, clocks
@@ -28,14 +27,14 @@ def _filters(f: dict) -> dict:
     return {k: v for k, v in f.items() if v not in (None, "", (), [])}
 
 
-@st.cache_data(ttl="60s", max_entries=64, show_spinner=False)
+@cached(ttl="60s", max_entries=64, show_spinner=False)
 def ticket_page(now: datetime, filters: tuple, limit: int, offset: int) -> tuple[pd.DataFrame, int]:
     """`filters` is a sorted tuple of (name, value) pairs of queries.tickets.ticket_list keywords."""
     with engine().connect() as conn:
         return q.ticket_list(conn, now=now, limit=limit, offset=offset, **_filters(dict(filters)))
 
 
-@st.cache_data(ttl="60s", max_entries=8, show_spinner=False)
+@cached(keep_last=False, ttl="60s", max_entries=8, show_spinner=False)
 def export_frame(now: datetime, filters: tuple) -> tuple[pd.DataFrame, int]:
     """All matching rows up to EXPORT_CAP, in the list's Chinese layout, and the total count."""
     with engine().connect() as conn:
@@ -52,19 +51,19 @@ def display_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out[list(LIST_LABELS.values())]
 
 
-@st.cache_data(ttl="300s", show_spinner=False)
+@cached(ttl="300s", show_spinner=False)
 def filter_options() -> dict[str, list[str]]:
     with engine().connect() as conn:
         return detail_q.filter_options(conn)
 
 
-@st.cache_data(ttl="60s", max_entries=64, show_spinner=False)
+@cached(ttl="60s", max_entries=64, show_spinner=False)
 def ticket_detail(ticket_no: str) -> dict | None:
     with engine().connect() as conn:
         return detail_q.ticket_detail(conn, ticket_no)
 
 
-@st.cache_data(ttl="60s", max_entries=64, show_spinner=False)
+@cached(ttl="60s", max_entries=64, show_spinner=False)
 def ticket_timeline(ticket_no: str, now: datetime) -> pd.DataFrame:
     """TIMELINE_LABELS columns: the ticket's events up to `now`, oldest first."""
     with engine().connect() as conn:
@@ -72,7 +71,7 @@ def ticket_timeline(ticket_no: str, now: datetime) -> pd.DataFrame:
     return df[list(TIMELINE_LABELS)].rename(columns=TIMELINE_LABELS)
 
 
-@st.cache_data(ttl="60s", max_entries=64, show_spinner=False)
+@cached(ttl="60s", max_entries=64, show_spinner=False)
 def ticket_clocks(ticket_no: str, now: datetime) -> pd.DataFrame:
     """dashboard.timeline's clocks of the ticket at `now` (CLOCK_COLUMNS), under the rules of its month."""
     with engine().connect() as conn:

@@ -4,9 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pandas as pd
-import streamlit as st
 
-from dashboard.data import engine
+from dashboard.data import cached, engine
 from dashboard.domain.calendar import add_working_days
 from dashboard.domain.rules import DAY, Rules
 from dashboard.rules_store import rules_for_month
@@ -43,7 +42,7 @@ def _params(conn, start: datetime, end: datetime, working_days: bool):
     return clock_limits(rules), offsets
 
 
-@st.cache_data(ttl="300s", max_entries=128, show_spinner=False)
+@cached(ttl="300s", max_entries=128, show_spinner=False)
 def clock_summary(clock: str, start: datetime, end: datetime, now: datetime, by: str = "all",
                   working_days: bool = False) -> pd.DataFrame:
     with engine().connect() as conn:
@@ -52,7 +51,7 @@ def clock_summary(clock: str, start: datetime, end: datetime, now: datetime, by:
                                         close_offsets=offsets)
 
 
-@st.cache_data(ttl="300s", max_entries=64, show_spinner=False)
+@cached(ttl="300s", max_entries=64, show_spinner=False)
 def breaches(clock: str, start: datetime, end: datetime, now: datetime, working_days: bool = False) -> pd.DataFrame:
     with engine().connect() as conn:
         limits, offsets = _params(conn, start, end, working_days and clock == "close")
@@ -60,13 +59,13 @@ def breaches(clock: str, start: datetime, end: datetime, now: datetime, working_
                                    close_offsets=offsets)
 
 
-@st.cache_data(ttl="300s", max_entries=32, show_spinner=False)
+@cached(ttl="300s", max_entries=32, show_spinner=False)
 def intake_heatmap(start: datetime, end: datetime, now: datetime) -> pd.DataFrame:
     with engine().connect() as conn:
         return timeliness.intake_heatmap(conn, start=start, end=end, now=now)
 
 
-@st.cache_data(ttl="300s", show_spinner=False)
+@cached(ttl="300s", show_spinner=False)
 def rules_close_in_working_days(month: str) -> bool:
     with engine().connect() as conn:
         return rules_for_month(conn, month).close_in_working_days

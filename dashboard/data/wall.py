@@ -5,27 +5,26 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-import streamlit as st
 
-from dashboard.data import engine
+from dashboard.data import cached, engine
 from dashboard.domain import three_rates as tr
 from dashboard.rules_store import rules_for_month
 from queries import wall
 
 
-@st.cache_data(ttl="60s", max_entries=32, show_spinner=False)
+@cached(ttl="60s", max_entries=32, show_spinner=False)
 def hourly_profile(now: datetime) -> pd.DataFrame:
     with engine().connect() as conn:
         return wall.hourly_profile(conn, now=now)
 
 
-@st.cache_data(ttl="60s", max_entries=32, show_spinner=False)
+@cached(ttl="60s", max_entries=32, show_spinner=False)
 def rising(now: datetime, dimension: str) -> pd.DataFrame:
     with engine().connect() as conn:
         return wall.rising(conn, now=now, dimension=dimension)
 
 
-@st.cache_data(ttl="120s", max_entries=16, show_spinner=False)
+@cached(ttl="120s", max_entries=16, show_spinner=False)
 def current_three_rates(now: datetime) -> tuple[tr.Period, tr.ThreeRates]:
     """The 三率 of the assessment period containing `now` (whole period, as `kpi` computes it)."""
     from queries import three_rates as q
@@ -39,7 +38,7 @@ def current_three_rates(now: datetime) -> tuple[tr.Period, tr.ThreeRates]:
                              rules)
 
 
-@st.cache_data(ttl="300s", max_entries=16, show_spinner=False)
+@cached(ttl="300s", max_entries=16, show_spinner=False)
 def month_score(month: str, now: datetime) -> dict:
     """The month's estimated 考核 score: {"score": Decimal | None, "frozen": bool, "note": str}.
 
