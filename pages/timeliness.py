@@ -40,13 +40,9 @@ end = datetime.combine(picked[1], datetime.min.time()) + timedelta(days=1)
 with c3:
     st.caption(f"范围：{start:%Y-%m-%d} 至 {end - timedelta(days=1):%Y-%m-%d}，统计截至 {now:%Y-%m-%d %H:%M}")
 
-summary_rows = []
-for key, label in CLOCKS.items():
-    s = data.with_shares(data.clock_summary(key, start, end, now, "all", working))
-    r = s.iloc[0]
-    summary_rows.append({"环节": label, "应计": int(r.total), "按时": int(r.on_time), "超时": int(r.late),
-                         "进行中": int(r.running), "按时率": r.share_text, "用时中位数": r.p50_text,
-                         "用时 90 分位": r.p90_text, "_key": key})
+overview = data.with_shares(data.clock_overview(start, end, now, working))
+summary_rows = [{"环节": CLOCKS[r.clock], "应计": int(r.total), "按时": int(r.on_time), "超时": int(r.late),
+                 "进行中": int(r.running), "按时率": r.share_text} for r in overview.itertuples()]
 summary = pd.DataFrame(summary_rows)
 
 ui.tiles([ui.Tile(f"{row['环节']}按时率", row["按时率"], f"超时 {count(row['超时'])}", delta_color="off")
@@ -55,116 +51,125 @@ ui.tiles([ui.Tile(f"{row['环节']}按时率", row["按时率"], f"超时 {count
           for row in summary_rows[4:]] + [ui.Tile("进行中（不计入）", count(int(summary["进行中"].sum())),
                                                   help="尚未完成、仍在时限内的环节")])
 
-st.dataframe(summary.drop(columns=["_key"]), hide_index=True, width="stretch", column_config={
+st.dataframe(summary, hide_index=True, width="stretch", column_config={
     c: st.column_config.NumberColumn(c, format="%d") for c in ("应计", "按时", "超时", "进行中")})
 
 clock = st.segmented_control("环节", list(CLOCKS), format_func=CLOCKS.get, default="close", key="tl-clock") or "close"
-tab_trend, tab_group, tab_breach, tab_heat = st.tabs(["趋势", "分组对比", "超时清单", "时段热力图"])
+lags = data.with_shares(data.clock_summary(clock, start, end, now, "all", working)).iloc[0]
+st.caption(f"{CLOCKS[clock]}：应计 {count(int(lags.total))}，按时率 {lags.share_text}，"
+           f"用时中位数 {lags.p50_text}，90 分位 {lags.p90_text}（已完成的环节）")
+# Only the open tab runs its queries (on_change="rerun"); the tab is kept in the address.
+tab_trend, tab_group, tab_breach, tab_heat = st.tabs(["趋势", "分组对比", "超时清单", "时段热力图"], key="tl-tab",
+                                                     on_change="rerun")
 
 with tab_trend:
-    grain = st.segmented_control("粒度", list(GRAINS), format_func=GRAINS.get, default="day", key="tl-grain") or "day"
-    df = data.with_shares(data.clock_summary(clock, start, end, now, grain, working))
-    if df.empty:
-        st.info("所选范围内没有该环节的记录。")
-    else:
-        x = alt.X(f"{grain}:{'T' if grain != 'month' else 'O'}", title="日期" if grain != "month" else "月份")
-        left, right = st.columns(2)
-        with left:
-            st.altair_chart(alt.Chart(df.dropna(subset=["share_pct"])).mark_line(point=True).encode(
-                x=x, y=alt.Y("share_pct:Q", title="按时率（%）", scale=alt.Scale(zero=False)),
-                tooltip=[alt.Tooltip(f"{grain}", title="时间"), alt.Tooltip("share_text:N", title="按时率"),
-                         alt.Tooltip("total:Q", title="应计")]).properties(
-                height=300, title=f"{CLOCKS[clock]}按时率"), width="stretch")
-        with right:
-            lag = df.melt(id_vars=[grain], value_vars=["p50_seconds", "p90_seconds"], var_name="统计",
-                          value_name="秒").dropna()
-            lag["统计"] = lag["统计"].map({"p50_seconds": "中位数", "p90_seconds": "90 分位"})
-            lag["小时"] = lag["秒"] / 3600
-            st.altair_chart(alt.Chart(lag).mark_line(point=True).encode(
-                x=x, y=alt.Y("小时:Q", title="用时（小时）"), color=alt.Color("统计:N", title=None),
-                tooltip=[alt.Tooltip(f"{grain}", title="时间"), "统计:N",
-                         alt.Tooltip("小时:Q", format=".2f")]).properties(
-                height=300, title=f"{CLOCKS[clock]}用时"), width="stretch")
-        table = df[[grain, "total", "on_time", "late", "running", "share_text", "p50_text", "p90_text"]].rename(
-            columns={grain: "时间", "total": "应计", "on_time": "按时", "late": "超时", "running": "进行中",
-                     "share_text": "按时率", "p50_text": "用时中位数", "p90_text": "用时 90 分位"})
-        st.dataframe(table, hide_index=True, width="stretch")
-        if can(user.role, "export"):
-            ui.downloads(table, f"时效_{CLOCKS[clock]}_{GRAINS[grain]}_{start:%Y%m%d}", key="tl-trend")
-
-with tab_group:
-    by = st.segmented_control("分组", list(BREAKDOWNS), format_func=BREAKDOWNS.get, default="unit",
-                              key="tl-by") or "unit"
-    df = data.with_shares(data.clock_summary(clock, start, end, now, by, working))
-    if df.empty:
-        st.info("所选范围内没有该环节的记录。")
-    else:
-        df = df.sort_values(["late", "total"], ascending=[False, False])
-        shown = df[df["total"] > 0].head(30)
-        if not shown.empty:
-            st.altair_chart(alt.Chart(shown).mark_bar().encode(
-                y=alt.Y(f"{by}:N", sort=list(shown[by]), title=BREAKDOWNS[by]),
-                x=alt.X("share_pct:Q", title="按时率（%）", scale=alt.Scale(domain=[0, 100])),
-                color=alt.Color("share_pct:Q", title="按时率", scale=alt.Scale(scheme="redyellowgreen", domain=[50, 100])),
-                tooltip=[f"{by}:N", alt.Tooltip("share_text:N", title="按时率"), alt.Tooltip("late:Q", title="超时"),
-                         alt.Tooltip("total:Q", title="应计")]).properties(
-                height=max(200, 24 * len(shown)), title=f"{CLOCKS[clock]}按时率（按超时数排序，前 30）"),
-                width="stretch")
-        table = df[[by, "total", "on_time", "late", "running", "share_text", "p50_text", "p90_text"]].rename(
-            columns={by: BREAKDOWNS[by], "total": "应计", "on_time": "按时", "late": "超时", "running": "进行中",
-                     "share_text": "按时率", "p50_text": "用时中位数", "p90_text": "用时 90 分位"})
-        st.dataframe(table, hide_index=True, width="stretch")
-        if can(user.role, "export"):
-            ui.downloads(table, f"时效_{CLOCKS[clock]}_{BREAKDOWNS[by]}_{start:%Y%m%d}", key="tl-group")
-
-with tab_breach:
-    df = data.breaches(clock, start, end, now, working)
-    if df.empty:
-        st.success("所选范围内该环节没有超时。")
-    else:
-        st.caption(f"共 {len(df):,} 条（最多显示 1,000 条），按应完成时间由近及远排列。")
-        shown = df.assign(late_text=df["late_seconds"].map(duration_text)).drop(columns=["late_seconds"])
-        cols = {
-            "ticket_no": st.column_config.TextColumn("工单编号"),
-            "started_at": st.column_config.DatetimeColumn("起算时间", format="YYYY-MM-DD HH:mm:ss"),
-            "due_at": st.column_config.DatetimeColumn("应完成时间", format="YYYY-MM-DD HH:mm:ss"),
-            "ended_at": st.column_config.DatetimeColumn("完成时间（空=未完成）", format="YYYY-MM-DD HH:mm:ss"),
-            "late_text": st.column_config.TextColumn("超时"),
-            "unit": st.column_config.TextColumn("承办单位"),
-            "street": st.column_config.TextColumn("街乡镇"),
-            "category": st.column_config.TextColumn("一级分类"),
-        }
-        st.dataframe(shown, hide_index=True, width="stretch", column_config=cols, column_order=list(cols))
-        if can(user.role, "export"):
-            export = shown.rename(columns={"ticket_no": "工单编号", "started_at": "起算时间", "due_at": "应完成时间",
-                                           "ended_at": "完成时间", "late_text": "超时", "unit": "承办单位",
-                                           "street": "街乡镇", "category": "一级分类"})
-            ui.downloads(export, f"超时清单_{CLOCKS[clock]}_{start:%Y%m%d}", key="tl-breach")
-
-with tab_heat:
-    left, right = st.columns(2)
-    with left:
-        heat = data.intake_heatmap(start, end, now)
-        if heat.empty:
-            st.info("所选范围内没有受理记录。")
-        else:
-            heat = heat.assign(星期=heat["weekday"].map(lambda d: WEEKDAYS[d]))
-            st.altair_chart(alt.Chart(heat).mark_rect().encode(
-                x=alt.X("hour:O", title="时"), y=alt.Y("星期:N", sort=WEEKDAYS, title=None),
-                color=alt.Color("tickets:Q", title="受理量", scale=alt.Scale(scheme="blues")),
-                tooltip=["星期:N", alt.Tooltip("hour:O", title="时"), alt.Tooltip("tickets:Q", title="受理量")]
-            ).properties(height=300, title="受理量：星期 × 时段"), width="stretch")
-    with right:
-        late = data.with_shares(data.clock_summary(clock, start, end, now, "heat", working))
-        late = late[late["total"] > 0]
-        if late.empty:
+    if tab_trend.open:
+        grain = st.segmented_control("粒度", list(GRAINS), format_func=GRAINS.get, default="day", key="tl-grain") or "day"
+        df = data.with_shares(data.clock_summary(clock, start, end, now, grain, working))
+        if df.empty:
             st.info("所选范围内没有该环节的记录。")
         else:
-            late = late.assign(星期=late["weekday"].map(lambda d: WEEKDAYS[d]),
-                               超时率=100 - late["share_pct"])
-            st.altair_chart(alt.Chart(late).mark_rect().encode(
-                x=alt.X("hour:O", title="时（起算时刻）"), y=alt.Y("星期:N", sort=WEEKDAYS, title=None),
-                color=alt.Color("超时率:Q", title="超时率（%）", scale=alt.Scale(scheme="reds")),
-                tooltip=["星期:N", alt.Tooltip("hour:O", title="时"), alt.Tooltip("late:Q", title="超时"),
-                         alt.Tooltip("total:Q", title="应计"), alt.Tooltip("share_text:N", title="按时率")]
-            ).properties(height=300, title=f"{CLOCKS[clock]}超时率：星期 × 时段"), width="stretch")
+            x = alt.X(f"{grain}:{'T' if grain != 'month' else 'O'}", title="日期" if grain != "month" else "月份")
+            left, right = st.columns(2)
+            with left:
+                st.altair_chart(alt.Chart(df.dropna(subset=["share_pct"])).mark_line(point=True).encode(
+                    x=x, y=alt.Y("share_pct:Q", title="按时率（%）", scale=alt.Scale(zero=False)),
+                    tooltip=[alt.Tooltip(f"{grain}", title="时间"), alt.Tooltip("share_text:N", title="按时率"),
+                             alt.Tooltip("total:Q", title="应计")]).properties(
+                    height=300, title=f"{CLOCKS[clock]}按时率"), width="stretch")
+            with right:
+                lag = df.melt(id_vars=[grain], value_vars=["p50_seconds", "p90_seconds"], var_name="统计",
+                              value_name="秒").dropna()
+                lag["统计"] = lag["统计"].map({"p50_seconds": "中位数", "p90_seconds": "90 分位"})
+                lag["小时"] = lag["秒"] / 3600
+                st.altair_chart(alt.Chart(lag).mark_line(point=True).encode(
+                    x=x, y=alt.Y("小时:Q", title="用时（小时）"), color=alt.Color("统计:N", title=None),
+                    tooltip=[alt.Tooltip(f"{grain}", title="时间"), "统计:N",
+                             alt.Tooltip("小时:Q", format=".2f")]).properties(
+                    height=300, title=f"{CLOCKS[clock]}用时"), width="stretch")
+            table = df[[grain, "total", "on_time", "late", "running", "share_text", "p50_text", "p90_text"]].rename(
+                columns={grain: "时间", "total": "应计", "on_time": "按时", "late": "超时", "running": "进行中",
+                         "share_text": "按时率", "p50_text": "用时中位数", "p90_text": "用时 90 分位"})
+            st.dataframe(table, hide_index=True, width="stretch")
+            if can(user.role, "export"):
+                ui.downloads(table, f"时效_{CLOCKS[clock]}_{GRAINS[grain]}_{start:%Y%m%d}", key="tl-trend")
+
+with tab_group:
+    if tab_group.open:
+        by = st.segmented_control("分组", list(BREAKDOWNS), format_func=BREAKDOWNS.get, default="unit",
+                                  key="tl-by") or "unit"
+        df = data.with_shares(data.clock_summary(clock, start, end, now, by, working))
+        if df.empty:
+            st.info("所选范围内没有该环节的记录。")
+        else:
+            df = df.sort_values(["late", "total"], ascending=[False, False])
+            shown = df[df["total"] > 0].head(30)
+            if not shown.empty:
+                st.altair_chart(alt.Chart(shown).mark_bar().encode(
+                    y=alt.Y(f"{by}:N", sort=list(shown[by]), title=BREAKDOWNS[by]),
+                    x=alt.X("share_pct:Q", title="按时率（%）", scale=alt.Scale(domain=[0, 100])),
+                    color=alt.Color("share_pct:Q", title="按时率", scale=alt.Scale(scheme="redyellowgreen", domain=[50, 100])),
+                    tooltip=[f"{by}:N", alt.Tooltip("share_text:N", title="按时率"), alt.Tooltip("late:Q", title="超时"),
+                             alt.Tooltip("total:Q", title="应计")]).properties(
+                    height=max(200, 24 * len(shown)), title=f"{CLOCKS[clock]}按时率（按超时数排序，前 30）"),
+                    width="stretch")
+            table = df[[by, "total", "on_time", "late", "running", "share_text", "p50_text", "p90_text"]].rename(
+                columns={by: BREAKDOWNS[by], "total": "应计", "on_time": "按时", "late": "超时", "running": "进行中",
+                         "share_text": "按时率", "p50_text": "用时中位数", "p90_text": "用时 90 分位"})
+            st.dataframe(table, hide_index=True, width="stretch")
+            if can(user.role, "export"):
+                ui.downloads(table, f"时效_{CLOCKS[clock]}_{BREAKDOWNS[by]}_{start:%Y%m%d}", key="tl-group")
+
+with tab_breach:
+    if tab_breach.open:
+        df = data.breaches(clock, start, end, now, working)
+        if df.empty:
+            st.success("所选范围内该环节没有超时。")
+        else:
+            st.caption(f"共 {len(df):,} 条（最多显示 1,000 条），按应完成时间由近及远排列。")
+            shown = df.assign(late_text=df["late_seconds"].map(duration_text)).drop(columns=["late_seconds"])
+            cols = {
+                "ticket_no": st.column_config.TextColumn("工单编号"),
+                "started_at": st.column_config.DatetimeColumn("起算时间", format="YYYY-MM-DD HH:mm:ss"),
+                "due_at": st.column_config.DatetimeColumn("应完成时间", format="YYYY-MM-DD HH:mm:ss"),
+                "ended_at": st.column_config.DatetimeColumn("完成时间（空=未完成）", format="YYYY-MM-DD HH:mm:ss"),
+                "late_text": st.column_config.TextColumn("超时"),
+                "unit": st.column_config.TextColumn("承办单位"),
+                "street": st.column_config.TextColumn("街乡镇"),
+                "category": st.column_config.TextColumn("一级分类"),
+            }
+            st.dataframe(shown, hide_index=True, width="stretch", column_config=cols, column_order=list(cols))
+            if can(user.role, "export"):
+                export = shown.rename(columns={"ticket_no": "工单编号", "started_at": "起算时间", "due_at": "应完成时间",
+                                               "ended_at": "完成时间", "late_text": "超时", "unit": "承办单位",
+                                               "street": "街乡镇", "category": "一级分类"})
+                ui.downloads(export, f"超时清单_{CLOCKS[clock]}_{start:%Y%m%d}", key="tl-breach")
+
+with tab_heat:
+    if tab_heat.open:
+        left, right = st.columns(2)
+        with left:
+            heat = data.intake_heatmap(start, end, now)
+            if heat.empty:
+                st.info("所选范围内没有受理记录。")
+            else:
+                heat = heat.assign(星期=heat["weekday"].map(lambda d: WEEKDAYS[d]))
+                st.altair_chart(alt.Chart(heat).mark_rect().encode(
+                    x=alt.X("hour:O", title="时"), y=alt.Y("星期:N", sort=WEEKDAYS, title=None),
+                    color=alt.Color("tickets:Q", title="受理量", scale=alt.Scale(scheme="blues")),
+                    tooltip=["星期:N", alt.Tooltip("hour:O", title="时"), alt.Tooltip("tickets:Q", title="受理量")]
+                ).properties(height=300, title="受理量：星期 × 时段"), width="stretch")
+        with right:
+            late = data.with_shares(data.clock_summary(clock, start, end, now, "heat", working))
+            late = late[late["total"] > 0]
+            if late.empty:
+                st.info("所选范围内没有该环节的记录。")
+            else:
+                late = late.assign(星期=late["weekday"].map(lambda d: WEEKDAYS[d]),
+                                   超时率=100 - late["share_pct"])
+                st.altair_chart(alt.Chart(late).mark_rect().encode(
+                    x=alt.X("hour:O", title="时（起算时刻）"), y=alt.Y("星期:N", sort=WEEKDAYS, title=None),
+                    color=alt.Color("超时率:Q", title="超时率（%）", scale=alt.Scale(scheme="reds")),
+                    tooltip=["星期:N", alt.Tooltip("hour:O", title="时"), alt.Tooltip("late:Q", title="超时"),
+                             alt.Tooltip("total:Q", title="应计"), alt.Tooltip("share_text:N", title="按时率")]
+                ).properties(height=300, title=f"{CLOCKS[clock]}超时率：星期 × 时段"), width="stretch")

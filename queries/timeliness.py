@@ -18,7 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from queries.schema import ticket_events, ticket_facts as tf, tickets
+from queries.schema import event_clocks, ticket_facts as tf, tickets
 from queries.sql import add_seconds, day_of, grouped_percentiles, hour_of, month_of, seconds_between, \
     week_of, weekday_of
 
@@ -51,9 +51,9 @@ class TimelinessError(ValueError):
     """Unknown clock or grouping (message in Chinese)."""
 
 
-def _ticket_clock(clock: str, *, start: datetime, end: datetime, now: datetime,
-                  close_offsets: dict[str, dict[date, int]] | None):
-    """(started_at, ended_at or NULL when not completed by now, due_at) per ticket of the range."""
+def _ticket_clock_parts(clock: str, *, now: datetime, close_offsets: dict[str, dict[date, int]] | None):
+    """(ended_at or NULL when not completed by now, due_at, the clock's row condition or None,
+    whether tickets must be joined) of a ticket clock, over ticket_facts rows."""
     completed = {
         "sign": tf.c.signed_at, "dispatch": tf.c.dispatched_at, "return_request": tf.c.first_return_request_at,
         "response": tf.c.first_contact_at, "close": tf.c.closed_at,
@@ -62,12 +62,11 @@ def _ticket_clock(clock: str, *, start: datetime, end: datetime, now: datetime,
         "sign": tf.c.sign_due_at, "dispatch": tf.c.dispatch_due_at, "return_request": tf.c.return_request_due_at,
         "response": tf.c.response_due_at, "close": tf.c.deadline_at,
     }[clock]
-    frm = tf
+    join = False
     if clock == "close" and close_offsets:
         # Working-day close limits: received_at + the calendar days that N working days span from
         # that day (computed by the caller from dashboard.domain.calendar), + approved extensions.
         # An imported 截止时间 is the deadline whatever the option says.
-        frm = tf.join(tickets, tickets.c.ticket_no == tf.c.ticket_no)
         whens = []
         for sla_class, by_day in close_offsets.items():
             if not by_day:
@@ -77,60 +76,77 @@ def _ticket_clock(clock: str, *, start: datetime, end: datetime, now: datetime,
                           add_seconds(tf.c.received_at, (days + tf.c.extension_days) * DAY_SECONDS)))
         if whens:
             due = sa.case(*whens, else_=tf.c.deadline_at)
+            join = True
+    not_returned = sa.or_(tf.c.return_approved_at.is_(None), tf.c.return_approved_at > now)
+    condition = {
+        "dispatch": sa.or_(tf.c.first_return_request_at.is_(None), tf.c.first_return_request_at > now),
+        "return_request": tf.c.first_return_request_at <= now,
+        "response": not_returned,
+        "close": not_returned,
+    }.get(clock)
+    return sa.case((completed <= now, completed)), due, condition, join
+
+
+def _facts_from(join: bool):
+    return tf.join(tickets, tickets.c.ticket_no == tf.c.ticket_no) if join else tf
+
+
+def _in_period(start, end, now):
+    return sa.and_(tf.c.received_at >= start, tf.c.received_at < end, tf.c.received_at <= now)
+
+
+def _ticket_clock(clock: str, *, start: datetime, end: datetime, now: datetime,
+                  close_offsets: dict[str, dict[date, int]] | None):
+    """(started_at, ended_at or NULL when not completed by now, due_at) per ticket of the range."""
+    ended, due, condition, join = _ticket_clock_parts(clock, now=now, close_offsets=close_offsets)
     stmt = sa.select(
         tf.c.ticket_no,
         tf.c.received_at.label("started_at"),
-        sa.case((completed <= now, completed)).label("ended_at"),
+        ended.label("ended_at"),
         due.label("due_at"),
         tf.c.unit, tf.c.street, tf.c.category_l1.label("category"),
-    ).select_from(frm).where(tf.c.received_at >= start, tf.c.received_at < end, tf.c.received_at <= now)
-    not_returned = sa.or_(tf.c.return_approved_at.is_(None), tf.c.return_approved_at > now)
-    if clock == "dispatch":
-        stmt = stmt.where(sa.or_(tf.c.first_return_request_at.is_(None), tf.c.first_return_request_at > now))
-    elif clock == "return_request":
-        stmt = stmt.where(tf.c.first_return_request_at <= now)
-    elif clock in ("response", "close"):
-        stmt = stmt.where(not_returned)
-    return stmt
+    ).select_from(_facts_from(join)).where(_in_period(start, end, now))
+    return stmt if condition is None else stmt.where(condition)
 
 
-def _event_clock(clock: str, *, start: datetime, end: datetime, now: datetime, limit_seconds: int):
-    s = ticket_events.alias("s")
-    e = ticket_events.alias("e")
-    start_action, end_actions = ("REPLY", QC_ACTIONS) if clock == "qc" else ("VERIFY_ASSIGN", ("VERIFY_DONE",))
-    ended = (sa.select(sa.func.min(e.c.at))
-             .where(e.c.ticket_no == s.c.ticket_no, e.c.action.in_(end_actions), e.c.at >= s.c.at, e.c.at <= now)
-             .scalar_subquery())
+def _event_clock(clock: str, *, start: datetime, end: datetime, now: datetime, limit_seconds: int,
+                 with_groups: bool = True):
+    """qc: REPLY → the first QC_PASS/QC_REJECT at or after it; verify: VERIFY_ASSIGN → the first
+    VERIFY_DONE at or after it (both found once per event in queries.schema.event_clocks)."""
+    ec = event_clocks
+    kind = "reply" if clock == "qc" else "verify"
+    if with_groups:
+        groups, frm = [tf.c.unit, tf.c.street, tf.c.category_l1.label("category")], \
+            ec.outerjoin(tf, tf.c.ticket_no == ec.c.ticket_no)
+    else:   # the join to the ticket costs a look-up per row; most groupings need only the time
+        groups, frm = [sa.null().label("unit"), sa.null().label("street"), sa.null().label("category")], ec
     return sa.select(
-        s.c.ticket_no,
-        s.c.at.label("started_at"),
-        ended.label("ended_at"),
-        add_seconds(s.c.at, limit_seconds).label("due_at"),
-        tf.c.unit, tf.c.street, tf.c.category_l1.label("category"),
-    ).select_from(s.outerjoin(tf, tf.c.ticket_no == s.c.ticket_no)).where(
-        s.c.action == start_action, s.c.at >= start, s.c.at < end, s.c.at <= now)
+        ec.c.ticket_no,
+        ec.c.at.label("started_at"),
+        sa.case((ec.c.ref_at <= now, ec.c.ref_at)).label("ended_at"),
+        add_seconds(ec.c.at, limit_seconds).label("due_at"),
+        *groups,
+    ).select_from(frm).where(ec.c.kind == kind, ec.c.at >= start, ec.c.at < end, ec.c.at <= now)
 
 
 def clock_rows(conn: Connection, clock: str, *, start: datetime, end: datetime, now: datetime,
-               limits: dict[str, int] | None = None, close_offsets: dict[str, dict[date, int]] | None = None):
+               limits: dict[str, int] | None = None, close_offsets: dict[str, dict[date, int]] | None = None,
+               with_groups: bool = True):
     """The clock's rows as a subquery: ticket_no, started_at, ended_at, due_at, unit, street,
     category, status ('on_time' / 'late' / 'running'), lag_seconds (completed only), shift,
-    and the group keys day, week, month, weekday, hour (of started_at)."""
+    and the group keys day, week, month, weekday, hour (of started_at). Without `with_groups`
+    the event clocks' unit, street and category are left NULL (no join to the ticket)."""
     if clock not in CLOCKS:
         raise TimelinessError(f"未知的时限类型：{clock}")
     if clock in ("qc", "verify"):
         limit = (limits or {}).get(clock)
         if limit is None:
             raise TimelinessError(f"缺少{CLOCKS[clock]}时限")
-        base = _event_clock(clock, start=start, end=end, now=now, limit_seconds=int(limit)).subquery("base")
+        base = _event_clock(clock, start=start, end=end, now=now, limit_seconds=int(limit),
+                            with_groups=with_groups).subquery("base")
     else:
         base = _ticket_clock(clock, start=start, end=end, now=now, close_offsets=close_offsets).subquery("base")
-    status = sa.case(
-        (sa.and_(base.c.ended_at.is_not(None), base.c.ended_at <= base.c.due_at), "on_time"),
-        (base.c.ended_at.is_not(None), "late"),
-        (base.c.due_at < now, "late"),
-        else_="running",
-    )
+    status = _status(base.c.ended_at, base.c.due_at, now)
     hour = hour_of(base.c.started_at)
     shift = sa.case((hour < 8, SHIFTS[2]), (hour < 16, SHIFTS[0]), else_=SHIFTS[1])
     return sa.select(
@@ -161,16 +177,14 @@ def clock_summary(conn: Connection, clock: str, *, start: datetime, end: datetim
     """
     if by not in GROUPINGS:
         raise TimelinessError(f"未知的分组方式：{by}")
-    rows = clock_rows(conn, clock, start=start, end=end, now=now, limits=limits, close_offsets=close_offsets)
     keys = GROUPINGS[by]
-    one = sa.literal(1)
-
-    def n(status):
-        return sa.func.coalesce(sa.func.sum(sa.case((rows.c.status == status, one), else_=0)), 0)
-
-    counts = sa.select(*[rows.c[k] for k in keys], n("on_time").label("on_time"), n("late").label("late"),
-                       n("running").label("running")).group_by(*[rows.c[k] for k in keys])
-    cdf = pd.DataFrame(conn.execute(counts).all(), columns=keys + ["on_time", "late", "running"])
+    rows = clock_rows(conn, clock, start=start, end=end, now=now, limits=limits, close_offsets=close_offsets,
+                      with_groups=bool(set(keys) & {"unit", "street", "category"}))
+    # grouped by status, so each row's status (two date comparisons) is computed once
+    counts = sa.select(*[rows.c[k] for k in keys], rows.c.status, sa.func.count().label("n")) \
+        .group_by(*[rows.c[k] for k in keys], rows.c.status)
+    long = pd.DataFrame(conn.execute(counts).all(), columns=keys + ["status", "n"])
+    cdf = _pivot_statuses(long, keys)
     pct = grouped_percentiles(conn.dialect.name, rows, keys, "lag_seconds", {"p50_seconds": (1, 2),
                                                                              "p90_seconds": (9, 10)})
     pdf = pd.DataFrame(conn.execute(pct).all(), columns=keys + ["p50_seconds", "p90_seconds"])
@@ -190,6 +204,75 @@ def clock_summary(conn: Connection, clock: str, *, start: datetime, end: datetim
     if keys:
         out = out.sort_values(keys).reset_index(drop=True)
     return out[keys + ["total", "on_time", "late", "running", "p50_seconds", "p90_seconds"]]
+
+
+OVERVIEW_COLUMNS = ["clock", "total", "on_time", "late", "running"]
+STATUSES = ("on_time", "late", "running")
+
+
+def clock_overview(conn: Connection, *, start: datetime, end: datetime, now: datetime,
+                   limits: dict[str, int] | None = None,
+                   close_offsets: dict[str, dict[date, int]] | None = None) -> pd.DataFrame:
+    """Every clock of CLOCKS at once, without lags (as clock_summary(by="all") counts them): one
+    pass over the period's tickets for the five ticket clocks, one range scan each for qc and
+    verify.
+
+    clock (str, CLOCKS order) · total · on_time · late · running (ints)
+    """
+    out: dict[str, tuple] = {}
+    ticket_clocks = [c for c in CLOCKS if c not in ("qc", "verify")]
+    codes, join_any = [], False
+    for clock in ticket_clocks:
+        ended, due, condition, join = _ticket_clock_parts(clock, now=now, close_offsets=close_offsets)
+        join_any |= join
+        code = sa.case((sa.and_(ended.is_not(None), ended <= due), 0), (ended.is_not(None), 1), (due < now, 1),
+                       else_=2)
+        codes.append(code if condition is None else sa.case((condition, code), else_=3))
+    # one base-4 number per ticket (0 on time, 1 late, 2 running, 3 not counted per clock),
+    # grouped: each status is computed once per ticket and the sort key is a single integer
+    combined = sum((c * 4 ** i for i, c in enumerate(codes[1:], start=1)), codes[0]).label("combo")
+    combos = conn.execute(sa.select(combined, sa.func.count()).select_from(_facts_from(join_any))
+                          .where(_in_period(start, end, now)).group_by(combined)).all()
+    for i, clock in enumerate(ticket_clocks):
+        out[clock] = tuple(sum(int(n) for combo, n in combos if int(combo) // 4 ** i % 4 == j) for j in range(3))
+    for clock in ("qc", "verify"):
+        limit = (limits or {}).get(clock)
+        if limit is None:
+            raise TimelinessError(f"缺少{CLOCKS[clock]}时限")
+        base = _event_clock(clock, start=start, end=end, now=now, limit_seconds=int(limit),
+                            with_groups=False).subquery("base")
+        status = _status(base.c.ended_at, base.c.due_at, now).label("status")
+        by_status = dict(conn.execute(sa.select(status, sa.func.count()).group_by(status)).all())
+        out[clock] = tuple(int(by_status.get(k, 0)) for k in STATUSES)
+    return pd.DataFrame([(c, out[c][0] + out[c][1], *out[c]) for c in CLOCKS], columns=OVERVIEW_COLUMNS)
+
+
+def _n(cond):
+    return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
+
+
+def _status(ended, due, now):
+    return sa.case(
+        (sa.and_(ended.is_not(None), ended <= due), "on_time"),
+        (ended.is_not(None), "late"),
+        (due < now, "late"),
+        else_="running",
+    )
+
+
+def _pivot_statuses(long: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """(keys, status, n) rows → one row per group with on_time · late · running (0 when absent)."""
+    if long.empty:
+        return pd.DataFrame([[0, 0, 0]] if not keys else [], columns=keys + list(STATUSES)) if not keys \
+            else pd.DataFrame(columns=keys + list(STATUSES))
+    wide = long.pivot_table(index=keys or None, columns="status", values="n", aggfunc="sum", fill_value=0) \
+        if keys else long.set_index("status")["n"].to_frame().T
+    for k in STATUSES:
+        if k not in wide.columns:
+            wide[k] = 0
+    wide = wide[list(STATUSES)].reset_index(drop=not keys)
+    wide.columns.name = None
+    return wide[keys + list(STATUSES)] if keys else wide[list(STATUSES)].reset_index(drop=True)
 
 
 def _normalise_keys(df: pd.DataFrame, keys: list[str]) -> None:

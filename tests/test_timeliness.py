@@ -148,3 +148,38 @@ def test_intake_heatmap(intake):
 def test_unknown_clock_is_refused(intake):
     with pytest.raises(q.TimelinessError):
         summary(intake, "nonsense")
+
+
+def _overview(engine, start=START, end=END, **kw):
+    with engine.connect() as conn:
+        return q.clock_overview(conn, start=start, end=end, now=NOW, limits=LIMITS, **kw).set_index("clock")
+
+
+def test_overview_equals_each_clock_summary(intake):
+    ov = _overview(intake)
+    assert list(ov.index) == list(q.CLOCKS)
+    for clock in q.CLOCKS:
+        r = ov.loc[clock]
+        assert (int(r.on_time), int(r.late), int(r.running)) == counts(summary(intake, clock)), clock
+        assert int(r.total) == int(r.on_time) + int(r.late)
+    assert tuple(ov.loc["sign", ["on_time", "late", "running"]]) == (3, 2, 2)
+
+
+def test_overview_of_event_clocks_and_working_days(engine):
+    rows = [ticket(n, "2026-01-10 08:00:00") for n in ("Q1", "Q2", "V1")] + [ticket("C1", "2026-01-02 09:00:00")]
+    events = [
+        event("Q1", "2026-01-10 12:00:00", "REPLY"), event("Q1", "2026-01-10 14:00:00", "QC_PASS"),
+        event("Q2", "2026-01-10 12:00:00", "REPLY"), event("Q2", "2026-01-10 14:00:01", "QC_REJECT"),
+        event("V1", "2026-01-14 08:00:00", "VERIFY_ASSIGN"),
+        event("C1", "2026-01-12 09:00:00", "CLOSE"),   # day 10: late by calendar, on time in working days
+    ]
+    load(engine, rows, events)
+    offsets = {"一般": {date(2026, 1, 2): (add_working_days(datetime(2026, 1, 2), 7).date() - date(2026, 1, 2)).days}}
+    # Q1, Q2 and V1 are still open with their 7-day limits running
+    for kw, close in (({}, (0, 1, 3)), ({"close_offsets": offsets}, (1, 0, 3))):
+        ov = _overview(engine, **kw)
+        assert tuple(ov.loc["qc", ["on_time", "late", "running"]]) == (1, 1, 0)
+        assert tuple(ov.loc["verify", ["on_time", "late", "running"]]) == (0, 0, 1)
+        assert tuple(ov.loc["close", ["on_time", "late", "running"]]) == close
+        for clock in ("qc", "verify", "close"):
+            assert tuple(ov.loc[clock, ["on_time", "late", "running"]]) == counts(summary(engine, clock, **kw))

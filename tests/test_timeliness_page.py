@@ -15,6 +15,21 @@ def test_timeliness_renders(app_db, role):
     assert {"签收按时率", "派单按时率", "办结按时率", "质检按时率", "协查按时率"} <= labels
     summary = at.dataframe[0].value
     assert list(summary["环节"]) == ["签收", "派单", "退单申请", "响应（首次联系）", "办结", "质检", "协查"]
+    assert list(summary.columns) == ["环节", "应计", "按时", "超时", "进行中", "按时率"]
+    assert any("用时中位数" in c.value for c in at.caption)
+
+
+def test_only_the_open_tab_runs(app_db):
+    """Tabs are lazy: the trend tab's grain control exists, the grouping tab's does not, until
+    that tab is opened."""
+    at = app_as("analyst", "pages/timeliness.py")
+    keys = {w.key for w in at.segmented_control}
+    assert "tl-grain" in keys and "tl-by" not in keys
+    at.session_state["tl-tab"] = "分组对比"
+    at.run()
+    keys = {w.key for w in at.segmented_control}
+    assert "tl-by" in keys and "tl-grain" not in keys
+    assert not errors(at), errors(at)
 
 
 def test_timeliness_options(app_db):
@@ -25,9 +40,18 @@ def test_timeliness_options(app_db):
     for grain in ("week", "month"):
         at.segmented_control(key="tl-grain").set_value(grain).run()
         assert not errors(at), errors(at)
+    at.session_state["tl-tab"] = "分组对比"
+    at.run()
     for by in ("street", "category", "shift"):
         at.segmented_control(key="tl-by").set_value(by).run()
         assert not errors(at), errors(at)
+    at.session_state["tl-tab"] = "超时清单"
+    at.run()
+    assert not errors(at), errors(at)
+    assert any(c.value.startswith("共 ") for c in at.caption) or len(at.success)   # breaches listed, or none
+    at.session_state["tl-tab"] = "时段热力图"
+    at.run()
+    assert not errors(at), errors(at)
     before = at.dataframe[0].value.set_index("环节").loc["办结", "超时"]
     at.toggle(key="tl-working").set_value(True).run()
     assert not errors(at), errors(at)

@@ -52,6 +52,13 @@ def clock_summary(clock: str, start: datetime, end: datetime, now: datetime, by:
 
 
 @cached(ttl="300s", max_entries=64, show_spinner=False)
+def clock_overview(start: datetime, end: datetime, now: datetime, working_days: bool = False) -> pd.DataFrame:
+    with engine().connect() as conn:
+        limits, offsets = _params(conn, start, end, working_days)
+        return timeliness.clock_overview(conn, start=start, end=end, now=now, limits=limits, close_offsets=offsets)
+
+
+@cached(ttl="300s", max_entries=64, show_spinner=False)
 def breaches(clock: str, start: datetime, end: datetime, now: datetime, working_days: bool = False) -> pd.DataFrame:
     with engine().connect() as conn:
         limits, offsets = _params(conn, start, end, working_days and clock == "close")
@@ -83,5 +90,7 @@ def with_shares(df: pd.DataFrame) -> pd.DataFrame:
     out["share_text"] = [pct(s) for s in shares]
     out["share_pct"] = pd.array([None if s is None else float(s * 100) for s in shares], dtype="Float64")
     for c in ("p50", "p90"):
+        if f"{c}_seconds" not in out:
+            continue
         out[f"{c}_text"] = out[f"{c}_seconds"].map(lambda v: "—" if pd.isna(v) else duration_text(int(v)))
     return out
