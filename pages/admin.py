@@ -87,7 +87,7 @@ with tab_rules:
                 else:
                     try:
                         vid = add_rules_version(user.username, user.role, text, effective, note)
-                    except Exception as e:  # noqa: BLE001 - refusals carry their own Chinese message
+                    except ValueError as e:   # AdminError / SignoffError: refusals with a Chinese message
                         st.error(ui.md_escape(str(e)))
                     else:
                         st.success(f"已保存规则版本 {vid}，自 {effective} 起适用。")
