@@ -50,22 +50,28 @@ def test_demo_stores_settled_months_equal_to_live(engine):
 
 
 def _params(conn, month):
+    from dashboard.domain import three_rates as tr
+
     rules = rules_for_month(conn, month)
-    return {"limits": en._limits(rules), "required": en.required_heads(rules)}
+    p = tr.period_for_month(month, rules)
+    return {"limits": en._limits(rules), "required": en.required_heads(rules), "period": (p.start, p.end)}
 
 
 def test_stored_row_is_what_readers_get_and_only_when_settled(engine):
     generate(engine, days=70, tickets_per_day=40, seed=3, end=END, now=NOW)
     month = "2026-01"
     fake = {k: [7, 9] for k in qa.INDICATOR_KEYS}
+    fake[month_cache.THREE_RATES_KEY] = {"population": 5, "contacted": 4, "resolved": 3, "satisfied": 2,
+                                         "basic_satisfied": 1}
     with engine.begin() as conn:
         conn.execute(month_counts.update().where(month_counts.c.month == month).values(
             counts=__import__("json").dumps(fake)))
     with engine.connect() as conn:
         p = _params(conn, month)
         # settled for NOW: the stored row is read (the planted figures prove it)
-        got = month_cache.indicator_counts(conn, month=month, now=NOW, **p)
+        got, three = month_cache.month_counts_for(conn, month=month, now=NOW, **p)
         assert set(got["numerator"]) == {7} and set(got["denominator"]) == {9}
+        assert three["population"] == 5 and three["basic_satisfied"] == 1
         # not settled: a `now` inside the month's running clocks, or before the latest event
         for now in (datetime(2026, 2, 1, 0, 30), datetime(2026, 3, 10, 12, 0)):
             got = month_cache.indicator_counts(conn, month=month, now=now, **p)
@@ -101,10 +107,11 @@ def test_import_into_a_settled_month_drops_and_refills_it(engine):
 def test_month_result_is_the_same_with_and_without_stored_counts(engine):
     generate(engine, days=70, tickets_per_day=40, seed=3, end=END, now=NOW)
     with engine.connect() as conn:
-        with_rows = [en.kpi_json(en.compute(conn, m, NOW)) for m in ("2025-12", "2026-01")]
+        with_rows = [en.kpi_json(en.compute(conn, m, NOW)) for m in ("2025-12", "2026-01", "2026-02")]
     with engine.begin() as conn:
         month_cache.invalidate_all(conn)
     with engine.connect() as conn:
         assert _stored(conn) == {}
-        without = [en.kpi_json(en.compute(conn, m, NOW)) for m in ("2025-12", "2026-01")]
+        without = [en.kpi_json(en.compute(conn, m, NOW)) for m in ("2025-12", "2026-01", "2026-02")]
+    assert with_rows[2]["three_rates"]["population"] > 0
     assert with_rows == without

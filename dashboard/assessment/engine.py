@@ -23,7 +23,6 @@ from dashboard.domain.rules import INDICATOR_LABELS, Rules
 from dashboard.domain.scoring import ManualItem, exact, indicator_points, manual_totals, month_score, rate, \
     to_decimal
 from dashboard.rules_store import rules_for_month
-from queries import three_rates as qtr
 from queries.schema import manual_items, month_signoffs
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -130,8 +129,9 @@ def compute(conn: Connection, month: str, now: datetime | None = None) -> MonthR
     month = check_month(month)
     now = now or datetime.now()
     rules = rules_for_month(conn, month)
-    counts = month_cache.indicator_counts(conn, month=month, now=now, limits=_limits(rules),
-                                          required=required_heads(rules))
+    period = tr.period_for_month(month, rules)
+    counts, c = month_cache.month_counts_for(conn, month=month, now=now, limits=_limits(rules),
+                                             required=required_heads(rules), period=(period.start, period.end))
     indicators = []
     for row in counts.itertuples(index=False):
         spec = rules.indicator(row.key)
@@ -148,8 +148,6 @@ def compute(conn: Connection, month: str, now: datetime | None = None) -> MonthR
     fac = payment_factor(sc.score, rules.body["payment"]["bands"])
     pay = month_payment(rules.monthly_fee, fac.factor)
 
-    period = tr.period_for_month(month, rules)
-    c = qtr.district_counts(conn, start=period.start, end=period.end)
     rates = tr.compute(c["population"], c["contacted"], c["resolved"], c["satisfied"], c["basic_satisfied"], rules)
     three = ThreeRatesResult(period.start, period.end, rates.population, rates.contacted, rates.resolved,
                              rates.satisfied, rates.basic_satisfied, rates.response_rate, rates.resolution_rate,

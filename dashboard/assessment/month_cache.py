@@ -21,15 +21,21 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from queries import assessment as qa
+from queries import three_rates as qtr
 from queries.schema import event_clocks, month_counts, reports, rules_versions, shifts, ticket_events, ticket_facts, \
     tickets
 
 _CHUNK = 900
 
 
-def params_key(limits: dict[str, int], required: dict[str, int]) -> str:
+THREE_RATES_KEY = "_three_rates"   # the month's 三率 period counts (queries.three_rates.district_counts)
+
+
+def params_key(limits: dict[str, int], required: dict[str, int], period: tuple[datetime, datetime]) -> str:
     body = json.dumps({"limits": {k: int(v) for k, v in limits.items()},
-                       "required": {k: int(v) for k, v in required.items()}}, sort_keys=True)
+                       "required": {k: int(v) for k, v in required.items()},
+                       "three_rates_period": [f"{period[0]:%Y-%m-%d %H:%M:%S}", f"{period[1]:%Y-%m-%d %H:%M:%S}"]},
+                      sort_keys=True)
     return hashlib.sha256(body.encode()).hexdigest()
 
 
@@ -51,17 +57,25 @@ def is_settled(month: str, now: datetime, limits: dict[str, int], horizon: datet
     return now >= settles_at(month, limits) and (horizon is None or horizon <= now)
 
 
-def indicator_counts(conn: Connection, *, month: str, now: datetime, limits: dict[str, int],
-                     required: dict[str, int]) -> pd.DataFrame:
-    """queries.assessment.indicator_counts, from the stored row when the month is settled."""
+def month_counts_for(conn: Connection, *, month: str, now: datetime, limits: dict[str, int],
+                     required: dict[str, int], period: tuple[datetime, datetime]) -> tuple[pd.DataFrame, dict]:
+    """(queries.assessment.indicator_counts, queries.three_rates.district_counts of `period`) —
+    from the stored row when the month is settled, else counted now."""
     if now >= settles_at(month, limits) and is_settled(month, now, limits, data_horizon(conn)):
         row = conn.execute(sa.select(month_counts.c.counts).where(
-            month_counts.c.month == month, month_counts.c.params == params_key(limits, required))).scalar()
+            month_counts.c.month == month, month_counts.c.params == params_key(limits, required, period))).scalar()
         if row is not None:
             stored = json.loads(row)
-            return pd.DataFrame([(k, int(stored[k][0]), int(stored[k][1])) for k in qa.INDICATOR_KEYS],
-                                columns=qa.INDICATOR_COUNTS_COLUMNS)
-    return live_counts(conn, month=month, now=now, limits=limits, required=required)
+            return (pd.DataFrame([(k, int(stored[k][0]), int(stored[k][1])) for k in qa.INDICATOR_KEYS],
+                                 columns=qa.INDICATOR_COUNTS_COLUMNS),
+                    {k: int(v) for k, v in stored[THREE_RATES_KEY].items()})
+    return (live_counts(conn, month=month, now=now, limits=limits, required=required),
+            qtr.district_counts(conn, start=period[0], end=period[1]))
+
+
+def indicator_counts(conn: Connection, *, month: str, now: datetime, limits: dict[str, int],
+                     required: dict[str, int], period: tuple[datetime, datetime]) -> pd.DataFrame:
+    return month_counts_for(conn, month=month, now=now, limits=limits, required=required, period=period)[0]
 
 
 TICKET_LIMIT_KEYS = ("sign", "dispatch", "dispatch_urgent", "return_request")
@@ -126,6 +140,7 @@ def refill(conn: Connection, now: datetime | None = None) -> int:
     """Count and store every settled month that has no row for its current rules; returns how
     many were stored. Runs in the writer's transaction."""
     from dashboard.assessment.engine import _limits, required_heads   # engine reads through this module
+    from dashboard.domain import three_rates as tr
     from dashboard.rules_store import rules_for_month
 
     now = now or datetime.now()
@@ -144,14 +159,17 @@ def refill(conn: Connection, now: datetime | None = None) -> int:
         limits, required = _limits(rules), required_heads(rules)
         if not is_settled(month, now, limits, horizon):
             continue
-        key = params_key(limits, required)
+        p = tr.period_for_month(month, rules)
+        period = (p.start, p.end)
+        key = params_key(limits, required, period)
         if (month, key) in have or not _has_ticket_data(conn, month):
             continue   # a month without tickets counts live in no time
         counts = live_counts(conn, month=month, now=now, limits=limits, required=required)
         conn.execute(month_counts.delete().where(month_counts.c.month == month))
         conn.execute(month_counts.insert().values(
             month=month, params=key, computed_at=now.replace(microsecond=0),
-            counts=json.dumps({r.key: [int(r.numerator), int(r.denominator)] for r in counts.itertuples()},
+            counts=json.dumps({**{r.key: [int(r.numerator), int(r.denominator)] for r in counts.itertuples()},
+                               THREE_RATES_KEY: qtr.district_counts(conn, start=period[0], end=period[1])},
                               sort_keys=True)))
         stored += 1
     return stored
