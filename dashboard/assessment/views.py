@@ -95,11 +95,14 @@ def what_if(r: MonthResult, rules: Rules, key: str, value: Fraction | None) -> W
     return WhatIf(sc.score, fac.band, fac.factor, pay.amount, pay.deduction)
 
 
-def trend(conn: Connection, now: datetime) -> pd.DataFrame:
-    """Score per contract month up to `now`: 月份 · 得分 (float for the chart only) · 状态."""
+def trend(conn: Connection, now: datetime, result_of=None) -> pd.DataFrame:
+    """Score per contract month up to `now`: 月份 · 得分 (float for the chart only) · 状态.
+    `result_of(month)`: where month results come from (default month_result; pages pass their
+    cached one, so the month they already show is not counted twice)."""
+    result_of = result_of or (lambda m: month_result(conn, m, now))
     rows = []
     for m in contract_months(contract_start(conn), now):
-        r = month_result(conn, m, now)
+        r = result_of(m)
         rows.append({"月份": m, "得分": float(r.score), "得分文本": f"{r.score:f}",
                      "状态": FROZEN_LABEL if r.frozen else LIVE_LABEL})
     return pd.DataFrame(rows)
@@ -131,7 +134,7 @@ class PaymentView:
     fee: Decimal
 
 
-def payment_view(conn: Connection, now: datetime) -> PaymentView:
+def payment_view(conn: Connection, now: datetime, result_of=None) -> PaymentView:
     start = contract_start(conn)
     rules = rules_for_month(conn, start)
     fee = rules.monthly_fee
@@ -143,7 +146,7 @@ def payment_view(conn: Connection, now: datetime) -> PaymentView:
             rows.append({"合同月": i, "月份": m, "月服务费": fee, "考核得分": None, "付款系数": None,
                          "应付金额": None, "考核扣款": None, "状态": PENDING, "整改": ""})
             continue
-        r = month_result(conn, m, now)
+        r = result_of(m) if result_of else month_result(conn, m, now)
         deductions[i] = r.deduction
         rows.append({"合同月": i, "月份": m, "月服务费": r.monthly_fee, "考核得分": r.score,
                      "付款系数": r.payment_factor, "应付金额": r.amount, "考核扣款": r.deduction,

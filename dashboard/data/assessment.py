@@ -30,7 +30,7 @@ def evidence(month: str, key: str, now: datetime) -> pd.DataFrame:
 @cached(ttl="120s", max_entries=16, show_spinner=False)
 def trend(now: datetime) -> pd.DataFrame:
     with engine().connect() as conn:
-        return views.trend(conn, now)
+        return views.trend(conn, now, result_of=lambda m: result(m, now))
 
 
 @cached(ttl="300s", max_entries=8, show_spinner=False)

@@ -5,13 +5,14 @@ from datetime import datetime
 
 
 from dashboard.assessment import payment_records, views
+from dashboard.data import assessment
 from dashboard.data import cached, engine, write_engine
 
 
 @cached(ttl="60s", max_entries=16, show_spinner=False)
 def payment_view(now: datetime) -> views.PaymentView:
     with engine().connect() as conn:
-        return views.payment_view(conn, now)
+        return views.payment_view(conn, now, result_of=lambda m: assessment.result(m, now))
 
 
 def save_dates(**kwargs) -> None:
