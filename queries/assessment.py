@@ -194,12 +194,11 @@ def staffing_pairs_and_heads(days, required: dict[str, int]):
     """The (role, day, required) pairs of DESIGN 4 staffing_compliance as bound rows, and the
     active head count per pair (hired on or before the day, not yet left) as a correlated count.
     Shared by the indicator and its evidence so both read one definition."""
-    pairs = sa.union_all(*[
-        sa.select(sa.bindparam(f"r{i}", role, type_=sa.String()).label("role"),
-                  sa.bindparam(f"d{i}_{j}", d, type_=sa.Date()).label("day"),
-                  sa.bindparam(f"n{i}_{j}", int(n), type_=sa.Integer()).label("required"))
-        for i, (role, n) in enumerate(sorted(required.items())) for j, d in enumerate(days)
-    ]).subquery("pairs")
+    # one VALUES list as a CTE (a UNION ALL of 200 one-row SELECTs cost more to plan than to run;
+    # SQLite takes column names on a CTE, not on a VALUES alias)
+    pairs = sa.values(sa.column("role", sa.String()), sa.column("day", sa.Date()),
+                      sa.column("required", sa.Integer()), name="pairs").data(
+        [(role, d, int(n)) for role, n in sorted(required.items()) for d in days]).cte("pairs")
     heads = (sa.select(sa.func.count()).select_from(staff)
              .where(staff.c.role == pairs.c.role, staff.c.hired_on.is_not(None), staff.c.hired_on <= pairs.c.day,
                     sa.or_(staff.c.left_on.is_(None), staff.c.left_on > pairs.c.day))
