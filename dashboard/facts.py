@@ -6,13 +6,17 @@ Called inside the importer's transaction for the tickets a file touched, and by
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import timedelta
+from fractions import Fraction
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from dashboard.domain.calendar import add_working_days
 from dashboard.domain.lifecycle import Event, Facts, TicketInput, derive, event_clocks
-from dashboard.domain.rules import Rules
+from dashboard.domain.rules import DAY, Rules
 from dashboard.rules_store import current_rules
 from queries.schema import event_clocks as event_clocks_table, ticket_events, ticket_facts, tickets
 from queries.sql import upsert
@@ -113,6 +117,145 @@ def replace_event_clocks(conn: Connection, ticket_nos: list[str], histories) -> 
     rows = [dict(zip(EVENT_CLOCK_COLUMNS, r)) for no, events in histories for r in event_clock_rows(no, events)]
     if rows:
         conn.execute(event_clocks_table.insert(), rows)
+
+
+# The events an import derives from a tickets file's own columns (dashboard.ingest.spec).
+COLUMN_ACTIONS = ("SIGN", "DISPATCH", "CONTACT", "CLOSE")
+
+
+def new_ticket_columns(tk: Mapping[str, Sequence], times: Mapping[str, np.ndarray],
+                       rules: Rules) -> tuple[dict[str, Sequence], dict[str, Sequence]]:
+    """ticket_facts and event_clocks columns of tickets new to the database whose only events are
+    at most one each of SIGN/DISPATCH/CONTACT/CLOSE with empty staff, unit and detail: what an
+    import derives from a tickets file's 签收/派单/首次联系/办结 columns.
+
+    The same values as facts_row(derive(...)) and event_clock_rows give for such a history,
+    computed column-wise for large imports (derive per ticket was a third of a 200,000-row
+    import). tests/test_ingest_columns.py compares the two for every combination of these
+    events, urgencies, classes, imported deadlines and working-day rules: a change to derive,
+    facts_row or event_clocks that touches such histories must be made here too (the ticket's
+    other derived tables as well — refresh() is the path for every other ticket).
+
+    tk: "ticket_no", "received_at" (datetime64) and any other tickets columns of the file
+    (timestamps datetime64, the rest lists); times: action → datetime64 aligned with tk, NaT
+    where the ticket has no such event. Timestamps come back as datetime64[us] arrays.
+    """
+    nos = list(tk["ticket_no"])
+    n = len(nos)
+    received = _us(tk["received_at"])
+    nat = np.full(n, np.datetime64("NaT", "us"))
+    ev = {a: (_us(times[a]) if a in times else nat) for a in COLUMN_ACTIONS}
+
+    def text(key: str, default=None) -> list:
+        col = tk.get(key)
+        return [default] * n if col is None else list(col)
+
+    urgency = [u or "一般" for u in text("urgency")]
+    sla_class = [c or "一般" for c in text("sla_class")]
+    urgent = np.array([u == "紧急" for u in urgency], dtype=bool)
+
+    def secs(s: int) -> np.timedelta64:
+        return np.timedelta64(int(s), "s")
+
+    sign_due = received + secs(rules.sign_limit())
+    dispatch_due = received + np.where(urgent, secs(rules.dispatch_limit("紧急")), secs(rules.dispatch_limit(None)))
+    return_request_due = received + secs(rules.return_request_limit())
+    response_due = received + np.where(urgent, secs(rules.response_limit("紧急")), secs(rules.response_limit(None)))
+
+    # lifecycle.close_deadline with no extensions: the imported 截止时间, else the class's limit
+    deadline = received.copy()
+    classes = np.array(sla_class, dtype=object)
+    for cls in set(sla_class):
+        rows = np.flatnonzero(classes == cls)
+        limit = rules.close_limit(cls)
+        if rules.close_in_working_days and limit % DAY == 0 and limit >= 7 * DAY:
+            starts = received[rows].astype(object).tolist()
+            deadline[rows] = np.array([add_working_days(t, limit // DAY) for t in starts], dtype="datetime64[us]")
+        else:
+            deadline[rows] = received[rows] + secs(limit)
+    if tk.get("deadline_at") is not None:
+        imported = _us(tk["deadline_at"])
+        deadline = np.where(np.isnat(imported), deadline, imported)
+
+    # lifecycle.at_risk_from: deadline − span × share, in whole microseconds rounded down
+    share = Fraction(str(rules.at_risk_share))
+    span = (deadline - received).view("i8")
+    positive = span > 0
+    if not positive.any():
+        at_risk = deadline.copy()
+    elif int(span.max()) * share.numerator < 2 ** 62:
+        cut = np.where(positive, span * share.numerator // share.denominator, 0)
+        at_risk = deadline - cut.astype("timedelta64[us]")
+    else:   # too large for int64 arithmetic: per ticket, as derive does
+        at_risk = np.array([d - timedelta(microseconds=s * share.numerator // share.denominator) if s > 0 else d
+                            for d, s in zip(deadline.astype(object).tolist(), span.tolist())], dtype="datetime64[us]")
+
+    close = ev["CLOSE"]
+    closed = ~np.isnat(close)
+    signed, dispatched = ev["SIGN"], ev["DISPATCH"]
+    stage = np.where(closed, "已办结", np.where(np.isnat(signed), "待签收",
+                                               np.where(np.isnat(dispatched), "待派单", "办理中"))).tolist()
+    # NaT is the smallest int64: the latest event of each ticket, NaT when it has none
+    last_event = np.max(np.stack([ev[a].view("i8") for a in COLUMN_ACTIONS]), axis=0).view("datetime64[us]")
+    none = [None] * n
+    zero = [0] * n
+    facts_cols: dict[str, Sequence] = {
+        "ticket_no": nos,
+        "received_at": received,
+        "received_day": received.astype("datetime64[D]"),
+        "urgency": urgency,
+        "sla_class": sla_class,
+        "appeal_type": text("appeal_type"),
+        "category_l1": text("category_l1"),
+        "street": text("street"),
+        "unit": [u or None for u in text("unit")],      # no DISPATCH carries a unit here
+        "signed_at": signed,
+        "dispatched_at": dispatched,
+        "first_return_request_at": none,
+        "return_approved_at": none,
+        "return_rejected_at": none,
+        "first_contact_at": ev["CONTACT"],
+        "first_reply_at": none,
+        "closed_at": close,
+        "last_event_at": last_event,
+        "sign_due_at": sign_due,
+        "dispatch_due_at": dispatch_due,
+        "return_request_due_at": return_request_due,
+        "response_due_at": response_due,
+        "deadline_at": deadline,
+        "at_risk_at": at_risk,
+        "extension_days": zero,
+        "redispatch_count": zero,
+        "reopen_count": zero,
+        "urge_count": zero,
+        "qc_reject_count": zero,
+        "dispatcher_staff_no": none,
+        "is_open": (~closed).tolist(),
+        "stage": stage,
+        "is_late": (closed & (close > deadline)).tolist(),
+        "in_assessment": [bool(v) for v in text("in_assessment", True)],
+        "callback_valid": [bool(v) for v in text("callback_valid")],
+        "contacted": [bool(v) for v in text("contacted")],
+        "resolved": [bool(v) for v in text("resolved")],
+        "satisfaction": text("satisfaction"),
+        "rules_version_id": [rules.version_id] * n,
+        "first_redispatch_at": none,
+    }
+    # event_clocks: a CLOSE with no REPLY/QC before it (flag False) and no REOPEN after it
+    idx = np.flatnonzero(closed)
+    clock_cols: dict[str, Sequence] = {
+        "ticket_no": [nos[i] for i in idx.tolist()],
+        "kind": ["close"] * len(idx),
+        "at": close[idx],
+        "ref_at": [None] * len(idx),
+        "flag": [False] * len(idx),
+    }
+    return facts_cols, clock_cols
+
+
+def _us(values) -> np.ndarray:
+    """datetime64[us] (the same array when it is one: the writer converts each array once)."""
+    return np.asarray(values).astype("datetime64[us]", copy=False)
 
 
 def rebuild_all(conn: Connection, rules: Rules | None = None) -> int:

@@ -18,7 +18,6 @@ from dashboard.ingest.mapping import load_mapping
 from dashboard.ingest.reading import FileRefused, read_table
 from dashboard.ingest.spec import KIND_LABELS, KINDS, TICKET_EVENT_COLUMNS
 from dashboard.ingest.validation import REJECT_COLUMNS, Prepared, prepare
-from dashboard.domain.lifecycle import Event, derive
 from dashboard.rules_store import current_rules
 from queries.schema import event_clocks, import_log, staff, ticket_facts, tickets
 
@@ -118,9 +117,10 @@ def run_import(engine: Engine, kind: str, filename: str, data: bytes, *, mapping
                 raise _Refused()
             step(0.4, "写入数据库")
             with writing.bulk_session(conn):
-                keep = [i for i in range(p.n) if i not in bad]
-                days = _received_days_before(conn, p, keep)
-                counts = write(conn, p, keep, username=username)
+                keep = [i for i in range(p.n) if i not in bad] if bad else list(range(p.n))
+                stored = _stored_tickets(conn, p, keep)
+                days = _received_days_before(conn, p, keep, stored)
+                counts = write(conn, p, keep, username=username, stored=stored)
                 step(0.8, "更新工单派生数据")
                 refresh_facts(conn, counts)
                 if p.kind == "tickets":
@@ -149,36 +149,44 @@ def run_import(engine: Engine, kind: str, filename: str, data: bytes, *, mapping
     return res
 
 
-def _received_days_before(conn: Connection, p: Prepared, idx: list[int]) -> set:
+def _stored_tickets(conn: Connection, p: Prepared, idx: list[int]) -> set | None:
+    """The file's ticket numbers already in the database (tickets files only). Only these can
+    have events, facts or clocks (foreign keys), so the other look-ups ask for these alone."""
+    if p.kind != "tickets" or not idx:
+        return None
+    nos = _values(p, "ticket_no", idx).astype(object).tolist()
+    return {no for (no,) in writing.rows_by_keys(conn, tickets, "ticket_no", nos, ["ticket_no"])}
+
+
+def _received_days_before(conn: Connection, p: Prepared, idx: list[int], stored: set | None) -> set:
+    """The received days the facts table holds for the file's tickets (rollups.received_days,
+    through the engine-aware look-up: a file's keys are 100,000s of bound values)."""
     if p.kind != "tickets" or not idx:
         return set()
     rollups.ensure(conn)
-    nos = p.values["ticket_no"].iloc[idx].astype(object).tolist()
-    return rollups.received_days(conn, nos)
+    return {d for (d,) in writing.rows_by_keys(conn, ticket_facts, "ticket_no", stored or (), ["received_day"])}
+
+
+def _values(p: Prepared, key: str, idx: list[int]) -> pd.Series:
+    return p.values[key] if len(idx) == p.n else p.values[key].iloc[idx]
 
 
 def _received_days_of_file(p: Prepared, idx: list[int]) -> set:
-    s = p.values["received_at"].iloc[idx]
+    s = _values(p, "received_at", idx)
     return set(s.dropna().dt.date.unique().tolist())
 
 
 def refresh_facts(conn: Connection, counts: writing.Counts) -> None:
-    """dashboard.facts for every ticket the file touched. New tickets are derived from the rows
-    just written (the same derive/facts_row as facts.refresh, without reading them back)."""
-    fresh_nos = set()
-    if counts.fresh_tickets:
+    """dashboard.facts for every ticket the file touched. New tickets are derived column-wise
+    from what was just written (facts.new_ticket_columns: the same values as facts.refresh,
+    without reading them back); the rest through facts.refresh."""
+    fresh_nos: set = set()
+    if counts.fresh_columns:
         rules = current_rules(conn)
-        rows, clock_rows = [], []
-        for t in counts.fresh_tickets:
-            evs = [Event(e["at"], e["action"], e["staff_no"], e["unit"], e["detail"])
-                   for e in counts.fresh_events.get(t["ticket_no"], [])]
-            rows.append(facts.facts_row(t, derive(facts.ticket_input(t), evs, rules), rules.version_id))
-            # inserted in this order, so (at, insertion order) is the database's (at, id) order
-            evs.sort(key=lambda e: e.at)
-            clock_rows.extend(dict(zip(facts.EVENT_CLOCK_COLUMNS, r)) for r in facts.event_clock_rows(t["ticket_no"], evs))
-            fresh_nos.add(t["ticket_no"])
-        writing.bulk_insert(conn, ticket_facts, rows)
-        writing.bulk_insert(conn, event_clocks, clock_rows)
+        facts_cols, clock_cols = facts.new_ticket_columns(counts.fresh_columns, counts.fresh_times, rules)
+        writing.insert_columns(conn, ticket_facts, facts_cols, counts.memo)
+        writing.insert_columns(conn, event_clocks, clock_cols, counts.memo)
+        fresh_nos = set(facts_cols["ticket_no"])
     rest = counts.ticket_nos - fresh_nos
     if rest:
         facts.refresh(conn, rest)
@@ -245,12 +253,16 @@ def _unknown_refs(conn, p: Prepared, key: str, table, what: str, header: str) ->
     p.error(missing, header, lambda i: f"{what} \"{s[i]}\" 不存在（数据库中没有，请先导入{what}）")
 
 
-def _column_lists(p: Prepared, keys: list[str], idx: list[int]) -> dict[str, list]:
+def _column_lists(p: Prepared, keys: list[str], idx: list[int], *, arrays: bool = False) -> dict[str, list]:
+    """Columns of the kept rows as Python values (None for blanks); with arrays=True timestamps
+    stay datetime64[us] arrays (writing.insert_columns puts them in storage form column-wise)."""
     out = {}
     for k in keys:
-        s = p.values[k].iloc[idx] if len(idx) != p.n else p.values[k]
+        s = _values(p, k, idx)
         col = p.cols[k]
-        if col.type in ("ts", "date"):
+        if arrays and col.type == "ts":
+            out[k] = s.to_numpy(dtype="datetime64[us]")
+        elif col.type in ("ts", "date"):
             # datetime64[us] → datetime objects (NaT → None) in one vectorised step
             vals = s.to_numpy(dtype="datetime64[us]").astype(object)
             out[k] = [None if v is None else v.date() for v in vals] if col.type == "date" else vals.tolist()
@@ -264,16 +276,17 @@ def _rows(lists: dict[str, list]) -> list[dict]:
     return [dict(zip(keys, vals)) for vals in zip(*lists.values())]
 
 
-def write(conn: Connection, p: Prepared, idx: list[int], *, username: str = "") -> writing.Counts:
+def write(conn: Connection, p: Prepared, idx: list[int], *, username: str = "",
+          stored: set | None = None) -> writing.Counts:
     counts = writing.Counts()
     if not idx:
         return counts
     keys = list(p.values)
     if p.kind == "tickets":
         ev_keys = [k for k in keys if k in TICKET_EVENT_COLUMNS]
-        lists = _column_lists(p, keys, idx)
-        event_times = {k: lists.pop(k) for k in ev_keys}
-        writing.write_tickets(conn, _rows(lists), event_times, counts)
+        cols = _column_lists(p, keys, idx, arrays=True)
+        event_times = {k: cols.pop(k) for k in ev_keys}
+        writing.write_tickets(conn, cols, event_times, counts, stored=stored)
     elif p.kind == "events":
         rows = _rows(_column_lists(p, keys, idx))
         for r in rows:

@@ -98,7 +98,9 @@ def prepare(kind: str, df: pd.DataFrame, mapping: Mapping | None = None) -> Prep
             continue
         if col.type != "free":
             s = s.str.strip()
-        blank = s.str.strip() == ""
+            blank = s == ""
+        else:
+            blank = s.str.strip() == ""
         if col.key in values_map:
             table = values_map[col.key]
             key = s.str.strip()
@@ -173,7 +175,10 @@ def _cross_checks(p: Prepared) -> None:
                 hdr = p.cols[key].header
                 p.error(early, hdr, lambda i, k=key: f"{_fmt(v[k][i])} 早于接收时间 {_fmt(received[i])}")
         if "street" in v:
-            street = v["street"].map(lambda x: STREET_ALIASES.get(x, x) if isinstance(x, str) else x)
+            street = v["street"]
+            alias = street.isin(list(STREET_ALIASES))
+            if alias.any():
+                street = street.where(~alias, street[alias].map(STREET_ALIASES))
             v["street"] = street
             odd = street.notna() & ~street.isin(STREET_NAMES)
             if odd.any():

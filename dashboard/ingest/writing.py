@@ -2,13 +2,19 @@
 
 Plain dicts, executemany in chunks; updates go through queries.sql.upsert so both engines share
 one code path. Every function runs inside the caller's transaction.
+
+Tickets (the large files) are written from columns instead: timestamps stay datetime64 arrays
+until they are put in storage form for the engine (on SQLite the text SQLAlchemy writes, built
+column-wise), look-ups of stored keys are plain driver SQL on SQLite, and inserts are the
+driver's executemany of tuples.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -18,6 +24,7 @@ from queries.sql import upsert
 
 CHUNK = 5000
 LOOKUP_CHUNK = 900
+_DAY_US = 86_400_000_000
 
 
 @contextmanager
@@ -64,6 +71,177 @@ def bulk_insert(conn: Connection, table, rows: list[dict]) -> None:
         conn.exec_driver_sql(sql, list(zip(*columns)))
 
 
+def ts_text(values: np.ndarray, *, date: bool = False) -> list | None:
+    """datetime64 values → the text SQLAlchemy stores on SQLite ('YYYY-MM-DD HH:MM:SS.ffffff',
+    'YYYY-MM-DD' for date columns), None for NaT. Built column-wise, two digits at a time, as one
+    ASCII character matrix viewed as strings: about a quarter of the time of a datetime object
+    and its isoformat per value. None when a year is outside 1–9999 (the per-value path reports
+    those as it always did)."""
+    a = np.asarray(values).astype("datetime64[us]")
+    n = len(a)
+    nat = np.isnat(a)
+    v = np.where(nat, 0, a.view("i8"))
+    days = v // _DAY_US                                   # floor: also right before 1970
+    d = days.astype("datetime64[D]")
+    m = d.astype("datetime64[M]")
+    months = m.view("i8")
+    years = months // 12 + 1970
+    if n and (years.min() < 1 or years.max() > 9999):
+        return None
+    width = 10 if date else 26
+    b = np.empty((width, n), dtype=np.uint8)             # one row per character position
+    b[:] = _TEXT_TEMPLATE[:width, None]
+
+    def pair(row: int, x: np.ndarray) -> None:
+        b[row:row + 2] = _PAIRS[:, x]
+
+    years = years.astype(np.int32)
+    pair(0, years // 100)
+    pair(2, years % 100)
+    pair(5, (months - (months // 12) * 12 + 1).astype(np.int32))
+    pair(8, ((d - m.astype("datetime64[D]")).view("i8") + 1).astype(np.int32))
+    if not date:
+        tod = v - days * _DAY_US
+        secs = (tod // 1_000_000).astype(np.int32)
+        us = (tod - (tod // 1_000_000) * 1_000_000).astype(np.int32)
+        hours, minutes = secs // 3600, secs // 60
+        pair(11, hours)
+        pair(14, minutes - hours * 60)
+        pair(17, secs - minutes * 60)
+        hundreds = us // 100
+        pair(24, us - hundreds * 100)
+        pair(22, hundreds % 100)
+        pair(20, hundreds // 100)
+    chars = np.ascontiguousarray(b.T).astype(np.uint32)   # UCS-4, one row per value
+    out = chars.view(np.dtype(f"U{width}")).ravel().tolist()
+    for i in np.flatnonzero(nat).tolist():
+        out[i] = None
+    return out
+
+
+_TEXT_TEMPLATE = np.frombuffer(b"0000-00-00 00:00:00.000000", dtype=np.uint8)
+_PAIRS = np.array([[48 + i // 10 for i in range(100)], [48 + i % 10 for i in range(100)]], dtype=np.uint8)
+
+
+class Stored(list):
+    """A column already in the engine's storage form (stored_values returns it as it is)."""
+
+
+def stored_values(conn: Connection, column: sa.Column, values: Sequence, memo: dict | None = None) -> list:
+    """One column of values in the form the engine's driver takes: on SQLite the text that
+    SQLAlchemy's DateTime/Date types write (so stored values compare exactly), elsewhere Python
+    objects. `values`: a datetime64 array, a list of Python values or a Stored list. `memo`
+    keeps the converted arrays of one import: a timestamp column written to several tables
+    (received_at, the event times) is converted once."""
+    if isinstance(values, Stored):
+        return values
+    kind = type(column.type).__name__
+    is_date = kind == "Date"
+    if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+        key = (id(values), is_date)
+        if memo is not None and key in memo and memo[key][0] is values:
+            return memo[key][1]
+        out = None
+        if conn.dialect.name == "sqlite":
+            out = ts_text(values, date=is_date)
+        if out is None:
+            out = stored_values(conn, column, values.astype("datetime64[D]" if is_date else "datetime64[us]")
+                                .astype(object).tolist())
+        if memo is not None:
+            memo[key] = (values, out)
+        return out
+    if not isinstance(values, list):
+        values = list(values)
+    if conn.dialect.name == "sqlite":
+        f = _SQLITE_TEXT.get(kind)
+        if f:
+            return [None if v is None else f(v) for v in values]
+        if kind == "Boolean":
+            # 1/0, as SQLAlchemy binds them: the driver adapts a bool per value (an attribute
+            # look-up that fails), several times the cost of the integer
+            return list(map(int, values)) if None not in values else [None if v is None else int(v) for v in values]
+    return values
+
+
+def insert_columns(conn: Connection, table, cols: dict[str, Sequence], memo: dict | None = None) -> int:
+    """Insert rows given as columns (equal lengths; timestamps may be datetime64 arrays);
+    returns how many. On SQLite the driver's executemany of tuples, elsewhere SQLAlchemy's."""
+    names = list(cols)
+    n = len(cols[names[0]]) if names else 0
+    if not n:
+        return 0
+    values = [stored_values(conn, table.c[c], cols[c], memo) for c in names]
+    if conn.dialect.name == "sqlite":
+        # A column with one value throughout that is NULL, an integer or '' (facts of new
+        # tickets have a dozen) is written as that literal, not bound once per row.
+        marks = [_literal(v) or "?" for v in values]
+        bound = [v for v, mark in zip(values, marks) if mark == "?"]
+        sql = f'INSERT INTO {table.name} ({", ".join(names)}) VALUES ({", ".join(marks)})'
+        rows = list(zip(*bound)) if bound else [()] * n
+        for part in chunks(rows, CHUNK):
+            conn.exec_driver_sql(sql, part)
+    else:
+        rows = [dict(zip(names, r)) for r in zip(*values)]
+        for part in chunks(rows, CHUNK):
+            conn.execute(table.insert(), part)
+    return n
+
+
+def _literal(values: list) -> str | None:
+    """SQL text of the single value of a column when it is NULL, an integer or '' throughout."""
+    first = values[0]
+    if first is None:
+        text = "NULL"
+    elif type(first) is str and first == "":
+        text = "''"
+    elif type(first) is int:
+        text = str(first)
+    else:
+        return None
+    try:
+        if values.count(first) != len(values):
+            return None
+    except TypeError:            # a value that cannot be compared (pandas NA): bind them all
+        return None
+    if first is not None and set(map(type, values)) != {type(first)}:
+        return None
+    return text
+
+
+def rows_by_keys(conn: Connection, table, key: str, keys, columns: list[str],
+                 also: tuple[str, list] | None = None) -> list[tuple]:
+    """`columns` of the rows whose `key` is one of `keys` (and, with also=(column, values), whose
+    column is one of those values), typed as SQLAlchemy returns them. On SQLite plain driver SQL
+    with the key values bound (compiling SQLAlchemy IN lists of 100,000s of keys costs more
+    than the look-up), with the columns' own result conversion."""
+    keys = sorted(set(keys))
+    if not keys:
+        return []
+    out: list[tuple] = []
+    if conn.dialect.name != "sqlite":
+        cols = [table.c[c] for c in columns]
+        for part in chunks(keys, LOOKUP_CHUNK):
+            cond = [table.c[key].in_(part)]
+            if also:
+                cond.append(table.c[also[0]].in_(also[1]))
+            out.extend(conn.execute(sa.select(*cols).where(*cond)).tuples())
+        return out
+    dialect = conn.dialect
+    procs = [table.c[c].type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
+    extra, extra_params = "", ()
+    if also:
+        extra = f' AND {also[0]} IN ({", ".join("?" * len(also[1]))})'
+        extra_params = tuple(also[1])
+    head = f'SELECT {", ".join(columns)} FROM {table.name} WHERE {key} IN '
+    for part in chunks(keys, LOOKUP_CHUNK):
+        sql = f'{head}({", ".join("?" * len(part))}){extra}'
+        rows = conn.exec_driver_sql(sql, (*part, *extra_params)).fetchall()
+        if any(procs):
+            rows = [tuple(p(v) if p else v for p, v in zip(procs, r)) for r in rows]
+        out.extend(tuple(r) for r in rows)
+    return out
+
+
 # Same text as SQLAlchemy's SQLite DateTime/Date types write, so stored values compare exactly.
 _SQLITE_TEXT = {
     "DateTime": lambda v: v.isoformat(" ", "microseconds"),
@@ -75,10 +253,13 @@ class Counts:
     def __init__(self):
         self.inserted = self.updated = self.unchanged = 0
         self.ticket_nos: set[str] = set()   # tickets whose facts must be re-derived
-        # Tickets new to the database with every event they have (those derived from their own
-        # columns): their facts can be derived from memory instead of being read back.
-        self.fresh_tickets: list[dict] = []
-        self.fresh_events: dict[str, list[dict]] = {}
+        # Tickets new to the database, as columns (ticket columns of the file; timestamps
+        # datetime64), with the events written for them from their own columns (action →
+        # datetime64, NaT where none): all the events they have, so their facts are derived
+        # from memory instead of being read back (dashboard.facts.new_ticket_columns).
+        self.fresh_columns: dict[str, Sequence] = {}
+        self.fresh_times: dict[str, np.ndarray] = {}
+        self.memo: dict = {}                # stored_values of the import's timestamp arrays
 
 
 def existing_by_key(conn: Connection, table, key: str, keys: list, columns: list[str]) -> dict:
@@ -115,34 +296,84 @@ def upsert_counted(conn: Connection, table, rows: list[dict], key: list[str], co
     return fresh + changed
 
 
-def write_tickets(conn: Connection, rows: list[dict], event_times: dict[str, list], counts: Counts) -> None:
-    """rows: tickets columns; event_times: key of TICKET_EVENT_COLUMNS → list aligned with rows."""
-    nos = [r["ticket_no"] for r in rows]
-    existing = existing_by_key(conn, tickets, "ticket_no", nos, list(rows[0]) if rows else [])
-    written_rows = upsert_counted(conn, tickets, rows, ["ticket_no"], counts, existing)
-    written = {r["ticket_no"] for r in written_rows}
-    counts.fresh_tickets = [r for r in written_rows if r["ticket_no"] not in existing]
+def _take(values: Sequence, idx: np.ndarray) -> Sequence:
+    if isinstance(values, np.ndarray):
+        return values[idx]
+    return [values[i] for i in idx.tolist()]
+
+
+def _py(values: Sequence) -> list:
+    """Python values of a column (datetime64 → datetime, NaT → None)."""
+    if isinstance(values, np.ndarray):
+        return values.astype("datetime64[us]").astype(object).tolist()
+    return list(values)
+
+
+def write_tickets(conn: Connection, cols: dict[str, Sequence], event_times: dict[str, np.ndarray],
+                  counts: Counts, *, stored: set | None = None) -> None:
+    """cols: tickets columns, aligned (timestamps as datetime64[us] arrays, the rest lists);
+    event_times: key of TICKET_EVENT_COLUMNS → datetime64[us] array aligned with cols;
+    stored: those of the ticket numbers already in the database, when the caller knows them."""
+    nos = list(cols["ticket_no"])
+    n = len(nos)
+    names = list(cols)
+    if stored is None:
+        stored = {no for (no,) in rows_by_keys(conn, tickets, "ticket_no", nos, ["ticket_no"])}
+    # only stored tickets can have a row to compare or events (foreign keys)
+    found = rows_by_keys(conn, tickets, "ticket_no", stored, names) if stored else []
+    fresh = np.ones(n, dtype=bool)
+    changed_rows: list[dict] = []
+    if found:
+        existing = {r[names.index("ticket_no")]: dict(zip(names, r)) for r in found}
+        old_idx = np.array([i for i, no in enumerate(nos) if no in existing], dtype=np.int64)
+        fresh[old_idx] = False
+        new_rows = [dict(zip(names, r)) for r in zip(*(_py(_take(cols[c], old_idx)) for c in names))]
+        for row in new_rows:
+            if _same(existing[row["ticket_no"]], row):
+                counts.unchanged += 1
+            else:
+                changed_rows.append(row)
+    fresh_idx = np.flatnonzero(fresh)
+    all_fresh = len(fresh_idx) == n
+    fresh_cols = cols if all_fresh else {c: _take(v, fresh_idx) for c, v in cols.items()}
+    insert_columns(conn, tickets, fresh_cols, counts.memo)
+    for part in chunks(changed_rows, CHUNK):
+        upsert(conn, tickets, part, ["ticket_no"])
+    counts.inserted += len(fresh_idx)
+    counts.updated += len(changed_rows)
+    fresh_nos = set(fresh_cols["ticket_no"]) if len(fresh_idx) else set()
+    written = fresh_nos | {r["ticket_no"] for r in changed_rows}
 
     # SIGN/DISPATCH/CONTACT/CLOSE from the ticket's own columns, unless its events hold that action.
-    new_events = []
+    # Written per column in file order (the ids the events had when written row by row).
+    ev_nos: list[str] = []
+    ev_at = Stored()
+    ev_action: list[str] = []
+    fresh_times: dict[str, np.ndarray] = {}
     if event_times:
         codes = [TICKET_EVENT_COLUMNS[k] for k in event_times]
-        have = set()
-        for part in chunks(sorted(set(nos)), LOOKUP_CHUNK):
-            have.update(conn.execute(
-                sa.select(ticket_events.c.ticket_no, ticket_events.c.action).distinct()
-                .where(ticket_events.c.ticket_no.in_(part), ticket_events.c.action.in_(codes))).tuples())
+        have = set(rows_by_keys(conn, ticket_events, "ticket_no", stored, ["ticket_no", "action"],
+                                also=("action", codes))) if stored else set()
         for key, times in event_times.items():
             code = TICKET_EVENT_COLUMNS[key]
-            for no, at in zip(nos, times):
-                if at is not None and (no, code) not in have:
-                    have.add((no, code))
-                    new_events.append({"ticket_no": no, "at": at, "action": code,
-                                       "staff_no": "", "unit": "", "detail": ""})
-        bulk_insert(conn, ticket_events, new_events)
-    event_tickets = {e["ticket_no"] for e in new_events}
-    for e in new_events:
-        counts.fresh_events.setdefault(e["ticket_no"], []).append(e)
+            take = ~np.isnat(times)
+            if have:
+                take &= np.array([(no, code) not in have for no in nos], dtype=bool)
+            idx = np.flatnonzero(take).tolist()
+            at = stored_values(conn, ticket_events.c.at, times, counts.memo)
+            ev_nos.extend([nos[i] for i in idx])
+            ev_at.extend([at[i] for i in idx])
+            ev_action.extend([code] * len(idx))
+            if len(fresh_idx):
+                # the same array when every ticket is new and has every event (converted once)
+                fresh_times[code] = times if all_fresh and not have else \
+                    np.where(take, times, np.datetime64("NaT", "us"))[fresh_idx]
+        m = len(ev_nos)
+        insert_columns(conn, ticket_events, {"ticket_no": ev_nos, "at": ev_at, "action": ev_action,
+                                             "staff_no": [""] * m, "unit": [""] * m, "detail": [""] * m})
+    if len(fresh_idx):
+        counts.fresh_columns, counts.fresh_times = fresh_cols, fresh_times
+    event_tickets = set(ev_nos)
     # A row whose only change is a new derived event counts as updated, not unchanged.
     moved = event_tickets - written
     counts.unchanged -= len(moved)
