@@ -193,13 +193,18 @@ def grouped_percentiles(dialect_name: str, source, group_cols: list[str], value_
     """
     groups = [source.c[g] for g in group_cols]
     value = source.c[value_col]
+    return sa.select(*groups, *percentile_columns(dialect_name, value, quantiles)).where(
+        value.is_not(None)).group_by(*groups)
+
+
+def percentile_columns(dialect_name: str, value, quantiles: dict[str, tuple[int, int]]) -> list:
+    """Aggregate columns, one per quantile (label → (num, den)), of the non-NULL values of `value`
+    in each group: percentile_cont on PostgreSQL, percentile_frac (below) on SQLite."""
     if dialect_name == "postgresql":
-        cols = [sa.func.percentile_cont(sa.literal(num / den)).within_group(value).label(label)
+        return [sa.func.percentile_cont(sa.literal(num / den)).within_group(value).label(label)
                 for label, (num, den) in quantiles.items()]
-    else:
-        cols = [sa.func.percentile_frac(value, sa.literal(num), sa.literal(den), type_=sa.Float).label(label)
-                for label, (num, den) in quantiles.items()]
-    return sa.select(*groups, *cols).where(value.is_not(None)).group_by(*groups)
+    return [sa.func.percentile_frac(value, sa.literal(num), sa.literal(den), type_=sa.Float).label(label)
+            for label, (num, den) in quantiles.items()]
 
 
 class PercentileFrac:

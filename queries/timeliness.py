@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from queries.schema import event_clocks, ticket_facts as tf, tickets
-from queries.sql import add_seconds, day_of, grouped_percentiles, hour_of, month_of, seconds_between, \
+from queries.sql import add_seconds, day_of, hour_of, month_of, percentile_columns, seconds_between, \
     week_of, weekday_of
 
 CLOCKS = {
@@ -180,22 +180,13 @@ def clock_summary(conn: Connection, clock: str, *, start: datetime, end: datetim
     keys = GROUPINGS[by]
     rows = clock_rows(conn, clock, start=start, end=end, now=now, limits=limits, close_offsets=close_offsets,
                       with_groups=bool(set(keys) & {"unit", "street", "category"}))
-    # grouped by status, so each row's status (two date comparisons) is computed once
-    counts = sa.select(*[rows.c[k] for k in keys], rows.c.status, sa.func.count().label("n")) \
-        .group_by(*[rows.c[k] for k in keys], rows.c.status)
-    long = pd.DataFrame(conn.execute(counts).all(), columns=keys + ["status", "n"])
-    cdf = _pivot_statuses(long, keys)
-    pct = grouped_percentiles(conn.dialect.name, rows, keys, "lag_seconds", {"p50_seconds": (1, 2),
-                                                                             "p90_seconds": (9, 10)})
-    pdf = pd.DataFrame(conn.execute(pct).all(), columns=keys + ["p50_seconds", "p90_seconds"])
-    for df in (cdf, pdf):
-        _normalise_keys(df, keys)
-    if keys:
-        out = cdf.merge(pdf, on=keys, how="left")
-    else:
-        out = cdf.copy()
-        out["p50_seconds"] = pdf["p50_seconds"].iloc[0] if len(pdf) else None
-        out["p90_seconds"] = pdf["p90_seconds"].iloc[0] if len(pdf) else None
+    # counts and lags in one pass over the clock's rows
+    groups = [rows.c[k] for k in keys]
+    stmt = sa.select(*groups, *[_n(rows.c.status == k).label(k) for k in STATUSES],
+                     *percentile_columns(conn.dialect.name, rows.c.lag_seconds,
+                                         {"p50_seconds": (1, 2), "p90_seconds": (9, 10)})).group_by(*groups)
+    out = pd.DataFrame(conn.execute(stmt).all(), columns=keys + list(STATUSES) + ["p50_seconds", "p90_seconds"])
+    _normalise_keys(out, keys)
     for c in ("on_time", "late", "running"):
         out[c] = out[c].astype("int64")
     for c in ("p50_seconds", "p90_seconds"):
@@ -258,21 +249,6 @@ def _status(ended, due, now):
         (due < now, "late"),
         else_="running",
     )
-
-
-def _pivot_statuses(long: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """(keys, status, n) rows → one row per group with on_time · late · running (0 when absent)."""
-    if long.empty:
-        return pd.DataFrame([[0, 0, 0]] if not keys else [], columns=keys + list(STATUSES)) if not keys \
-            else pd.DataFrame(columns=keys + list(STATUSES))
-    wide = long.pivot_table(index=keys or None, columns="status", values="n", aggfunc="sum", fill_value=0) \
-        if keys else long.set_index("status")["n"].to_frame().T
-    for k in STATUSES:
-        if k not in wide.columns:
-            wide[k] = 0
-    wide = wide[list(STATUSES)].reset_index(drop=not keys)
-    wide.columns.name = None
-    return wide[keys + list(STATUSES)] if keys else wide[list(STATUSES)].reset_index(drop=True)
 
 
 def _normalise_keys(df: pd.DataFrame, keys: list[str]) -> None:
