@@ -2,7 +2,7 @@
 from sqlalchemy.engine import Engine
 
 from dashboard import reference, rollups, rules_store
-from dashboard.assessment import month_cache
+from dashboard.assessment import settled_counts
 from dashboard.db import upgrade
 
 
@@ -12,5 +12,5 @@ def init_db(engine: Engine) -> str:
         rollups.ensure(conn)   # databases created before the rollup tables (issue 8)
         reference.seed(conn)
         rules_store.ensure_default(conn)
-        month_cache.refill(conn)   # settled months of a database upgraded to revision 0003
+        settled_counts.refill(conn)   # settled days of a database upgraded to revision 0004
     return revision

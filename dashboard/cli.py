@@ -111,14 +111,14 @@ def cmd_init_db(args) -> int:
 
 def cmd_rebuild_facts(args) -> int:
     from dashboard import facts
-    from dashboard.assessment import month_cache
+    from dashboard.assessment import settled_counts
     from dashboard.bootstrap import init_db
 
     engine = engine_for(args)
     init_db(engine)
     with engine.begin() as conn:
         n = facts.rebuild_all(conn)
-        month_cache.refill(conn)
+        settled_counts.refill(conn)
     print(f"已重建 {n} 张工单的派生数据")
     return 0
 

@@ -18,7 +18,7 @@ from dashboard.domain.calendar import add_working_days
 from dashboard.domain.lifecycle import Event, Facts, TicketInput, derive, event_clocks
 from dashboard.domain.rules import DAY, Rules
 from dashboard.rules_store import current_rules
-from queries.schema import event_clocks as event_clocks_table, ticket_events, ticket_facts, tickets
+from queries.schema import day_counts, event_clocks as event_clocks_table, ticket_events, ticket_facts, tickets
 from queries.sql import upsert
 
 BATCH = 2000
@@ -262,4 +262,5 @@ def rebuild_all(conn: Connection, rules: Rules | None = None) -> int:
     all_nos = [r[0] for r in conn.execute(sa.select(tickets.c.ticket_no))]
     conn.execute(event_clocks_table.delete())
     conn.execute(ticket_facts.delete())
+    conn.execute(day_counts.delete())   # counted from the old facts; writers refill them
     return refresh(conn, all_nos, rules)

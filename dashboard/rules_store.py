@@ -37,7 +37,7 @@ def add_version(conn: Connection, rules: Rules, *, effective_from: str, note: st
     result = conn.execute(rules_versions.insert().values(
         effective_from=effective_from, body=rules.to_json(), note=note,
         created_at=datetime.now().replace(microsecond=0), created_by=username))
-    from dashboard.assessment import month_cache   # the new limits need their own settled counts
+    from dashboard.assessment import settled_counts   # the new limits need their own settled counts
 
-    month_cache.refill(conn)
+    settled_counts.refill(conn)
     return int(result.inserted_primary_key[0])

@@ -217,6 +217,30 @@ def _staffing_counts(conn, start, end, now, required: dict[str, int]) -> dict:
     return {"staffing_compliance": (row["num"], row["den"])}
 
 
+def window_counts(conn: Connection, *, start: datetime, end: datetime, now: datetime, limits: dict[str, int],
+                  required: dict[str, int], due_versions: list[int] | tuple = ()) -> dict[str, tuple[int, int]]:
+    """{indicator key: (numerator, denominator)} of the clocks, reports, shifts and staffing days
+    that start in [start, end), as of `now`. Every count is a sum over those starts, so the
+    counts of consecutive windows add up to those of their union (a month = its days)."""
+    now_p = _ts(now, "now")
+    start_p, end_p = _ts(start, "month_start"), _ts(end, "month_end")
+    counts: dict[str, tuple] = {}
+    counts.update(_ticket_counts(conn, start_p, end_p, now_p, limits, due_versions))
+    counts.update(_close_counts(conn, start_p, end_p, now_p))
+    counts.update(_qc_counts(conn, start_p, end_p, now_p, limits))
+    counts.update(_verify_counts(conn, start_p, end_p, now_p, limits))
+    counts.update(_report_counts(conn, start_p, end_p, now_p))
+    counts.update(_shift_counts(conn, start, end, now))
+    counts.update(_staffing_counts(conn, start, end, now, required))
+    return {k: (int(counts[k][0] or 0), int(counts[k][1] or 0)) for k in INDICATOR_KEYS}
+
+
+def counts_frame(counts: dict[str, tuple[int, int]]) -> pd.DataFrame:
+    """INDICATOR_COUNTS_COLUMNS rows in contract order."""
+    return pd.DataFrame([(k, int(counts[k][0]), int(counts[k][1])) for k in INDICATOR_KEYS],
+                        columns=INDICATOR_COUNTS_COLUMNS)
+
+
 def indicator_counts(conn: Connection, *, month: str, now: datetime, limits: dict[str, int],
                      required: dict[str, int], due_versions: list[int] | tuple = ()) -> pd.DataFrame:
     """One row per indicator of DESIGN 4, in contract order.
@@ -228,15 +252,5 @@ def indicator_counts(conn: Connection, *, month: str, now: datetime, limits: dic
     columns are used as they are).
     """
     start, end = month_bounds(month)
-    now_p = _ts(now, "now")
-    start_p, end_p = _ts(start, "month_start"), _ts(end, "month_end")
-    counts: dict[str, tuple] = {}
-    counts.update(_ticket_counts(conn, start_p, end_p, now_p, limits, due_versions))
-    counts.update(_close_counts(conn, start_p, end_p, now_p))
-    counts.update(_qc_counts(conn, start_p, end_p, now_p, limits))
-    counts.update(_verify_counts(conn, start_p, end_p, now_p, limits))
-    counts.update(_report_counts(conn, start_p, end_p, now_p))
-    counts.update(_shift_counts(conn, start, end, now))
-    counts.update(_staffing_counts(conn, start, end, now, required))
-    rows = [(k, int(counts[k][0] or 0), int(counts[k][1] or 0)) for k in INDICATOR_KEYS]
-    return pd.DataFrame(rows, columns=INDICATOR_COUNTS_COLUMNS)
+    return counts_frame(window_counts(conn, start=start, end=end, now=now, limits=limits, required=required,
+                                      due_versions=due_versions))

@@ -202,14 +202,15 @@ event_clocks = sa.Table(
     sa.Index("ix_event_clocks_ticket_no", "ticket_no"),
 )
 
-# A settled month's indicator counts (DESIGN 4), stored by the writers and dropped by any write
-# that touches the month (dashboard.assessment.month_cache): once every clock of a month has run
-# out and no data is later than `now`, the counts no longer depend on `now`.
-month_counts = sa.Table(
-    "month_counts", metadata,
-    sa.Column("month", sa.String(7), primary_key=True),
+# A settled day's indicator counts (DESIGN 4; numerators and denominators add up over days) and
+# its 三率 population counts, stored by the writers and dropped by any write that touches the
+# day (dashboard.assessment.settled_counts): once every clock started that day has run out and
+# no data is later than `now`, they no longer depend on `now` (revision 0004).
+day_counts = sa.Table(
+    "day_counts", metadata,
+    sa.Column("day", sa.Date, primary_key=True),
     sa.Column("params", sa.String(64), primary_key=True),   # SHA-256 of the limits and head counts
-    sa.Column("counts", sa.Text, nullable=False),           # JSON {key: [numerator, denominator]}
+    sa.Column("counts", sa.Text, nullable=False),           # JSON {key: [numerator, denominator], …}
     sa.Column("computed_at", sa.DateTime, nullable=False),
 )
 

@@ -16,7 +16,7 @@ from fractions import Fraction
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from dashboard.assessment import month_cache
+from dashboard.assessment import settled_counts
 from dashboard.domain import three_rates as tr
 from dashboard.domain.payment import fmt_factor, month_index, month_payment, payment_factor
 from dashboard.domain.rules import INDICATOR_LABELS, Rules
@@ -130,7 +130,7 @@ def compute(conn: Connection, month: str, now: datetime | None = None) -> MonthR
     now = now or datetime.now()
     rules = rules_for_month(conn, month)
     period = tr.period_for_month(month, rules)
-    counts, c = month_cache.month_counts_for(conn, month=month, now=now, limits=_limits(rules),
+    counts, c = settled_counts.month_counts_for(conn, month=month, now=now, limits=_limits(rules),
                                              required=required_heads(rules), period=(period.start, period.end))
     indicators = []
     for row in counts.itertuples(index=False):

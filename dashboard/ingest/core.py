@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard import audit, facts, rollups
@@ -18,6 +17,7 @@ from dashboard.ingest.mapping import load_mapping
 from dashboard.ingest.reading import FileRefused, read_table
 from dashboard.ingest.spec import KIND_LABELS, KINDS, TICKET_EVENT_COLUMNS
 from dashboard.ingest.validation import REJECT_COLUMNS, Prepared, prepare
+from dashboard.assessment import settled_counts
 from dashboard.rules_store import current_rules
 from queries.schema import event_clocks, import_log, staff, ticket_facts, tickets
 
@@ -126,6 +126,7 @@ def run_import(engine: Engine, kind: str, filename: str, data: bytes, *, mapping
                 if p.kind == "tickets":
                     # rollups sum tickets per received day: the days tickets left and joined
                     rollups.refresh_days(conn, days | _received_days_of_file(p, keep))
+                _refresh_settled_counts(conn, p, keep, counts, days)
             res.inserted, res.updated, res.unchanged = counts.inserted, counts.updated, counts.unchanged
             res.status = "partial" if bad else "ok"
             res.message = res.summary()
@@ -192,6 +193,26 @@ def refresh_facts(conn: Connection, counts: writing.Counts) -> None:
         facts.refresh(conn, rest)
 
 
+def _refresh_settled_counts(conn: Connection, p: Prepared, keep: list[int], counts: writing.Counts, days: set) -> None:
+    """Drop the stored counts of every day the file can have changed, then store the settled
+    ones again (dashboard.assessment.settled_counts), in the import's transaction."""
+    if p.kind == "manual" or not keep:
+        return
+    if p.kind == "staff":
+        settled_counts.invalidate_all(conn)
+    else:
+        column = {"shifts": "day", "reports": "due_at"}.get(p.kind)
+        starts = [min(days)] if days else []
+        if column:
+            starts += [x for x in [p.values[column].iloc[keep].min()] if not pd.isna(x)]
+        else:
+            starts += [x for x in [settled_counts.earliest_for_tickets(conn, counts.ticket_nos)] if x is not None]
+        if not starts:
+            return
+        settled_counts.invalidate_since(conn, min(pd.Timestamp(x) for x in starts))
+    settled_counts.refill(conn)
+
+
 def _check_kind(kind: str) -> None:
     if kind not in KINDS:
         raise FileRefused(f"未知的导入类型：{kind}（应为 {'/'.join(KINDS)}）")
@@ -245,10 +266,8 @@ def check_database(conn: Connection, p: Prepared) -> None:
 
 def _unknown_refs(conn, p: Prepared, key: str, table, what: str, header: str) -> None:
     s = p.values[key]
-    wanted = sorted({x for x in s if isinstance(x, str)})
-    known = set()
-    for part in writing.chunks(wanted, writing.LOOKUP_CHUNK):
-        known.update(r[0] for r in conn.execute(sa.select(table.c[key]).where(table.c[key].in_(part))))
+    wanted = {x for x in s if isinstance(x, str)}
+    known = {k for (k,) in writing.rows_by_keys(conn, table, key, wanted, [key])}
     missing = s.notna() & ~s.isin(known)
     p.error(missing, header, lambda i: f"{what} \"{s[i]}\" 不存在（数据库中没有，请先导入{what}）")
 
