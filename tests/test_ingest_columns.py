@@ -13,7 +13,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from dashboard import facts
-from dashboard.domain.lifecycle import Event, TicketInput, derive
+from dashboard.domain.lifecycle import Event, derive
 from dashboard.domain.rules import DEFAULT_RULES, Rules
 from dashboard.ingest import run_import
 from dashboard.ingest.writing import stored_values, ts_text

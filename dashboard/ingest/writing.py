@@ -80,6 +80,8 @@ def ts_text(values: np.ndarray, *, date: bool = False) -> list | None:
     a = np.asarray(values).astype("datetime64[us]")
     n = len(a)
     nat = np.isnat(a)
+    if nat.all():
+        return [None] * n
     v = np.where(nat, 0, a.view("i8"))
     days = v // _DAY_US                                   # floor: also right before 1970
     d = days.astype("datetime64[D]")
@@ -383,10 +385,7 @@ def write_tickets(conn: Connection, cols: dict[str, Sequence], event_times: dict
 
 def write_events(conn: Connection, rows: list[dict], counts: Counts) -> None:
     fields = ("ticket_no", "at", "action", "staff_no", "unit", "detail")
-    have = set()
-    for part in chunks(sorted({r["ticket_no"] for r in rows}), LOOKUP_CHUNK):
-        have.update(conn.execute(sa.select(*[ticket_events.c[f] for f in fields])
-                                 .where(ticket_events.c.ticket_no.in_(part))).tuples())
+    have = set(rows_by_keys(conn, ticket_events, "ticket_no", [r["ticket_no"] for r in rows], list(fields)))
     fresh = []
     for r in rows:
         t = tuple(r[f] for f in fields)
