@@ -53,7 +53,8 @@ with tab_report:
         st.caption(f"报表编号 **{spec.report_no}**　统计范围 {spec.window_label}")
         st.caption(f"对比上期 {spec.prev_label}　应报时间 {spec.due_at:%Y-%m-%d %H:%M}")
 
-    content = data.report_content(kind, day, now, int(hour), period, category)
+    args = (kind, day, now, int(hour), period, category)
+    content = data.report_headlines(*args)
     cur, prev = content.headline, content.previous
 
     def delta(a: int, b: int) -> str:
@@ -78,10 +79,10 @@ with tab_report:
 
     b1, b2, b3 = st.columns([1.3, 1.3, 5])
     with b1:
-        st.download_button(f"下载{spec.title}（Excel）",
-                           data.report_bytes(kind, day, now, int(hour), period, category),
+        # the workbook is built when asked for (on click, in the background), not on every page run
+        st.download_button(f"下载{spec.title}（Excel）", lambda: data.report_bytes(*args),
                            file_name=f"{spec.report_no}.xlsx", mime=XLSX_MIME, icon=":material/download:",
-                           type="primary", key="report_download", width="stretch")
+                           type="primary", key="report_download", width="stretch", on_click="ignore")
     with b2:
         if can(user.role, "report_delivery"):
             if st.button("登记为已报送", icon=":material/task_alt:", key="report_deliver", width="stretch",
@@ -101,9 +102,15 @@ with tab_report:
     with b3:
         st.caption("下载的工作簿与下方预览为同一组数据；同一数据、同一时点生成的文件完全一致。")
 
-    sections = content.sections
-    for tab, section in zip(st.tabs([s.name for s in sections]), sections):
+    # one section at a time: the open tab's figures are read when it is opened (the tabs rerun
+    # the page on a switch); 概况 and the other headline sections need no further query
+    names = data.section_names(spec)
+    tabs = st.tabs(names, key=f"report_section_{kind}", on_change="rerun")
+    for tab, name in zip(tabs, names):
+        if tab.open is False:
+            continue
         with tab:
+            section = data.report_section(content, name, day=day, now=now, window_start_hour=int(hour), period=period)
             if section.note:
                 st.caption(section.note)
             frame = display_frame(section)

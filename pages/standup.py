@@ -120,8 +120,9 @@ st.caption(f"只列昨日有业务或有排班的人员（{len(people)} / {len(p
 st.divider()
 d1, d2 = st.columns([1, 4], vertical_alignment="center")
 with d1:
-    st.download_button("导出班前会 Excel", data.workbook(day, now), file_name=f"班前会_{day:%Y%m%d}.xlsx",
+    # built when asked for (on click, in the background) from the pack shown above (issue 8)
+    st.download_button("导出班前会 Excel", lambda: data.workbook(day, now), file_name=f"班前会_{day:%Y%m%d}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key="standup-xlsx", icon=":material/download:", type="primary")
+                       key="standup-xlsx", icon=":material/download:", type="primary", on_click="ignore")
 with d2:
     st.caption("打印：使用浏览器打印（Ctrl+P / ⌘P，横向）即可得到紧凑版；Excel 含昨日概况、当班、待办工单、行动项、人员明细五个工作表，已设置横向、适应页宽。")

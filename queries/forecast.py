@@ -198,14 +198,18 @@ def handling_minutes(conn: Connection, *, start: datetime, end: datetime) -> flo
 
 
 def surge_status(conn: Connection, now: datetime, *, weeks: int = WEEKS,
-                 kind_of: Callable[[date], int] | None = None) -> dict:
+                 kind_of: Callable[[date], int] | None = None, fc: DayForecast | None = None) -> dict:
     """Is today's intake surging at `now`? (for the wall display and the stand-up)
 
     {"day", "active" (bool), "message" (Chinese), "hour" (last completed hour judged or None),
      "actual", "expected", "upper", "ratio", "level", "history_days"}
+
+    `fc`: today's forecast_for(day=now.date(), now=now, weeks=weeks, kind_of=kind_of) when the
+    caller has it already (the shifts page shows it too).
     """
     day = now.date()
-    fc = forecast_for(conn, day=day, now=now, weeks=weeks, kind_of=kind_of)
+    if fc is None:
+        fc = forecast_for(conn, day=day, now=now, weeks=weeks, kind_of=kind_of)
     today = hourly_intake(conn, start=datetime.combine(day, time()), end=now.replace(minute=0, second=0, microsecond=0))
     s = surge_rule(fc, {int(h): int(n) for h, n in zip(today["hour"], today["tickets"])}, now)
     return {"day": day, "active": s.active, "message": s.message, "hour": s.hour, "actual": s.actual,

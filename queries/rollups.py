@@ -44,28 +44,47 @@ def _n(cond):
     return sa.func.coalesce(sa.func.sum(sa.case((cond, _one()), else_=0)), 0)
 
 
-def population_counts(conn: Connection, *, start: datetime, end: datetime) -> dict:
+def whole_day_sums(conn: Connection, *, first: date, last: date, by=None) -> list:
+    """One pass over rollup_daily for the days [first, last]: rows of (key, received, population,
+    contacted, resolved, satisfied, basic_satisfied), the sums per value of the rollup column or
+    expression `by` (None: one row for all days, key None). received is what rollups_cover
+    compares with the tickets (pass its total as `rolled`)."""
+    cols = [sa.func.coalesce(sa.func.sum(rd.c[c]), 0).label(c) for c in ["received"] + COUNT_COLUMNS]
+    key = sa.null() if by is None else by
+    stmt = sa.select(key.label("key"), *cols).where(rd.c.day >= first, rd.c.day <= last)
+    if by is not None:
+        stmt = stmt.group_by(by)
+    return [tuple(r) for r in conn.execute(stmt)]
+
+
+def partial_counts(conn: Connection, *, start: datetime, end: datetime) -> dict:
+    """DESIGN 3.3 counts of the tickets received in [start, end), from the tickets."""
+    pop = sa.and_(t.c.in_assessment, t.c.callback_valid)
+    row = conn.execute(sa.select(
+        _n(pop).label("population"), _n(sa.and_(pop, t.c.contacted)).label("contacted"),
+        _n(sa.and_(pop, t.c.resolved)).label("resolved"),
+        _n(sa.and_(pop, t.c.satisfaction == "满意")).label("satisfied"),
+        _n(sa.and_(pop, t.c.satisfaction == "基本满意")).label("basic_satisfied"))
+        .where(t.c.received_at >= start, t.c.received_at < end)).mappings().one()
+    return {c: int(row[c] or 0) for c in COUNT_COLUMNS}
+
+
+def population_counts(conn: Connection, *, start: datetime, end: datetime, whole_days: list | None = None) -> dict:
     """DESIGN 3.3 counts of tickets received in [start, end) (end exclusive).
 
     population · contacted · resolved · satisfied · basic_satisfied (int)
+
+    `whole_days`: the whole_day_sums row of the whole days of the window when the caller has read it.
     """
     first, last, parts = split(start, end)
     total = dict.fromkeys(COUNT_COLUMNS, 0)
     if first is not None:
-        row = conn.execute(sa.select(*[sa.func.coalesce(sa.func.sum(rd.c[c]), 0).label(c) for c in COUNT_COLUMNS])
-                           .where(rd.c.day >= first, rd.c.day <= last)).mappings().one()
-        for c in COUNT_COLUMNS:
-            total[c] += int(row[c] or 0)
-    pop = sa.and_(t.c.in_assessment, t.c.callback_valid)
+        row = whole_days if whole_days is not None else whole_day_sums(conn, first=first, last=last)[0]
+        for c, v in zip(COUNT_COLUMNS, row[2:]):
+            total[c] += int(v or 0)
     for lo, hi in parts:
-        row = conn.execute(sa.select(
-            _n(pop).label("population"), _n(sa.and_(pop, t.c.contacted)).label("contacted"),
-            _n(sa.and_(pop, t.c.resolved)).label("resolved"),
-            _n(sa.and_(pop, t.c.satisfaction == "满意")).label("satisfied"),
-            _n(sa.and_(pop, t.c.satisfaction == "基本满意")).label("basic_satisfied"))
-            .where(t.c.received_at >= lo, t.c.received_at < hi)).mappings().one()
-        for c in COUNT_COLUMNS:
-            total[c] += int(row[c] or 0)
+        for c, v in partial_counts(conn, start=lo, end=hi).items():
+            total[c] += v
     return total
 
 
@@ -99,16 +118,18 @@ def daily_received(conn: Connection, *, start: datetime, end: datetime) -> pd.Da
     return out.astype({"received": "int64"})[DAILY_RECEIVED_COLUMNS]
 
 
-def rollups_cover(conn: Connection, *, start: datetime, end: datetime) -> bool:
+def rollups_cover(conn: Connection, *, start: datetime, end: datetime, rolled: int | None = None) -> bool:
     """Whether the rollups hold exactly the tickets the tickets table holds for the whole days of
     [start, end): a guard for rows written past dashboard.rollups (raw SQL, old fixtures).
-    One count over the received_at index and one over the rollup days."""
+    One count over the received_at index and one over the rollup days (`rolled`: that sum of
+    rollup_daily.received when the caller's own pass over those days has it)."""
     first, last, _ = split(start, end)
     if first is None:
         return True
     lo, hi = datetime.combine(first, time()), datetime.combine(last + timedelta(days=1), time())
     n_tickets = conn.execute(sa.select(sa.func.count()).select_from(t)
                              .where(t.c.received_at >= lo, t.c.received_at < hi)).scalar_one()
-    n_rolled = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(rd.c.received), 0))
-                            .where(rd.c.day >= first, rd.c.day <= last)).scalar_one()
-    return int(n_tickets) == int(n_rolled)
+    if rolled is None:
+        rolled = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(rd.c.received), 0))
+                              .where(rd.c.day >= first, rd.c.day <= last)).scalar_one()
+    return int(n_tickets) == int(rolled)

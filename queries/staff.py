@@ -314,15 +314,18 @@ def _share_col(df: pd.DataFrame, num: str, den: str) -> pd.Series:
 
 
 def staff_performance(conn: Connection, *, role: str, start: datetime, end: datetime, now: datetime,
-                      team: str | None = None, limits: dict | None = None) -> pd.DataFrame:
+                      team: str | None = None, limits: dict | None = None,
+                      counts: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per person of `role` (and 班组 `team`) employed in the period.
 
     staff_no · name · team · the role's ROLE_COLUMNS · planned_shifts · attended_shifts · sample
     (the actions the rank rests on). Shares are floats for display, None when the denominator is 0;
     every share sits next to its integer numerator and denominator.
+    `counts`: role_counts of the same role, period and limits when the caller has read them.
     """
     people = roster(conn, role=role, start=start, end=end, team=team)[PERSON_COLUMNS]
-    counts = role_counts(conn, role, start=start, end=end, now=now, limits=limits)
+    if counts is None:
+        counts = role_counts(conn, role, start=start, end=end, now=now, limits=limits)
     if role == DISPATCHER:
         counts = counts.merge(dispatcher_medians(conn, start=start, end=end, now=now), on="staff_no", how="left")
     df = people.merge(counts, on="staff_no", how="left").merge(

@@ -1,13 +1,13 @@
 """三率 counts (DESIGN 3.3): population = received in the period, in_assessment and callback_valid."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from queries.rollups import population_counts, rollups_cover
+from queries.rollups import population_counts, rollups_cover, split, whole_day_sums
 from queries.schema import rollup_daily as rd, ticket_facts as tf, tickets as t, units
 
 DISTRICT_COUNTS_COLUMNS = ["population", "contacted", "resolved", "satisfied", "basic_satisfied"]
@@ -38,8 +38,11 @@ def district_counts(conn: Connection, *, start: datetime, end: datetime) -> dict
     population · contacted · resolved · satisfied (满意) · basic_satisfied (基本满意), all int
     """
     stop = end + timedelta(seconds=1)
-    if rollups_cover(conn, start=start, end=stop):   # whole days from the rollups (issue 8)
-        return population_counts(conn, start=start, end=stop)
+    first, last, _ = split(start, stop)
+    # whole days from the rollups (issue 8): one pass gives the sums and the guard's total
+    days = whole_day_sums(conn, first=first, last=last)[0] if first is not None else None
+    if rollups_cover(conn, start=start, end=stop, rolled=None if days is None else days[1]):
+        return population_counts(conn, start=start, end=stop, whole_days=days)
     row = conn.execute(sa.select(*_counts(None)).where(population_filter(start, end))).mappings().one()
     return {k: int(row[k] or 0) for k in DISTRICT_COUNTS_COLUMNS}
 
@@ -58,14 +61,74 @@ def unit_counts(conn: Connection, *, start: datetime, end: datetime, now: dateti
     at or before `now`) · population (int: 有效回访, DESIGN 3.3 population) · contacted · resolved
     · satisfied · basic_satisfied (int, over the population)
     """
+    df = ranking_counts(conn, start=start, end=end, now=now)
+    return df[df["kind"].isin(RANKING_KINDS[kind])][UNIT_COUNTS_COLUMNS].reset_index(drop=True)
+
+
+def ranking_counts(conn: Connection, *, start: datetime, end: datetime, now: datetime) -> pd.DataFrame:
+    """unit_counts of every ranking kind at once (the 三率 page ranks 街乡镇 and 区直单位 from one
+    read): the UNIT_COUNTS_COLUMNS and `kind` (units.kind), in units.code order.
+
+    Whole-day periods read the rollups (received and the 3.3 counts per tickets.unit) and the
+    facts (closed per unit): exact when the rollups cover the period and every ticket of it has
+    its facts row with the ticket's unit (facts.unit is tickets.unit, or the dispatch unit when
+    the ticket has none: the tickets without a unit must be the facts rows without one).
+    Otherwise, one GROUP BY over the tickets joined to their facts.
+    """
+    rows = units_of_kinds(conn)
+    stop = end + timedelta(seconds=1)
+    counts = _ranking_counts_rolled(conn, start=start, stop=stop, now=now)
+    if counts is None:
+        counts = _ranking_counts_joined(conn, start=start, stop=stop, now=now)
+    cols = UNIT_COUNTS_COLUMNS[1:]
+    data = [[name, kind] + [int(counts.get(name, {}).get(c, 0)) for c in cols] for name, kind in rows]
+    df = pd.DataFrame(data, columns=["unit", "kind"] + cols)
+    return df.astype({c: "int64" for c in cols})[UNIT_COUNTS_COLUMNS + ["kind"]]
+
+
+def units_of_kinds(conn: Connection) -> list[tuple[str, str]]:
+    """(name, kind) of the units ranked in 三率 (every RANKING_KINDS kind), by code."""
+    kinds = sorted({k for ks in RANKING_KINDS.values() for k in ks})
+    return [tuple(r) for r in conn.execute(sa.select(units.c.name, units.c.kind)
+                                           .where(units.c.kind.in_(kinds)).order_by(units.c.code))]
+
+
+def _ranking_counts_rolled(conn: Connection, *, start: datetime, stop: datetime, now: datetime) -> dict | None:
+    first, last, parts = split(start, stop)
+    if first is None or parts:
+        return None
+    by_unit = whole_day_sums(conn, first=first, last=last, by=rd.c.unit)
+    if not rollups_cover(conn, start=start, end=stop, rolled=sum(int(r[1]) for r in by_unit)):
+        return None
+    f_unit = sa.func.coalesce(tf.c.unit, "")
+    closed = sa.func.coalesce(sa.func.sum(sa.case((tf.c.closed_at <= now, sa.literal(1)), else_=0)), 0)
+    facts = {r[0]: (int(r[1]), int(r[2])) for r in conn.execute(
+        sa.select(f_unit, sa.func.count(), closed)
+        .where(tf.c.received_at >= start, tf.c.received_at < stop).group_by(f_unit))}
+    received = {r[0]: int(r[1]) for r in by_unit}
+    # every ticket has its facts row (same received_at range, one row per ticket), and the
+    # tickets without a unit ('' in the rollups) are exactly the facts rows without one
+    if sum(n for n, _ in facts.values()) != sum(received.values()) \
+            or facts.get("", (0, 0))[0] != received.get("", 0):
+        return None
+    out = {}
+    for r in by_unit:
+        if r[0] == "":
+            continue
+        out[r[0]] = dict(zip(["received"] + DISTRICT_COUNTS_COLUMNS, (int(x) for x in r[1:])))
+        out[r[0]]["closed"] = facts.get(r[0], (0, 0))[1]
+    return out
+
+
+def _ranking_counts_joined(conn: Connection, *, start: datetime, stop: datetime, now: datetime) -> dict:
     one = sa.literal(1)
-    in_period = sa.and_(t.c.received_at >= start, t.c.received_at < end + timedelta(seconds=1))
+    in_period = sa.and_(t.c.received_at >= start, t.c.received_at < stop)
     pop = sa.and_(t.c.in_assessment, t.c.callback_valid)
 
     def n(cond):
         return sa.func.coalesce(sa.func.sum(sa.case((cond, one), else_=0)), 0)
 
-    per_unit = (
+    stmt = (
         sa.select(
             t.c.unit.label("unit"),
             sa.func.count().label("received"),
@@ -79,18 +142,11 @@ def unit_counts(conn: Connection, *, start: datetime, end: datetime, now: dateti
         # the facts row carries the ticket's received_at: the same range in the join lets
         # PostgreSQL use its index instead of hashing all 3 M facts (2.5 s → ms; issue 8)
         .select_from(t.outerjoin(tf, sa.and_(tf.c.ticket_no == t.c.ticket_no, tf.c.received_at >= start,
-                                             tf.c.received_at < end + timedelta(seconds=1))))
+                                             tf.c.received_at < stop)))
         .where(in_period, t.c.unit.is_not(None))
         .group_by(t.c.unit)
-        .subquery("per_unit")
     )
-    cols = UNIT_COUNTS_COLUMNS[1:]
-    stmt = (sa.select(units.c.name.label("unit"), *[sa.func.coalesce(per_unit.c[c], 0).label(c) for c in cols])
-            .select_from(units.outerjoin(per_unit, per_unit.c.unit == units.c.name))
-            .where(units.c.kind.in_(RANKING_KINDS[kind]))
-            .order_by(units.c.code))
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=UNIT_COUNTS_COLUMNS)
-    return df.astype({c: "int64" for c in cols})
+    return {r["unit"]: dict(r) for r in conn.execute(stmt).mappings()}
 
 
 def periods_counts(conn: Connection, *, periods: list[tuple[str, datetime, datetime]]) -> pd.DataFrame:
@@ -104,20 +160,27 @@ def periods_counts(conn: Connection, *, periods: list[tuple[str, datetime, datet
     lo = min(s for _, s, _ in periods)
     hi = max(e for _, _, e in periods) + timedelta(seconds=1)
     midnight = datetime.min.time()
-    if all(s.time() == midnight and (e + timedelta(seconds=1)).time() == midnight for _, s, e in periods) \
-            and rollups_cover(conn, start=lo, end=hi):
-        # whole-day periods (19th–18th or calendar months): one pass over the rollups (issue 8)
-        day_label = sa.case(*[(sa.and_(rd.c.day >= s.date(), rd.c.day <= e.date()), lab) for lab, s, e in periods])
-        stmt = (sa.select(day_label.label("label"),
-                          *[sa.func.coalesce(sa.func.sum(rd.c[k]), 0).label(k) for k in DISTRICT_COUNTS_COLUMNS])
-                .where(rd.c.day >= lo.date(), rd.c.day < hi.date()).group_by(day_label))
-    else:
+    got = None
+    if all(s.time() == midnight and (e + timedelta(seconds=1)).time() == midnight for _, s, e in periods):
+        # whole-day periods (19th–18th or calendar months): one pass over the rollups, summed
+        # per day and the days then given to their periods here (issue 8)
+        by_day = whole_day_sums(conn, first=lo.date(), last=(hi - timedelta(days=1)).date(), by=rd.c.day)
+        if rollups_cover(conn, start=lo, end=hi, rolled=sum(int(r[1]) for r in by_day)):
+            got = {}
+            for r in by_day:
+                day = r[0] if isinstance(r[0], date) else date.fromisoformat(str(r[0])[:10])
+                lab = next((lab for lab, s, e in periods if s.date() <= day <= e.date()), None)
+                if lab is not None:
+                    acc = got.setdefault(lab, dict.fromkeys(DISTRICT_COUNTS_COLUMNS, 0))
+                    for k, v in zip(DISTRICT_COUNTS_COLUMNS, r[2:]):
+                        acc[k] += int(v or 0)
+    if got is None:
         label = sa.case(*[(sa.and_(t.c.received_at >= s, t.c.received_at < e + timedelta(seconds=1)), lab)
                           for lab, s, e in periods])
         stmt = (sa.select(label.label("label"), *_counts(None))
                 .where(t.c.received_at >= lo, t.c.received_at < hi, t.c.in_assessment, t.c.callback_valid)
                 .group_by(label))
-    got = {r.label: r for r in conn.execute(stmt) if r.label is not None}
-    rows = [[lab] + [int(getattr(got[lab], k) or 0) if lab in got else 0 for k in DISTRICT_COUNTS_COLUMNS]
-            for lab, _, _ in periods]
+        got = {r.label: {k: int(getattr(r, k) or 0) for k in DISTRICT_COUNTS_COLUMNS}
+               for r in conn.execute(stmt) if r.label is not None}
+    rows = [[lab] + [got[lab][k] if lab in got else 0 for k in DISTRICT_COUNTS_COLUMNS] for lab, _, _ in periods]
     return pd.DataFrame(rows, columns=["label"] + DISTRICT_COUNTS_COLUMNS)

@@ -58,3 +58,32 @@ def test_shifts_page_renders(app_db, role):
     labels = [m.label for m in at.metric]
     assert {"到岗率", "员工流失率"} <= set(labels)
     assert [t.label for t in at.tabs][:4] == ["排班与到岗", "7×24 在岗覆盖", "人员流动", "突增与人力测算"]
+
+
+def test_standup_workbook_built_on_request_from_the_shown_pack(app_db):
+    """The page run builds no workbook (the button's callable does, on click); the workbook is
+    the pack the page shows."""
+    import io
+    from datetime import datetime
+
+    from openpyxl import load_workbook
+
+    from dashboard.data import standup as data
+    from dashboard.reports import standup as report
+
+    calls = []
+    real = report.render_standup_workbook
+    report.render_standup_workbook = lambda pack: calls.append(pack) or real(pack)
+    try:
+        at = app_as("supervisor", "pages/standup.py")
+        assert not errors(at), errors(at)
+        assert calls == []
+        now = datetime(2026, 1, 15, 10, 30)
+        wb = load_workbook(io.BytesIO(data.workbook(now.date(), now)))
+    finally:
+        report.render_standup_workbook = real
+    assert len(calls) == 1
+    pack = data.pack(now.date(), now)
+    todo = [r[0] for r in wb["待办工单"].iter_rows(min_row=2, values_only=True) if r[0]]
+    assert todo == list(pack.act_today["工单编号"]) and len(todo) > 0
+    assert wb.sheetnames == list(report.SHEETS)

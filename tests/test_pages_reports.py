@@ -41,3 +41,60 @@ def test_other_kinds_render(app_db, kind):
     at.segmented_control(key="report_kind").set_value(kind).run()
     assert not errors(at), errors(at)
     assert len(at.tabs) > 5
+
+
+def _cells(df):
+    """Cell values as text, numbers compared as numbers (the grid's Arrow copy turns a column of
+    ints and blanks into floats)."""
+    import math
+    from decimal import Decimal
+
+    def norm(v):
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return "—"
+        if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
+            return f"{float(v):.6f}"
+        return str(v)
+    return [[norm(v) for v in row] for row in df.itertuples(index=False)]
+
+
+def test_each_tab_shows_its_section_of_the_workbook_content(app_db):
+    """Tabs open one at a time (only the open one is read); each shows the frame build_content
+    gives for that section, so the preview and the workbook keep one set of figures."""
+    from datetime import datetime
+
+    from dashboard.db import make_engine
+    from dashboard.reports import content as rc
+
+    now = datetime(2026, 1, 15, 10, 30)
+    with make_engine(app_db).connect() as conn:
+        full = rc.build_content(conn, rc.spec_for("daily", now.date()), now=now)
+    at = app_as("manager", PAGE)
+    labels = [t.label for t in at.tabs]      # 生成报表, its section tabs, 台账核对, 报送记录
+    assert labels[1:-2] == [s.name for s in full.sections]
+    for section in full.sections:
+        at.session_state["report_section_daily"] = section.name
+        at.run()
+        assert not errors(at), errors(at)
+        shown = at.dataframe[0].value
+        want = rc.display_frame(section)
+        assert list(shown.columns) == list(want.columns), section.name
+        assert len(shown) == len(want) > 0 or section.name in ("超期工单",), section.name
+        assert _cells(shown) == _cells(want), section.name
+
+
+def test_workbook_is_built_on_request_only(app_db):
+    """The download button carries a callable (deferred): the page run itself builds no workbook."""
+    from dashboard.data import reports as data
+
+    calls = []
+    real = data.periodic.render
+    data.periodic.render = lambda content: calls.append(content) or real(content)
+    try:
+        at = app_as("manager", PAGE)
+    finally:
+        data.periodic.render = real
+    assert not errors(at), errors(at)
+    button = next(b for b in at.get("download_button") if "下载日报" in b.proto.label)
+    assert button.proto.deferred_file_id or not button.proto.url
+    assert calls == []

@@ -46,6 +46,23 @@ def test_group_measures_yesterday_and_shift(db):
     assert s[("派单", "urges")][0] == 1 and s[("质检", "reviews")][0] == 0
 
 
+def test_worst_delays_known_answers(db):
+    """Late first signs and dispatches done in the window and by now: T3 (紧急, dispatched 11:31
+    against 11:30, P02) and T2 (signed 10:30:01 against 10:30:00, P01: 0 whole minutes)."""
+    def rows(start, end, now):
+        with db.connect() as conn:
+            df = standup.worst_delays(conn, start=start, end=end, now=now)
+        return [(r.kind, r.ticket_no, r.staff_no, r.done_at, r.overrun_minutes) for r in df.itertuples()]
+
+    assert rows(datetime(2026, 1, 5), datetime(2026, 1, 6), AT) == [
+        ("派单超时", "T3", "P02", datetime(2026, 1, 5, 11, 31), 1),
+        ("签收超时", "T2", "P01", datetime(2026, 1, 5, 10, 30, 1), 0)]
+    # the dispatch at 11:31 is after `now`, and outside a window ending at 11:31 (end exclusive)
+    assert [r[1] for r in rows(datetime(2026, 1, 5), datetime(2026, 1, 6), datetime(2026, 1, 5, 11, 30, 59))] == ["T2"]
+    assert [r[1] for r in rows(datetime(2026, 1, 5, 10), datetime(2026, 1, 5, 11, 31), AT)] == ["T2"]
+    assert rows(datetime(2026, 1, 6), datetime(2026, 1, 7), AT) == []
+
+
 def test_act_today_at_fixture_now(db):
     with db.connect() as conn:
         counts = standup.act_today_counts(conn, now=NOW)

@@ -89,3 +89,55 @@ def test_periods_counts_and_district_agree(db):
     assert trend.iloc[1][q.DISTRICT_COUNTS_COLUMNS].tolist() == list(district.values())
     assert district["population"] == 11     # 9 streets + 2 departments
     assert trend.iloc[0]["population"] == 1
+
+
+# --- the rollup path (issue 8): the same counts from rollup_daily + facts as from the tickets ----
+
+@pytest.fixture
+def rolled(db):
+    from dashboard import rollups
+
+    with db.begin() as conn:
+        rollups.rebuild_all(conn)
+    return db
+
+
+def _both_kinds(engine, period):
+    with engine.connect() as conn:
+        return {k: q.unit_counts(conn, start=period.start, end=period.end, now=NOW, kind=k)
+                for k in ("street", "department")}
+
+
+def test_rollup_path_gives_the_ticket_answers(rolled, monkeypatch):
+    def no_join(*a, **k):
+        raise AssertionError("the rollups cover the period: the tickets join must not run")
+
+    monkeypatch.setattr(q, "_ranking_counts_joined", no_join)
+    via_rollups = {p.label: _both_kinds(rolled, p) for p in (P, PREV)}
+    street = via_rollups["2026-01"]["street"].set_index("unit")
+    assert street.loc["中仓街道"].tolist() == [4, 1, 2, 2, 1, 1, 1]     # Z2 closed after now
+    assert street.loc["新华街道"].tolist() == [2, 0, 2, 2, 2, 2, 0]     # first and last second of P
+    assert via_rollups["2025-12"]["street"].set_index("unit").loc["中仓街道", "received"] == 1
+    monkeypatch.undo()
+    monkeypatch.setattr(q, "_ranking_counts_rolled", lambda *a, **k: None)
+    via_tickets = {p.label: _both_kinds(rolled, p) for p in (P, PREV)}
+    for label in via_tickets:
+        for kind in ("street", "department"):
+            assert via_rollups[label][kind].equals(via_tickets[label][kind]), (label, kind)
+
+
+def test_rollup_path_falls_back_when_a_ticket_has_no_unit_but_a_dispatch(rolled, monkeypatch):
+    """facts.unit is the dispatch unit of a ticket without one: the rollups (by tickets.unit)
+    and the facts then disagree on such tickets, and the counts come from the tickets."""
+    from dashboard import rollups
+
+    load(rolled, [full("N1", "2026-01-10 10:00:00", None)],
+         [event("N1", "2026-01-10 10:05:00", "DISPATCH", "中仓街道"), event("N1", "2026-01-11 10:00:00", "CLOSE")])
+    with rolled.begin() as conn:
+        rollups.refresh_days(conn, ["2026-01-10"])
+    seen = []
+    real = q._ranking_counts_rolled
+    monkeypatch.setattr(q, "_ranking_counts_rolled", lambda *a, **k: seen.append(real(*a, **k)) or seen[-1])
+    street = _both_kinds(rolled, P)["street"].set_index("unit")
+    assert seen == [None, None]                     # street and department: both fell back
+    assert street.loc["中仓街道"].tolist() == [4, 1, 2, 2, 1, 1, 1]     # N1 has no tickets.unit: not ranked

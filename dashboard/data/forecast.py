@@ -11,8 +11,9 @@ from queries import forecast
 @cached(ttl="120s", max_entries=32, show_spinner=False)
 def surge_status(now: datetime) -> dict:
     """{"active", "message", "hour", "actual", "expected", "upper", "ratio", "level", ...}"""
+    fc = day_forecast(now.date(), now)       # the same forecast the shifts page shows (one read)
     with engine().connect() as conn:
-        return forecast.surge_status(conn, now, kind_of=day_kind)
+        return forecast.surge_status(conn, now, kind_of=day_kind, fc=fc)
 
 
 @cached(ttl="300s", max_entries=32, show_spinner=False)

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pandas as pd
 
 from dashboard.data import cached, engine
+from dashboard.data.forecast import day_forecast
 from dashboard.domain import staffing
 from dashboard.rules_store import rules_for_month
 from queries import forecast
@@ -79,9 +80,9 @@ def staffing_plan(day: date, now: datetime) -> dict:
         else:
             minutes = Decimal(str(cfg.get("handling_minutes", staffing.DEFAULT_HANDLING_MINUTES)))
             source = "规则默认值"
-        fc = forecast.forecast_for(conn, day=day, now=now, kind_of=staffing.day_kind)
         plan = shq.planned_by_shift(conn, day=day, role="派单专员", now=now)
         minimum = int(cfg.get("shift_minimum", {}).get("派单专员", 0))
+    fc = day_forecast(day, now)   # cached: the surge panel reads the same forecast of today
     rows = [staffing.shift_need(fc, s, minutes, occupancy) for s in staffing.SHIFTS]
     df = pd.DataFrame(rows).merge(plan, on="shift", how="left").fillna({"planned": 0, "on_duty": 0})
     df["minimum"] = minimum

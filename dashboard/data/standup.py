@@ -20,8 +20,8 @@ def pack(day: date, now: datetime) -> report.StandupPack:
 
 @cached(keep_last=False, ttl="120s", max_entries=8, show_spinner=False)
 def workbook(day: date, now: datetime) -> bytes:
-    with engine().connect() as conn:
-        return report.build_standup_workbook(conn, day, now)
+    """The workbook of the pack the page shows (built on request: the download button's callable)."""
+    return report.render_standup_workbook(pack(day, now))
 
 
 @fresh

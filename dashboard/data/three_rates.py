@@ -47,11 +47,20 @@ def district(label: str) -> tr.ThreeRates:
 
 
 @cached(ttl="120s", max_entries=64, show_spinner=False)
+def ranking_counts(label: str, now: datetime) -> pd.DataFrame:
+    """queries.three_rates.ranking_counts of the period: the counts of every ranked unit, read
+    once for both rankings (街乡镇 and 区直单位)."""
+    with engine().connect() as conn:
+        p = tr.period_for_month(label, rules_for_month(conn, label))
+        return q.ranking_counts(conn, start=p.start, end=p.end, now=now)
+
+
+@cached(ttl="120s", max_entries=64, show_spinner=False)
 def ranking(label: str, kind: str, now: datetime) -> tuple[list[rankings.RankRow], rankings.RankRow]:
+    counts = ranking_counts(label, now)
+    counts = counts[counts["kind"].isin(q.RANKING_KINDS[kind])][q.UNIT_COUNTS_COLUMNS].reset_index(drop=True)
     with engine().connect() as conn:
         rules = rules_for_month(conn, label)
-        p = tr.period_for_month(label, rules)
-        counts = q.unit_counts(conn, start=p.start, end=p.end, now=now, kind=kind)
     return rankings.ranking(counts, rules)
 
 

@@ -164,6 +164,7 @@ class Section:
     note: str = ""
     row_formats: list[str] | None = None   # per-row formats (summary): count / rate / score
     chart: dict | None = None       # {"type": bar|line, "x": col, "y": [cols], "title": str}
+    result: object | None = None    # the engine.MonthResult behind a 月度考核 section
 
 
 @dataclass
@@ -226,16 +227,11 @@ def headline(conn: Connection, *, start: datetime, end: datetime, now: datetime,
     out["open"] = int(stages["tickets"].sum())
     out["overdue"] = int(stages["overdue"].sum())
     out["at_risk"] = int(stages["at_risk"].sum())
-    clocks = {}
-    for clock in CLOCK_ORDER:
-        if category:
-            c = qr.topic_clock_summary(conn, clock, start=start, end=end, now=cut, category=category, limits=limits)
-        else:
-            row = timeliness.clock_summary(conn, clock, start=start, end=end, now=cut, limits=limits).iloc[0]
-            c = {k: int(row[k]) for k in ("total", "on_time", "late", "running")}
-            c["p50_seconds"], c["p90_seconds"] = row["p50_seconds"], row["p90_seconds"]
+    # every clock of timeliness.clock_rows counted in one statement (the same counts and
+    # percentiles as timeliness.clock_summary / topic_clock_summary, issue 8)
+    clocks = qr.clock_summaries(conn, CLOCK_ORDER, start=start, end=end, now=cut, limits=limits, category=category)
+    for c in clocks.values():
         c["share"] = _share(c["on_time"], c["total"])
-        clocks[clock] = c
     out["clocks"] = clocks
     last = end - timedelta(seconds=1)
     if category:
@@ -435,33 +431,78 @@ def _assessment_section(result) -> Section:
     return Section("月度考核", df, note=f"{result.month} 月度考核 · {state} · 与 kpi 命令同一计算")
 
 
+def headline_windows(spec: ReportSpec, now: datetime | None) -> tuple[datetime, tuple, tuple]:
+    """(now resolved, (start, end, cut) of this window, the same of the previous one): the
+    arguments of `headline` for both windows. A headline depends on `now` only through its cut,
+    so the previous window's stays the same once that window has closed."""
+    now = resolve_now(spec, now)
+    prev_now = min(now, spec.prev_end)
+    return (now, (spec.start, spec.end, _cut(spec.start, spec.end, now)),
+            (spec.prev_start, spec.prev_end, _cut(spec.prev_start, spec.prev_end, prev_now)))
+
+
+def section_names(spec: ReportSpec) -> list[str]:
+    """The report's sections (sheets, tabs) in order."""
+    names = ["概况", "趋势", "时效", "三率", "在办阶段", "分类", "街乡镇", "承办单位", "超期工单"]
+    if not spec.category:
+        names.append("人员")
+    if spec.kind == "monthly" and spec.month:
+        names.append("月度考核")
+    return names
+
+
+# sections made from the two headlines alone (no further query)
+HEADLINE_SECTIONS = ("概况", "时效", "三率", "在办阶段")
+
+
+def build_section(conn: Connection | None, spec: ReportSpec, name: str, *, now: datetime, cur: dict,
+                  prev: dict) -> Section:
+    """One section of the report as of `now` (resolved), given both windows' headlines; `conn`
+    may be None for HEADLINE_SECTIONS. The 月度考核 section carries its engine.MonthResult."""
+    cut = _cut(spec.start, spec.end, now)
+    if name == "概况":
+        return _summary(cur, prev)
+    if name == "时效":
+        return _clock_section(cur)
+    if name == "三率":
+        return _three_rates_section(cur, prev, spec)
+    if name == "在办阶段":
+        return _stage_section(cur["stages"])
+    if name == "趋势":
+        return _trend_section(conn, spec, cut)
+    if name == "分类":
+        if spec.category:
+            return _breakdown(conn, spec, cut, "category_l2", "二级分类", "分类")
+        return _breakdown(conn, spec, cut, "category", "一级分类", "分类")
+    if name == "街乡镇":
+        return _breakdown(conn, spec, cut, "street", "街乡镇", "街乡镇")
+    if name == "承办单位":
+        return _breakdown(conn, spec, cut, "unit", "承办单位", "承办单位")
+    if name == "超期工单":
+        return _overdue_section(conn, spec, cut)
+    if name == "人员" and not spec.category:
+        return _staff_section(conn, spec, cut)
+    if name == "月度考核" and spec.kind == "monthly" and spec.month:
+        result = assessment.month_result(conn, spec.month, now)
+        section = _assessment_section(result)
+        section.result = result
+        return section
+    raise ReportError(f"报表没有“{name}”部分")
+
+
+def assemble(spec: ReportSpec, now: datetime, cur: dict, prev: dict, sections: list[Section]) -> ReportContent:
+    content = ReportContent(spec, now, min(now, spec.end), cur, prev, list(sections))
+    content.assessment = next((s.result for s in sections if s.result is not None), None)
+    return content
+
+
 def build_content(conn: Connection, spec: ReportSpec, *, now: datetime | None = None) -> ReportContent:
     """Everything a report shows, as of `now` (see the module docstring)."""
-    now = resolve_now(spec, now)
-    cut = _cut(spec.start, spec.end, now)
-    prev_now = min(now, spec.prev_end)
-    cur = headline(conn, start=spec.start, end=spec.end, now=now, category=spec.category)
-    prev = headline(conn, start=spec.prev_start, end=spec.prev_end, now=prev_now, category=spec.category)
-    content = ReportContent(spec, now, min(now, spec.end), cur, prev)
-    s = content.sections
-    s.append(_summary(cur, prev))
-    s.append(_trend_section(conn, spec, cut))
-    s.append(_clock_section(cur))
-    s.append(_three_rates_section(cur, prev, spec))
-    s.append(_stage_section(cur["stages"]))
-    if spec.category:
-        s.append(_breakdown(conn, spec, cut, "category_l2", "二级分类", "分类"))
-    else:
-        s.append(_breakdown(conn, spec, cut, "category", "一级分类", "分类"))
-    s.append(_breakdown(conn, spec, cut, "street", "街乡镇", "街乡镇"))
-    s.append(_breakdown(conn, spec, cut, "unit", "承办单位", "承办单位"))
-    s.append(_overdue_section(conn, spec, cut))
-    if not spec.category:
-        s.append(_staff_section(conn, spec, cut))
-    if spec.kind == "monthly" and spec.month:
-        content.assessment = assessment.month_result(conn, spec.month, now)
-        s.append(_assessment_section(content.assessment))
-    return content
+    now, (s, e, c), (ps, pe, pc) = headline_windows(spec, now)
+    cur = headline(conn, start=s, end=e, now=c, category=spec.category)
+    prev = headline(conn, start=ps, end=pe, now=pc, category=spec.category)
+    return assemble(spec, now, cur, prev, [build_section(conn, spec, name, now=now, cur=cur, prev=prev)
+                                           for name in section_names(spec)])
 
 
 # --- screen rendering of the same frames -----------------------------------------------------

@@ -71,11 +71,13 @@ ERROR_COLUMN = {  # per role: what counts as its errors in the per-person table
 
 
 def person_table(conn: Connection, *, start: datetime, end: datetime, now: datetime, limits: dict,
-                 team: str | None = None) -> pd.DataFrame:
-    """Every person of the five specialist roles in one layout: volume, on-time, errors, shifts, rank."""
+                 team: str | None = None, counts: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """Every person of the five specialist roles in one layout: volume, on-time, errors, shifts, rank.
+    `counts`: {role: staff.role_counts(...)} of the same period when already read."""
     parts = []
     for role in sq.ROLES:
-        df = sq.staff_performance(conn, role=role, start=start, end=end, now=now, team=team, limits=limits)
+        df = sq.staff_performance(conn, role=role, start=start, end=end, now=now, team=team, limits=limits,
+                                  counts=(counts or {}).get(role))
         sample, num, den = sq.RANK_BASIS[role]
         col, _label = ERROR_COLUMN[role]
         if role == sq.RETURNER:
@@ -146,7 +148,11 @@ def standup_pack(conn: Connection, *, day: date, now: datetime, team: str | None
     _, shift, s_start, s_end = staffing.current_shift(moment)
     as_of = min(now, s_end)
 
-    y_groups = with_targets(standup.group_measures(conn, start=y_start, end=y_end, now=now, limits=limits), rules)
+    # yesterday's per-工号 counts, read once: the group lines and the per-person table sum them
+    y_counts = {role: sq.role_counts(conn, role, start=y_start, end=y_end, now=now, limits=limits)
+                for role in sq.ROLES}
+    y_groups = with_targets(standup.group_measures(conn, start=y_start, end=y_end, now=now, limits=limits,
+                                                   counts=y_counts), rules)
     s_groups = with_targets(standup.group_measures(conn, start=s_start, end=s_end, now=as_of, limits=limits), rules)
     delays = standup.worst_delays(conn, start=y_start, end=y_end, now=now).rename(columns=DELAY_COLUMNS)
     errs = sq.errors_with_evidence(conn, start=y_start, end=y_end, now=now, limits=limits)
@@ -154,7 +160,7 @@ def standup_pack(conn: Connection, *, day: date, now: datetime, team: str | None
     act = standup.act_today(conn, now=now).rename(columns=ACT_COLUMNS)
     actions = standup.actions_for(conn, day=day)
     actions["carried_over"] = actions["carried_over"].map({True: "是", False: "否"})
-    people = person_table(conn, start=y_start, end=y_end, now=now, limits=limits, team=team)
+    people = person_table(conn, start=y_start, end=y_end, now=now, limits=limits, team=team, counts=y_counts)
     surge = forecast.surge_status(conn, now, kind_of=staffing.day_kind)
     return StandupPack(day, now, yesterday, shift, s_start, s_end, y_groups, s_groups, delays,
                        errs.rename(columns=ERRORS_CN), act, standup.act_today_counts(conn, now=now),
@@ -228,12 +234,16 @@ def _finish(ws, freeze: str = "A2") -> None:
 def build_standup_workbook(conn: Connection, day: date, now: datetime | None = None) -> bytes:
     """The stand-up workbook of `day` as of `now` (default: 08:30 of that day, or the current
     time when `day` is today): sheets 昨日概况, 当班, 待办工单, 行动项, 人员明细."""
-    from openpyxl import Workbook
-
     if now is None:
         current = datetime.now().replace(microsecond=0)
         now = current if day == current.date() else datetime.combine(day, STANDUP_TIME)
-    pack = standup_pack(conn, day=day, now=now)
+    return render_standup_workbook(standup_pack(conn, day=day, now=now))
+
+
+def render_standup_workbook(pack: StandupPack) -> bytes:
+    """The workbook of an assembled pack (the page passes the pack it shows)."""
+    from openpyxl import Workbook
+
     wb = Workbook()
     wb.remove(wb.active)
 
