@@ -40,7 +40,7 @@ PAGES = {
     "wall": ("display", {"kiosk": "1"}, ("backlog", "intake", "three_rates")),
     "backlog": ("supervisor", {}, ("backlog",)),
     "timeliness": ("supervisor", {}, ("clocks_month",)),
-    "three-rates": ("supervisor", {}, ("three_rates",)),
+    "three-rates": ("supervisor", {}, ("three_rates_page",)),
     "tickets": ("supervisor", {}, ("ticket_list",)),
     "staff": ("supervisor", {}, ("staff_month",)),
     "standup": ("supervisor", {}, ("staff_day", "backlog")),
@@ -189,6 +189,17 @@ def _period(now: datetime) -> tuple[datetime, datetime]:
     return p.start, p.end
 
 
+def _periods(now: datetime, n: int) -> list[tuple[datetime, datetime]]:
+    """The n 三率 periods up to the one containing `now`, oldest first (start, end inclusive)."""
+    from dashboard.domain import three_rates as tr
+
+    out, p = [], tr.period_containing(now)
+    for _ in range(n):
+        out.append((p.start, p.end))
+        p = tr.period_containing(p.start - timedelta(days=1))
+    return out[::-1]
+
+
 def raw_statements(kind: str, now: datetime) -> list:
     today = datetime(now.year, now.month, now.day)
     ms = _month_start(now)
@@ -218,6 +229,25 @@ def raw_statements(kind: str, now: datetime) -> list:
                           sa.func.sum(sa.case((tk.c.satisfaction == "满意", 1), else_=0)),
                           sa.func.sum(sa.case((tk.c.satisfaction == "基本满意", 1), else_=0))).where(w)
                 .group_by(tk.c.street)]
+    if kind == "three_rates_page":
+        # the page: a 12-period district trend, and rankings by street and by unit for the current
+        # and the previous period — from the tickets table
+        periods = _periods(now, 12)
+        first, last = periods[0][0], periods[-1][1]
+        pop = sa.and_(tk.c.in_assessment, tk.c.callback_valid)
+        sums = [sa.func.count(), sa.func.sum(sa.case((tk.c.contacted, 1), else_=0)),
+                sa.func.sum(sa.case((tk.c.resolved, 1), else_=0)),
+                sa.func.sum(sa.case((tk.c.satisfaction == "满意", 1), else_=0)),
+                sa.func.sum(sa.case((tk.c.satisfaction == "基本满意", 1), else_=0))]
+        label = sa.case(*[(sa.and_(tk.c.received_at >= s, tk.c.received_at <= e), i)
+                          for i, (s, e) in enumerate(periods)], else_=-1).label("p")
+        stmts = [sa.select(label, *sums).where(pop, tk.c.received_at >= first, tk.c.received_at <= last)
+                 .group_by("p")]
+        for s, e in periods[-2:]:
+            for col in (tk.c.street, tk.c.unit):
+                stmts.append(sa.select(col, *sums).where(pop, tk.c.received_at >= s, tk.c.received_at <= e)
+                             .group_by(col))
+        return stmts
     if kind in ("clocks_month", "assessment_month", "ticket_list", "assessment_year"):
         start = datetime(2025, 12, 1) if kind == "assessment_year" else ms
         tw = sa.and_(tk.c.received_at >= start, tk.c.received_at <= now)
@@ -323,6 +353,20 @@ def run_pandas(conn, kinds, now, budget: float) -> float | None:
                           .where(tk.c.received_at >= s, tk.c.received_at <= e_), deadline)
                 p = t[t.in_assessment.astype(bool) & t.callback_valid.astype(bool)]
                 p.groupby("street").agg(n=("contacted", "size"), c=("contacted", "sum"), r=("resolved", "sum"))
+            elif kind == "three_rates_page":
+                periods = _periods(now, 12)
+                t = _read(conn, sa.select(tk.c.received_at, tk.c.street, tk.c.unit, tk.c.contacted, tk.c.resolved,
+                                          tk.c.satisfaction)
+                          .where(tk.c.received_at >= periods[0][0], tk.c.received_at <= periods[-1][1],
+                                 tk.c.in_assessment, tk.c.callback_valid), deadline)
+                edges = [s for s, _ in periods] + [periods[-1][1]]
+                t["p"] = pd.cut(t["received_at"], bins=pd.DatetimeIndex(edges), right=False, labels=False)
+                agg = dict(n=("contacted", "size"), c=("contacted", "sum"), r=("resolved", "sum"),
+                           s=("satisfaction", lambda x: (x == "满意").sum()))
+                t.groupby("p").agg(**agg)
+                for p in (10, 11):
+                    t[t["p"] == p].groupby("street").agg(**agg)
+                    t[t["p"] == p].groupby("unit").agg(**agg)
             elif kind in ("clocks_month", "assessment_month", "ticket_list", "assessment_year", "report_day"):
                 start = {"assessment_year": datetime(2025, 12, 1), "report_day": today - timedelta(days=1)}.get(
                     kind, _month_start(now))
