@@ -1,0 +1,62 @@
+"""The report and stand-up workbooks are built when the button is clicked (Streamlit's deferred
+download: the button carries a callable) and arrive in a real browser as complete workbooks; the
+report's tabs read their section when opened."""
+from __future__ import annotations
+
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.browser.conftest import PASSWORD
+from tests.browser.helpers import error_texts, settle, sign_in
+
+pytestmark = pytest.mark.browser
+VIEWPORT = {"width": 1920, "height": 1080}
+
+
+def _download(page, button_name: str) -> bytes:
+    with page.expect_download(timeout=120000) as info:
+        page.get_by_role("button", name=button_name).click()
+    path = info.value.path()
+    assert info.value.failure() is None, info.value.failure()
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def test_report_workbook_and_lazy_tabs(server, browser):
+    ctx = browser.new_context(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True)
+    page = ctx.new_page()
+    try:
+        sign_in(page, server["base"], "b_supervisor", PASSWORD)
+        page.goto(f"{server['base']}/reports")
+        settle(page)
+        assert not error_texts(page)
+        page.get_by_role("tab", name="人员").click()
+        settle(page)
+        panel = page.get_by_role("tabpanel", name="人员")
+        panel.locator('[data-testid="stDataFrame"]').wait_for(timeout=60000)
+        assert not error_texts(page)
+        wb = load_workbook(BytesIO(_download(page, "下载日报（Excel）")))
+        assert wb.sheetnames[:5] == ["概况", "趋势", "时效", "三率", "在办阶段"]
+        assert "人员" in wb.sheetnames and wb["概况"].max_row > 10
+    finally:
+        ctx.close()
+
+
+def test_standup_workbook(server, browser):
+    from dashboard.reports.standup import SHEETS
+
+    ctx = browser.new_context(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True)
+    page = ctx.new_page()
+    try:
+        sign_in(page, server["base"], "b_supervisor", PASSWORD)
+        page.goto(f"{server['base']}/standup")
+        settle(page)
+        assert not error_texts(page)
+        wb = load_workbook(BytesIO(_download(page, "导出班前会 Excel")))
+        assert tuple(wb.sheetnames) == SHEETS
+        head = [c.value for c in wb["昨日概况"][1]]
+        assert head[:3] == ["组别", "指标", "数量"]
+    finally:
+        ctx.close()
