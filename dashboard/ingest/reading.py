@@ -59,8 +59,10 @@ def _read_csv(data: bytes) -> pd.DataFrame:
     if "\x00" in text:
         raise FileRefused("不是可识别的表格文件（CSV 或 XLSX）")
     try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
-                         skipinitialspace=False, skip_blank_lines=True)
+        # UTF-8 bytes, not a StringIO: pandas re-encodes a text stream chunk by chunk and copies
+        # the growing remainder each time (quadratic in the non-ASCII share of the file)
+        df = pd.read_csv(io.BytesIO(text.encode("utf-8")), encoding="utf-8", dtype=str, keep_default_na=False,
+                         na_filter=False, skipinitialspace=False, skip_blank_lines=True)
     except pd.errors.EmptyDataError:
         raise FileRefused("文件为空") from None
     except (pd.errors.ParserError, ValueError) as e:
