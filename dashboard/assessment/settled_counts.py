@@ -91,18 +91,15 @@ def _add(total: dict, part: dict) -> None:
 
 
 def window(conn: Connection, *, start: datetime, end: datetime, now: datetime, limits: dict[str, int],
-           required: dict[str, int]) -> dict:
+           required: dict[str, int], horizon: datetime | None = None, stored: dict | None = None) -> dict:
     """The counts of [start, end) as of `now` (start and end at midnight): {indicator key:
     (numerator, denominator), THREE_RATES_KEY: {population, …}} — stored days where settled,
-    the rest counted live in as few queries as their runs allow."""
-    last = last_settled_day(now, limits, data_horizon(conn))
+    the rest counted live in as few queries as their runs allow. `horizon` / `stored`: the
+    data horizon and the stored settled days (read_stored) when the caller has read them."""
+    if stored is None:
+        stored = read_stored(conn, start=start, end=end, now=now, limits=limits, required=required,
+                             horizon=data_horizon(conn) if horizon is None else horizon)
     first_day, stop_day = start.date(), end.date()
-    stored: dict[date, dict] = {}
-    if last is not None and first_day <= last:
-        rows = conn.execute(sa.select(day_counts.c.day, day_counts.c.counts).where(
-            day_counts.c.day >= first_day, day_counts.c.day <= min(last, stop_day - _DAY),
-            day_counts.c.params == params_key(limits, required)))
-        stored = {_date(d): json.loads(c) for d, c in rows}
     # consecutive unsettled (or not stored) days form runs, each counted live in one window
     runs, run_start, d = [], None, first_day
     total: dict = {}
@@ -125,18 +122,57 @@ def window(conn: Connection, *, start: datetime, end: datetime, now: datetime, l
     return total
 
 
+def read_stored(conn: Connection, *, start: datetime, end: datetime, now: datetime, limits: dict[str, int],
+                required: dict[str, int], horizon: datetime | None) -> dict[date, dict]:
+    """The stored counts of the days of [start, end) that are settled for `now`."""
+    last = last_settled_day(now, limits, horizon)
+    if last is None or start.date() > last:
+        return {}
+    rows = conn.execute(sa.select(day_counts.c.day, day_counts.c.counts).where(
+        day_counts.c.day >= start.date(), day_counts.c.day <= min(last, end.date() - _DAY),
+        day_counts.c.params == params_key(limits, required)))
+    return {_date(d): json.loads(c) for d, c in rows}
+
+
 def month_counts_for(conn: Connection, *, month: str, now: datetime, limits: dict[str, int],
                      required: dict[str, int], period: tuple[datetime, datetime]) -> tuple[pd.DataFrame, dict]:
     """(queries.assessment.indicator_counts of the month, queries.three_rates.district_counts of
     the 三率 `period` (end inclusive, whole days)) as of `now`."""
     start, end = qa.month_bounds(month)
-    counts = window(conn, start=start, end=end, now=now, limits=limits, required=required)
-    if (period[0], period[1] + timedelta(seconds=1)) == (start, end):
+    p_start, p_end = period[0], period[1] + timedelta(seconds=1)
+    horizon = data_horizon(conn)
+    # one read of the stored days covers the month and the 三率 period (they overlap)
+    stored = read_stored(conn, start=min(start, p_start), end=max(end, p_end), now=now, limits=limits,
+                         required=required, horizon=horizon)
+    counts = window(conn, start=start, end=end, now=now, limits=limits, required=required, stored=stored)
+    if (p_start, p_end) == (start, end):
         three = counts[THREE_RATES_KEY]
     else:
-        three = window(conn, start=period[0], end=period[1] + timedelta(seconds=1), now=now, limits=limits,
-                       required=required)[THREE_RATES_KEY]
+        three = _three_rates_window(conn, p_start, p_end, stored)
     return qa.counts_frame(counts), dict(three)
+
+
+def _three_rates_window(conn: Connection, start: datetime, end: datetime, stored: dict[date, dict]) -> dict:
+    """三率 counts of [start, end): stored days, the rest from queries.three_rates (no clocks)."""
+    total = {f: 0 for f in THREE_RATES_FIELDS}
+    d, run_start, runs = start.date(), None, []
+    while d < end.date():
+        if d in stored:
+            for f in THREE_RATES_FIELDS:
+                total[f] += int(stored[d][THREE_RATES_KEY][f])
+            if run_start is not None:
+                runs.append((run_start, d))
+                run_start = None
+        elif run_start is None:
+            run_start = d
+        d += _DAY
+    if run_start is not None:
+        runs.append((run_start, end.date()))
+    for a, b in runs:
+        part = qtr.district_counts(conn, start=_midnight(a), end=_midnight(b) - timedelta(seconds=1))
+        for f in THREE_RATES_FIELDS:
+            total[f] += int(part[f])
+    return total
 
 
 def invalidate_since(conn: Connection, since) -> None:
