@@ -65,9 +65,12 @@ def unit_counts(conn: Connection, *, start: datetime, end: datetime, now: dateti
     return df[df["kind"].isin(RANKING_KINDS[kind])][UNIT_COUNTS_COLUMNS].reset_index(drop=True)
 
 
-def ranking_counts(conn: Connection, *, start: datetime, end: datetime, now: datetime) -> pd.DataFrame:
+def ranking_counts(conn: Connection, *, start: datetime, end: datetime, now: datetime | None) -> pd.DataFrame:
     """unit_counts of every ranking kind at once (the 三率 page ranks 街乡镇 and 区直单位 from one
     read): the UNIT_COUNTS_COLUMNS and `kind` (units.kind), in units.code order.
+
+    now=None: `closed` is not read (0): the counts of a ranking's order and composites only,
+    which do not depend on `now` (the previous period's, for the change columns).
 
     Whole-day periods read the rollups (received and the 3.3 counts per tickets.unit) and the
     facts (closed per unit): exact when the rollups cover the period and every ticket of it has
@@ -93,13 +96,16 @@ def units_of_kinds(conn: Connection) -> list[tuple[str, str]]:
                                            .where(units.c.kind.in_(kinds)).order_by(units.c.code))]
 
 
-def _ranking_counts_rolled(conn: Connection, *, start: datetime, stop: datetime, now: datetime) -> dict | None:
+def _ranking_counts_rolled(conn: Connection, *, start: datetime, stop: datetime, now: datetime | None) -> dict | None:
     first, last, parts = split(start, stop)
     if first is None or parts:
         return None
     by_unit = whole_day_sums(conn, first=first, last=last, by=rd.c.unit)
     if not rollups_cover(conn, start=start, end=stop, rolled=sum(int(r[1]) for r in by_unit)):
         return None
+    if now is None:
+        return {r[0]: dict(zip(["received"] + DISTRICT_COUNTS_COLUMNS, (int(x) for x in r[1:])), closed=0)
+                for r in by_unit if r[0] != ""}
     f_unit = sa.func.coalesce(tf.c.unit, "")
     closed = sa.func.coalesce(sa.func.sum(sa.case((tf.c.closed_at <= now, sa.literal(1)), else_=0)), 0)
     facts = {r[0]: (int(r[1]), int(r[2])) for r in conn.execute(
@@ -120,7 +126,7 @@ def _ranking_counts_rolled(conn: Connection, *, start: datetime, stop: datetime,
     return out
 
 
-def _ranking_counts_joined(conn: Connection, *, start: datetime, stop: datetime, now: datetime) -> dict:
+def _ranking_counts_joined(conn: Connection, *, start: datetime, stop: datetime, now: datetime | None) -> dict:
     one = sa.literal(1)
     in_period = sa.and_(t.c.received_at >= start, t.c.received_at < stop)
     pop = sa.and_(t.c.in_assessment, t.c.callback_valid)
@@ -132,7 +138,8 @@ def _ranking_counts_joined(conn: Connection, *, start: datetime, stop: datetime,
         sa.select(
             t.c.unit.label("unit"),
             sa.func.count().label("received"),
-            n(sa.and_(tf.c.closed_at.is_not(None), tf.c.closed_at <= now)).label("closed"),
+            (sa.literal(0) if now is None
+             else n(sa.and_(tf.c.closed_at.is_not(None), tf.c.closed_at <= now))).label("closed"),
             n(pop).label("population"),
             n(sa.and_(pop, t.c.contacted)).label("contacted"),
             n(sa.and_(pop, t.c.resolved)).label("resolved"),
@@ -141,7 +148,8 @@ def _ranking_counts_joined(conn: Connection, *, start: datetime, stop: datetime,
         )
         # the facts row carries the ticket's received_at: the same range in the join lets
         # PostgreSQL use its index instead of hashing all 3 M facts (2.5 s → ms; issue 8)
-        .select_from(t.outerjoin(tf, sa.and_(tf.c.ticket_no == t.c.ticket_no, tf.c.received_at >= start,
+        .select_from(t if now is None else
+                     t.outerjoin(tf, sa.and_(tf.c.ticket_no == t.c.ticket_no, tf.c.received_at >= start,
                                              tf.c.received_at < stop)))
         .where(in_period, t.c.unit.is_not(None))
         .group_by(t.c.unit)

@@ -141,3 +141,24 @@ def test_rollup_path_falls_back_when_a_ticket_has_no_unit_but_a_dispatch(rolled,
     street = _both_kinds(rolled, P)["street"].set_index("unit")
     assert seen == [None, None]                     # street and department: both fell back
     assert street.loc["中仓街道"].tolist() == [4, 1, 2, 2, 1, 1, 1]     # N1 has no tickets.unit: not ranked
+
+
+@pytest.mark.parametrize("with_rollups", [False, True])
+def test_counts_without_now_are_the_ranking_basis(db, with_rollups):
+    """now=None skips 办结量 (0) and nothing else: the same ranks and composites, on either path."""
+    from dashboard import rollups
+
+    if with_rollups:
+        with db.begin() as conn:
+            rollups.rebuild_all(conn)
+    with db.connect() as conn:
+        for period in (P, PREV):
+            full_ = q.ranking_counts(conn, start=period.start, end=period.end, now=NOW)
+            basis = q.ranking_counts(conn, start=period.start, end=period.end, now=None)
+            assert (basis["closed"] == 0).all() and (full_["closed"].sum() > 0 or period is PREV)
+            assert basis.drop(columns="closed").equals(full_.drop(columns="closed"))
+            for kind in ("street", "department"):
+                pick = [k in q.RANKING_KINDS[kind] for k in full_["kind"]]
+                a, _ = rankings.ranking(full_[pick][q.UNIT_COUNTS_COLUMNS])
+                b, _ = rankings.ranking(basis[pick][q.UNIT_COUNTS_COLUMNS])
+                assert [(r.rank, r.unit, r.composite) for r in a] == [(r.rank, r.unit, r.composite) for r in b]

@@ -47,16 +47,18 @@ def district(label: str) -> tr.ThreeRates:
 
 
 @cached(ttl="120s", max_entries=64, show_spinner=False)
-def ranking_counts(label: str, now: datetime) -> pd.DataFrame:
+def ranking_counts(label: str, now: datetime | None) -> pd.DataFrame:
     """queries.three_rates.ranking_counts of the period: the counts of every ranked unit, read
-    once for both rankings (街乡镇 and 区直单位)."""
+    once for both rankings (街乡镇 and 区直单位); now=None: without `closed` (0)."""
     with engine().connect() as conn:
         p = tr.period_for_month(label, rules_for_month(conn, label))
         return q.ranking_counts(conn, start=p.start, end=p.end, now=now)
 
 
 @cached(ttl="120s", max_entries=64, show_spinner=False)
-def ranking(label: str, kind: str, now: datetime) -> tuple[list[rankings.RankRow], rankings.RankRow]:
+def ranking(label: str, kind: str, now: datetime | None) -> tuple[list[rankings.RankRow], rankings.RankRow]:
+    """The period's ranking as of `now`; now=None gives the ranks and rates only (办结量 0): they do
+    not depend on `now`, so a previous period's serve the change columns for every minute."""
     counts = ranking_counts(label, now)
     counts = counts[counts["kind"].isin(q.RANKING_KINDS[kind])][q.UNIT_COUNTS_COLUMNS].reset_index(drop=True)
     with engine().connect() as conn:
@@ -66,7 +68,7 @@ def ranking(label: str, kind: str, now: datetime) -> tuple[list[rankings.RankRow
 
 def ranking_frame(label: str, kind: str, now: datetime) -> pd.DataFrame:
     rows, total = ranking(label, kind, now)
-    prev_rows, _ = ranking(previous_label(label), kind, now)
+    prev_rows, _ = ranking(previous_label(label), kind, None)   # only ranks and composites are compared
     return rankings.to_frame(rows, total, rankings.changes(rows, prev_rows))
 
 
