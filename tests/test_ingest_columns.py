@@ -204,3 +204,46 @@ def test_imported_facts_equal_rebuilt_facts(engine):
         assert (f["stage"], f["is_open"], f["is_late"]) == ("已办结", False, False)
         assert f["closed_at"] == f["signed_at"] == f["last_event_at"] == received
         assert f["sign_due_at"] == received + timedelta(minutes=30)
+
+
+def test_new_tickets_on_a_settled_day_drop_its_stored_counts(engine):
+    """The stored counts of settled days are dropped from the earliest receipt of the file's new
+    tickets (taken from the file, not looked up) and counted again: the month read through the
+    stored days equals the month counted live."""
+    from dashboard.assessment import engine as en
+    from dashboard.assessment import settled_counts as sc
+    from dashboard.demo import generate
+    from dashboard.domain import three_rates as tr
+    from dashboard.rules_store import rules_for_month
+    from queries import assessment as qa
+    from queries import three_rates as qtr
+    from queries.schema import day_counts
+
+    generate(engine, days=70, tickets_per_day=40, seed=3, end=datetime(2026, 3, 10).date(),
+             now=datetime(2026, 3, 10, 15, 30))
+
+    def stored(conn):
+        return {str(d)[:10]: c for d, c in conn.execute(sa.select(day_counts.c.day, day_counts.c.counts))}
+
+    with engine.connect() as conn:
+        before = stored(conn)
+    assert "2026-01-12" in before and "2026-01-09" in before
+    lines = ["工单编号,接收时间,紧急程度,被反映街乡镇,签收时间,派单时间,办结时间\n"]
+    for i in range(3):   # received on 12 January, one signed late, all closed
+        lines.append(f"NEW{i},2026-01-12 {8 + i:02d}:00:00,一般,新华街道,2026-01-12 {8 + i:02d}:{10 + 40 * (i == 2)}:00,"
+                     f"2026-01-12 {12 + i}:00:00,2026-01-14 10:00:00\n")
+    res = run_import(engine, "tickets", "new.csv", "".join(lines).encode(), username="test")
+    assert (res.status, res.inserted) == ("ok", 3), res.message
+    with engine.connect() as conn:
+        after = stored(conn)
+        assert all(after[d] == before[d] for d in before if d < "2026-01-12")   # earlier days kept
+        assert after["2026-01-12"] != before["2026-01-12"]                       # the day counted again
+        rules = rules_for_month(conn, "2026-01")
+        p = tr.period_for_month("2026-01", rules)
+        now = datetime(2026, 3, 10, 15, 30)
+        got, three = sc.month_counts_for(conn, month="2026-01", now=now, limits=en._limits(rules),
+                                         required=en.required_heads(rules), period=(p.start, p.end))
+        want = qa.indicator_counts(conn, month="2026-01", now=now, limits=en._limits(rules),
+                                   required=en.required_heads(rules))
+        assert got.equals(want)
+        assert three == qtr.district_counts(conn, start=p.start, end=p.end)

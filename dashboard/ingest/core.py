@@ -206,7 +206,13 @@ def _refresh_settled_counts(conn: Connection, p: Prepared, keep: list[int], coun
         if column:
             starts += [x for x in [p.values[column].iloc[keep].min()] if not pd.isna(x)]
         else:
-            starts += [x for x in [settled_counts.earliest_for_tickets(conn, counts.ticket_nos)] if x is not None]
+            # a new ticket's earliest receipt or clock start is its receipt (its events are not
+            # earlier: validation refuses that), so only the tickets stored before are looked up
+            fresh = counts.fresh_columns.get("received_at")
+            if fresh is not None and len(fresh):
+                starts.append(fresh.min())
+            before = counts.ticket_nos.difference(counts.fresh_columns.get("ticket_no", ()))
+            starts += [x for x in [settled_counts.earliest_for_tickets(conn, before)] if x is not None]
         if not starts:
             return
         settled_counts.invalidate_since(conn, min(pd.Timestamp(x) for x in starts))
