@@ -60,6 +60,15 @@ def shift_minimum(month: str) -> dict[str, int]:
         return {k: int(v) for k, v in rules_for_month(conn, month).body["staffing"]["shift_minimum"].items()}
 
 
+@cached(ttl="600s", max_entries=16, show_spinner=False)
+def handling_minutes(day: date, until: datetime) -> float | None:
+    """queries.forecast.handling_minutes of the HANDLING_WINDOW_DAYS before `day` (up to `until`
+    = min(now, day 00:00)): for today one cache entry for the whole day, not one per minute."""
+    since = datetime.combine(day, time()) - timedelta(days=HANDLING_WINDOW_DAYS)
+    with engine().connect() as conn:
+        return forecast.handling_minutes(conn, start=since, end=until)
+
+
 @cached(ttl="300s", max_entries=32, show_spinner=False)
 def staffing_plan(day: date, now: datetime) -> dict:
     """Forecast, observed handling minutes and the dispatchers needed per shift of `day`, next to
@@ -69,12 +78,11 @@ def staffing_plan(day: date, now: datetime) -> dict:
      "occupancy": Decimal, "shifts": DataFrame[shift, volume, peak_hour_volume, needed,
      needed_average, planned, on_duty, minimum]}
     """
+    observed = handling_minutes(day, min(now, datetime.combine(day, time())))
     with engine().connect() as conn:
         rules = rules_for_month(conn, f"{day:%Y-%m}")
         cfg = rules.body.get("staffing", {})
         occupancy = Decimal(str(cfg.get("target_occupancy", staffing.DEFAULT_OCCUPANCY)))
-        since = datetime.combine(day, time()) - timedelta(days=HANDLING_WINDOW_DAYS)
-        observed = forecast.handling_minutes(conn, start=since, end=min(now, datetime.combine(day, time())))
         if observed:
             minutes, source = Decimal(f"{observed:.2f}"), f"近 {HANDLING_WINDOW_DAYS} 天签收→派单时长中位数"
         else:
