@@ -85,6 +85,8 @@ with tab_trend:
                                            "composite_text": "综合成绩"}), hide_index=True, width="stretch")
 
 if can(user.role, "export"):
-    st.download_button("导出 Excel（街乡镇 + 区直单位排名）", to_xlsx_bytes(frames), file_name=f"三率考评_{label}.xlsx",
+    # the workbook is written when asked for (on click), not on every page run
+    st.download_button("导出 Excel（街乡镇 + 区直单位排名）", lambda: to_xlsx_bytes(frames),
+                       file_name=f"三率考评_{label}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key="tr-xlsx", icon=":material/download:")
+                       key="tr-xlsx", icon=":material/download:", on_click="ignore")

@@ -1,4 +1,4 @@
-"""The report and stand-up workbooks are built when the button is clicked (Streamlit's deferred
+"""The report, stand-up and 三率 workbooks are built when the button is clicked (Streamlit's deferred
 download: the button carries a callable) and arrive in a real browser as complete workbooks; the
 report's tabs read their section when opened."""
 from __future__ import annotations
@@ -58,5 +58,20 @@ def test_standup_workbook(server, browser):
         assert tuple(wb.sheetnames) == SHEETS
         head = [c.value for c in wb["昨日概况"][1]]
         assert head[:3] == ["组别", "指标", "数量"]
+    finally:
+        ctx.close()
+
+
+def test_three_rates_workbook(server, browser):
+    ctx = browser.new_context(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True)
+    page = ctx.new_page()
+    try:
+        sign_in(page, server["base"], "b_supervisor", PASSWORD)
+        page.goto(f"{server['base']}/three-rates")
+        settle(page)
+        assert not error_texts(page)
+        wb = load_workbook(BytesIO(_download(page, "导出 Excel（街乡镇 + 区直单位排名）")))
+        assert wb.sheetnames == ["街乡镇", "区直单位"]
+        assert wb["街乡镇"].max_row == 1 + 22 + 1      # header, 22 街乡镇, 汇总
     finally:
         ctx.close()
