@@ -258,6 +258,19 @@ def _us(values) -> np.ndarray:
     return np.asarray(values).astype("datetime64[us]", copy=False)
 
 
+def ensure_event_clocks(conn: Connection) -> bool:
+    """Rebuild facts and event clocks of a database whose events predate the event_clocks table
+    (upgraded to revision 0003): events that start clocks exist but no clock does. Returns
+    whether it rebuilt. Cheap otherwise (two indexed look-ups)."""
+    starts = ("CLOSE", "REPLY", "QC_PASS", "QC_REJECT", "VERIFY_ASSIGN")
+    if conn.execute(sa.select(event_clocks_table.c.id).limit(1)).first() is not None:
+        return False
+    if conn.execute(sa.select(ticket_events.c.id).where(ticket_events.c.action.in_(starts)).limit(1)).first() is None:
+        return False
+    rebuild_all(conn)
+    return True
+
+
 def rebuild_all(conn: Connection, rules: Rules | None = None) -> int:
     all_nos = [r[0] for r in conn.execute(sa.select(tickets.c.ticket_no))]
     conn.execute(event_clocks_table.delete())

@@ -145,3 +145,24 @@ def test_tied_timestamps_follow_database_order(order):
         assert kinds["qc"] == (t, None) and kinds["close"][1] is True
     else:
         assert kinds["qc"] == (None, None) and kinds["close"][1] is False
+
+
+def test_upgrading_a_database_with_events_derives_the_clocks(engine):
+    """A database from before revision 0003 (events, no event clocks) gets them at init-db."""
+    from alembic import command
+
+    from dashboard.bootstrap import init_db
+    from dashboard.db import alembic_config
+
+    generate(engine, days=12, tickets_per_day=50, seed=9, end=END, now=NOW)
+    q = [sa.select(sa.func.count(), sa.func.count(ec_table.c.ref_at)).select_from(ec_table),
+         sa.select(sa.func.count(ticket_facts.c.first_redispatch_at))]
+    with engine.connect() as c:
+        before = [c.execute(x).one() for x in q]
+    assert before[0][0] > 0 and before[1][0] > 0
+    with engine.begin() as c:
+        command.downgrade(alembic_config(c), "0002")
+    assert init_db(engine) == "0004"
+    with engine.connect() as c:
+        assert [c.execute(x).one() for x in q] == before
+    _assert_equal(engine, months=("2026-03",), nows=(NOW,))

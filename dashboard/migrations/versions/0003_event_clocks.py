@@ -1,6 +1,8 @@
 """Derived data for fast monthly counts (issue 8): ticket_facts.first_redispatch_at, the
 event_clocks table (clocks that start at an event) and month_counts (settled months' indicator
-counts). A database that already holds events gets its facts and event clocks rebuilt here, once.
+counts). A database that already holds events gets its facts and event clocks rebuilt by
+dashboard.bootstrap.init_db after the upgrade (facts.ensure_event_clocks: app code needs the
+newest schema, so it does not run inside a migration).
 
 Revision ID: 0003
 Revises: 0002
@@ -37,11 +39,6 @@ def upgrade() -> None:
         sa.Column("computed_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("month", "params", name=op.f("pk_month_counts")),
     )
-    conn = op.get_bind()
-    if conn.execute(sa.text("SELECT 1 FROM ticket_events LIMIT 1")).first() is not None:
-        from dashboard import facts
-
-        facts.rebuild_all(conn)
 
 
 def downgrade() -> None:
