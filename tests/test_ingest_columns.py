@@ -7,9 +7,11 @@ from __future__ import annotations
 import copy
 import itertools
 import random
+import sqlite3
 from datetime import datetime, timedelta
 
 import numpy as np
+import pytest
 import sqlalchemy as sa
 
 from dashboard import facts
@@ -17,7 +19,7 @@ from dashboard.domain.lifecycle import Event, derive
 from dashboard.domain.rules import DEFAULT_RULES, Rules
 from dashboard.ingest import run_import
 from dashboard.ingest.writing import stored_values, ts_text
-from queries.schema import event_clocks, ticket_facts, tickets
+from queries.schema import event_clocks, ticket_events, ticket_facts, tickets
 
 ACTIONS = facts.COLUMN_ACTIONS
 
@@ -247,3 +249,29 @@ def test_new_tickets_on_a_settled_day_drop_its_stored_counts(engine):
                                    required=en.required_heads(rules))
         assert got.equals(want)
         assert three == qtr.district_counts(conn, start=p.start, end=p.end)
+
+
+def test_a_failure_while_the_events_are_written_leaves_nothing(engine, monkeypatch):
+    """The facts of new tickets are prepared while the events are inserted (in the background on
+    SQLite); an error there waits for that insert, then the whole file is rolled back."""
+    def broken(*_a, **_k):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(facts, "new_ticket_columns", broken)
+    res = run_import(engine, "tickets", "t.csv", _csv(_cases()[:50]), username="test")
+    assert res.status == "refused" and "RuntimeError" in res.message
+    with engine.connect() as conn:
+        assert [conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+                for t in (tickets, ticket_events, ticket_facts, event_clocks)] == [0, 0, 0, 0]
+    monkeypatch.undo()
+    res = run_import(engine, "tickets", "t.csv", _csv(_cases()[:50]), username="test")   # the connection is fine
+    assert res.status == "ok" and res.inserted == 50
+
+
+def test_background_statement_errors_reach_the_caller(sqlite_engine):
+    from dashboard.ingest.writing import _Background
+
+    with sqlite_engine.connect() as conn:
+        job = _Background(conn, "INSERT INTO no_such_table VALUES (1)")
+        with pytest.raises(sqlite3.OperationalError, match="no_such_table"):   # raised in the caller's thread
+            job.join()

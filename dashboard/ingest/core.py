@@ -180,17 +180,28 @@ def _received_days_of_file(p: Prepared, idx: list[int]) -> set:
 def refresh_facts(conn: Connection, counts: writing.Counts) -> None:
     """dashboard.facts for every ticket the file touched. New tickets are derived column-wise
     from what was just written (facts.new_ticket_columns: the same values as facts.refresh,
-    without reading them back); the rest through facts.refresh."""
+    without reading them back; prepared while the events are written); the rest through
+    facts.refresh."""
     fresh_nos: set = set()
     if counts.fresh_columns:
-        rules = current_rules(conn)
-        facts_cols, clock_cols = facts.new_ticket_columns(counts.fresh_columns, counts.fresh_times, rules)
-        writing.insert_columns(conn, ticket_facts, facts_cols, counts.memo)
-        writing.insert_columns(conn, event_clocks, clock_cols, counts.memo)
-        fresh_nos = set(facts_cols["ticket_no"])
+        if counts.fresh_inserts is None:
+            _prepare_fresh_facts(conn, counts, current_rules(conn))
+        for ins in counts.fresh_inserts:
+            ins.run(conn)
+        fresh_nos = set(counts.fresh_columns["ticket_no"])
     rest = counts.ticket_nos - fresh_nos
     if rest:
         facts.refresh(conn, rest)
+
+
+def _prepare_fresh_facts(conn: Connection, counts: writing.Counts, rules) -> None:
+    """The ticket_facts and event_clocks inserts of the new tickets, ready to run. Pure Python
+    (the dialect only): runs while the connection writes the events."""
+    if not counts.fresh_columns:
+        return
+    facts_cols, clock_cols = facts.new_ticket_columns(counts.fresh_columns, counts.fresh_times, rules)
+    counts.fresh_inserts = [writing.prepare_insert(conn, ticket_facts, facts_cols, counts.memo),
+                            writing.prepare_insert(conn, event_clocks, clock_cols, counts.memo)]
 
 
 def _refresh_settled_counts(conn: Connection, p: Prepared, keep: list[int], counts: writing.Counts, days: set) -> None:
@@ -311,7 +322,9 @@ def write(conn: Connection, p: Prepared, idx: list[int], *, username: str = "",
         ev_keys = [k for k in keys if k in TICKET_EVENT_COLUMNS]
         cols = _column_lists(p, keys, idx, arrays=True)
         event_times = {k: cols.pop(k) for k in ev_keys}
-        writing.write_tickets(conn, cols, event_times, counts, stored=stored)
+        rules = current_rules(conn)
+        writing.write_tickets(conn, cols, event_times, counts, stored=stored,
+                              while_writing=lambda c: _prepare_fresh_facts(conn, c, rules))
     elif p.kind == "events":
         rows = _rows(_column_lists(p, keys, idx))
         for r in rows:

@@ -10,7 +10,8 @@ driver's executemany of tuples.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+import threading
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -165,13 +166,30 @@ def stored_values(conn: Connection, column: sa.Column, values: Sequence, memo: d
     return values
 
 
-def insert_columns(conn: Connection, table, cols: dict[str, Sequence], memo: dict | None = None) -> int:
-    """Insert rows given as columns (equal lengths; timestamps may be datetime64 arrays);
-    returns how many. On SQLite the driver's executemany of tuples, elsewhere SQLAlchemy's."""
+class Insert:
+    """An INSERT of rows given as columns, with its parameters already in the driver's form."""
+
+    def __init__(self, table, sql: str | None, rows: list):
+        self.table, self.sql, self.rows = table, sql, rows
+
+    def run(self, conn: Connection) -> int:
+        if self.sql is not None:
+            for part in chunks(self.rows, CHUNK):
+                conn.exec_driver_sql(self.sql, part)
+        else:
+            for part in chunks(self.rows, CHUNK):
+                conn.execute(self.table.insert(), part)
+        return len(self.rows)
+
+
+def prepare_insert(conn: Connection, table, cols: dict[str, Sequence], memo: dict | None = None) -> Insert:
+    """The INSERT of rows given as columns (equal lengths; timestamps may be datetime64 arrays),
+    ready to run: on SQLite the driver's executemany of tuples, elsewhere SQLAlchemy's. Needs
+    the connection's dialect only, not the connection itself."""
     names = list(cols)
     n = len(cols[names[0]]) if names else 0
     if not n:
-        return 0
+        return Insert(table, None, [])
     values = [stored_values(conn, table.c[c], cols[c], memo) for c in names]
     if conn.dialect.name == "sqlite":
         # A column with one value throughout that is NULL, an integer or '' (facts of new
@@ -179,14 +197,40 @@ def insert_columns(conn: Connection, table, cols: dict[str, Sequence], memo: dic
         marks = [_literal(v) or "?" for v in values]
         bound = [v for v, mark in zip(values, marks) if mark == "?"]
         sql = f'INSERT INTO {table.name} ({", ".join(names)}) VALUES ({", ".join(marks)})'
-        rows = list(zip(*bound)) if bound else [()] * n
-        for part in chunks(rows, CHUNK):
-            conn.exec_driver_sql(sql, part)
-    else:
-        rows = [dict(zip(names, r)) for r in zip(*values)]
-        for part in chunks(rows, CHUNK):
-            conn.execute(table.insert(), part)
-    return n
+        return Insert(table, sql, list(zip(*bound)) if bound else [()] * n)
+    return Insert(table, None, [dict(zip(names, r)) for r in zip(*values)])
+
+
+def insert_columns(conn: Connection, table, cols: dict[str, Sequence], memo: dict | None = None) -> int:
+    """Insert rows given as columns; returns how many (prepare_insert, then run)."""
+    return prepare_insert(conn, table, cols, memo).run(conn)
+
+
+class _Background:
+    """One SQL statement run on the connection's driver connection in a thread: SQLite releases
+    the GIL while a statement runs, so the caller's Python work overlaps it. The caller must not
+    use the connection before join(), which re-raises the statement's error."""
+
+    def __init__(self, conn: Connection, sql: str):
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(conn.connection.dbapi_connection, sql),
+                                       name="import-insert", daemon=True)
+        self.thread.start()
+
+    def _run(self, dbapi_connection, sql: str) -> None:
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute(sql)
+            finally:
+                cursor.close()
+        except BaseException as e:  # noqa: BLE001 - handed to the caller's thread by join()
+            self.error = e
+
+    def join(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def _literal(values: list) -> str | None:
@@ -262,6 +306,7 @@ class Counts:
         self.fresh_columns: dict[str, Sequence] = {}
         self.fresh_times: dict[str, np.ndarray] = {}
         self.memo: dict = {}                # stored_values of the import's timestamp arrays
+        self.fresh_inserts: list | None = None   # their facts and clocks, prepared (Insert)
 
 
 def existing_by_key(conn: Connection, table, key: str, keys: list, columns: list[str]) -> dict:
@@ -312,10 +357,13 @@ def _py(values: Sequence) -> list:
 
 
 def write_tickets(conn: Connection, cols: dict[str, Sequence], event_times: dict[str, np.ndarray],
-                  counts: Counts, *, stored: set | None = None) -> None:
+                  counts: Counts, *, stored: set | None = None,
+                  while_writing: Callable[[Counts], None] | None = None) -> None:
     """cols: tickets columns, aligned (timestamps as datetime64[us] arrays, the rest lists);
     event_times: key of TICKET_EVENT_COLUMNS → datetime64[us] array aligned with cols;
-    stored: those of the ticket numbers already in the database, when the caller knows them."""
+    stored: those of the ticket numbers already in the database, when the caller knows them;
+    while_writing(counts): Python work on what was written (counts.fresh_*), called while the
+    events are inserted — it must not use the connection."""
     nos = list(cols["ticket_no"])
     n = len(nos)
     names = list(cols)
@@ -370,17 +418,45 @@ def write_tickets(conn: Connection, cols: dict[str, Sequence], event_times: dict
                 # the same array when every ticket is new and has every event (converted once)
                 fresh_times[code] = times if all_fresh and not have else \
                     np.where(take, times, np.datetime64("NaT", "us"))[fresh_idx]
-        m = len(ev_nos)
-        insert_columns(conn, ticket_events, {"ticket_no": ev_nos, "at": ev_at, "action": ev_action,
-                                             "staff_no": [""] * m, "unit": [""] * m, "detail": [""] * m})
     if len(fresh_idx):
         counts.fresh_columns, counts.fresh_times = fresh_cols, fresh_times
+    pending = _insert_events(conn, ev_nos, ev_at, ev_action) if ev_nos else None
+    try:
+        if while_writing is not None:
+            while_writing(counts)
+    finally:
+        if pending is not None:
+            pending.join()
+            conn.exec_driver_sql(f"DROP TABLE temp.{_EVENT_STAGE}")
     event_tickets = set(ev_nos)
     # A row whose only change is a new derived event counts as updated, not unchanged.
     moved = event_tickets - written
     counts.unchanged -= len(moved)
     counts.updated += len(moved)
     counts.ticket_nos |= written | event_tickets
+
+
+_EVENT_STAGE = "import_stage_events"
+
+
+def _insert_events(conn: Connection, nos: list[str], at: Stored, actions: list[str]) -> _Background | None:
+    """Insert events taken from tickets' columns (empty staff, unit and detail). On SQLite the
+    rows go to a temporary table first and one INSERT … SELECT in their order (so the ids are
+    the same as row by row) moves them into ticket_events in a background thread: with its four
+    indexes that is most of a tickets import, and cheaper as one statement than row by row.
+    Returns the running statement (join it before using the connection again)."""
+    m = len(nos)
+    if conn.dialect.name != "sqlite":
+        insert_columns(conn, ticket_events, {"ticket_no": nos, "at": at, "action": actions,
+                                             "staff_no": [""] * m, "unit": [""] * m, "detail": [""] * m})
+        return None
+    conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {_EVENT_STAGE} (ticket_no TEXT, at TEXT, action TEXT)")
+    conn.exec_driver_sql(f"DELETE FROM temp.{_EVENT_STAGE}")
+    insert_columns(conn, sa.table(_EVENT_STAGE, sa.column("ticket_no", sa.String), sa.column("at", sa.String),
+                                  sa.column("action", sa.String)),
+                   {"ticket_no": nos, "at": at, "action": actions})
+    return _Background(conn, f"INSERT INTO ticket_events (ticket_no, at, action, staff_no, unit, detail) "
+                             f"SELECT ticket_no, at, action, '', '', '' FROM temp.{_EVENT_STAGE} ORDER BY rowid")
 
 
 def write_events(conn: Connection, rows: list[dict], counts: Counts) -> None:
