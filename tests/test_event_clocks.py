@@ -162,7 +162,7 @@ def test_upgrading_a_database_with_events_derives_the_clocks(engine):
     assert before[0][0] > 0 and before[1][0] > 0
     with engine.begin() as c:
         command.downgrade(alembic_config(c), "0002")
-    assert init_db(engine) == "0004"
+    assert init_db(engine) == "0005"
     with engine.connect() as c:
         assert [c.execute(x).one() for x in q] == before
     _assert_equal(engine, months=("2026-03",), nows=(NOW,))

@@ -428,8 +428,21 @@ def generate(engine: Engine, *, days: int = 90, tickets_per_day: int = 1500, see
         now = min(end_of_day, datetime.now().replace(microsecond=0))
     init_db(engine)
     with engine.begin() as conn:
-        return generate_into(conn, days=days, tickets_per_day=tickets_per_day, seed=seed, end=end, now=now,
-                             progress=progress)
+        result = generate_into(conn, days=days, tickets_per_day=tickets_per_day, seed=seed, end=end, now=now,
+                               progress=progress)
+    vacuum(engine)
+    return result
+
+
+def vacuum(engine: Engine) -> None:
+    """PostgreSQL: VACUUM (ANALYZE) the bulk-loaded tables, outside the load's transaction. Until
+    the visibility map is set, index-only scans read the table rows anyway (autovacuum would get
+    there eventually; a dashboard should not wait for it)."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for t in (tickets, ticket_events, ticket_facts, event_clocks, rollup_daily, rollup_hourly, shifts, reports):
+            conn.exec_driver_sql(f'VACUUM (ANALYZE) "{t.name}"')
 
 
 def generate_into(conn: Connection, *, days: int, tickets_per_day: int, seed: int, end: date, now: datetime,
