@@ -272,6 +272,6 @@ def test_background_statement_errors_reach_the_caller(sqlite_engine):
     from dashboard.ingest.writing import _Background
 
     with sqlite_engine.connect() as conn:
-        job = _Background(conn, "INSERT INTO no_such_table VALUES (1)")
+        job = _Background(conn, [("SELECT 1", ()), ("INSERT INTO no_such_table VALUES (?)", (1,))])
         with pytest.raises(sqlite3.OperationalError, match="no_such_table"):   # raised in the caller's thread
             job.join()

@@ -207,21 +207,22 @@ def insert_columns(conn: Connection, table, cols: dict[str, Sequence], memo: dic
 
 
 class _Background:
-    """One SQL statement run on the connection's driver connection in a thread: SQLite releases
-    the GIL while a statement runs, so the caller's Python work overlaps it. The caller must not
-    use the connection before join(), which re-raises the statement's error."""
+    """SQL statements run in order on the connection's driver connection in a thread: SQLite
+    releases the GIL while a statement runs, so the caller's Python work overlaps them. The
+    caller must not use the connection before join(), which re-raises a statement's error."""
 
-    def __init__(self, conn: Connection, sql: str):
+    def __init__(self, conn: Connection, statements: list[tuple[str, tuple]]):
         self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, args=(conn.connection.dbapi_connection, sql),
+        self.thread = threading.Thread(target=self._run, args=(conn.connection.dbapi_connection, statements),
                                        name="import-insert", daemon=True)
         self.thread.start()
 
-    def _run(self, dbapi_connection, sql: str) -> None:
+    def _run(self, dbapi_connection, statements) -> None:
         try:
             cursor = dbapi_connection.cursor()
             try:
-                cursor.execute(sql)
+                for sql, params in statements:
+                    cursor.execute(sql, params)
             finally:
                 cursor.close()
         except BaseException as e:  # noqa: BLE001 - handed to the caller's thread by join()
@@ -386,49 +387,52 @@ def write_tickets(conn: Connection, cols: dict[str, Sequence], event_times: dict
     fresh_idx = np.flatnonzero(fresh)
     all_fresh = len(fresh_idx) == n
     fresh_cols = cols if all_fresh else {c: _take(v, fresh_idx) for c, v in cols.items()}
-    insert_columns(conn, tickets, fresh_cols, counts.memo)
-    for part in chunks(changed_rows, CHUNK):
-        upsert(conn, tickets, part, ["ticket_no"])
     counts.inserted += len(fresh_idx)
     counts.updated += len(changed_rows)
-    fresh_nos = set(fresh_cols["ticket_no"]) if len(fresh_idx) else set()
-    written = fresh_nos | {r["ticket_no"] for r in changed_rows}
+    written = (set(fresh_cols["ticket_no"]) if len(fresh_idx) else set()) | {r["ticket_no"] for r in changed_rows}
 
-    # SIGN/DISPATCH/CONTACT/CLOSE from the ticket's own columns, unless its events hold that action.
-    # Written per column in file order (the ids the events had when written row by row).
-    ev_nos: list[str] = []
-    ev_at = Stored()
-    ev_action: list[str] = []
-    fresh_times: dict[str, np.ndarray] = {}
+    # SIGN/DISPATCH/CONTACT/CLOSE from the ticket's own columns, unless its events hold that action;
+    # per column in file order (the ids the events had when written row by row).
+    takes: dict[str, np.ndarray] = {}       # action → rows that get that event
+    have: set = set()
     if event_times:
         codes = [TICKET_EVENT_COLUMNS[k] for k in event_times]
-        have = set(rows_by_keys(conn, ticket_events, "ticket_no", stored, ["ticket_no", "action"],
-                                also=("action", codes))) if stored else set()
+        if stored:
+            have = set(rows_by_keys(conn, ticket_events, "ticket_no", stored, ["ticket_no", "action"],
+                                    also=("action", codes)))
         for key, times in event_times.items():
             code = TICKET_EVENT_COLUMNS[key]
             take = ~np.isnat(times)
             if have:
                 take &= np.array([(no, code) not in have for no in nos], dtype=bool)
-            idx = np.flatnonzero(take).tolist()
-            at = stored_values(conn, ticket_events.c.at, times, counts.memo)
-            ev_nos.extend([nos[i] for i in idx])
-            ev_at.extend([at[i] for i in idx])
-            ev_action.extend([code] * len(idx))
-            if len(fresh_idx):
-                # the same array when every ticket is new and has every event (converted once)
-                fresh_times[code] = times if all_fresh and not have else \
-                    np.where(take, times, np.datetime64("NaT", "us"))[fresh_idx]
+            takes[code] = take
+    # the times of the events written; the same array when none was held back (converted once)
+    times_written = {TICKET_EVENT_COLUMNS[k]: times if not have else
+                     np.where(takes[TICKET_EVENT_COLUMNS[k]], times, np.datetime64("NaT", "us"))
+                     for k, times in event_times.items()}
     if len(fresh_idx):
-        counts.fresh_columns, counts.fresh_times = fresh_cols, fresh_times
-    pending = _insert_events(conn, ev_nos, ev_at, ev_action) if ev_nos else None
+        counts.fresh_columns = fresh_cols
+        counts.fresh_times = {code: t if all_fresh else t[fresh_idx] for code, t in times_written.items()}
+    any_event = np.zeros(n, dtype=bool)
+    for take in takes.values():
+        any_event |= take
+    event_tickets = {nos[i] for i in np.flatnonzero(any_event).tolist()}
+
+    for part in chunks(changed_rows, CHUNK):
+        upsert(conn, tickets, part, ["ticket_no"])
+    pending = None
+    if conn.dialect.name == "sqlite":
+        pending = _stage_tickets(conn, cols, fresh, any_event, times_written, counts.memo)
+    else:
+        insert_columns(conn, tickets, fresh_cols, counts.memo)
+        _insert_events(conn, nos, times_written, takes, counts.memo)
     try:
         if while_writing is not None:
             while_writing(counts)
     finally:
         if pending is not None:
             pending.join()
-            conn.exec_driver_sql(f"DROP TABLE temp.{_EVENT_STAGE}")
-    event_tickets = set(ev_nos)
+            conn.exec_driver_sql(f"DROP TABLE temp.{_STAGE}")
     # A row whose only change is a new derived event counts as updated, not unchanged.
     moved = event_tickets - written
     counts.unchanged -= len(moved)
@@ -436,27 +440,60 @@ def write_tickets(conn: Connection, cols: dict[str, Sequence], event_times: dict
     counts.ticket_nos |= written | event_tickets
 
 
-_EVENT_STAGE = "import_stage_events"
+_STAGE = "import_stage_tickets"
 
 
-def _insert_events(conn: Connection, nos: list[str], at: Stored, actions: list[str]) -> _Background | None:
-    """Insert events taken from tickets' columns (empty staff, unit and detail). On SQLite the
-    rows go to a temporary table first and one INSERT … SELECT in their order (so the ids are
-    the same as row by row) moves them into ticket_events in a background thread: with its four
-    indexes that is most of a tickets import, and cheaper as one statement than row by row.
-    Returns the running statement (join it before using the connection again)."""
-    m = len(nos)
-    if conn.dialect.name != "sqlite":
-        insert_columns(conn, ticket_events, {"ticket_no": nos, "at": at, "action": actions,
-                                             "staff_no": [""] * m, "unit": [""] * m, "detail": [""] * m})
+def _insert_events(conn: Connection, nos: list[str], times: dict[str, np.ndarray], takes: dict[str, np.ndarray],
+                   memo: dict) -> None:
+    """Events taken from tickets' columns (empty staff, unit and detail), action by action."""
+    ev_nos: list[str] = []
+    ev_at = Stored()
+    ev_action: list[str] = []
+    for code, t in times.items():
+        at = stored_values(conn, ticket_events.c.at, t, memo)
+        idx = np.flatnonzero(takes[code]).tolist()
+        ev_nos.extend([nos[i] for i in idx])
+        ev_at.extend([at[i] for i in idx])
+        ev_action.extend([code] * len(idx))
+    m = len(ev_nos)
+    insert_columns(conn, ticket_events, {"ticket_no": ev_nos, "at": ev_at, "action": ev_action,
+                                         "staff_no": [""] * m, "unit": [""] * m, "detail": [""] * m})
+
+
+def _stage_tickets(conn: Connection, cols: dict[str, Sequence], fresh: np.ndarray, any_event: np.ndarray,
+                   times: dict[str, np.ndarray], memo: dict) -> _Background | None:
+    """SQLite: the rows that add a ticket or an event go to a temporary table (one executemany,
+    no indexes), then INSERT … SELECTs in their order move the new tickets into tickets and each
+    action's events into ticket_events (the same ids as row by row) — in a background thread,
+    while the caller prepares the facts: the index work is most of an import and SQLite runs
+    it without the GIL. Returns the running statements (join them before using the connection)."""
+    need = fresh | any_event
+    if not need.any():
         return None
-    conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {_EVENT_STAGE} (ticket_no TEXT, at TEXT, action TEXT)")
-    conn.exec_driver_sql(f"DELETE FROM temp.{_EVENT_STAGE}")
-    insert_columns(conn, sa.table(_EVENT_STAGE, sa.column("ticket_no", sa.String), sa.column("at", sa.String),
-                                  sa.column("action", sa.String)),
-                   {"ticket_no": nos, "at": at, "action": actions})
-    return _Background(conn, f"INSERT INTO ticket_events (ticket_no, at, action, staff_no, unit, detail) "
-                             f"SELECT ticket_no, at, action, '', '', '' FROM temp.{_EVENT_STAGE} ORDER BY rowid")
+    sel = None if need.all() else np.flatnonzero(need)
+
+    def pick(values):
+        return values if sel is None else _take(values, sel)
+
+    names = list(cols)
+    ev_names = {code: f"ev_{i}" for i, code in enumerate(times)}
+    stage = sa.table(_STAGE, *[sa.column(c, tickets.c[c].type) for c in names],
+                     *[sa.column(c, sa.DateTime()) for c in ev_names.values()], sa.column("is_new", sa.Integer()))
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{_STAGE}")
+    conn.exec_driver_sql(f"CREATE TEMP TABLE {_STAGE} ({', '.join([*names, *ev_names.values(), 'is_new'])})")
+    staged = {c: pick(cols[c]) for c in names}
+    staged.update({ev_names[code]: pick(t) for code, t in times.items()})
+    staged["is_new"] = pick(fresh.astype(np.int64).tolist())
+    insert_columns(conn, stage, staged, memo)
+    statements = []
+    if fresh.any():
+        statements.append((f"INSERT INTO tickets ({', '.join(names)}) SELECT {', '.join(names)} "
+                           f"FROM temp.{_STAGE} WHERE is_new = 1 ORDER BY rowid", ()))
+    for code, column in ev_names.items():
+        statements.append((f"INSERT INTO ticket_events (ticket_no, at, action, staff_no, unit, detail) "
+                           f"SELECT ticket_no, {column}, ?, '', '', '' FROM temp.{_STAGE} "
+                           f"WHERE {column} IS NOT NULL ORDER BY rowid", (code,)))
+    return _Background(conn, statements)
 
 
 def write_events(conn: Connection, rows: list[dict], counts: Counts) -> None:
