@@ -6,12 +6,14 @@ one code path. Every function runs inside the caller's transaction.
 Tickets (the large files) are written from columns instead: timestamps stay datetime64 arrays
 until they are put in storage form for the engine (on SQLite the text SQLAlchemy writes, built
 column-wise), look-ups of stored keys are plain driver SQL on SQLite, and inserts are the
-driver's executemany of tuples.
+driver's executemany of tuples. On SQLite the new tickets and the events from their columns
+are staged in a temporary table and moved by INSERT … SELECT in a background thread while the
+caller derives the facts (write_tickets).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
 import threading
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -277,7 +279,10 @@ def rows_by_keys(conn: Connection, table, key: str, keys, columns: list[str],
     procs = [table.c[c].type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
     extra, extra_params = "", ()
     if also:
-        extra = f' AND {also[0]} IN ({", ".join("?" * len(also[1]))})'
+        # "+column": a filter on the rows the key finds, never the index to search by (without
+        # statistics SQLite took the action index of ticket_events: every SIGN/CLOSE of the
+        # table per chunk of keys)
+        extra = f' AND +{also[0]} IN ({", ".join("?" * len(also[1]))})'
         extra_params = tuple(also[1])
     head = f'SELECT {", ".join(columns)} FROM {table.name} WHERE {key} IN '
     for part in chunks(keys, LOOKUP_CHUNK):
