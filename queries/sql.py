@@ -4,6 +4,8 @@ Timestamps are stored by SQLAlchemy; on SQLite that is text 'YYYY-MM-DD HH:MM:SS
 comparisons between stored timestamps (and bound datetimes) are exact string comparisons.
 `add_seconds` keeps that format, so "within the limit" is decided exactly, to the microsecond.
 """
+import json
+
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
@@ -187,8 +189,8 @@ def grouped_percentiles(dialect_name: str, source, group_cols: list[str], value_
     the value is not NULL. `quantiles` maps a label to the quantile as a fraction (num, den),
     e.g. {"p50": (1, 2), "p90": (9, 10)}.
 
-    PostgreSQL has percentile_cont; on SQLite the aggregate `percentile_frac` registered by
-    `register_sqlite_functions` does the same with integer index arithmetic (one pass, no
+    PostgreSQL has percentile_cont; on SQLite the aggregate `percentile_parts` registered by
+    `register_sqlite_functions` finds the neighbours with integer index arithmetic (one pass, no
     window sort: numbering every row per group cost 4× the whole count query).
     """
     groups = [source.c[g] for g in group_cols]
@@ -199,41 +201,51 @@ def grouped_percentiles(dialect_name: str, source, group_cols: list[str], value_
 
 def percentile_columns(dialect_name: str, value, quantiles: dict[str, tuple[int, int]]) -> list:
     """Aggregate columns, one per quantile (label → (num, den)), of the non-NULL values of `value`
-    in each group: percentile_cont on PostgreSQL, percentile_frac (below) on SQLite."""
+    in each group: percentile_cont on PostgreSQL, percentile_parts (below) on SQLite."""
     if dialect_name == "postgresql":
         return [sa.func.percentile_cont(sa.literal(num / den)).within_group(value).label(label)
                 for label, (num, den) in quantiles.items()]
-    return [sa.func.percentile_frac(value, sa.literal(num), sa.literal(den), type_=sa.Float).label(label)
-            for label, (num, den) in quantiles.items()]
+    # one Python aggregate call per row for all quantiles (percentile_parts), its parts read back
+    # with json_extract; the spec is inline text so SQLite computes the aggregate only once
+    spec = sa.literal_column("'" + ",".join(f"{int(n)}/{int(d)}" for n, d in quantiles.values()) + "'")
+    parts = sa.func.percentile_parts(value, spec)
+    cols = []
+    for i, (label, (num, den)) in enumerate(quantiles.items()):
+        lo, hi, rem = (sa.func.json_extract(parts, sa.literal_column(f"'$[{3 * i + k}]'")) for k in range(3))
+        cols.append((lo + (hi - lo) * rem * sa.literal_column("1.0") / sa.literal_column(str(int(den))))
+                    .label(label))
+    return cols
 
 
-class PercentileFrac:
-    """SQLite aggregate percentile_frac(value, num, den): the num/den quantile of the non-NULL
-    values with linear interpolation between the two neighbouring order statistics, as
-    PostgreSQL's percentile_cont(num/den). Integer positions, so no rounding in the choice of
-    neighbours; the interpolation is lo + (hi − lo) · rem / den."""
+class PercentileParts:
+    """SQLite aggregate percentile_parts(value, 'n1/d1,n2/d2,…'): for each quantile the two
+    neighbouring order statistics and the remainder, as a JSON array [lo1, hi1, rem1, lo2, …]
+    (percentile_columns interpolates them in SQL: lo + (hi − lo) · rem / den, PostgreSQL's
+    percentile_cont)."""
 
     def __init__(self):
         self.values: list = []
-        self.num = self.den = 1
+        self.spec = ""
 
-    def step(self, value, num, den):
+    def step(self, value, spec):
         if value is not None:
             self.values.append(value)
-            self.num, self.den = int(num), int(den)
+            self.spec = spec
 
     def finalize(self):
         if not self.values:
             return None
         v = sorted(self.values)
-        scaled = (len(v) - 1) * self.num
-        lo = scaled // self.den
-        rem = scaled - lo * self.den
-        lo_v = v[lo]
-        hi_v = v[lo + 1] if rem > 0 else lo_v
-        return lo_v + (hi_v - lo_v) * rem * 1.0 / self.den
+        out = []
+        for q in self.spec.split(","):
+            num, den = (int(x) for x in q.split("/"))
+            scaled = (len(v) - 1) * num
+            lo = scaled // den
+            rem = scaled - lo * den
+            out += [v[lo], v[lo + 1] if rem > 0 else v[lo], rem]
+        return json.dumps(out)
 
 
 def register_sqlite_functions(dbapi_conn) -> None:
     """Functions PostgreSQL has built in and the queries need on SQLite too."""
-    dbapi_conn.create_aggregate("percentile_frac", 3, PercentileFrac)
+    dbapi_conn.create_aggregate("percentile_parts", 2, PercentileParts)
