@@ -70,7 +70,9 @@ class Stats:
 async def wait_idle(page, started: float) -> float:
     """Seconds from `started` until the app is idle (content shown, not running) for QUIET s."""
     deadline = started + PAGE_TIMEOUT
-    await page.wait_for_selector(CONTENT_SELECTOR, timeout=PAGE_TIMEOUT * 1000)
+    # attached, not visible: the first match can be the app's zero-size CSS block (st.markdown
+    # <style>), which never becomes "visible" and made the first sign-in wait out its timeout
+    await page.wait_for_selector(CONTENT_SELECTOR, state="attached", timeout=PAGE_TIMEOUT * 1000)
     idle_since = None
     while True:
         now = time.perf_counter()
@@ -148,7 +150,8 @@ async def login(page, base: str, user: str, password: str) -> float:
 
 async def wall(browser, base, user, password, stats: Stats, stop_at: float, reload_every: float, idx: int):
     who = f"wall{idx}"
-    ctx = await browser.new_context(viewport={"width": 1920, "height": 1080}, user_agent=f"loadtest-{who}")
+    ctx = await browser.new_context(viewport={"width": 1920, "height": 1080}, user_agent=f"loadtest-{who}",
+                                    reduced_motion="reduce")
     page = await ctx.new_page()
     current = {"page": "wall", "nav": 0}
     watch(page, who, stats, current)
@@ -185,7 +188,8 @@ async def wall(browser, base, user, password, stats: Stats, stop_at: float, relo
 async def supervisor(browser, base, user, password, stats: Stats, stop_at: float, idx: int, think: tuple):
     who = f"sup{idx}"
     rnd = random.Random(idx)
-    ctx = await browser.new_context(viewport={"width": 1600, "height": 1000}, user_agent=f"loadtest-{who}")
+    ctx = await browser.new_context(viewport={"width": 1600, "height": 1000}, user_agent=f"loadtest-{who}",
+                                    reduced_motion="reduce")
     page = await ctx.new_page()
     current = {"page": "", "nav": 0}
     watch(page, who, stats, current)
@@ -342,9 +346,10 @@ def main(argv=None) -> int:
     ap.add_argument("--password", required=True)
     ap.add_argument("--pids", default="")
     ap.add_argument("--wall-reload", type=float, default=60)
-    ap.add_argument("--think-min", type=float, default=5)
-    ap.add_argument("--think-max", type=float, default=15)
-    ap.add_argument("--ramp", type=float, default=60)
+    # a supervisor reads a page for 10–30 s before the next; 24 people sign in over 3 minutes
+    ap.add_argument("--think-min", type=float, default=10)
+    ap.add_argument("--think-max", type=float, default=30)
+    ap.add_argument("--ramp", type=float, default=180)
     ap.add_argument("--out", default=str(Path(__file__).parent / "report"))
     ap.add_argument("--note", default="")
     a = ap.parse_args(argv)
