@@ -52,7 +52,7 @@ ui.tiles([ui.Tile(f"{row['环节']}按时率", row["按时率"], f"超时 {count
                                                   help="尚未完成、仍在时限内的环节")])
 
 st.dataframe(summary, hide_index=True, width="stretch", column_config={
-    c: st.column_config.NumberColumn(c, format="%d") for c in ("应计", "按时", "超时", "进行中")})
+    c: st.column_config.NumberColumn(c, format="localized") for c in ("应计", "按时", "超时", "进行中")})
 
 clock = st.segmented_control("环节", list(CLOCKS), format_func=CLOCKS.get, default="close", key="tl-clock") or "close"
 lags = data.with_shares(data.clock_summary(clock, start, end, now, "all", working)).iloc[0]
