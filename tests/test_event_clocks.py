@@ -1,8 +1,6 @@
 """The derived per-event clocks (queries.schema.event_clocks) and facts.first_redispatch_at give
 the monthly counts of DESIGN 4 exactly as the correlated look-ups over raw events do (issue 8:
 rollup-vs-raw equality), after the demo load, after imports and at any `now`."""
-import csv
-import io
 from datetime import date, datetime
 
 import pytest
@@ -17,6 +15,7 @@ from queries import assessment as qa
 from queries.schema import event_clocks as ec_table
 from queries.schema import ticket_facts
 from tests.reference_counts import raw_counts
+from tests.csv_rows import csv_bytes
 
 END = date(2026, 3, 10)
 NOW = datetime(2026, 3, 10, 15, 30)
@@ -63,12 +62,6 @@ def test_rebuild_gives_the_same_event_clocks(engine):
     assert before and before == after
 
 
-def _csv(rows):
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(rows[0]))
-    w.writeheader()
-    w.writerows(rows)
-    return buf.getvalue().encode("utf-8")
 
 
 def test_imported_events_keep_counts_equal_raw(engine):
@@ -89,7 +82,7 @@ def test_imported_events_keep_counts_equal_raw(engine):
         rows.append({"工单编号": no, "操作时间": f"2026-03-0{i + 1} 10:00:00", "操作": "改派", "工号": "",
                      "单位": "", "说明": ""})
     before = _assert_equal(engine, months=("2026-02",), nows=(NOW,))
-    res = ingest.run_import(engine, "events", "late.csv", _csv(rows), username="t")
+    res = ingest.run_import(engine, "events", "late.csv", csv_bytes(rows), username="t")
     assert res.status == "ok", res.message
     after = _assert_equal(engine, months=("2026-02", "2026-03"), nows=(NOW, datetime(2026, 3, 2, 9, 30)))
     assert after["qc_escape_rate"] == (before["qc_escape_rate"][0] + 3, before["qc_escape_rate"][1])

@@ -12,6 +12,7 @@ from dashboard.demo import generate
 from queries import forecast, rollups as qr, three_rates
 from queries.schema import rollup_daily, rollup_hourly, tickets as t
 from queries.sql import day_of, hour_of
+from tests.csv_rows import csv_bytes
 
 END = date(2026, 1, 15)
 NOW = datetime(2026, 1, 15, 10, 30)
@@ -140,17 +141,6 @@ def test_split_covers_the_window_once():
     assert qr.split(e, s) == (None, None, [])
 
 
-def _csv(rows: list[dict]) -> bytes:
-    import csv
-    import io
-
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(rows[0]))
-    w.writeheader()
-    w.writerows(rows)
-    return buf.getvalue().encode("utf-8")
-
-
 def test_imports_keep_rollups_current(engine):
     _demo(engine)
     with engine.connect() as conn:
@@ -171,7 +161,7 @@ def test_imports_keep_rollups_current(engine):
         rec = conn.execute(sa.select(t.c.received_at, t.c.street).where(t.c.ticket_no == updated)).one()
     rows[1]["接收时间"] = rec.received_at.strftime("%Y-%m-%d %H:%M:%S")
     rows[1]["被反映街乡镇"] = rec.street
-    res = ingest.run_import(engine, "tickets", "upd.csv", _csv(rows), username="t")
+    res = ingest.run_import(engine, "tickets", "upd.csv", csv_bytes(rows), username="t")
     assert res.status == "ok", res.message
     after = _assert_equal_to_raw(engine)
     assert after != before

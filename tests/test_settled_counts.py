@@ -2,8 +2,6 @@
 stored days plus the rest counted live, equal to counting the whole month live at any `now`;
 a stored day is used only when settled for the reader's `now` and counted with the same limits;
 imports drop and store again the days they touch (issue 8)."""
-import csv
-import io
 import json
 from datetime import date, datetime, timedelta
 
@@ -18,6 +16,7 @@ from dashboard.rules_store import rules_for_month
 from queries import assessment as qa
 from queries import three_rates as qtr
 from queries.schema import day_counts, ticket_facts
+from tests.csv_rows import csv_bytes
 
 END = date(2026, 3, 10)
 NOW = datetime(2026, 3, 10, 15, 30)
@@ -40,12 +39,6 @@ def _stored_days(conn):
             for d, c in conn.execute(sa.select(day_counts.c.day, day_counts.c.counts))}
 
 
-def _csv(rows):
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(rows[0]))
-    w.writeheader()
-    w.writerows(rows)
-    return buf.getvalue().encode("utf-8")
 
 
 def _assert_months_equal_live(conn, months, nows):
@@ -102,7 +95,7 @@ def test_import_into_a_settled_day_drops_and_refills_from_there(engine):
         received = conn.execute(sa.select(ticket_facts.c.received_at).where(ticket_facts.c.ticket_no == no)).scalar()
     rows = [{"工单编号": no, "操作时间": "2026-01-25 09:00:00", "操作": "重办", "工号": "", "单位": "",
              "说明": "市级审核退回"}]
-    res = ingest.run_import(engine, "events", "late.csv", _csv(rows), username="t")
+    res = ingest.run_import(engine, "events", "late.csv", csv_bytes(rows), username="t")
     assert res.status == "ok", res.message
     with engine.connect() as conn:
         after = _stored_days(conn)

@@ -99,13 +99,25 @@ def window(conn: Connection, *, start: datetime, end: datetime, now: datetime, l
     if stored is None:
         stored = read_stored(conn, start=start, end=end, now=now, limits=limits, required=required,
                              horizon=data_horizon(conn) if horizon is None else horizon)
-    first_day, stop_day = start.date(), end.date()
-    # consecutive unsettled (or not stored) days form runs, each counted live in one window
-    runs, run_start, d = [], None, first_day
+    have, runs = _split(start, end, stored)
     total: dict = {}
-    while d < stop_day:
+    for d in have:
+        _add(total, stored[d])
+    dv = due_versions(conn, limits) if runs else ()
+    for a, b in runs:
+        _add(total, _live(conn, _midnight(a), _midnight(b), now, limits, required, dv))
+    if not total:   # an empty window
+        _add(total, _live(conn, start, end, now, limits, required, due_versions(conn, limits)))
+    return total
+
+
+def _split(start: datetime, end: datetime, stored: dict[date, dict]) -> tuple[list[date], list[tuple[date, date]]]:
+    """The days of [start, end) that have stored counts, and the runs [a, b) of consecutive days
+    that do not (each is counted live in one window)."""
+    have, runs, run_start, d = [], [], None, start.date()
+    while d < end.date():
         if d in stored:
-            _add(total, stored[d])
+            have.append(d)
             if run_start is not None:
                 runs.append((run_start, d))
                 run_start = None
@@ -113,13 +125,8 @@ def window(conn: Connection, *, start: datetime, end: datetime, now: datetime, l
             run_start = d
         d += _DAY
     if run_start is not None:
-        runs.append((run_start, stop_day))
-    dv = due_versions(conn, limits) if runs else ()
-    for a, b in runs:
-        _add(total, _live(conn, _midnight(a), _midnight(b), now, limits, required, dv))
-    if not total:   # an empty window
-        _add(total, _live(conn, start, end, now, limits, required, due_versions(conn, limits)))
-    return total
+        runs.append((run_start, end.date()))
+    return have, runs
 
 
 def read_stored(conn: Connection, *, start: datetime, end: datetime, now: datetime, limits: dict[str, int],
@@ -155,19 +162,10 @@ def month_counts_for(conn: Connection, *, month: str, now: datetime, limits: dic
 def _three_rates_window(conn: Connection, start: datetime, end: datetime, stored: dict[date, dict]) -> dict:
     """三率 counts of [start, end): stored days, the rest from queries.three_rates (no clocks)."""
     total = {f: 0 for f in THREE_RATES_FIELDS}
-    d, run_start, runs = start.date(), None, []
-    while d < end.date():
-        if d in stored:
-            for f in THREE_RATES_FIELDS:
-                total[f] += int(stored[d][THREE_RATES_KEY][f])
-            if run_start is not None:
-                runs.append((run_start, d))
-                run_start = None
-        elif run_start is None:
-            run_start = d
-        d += _DAY
-    if run_start is not None:
-        runs.append((run_start, end.date()))
+    have, runs = _split(start, end, stored)
+    for d in have:
+        for f in THREE_RATES_FIELDS:
+            total[f] += int(stored[d][THREE_RATES_KEY][f])
     for a, b in runs:
         part = qtr.district_counts(conn, start=_midnight(a), end=_midnight(b) - timedelta(seconds=1))
         for f in THREE_RATES_FIELDS:
