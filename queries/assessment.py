@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from queries.schema import event_clocks, reports, shifts, staff, ticket_events, ticket_facts
-from queries.sql import add_seconds
+from queries.sql import add_seconds, day_of
 
 INDICATOR_KEYS = [
     "sign_on_time_rate", "dispatch_on_time_rate", "dispatch_accuracy", "return_on_time_rate",
@@ -62,7 +62,24 @@ def _has_event(ticket_col, actions, now, *, extra=()):
                              *extra).correlate_except(e)
 
 
-def _ticket_counts(conn, start, end, now, limits, due_versions=()) -> dict:
+def _grouped(conn, stmt, day, by_day: bool) -> dict:
+    """{None: row} of an ungrouped count, or {date: row} per value of `day` (days without rows
+    are absent: their counts are zero)."""
+    if not by_day:
+        return {None: conn.execute(stmt).mappings().one()}
+    rows = conn.execute(stmt.add_columns(day.label("day")).group_by(day)).mappings()
+    return {as_date(r["day"]): r for r in rows}
+
+
+def as_date(x) -> date:
+    if isinstance(x, datetime):
+        return x.date()
+    if isinstance(x, date):
+        return x
+    return date.fromisoformat(str(x)[:10])
+
+
+def _ticket_counts(conn, start, end, now, limits, due_versions=(), by_day=False) -> dict:
     tf = ticket_facts
     in_month = sa.and_(tf.c.received_at >= start, tf.c.received_at < end, tf.c.received_at <= now)
 
@@ -109,14 +126,13 @@ def _ticket_counts(conn, start, end, now, limits, due_versions=()) -> dict:
         _sum_if(requested).label("rr_den"),
         _sum_if(approved).label("ra_num"), _sum_if(decided).label("ra_den"),
     ).where(in_month)
-    r = conn.execute(stmt).mappings().one()
-    return {
+    return {d: {
         "sign_on_time_rate": (r["sign_num"], r["sign_den"]),
         "dispatch_on_time_rate": (r["dispatch_num"], r["dispatch_den"]),
         "dispatch_accuracy": (r["acc_num"], r["acc_den"]),
         "return_on_time_rate": (r["rr_num"], r["rr_den"]),
         "return_accuracy": (r["ra_num"], r["ra_den"]),
-    }
+    } for d, r in _grouped(conn, stmt, tf.c.received_day, by_day).items()}
 
 
 def _clocks_in(kind: str, start, end, now):
@@ -124,7 +140,7 @@ def _clocks_in(kind: str, start, end, now):
     return sa.and_(ec.c.kind == kind, ec.c.at >= start, ec.c.at < end, ec.c.at <= now)
 
 
-def _close_counts(conn, start, end, now) -> dict:
+def _close_counts(conn, start, end, now, by_day=False) -> dict:
     """CLOSE events in M (tickets received in any month): covered by QC (the latest REPLY/QC_PASS/
     QC_REJECT before the CLOSE is a QC_PASS), escaped (the REOPEN answering it, by `now`, is the
     city's QC) — both decided per event in dashboard.domain.lifecycle.event_clocks."""
@@ -133,22 +149,22 @@ def _close_counts(conn, start, end, now) -> dict:
         sa.func.count().label("closes"), _sum_if(ec.c.flag).label("covered"),
         _sum_if(sa.and_(ec.c.ref_at.is_not(None), ec.c.ref_at <= now)).label("escaped"),
     ).where(_clocks_in("close", start, end, now))
-    r = conn.execute(stmt).mappings().one()
-    return {"qc_coverage": (r["covered"], r["closes"]), "qc_escape_rate": (r["escaped"], r["closes"])}
+    return {d: {"qc_coverage": (r["covered"], r["closes"]), "qc_escape_rate": (r["escaped"], r["closes"])}
+            for d, r in _grouped(conn, stmt, day_of(ec.c.at), by_day).items()}
 
 
-def _qc_counts(conn, start, end, now, limits) -> dict:
+def _qc_counts(conn, start, end, now, limits, by_day=False) -> dict:
     """QC events in M judged against the ticket's latest REPLY before each of them."""
     ec = event_clocks
     stmt = sa.select(
         _sum_if(ec.c.at <= add_seconds(ec.c.ref_at, limits["qc"])).label("num"),
         _sum_if(ec.c.ref_at.is_not(None)).label("den"),
     ).where(_clocks_in("qc", start, end, now))
-    row = conn.execute(stmt).mappings().one()
-    return {"qc_on_time_rate": (row["num"], row["den"])}
+    return {d: {"qc_on_time_rate": (r["num"], r["den"])}
+            for d, r in _grouped(conn, stmt, day_of(ec.c.at), by_day).items()}
 
 
-def _verify_counts(conn, start, end, now, limits) -> dict:
+def _verify_counts(conn, start, end, now, limits, by_day=False) -> dict:
     """VERIFY_ASSIGN in M: done in time when the first VERIFY_DONE at or after it is within the
     limit and by `now`; counted once done in time or past its limit."""
     ec = event_clocks
@@ -158,17 +174,17 @@ def _verify_counts(conn, start, end, now, limits) -> dict:
         _sum_if(done_in_time).label("num"),
         _sum_if(sa.or_(done_in_time, due < now)).label("den"),
     ).where(_clocks_in("verify", start, end, now))
-    row = conn.execute(stmt).mappings().one()
-    return {"verify_on_time_rate": (row["num"], row["den"])}
+    return {d: {"verify_on_time_rate": (r["num"], r["den"])}
+            for d, r in _grouped(conn, stmt, day_of(ec.c.at), by_day).items()}
 
 
-def _report_counts(conn, start, end, now) -> dict:
+def _report_counts(conn, start, end, now, by_day=False) -> dict:
     rp = reports
     on_time = sa.and_(rp.c.delivered_at.is_not(None), rp.c.delivered_at <= rp.c.due_at, rp.c.delivered_at <= now)
     stmt = sa.select(_sum_if(on_time).label("num"), sa.func.count().label("den")).where(
         rp.c.due_at >= start, rp.c.due_at < end, rp.c.due_at <= now)
-    row = conn.execute(stmt).mappings().one()
-    return {"report_on_time_rate": (row["num"], row["den"])}
+    return {d: {"report_on_time_rate": (r["num"], r["den"])}
+            for d, r in _grouped(conn, stmt, day_of(rp.c.due_at), by_day).items()}
 
 
 def _days(start: datetime, end: datetime, now: datetime) -> list[date]:
@@ -180,14 +196,13 @@ def _days(start: datetime, end: datetime, now: datetime) -> list[date]:
     return days
 
 
-def _shift_counts(conn, start, end, now) -> dict:
+def _shift_counts(conn, start, end, now, by_day=False) -> dict:
     s = shifts
     first, last = start.date(), min((end - timedelta(days=1)).date(), now.date())
     stmt = sa.select(_sum_if(s.c.present).label("num"), sa.func.count().label("den")).where(
         s.c.day >= sa.bindparam("first_day", first, type_=sa.Date()),
         s.c.day <= sa.bindparam("last_day", last, type_=sa.Date()))
-    row = conn.execute(stmt).mappings().one()
-    return {"attendance_rate": (row["num"], row["den"])}
+    return {d: {"attendance_rate": (r["num"], r["den"])} for d, r in _grouped(conn, stmt, s.c.day, by_day).items()}
 
 
 def staffing_pairs_and_heads(days, required: dict[str, int]):
@@ -206,15 +221,32 @@ def staffing_pairs_and_heads(days, required: dict[str, int]):
     return pairs, heads
 
 
-def _staffing_counts(conn, start, end, now, required: dict[str, int]) -> dict:
+def _staffing_counts(conn, start, end, now, required: dict[str, int], by_day=False) -> dict:
     days = _days(start, end, now)
     if not days or not required:
-        return {"staffing_compliance": (0, 0)}
+        return {} if by_day else {None: {"staffing_compliance": (0, 0)}}
     pairs, heads = staffing_pairs_and_heads(days, required)
     stmt = sa.select(_sum_if(heads >= pairs.c.required).label("num"), sa.func.count().label("den")) \
         .select_from(pairs)
-    row = conn.execute(stmt).mappings().one()
-    return {"staffing_compliance": (row["num"], row["den"])}
+    return {d: {"staffing_compliance": (r["num"], r["den"])} for d, r in _grouped(conn, stmt, pairs.c.day, by_day).items()}
+
+
+def _counts_by(conn: Connection, *, start, end, now, limits, required, due_versions, by_day: bool) -> list[dict]:
+    now_p = _ts(now, "now")
+    start_p, end_p = _ts(start, "month_start"), _ts(end, "month_end")
+    return [
+        _ticket_counts(conn, start_p, end_p, now_p, limits, due_versions, by_day),
+        _close_counts(conn, start_p, end_p, now_p, by_day),
+        _qc_counts(conn, start_p, end_p, now_p, limits, by_day),
+        _verify_counts(conn, start_p, end_p, now_p, limits, by_day),
+        _report_counts(conn, start_p, end_p, now_p, by_day),
+        _shift_counts(conn, start, end, now, by_day),
+        _staffing_counts(conn, start, end, now, required, by_day),
+    ]
+
+
+def _ints(counts: dict) -> dict[str, tuple[int, int]]:
+    return {k: (int(counts[k][0] or 0), int(counts[k][1] or 0)) for k in INDICATOR_KEYS}
 
 
 def window_counts(conn: Connection, *, start: datetime, end: datetime, now: datetime, limits: dict[str, int],
@@ -222,17 +254,28 @@ def window_counts(conn: Connection, *, start: datetime, end: datetime, now: date
     """{indicator key: (numerator, denominator)} of the clocks, reports, shifts and staffing days
     that start in [start, end), as of `now`. Every count is a sum over those starts, so the
     counts of consecutive windows add up to those of their union (a month = its days)."""
-    now_p = _ts(now, "now")
-    start_p, end_p = _ts(start, "month_start"), _ts(end, "month_end")
     counts: dict[str, tuple] = {}
-    counts.update(_ticket_counts(conn, start_p, end_p, now_p, limits, due_versions))
-    counts.update(_close_counts(conn, start_p, end_p, now_p))
-    counts.update(_qc_counts(conn, start_p, end_p, now_p, limits))
-    counts.update(_verify_counts(conn, start_p, end_p, now_p, limits))
-    counts.update(_report_counts(conn, start_p, end_p, now_p))
-    counts.update(_shift_counts(conn, start, end, now))
-    counts.update(_staffing_counts(conn, start, end, now, required))
-    return {k: (int(counts[k][0] or 0), int(counts[k][1] or 0)) for k in INDICATOR_KEYS}
+    for part in _counts_by(conn, start=start, end=end, now=now, limits=limits, required=required,
+                           due_versions=due_versions, by_day=False):
+        counts.update(part[None])
+    return _ints(counts)
+
+
+def window_counts_by_day(conn: Connection, *, start: datetime, end: datetime, now: datetime,
+                         limits: dict[str, int], required: dict[str, int],
+                         due_versions: list[int] | tuple = ()) -> dict[date, dict[str, tuple[int, int]]]:
+    """window_counts of each day of [start, end) (midnights), from one grouped pass per count:
+    {day: {indicator key: (numerator, denominator)}}, every day present."""
+    zero = dict.fromkeys(INDICATOR_KEYS, (0, 0))
+    out, d = {}, start.date()
+    while d < end.date():
+        out[d] = dict(zero)
+        d += timedelta(days=1)
+    for part in _counts_by(conn, start=start, end=end, now=now, limits=limits, required=required,
+                           due_versions=due_versions, by_day=True):
+        for day, counts in part.items():
+            out[day].update(counts)
+    return {day: _ints(c) for day, c in out.items()}
 
 
 def counts_frame(counts: dict[str, tuple[int, int]]) -> pd.DataFrame:

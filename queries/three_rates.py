@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from queries.rollups import population_counts, rollups_cover, split, whole_day_sums
 from queries.schema import rollup_daily as rd, ticket_facts as tf, tickets as t, units
+from queries.sql import day_of
 
 DISTRICT_COUNTS_COLUMNS = ["population", "contacted", "resolved", "satisfied", "basic_satisfied"]
 
@@ -45,6 +46,33 @@ def district_counts(conn: Connection, *, start: datetime, end: datetime) -> dict
         return population_counts(conn, start=start, end=stop, whole_days=days)
     row = conn.execute(sa.select(*_counts(None)).where(population_filter(start, end))).mappings().one()
     return {k: int(row[k] or 0) for k in DISTRICT_COUNTS_COLUMNS}
+
+
+def district_counts_by_day(conn: Connection, *, first: date, last: date) -> dict[date, dict]:
+    """district_counts of each day of [first, last]: {day: {population, …}}, every day present —
+    from the rollups when they hold exactly the tickets of those days, else one GROUP BY."""
+    zero = dict.fromkeys(DISTRICT_COUNTS_COLUMNS, 0)
+    out, d = {}, first
+    while d <= last:
+        out[d] = dict(zero)
+        d += timedelta(days=1)
+    rows = whole_day_sums(conn, first=first, last=last, by=rd.c.day)
+    start, stop = datetime.combine(first, datetime.min.time()), datetime.combine(last + timedelta(days=1),
+                                                                                  datetime.min.time())
+    if rollups_cover(conn, start=start, end=stop, rolled=sum(int(r[1] or 0) for r in rows)):
+        for r in rows:
+            out[_day(r[0])] = {c: int(v or 0) for c, v in zip(DISTRICT_COUNTS_COLUMNS, r[2:])}
+        return out
+    day = day_of(t.c.received_at)
+    stmt = sa.select(day.label("day"), *_counts(None)).where(
+        population_filter(start, stop - timedelta(seconds=1))).group_by(day)
+    for r in conn.execute(stmt).mappings():
+        out[_day(r["day"])] = {c: int(r[c] or 0) for c in DISTRICT_COUNTS_COLUMNS}
+    return out
+
+
+def _day(x) -> date:
+    return x if isinstance(x, date) and not isinstance(x, datetime) else date.fromisoformat(str(x)[:10])
 
 
 UNIT_COUNTS_COLUMNS = ["unit", "received", "closed", "population", "contacted", "resolved", "satisfied",

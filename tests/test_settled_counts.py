@@ -129,3 +129,57 @@ def test_last_settled_day():
     assert sc.last_settled_day(datetime(2026, 3, 10, 0, 0, 1), limits, None) == date(2026, 3, 7)
     assert sc.last_settled_day(datetime(2026, 3, 10, 0, 0, 0), limits, None) == date(2026, 3, 6)
     assert sc.last_settled_day(datetime(2026, 3, 10), limits, datetime(2026, 3, 10, 0, 0, 1)) is None
+
+
+def _one_day_live(conn, d, now):
+    p = _params(conn, f"{d:%Y-%m}")
+    start = datetime.combine(d, datetime.min.time())
+    counts = qa.window_counts(conn, start=start, end=start + timedelta(days=1), now=now, limits=p["limits"],
+                              required=p["required"])
+    counts = {k: list(v) for k, v in counts.items()}
+    counts[sc.THREE_RATES_KEY] = qtr.district_counts(conn, start=start, end=start + timedelta(days=1, seconds=-1))
+    return counts
+
+
+def test_every_stored_day_equals_that_day_counted_alone(engine):
+    """refill counts runs of days in one grouped pass; each day's row is what a one-day window gives."""
+    generate(engine, days=70, tickets_per_day=40, seed=3, end=END, now=NOW)
+    with engine.connect() as conn:
+        days = _stored_days(conn)
+        assert len(days) > 60
+        for d, stored in days.items():
+            assert stored == _one_day_live(conn, d, NOW), d
+
+
+def test_counts_by_day_equal_one_day_windows_while_clocks_run(engine):
+    generate(engine, days=70, tickets_per_day=40, seed=3, end=END, now=NOW)
+    now = datetime(2026, 2, 14, 11, 15, 30)     # inside the window: clocks running, days after `now`
+    with engine.connect() as conn:
+        p = _params(conn, "2026-02")
+        start, end = datetime(2026, 2, 8), datetime(2026, 2, 17)
+        by_day = qa.window_counts_by_day(conn, start=start, end=end, now=now, limits=p["limits"],
+                                         required=p["required"])
+        assert sorted(by_day) == [date(2026, 2, 8) + timedelta(days=i) for i in range(9)]
+        for d, counts in by_day.items():
+            day_start = datetime.combine(d, datetime.min.time())
+            assert counts == qa.window_counts(conn, start=day_start, end=day_start + timedelta(days=1), now=now,
+                                              limits=p["limits"], required=p["required"]), d
+        assert by_day[date(2026, 2, 10)]["sign_on_time_rate"][1] > 0
+
+
+def test_three_rates_by_day_from_the_tickets_when_the_rollups_do_not_cover(engine):
+    from queries.schema import rollup_daily
+
+    generate(engine, days=70, tickets_per_day=40, seed=3, end=END, now=NOW)
+    first, last = date(2026, 1, 5), date(2026, 1, 12)
+    with engine.connect() as conn:
+        rolled = qtr.district_counts_by_day(conn, first=first, last=last)
+    with engine.begin() as conn:
+        conn.execute(rollup_daily.delete().where(rollup_daily.c.day == date(2026, 1, 7)))
+    with engine.connect() as conn:
+        raw = qtr.district_counts_by_day(conn, first=first, last=last)
+        assert raw == rolled
+        for d in (first, date(2026, 1, 7), last):
+            start = datetime.combine(d, datetime.min.time())
+            assert raw[d] == qtr.district_counts(conn, start=start, end=start + timedelta(days=1, seconds=-1))
+        assert raw[date(2026, 1, 7)]["population"] > 0

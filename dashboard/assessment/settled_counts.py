@@ -81,6 +81,16 @@ def _live(conn: Connection, start: datetime, end: datetime, now: datetime, limit
     return counts
 
 
+def _live_days(conn: Connection, first: date, stop: date, now: datetime, limits, required, dv) -> dict[date, dict]:
+    """_live of each day of [first, stop), one grouped pass per count (what refill stores)."""
+    days = qa.window_counts_by_day(conn, start=_midnight(first), end=_midnight(stop), now=now, limits=limits,
+                                   required=required, due_versions=dv)
+    three = qtr.district_counts_by_day(conn, first=first, last=stop - _DAY)
+    for d, counts in days.items():
+        counts[THREE_RATES_KEY] = three[d]
+    return days
+
+
 def _add(total: dict, part: dict) -> None:
     for k in qa.INDICATOR_KEYS:
         a, b = total.get(k, (0, 0))
@@ -212,7 +222,8 @@ def refill(conn: Connection, now: datetime | None = None) -> int:
         return 0
     have = {(_date(d), p) for d, p in conn.execute(sa.select(day_counts.c.day, day_counts.c.params))}
     days_with_tickets = _days_with_tickets(conn, _dt(first).date(), now.date())
-    stored, by_month = 0, {}
+    by_month: dict[str, tuple] = {}
+    wanted: list[tuple[date, str]] = []
     for d in sorted(days_with_tickets):
         month = f"{d:%Y-%m}"
         if month not in by_month:
@@ -220,15 +231,32 @@ def refill(conn: Connection, now: datetime | None = None) -> int:
             limits, required = _limits(rules), required_heads(rules)
             by_month[month] = (limits, required, params_key(limits, required), due_versions(conn, limits),
                                last_settled_day(now, limits, horizon))
-        limits, required, key, dv, last = by_month[month]
+        key, last = by_month[month][2], by_month[month][4]
         if last is None or d > last or (d, key) in have:
             continue
-        counts = _live(conn, _midnight(d), _midnight(d + _DAY), now, limits, required, dv)
-        conn.execute(day_counts.delete().where(day_counts.c.day == d))
-        conn.execute(day_counts.insert().values(day=d, params=key, computed_at=now.replace(microsecond=0),
-                                                counts=json.dumps(counts, sort_keys=True)))
-        stored += 1
+        wanted.append((d, month))
+    stored = 0
+    # runs of consecutive wanted days within one month (one rules version) are counted together
+    for month, run in _runs(wanted):
+        limits, required, key, dv, _ = by_month[month]
+        counted = _live_days(conn, run[0], run[-1] + _DAY, now, limits, required, dv)
+        conn.execute(day_counts.delete().where(day_counts.c.day >= run[0], day_counts.c.day <= run[-1]))
+        conn.execute(day_counts.insert(), [
+            {"day": d, "params": key, "computed_at": now.replace(microsecond=0),
+             "counts": json.dumps(counted[d], sort_keys=True)} for d in run])
+        stored += len(run)
     return stored
+
+
+def _runs(wanted: list[tuple[date, str]]) -> list[tuple[str, list[date]]]:
+    """Sorted (day, month) pairs as runs of consecutive days of one month."""
+    runs: list[tuple[str, list[date]]] = []
+    for d, month in wanted:
+        if runs and runs[-1][0] == month and runs[-1][1][-1] + _DAY == d:
+            runs[-1][1].append(d)
+        else:
+            runs.append((month, [d]))
+    return runs
 
 
 def _days_with_tickets(conn: Connection, first: date, last: date) -> set[date]:
