@@ -176,3 +176,39 @@ def test_cli_creates_demo_users_once(tmp_path, monkeypatch, capsys):
         assert not users.verify_password(password, users.get(c, name)["password_hash"])
     assert cli.main(["--db", url, "demo", "--end", "2999-01-01"]) == 1
     assert "不能晚于今天" in capsys.readouterr().err
+
+
+def test_sqlite_load_under_a_rollback_journal_only_when_alone(tmp_path):
+    """The demo switches a SQLite file to a rollback journal for the load (half the writes of WAL)
+    and back to WAL after; with another connection open it stays in WAL. Same data either way."""
+    from dashboard.db import make_engine
+
+    url = f"sqlite:///{tmp_path / 'j.db'}"
+    eng = make_engine(url)
+    seen = []
+    from dashboard.demo import generator
+
+    original = generator._rollback_journal
+
+    def spy(conn):
+        got = original(conn)
+        seen.append((got, conn.exec_driver_sql("PRAGMA journal_mode").scalar()))
+        conn.commit()
+        return got
+
+    generator._rollback_journal = spy
+    try:
+        _small(eng)
+        alone = _ticket_rows(eng)
+        other = make_engine(url)
+        with other.connect() as reader:
+            reader.exec_driver_sql("SELECT count(*) FROM tickets").all()
+            _small(eng)
+        assert _ticket_rows(eng) == alone
+    finally:
+        generator._rollback_journal = original
+    assert seen == [(True, "delete"), (False, "wal")]
+    with eng.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    eng.dispose()
+    other.dispose()
