@@ -109,7 +109,7 @@ def run_import(engine: Engine, kind: str, filename: str, data: bytes, *, mapping
         res.rows_total = p.n
         res.unknown_columns = p.unknown_columns
         res.warnings = list(p.warnings) + ([_unknown_message(p.unknown_columns)] if p.unknown_columns else [])
-        with engine.begin() as conn:
+        with engine.connect() as conn, writing.checkpoint_after(conn), conn.begin():
             check_database(conn, p)
             bad = p.bad_index()
             _fill_rejects(res, p, bad)
