@@ -1,6 +1,7 @@
 """Import pipeline: DESIGN 5 files of one month, bad files, encodings, idempotence, real exports."""
 from __future__ import annotations
 
+import io
 import os
 import random
 from pathlib import Path
@@ -257,3 +258,23 @@ def test_wenzheng_subset_through_mapping(engine, capsys):
     assert any(str(r.received_at) == "2019-04-08 08:37:20" for r in got.values())
     assert all(r.content.startswith("\n\t") for r in got.values())   # verbatim, leading whitespace kept
     assert len(closes) == 59 and "2018-04-24 00:00:00" in {str(v) for v in closes.values()}
+
+
+@pytest.mark.parametrize("body", [
+    b"a,b\n1,2\n", b'a,b\n"x\ny",2\n', b"a,b\r\n1,2\r\n\r\n3,4\r\n", b'a,b\nab"c,2\n', b"a,b\n1,2\n,\n",
+    b"a,b\r1,2\r3,4", b'a,b\n"q""x",2\n', " 工单编号 ,b\n１, ２ \n".encode(),
+    # the pandas reader decides these (Arrow refuses or could read them differently)
+    b"a,a\n1,2\n", b"a,,c\n1,2,3\n", b"a,b\n1,2,3\n", b"a,b\n1\n", b"a,b\n  ,2\n   \n",
+])
+def test_csv_reader_gives_the_pandas_table(body):
+    """Arrow's CSV parser is used for speed only where it reads what pandas reads."""
+    from dashboard.ingest.reading import _header, _read_csv, _read_csv_arrow
+
+    want = pd.read_csv(io.BytesIO(body), encoding="utf-8", dtype=str, keep_default_na=False, na_filter=False,
+                       skipinitialspace=False, skip_blank_lines=True)
+    want.columns = [_header(c) for c in want.columns]
+    got = _read_csv(body)
+    assert got.equals(want)
+    assert got.columns.tolist() == want.columns.tolist()
+    arrow = _read_csv_arrow(body)
+    assert arrow is None or arrow.equals(want)

