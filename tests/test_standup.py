@@ -121,3 +121,21 @@ def test_workbook_matches_hand_counts(db):
     assert by_no["A01"]["及时"] == 1 and by_no["A01"]["判定"] == 1   # RPT1 due 5 Jan, on time
     todo = wb["待办工单"]
     assert [c.value for c in todo[1]][:2] == ["工单编号", "关注原因"]
+
+
+def test_pack_read_concurrently_is_the_pack_read_in_turn(db):
+    """The page reads the pack's five parts at the same time on their own connections."""
+    from dataclasses import fields
+
+    from dashboard.reports.standup import standup_pack
+
+    with db.connect() as conn:
+        serial = standup_pack(conn, day=DAY, now=AT)
+        parallel = standup_pack(conn, day=DAY, now=AT, engine=db)
+    for f in fields(serial):
+        a, b = getattr(serial, f.name), getattr(parallel, f.name)
+        if hasattr(a, "equals"):
+            assert a.equals(b), f.name
+        else:
+            assert a == b, f.name
+    assert int(serial.people["业务量"].sum()) > 0 and len(serial.worst_delays) == 2

@@ -15,7 +15,7 @@ from queries import standup as sq
 @cached(ttl="120s", max_entries=16, show_spinner=False)
 def pack(day: date, now: datetime) -> report.StandupPack:
     with engine().connect() as conn:
-        return report.standup_pack(conn, day=day, now=now)
+        return report.standup_pack(conn, day=day, now=now, engine=engine())
 
 
 @cached(keep_last=False, ttl="120s", max_entries=8, show_spinner=False)

@@ -13,8 +13,9 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pandas as pd
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
+from dashboard.concurrent_reads import concurrently
 from dashboard.domain import staffing
 from dashboard.domain.rules import Rules
 from dashboard.exports.safe import write_sheet
@@ -136,7 +137,12 @@ ACTIONS_CN = {"id": "编号", "created_on": "提出日期", "owner": "责任人"
               "status": "状态", "created_by": "记录人", "updated_at": "更新时间", "carried_over": "延续"}
 
 
-def standup_pack(conn: Connection, *, day: date, now: datetime, team: str | None = None) -> StandupPack:
+def standup_pack(conn: Connection, *, day: date, now: datetime, team: str | None = None,
+                 engine: Engine | None = None) -> StandupPack:
+    """The stand-up's figures. With `engine`, the five independent parts (yesterday's per-工号
+    counts and the tables made from them, the current shift, the delays, the errors, today's
+    lists) are read at the same time on their own connections: about fifteen queries that took
+    half a second one after another on PostgreSQL at 3 million tickets."""
     from dashboard.domain.lifecycle import ACTIONS
 
     yesterday = day - timedelta(days=1)
@@ -148,23 +154,38 @@ def standup_pack(conn: Connection, *, day: date, now: datetime, team: str | None
     _, shift, s_start, s_end = staffing.current_shift(moment)
     as_of = min(now, s_end)
 
-    # yesterday's per-工号 counts, read once: the group lines and the per-person table sum them
-    y_counts = {role: sq.role_counts(conn, role, start=y_start, end=y_end, now=now, limits=limits)
-                for role in sq.ROLES}
-    y_groups = with_targets(standup.group_measures(conn, start=y_start, end=y_end, now=now, limits=limits,
-                                                   counts=y_counts), rules)
-    s_groups = with_targets(standup.group_measures(conn, start=s_start, end=s_end, now=as_of, limits=limits), rules)
-    delays = standup.worst_delays(conn, start=y_start, end=y_end, now=now).rename(columns=DELAY_COLUMNS)
-    errs = sq.errors_with_evidence(conn, start=y_start, end=y_end, now=now, limits=limits)
-    errs["evidence_action"] = errs["evidence_action"].map(lambda a: ACTIONS.get(a, "报表"))
-    act = standup.act_today(conn, now=now).rename(columns=ACT_COLUMNS)
-    actions = standup.actions_for(conn, day=day)
-    actions["carried_over"] = actions["carried_over"].map({True: "是", False: "否"})
-    people = person_table(conn, start=y_start, end=y_end, now=now, limits=limits, team=team, counts=y_counts)
-    surge = forecast.surge_status(conn, now, kind_of=staffing.day_kind)
+    def yesterday_part(c: Connection):
+        # yesterday's per-工号 counts, read once: the group lines and the per-person table sum them
+        y_counts = {role: sq.role_counts(c, role, start=y_start, end=y_end, now=now, limits=limits)
+                    for role in sq.ROLES}
+        groups = with_targets(standup.group_measures(c, start=y_start, end=y_end, now=now, limits=limits,
+                                                     counts=y_counts), rules)
+        people = person_table(c, start=y_start, end=y_end, now=now, limits=limits, team=team, counts=y_counts)
+        return groups, people
+
+    def shift_part(c: Connection):
+        return with_targets(standup.group_measures(c, start=s_start, end=s_end, now=as_of, limits=limits), rules)
+
+    def delays_part(c: Connection):
+        return standup.worst_delays(c, start=y_start, end=y_end, now=now).rename(columns=DELAY_COLUMNS)
+
+    def errors_part(c: Connection):
+        errs = sq.errors_with_evidence(c, start=y_start, end=y_end, now=now, limits=limits)
+        errs["evidence_action"] = errs["evidence_action"].map(lambda a: ACTIONS.get(a, "报表"))
+        return errs.rename(columns=ERRORS_CN)
+
+    def today_part(c: Connection):
+        act = standup.act_today(c, now=now).rename(columns=ACT_COLUMNS)
+        actions = standup.actions_for(c, day=day)
+        actions["carried_over"] = actions["carried_over"].map({True: "是", False: "否"})
+        surge = forecast.surge_status(c, now, kind_of=staffing.day_kind)
+        return act, standup.act_today_counts(c, now=now), actions.rename(columns=ACTIONS_CN), surge
+
+    parts = (yesterday_part, shift_part, delays_part, errors_part, today_part)
+    (y_groups, people), s_groups, delays, errs, (act, act_counts, actions, surge) = \
+        concurrently(engine, parts) if engine is not None else [part(conn) for part in parts]
     return StandupPack(day, now, yesterday, shift, s_start, s_end, y_groups, s_groups, delays,
-                       errs.rename(columns=ERRORS_CN), act, standup.act_today_counts(conn, now=now),
-                       actions.rename(columns=ACTIONS_CN), people, surge)
+                       errs, act, act_counts, actions, people, surge)
 
 
 # --- workbook ------------------------------------------------------------------------------------
