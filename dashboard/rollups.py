@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from queries.schema import rollup_daily, rollup_hourly, ticket_facts, tickets as t
+from queries.schema import rollup_daily, rollup_day_totals, rollup_hourly, ticket_facts, tickets as t
 from queries.sql import day_of, hour_of
 
 CHUNK_DAYS = 400
@@ -75,6 +75,14 @@ def _hourly_select(first: date, last: date):
 
 DAILY_COLUMNS = ["day", "street", "unit", "category_l1", "received", "population", "contacted", "resolved",
                  "satisfied", "basic_satisfied"]
+TOTAL_COLUMNS = ["received", "population", "contacted", "resolved", "satisfied", "basic_satisfied"]
+
+
+def _totals_select(lo: date, hi: date):
+    """rollup_daily summed per day for the days [lo, hi)."""
+    rd = rollup_daily
+    return (sa.select(rd.c.day, *[sa.func.sum(rd.c[c]) for c in TOTAL_COLUMNS])
+            .where(rd.c.day >= lo, rd.c.day < hi).group_by(rd.c.day))
 
 
 def refresh_days(conn: Connection, days: Iterable) -> int:
@@ -87,8 +95,10 @@ def refresh_days(conn: Connection, days: Iterable) -> int:
             lo, hi = first, stop + timedelta(days=1)
             conn.execute(rollup_daily.delete().where(rollup_daily.c.day >= lo, rollup_daily.c.day < hi))
             conn.execute(rollup_hourly.delete().where(rollup_hourly.c.day >= lo, rollup_hourly.c.day < hi))
+            conn.execute(rollup_day_totals.delete().where(rollup_day_totals.c.day >= lo, rollup_day_totals.c.day < hi))
             conn.execute(rollup_daily.insert().from_select(DAILY_COLUMNS, _daily_select(first, stop)))
             conn.execute(rollup_hourly.insert().from_select(["day", "hour", "received"], _hourly_select(first, stop)))
+            conn.execute(rollup_day_totals.insert().from_select(["day", *TOTAL_COLUMNS], _totals_select(lo, hi)))
             first = stop + timedelta(days=1)
     return len(wanted)
 
@@ -108,6 +118,7 @@ def rebuild_all(conn: Connection) -> int:
     lo, hi = conn.execute(sa.select(sa.func.min(t.c.received_at), sa.func.max(t.c.received_at))).one()
     conn.execute(rollup_daily.delete())
     conn.execute(rollup_hourly.delete())
+    conn.execute(rollup_day_totals.delete())
     if lo is None:
         return 0
     lo, hi = _as_date(lo), _as_date(hi)
@@ -124,7 +135,7 @@ def ensure(conn: Connection) -> bool:
     for ix in ticket_facts.indexes:
         if ix.name not in have:
             ix.create(conn)
-    missing = [tbl for tbl in (rollup_daily, rollup_hourly) if not insp.has_table(tbl.name)]
+    missing = [tbl for tbl in (rollup_daily, rollup_hourly, rollup_day_totals) if not insp.has_table(tbl.name)]
     if not missing:
         return False
     for tbl in missing:

@@ -100,10 +100,11 @@ def person_view(role: str, df) -> None:
     ui.downloads(shown, f"人员_{staff_no}_{start:%Y%m%d}", key=f"dl-person-{role}", sheet="经手工单")
 
 
+frames = data.performance_by_role(start, end, now, team)
 tabs = st.tabs(list(LABELS))
 for tab, role in zip(tabs, LABELS):
     with tab:
-        df = data.staff_performance(role, start, end, now, team)
+        df = frames[role]
         labels = {**COMMON, **LABELS[role]}
         sample, num, den = data.RANK_BASIS[role]
         total_num, total_den = int(df[num].sum()), int(df[den].sum())

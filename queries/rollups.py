@@ -12,7 +12,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from queries.schema import rollup_daily as rd, rollup_hourly as rh, tickets as t
+from queries.schema import rollup_daily as rd, rollup_day_totals as rt, rollup_hourly as rh, tickets as t
 from queries.sql import day_of, hour_of
 
 COUNT_COLUMNS = ["population", "contacted", "resolved", "satisfied", "basic_satisfied"]
@@ -57,6 +57,18 @@ def whole_day_sums(conn: Connection, *, first: date, last: date, by=None) -> lis
     return [tuple(r) for r in conn.execute(stmt)]
 
 
+def day_totals(conn: Connection, *, first: date, last: date, per_day: bool = False) -> list:
+    """whole_day_sums of the district from rollup_day_totals (one row a day): rows of (key,
+    received, population, contacted, resolved, satisfied, basic_satisfied), key = the day
+    (per_day) or None (one row for all days)."""
+    cols = [sa.func.coalesce(sa.func.sum(rt.c[c]), 0).label(c) for c in ["received"] + COUNT_COLUMNS]
+    if per_day:
+        stmt = sa.select(rt.c.day.label("key"), *[rt.c[c] for c in ["received"] + COUNT_COLUMNS])
+    else:
+        stmt = sa.select(sa.null().label("key"), *cols)
+    return [tuple(r) for r in conn.execute(stmt.where(rt.c.day >= first, rt.c.day <= last))]
+
+
 def partial_counts(conn: Connection, *, start: datetime, end: datetime) -> dict:
     """DESIGN 3.3 counts of the tickets received in [start, end), from the tickets."""
     pop = sa.and_(t.c.in_assessment, t.c.callback_valid)
@@ -79,7 +91,7 @@ def population_counts(conn: Connection, *, start: datetime, end: datetime, whole
     first, last, parts = split(start, end)
     total = dict.fromkeys(COUNT_COLUMNS, 0)
     if first is not None:
-        row = whole_days if whole_days is not None else whole_day_sums(conn, first=first, last=last)[0]
+        row = whole_days if whole_days is not None else day_totals(conn, first=first, last=last)[0]
         for c, v in zip(COUNT_COLUMNS, row[2:]):
             total[c] += int(v or 0)
     for lo, hi in parts:

@@ -341,6 +341,19 @@ rollup_daily = sa.Table(
     sa.Index("ix_rollup_daily_day", "day"),
 )
 
+# the district's whole-day totals: rollup_daily summed per day (one row a day instead of ~600),
+# for the 三率 totals and trends (revision 0006); kept with rollup_daily by dashboard.rollups
+rollup_day_totals = sa.Table(
+    "rollup_day_totals", metadata,
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("received", sa.Integer, nullable=False),
+    sa.Column("population", sa.Integer, nullable=False),
+    sa.Column("contacted", sa.Integer, nullable=False),
+    sa.Column("resolved", sa.Integer, nullable=False),
+    sa.Column("satisfied", sa.Integer, nullable=False),
+    sa.Column("basic_satisfied", sa.Integer, nullable=False),
+)
+
 rollup_hourly = sa.Table(
     "rollup_hourly", metadata,
     sa.Column("day", sa.Date, primary_key=True),

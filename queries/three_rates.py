@@ -7,7 +7,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from queries.rollups import population_counts, rollups_cover, split, whole_day_sums
+from queries.rollups import day_totals, population_counts, rollups_cover, split, whole_day_sums
 from queries.schema import rollup_daily as rd, ticket_facts as tf, tickets as t, units
 from queries.sql import day_of
 
@@ -41,7 +41,7 @@ def district_counts(conn: Connection, *, start: datetime, end: datetime) -> dict
     stop = end + timedelta(seconds=1)
     first, last, _ = split(start, stop)
     # whole days from the rollups (issue 8): one pass gives the sums and the guard's total
-    days = whole_day_sums(conn, first=first, last=last)[0] if first is not None else None
+    days = day_totals(conn, first=first, last=last)[0] if first is not None else None
     if rollups_cover(conn, start=start, end=stop, rolled=None if days is None else days[1]):
         return population_counts(conn, start=start, end=stop, whole_days=days)
     row = conn.execute(sa.select(*_counts(None)).where(population_filter(start, end))).mappings().one()
@@ -56,7 +56,7 @@ def district_counts_by_day(conn: Connection, *, first: date, last: date) -> dict
     while d <= last:
         out[d] = dict(zero)
         d += timedelta(days=1)
-    rows = whole_day_sums(conn, first=first, last=last, by=rd.c.day)
+    rows = day_totals(conn, first=first, last=last, per_day=True)
     start, stop = datetime.combine(first, datetime.min.time()), datetime.combine(last + timedelta(days=1),
                                                                                   datetime.min.time())
     if rollups_cover(conn, start=start, end=stop, rolled=sum(int(r[1] or 0) for r in rows)):
@@ -200,7 +200,7 @@ def periods_counts(conn: Connection, *, periods: list[tuple[str, datetime, datet
     if all(s.time() == midnight and (e + timedelta(seconds=1)).time() == midnight for _, s, e in periods):
         # whole-day periods (19th–18th or calendar months): one pass over the rollups, summed
         # per day and the days then given to their periods here (issue 8)
-        by_day = whole_day_sums(conn, first=lo.date(), last=(hi - timedelta(days=1)).date(), by=rd.c.day)
+        by_day = day_totals(conn, first=lo.date(), last=(hi - timedelta(days=1)).date(), per_day=True)
         if rollups_cover(conn, start=lo, end=hi, rolled=sum(int(r[1]) for r in by_day)):
             got = {}
             for r in by_day:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from dashboard import ingest, rollups
 from dashboard.demo import generate
 from queries import forecast, rollups as qr, three_rates
-from queries.schema import rollup_daily, rollup_hourly, tickets as t
+from queries.schema import rollup_daily, rollup_day_totals, rollup_hourly, tickets as t
 from queries.sql import day_of, hour_of
 from tests.csv_rows import csv_bytes
 
@@ -59,11 +59,26 @@ def _rollup_hourly(conn) -> dict:
             for r in conn.execute(sa.select(rollup_hourly.c.day, rollup_hourly.c.hour, rollup_hourly.c.received))}
 
 
+def _day_totals(conn) -> dict:
+    return {_as_day(r[0]): tuple(int(x) for x in r[1:]) for r in conn.execute(sa.select(
+        rollup_day_totals.c.day, rollup_day_totals.c.received, rollup_day_totals.c.population,
+        rollup_day_totals.c.contacted, rollup_day_totals.c.resolved, rollup_day_totals.c.satisfied,
+        rollup_day_totals.c.basic_satisfied))}
+
+
+def _per_day(raw: dict) -> dict:
+    out: dict = {}
+    for (day, *_), counts in raw.items():
+        out[day] = tuple(a + b for a, b in zip(out.get(day, (0,) * 6), counts))
+    return out
+
+
 def _assert_equal_to_raw(engine):
     with engine.connect() as conn:
         raw, roll = _raw_daily(conn), _rollup_daily(conn)
         assert roll == raw
         assert _rollup_hourly(conn) == _raw_hourly(conn)
+        assert _day_totals(conn) == _per_day(raw)
     return raw
 
 
@@ -178,6 +193,7 @@ def test_refresh_days_and_ensure(sqlite_engine):
         assert days == {date(2026, 1, 14), date(2026, 1, 15)}
         rollup_daily.drop(conn)
         rollup_hourly.drop(conn)
+        rollup_day_totals.drop(conn)
         assert rollups.ensure(conn) is True
         assert rollups.ensure(conn) is False
     _assert_equal_to_raw(sqlite_engine)

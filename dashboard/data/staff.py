@@ -27,12 +27,18 @@ def teams() -> list[str]:
         return shq.teams(conn)
 
 
-@cached(ttl="120s", max_entries=64, show_spinner=False)
-def staff_performance(role: str, start: datetime, end: datetime, now: datetime, team: str | None) -> pd.DataFrame:
-    """queries.staff.staff_performance plus `rank` (competition rank, or 样本不足)."""
-    with engine().connect() as conn:
-        df = sq.staff_performance(conn, role=role, start=start, end=end, now=now, team=team,
-                                  limits=_limits(conn, start))
+@cached(ttl="120s", max_entries=32, show_spinner=False)
+def performance_by_role(start: datetime, end: datetime, now: datetime, team: str | None) -> dict[str, pd.DataFrame]:
+    """{role: queries.staff.staff_performance plus `rank` (competition rank, or 样本不足)} for the
+    page's five tabs, read at the same time on their own connections (dashboard.concurrent_reads)."""
+    from dashboard.concurrent_reads import concurrently
+
+    frames = concurrently(engine(), [lambda c, r=role: _ranked(c, r, start, end, now, team) for role in sq.ROLES])
+    return dict(zip(sq.ROLES, frames))
+
+
+def _ranked(conn, role: str, start: datetime, end: datetime, now: datetime, team: str | None) -> pd.DataFrame:
+    df = sq.staff_performance(conn, role=role, start=start, end=end, now=now, team=team, limits=_limits(conn, start))
     sample, num, den = RANK_BASIS[role]
     df["rank"] = staffing.rank_labels(list(df[sample]), [staffing.share(n, d) for n, d in zip(df[num], df[den])])
     # ranked people first (by rank), then the small samples by 工号

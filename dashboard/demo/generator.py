@@ -28,7 +28,7 @@ from dashboard.rules_store import rules_for_month
 from dashboard import rollups
 from dashboard.assessment import settled_counts
 from queries.schema import (categories, equipment, event_clocks, manual_items, metadata, day_counts, reports,
-                            rollup_daily, rollup_hourly, shifts, staff, ticket_events, ticket_facts, tickets, units)
+                            rollup_daily, rollup_day_totals, rollup_hourly, shifts, staff, ticket_events, ticket_facts, tickets, units)
 
 MIN = 60
 HOUR = 3600
@@ -398,7 +398,7 @@ class _World:
 
 # --- the whole load ----------------------------------------------------------------------------
 
-OPERATIONAL_TABLES = (day_counts, rollup_daily, rollup_hourly, event_clocks, ticket_facts, ticket_events, tickets,
+OPERATIONAL_TABLES = (day_counts, rollup_daily, rollup_day_totals, rollup_hourly, event_clocks, ticket_facts, ticket_events, tickets,
                       shifts, reports, manual_items, equipment, staff)
 
 
@@ -465,7 +465,7 @@ def vacuum(engine: Engine) -> None:
     if engine.dialect.name != "postgresql":
         return
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for t in (tickets, ticket_events, ticket_facts, event_clocks, rollup_daily, rollup_hourly, shifts, reports):
+        for t in (tickets, ticket_events, ticket_facts, event_clocks, rollup_daily, rollup_day_totals, rollup_hourly, shifts, reports):
             conn.exec_driver_sql(f'VACUUM (ANALYZE) "{t.name}"')
 
 
@@ -509,7 +509,7 @@ def generate_into(conn: Connection, *, days: int, tickets_per_day: int, seed: in
     settled_counts.refill(conn, now)
     # every table the pages join: without statistics PostgreSQL guesses 1 row for `units` and
     # re-runs a whole aggregate per unit (三率 ranking 3.5 s instead of 0.15 s)
-    loader.analyze(tickets, ticket_events, ticket_facts, event_clocks, rollup_daily, rollup_hourly, staff, shifts, reports,
+    loader.analyze(tickets, ticket_events, ticket_facts, event_clocks, rollup_daily, rollup_day_totals, rollup_hourly, staff, shifts, reports,
                    units, categories)
     return DemoResult(start=start, end=end, now=now, tickets=n_tickets, events=n_events,
                       staff=len(roster.staff), shifts=len(roster.shifts), reports=n_reports,
