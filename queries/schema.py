@@ -119,7 +119,9 @@ ticket_events = sa.Table(
     sa.Column("detail", sa.Text, nullable=False, server_default=""),
     sa.UniqueConstraint("ticket_no", "at", "action", "staff_no", "unit", "detail",
                         name="uq_ticket_events_all_fields"),
-    sa.Index("ix_ticket_events_action_at", "action", "at"),
+    # PostgreSQL: covering for the per-staff counts (an action's events of a day, with their ticket,
+    # 工号 and order) — an index-only scan instead of reading every event of the day (revision 0007)
+    sa.Index("ix_ticket_events_action_at", "action", "at", postgresql_include=["ticket_no", "staff_no", "id"]),
     sa.Index("ix_ticket_events_staff_no_at", "staff_no", "at"),
     sa.Index("ix_ticket_events_at", "at"),
 )
