@@ -133,8 +133,8 @@ def daily_received(conn: Connection, *, start: datetime, end: datetime) -> pd.Da
 def rollups_cover(conn: Connection, *, start: datetime, end: datetime, rolled: int | None = None) -> bool:
     """Whether the rollups hold exactly the tickets the tickets table holds for the whole days of
     [start, end): a guard for rows written past dashboard.rollups (raw SQL, old fixtures).
-    One count over the received_at index and one over the rollup days (`rolled`: that sum of
-    rollup_daily.received when the caller's own pass over those days has it)."""
+    One count over the received_at index and one over the day totals (`rolled`: that sum of
+    received when the caller's own pass over those days has it)."""
     first, last, _ = split(start, end)
     if first is None:
         return True
@@ -142,6 +142,5 @@ def rollups_cover(conn: Connection, *, start: datetime, end: datetime, rolled: i
     n_tickets = conn.execute(sa.select(sa.func.count()).select_from(t)
                              .where(t.c.received_at >= lo, t.c.received_at < hi)).scalar_one()
     if rolled is None:
-        rolled = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(rd.c.received), 0))
-                              .where(rd.c.day >= first, rd.c.day <= last)).scalar_one()
+        rolled = day_totals(conn, first=first, last=last)[0][1]
     return int(n_tickets) == int(rolled)

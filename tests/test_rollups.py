@@ -135,10 +135,12 @@ def test_periods_counts_equal_with_and_without_rollups(engine, monkeypatch):
 
 
 def test_stale_rollups_are_not_used(engine):
-    """Rows written past the write paths (raw SQL) make the readers fall back to the tickets."""
+    """Rows written past the write paths (raw SQL) make the readers fall back to the tickets:
+    here a day missing from the rollups."""
     _demo(engine)
     with engine.begin() as conn:
         conn.execute(rollup_daily.delete().where(rollup_daily.c.day == date(2026, 1, 12)))
+        conn.execute(rollup_day_totals.delete().where(rollup_day_totals.c.day == date(2026, 1, 12)))
         assert not qr.rollups_cover(conn, start=datetime(2026, 1, 10), end=datetime(2026, 1, 15))
         full = three_rates.district_counts(conn, start=datetime(2026, 1, 10), end=datetime(2026, 1, 14, 23, 59, 59))
         rollups.refresh_days(conn, [date(2026, 1, 12)])

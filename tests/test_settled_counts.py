@@ -168,14 +168,14 @@ def test_counts_by_day_equal_one_day_windows_while_clocks_run(engine):
 
 
 def test_three_rates_by_day_from_the_tickets_when_the_rollups_do_not_cover(engine):
-    from queries.schema import rollup_daily
+    from queries.schema import rollup_day_totals
 
     generate(engine, days=70, tickets_per_day=40, seed=3, end=END, now=NOW)
     first, last = date(2026, 1, 5), date(2026, 1, 12)
     with engine.connect() as conn:
         rolled = qtr.district_counts_by_day(conn, first=first, last=last)
     with engine.begin() as conn:
-        conn.execute(rollup_daily.delete().where(rollup_daily.c.day == date(2026, 1, 7)))
+        conn.execute(rollup_day_totals.delete().where(rollup_day_totals.c.day == date(2026, 1, 7)))
     with engine.connect() as conn:
         raw = qtr.district_counts_by_day(conn, first=first, last=last)
         assert raw == rolled
