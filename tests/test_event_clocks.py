@@ -153,9 +153,12 @@ def test_upgrading_a_database_with_events_derives_the_clocks(engine):
     with engine.connect() as c:
         before = [c.execute(x).one() for x in q]
     assert before[0][0] > 0 and before[1][0] > 0
+    from alembic.script import ScriptDirectory
+
     with engine.begin() as c:
+        head = ScriptDirectory.from_config(alembic_config(c)).get_current_head()
         command.downgrade(alembic_config(c), "0002")
-    assert init_db(engine) == "0005"
+    assert init_db(engine) == head
     with engine.connect() as c:
         assert [c.execute(x).one() for x in q] == before
     _assert_equal(engine, months=("2026-03",), nows=(NOW,))
