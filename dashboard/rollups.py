@@ -16,17 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from queries.schema import rollup_daily, rollup_day_totals, rollup_hourly, ticket_facts, tickets as t
-from queries.sql import day_of, hour_of
+from queries.sql import as_date, day_of, hour_of
 
 CHUNK_DAYS = 400
-
-
-def _as_date(d) -> date:
-    if isinstance(d, datetime):
-        return d.date()
-    if isinstance(d, str):
-        return date.fromisoformat(d[:10])
-    return d
 
 
 def _ranges(days: list[date]) -> list[tuple[date, date]]:
@@ -88,7 +80,7 @@ def _totals_select(lo: date, hi: date):
 def refresh_days(conn: Connection, days: Iterable) -> int:
     """Recompute the rollups of these received days (dates, datetimes or ISO strings) from the
     tickets; returns the number of days refreshed. Runs in the caller's transaction."""
-    wanted = sorted({_as_date(d) for d in days if d is not None})
+    wanted = sorted({as_date(d) for d in days if d is not None})
     for first, last in _ranges(wanted):
         while first <= last:
             stop = min(last, first + timedelta(days=CHUNK_DAYS - 1))
@@ -108,7 +100,7 @@ def received_days(conn: Connection, ticket_nos: Iterable[str]) -> set[date]:
     nos = sorted(set(ticket_nos))
     out: set[date] = set()
     for i in range(0, len(nos), 900):
-        out |= {_as_date(d) for (d,) in conn.execute(
+        out |= {as_date(d) for (d,) in conn.execute(
             sa.select(ticket_facts.c.received_day).distinct().where(ticket_facts.c.ticket_no.in_(nos[i:i + 900])))}
     return out
 
@@ -121,7 +113,7 @@ def rebuild_all(conn: Connection) -> int:
     conn.execute(rollup_day_totals.delete())
     if lo is None:
         return 0
-    lo, hi = _as_date(lo), _as_date(hi)
+    lo, hi = as_date(lo), as_date(hi)
     return refresh_days(conn, [lo + timedelta(days=k) for k in range((hi - lo).days + 1)])
 
 

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from queries.schema import event_clocks, reports, shifts, staff, ticket_events, ticket_facts
-from queries.sql import add_seconds, day_of
+from queries.sql import add_seconds, as_date, day_of
 
 INDICATOR_KEYS = [
     "sign_on_time_rate", "dispatch_on_time_rate", "dispatch_accuracy", "return_on_time_rate",
@@ -69,14 +69,6 @@ def _grouped(conn, stmt, day, by_day: bool) -> dict:
         return {None: conn.execute(stmt).mappings().one()}
     rows = conn.execute(stmt.add_columns(day.label("day")).group_by(day)).mappings()
     return {as_date(r["day"]): r for r in rows}
-
-
-def as_date(x) -> date:
-    if isinstance(x, datetime):
-        return x.date()
-    if isinstance(x, date):
-        return x
-    return date.fromisoformat(str(x)[:10])
 
 
 def _ticket_counts(conn, start, end, now, limits, due_versions=(), by_day=False) -> dict:

@@ -5,11 +5,21 @@ comparisons between stored timestamps (and bound datetimes) are exact string com
 `add_seconds` keeps that format, so "within the limit" is decided exactly, to the microsecond.
 """
 import json
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import Date, DateTime, Integer
+
+
+def as_date(x) -> date:
+    """A calendar day read back from either engine (a date, a datetime, or SQLite's ISO text)."""
+    if isinstance(x, datetime):
+        return x.date()
+    if isinstance(x, date):
+        return x
+    return date.fromisoformat(str(x)[:10])
 
 
 class seconds_between(FunctionElement):

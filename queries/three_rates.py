@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from queries.rollups import day_totals, population_counts, rollups_cover, split, whole_day_sums
 from queries.schema import rollup_daily as rd, ticket_facts as tf, tickets as t, units
-from queries.sql import day_of
+from queries.sql import as_date, day_of
 
 DISTRICT_COUNTS_COLUMNS = ["population", "contacted", "resolved", "satisfied", "basic_satisfied"]
 
@@ -61,18 +61,14 @@ def district_counts_by_day(conn: Connection, *, first: date, last: date) -> dict
                                                                                   datetime.min.time())
     if rollups_cover(conn, start=start, end=stop, rolled=sum(int(r[1] or 0) for r in rows)):
         for r in rows:
-            out[_day(r[0])] = {c: int(v or 0) for c, v in zip(DISTRICT_COUNTS_COLUMNS, r[2:])}
+            out[as_date(r[0])] = {c: int(v or 0) for c, v in zip(DISTRICT_COUNTS_COLUMNS, r[2:])}
         return out
     day = day_of(t.c.received_at)
     stmt = sa.select(day.label("day"), *_counts(None)).where(
         population_filter(start, stop - timedelta(seconds=1))).group_by(day)
     for r in conn.execute(stmt).mappings():
-        out[_day(r["day"])] = {c: int(r[c] or 0) for c in DISTRICT_COUNTS_COLUMNS}
+        out[as_date(r["day"])] = {c: int(r[c] or 0) for c in DISTRICT_COUNTS_COLUMNS}
     return out
-
-
-def _day(x) -> date:
-    return x if isinstance(x, date) and not isinstance(x, datetime) else date.fromisoformat(str(x)[:10])
 
 
 UNIT_COUNTS_COLUMNS = ["unit", "received", "closed", "population", "contacted", "resolved", "satisfied",
@@ -204,7 +200,7 @@ def periods_counts(conn: Connection, *, periods: list[tuple[str, datetime, datet
         if rollups_cover(conn, start=lo, end=hi, rolled=sum(int(r[1]) for r in by_day)):
             got = {}
             for r in by_day:
-                day = r[0] if isinstance(r[0], date) else date.fromisoformat(str(r[0])[:10])
+                day = as_date(r[0])
                 lab = next((lab for lab, s, e in periods if s.date() <= day <= e.date()), None)
                 if lab is not None:
                     acc = got.setdefault(lab, dict.fromkeys(DISTRICT_COUNTS_COLUMNS, 0))

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 from queries import assessment as qa
 from queries import three_rates as qtr
 from queries.schema import day_counts, event_clocks, reports, rules_versions, ticket_events, ticket_facts, tickets
+from queries.sql import as_date
 
 THREE_RATES_KEY = "_three_rates"
 THREE_RATES_FIELDS = qtr.DISTRICT_COUNTS_COLUMNS
@@ -148,7 +149,7 @@ def read_stored(conn: Connection, *, start: datetime, end: datetime, now: dateti
     rows = conn.execute(sa.select(day_counts.c.day, day_counts.c.counts).where(
         day_counts.c.day >= start.date(), day_counts.c.day <= min(last, end.date() - _DAY),
         day_counts.c.params == params_key(limits, required)))
-    return {_date(d): json.loads(c) for d, c in rows}
+    return {as_date(d): json.loads(c) for d, c in rows}
 
 
 def month_counts_for(conn: Connection, *, month: str, now: datetime, limits: dict[str, int],
@@ -220,7 +221,7 @@ def refill(conn: Connection, now: datetime | None = None) -> int:
     first = conn.execute(sa.select(sa.func.min(ticket_facts.c.received_at))).scalar()
     if first is None:
         return 0
-    have = {(_date(d), p) for d, p in conn.execute(sa.select(day_counts.c.day, day_counts.c.params))}
+    have = {(as_date(d), p) for d, p in conn.execute(sa.select(day_counts.c.day, day_counts.c.params))}
     days_with_tickets = _days_with_tickets(conn, _dt(first).date(), now.date())
     by_month: dict[str, tuple] = {}
     wanted: list[tuple[date, str]] = []
@@ -263,20 +264,12 @@ def _days_with_tickets(conn: Connection, first: date, last: date) -> set[date]:
     """The days that received tickets, from the daily rollup (one row per day and street …)."""
     from queries.schema import rollup_daily
 
-    days = {_date(d) for (d,) in conn.execute(sa.select(rollup_daily.c.day).distinct().where(
+    days = {as_date(d) for (d,) in conn.execute(sa.select(rollup_daily.c.day).distinct().where(
         rollup_daily.c.day >= first, rollup_daily.c.day <= last))}
     if not days:   # rollups not built yet (tests that write facts directly)
-        days = {_date(d) for (d,) in conn.execute(sa.select(ticket_facts.c.received_day).distinct().where(
+        days = {as_date(d) for (d,) in conn.execute(sa.select(ticket_facts.c.received_day).distinct().where(
             ticket_facts.c.received_day >= first, ticket_facts.c.received_day <= last))}
     return days
-
-
-def _date(x) -> date:
-    if isinstance(x, datetime):
-        return x.date()
-    if isinstance(x, date):
-        return x
-    return date.fromisoformat(str(x)[:10])
 
 
 def _dt(x) -> datetime:
