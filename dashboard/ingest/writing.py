@@ -66,7 +66,10 @@ def checkpoint_after(conn: Connection):
     try:
         yield
     finally:
-        raw.execute("PRAGMA wal_autocheckpoint=1000")
+        try:
+            raw.execute("PRAGMA wal_autocheckpoint=1000")
+        except Exception:  # noqa: BLE001 - a broken connection must not hide the import's own error
+            conn.invalidate()
         threading.Thread(target=_checkpoint, args=(path,), name="wal-checkpoint", daemon=True).start()
 
 
