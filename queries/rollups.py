@@ -12,7 +12,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from queries.schema import rollup_daily as rd, rollup_day_totals as rt, rollup_hourly as rh, tickets as t
+from queries.schema import rollup_daily as rd, rollup_day_totals as rt, rollup_hourly as rh, ticket_day_counts, tickets as t
 from queries.sql import day_of, hour_of
 
 COUNT_COLUMNS = ["population", "contacted", "resolved", "satisfied", "basic_satisfied"]
@@ -133,14 +133,25 @@ def daily_received(conn: Connection, *, start: datetime, end: datetime) -> pd.Da
 def rollups_cover(conn: Connection, *, start: datetime, end: datetime, rolled: int | None = None) -> bool:
     """Whether the rollups hold exactly the tickets the tickets table holds for the whole days of
     [start, end): a guard for rows written past dashboard.rollups (raw SQL, old fixtures).
-    One count over the received_at index and one over the day totals (`rolled`: that sum of
+    The tickets' count (tickets_received) against the day totals' (`rolled`: that sum of
     received when the caller's own pass over those days has it)."""
     first, last, _ = split(start, end)
     if first is None:
         return True
-    lo, hi = datetime.combine(first, time()), datetime.combine(last + timedelta(days=1), time())
-    n_tickets = conn.execute(sa.select(sa.func.count()).select_from(t)
-                             .where(t.c.received_at >= lo, t.c.received_at < hi)).scalar_one()
+    n_tickets = tickets_received(conn, first=first, last=last)
     if rolled is None:
         rolled = day_totals(conn, first=first, last=last)[0][1]
     return int(n_tickets) == int(rolled)
+
+
+def tickets_received(conn: Connection, *, first: date, last: date) -> int:
+    """Tickets received on the days [first, last], whoever wrote them: on PostgreSQL the sum of
+    ticket_day_counts (kept by triggers on tickets, revision 0008: a year is 365 rows instead
+    of 730,000 index entries), on SQLite one count over the received_at index."""
+    if conn.dialect.name == "postgresql":
+        c = ticket_day_counts.c
+        return int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(c.tickets), 0))
+                                .where(c.day >= first, c.day <= last)).scalar_one())
+    lo, hi = datetime.combine(first, time()), datetime.combine(last + timedelta(days=1), time())
+    return int(conn.execute(sa.select(sa.func.count()).select_from(t)
+                            .where(t.c.received_at >= lo, t.c.received_at < hi)).scalar_one())

@@ -356,6 +356,16 @@ rollup_day_totals = sa.Table(
     sa.Column("basic_satisfied", sa.Integer, nullable=False),
 )
 
+# PostgreSQL only (revision 0008), outside `metadata`: the tickets per received day, kept by
+# statement triggers on tickets whoever writes them; the rollup guard reads it instead of counting
+# the tickets (queries.rollups.tickets_received). SQLite has no such table.
+postgresql_only = sa.MetaData()
+ticket_day_counts = sa.Table(
+    "ticket_day_counts", postgresql_only,
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("tickets", sa.BigInteger, nullable=False),
+)
+
 rollup_hourly = sa.Table(
     "rollup_hourly", metadata,
     sa.Column("day", sa.Date, primary_key=True),

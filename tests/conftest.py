@@ -92,6 +92,14 @@ def sqlite_engine(sqlite_url):
     return eng
 
 
+@pytest.fixture
+def pg_engine(pg_url):
+    """An initialised, empty PostgreSQL database, for what exists on PostgreSQL only."""
+    eng = _engine_for(pg_url)
+    clear(eng)
+    return eng
+
+
 @pytest.fixture(scope="session")
 def app_db(tmp_path_factory):
     """A SQLite database for page tests: a few days of demo data and one user per role (u_<role>).

@@ -199,3 +199,41 @@ def test_refresh_days_and_ensure(sqlite_engine):
         assert rollups.ensure(conn) is True
         assert rollups.ensure(conn) is False
     _assert_equal_to_raw(sqlite_engine)
+
+
+def _day_counts_equal_tickets(conn) -> None:
+    from queries.schema import ticket_day_counts as dc
+    d = day_of(t.c.received_at)
+    raw = {_as_day(r[0]): int(r[1]) for r in conn.execute(sa.select(d, sa.func.count()).group_by(d))}
+    kept = {_as_day(r[0]): int(r[1]) for r in conn.execute(sa.select(dc.c.day, dc.c.tickets)) if r[1]}
+    assert kept == raw
+
+
+def test_ticket_day_counts_follow_every_write(pg_engine):
+    """PostgreSQL keeps the tickets per day by trigger (revision 0008), for whoever writes: the
+    demo's COPY, imports, raw INSERT / UPDATE / DELETE and TRUNCATE. The guard sees raw rows."""
+    engine = pg_engine
+    _demo(engine)
+    window = dict(start=datetime(2026, 1, 10), end=datetime(2026, 1, 15))
+    with engine.begin() as conn:
+        _day_counts_equal_tickets(conn)
+        assert qr.rollups_cover(conn, **window)
+        conn.execute(t.insert(), [{"ticket_no": f"RAW-{i}", "received_at": datetime(2026, 1, 12, 8, i)}
+                                  for i in range(3)])
+        _day_counts_equal_tickets(conn)
+        assert not qr.rollups_cover(conn, **window)       # written past dashboard.rollups
+        conn.execute(t.update().where(t.c.ticket_no == "RAW-0").values(received_at=datetime(2026, 1, 20, 9)))
+        conn.execute(t.update().where(t.c.ticket_no == "RAW-1").values(street="宋庄镇"))   # same day
+        _day_counts_equal_tickets(conn)
+        conn.execute(t.delete().where(t.c.ticket_no.like("RAW-%")))
+        _day_counts_equal_tickets(conn)
+        assert qr.rollups_cover(conn, **window)
+    res = ingest.run_import(engine, "tickets", "new.csv", csv_bytes([
+        {"工单编号": "NEW-9", "接收时间": "2026-01-12 10:00:00", "被反映街乡镇": "梨园镇", "是否有效回访": "否",
+         "是否联系": None, "是否解决": None, "满意度": None}]), username="t")
+    assert res.status == "ok", res.message
+    with engine.begin() as conn:
+        _day_counts_equal_tickets(conn)
+        assert qr.rollups_cover(conn, **window)
+        conn.exec_driver_sql("TRUNCATE tickets CASCADE")
+        _day_counts_equal_tickets(conn)
