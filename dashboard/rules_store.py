@@ -29,6 +29,26 @@ def rules_for_month(conn: Connection, month: str | None = None) -> Rules:
     return Rules.from_json(row["body"], row["id"], row["effective_from"])
 
 
+def rules_for_months(conn: Connection, months: list[str]) -> dict[str, Rules]:
+    """{month: rules_for_month(conn, month)} from one read of the versions (a 12-period trend
+    asked twelve times)."""
+    if not months:
+        return {}
+    stmt = (sa.select(rules_versions).where(rules_versions.c.effective_from <= max(months))
+            .order_by(rules_versions.c.effective_from.desc(), rules_versions.c.id.desc()))
+    rows = conn.execute(stmt).mappings().all()
+    out, parsed = {}, {}
+    for month in months:
+        row = next((r for r in rows if r["effective_from"] <= month), None)
+        if row is None:
+            out[month] = Rules.default()
+        else:
+            if row["id"] not in parsed:
+                parsed[row["id"]] = Rules.from_json(row["body"], row["id"], row["effective_from"])
+            out[month] = parsed[row["id"]]
+    return out
+
+
 def current_rules(conn: Connection) -> Rules:
     return rules_for_month(conn, datetime.now().strftime("%Y-%m"))
 

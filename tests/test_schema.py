@@ -51,3 +51,19 @@ def test_foreign_keys_enforced(engine):
     with pytest.raises(sa.exc.IntegrityError):
         with engine.begin() as conn:
             conn.execute(ticket_events.insert().values(ticket_no="NOPE", at=datetime(2025, 1, 1), action="SIGN"))
+
+
+def test_rules_for_months_equals_one_month_at_a_time(engine):
+    from dashboard import rules_store
+
+    with engine.begin() as conn:
+        for month, sign in (("2026-03", 1200), ("2026-03", 900), ("2026-07", 600)):
+            r = Rules.default()
+            r.body["sla"]["sign"] = sign
+            rules_store.add_version(conn, r, effective_from=month, note="test", username="t")
+        months = ["2025-11", "2026-02", "2026-03", "2026-05", "2026-07", "2026-09"]
+        got = rules_store.rules_for_months(conn, months)
+        assert [got[m].sign_limit() for m in months] == [1800, 1800, 900, 900, 600, 600]
+        for m in months:
+            one = rules_store.rules_for_month(conn, m)
+            assert (got[m].body, got[m].version_id) == (one.body, one.version_id)

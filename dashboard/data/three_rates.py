@@ -8,7 +8,7 @@ import pandas as pd
 from dashboard import rankings
 from dashboard.data import cached, engine
 from dashboard.domain import three_rates as tr
-from dashboard.rules_store import rules_for_month
+from dashboard.rules_store import rules_for_month, rules_for_months
 from queries import three_rates as q
 
 
@@ -84,10 +84,9 @@ def trend(label: str, count: int = 12) -> pd.DataFrame:
     from dashboard.formatting import pct
     with engine().connect() as conn:
         labels = list(reversed(period_labels_from(label, count)))
+        rules_by = rules_for_months(conn, labels)
         periods = []
-        rules_by = {}
         for lab in labels:
-            rules_by[lab] = rules_for_month(conn, lab)
             p = tr.period_for_month(lab, rules_by[lab])
             periods.append((lab, p.start, p.end))
         counts = q.periods_counts(conn, periods=periods)
