@@ -230,6 +230,29 @@ async def supervisor(browser, base, user, password, stats: Stats, stop_at: float
         await ctx.close()
 
 
+async def warm_up(browser, bases: list[str], supervisor_user: str, display_user: str, password: str) -> None:
+    """Each instance once, untimed, as a deployment's readiness check does before it takes
+    traffic: a supervisor opens every page and a display the wall (module imports, the first
+    database connections, the page caches)."""
+    for base in bases:
+        ctx = await browser.new_context(viewport={"width": 1600, "height": 1000}, user_agent="loadtest-warmup")
+        page = await ctx.new_page()
+        await login(page, base, supervisor_user, password)
+        for path in SUPERVISOR_PAGES:
+            if not path:
+                continue
+            await page.locator(f"[data-testid='stSidebar'] a[href='{path}']").first.click(timeout=PAGE_TIMEOUT * 1000)
+            await page.wait_for_url(f"**/{path}", timeout=PAGE_TIMEOUT * 1000)
+            await wait_idle(page, time.perf_counter())
+        await ctx.close()
+        ctx = await browser.new_context(viewport={"width": 1920, "height": 1080}, user_agent="loadtest-warmup-wall")
+        page = await ctx.new_page()
+        await login(page, base, display_user, password)
+        await page.goto(f"{base}/wall?kiosk=1", timeout=PAGE_TIMEOUT * 1000)
+        await wait_idle(page, time.perf_counter())
+        await ctx.close()
+
+
 async def sample_memory(pids: list[int], stats: Stats, stop_at: float):
     while True:
         stats.memory.append({"t": round(time.time()), **{str(p): rss_kb(p) for p in pids}})
@@ -250,10 +273,15 @@ def pct(xs, q):
 async def main_async(a) -> dict:
     stats = Stats()
     pids = [int(p) for p in a.pids.split(",") if p]
-    started = time.perf_counter()
-    stop_at = started + a.minutes * 60
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        idle_memory = {str(p): rss_kb(p) for p in pids}
+        if a.warm:
+            t_warm = time.perf_counter()
+            await warm_up(browser, a.warm.split(","), "lt_supervisor_1", "lt_display_1", a.password)
+            print(f"warm-up of {a.warm}: {time.perf_counter() - t_warm:.0f} s", flush=True)
+        started = time.perf_counter()
+        stop_at = started + a.minutes * 60
         mem = asyncio.create_task(sample_memory(pids, stats, stop_at + 15))
         tasks = []
         for i in range(a.walls):
@@ -270,6 +298,7 @@ async def main_async(a) -> dict:
         await browser.close()
     all_times = [x for v in stats.times.values() for x in v]
     mem_first = stats.memory[0] if stats.memory else {}
+    mem_idle = idle_memory
     mem_last = stats.memory[-1] if stats.memory else {}
     # "after ramp": every viewer has signed in and opened a page once (imports, caches, sessions)
     warm_t = time.time() - (time.perf_counter() - started) + a.ramp + 90
@@ -286,7 +315,8 @@ async def main_async(a) -> dict:
         "per_page": per_page,
         "errors": stats.errors,
         "alerts_seen": sorted(stats.alerts),
-        "memory_kb": {"first": mem_first, "after_ramp": mem_warm, "last": mem_last, "peak": mem_peak,
+        "warmed_up": bool(a.warm),
+        "memory_kb": {"idle": mem_idle, "first": mem_first, "after_ramp": mem_warm, "last": mem_last, "peak": mem_peak,
                       "growth_mb": {str(p): round((mem_last.get(str(p), 0) - mem_first.get(str(p), 0)) / 1024, 1)
                                     for p in pids},
                       "growth_after_ramp_mb": {str(p): round((mem_last.get(str(p), 0) - mem_warm.get(str(p), 0)) / 1024, 1)
@@ -312,7 +342,12 @@ def write_report(r: dict, out_json: Path, out_md: Path, note: str) -> None:
         f"- page time (navigation → app idle): p50 {s(pt['p50'])}, p95 {s(pt['p95'])}, max {s(pt['max'])} "
         f"(target p95 < 3 s: {'met' if pt['p95'] is not None and pt['p95'] < 3 else 'NOT met'})",
         f"- errors: {len(r['errors'])} (target 0)",
-        "- server memory (RSS, MB) first → last (peak), growth: "
+        ("- warm-up before the timed run: each instance opened every page once (untimed), as a readiness "
+         "check would; server memory idle → warmed (MB): "
+         + "; ".join(f"pid {p}: {r['memory_kb']['idle'].get(p, 0) / 1024:.0f} → {r['memory_kb']['first'].get(p, 0) / 1024:.0f}"
+                     for p in r["memory_kb"]["growth_mb"])
+         if r.get("warmed_up") else "- no warm-up: the first sample is the idle process"),
+        "- server memory (RSS, MB) over the timed run, first → last (peak), growth: "
         + "; ".join(f"pid {p}: {r['memory_kb']['first'].get(p, 0) / 1024:.0f} → {r['memory_kb']['last'].get(p, 0) / 1024:.0f}"
                     f" ({r['memory_kb']['peak'].get(p, 0) / 1024:.0f}), {g:+.1f}"
                     for p, g in r["memory_kb"]["growth_mb"].items())
@@ -321,7 +356,7 @@ def write_report(r: dict, out_json: Path, out_md: Path, note: str) -> None:
         + "; ".join(f"pid {p}: {g:+.1f}" for p, g in r["memory_kb"]["growth_after_ramp_mb"].items())
         + f"; per viewer session at the end ≈ "
         f"{sum(r['memory_kb']['last'].get(p, 0) - r['memory_kb']['first'].get(p, 0) for p in r['memory_kb']['growth_mb']) / 1024 / max(1, r['walls'] + r['supervisors']):.1f} MB"
-        " (RSS above the idle process, divided by viewers; includes shared caches)",
+        " (RSS above the first sample of the timed run, divided by viewers; includes the caches they filled)",
         "",
         "| page | n | p50 | p95 | max |",
         "|---|---:|---:|---:|---:|",
@@ -352,6 +387,7 @@ def main(argv=None) -> int:
     ap.add_argument("--ramp", type=float, default=180)
     ap.add_argument("--out", default=str(Path(__file__).parent / "report"))
     ap.add_argument("--note", default="")
+    ap.add_argument("--warm", default="", help="comma-separated instance URLs to warm up before the timed run")
     a = ap.parse_args(argv)
     assert a.base.startswith("http://127.0.0.1"), "load test traffic stays on 127.0.0.1"
     r = asyncio.run(main_async(a))

@@ -89,6 +89,7 @@ STREAMLIT_PIDS=$(IFS=,; echo "${PIDS[*]}")
 # servers' work is what the page times measure (a starved browser still makes them longer).
 timeout $(( ${MINUTES%.*} * 60 + 600 )) nice -n 15 python loadtest/driver.py --minutes "$MINUTES" ${DRIVER_ARGS:-} --walls "$WALLS" \
   --supervisors "$SUPERVISORS" --password "$PASSWORD" --pids "$STREAMLIT_PIDS" --note "$NOTE" \
+  --warm http://127.0.0.1:8601,http://127.0.0.1:8602 \
   --base http://127.0.0.1:8600
 echo "requests per instance (nginx access log, upstream address):"
 awk '{print $3}' "$WORK/access.log" | sort | uniq -c || true
