@@ -47,6 +47,42 @@ def bulk_session(conn: Connection):
         conn.exec_driver_sql(f"PRAGMA cache_size={int(old)}")
 
 
+@contextmanager
+def indexes_built_after(conn: Connection, tables: Sequence[str], *, rows_coming: int, compared_with: str):
+    """SQLite bulk load: when a file brings more rows than `compared_with` holds (a first load, a
+    year of history into a young database), the tables' non-unique indexes are dropped for the
+    writes and built again from their stored definitions at the end of the block: one sort per
+    index instead of a B-tree insertion per row and index. Inside the caller's transaction, so a
+    failed import rolls the indexes back with everything else; readers see the old snapshot
+    until the commit. Unique indexes stay (they deduplicate the writes). Daily files into a
+    large table take the ordinary path."""
+    if conn.dialect.name != "sqlite" or rows_coming <= 0:
+        yield
+        return
+    held = conn.exec_driver_sql(f'SELECT count(*) FROM "{compared_with}"').scalar()
+    if rows_coming <= held:
+        yield
+        return
+    if not conn.connection.driver_connection.in_transaction:
+        # the driver opens its transaction at the first INSERT/UPDATE/DELETE only: DDL before
+        # that would commit by itself and survive a failed import
+        conn.exec_driver_sql("BEGIN")
+    marks = ", ".join("?" * len(tables))
+    dropped = conn.exec_driver_sql(
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({marks}) "
+        f"AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'", tuple(tables)).all()
+    for name, _sql in dropped:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    yield
+    threads = conn.exec_driver_sql("PRAGMA threads").scalar()
+    conn.exec_driver_sql("PRAGMA threads=2")      # the sorter may use a second core
+    try:
+        for _name, sql in dropped:
+            conn.exec_driver_sql(sql)
+    finally:
+        conn.exec_driver_sql(f"PRAGMA threads={int(threads or 0)}")
+
+
 _checkpointing = threading.Lock()
 
 
