@@ -42,7 +42,7 @@ PAGES = {
     "timeliness": ("supervisor", {}, ("clocks_month",)),
     "three-rates": ("supervisor", {}, ("three_rates_page",)),
     "tickets": ("supervisor", {}, ("ticket_list",)),
-    "staff": ("supervisor", {}, ("staff_month",)),
+    "staff": ("supervisor", {}, ("staff_page",)),
     "standup": ("supervisor", {}, ("staff_day", "backlog")),
     "shifts": ("supervisor", {}, ("hourly_profile",)),
     "assessment": ("reviewer", {}, ("assessment_month",)),
@@ -302,8 +302,46 @@ def raw_statements(kind: str, now: datetime) -> list:
     raise ValueError(kind)
 
 
+def raw_ticket_facts():
+    """The columns of ticket_facts the per-staff counts read, derived from tickets + events in
+    the query (what a tool without the facts table would join): due times from the receipt and
+    the default limits, the first return request from the events."""
+    from dashboard.domain.rules import Rules
+
+    r = Rules.default()
+    rr = ev.alias("rr")
+    first_rr = (sa.select(sa.func.min(rr.c.at)).where(rr.c.ticket_no == tk.c.ticket_no,
+                                                      rr.c.action == "RETURN_REQUEST").scalar_subquery())
+    dispatch = sa.case((tk.c.urgency == "紧急", sa.literal(r.dispatch_limit("紧急"))),
+                       else_=sa.literal(r.dispatch_limit(None)))
+    return sa.select(tk.c.ticket_no, tk.c.received_at,
+                     add_seconds(tk.c.received_at, sa.literal(r.sign_limit())).label("sign_due_at"),
+                     add_seconds(tk.c.received_at, dispatch).label("dispatch_due_at"),
+                     add_seconds(tk.c.received_at, sa.literal(r.return_request_limit())).label("return_request_due_at"),
+                     first_rr.label("first_return_request_at")).subquery("ticket_facts")
+
+
+def raw_staff_page(conn, now: datetime) -> dict:
+    """The staff page's default view (yesterday, every role) by the product's own per-staff SQL,
+    with ticket_facts replaced by raw_ticket_facts(): the same answers straight from tickets +
+    events (tests/test_bench_raw.py checks they are equal)."""
+    from queries import staff as sq
+
+    start = datetime(now.year, now.month, now.day) - timedelta(days=1)
+    saved = sq.ticket_facts
+    sq.ticket_facts = raw_ticket_facts()
+    try:
+        return {role: sq.staff_performance(conn, role=role, start=start, end=start + timedelta(days=1), now=now)
+                for role in sq.ROLES}
+    finally:
+        sq.ticket_facts = saved
+
+
 def run_raw(conn, kinds, now) -> None:
     for kind in kinds:
+        if kind == "staff_page":
+            raw_staff_page(conn, now)
+            continue
         for stmt in raw_statements(kind, now):
             conn.execute(stmt).fetchall()
 
@@ -382,7 +420,7 @@ def run_pandas(conn, kinds, now, budget: float) -> float | None:
                 if "SIGN" in t:
                     ok = (t["SIGN"] - t["received_at"]).dt.total_seconds() <= 1800
                     t.assign(ok=ok).groupby(t["received_at"].dt.floor("D")).agg(n=("ok", "size"), ok=("ok", "sum"))
-            elif kind in ("staff_month", "staff_day"):
+            elif kind in ("staff_month", "staff_day", "staff_page"):
                 start = _month_start(now) if kind == "staff_month" else today - timedelta(days=1)
                 e = _read(conn, sa.select(ev.c.staff_no, ev.c.action, ev.c.at)
                           .where(ev.c.at >= start, ev.c.at <= now, ev.c.staff_no != ""), deadline)
