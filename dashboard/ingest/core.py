@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard import audit, facts, rollups
@@ -162,6 +163,8 @@ def _stored_tickets(conn: Connection, p: Prepared, idx: list[int]) -> set | None
     have events, facts or clocks (foreign keys), so the other look-ups ask for these alone."""
     if p.kind != "tickets" or not idx:
         return None
+    if conn.execute(sa.select(tickets.c.ticket_no).limit(1)).first() is None:
+        return set()      # a first load: 200,000 keys need not be looked up one chunk at a time
     nos = _values(p, "ticket_no", idx).astype(object).tolist()
     return {no for (no,) in writing.rows_by_keys(conn, tickets, "ticket_no", nos, ["ticket_no"])}
 
