@@ -19,7 +19,7 @@ from queries.sql import seconds_between
 GROUP_MEASURES_COLUMNS = ["group", "measure", "label", "numerator", "denominator", "indicator", "lower_is_better"]
 
 
-def group_measures(conn: Connection, *, start: datetime, end: datetime, now: datetime,
+def group_measures(conn: Connection | None, *, start: datetime, end: datetime, now: datetime,
                    limits: dict | None = None, counts: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """One row per measure of each group in [start, end) as of `now`.
 
@@ -28,7 +28,8 @@ def group_measures(conn: Connection, *, start: datetime, end: datetime, now: dat
     or None) · lower_is_better (bool)
 
     `counts`: {role: staff.role_counts(...)} of the same period and limits when the caller has
-    read them (the stand-up's per-person table is made from the same frames).
+    read them (the stand-up's per-person table is made from the same frames); with all five,
+    no query is made (conn may be None).
     """
     counts = counts or {}
 

@@ -188,17 +188,17 @@ def standup_pack(conn: Connection, *, day: date, now: datetime, team: str | None
         return act, standup.act_today_counts(c, now=now), actions.rename(columns=ACTIONS_CN), surge
 
     # the heaviest parts first: the pool takes them in this order
-    roles = (sq.DISPATCHER, sq.QC, sq.VERIFIER, sq.RETURNER, sq.ANALYST)
-    parts = (yesterday_role(sq.DISPATCHER), yesterday_role(sq.QC), today_part, shift_part, errors_part,
-             delays_part, yesterday_role(sq.VERIFIER), yesterday_role(sq.RETURNER), yesterday_role(sq.ANALYST))
-    got = concurrently(engine, parts) if engine is not None else [part(conn) for part in parts]
-    by_role = dict(zip(roles, [got[0], got[1], got[6], got[7], got[8]]))
-    (act, act_counts, actions, surge), s_groups, errs, delays = got[2], got[3], got[4], got[5]
-    y_counts = {role: by_role[role][0] for role in sq.ROLES}
+    parts = {sq.DISPATCHER: yesterday_role(sq.DISPATCHER), sq.QC: yesterday_role(sq.QC), "today": today_part,
+             "shift": shift_part, "errors": errors_part, "delays": delays_part,
+             **{role: yesterday_role(role) for role in (sq.VERIFIER, sq.RETURNER, sq.ANALYST)}}
+    got = dict(zip(parts, concurrently(engine, list(parts.values())) if engine is not None
+                   else [part(conn) for part in parts.values()]))
+    act, act_counts, actions, surge = got["today"]
+    s_groups, errs, delays = got["shift"], got["errors"], got["delays"]
     y_groups = with_targets(standup.group_measures(None, start=y_start, end=y_end, now=now, limits=limits,
-                                                   counts=y_counts), rules)
+                                                   counts={role: got[role][0] for role in sq.ROLES}), rules)
     people = person_table(None, start=y_start, end=y_end, now=now, limits=limits, team=team,
-                          performance={role: by_role[role][1] for role in sq.ROLES})
+                          performance={role: got[role][1] for role in sq.ROLES})
     return StandupPack(day, now, yesterday, shift, s_start, s_end, y_groups, s_groups, delays,
                        errs, act, act_counts, actions, people, surge)
 
