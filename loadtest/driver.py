@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import statistics
 import time
@@ -50,6 +51,43 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_group(server_pids: list[int]) -> dict[str, float]:
+    """CPU seconds used so far by every live process, grouped: the app servers (their pids),
+    PostgreSQL, Chromium (the browsers standing in for the viewers' PCs), the test driver
+    (Playwright's node process and this Python), nginx, and the rest of the machine."""
+    out: dict[str, float] = {}
+    me = os.getpid()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                raw = f.read()
+        except OSError:
+            continue
+        comm = raw[raw.index("(") + 1:raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2:].split()
+        seconds = (int(fields[11]) + int(fields[12])) / _TICK
+        pid = int(entry)
+        if pid in server_pids:
+            group = "app servers (streamlit)"
+        elif comm.startswith("postgres"):
+            group = "postgresql"
+        elif comm.startswith("chrom"):
+            group = "chromium (the viewers)"
+        elif comm.startswith("node") or pid == me:
+            group = "test driver"
+        elif comm.startswith("nginx"):
+            group = "nginx"
+        else:
+            group = "rest of the machine"
+        out[group] = out.get(group, 0.0) + seconds
+    return out
+
+
 class Stats:
     def __init__(self):
         self.times: dict[str, list[float]] = {}
@@ -57,6 +95,7 @@ class Stats:
         self.memory: list[dict] = []
         self.navigations = 0
         self.alerts: set[str] = set()
+        self.cpu: list[dict] = []      # (t, {group: CPU seconds so far}) every 10 s of the timed run
 
     def page_time(self, kind: str, page: str, seconds: float):
         self.times.setdefault(f"{kind}:{page or 'overview'}", []).append(seconds)
@@ -256,6 +295,8 @@ async def warm_up(browser, bases: list[str], supervisor_user: str, display_user:
 async def sample_memory(pids: list[int], stats: Stats, stop_at: float):
     while True:
         stats.memory.append({"t": round(time.time()), **{str(p): rss_kb(p) for p in pids}})
+        if time.perf_counter() < stop_at:     # contexts close after the stop: their CPU is gone
+            stats.cpu.append({"t": time.perf_counter(), "cpu": cpu_by_group(pids)})
         if time.perf_counter() >= stop_at:
             return
         await asyncio.sleep(10)
@@ -322,7 +363,21 @@ async def main_async(a) -> dict:
                       "growth_after_ramp_mb": {str(p): round((mem_last.get(str(p), 0) - mem_warm.get(str(p), 0)) / 1024, 1)
                                                for p in pids}},
         "memory_samples": stats.memory,
+        "cpu": _cpu_report(stats.cpu),
     }
+
+
+def _cpu_report(samples: list[dict]) -> dict:
+    """CPU used per group between the first and the last sample of the timed run, in seconds and
+    in cores (CPU seconds per second of wall time; the machine has os.cpu_count() of them)."""
+    if len(samples) < 2:
+        return {}
+    first, last = samples[0], samples[-1]
+    span = last["t"] - first["t"]
+    used = {g: last["cpu"].get(g, 0.0) - first["cpu"].get(g, 0.0) for g in last["cpu"]}
+    return {"seconds": round(span), "cores": os.cpu_count(),
+            "groups": {g: {"cpu_seconds": round(v, 1), "cores": round(v / span, 2)}
+                       for g, v in sorted(used.items(), key=lambda kv: -kv[1]) if v > 0.05}}
 
 
 def write_report(r: dict, out_json: Path, out_md: Path, note: str) -> None:
@@ -363,6 +418,12 @@ def write_report(r: dict, out_json: Path, out_md: Path, note: str) -> None:
     ]
     for k, v in r["per_page"].items():
         lines.append(f"| {k} | {v['n']} | {s(v['p50'])} | {s(v['p95'])} | {s(v['max'])} |")
+    if r.get("cpu"):
+        c = r["cpu"]
+        lines += ["", f"CPU used during {c['seconds']} s of the timed run ({c['cores']} cores; processes alive at "
+                  "the last sample; a browser renderer that exited earlier is not counted):", "",
+                  "| processes | CPU seconds | cores |", "|---|---:|---:|"]
+        lines += [f"| {g} | {v['cpu_seconds']:.1f} | {v['cores']:.2f} |" for g, v in c["groups"].items()]
     if r.get("alerts_seen"):
         lines += ["", "Red alerts the pages showed (product content, not errors): "
                   + " / ".join(a.replace("\n", " ") for a in r["alerts_seen"][:8])]
