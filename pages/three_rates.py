@@ -25,8 +25,8 @@ p = data.period(label)
 with c2:
     st.caption(f"考评周期 {p.start:%Y-%m-%d %H:%M:%S} 至 {p.end:%Y-%m-%d %H:%M:%S}；变化均对比上一考评周期")
 
-cur = data.district(label)
-prev = data.district(data.previous_label(label))
+figures = data.page_figures(label, now)
+cur, prev = figures.current, figures.previous
 
 
 def delta(a, b, places=2, percent=False):
@@ -55,7 +55,7 @@ tab_street, tab_dept, tab_trend = st.tabs(["街乡镇排名", "区直单位排�
 frames = {}
 for tab, kind, title in ((tab_street, "street", "街乡镇"), (tab_dept, "department", "区直单位")):
     with tab:
-        df = data.ranking_frame(label, kind, now)
+        df = figures.rankings[kind]
         frames[title] = df
         only_active = st.toggle("只显示本期有受理的单位", value=kind == "department", key=f"tr-active-{kind}")
         shown = df[(df["受理量"] > 0) | (df["序号"] == "汇总")] if only_active else df
@@ -65,7 +65,7 @@ for tab, kind, title in ((tab_street, "street", "街乡镇"), (tab_dept, "depart
                    "汇总行为各项数量之和及其对应比率。")
 
 with tab_trend:
-    trend = data.trend(label, 12)
+    trend = figures.trend
     if trend["population"].sum() == 0:
         st.info("近 12 个考评周期没有有效回访数据。")
     else:

@@ -25,3 +25,24 @@ def test_three_rates_previous_period(app_db):
     at = app_as("reviewer", "pages/three_rates.py")
     at.selectbox(key="tr-period").set_value(at.selectbox(key="tr-period").options[1]).run()
     assert not errors(at), errors(at)
+
+
+def test_page_figures_equal_the_figures_one_by_one(app_db):
+    """The page's concurrent pack gives what district / ranking_frame / trend give alone."""
+    import os
+    from datetime import datetime
+
+    import streamlit as st
+
+    from dashboard.data import three_rates as data
+
+    now = datetime.fromisoformat(os.environ["HOTLINE_NOW"]).replace(second=0, microsecond=0)
+    st.cache_data.clear()
+    for label in data.period_labels(now, 2):
+        figures = data.page_figures(label, now)
+        assert figures.current == data.district(label)
+        assert figures.previous == data.district(data.previous_label(label))
+        for kind in ("street", "department"):
+            assert figures.rankings[kind].equals(data.ranking_frame(label, kind, now))
+        assert figures.trend.equals(data.trend(label, 12))
+        assert figures.current.population > 0 or label != data.period_labels(now, 1)[0]
