@@ -203,38 +203,48 @@ STATUSES = ("on_time", "late", "running")
 
 def clock_overview(conn: Connection, *, start: datetime, end: datetime, now: datetime,
                    limits: dict[str, int] | None = None,
-                   close_offsets: dict[str, dict[date, int]] | None = None) -> pd.DataFrame:
+                   close_offsets: dict[str, dict[date, int]] | None = None, run_parts=None) -> pd.DataFrame:
     """Every clock of CLOCKS at once, without lags (as clock_summary(by="all") counts them): one
     pass over the period's tickets for the five ticket clocks, one range scan each for qc and
-    verify.
+    verify. `run_parts`: a runner of the three independent reads (each a function of a
+    connection), e.g. dashboard.concurrent_reads on an engine; default one after another on `conn`.
 
     clock (str, CLOCKS order) · total · on_time · late · running (ints)
     """
-    out: dict[str, tuple] = {}
-    ticket_clocks = [c for c in CLOCKS if c not in ("qc", "verify")]
-    codes, join_any = [], False
-    for clock in ticket_clocks:
-        ended, due, condition, join = _ticket_clock_parts(clock, now=now, close_offsets=close_offsets)
-        join_any |= join
-        code = sa.case((sa.and_(ended.is_not(None), ended <= due), 0), (ended.is_not(None), 1), (due < now, 1),
-                       else_=2)
-        codes.append(code if condition is None else sa.case((condition, code), else_=3))
-    # one base-4 number per ticket (0 on time, 1 late, 2 running, 3 not counted per clock),
-    # grouped: each status is computed once per ticket and the sort key is a single integer
-    combined = sum((c * 4 ** i for i, c in enumerate(codes[1:], start=1)), codes[0]).label("combo")
-    combos = conn.execute(sa.select(combined, sa.func.count()).select_from(_facts_from(join_any))
-                          .where(_in_period(start, end, now)).group_by(combined)).all()
-    for i, clock in enumerate(ticket_clocks):
-        out[clock] = tuple(sum(int(n) for combo, n in combos if int(combo) // 4 ** i % 4 == j) for j in range(3))
     for clock in ("qc", "verify"):
-        limit = (limits or {}).get(clock)
-        if limit is None:
+        if (limits or {}).get(clock) is None:
             raise TimelinessError(f"缺少{CLOCKS[clock]}时限")
-        base = _event_clock(clock, start=start, end=end, now=now, limit_seconds=int(limit),
-                            with_groups=False).subquery("base")
-        status = _status(base.c.ended_at, base.c.due_at, now).label("status")
-        by_status = dict(conn.execute(sa.select(status, sa.func.count()).group_by(status)).all())
-        out[clock] = tuple(int(by_status.get(k, 0)) for k in STATUSES)
+    ticket_clocks = [c for c in CLOCKS if c not in ("qc", "verify")]
+
+    def ticket_part(c: Connection) -> dict[str, tuple]:
+        codes, join_any = [], False
+        for clock in ticket_clocks:
+            ended, due, condition, join = _ticket_clock_parts(clock, now=now, close_offsets=close_offsets)
+            join_any |= join
+            code = sa.case((sa.and_(ended.is_not(None), ended <= due), 0), (ended.is_not(None), 1),
+                           (due < now, 1), else_=2)
+            codes.append(code if condition is None else sa.case((condition, code), else_=3))
+        # one base-4 number per ticket (0 on time, 1 late, 2 running, 3 not counted per clock),
+        # grouped: each status is computed once per ticket and the sort key is a single integer
+        combined = sum((code * 4 ** i for i, code in enumerate(codes[1:], start=1)), codes[0]).label("combo")
+        combos = c.execute(sa.select(combined, sa.func.count()).select_from(_facts_from(join_any))
+                           .where(_in_period(start, end, now)).group_by(combined)).all()
+        return {clock: tuple(sum(int(n) for combo, n in combos if int(combo) // 4 ** i % 4 == j) for j in range(3))
+                for i, clock in enumerate(ticket_clocks)}
+
+    def event_part(clock: str):
+        def part(c: Connection) -> dict[str, tuple]:
+            base = _event_clock(clock, start=start, end=end, now=now, limit_seconds=int(limits[clock]),
+                                with_groups=False).subquery("base")
+            status = _status(base.c.ended_at, base.c.due_at, now).label("status")
+            by_status = dict(c.execute(sa.select(status, sa.func.count()).group_by(status)).all())
+            return {clock: tuple(int(by_status.get(k, 0)) for k in STATUSES)}
+        return part
+
+    parts = [ticket_part, event_part("qc"), event_part("verify")]
+    out: dict[str, tuple] = {}
+    for got in (run_parts(parts) if run_parts is not None else [part(conn) for part in parts]):
+        out.update(got)
     return pd.DataFrame([(c, out[c][0] + out[c][1], *out[c]) for c in CLOCKS], columns=OVERVIEW_COLUMNS)
 
 

@@ -183,3 +183,7 @@ def test_overview_of_event_clocks_and_working_days(engine):
         assert tuple(ov.loc["close", ["on_time", "late", "running"]]) == close
         for clock in ("qc", "verify", "close"):
             assert tuple(ov.loc[clock, ["on_time", "late", "running"]]) == counts(summary(engine, clock, **kw))
+        # the page runs the three reads at the same time, each on its own connection: same frame
+        from dashboard.concurrent_reads import concurrently
+        at_once = _overview(engine, run_parts=lambda parts: concurrently(engine, parts), **kw)
+        assert at_once.equals(ov)

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
+from dashboard.concurrent_reads import concurrently
 from dashboard.data import cached, engine
 from dashboard.domain.calendar import add_working_days
 from dashboard.domain.rules import DAY, Rules
@@ -55,7 +56,9 @@ def clock_summary(clock: str, start: datetime, end: datetime, now: datetime, by:
 def clock_overview(start: datetime, end: datetime, now: datetime, working_days: bool = False) -> pd.DataFrame:
     with engine().connect() as conn:
         limits, offsets = _params(conn, start, end, working_days)
-        return timeliness.clock_overview(conn, start=start, end=end, now=now, limits=limits, close_offsets=offsets)
+        # its three reads at the same time, each on its own connection
+        return timeliness.clock_overview(conn, start=start, end=end, now=now, limits=limits, close_offsets=offsets,
+                                         run_parts=lambda parts: concurrently(engine(), parts))
 
 
 @cached(ttl="300s", max_entries=64, show_spinner=False)
