@@ -57,3 +57,23 @@ def test_timeliness_options(app_db):
     assert not errors(at), errors(at)
     after = at.dataframe[0].value.set_index("环节").loc["办结", "超时"]
     assert after <= before   # working days only lengthen the 7/15-day limits
+
+
+def test_overview_and_lags_equal_the_two_figures_alone(app_db):
+    """The page's first figures, read together, are those the two cached functions give alone."""
+    import os
+    from datetime import datetime, time, timedelta
+
+    import streamlit as st
+
+    from dashboard.data import timeliness as data
+
+    now = datetime.fromisoformat(os.environ["HOTLINE_NOW"]).replace(second=0, microsecond=0)
+    start = datetime.combine(now.date().replace(day=1), time())
+    end = datetime.combine(now.date(), time()) + timedelta(days=1)
+    st.cache_data.clear()
+    for clock, working in (("close", False), ("close", True), ("sign", False), ("qc", False)):
+        overview, lags = data.overview_and_lags(start, end, now, working, clock)
+        assert overview.equals(data.clock_overview(start, end, now, working))
+        assert lags.equals(data.clock_summary(clock, start, end, now, "all", working))
+        assert int(overview["total"].sum()) > 0

@@ -62,6 +62,30 @@ def clock_overview(start: datetime, end: datetime, now: datetime, working_days: 
 
 
 @cached(ttl="300s", max_entries=64, show_spinner=False)
+def overview_and_lags(start: datetime, end: datetime, now: datetime, working_days: bool,
+                      clock: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(clock_overview, clock_summary(clock, by="all")) of the same range: the page's first two
+    figures, the summary's lag percentiles read at the same time as the overview's three parts."""
+    with engine().connect() as conn:
+        limits, offsets = _params(conn, start, end, working_days)
+        c_limits, c_offsets = _params(conn, start, end, working_days and clock == "close")
+    got = {}
+
+    def run(parts):
+        def lags(c):
+            return timeliness.clock_summary(c, clock, start=start, end=end, now=now, by="all", limits=c_limits,
+                                            close_offsets=c_offsets)
+        # the percentiles first: on SQLite they are the longest part
+        got["lags"], *rest = concurrently(engine(), [lags, *parts])
+        return rest
+
+    with engine().connect() as conn:
+        overview = timeliness.clock_overview(conn, start=start, end=end, now=now, limits=limits,
+                                             close_offsets=offsets, run_parts=run)
+    return overview, got["lags"]
+
+
+@cached(ttl="300s", max_entries=64, show_spinner=False)
 def breaches(clock: str, start: datetime, end: datetime, now: datetime, working_days: bool = False) -> pd.DataFrame:
     with engine().connect() as conn:
         limits, offsets = _params(conn, start, end, working_days and clock == "close")
