@@ -292,10 +292,10 @@ async def warm_up(browser, bases: list[str], supervisor_user: str, display_user:
         await ctx.close()
 
 
-async def sample_memory(pids: list[int], stats: Stats, stop_at: float):
+async def sample_memory(pids: list[int], stats: Stats, stop_at: float, cpu_until: float):
     while True:
         stats.memory.append({"t": round(time.time()), **{str(p): rss_kb(p) for p in pids}})
-        if time.perf_counter() < stop_at:     # contexts close after the stop: their CPU is gone
+        if time.perf_counter() < cpu_until:     # contexts close after the stop: their CPU is gone
             stats.cpu.append({"t": time.perf_counter(), "cpu": cpu_by_group(pids)})
         if time.perf_counter() >= stop_at:
             return
@@ -319,11 +319,14 @@ async def main_async(a) -> dict:
         idle_memory = {str(p): rss_kb(p) for p in pids}
         if a.warm:
             t_warm = time.perf_counter()
-            await warm_up(browser, a.warm.split(","), "lt_supervisor_1", "lt_display_1", a.password)
+            try:
+                await warm_up(browser, a.warm.split(","), "lt_supervisor_1", "lt_display_1", a.password)
+            except Exception as e:  # noqa: BLE001 - reported; the timed run goes on
+                stats.error("warm-up", "", f"{type(e).__name__}: {e}")
             print(f"warm-up of {a.warm}: {time.perf_counter() - t_warm:.0f} s", flush=True)
         started = time.perf_counter()
         stop_at = started + a.minutes * 60
-        mem = asyncio.create_task(sample_memory(pids, stats, stop_at + 15))
+        mem = asyncio.create_task(sample_memory(pids, stats, stop_at + 15, stop_at - 1))
         tasks = []
         for i in range(a.walls):
             tasks.append(wall(browser, a.base, f"lt_display_{i + 1}", a.password, stats, stop_at, a.wall_reload, i + 1))

@@ -40,8 +40,9 @@ end = datetime.combine(picked[1], datetime.min.time()) + timedelta(days=1)
 with c3:
     st.caption(f"范围：{start:%Y-%m-%d} 至 {end - timedelta(days=1):%Y-%m-%d}，统计截至 {now:%Y-%m-%d %H:%M}")
 
-# the overview and the chosen clock's lags in one go (the clock control is drawn further down)
-first_clock = st.session_state.get("tl-clock") or "close"
+# the overview and the default clock's lags in one go (cached under the default clock, so that
+# choosing another clock below reads only that clock's lags)
+first_clock = "close"
 overview_frame, first_lags = data.overview_and_lags(start, end, now, working, first_clock)
 overview = data.with_shares(overview_frame)
 summary_rows = [{"环节": CLOCKS[r.clock], "应计": int(r.total), "按时": int(r.on_time), "超时": int(r.late),

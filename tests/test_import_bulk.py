@@ -77,3 +77,45 @@ from contextlib import contextmanager  # noqa: E402
 @contextmanager
 def _ordinary(conn, tables, *, rows_coming, compared_with):
     yield
+
+
+def test_a_second_ticket_import_at_the_same_time_is_refused(pg_engine):
+    """PostgreSQL: an import holding the ticket writers' lock makes the next one wait for nothing:
+    it is refused with a reason and writes nothing."""
+    from dashboard.ingest.core import TICKET_WRITERS_LOCK
+
+    rows = [{"工单编号": "L1", "接收时间": "2026-01-12 08:00:00", "被反映街乡镇": "梨园镇"}]
+    with pg_engine.connect() as holder, holder.begin():
+        assert holder.execute(sa.select(sa.func.pg_try_advisory_xact_lock(TICKET_WRITERS_LOCK))).scalar()
+        res = ingest.run_import(pg_engine, "tickets", "l.csv", csv_bytes(rows), username="t")
+        assert res.status == "refused" and "正在导入" in res.message
+    with pg_engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM tickets")).scalar() == 0
+    assert ingest.run_import(pg_engine, "tickets", "l.csv", csv_bytes(rows), username="t").status == "ok"
+
+
+def test_statistics_of_rebuilt_indexes_are_kept(sqlite_engine):
+    with sqlite_engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+        conn.exec_driver_sql("DELETE FROM sqlite_stat1")
+        conn.exec_driver_sql("INSERT INTO sqlite_stat1 VALUES ('ticket_events', 'ix_ticket_events_at', '1000 2')")
+        with writing.indexes_built_after(conn, BULK_TABLES, rows_coming=5, compared_with="tickets"):
+            assert conn.exec_driver_sql("SELECT count(*) FROM sqlite_stat1").scalar() == 0
+        assert conn.exec_driver_sql("SELECT tbl, idx, stat FROM sqlite_stat1").all() == [
+            ("ticket_events", "ix_ticket_events_at", "1000 2")]
+
+
+def test_a_file_with_stored_tickets_keeps_the_indexes(sqlite_engine, monkeypatch):
+    rows = [{"工单编号": "S1", "接收时间": "2026-01-12 08:00:00", "被反映街乡镇": "梨园镇"}]
+    assert ingest.run_import(sqlite_engine, "tickets", "a.csv", csv_bytes(rows), username="t").status == "ok"
+    seen = []
+    original = writing.indexes_built_after
+
+    def spy(conn, tables, *, rows_coming, compared_with):
+        seen.append(rows_coming)
+        return original(conn, tables, rows_coming=rows_coming, compared_with=compared_with)
+
+    monkeypatch.setattr(writing, "indexes_built_after", spy)
+    rows += [{"工单编号": f"N{i}", "接收时间": "2026-01-12 09:00:00", "被反映街乡镇": "梨园镇"} for i in range(5)]
+    assert ingest.run_import(sqlite_engine, "tickets", "b.csv", csv_bytes(rows), username="t").status == "ok"
+    assert seen == [0]        # one stored ticket in the file: the ordinary path

@@ -59,8 +59,8 @@ def indexes_built_after(conn: Connection, tables: Sequence[str], *, rows_coming:
     if conn.dialect.name != "sqlite" or rows_coming <= 0:
         yield
         return
-    held = conn.exec_driver_sql(f'SELECT count(*) FROM "{compared_with}"').scalar()
-    if rows_coming <= held:
+    # at least as many rows held as coming: the rows_coming-th row exists (no count of 3 M rows)
+    if conn.exec_driver_sql(f'SELECT 1 FROM "{compared_with}" LIMIT 1 OFFSET ?', (rows_coming - 1,)).first():
         yield
         return
     if not conn.connection.driver_connection.in_transaction:
@@ -71,6 +71,8 @@ def indexes_built_after(conn: Connection, tables: Sequence[str], *, rows_coming:
     dropped = conn.exec_driver_sql(
         f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({marks}) "
         f"AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'", tuple(tables)).all()
+    # DROP INDEX deletes the index's planner statistics: kept here and put back with the index
+    stats = _index_stats(conn, [name for name, _sql in dropped])
     for name, _sql in dropped:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
     yield
@@ -81,6 +83,18 @@ def indexes_built_after(conn: Connection, tables: Sequence[str], *, rows_coming:
             conn.exec_driver_sql(sql)
     finally:
         conn.exec_driver_sql(f"PRAGMA threads={int(threads or 0)}")
+    if stats:
+        conn.exec_driver_sql("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", stats)
+
+
+def _index_stats(conn: Connection, names: list[str]) -> list[tuple]:
+    """The sqlite_stat1 rows of these indexes (none when the database was never analysed)."""
+    if not names or not conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'").first():
+        return []
+    marks = ", ".join("?" * len(names))
+    return [tuple(r) for r in conn.exec_driver_sql(
+        f"SELECT tbl, idx, stat FROM sqlite_stat1 WHERE idx IN ({marks})", tuple(names)).all()]
 
 
 _checkpointing = threading.Lock()

@@ -15,10 +15,11 @@ branch_labels = None
 depends_on = None
 
 # one upsert per statement: the net change of each day, days without one left alone (an import
-# re-writing tickets in place changes nothing here)
+# re-writing tickets in place changes nothing here), in day order so that two writers lock the
+# day rows in the same order
 _UPSERT = """
         INSERT INTO ticket_day_counts AS c (day, tickets)
-        SELECT day, SUM(n) FROM ({rows}) AS x GROUP BY day HAVING SUM(n) <> 0
+        SELECT day, SUM(n) FROM ({rows}) AS x GROUP BY day HAVING SUM(n) <> 0 ORDER BY day
         ON CONFLICT (day) DO UPDATE SET tickets = c.tickets + excluded.tickets;"""
 _OLD = "SELECT CAST(received_at AS date) AS day, -1 AS n FROM old_rows"
 _NEW = "SELECT CAST(received_at AS date) AS day, 1 AS n FROM new_rows"
