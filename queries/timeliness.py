@@ -201,13 +201,14 @@ OVERVIEW_COLUMNS = ["clock", "total", "on_time", "late", "running"]
 STATUSES = ("on_time", "late", "running")
 
 
-def clock_overview(conn: Connection, *, start: datetime, end: datetime, now: datetime,
+def clock_overview(conn: Connection | None, *, start: datetime, end: datetime, now: datetime,
                    limits: dict[str, int] | None = None,
                    close_offsets: dict[str, dict[date, int]] | None = None, run_parts=None) -> pd.DataFrame:
     """Every clock of CLOCKS at once, without lags (as clock_summary(by="all") counts them): one
     pass over the period's tickets for the five ticket clocks, one range scan each for qc and
     verify. `run_parts`: a runner of the three independent reads (each a function of a
-    connection), e.g. dashboard.concurrent_reads on an engine; default one after another on `conn`.
+    connection), e.g. dashboard.concurrent_reads on an engine (then `conn` may be None); default
+    one after another on `conn`.
 
     clock (str, CLOCKS order) · total · on_time · late · running (ints)
     """

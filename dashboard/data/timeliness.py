@@ -56,9 +56,9 @@ def clock_summary(clock: str, start: datetime, end: datetime, now: datetime, by:
 def clock_overview(start: datetime, end: datetime, now: datetime, working_days: bool = False) -> pd.DataFrame:
     with engine().connect() as conn:
         limits, offsets = _params(conn, start, end, working_days)
-        # its three reads at the same time, each on its own connection
-        return timeliness.clock_overview(conn, start=start, end=end, now=now, limits=limits, close_offsets=offsets,
-                                         run_parts=lambda parts: concurrently(engine(), parts))
+    # its three reads at the same time, each on its own connection (none held meanwhile)
+    return timeliness.clock_overview(None, start=start, end=end, now=now, limits=limits, close_offsets=offsets,
+                                     run_parts=lambda parts: concurrently(engine(), parts))
 
 
 @cached(ttl="300s", max_entries=64, show_spinner=False)
@@ -79,9 +79,8 @@ def overview_and_lags(start: datetime, end: datetime, now: datetime, working_day
         got["lags"], *rest = concurrently(engine(), [lags, *parts])
         return rest
 
-    with engine().connect() as conn:
-        overview = timeliness.clock_overview(conn, start=start, end=end, now=now, limits=limits,
-                                             close_offsets=offsets, run_parts=run)
+    overview = timeliness.clock_overview(None, start=start, end=end, now=now, limits=limits,
+                                         close_offsets=offsets, run_parts=run)
     return overview, got["lags"]
 
 
