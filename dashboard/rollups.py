@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from queries.schema import rollup_daily, rollup_day_totals, rollup_hourly, ticket_facts, tickets as t
+from queries.schema import ROLLUP_COUNTS, rollup_daily, rollup_day_totals, rollup_hourly, ticket_facts, tickets as t
 from queries.sql import as_date, day_of, hour_of
 
 CHUNK_DAYS = 400
@@ -65,15 +65,13 @@ def _hourly_select(first: date, last: date):
             .group_by(day, hour))
 
 
-DAILY_COLUMNS = ["day", "street", "unit", "category_l1", "received", "population", "contacted", "resolved",
-                 "satisfied", "basic_satisfied"]
-TOTAL_COLUMNS = ["received", "population", "contacted", "resolved", "satisfied", "basic_satisfied"]
+DAILY_COLUMNS = ["day", "street", "unit", "category_l1", *ROLLUP_COUNTS]
 
 
 def _totals_select(lo: date, hi: date):
     """rollup_daily summed per day for the days [lo, hi)."""
     rd = rollup_daily
-    return (sa.select(rd.c.day, *[sa.func.sum(rd.c[c]) for c in TOTAL_COLUMNS])
+    return (sa.select(rd.c.day, *[sa.func.sum(rd.c[c]) for c in ROLLUP_COUNTS])
             .where(rd.c.day >= lo, rd.c.day < hi).group_by(rd.c.day))
 
 
@@ -90,7 +88,7 @@ def refresh_days(conn: Connection, days: Iterable) -> int:
             conn.execute(rollup_day_totals.delete().where(rollup_day_totals.c.day >= lo, rollup_day_totals.c.day < hi))
             conn.execute(rollup_daily.insert().from_select(DAILY_COLUMNS, _daily_select(first, stop)))
             conn.execute(rollup_hourly.insert().from_select(["day", "hour", "received"], _hourly_select(first, stop)))
-            conn.execute(rollup_day_totals.insert().from_select(["day", *TOTAL_COLUMNS], _totals_select(lo, hi)))
+            conn.execute(rollup_day_totals.insert().from_select(["day", *ROLLUP_COUNTS], _totals_select(lo, hi)))
             first = stop + timedelta(days=1)
     return len(wanted)
 

@@ -12,10 +12,11 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from queries.schema import rollup_daily as rd, rollup_day_totals as rt, rollup_hourly as rh, ticket_day_counts, tickets as t
+from queries.schema import ROLLUP_COUNTS, rollup_daily as rd, rollup_day_totals as rt, rollup_hourly as rh, \
+    ticket_day_counts, tickets as t
 from queries.sql import day_of, hour_of
 
-COUNT_COLUMNS = ["population", "contacted", "resolved", "satisfied", "basic_satisfied"]
+COUNT_COLUMNS = list(ROLLUP_COUNTS[1:])     # the DESIGN 3.3 population and its answers
 
 
 def split(start: datetime, end: datetime) -> tuple[date | None, date | None, list[tuple[datetime, datetime]]]:
@@ -49,7 +50,7 @@ def whole_day_sums(conn: Connection, *, first: date, last: date, by=None) -> lis
     contacted, resolved, satisfied, basic_satisfied), the sums per value of the rollup column or
     expression `by` (None: one row for all days, key None). received is what rollups_cover
     compares with the tickets (pass its total as `rolled`)."""
-    cols = [sa.func.coalesce(sa.func.sum(rd.c[c]), 0).label(c) for c in ["received"] + COUNT_COLUMNS]
+    cols = [sa.func.coalesce(sa.func.sum(rd.c[c]), 0).label(c) for c in ROLLUP_COUNTS]
     key = sa.null() if by is None else by
     stmt = sa.select(key.label("key"), *cols).where(rd.c.day >= first, rd.c.day <= last)
     if by is not None:
@@ -61,9 +62,9 @@ def day_totals(conn: Connection, *, first: date, last: date, per_day: bool = Fal
     """whole_day_sums of the district from rollup_day_totals (one row a day): rows of (key,
     received, population, contacted, resolved, satisfied, basic_satisfied), key = the day
     (per_day) or None (one row for all days)."""
-    cols = [sa.func.coalesce(sa.func.sum(rt.c[c]), 0).label(c) for c in ["received"] + COUNT_COLUMNS]
+    cols = [sa.func.coalesce(sa.func.sum(rt.c[c]), 0).label(c) for c in ROLLUP_COUNTS]
     if per_day:
-        stmt = sa.select(rt.c.day.label("key"), *[rt.c[c] for c in ["received"] + COUNT_COLUMNS])
+        stmt = sa.select(rt.c.day.label("key"), *[rt.c[c] for c in ROLLUP_COUNTS])
     else:
         stmt = sa.select(sa.null().label("key"), *cols)
     return [tuple(r) for r in conn.execute(stmt.where(rt.c.day >= first, rt.c.day <= last))]

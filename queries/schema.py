@@ -326,6 +326,15 @@ payment_records = sa.Table(
 # Rollups (issue 8): per received day of the tickets, kept current inside each import's
 # transaction and after a demo load by dashboard.rollups.refresh_days; rebuildable from
 # ticket_facts. Text keys are '' for "none" so a day's rows can be compared and summed plainly.
+# the counts both daily rollups hold: tickets received, then the DESIGN 3.3 population
+# (in_assessment and callback_valid) and its answers
+ROLLUP_COUNTS = ("received", "population", "contacted", "resolved", "satisfied", "basic_satisfied")
+
+
+def _rollup_count_columns() -> list[sa.Column]:
+    return [sa.Column(name, sa.Integer, nullable=False) for name in ROLLUP_COUNTS]
+
+
 rollup_daily = sa.Table(
     "rollup_daily", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -333,13 +342,7 @@ rollup_daily = sa.Table(
     sa.Column("street", sa.String(100), nullable=False, server_default=""),
     sa.Column("unit", sa.String(100), nullable=False, server_default=""),
     sa.Column("category_l1", sa.String(64), nullable=False, server_default=""),
-    sa.Column("received", sa.Integer, nullable=False),
-    # DESIGN 3.3 population (in_assessment and callback_valid) and its answers
-    sa.Column("population", sa.Integer, nullable=False),
-    sa.Column("contacted", sa.Integer, nullable=False),
-    sa.Column("resolved", sa.Integer, nullable=False),
-    sa.Column("satisfied", sa.Integer, nullable=False),
-    sa.Column("basic_satisfied", sa.Integer, nullable=False),
+    *_rollup_count_columns(),
     sa.Index("ix_rollup_daily_day", "day"),
 )
 
@@ -348,12 +351,7 @@ rollup_daily = sa.Table(
 rollup_day_totals = sa.Table(
     "rollup_day_totals", metadata,
     sa.Column("day", sa.Date, primary_key=True),
-    sa.Column("received", sa.Integer, nullable=False),
-    sa.Column("population", sa.Integer, nullable=False),
-    sa.Column("contacted", sa.Integer, nullable=False),
-    sa.Column("resolved", sa.Integer, nullable=False),
-    sa.Column("satisfied", sa.Integer, nullable=False),
-    sa.Column("basic_satisfied", sa.Integer, nullable=False),
+    *_rollup_count_columns(),
 )
 
 # PostgreSQL only (revision 0008), outside `metadata`: the tickets per received day, kept by
