@@ -342,7 +342,6 @@ async def main_async(a) -> dict:
         await browser.close()
     all_times = [x for v in stats.times.values() for x in v]
     mem_first = stats.memory[0] if stats.memory else {}
-    mem_idle = idle_memory
     mem_last = stats.memory[-1] if stats.memory else {}
     # "after ramp": every viewer has signed in and opened a page once (imports, caches, sessions)
     warm_t = time.time() - (time.perf_counter() - started) + a.ramp + 90
@@ -360,7 +359,7 @@ async def main_async(a) -> dict:
         "errors": stats.errors,
         "alerts_seen": sorted(stats.alerts),
         "warmed_up": bool(a.warm),
-        "memory_kb": {"idle": mem_idle, "first": mem_first, "after_ramp": mem_warm, "last": mem_last, "peak": mem_peak,
+        "memory_kb": {"idle": idle_memory, "first": mem_first, "after_ramp": mem_warm, "last": mem_last, "peak": mem_peak,
                       "growth_mb": {str(p): round((mem_last.get(str(p), 0) - mem_first.get(str(p), 0)) / 1024, 1)
                                     for p in pids},
                       "growth_after_ramp_mb": {str(p): round((mem_last.get(str(p), 0) - mem_warm.get(str(p), 0)) / 1024, 1)

@@ -60,11 +60,8 @@ def page_figures(label: str, now: datetime) -> PageFigures:
         lambda c: _trend(c, label, 12)])
     with engine().connect() as conn:
         rules, prev_rules = rules_for_month(conn, label), rules_for_month(conn, prev)
-    frames = {}
-    for kind in q.RANKING_KINDS:
-        rows, total = _ranking(counts, kind, rules)
-        prev_rows, _ = _ranking(prev_counts, kind, prev_rules)
-        frames[kind] = rankings.to_frame(rows, total, rankings.changes(rows, prev_rows))
+    frames = {kind: _ranking_table(_ranking(counts, kind, rules), _ranking(prev_counts, kind, prev_rules)[0])
+              for kind in q.RANKING_KINDS}
     return PageFigures(cur_rates, prev_rates, frames, trend_frame)
 
 
@@ -111,9 +108,15 @@ def _ranking(counts: pd.DataFrame, kind: str, rules) -> tuple[list[rankings.Rank
 
 
 def ranking_frame(label: str, kind: str, now: datetime) -> pd.DataFrame:
-    rows, total = ranking(label, kind, now)
-    prev_rows, _ = ranking(previous_label(label), kind, None)   # only ranks and composites are compared
-    return rankings.to_frame(rows, total, rankings.changes(rows, prev_rows))
+    return _ranking_table(ranking(label, kind, now), ranking(previous_label(label), kind, None)[0])
+
+
+def _ranking_table(current: tuple[list[rankings.RankRow], rankings.RankRow],
+                   previous_rows: list[rankings.RankRow]) -> pd.DataFrame:
+    """The ranking table with its change on the previous period (whose ranking may be read
+    with now=None: only ranks and composites are compared)."""
+    rows, total = current
+    return rankings.to_frame(rows, total, rankings.changes(rows, previous_rows))
 
 
 TREND_COLUMNS = ["period", "population", "response_rate", "resolution_rate", "satisfaction_rate", "composite",
