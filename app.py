@@ -1,7 +1,7 @@
 """Entry point: page config, login, role-aware navigation (DESIGN 6b), then the page runs.
 
 Every page of DESIGN 6b that exists is registered on every run, and the menu lists only those the
-role may open; each page checks the role itself (dashboard.auth.require_role) on every run, so a
+role may open; each page checks the role itself (dashboard.web.auth.require_role) on every run, so a
 typed URL to another page is refused by that page rather than silently redirected.
 """
 from pathlib import Path
@@ -10,7 +10,9 @@ import streamlit as st
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from dashboard import access, auth, live, settings, ui
+from domain import access
+from dashboard.web import auth, live, ui
+from dashboard.infra import settings
 
 ROOT = Path(__file__).parent
 
@@ -29,7 +31,7 @@ if kiosk:
 
 def show_freshness() -> None:
     """The data-freshness badge on every page (amber after 30 min, red after 2 h by default)."""
-    from dashboard.data import now_minute, overview
+    from dashboard.web.reads import now_minute, overview
 
     now = now_minute()
     amber, red = overview.freshness_thresholds()

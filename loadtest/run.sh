@@ -47,8 +47,8 @@ unset HOTLINE_NOW
 python - "$WALLS" "$SUPERVISORS" "$PASSWORD" <<'PY'
 import sys
 from dashboard import users
-from dashboard.db import make_engine
-from dashboard.settings import db_url
+from dashboard.infra.db import make_engine
+from dashboard.infra.settings import db_url
 walls, sups, password = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 engine = make_engine(db_url())
 with engine.begin() as conn:

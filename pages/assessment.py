@@ -4,16 +4,16 @@ from fractions import Fraction
 import altair as alt
 import streamlit as st
 
-from dashboard import ui
-from dashboard.access import can, is_read_only
-from dashboard.assessment import signoff
-from dashboard.assessment.views import indicator_table, manual_table, points2, what_if
-from dashboard.auth import require_action, require_role
-from dashboard.data import assessment as data
-from dashboard.data import now_minute
-from dashboard.domain.payment import fmt_factor
-from dashboard.domain.scoring import ITEM_TYPES
-from dashboard.formatting import yuan
+from dashboard.web import ui
+from domain.access import can, is_read_only
+from dashboard.services.assessment import signoff
+from dashboard.services.assessment.views import indicator_table, manual_table, points2, what_if
+from dashboard.web.auth import require_action, require_role
+from dashboard.web.reads import assessment as data
+from dashboard.web.reads import now_minute
+from domain.payment import fmt_factor
+from domain.scoring import ITEM_TYPES
+from domain.formatting import yuan
 
 user = require_role("assessment")
 now = now_minute()

@@ -3,13 +3,13 @@ a click-through to the ticket's timeline; exports."""
 import altair as alt
 import streamlit as st
 
-from dashboard import ui
-from dashboard.access import can
-from dashboard.auth import require_role
-from dashboard.data import backlog as data
-from dashboard.data import now_minute
-from dashboard.domain.lifecycle import ACTIONS, OPEN_STAGES
-from dashboard.formatting import count, duration_text
+from dashboard.web import ui
+from domain.access import can
+from dashboard.web.auth import require_role
+from dashboard.web.reads import backlog as data
+from dashboard.web.reads import now_minute
+from domain.lifecycle import ACTIONS, OPEN_STAGES
+from domain.formatting import count, duration_text
 from queries.backlog import AGE_BUCKETS
 
 user = require_role("backlog")

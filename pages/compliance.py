@@ -3,12 +3,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import ui
-from dashboard.auth import require_role
-from dashboard.data import compliance as data
-from dashboard.data import now_minute
-from dashboard.domain.qualifications import ROLE_RULES, bachelor_share_ok
-from dashboard.formatting import pct
+from dashboard.web import ui
+from dashboard.web.auth import require_role
+from dashboard.web.reads import compliance as data
+from dashboard.web.reads import now_minute
+from domain.qualifications import ROLE_RULES, bachelor_share_ok
+from domain.formatting import pct
 
 user = require_role("compliance")
 now = now_minute()

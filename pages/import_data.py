@@ -1,13 +1,13 @@
 """数据导入: choose kind and mapping, upload, preview and validate, import, result, history."""
 import streamlit as st
 
-from dashboard import import_flow as flow
-from dashboard import ui
-from dashboard.auth import require_action, require_role
-from dashboard.data import engine, now_minute, write_engine
-from dashboard.data import imports as data
-from dashboard.formatting import count
-from dashboard.ingest import FileRefused
+from dashboard.services import import_flow as flow
+from dashboard.web import ui
+from dashboard.web.auth import require_action, require_role
+from dashboard.web.reads import engine, now_minute, write_engine
+from dashboard.web.reads import imports as data
+from domain.formatting import count
+from dashboard.services.ingest import FileRefused
 
 user = require_role("import")
 now = now_minute()

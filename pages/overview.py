@@ -2,11 +2,11 @@
 import altair as alt
 import streamlit as st
 
-from dashboard import ui
-from dashboard.auth import require_role
-from dashboard.data import now_minute, overview
-from dashboard.domain.lifecycle import OPEN_STAGES
-from dashboard.formatting import count
+from dashboard.web import ui
+from dashboard.web.auth import require_role
+from dashboard.web.reads import now_minute, overview
+from domain.lifecycle import OPEN_STAGES
+from domain.formatting import count
 
 user = require_role("overview")
 now = now_minute()

@@ -2,15 +2,15 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import ui
-from dashboard.access import can
-from dashboard.assessment.signoff import SignoffError
-from dashboard.assessment.views import INSTALMENT_TERMS, PENDING
-from dashboard.auth import require_action, require_role
-from dashboard.data import now_minute
-from dashboard.data import payment as data
-from dashboard.domain.payment import fmt_factor
-from dashboard.formatting import yuan
+from dashboard.web import ui
+from domain.access import can
+from dashboard.services.assessment.signoff import SignoffError
+from dashboard.services.assessment.views import INSTALMENT_TERMS, PENDING
+from dashboard.web.auth import require_action, require_role
+from dashboard.web.reads import now_minute
+from dashboard.web.reads import payment as data
+from domain.payment import fmt_factor
+from domain.formatting import yuan
 
 user = require_role("payment")
 

@@ -4,15 +4,15 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from dashboard import ui
-from dashboard.access import can
-from dashboard.auth import require_action, require_role
-from dashboard.data import now_minute
-from dashboard.data import reports as data
-from dashboard.formatting import count, pct
-from dashboard.reconcile import LedgerError, template_csv
-from dashboard.reports.content import KINDS, PERIODS, ReportError, display_frame, rate_decimal
-from dashboard.reports.periodic import DeliveryError
+from dashboard.web import ui
+from domain.access import can
+from dashboard.web.auth import require_action, require_role
+from dashboard.web.reads import now_minute
+from dashboard.web.reads import reports as data
+from domain.formatting import count, pct
+from dashboard.services.reconcile import LedgerError, template_csv
+from dashboard.services.reports.content import KINDS, PERIODS, ReportError, display_frame, rate_decimal
+from dashboard.services.reports.periodic import DeliveryError
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

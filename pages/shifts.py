@@ -6,13 +6,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import ui
-from dashboard.auth import require_role
-from dashboard.data import forecast as fdata
-from dashboard.data import now_minute
-from dashboard.data import shifts as data
-from dashboard.domain import staffing
-from dashboard.formatting import count, pct
+from dashboard.web import ui
+from dashboard.web.auth import require_role
+from dashboard.web.reads import forecast as fdata
+from dashboard.web.reads import now_minute
+from dashboard.web.reads import shifts as data
+from domain import staffing
+from domain.formatting import count, pct
 
 user = require_role("shifts")
 now = now_minute()

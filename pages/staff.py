@@ -5,13 +5,13 @@ from datetime import timedelta
 import altair as alt
 import streamlit as st
 
-from dashboard import ui
-from dashboard.auth import require_role
-from dashboard.data import now_minute
-from dashboard.data import staff as data
-from dashboard.domain import staffing
-from dashboard.domain.lifecycle import ACTIONS
-from dashboard.formatting import count, pct
+from dashboard.web import ui
+from dashboard.web.auth import require_role
+from dashboard.web.reads import now_minute
+from dashboard.web.reads import staff as data
+from domain import staffing
+from domain.lifecycle import ACTIONS
+from domain.formatting import count, pct
 
 user = require_role("staff")
 now = now_minute()

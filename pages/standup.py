@@ -4,12 +4,12 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from dashboard import ui
-from dashboard.auth import require_action, require_role
-from dashboard.data import now_minute
-from dashboard.data import standup as data
-from dashboard.formatting import count
-from dashboard.standup_actions import STATUSES, ActionError
+from dashboard.web import ui
+from dashboard.web.auth import require_action, require_role
+from dashboard.web.reads import now_minute
+from dashboard.web.reads import standup as data
+from domain.formatting import count
+from dashboard.services.standup_actions import STATUSES, ActionError
 
 user = require_role("standup")
 now = now_minute()

@@ -3,14 +3,14 @@ rankings of 街乡镇 and 区直单位 with the change on the previous period, t
 import altair as alt
 import streamlit as st
 
-from dashboard import ui
-from dashboard.access import can
-from dashboard.auth import require_role
-from dashboard.data import now_minute
-from dashboard.data import three_rates as data
-from dashboard.exports.safe import to_xlsx_bytes
-from dashboard.formatting import count, half_up, pct
-from dashboard.rankings import composite_text
+from dashboard.web import ui
+from domain.access import can
+from dashboard.web.auth import require_role
+from dashboard.web.reads import now_minute
+from dashboard.web.reads import three_rates as data
+from dashboard.services.exports.safe import to_xlsx_bytes
+from domain.formatting import count, half_up, pct
+from dashboard.services.rankings import composite_text
 
 user = require_role("three-rates")
 now = now_minute()

@@ -5,15 +5,15 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import ui
-from dashboard.access import can
-from dashboard.auth import require_role
-from dashboard.data import now_minute
-from dashboard.data import tickets as data
-from dashboard.domain.lifecycle import ALL_STAGES
-from dashboard.formatting import count, duration_text
-from dashboard.ingest.spec import APPEAL_TYPES
-from dashboard.timeline import LATE, NOT_APPLICABLE, NOT_STARTED, ON_TIME, RUNNING
+from dashboard.web import ui
+from domain.access import can
+from dashboard.web.auth import require_role
+from dashboard.web.reads import now_minute
+from dashboard.web.reads import tickets as data
+from domain.lifecycle import ALL_STAGES
+from domain.formatting import count, duration_text
+from dashboard.services.ingest.spec import APPEAL_TYPES
+from dashboard.services.timeline import LATE, NOT_APPLICABLE, NOT_STARTED, ON_TIME, RUNNING
 
 user = require_role("tickets")
 now = now_minute()

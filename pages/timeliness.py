@@ -6,12 +6,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import ui
-from dashboard.access import can
-from dashboard.auth import require_role
-from dashboard.data import now_minute
-from dashboard.data import timeliness as data
-from dashboard.formatting import count, duration_text
+from dashboard.web import ui
+from domain.access import can
+from dashboard.web.auth import require_role
+from dashboard.web.reads import now_minute
+from dashboard.web.reads import timeliness as data
+from domain.formatting import count, duration_text
 from queries.timeliness import CLOCKS
 
 user = require_role("timeliness")

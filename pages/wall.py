@@ -10,14 +10,14 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import live, ui
-from dashboard.auth import require_role
-from dashboard.data import backlog as backlog_data
-from dashboard.data import now_minute
-from dashboard.data import overview as overview_data
-from dashboard.data import wall as wall_data
-from dashboard.domain.lifecycle import OPEN_STAGES
-from dashboard.formatting import count, half_up, pct
+from dashboard.web import live, ui
+from dashboard.web.auth import require_role
+from dashboard.web.reads import backlog as backlog_data
+from dashboard.web.reads import now_minute
+from dashboard.web.reads import overview as overview_data
+from dashboard.web.reads import wall as wall_data
+from domain.lifecycle import OPEN_STAGES
+from domain.formatting import count, half_up, pct
 from queries.backlog import AGE_BUCKETS
 
 user = require_role("wall")

@@ -9,7 +9,7 @@ and is left out of both counts while its limit is still running.
 Event order is (at, id): that is the order the lifecycle derivation reads events in, so "the
 latest REPLY before a CLOSE" means the same thing here and there when timestamps tie.
 
-The scoring of these counts is pure Python (dashboard.domain.scoring); only the counting is SQL.
+The scoring of these counts is pure Python (domain.scoring); only the counting is SQL.
 """
 from __future__ import annotations
 
@@ -135,7 +135,7 @@ def _clocks_in(kind: str, start, end, now):
 def _close_counts(conn, start, end, now, by_day=False) -> dict:
     """CLOSE events in M (tickets received in any month): covered by QC (the latest REPLY/QC_PASS/
     QC_REJECT before the CLOSE is a QC_PASS), escaped (the REOPEN answering it, by `now`, is the
-    city's QC) — both decided per event in dashboard.domain.lifecycle.event_clocks."""
+    city's QC) — both decided per event in domain.lifecycle.event_clocks."""
     ec = event_clocks
     stmt = sa.select(
         sa.func.count().label("closes"), _sum_if(ec.c.flag).label("covered"),

@@ -3,7 +3,7 @@
 The SQL only counts (tickets per day and hour, a median by window functions). The forecast and
 the surge rule are pure functions over those counts, kept here next to the SQL that feeds them so
 that `surge_status(conn, now)` answers the wall display, the stand-up and the back-test alike
-without the query layer importing dashboard/ (dashboard.domain.staffing re-exports them).
+without the query layer importing dashboard/ (domain.staffing re-exports them).
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 A window [start, end) is split into whole days, read from the rollups, and the partial days at
 its edges, read from the tickets, so every function returns what the same GROUP BY over the
-tickets returns. The rollups hold the tickets' received days (dashboard.rollups keeps them current).
+tickets returns. The rollups hold the tickets' received days (dashboard.services.rollups keeps them current).
 """
 from __future__ import annotations
 
@@ -133,7 +133,7 @@ def daily_received(conn: Connection, *, start: datetime, end: datetime) -> pd.Da
 
 def rollups_cover(conn: Connection, *, start: datetime, end: datetime, rolled: int | None = None) -> bool:
     """Whether the rollups hold exactly the tickets the tickets table holds for the whole days of
-    [start, end): a guard for rows written past dashboard.rollups (raw SQL, old fixtures).
+    [start, end): a guard for rows written past dashboard.services.rollups (raw SQL, old fixtures).
     The tickets' count (tickets_received) against the day totals' (`rolled`: that sum of
     received when the caller's own pass over those days has it)."""
     first, last, _ = split(start, end)

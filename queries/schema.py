@@ -127,7 +127,7 @@ ticket_events = sa.Table(
 )
 
 # Derived per ticket from tickets + events (DESIGN 3.1–3.2), as of all events known.
-# Rebuildable: dashboard.facts.rebuild_all().
+# Rebuildable: dashboard.services.facts.rebuild_all().
 ticket_facts = sa.Table(
     "ticket_facts", metadata,
     sa.Column("ticket_no", sa.String(64), sa.ForeignKey("tickets.ticket_no"), primary_key=True),
@@ -188,7 +188,7 @@ ticket_facts = sa.Table(
 )
 
 # The clocks that start at an event rather than at receipt (DESIGN 3.2, DESIGN 4), one row per
-# starting event, derived with the ticket's facts (dashboard.domain.lifecycle.event_clocks) and
+# starting event, derived with the ticket's facts (domain.lifecycle.event_clocks) and
 # rebuilt with them, so the monthly counts are range scans instead of correlated look-ups of
 # every ticket's other events (revision 0003):
 #   close  — a CLOSE: flag = QC covered it; ref_at = the city-QC REOPEN answering it (escape)
@@ -210,7 +210,7 @@ event_clocks = sa.Table(
 
 # A settled day's indicator counts (DESIGN 4; numerators and denominators add up over days) and
 # its 三率 population counts, stored by the writers and dropped by any write that touches the
-# day (dashboard.assessment.settled_counts): once every clock started that day has run out and
+# day (dashboard.services.assessment.settled_counts): once every clock started that day has run out and
 # no data is later than `now`, they no longer depend on `now` (revision 0004).
 day_counts = sa.Table(
     "day_counts", metadata,
@@ -324,7 +324,7 @@ payment_records = sa.Table(
 )
 
 # Rollups (issue 8): per received day of the tickets, kept current inside each import's
-# transaction and after a demo load by dashboard.rollups.refresh_days; rebuildable from
+# transaction and after a demo load by dashboard.services.rollups.refresh_days; rebuildable from
 # ticket_facts. Text keys are '' for "none" so a day's rows can be compared and summed plainly.
 # the counts both daily rollups hold: tickets received, then the DESIGN 3.3 population
 # (in_assessment and callback_valid) and its answers
@@ -347,7 +347,7 @@ rollup_daily = sa.Table(
 )
 
 # the district's whole-day totals: rollup_daily summed per day (one row a day instead of ~600),
-# for the 三率 totals and trends (revision 0006); kept with rollup_daily by dashboard.rollups
+# for the 三率 totals and trends (revision 0006); kept with rollup_daily by dashboard.services.rollups
 rollup_day_totals = sa.Table(
     "rollup_day_totals", metadata,
     sa.Column("day", sa.Date, primary_key=True),

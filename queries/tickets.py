@@ -85,7 +85,7 @@ def ticket_timeline(conn: Connection, ticket_no: str, *, labels: dict[str, str],
                     now: datetime | None = None) -> pd.DataFrame:
     """The ticket's events in time order (ties in import order).
 
-    at · action (code) · action_label (Chinese, from `labels`: pass dashboard.domain.lifecycle.ACTIONS)
+    at · action (code) · action_label (Chinese, from `labels`: pass domain.lifecycle.ACTIONS)
     · staff_no · unit · detail ('' when none)
     """
     stmt = (sa.select(ev.c.at, ev.c.action, ev.c.staff_no, ev.c.unit, ev.c.detail)

@@ -65,7 +65,7 @@ def _ticket_clock_parts(clock: str, *, now: datetime, close_offsets: dict[str, d
     join = False
     if clock == "close" and close_offsets:
         # Working-day close limits: received_at + the calendar days that N working days span from
-        # that day (computed by the caller from dashboard.domain.calendar), + approved extensions.
+        # that day (computed by the caller from domain.calendar), + approved extensions.
         # An imported 截止时间 is the deadline whatever the option says.
         whens = []
         for sla_class, by_day in close_offsets.items():
@@ -207,7 +207,7 @@ def clock_overview(conn: Connection | None, *, start: datetime, end: datetime, n
     """Every clock of CLOCKS at once, without lags (as clock_summary(by="all") counts them): one
     pass over the period's tickets for the five ticket clocks, one range scan each for qc and
     verify. `run_parts`: a runner of the three independent reads (each a function of a
-    connection), e.g. dashboard.concurrent_reads on an engine (then `conn` may be None); default
+    connection), e.g. dashboard.infra.concurrent_reads on an engine (then `conn` may be None); default
     one after another on `conn`.
 
     clock (str, CLOCKS order) · total · on_time · late · running (ints)

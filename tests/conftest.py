@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from dashboard.bootstrap import init_db
-from dashboard.db import make_engine
+from dashboard.services.bootstrap import init_db
+from dashboard.infra.db import make_engine
 from queries.schema import metadata
 
 PG_ADMIN_URL = os.environ.get("HOTLINE_TEST_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test")
@@ -106,8 +106,8 @@ def app_db(tmp_path_factory):
 
     Sets HOTLINE_DB_URL / HOTLINE_COOKIE_KEY / HOTLINE_NOW for the AppTest runs of this session.
     """
-    from dashboard import users
-    from dashboard.access import ROLES
+    from dashboard.services import users
+    from domain.access import ROLES
     from tests.apptest import PASSWORD
 
     url = f"sqlite:///{tmp_path_factory.mktemp('app') / 'app.db'}"
@@ -115,7 +115,7 @@ def app_db(tmp_path_factory):
     init_db(eng)
     from datetime import date, datetime
 
-    from dashboard.demo import generate
+    from dashboard.services.demo import generate
 
     generate(eng, days=6, tickets_per_day=80, seed=7, end=date(2026, 1, 15), now=datetime(2026, 1, 15, 10, 30))
     with eng.begin() as conn:

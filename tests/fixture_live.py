@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from dashboard import facts
-from dashboard.domain.rules import Rules
+from dashboard.services import facts
+from domain.rules import Rules
 from queries.schema import ticket_events, tickets
 
 NOW = datetime(2026, 1, 15, 10, 30, 0)

@@ -11,10 +11,10 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from dashboard import users
-from dashboard.access import ROLES
-from dashboard.bootstrap import init_db
-from dashboard.db import make_engine
+from dashboard.services import users
+from domain.access import ROLES
+from dashboard.services.bootstrap import init_db
+from dashboard.infra.db import make_engine
 from tests.apptest import PASSWORD
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from dashboard import facts
+from dashboard.services import facts
 from queries.schema import reports, shifts, staff, ticket_events, tickets
 
 NOW = datetime(2026, 1, 20, 12, 0, 0)

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import openpyxl
 
-from dashboard.assessment import signoff
-from dashboard.reports.acceptance import build_acceptance_workbook
+from dashboard.services.assessment import signoff
+from dashboard.services.reports.acceptance import build_acceptance_workbook
 from queries.schema import manual_items
 from tests.test_assessment import EVENTS, MANUAL, REPORTS, SHIFTS, SMALL_REQUIRED, STAFF, TICKETS, kpi, load
 

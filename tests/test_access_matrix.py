@@ -2,7 +2,7 @@
 and the action matrix refuses unknown roles (default deny)."""
 import pytest
 
-from dashboard import access
+from domain import access
 
 ALL = {"leader", "reviewer", "manager", "supervisor", "analyst", "display", "admin"}
 DESK = {"leader", "manager", "supervisor", "analyst", "reviewer", "admin"}

@@ -3,8 +3,8 @@ from datetime import datetime
 
 import pytest
 
-from dashboard import admin_actions
-from dashboard.admin_actions import AdminError
+from dashboard.web import admin_actions
+from dashboard.web.admin_actions import AdminError
 from queries.admin import audit_entries
 from queries.schema import audit_log
 from tests.apptest import app_as, errors

@@ -10,10 +10,10 @@ from fractions import Fraction as F
 
 import pytest
 
-from dashboard import facts, rules_store
-from dashboard.assessment.engine import month_result
-from dashboard.cli import main
-from dashboard.domain.rules import Rules
+from dashboard.services import facts, rules_store
+from dashboard.services.assessment.engine import month_result
+from dashboard.cli.main import main
+from domain.rules import Rules
 from queries.schema import manual_items, reports, shifts, staff, ticket_events, tickets
 
 NOW = datetime(2025, 12, 20, 12, 0, 0)

@@ -1,7 +1,7 @@
 """/backlog per allowed role: tiles, the breakdown, the lists, a click-through to a timeline."""
 import pytest
 
-from dashboard.access import ROLES, can_open
+from domain.access import ROLES, can_open
 from tests.apptest import app_as, errors
 
 ALLOWED = [r for r in ROLES if can_open(r, "backlog")]

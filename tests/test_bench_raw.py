@@ -1,8 +1,8 @@
 """The benchmark's raw-SQL column computes the staff page's answers (not a cheaper question)."""
 from datetime import date, datetime
 
-from dashboard import bench
-from dashboard.demo import generate
+from benchmarks import pages as bench
+from dashboard.services.demo import generate
 from queries import schema, staff as sq
 
 NOW = datetime(2026, 1, 15, 10, 30)

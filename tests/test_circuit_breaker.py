@@ -1,5 +1,5 @@
 """Connection attempts are limited per process: after repeated failures they fail fast for a
-cool-down, then one trial connection decides (dashboard.breaker, wired in dashboard.db)."""
+cool-down, then one trial connection decides (dashboard.infra.breaker, wired in dashboard.infra.db)."""
 from __future__ import annotations
 
 import threading
@@ -7,9 +7,9 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from dashboard import breaker
-from dashboard.breaker import CLOSED, HALF_OPEN, OPEN, Breaker, BreakerOpen
-from dashboard.db import make_engine
+from dashboard.infra import breaker
+from dashboard.infra.breaker import CLOSED, HALF_OPEN, OPEN, Breaker, BreakerOpen
+from dashboard.infra.db import make_engine
 
 DOWN = "postgresql+psycopg://127.0.0.1:1/hotline_down"
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from dashboard import audit
-from dashboard.bootstrap import init_db
-from dashboard.db import make_engine
+from dashboard.services import audit
+from dashboard.services.bootstrap import init_db
+from dashboard.infra.db import make_engine
 from queries import overview
 from queries.schema import tickets, users
 

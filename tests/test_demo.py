@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from dashboard.demo import generate, surge_days
-from dashboard.demo.generator import DemoError
+from dashboard.services.demo import generate, surge_days
+from dashboard.services.demo.generator import DemoError
 from queries.schema import reports, shifts, staff, ticket_events, ticket_facts, tickets
 
 END = date(2025, 12, 20)          # a Saturday; window 2025-12-16 .. 12-20
@@ -138,8 +138,8 @@ def test_refuses_bad_parameters(sqlite_engine, days, per_day):
 
 
 def test_facts_match_a_rebuild_from_the_database(engine):
-    from dashboard import facts
-    from dashboard.rules_store import rules_for_month
+    from dashboard.services import facts
+    from dashboard.services.rules_store import rules_for_month
 
     _small(engine)
     cols = [c for c in ticket_facts.c]
@@ -152,8 +152,9 @@ def test_facts_match_a_rebuild_from_the_database(engine):
 
 
 def test_cli_creates_demo_users_once(tmp_path, monkeypatch, capsys):
-    from dashboard import cli, users
-    from dashboard.db import make_engine
+    from dashboard.cli import main as cli
+    from dashboard.services import users
+    from dashboard.infra.db import make_engine
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("HOTLINE_COOKIE_KEY", raising=False)
@@ -181,12 +182,12 @@ def test_cli_creates_demo_users_once(tmp_path, monkeypatch, capsys):
 def test_sqlite_load_under_a_rollback_journal_only_when_alone(tmp_path):
     """The demo switches a SQLite file to a rollback journal for the load (half the writes of WAL)
     and back to WAL after; with another connection open it stays in WAL. Same data either way."""
-    from dashboard.db import make_engine
+    from dashboard.infra.db import make_engine
 
     url = f"sqlite:///{tmp_path / 'j.db'}"
     eng = make_engine(url)
     seen = []
-    from dashboard.demo import generator
+    from dashboard.services.demo import generator
 
     original = generator._rollback_journal
 

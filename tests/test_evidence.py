@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from dashboard.assessment.engine import month_result
-from dashboard.assessment.evidence import month_evidence
+from dashboard.services.assessment.engine import month_result
+from dashboard.services.assessment.evidence import month_evidence
 from queries.assessment import INDICATOR_KEYS
 from queries.evidence import EVIDENCE_COLUMNS
 from tests.test_assessment import EVENTS, REPORTS, SHIFTS, SMALL_REQUIRED, STAFF, TICKETS, load

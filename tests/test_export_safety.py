@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from dashboard.exports.safe import neutralise, to_csv_bytes, to_xlsx_bytes
+from dashboard.services.exports.safe import neutralise, to_csv_bytes, to_xlsx_bytes
 
 HOSTILE = ["=HYPERLINK(\"http://x\",\"y\")", "+1+2", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd", "＝1+1",
            "<img src=x onerror=alert(1)>"]
@@ -49,7 +49,7 @@ def test_user_text_in_markdown_elements_stays_literal(text):
     literal characters (CommonMark), with no image, link, emphasis or HTML element."""
     from markdown_it import MarkdownIt
 
-    from dashboard.ui import md_escape
+    from dashboard.web.ui import md_escape
 
     html = MarkdownIt("commonmark").render(md_escape(text))
     for tag in ("<img", "<a ", "<strong", "<em", "<code", "<h1", "<li"):

@@ -43,7 +43,7 @@ def test_wall_reloaded_during_an_outage_keeps_its_own_banner(app_db, through_app
     banner and caption), and app.py adds no second banner."""
     import streamlit as st
 
-    from dashboard import live
+    from dashboard.web import live
 
     live.forget("wall:")
     st.cache_data.clear()
@@ -64,8 +64,8 @@ def test_statement_timeout_is_reported_as_such(pg_url):
     import sqlalchemy as sa
     import pytest
 
-    from dashboard.db import make_engine
-    from dashboard.ui import is_query_timeout
+    from dashboard.infra.db import make_engine
+    from dashboard.web.ui import is_query_timeout
 
     eng = make_engine(pg_url, statement_timeout_ms=200)
     with pytest.raises(sa.exc.DBAPIError) as caught:

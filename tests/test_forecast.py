@@ -3,7 +3,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from dashboard.domain.staffing import day_kind, dispatchers_needed, shift_need
+from domain.staffing import day_kind, dispatchers_needed, shift_need
 from queries.forecast import forecast_day, handling_minutes, surge_rule, surge_status
 
 DAY = date(2025, 12, 10)  # a Wednesday
@@ -78,7 +78,7 @@ def test_handling_minutes_median(engine):
 
 
 def test_demo_surge_day_fires_and_ordinary_days_do_not(sqlite_engine):
-    demo = pytest.importorskip("dashboard.demo")
+    demo = pytest.importorskip("dashboard.services.demo")
     end = date(2026, 1, 15)
     demo.generate(sqlite_engine, days=60, tickets_per_day=100, seed=3, end=end,
                   now=datetime(2026, 1, 15, 23, 59, 59))

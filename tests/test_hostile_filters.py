@@ -4,7 +4,7 @@ from datetime import datetime
 import pytest
 import sqlalchemy as sa
 
-from dashboard import facts
+from dashboard.services import facts
 from queries.schema import ticket_events, tickets
 from queries.tickets import ticket_list
 

@@ -7,7 +7,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from dashboard.ingest.reading import FileRefused, read_table
+from dashboard.services.ingest.reading import FileRefused, read_table
 
 BOMB_DTD = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
             + "".join(f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">' for i in range(1, 10))

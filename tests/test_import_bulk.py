@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from dashboard import ingest
-from dashboard.ingest import writing
-from dashboard.ingest.core import BULK_TABLES
+from dashboard.services import ingest
+from dashboard.services.ingest import writing
+from dashboard.services.ingest.core import BULK_TABLES
 from tests.csv_rows import csv_bytes
 
 
@@ -82,7 +82,7 @@ def _ordinary(conn, tables, *, rows_coming, compared_with):
 def test_a_second_ticket_import_at_the_same_time_is_refused(pg_engine):
     """PostgreSQL: an import holding the ticket writers' lock makes the next one wait for nothing:
     it is refused with a reason and writes nothing."""
-    from dashboard.ingest.core import TICKET_WRITERS_LOCK
+    from dashboard.services.ingest.core import TICKET_WRITERS_LOCK
 
     rows = [{"工单编号": "L1", "接收时间": "2026-01-12 08:00:00", "被反映街乡镇": "梨园镇"}]
     with pg_engine.connect() as holder, holder.begin():

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from dashboard import ingest
-from dashboard.cli import main
+from dashboard.services import ingest
+from dashboard.cli.main import main
 from queries.schema import (import_log, manual_items, month_signoffs, reports, shifts, staff, ticket_events,
                             ticket_facts, tickets)
 
@@ -143,7 +143,7 @@ def test_zip_bomb_refused_before_parsing(monkeypatch):
     import io
     import zipfile
 
-    from dashboard.ingest import reading
+    from dashboard.services.ingest import reading
 
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -202,7 +202,7 @@ def test_events_for_unknown_tickets_and_shifts_for_unknown_staff(sqlite_engine):
 
 
 def test_frozen_month_is_refused(engine):
-    from dashboard.ingest.frozen import frozen_months
+    from dashboard.services.ingest.frozen import frozen_months
 
     with engine.begin() as c:
         c.execute(month_signoffs.insert().values(month="2025-11", state="reviewer_approved", frozen=True))
@@ -268,7 +268,7 @@ def test_wenzheng_subset_through_mapping(engine, capsys):
 ])
 def test_csv_reader_gives_the_pandas_table(body):
     """Arrow's CSV parser is used for speed only where it reads what pandas reads."""
-    from dashboard.ingest.reading import _header, _read_csv, _read_csv_arrow
+    from dashboard.services.ingest.reading import _header, _read_csv, _read_csv_arrow
 
     want = pd.read_csv(io.BytesIO(body), encoding="utf-8", dtype=str, keep_default_na=False, na_filter=False,
                        skipinitialspace=False, skip_blank_lines=True)

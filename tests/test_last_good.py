@@ -18,9 +18,9 @@ import pytest
 import sqlalchemy as sa
 import streamlit as st
 
-from dashboard import live
-from dashboard.data import cached, fresh
-from dashboard.db import make_engine
+from dashboard.web import live
+from dashboard.web.reads import cached, fresh
+from dashboard.infra.db import make_engine
 from tests.apptest import app_as
 from tests.fixture_live import load, ticket
 from tests.through_app import through_app  # noqa: F401 - fixture
@@ -286,7 +286,7 @@ def test_a_cached_answer_is_never_built_on_remembered_figures():
 
 
 def test_write_engine_refused_for_an_unconfirmed_user():
-    from dashboard.data import write_engine
+    from dashboard.web.reads import write_engine
 
     with live.desk_run():
         write_engine()                               # a confirmed run writes as usual

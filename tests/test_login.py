@@ -4,8 +4,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from dashboard import login_guard
-from dashboard.db import make_engine
+from dashboard.web import login_guard
+from dashboard.infra.db import make_engine
 from queries.schema import audit_log
 from tests.apptest import PASSWORD, app_as
 

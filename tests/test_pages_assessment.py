@@ -1,7 +1,7 @@
 """/assessment, /payment and /compliance per allowed role (AppTest on the demo app_db)."""
 import pytest
 
-from dashboard.access import ROLES, can_open
+from domain.access import ROLES, can_open
 from tests.apptest import app_as, errors
 
 
@@ -84,7 +84,7 @@ def test_compliance_renders(app_db, role):
 
 def test_reviewer_adds_and_deletes_manual_item(app_db):
     import sqlalchemy as sa
-    from dashboard.db import make_engine
+    from dashboard.infra.db import make_engine
     from queries.schema import audit_log, manual_items
 
     at = app_as("reviewer", "pages/assessment.py")

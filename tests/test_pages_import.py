@@ -5,8 +5,8 @@ from datetime import datetime
 import pytest
 import sqlalchemy as sa
 
-from dashboard import import_flow as flow
-from dashboard.access import ROLES, can, can_open
+from dashboard.services import import_flow as flow
+from domain.access import ROLES, can, can_open
 from queries.imports import IMPORT_HISTORY_COLUMNS, import_history
 from queries.schema import import_log, staff
 from tests.apptest import ROOT, app_as, errors

@@ -10,7 +10,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from dashboard import auth, live
+from dashboard.web import auth, live
 from tests.apptest import ROOT
 
 DOWN = "postgresql+psycopg://127.0.0.1:1/hotline_down"

@@ -1,7 +1,7 @@
 """AppTests: the staff, stand-up and shifts pages render for every role allowed to open them."""
 import pytest
 
-from dashboard.access import ROLES, can_open
+from domain.access import ROLES, can_open
 from tests.apptest import app_as, errors
 
 
@@ -68,8 +68,8 @@ def test_standup_workbook_built_on_request_from_the_shown_pack(app_db):
 
     from openpyxl import load_workbook
 
-    from dashboard.data import standup as data
-    from dashboard.reports import standup as report
+    from dashboard.web.reads import standup as data
+    from dashboard.services.reports import standup as report
 
     calls = []
     real = report.render_standup_workbook

@@ -1,7 +1,7 @@
 """AppTests for /reports (报表中心) per allowed role, delivery and the ledger upload."""
 import pytest
 
-from dashboard.access import PAGE_BY_KEY
+from domain.access import PAGE_BY_KEY
 from tests.apptest import app_as, errors
 
 PAGE = "pages/reports.py"
@@ -23,7 +23,7 @@ def test_reports_page_renders(app_db, role):
 def test_delivery_click_records_the_report(app_db):
     import sqlalchemy as sa
 
-    from dashboard.db import make_engine
+    from dashboard.infra.db import make_engine
     from queries.schema import reports
 
     at = app_as("analyst", PAGE)
@@ -63,8 +63,8 @@ def test_each_tab_shows_its_section_of_the_workbook_content(app_db):
     gives for that section, so the preview and the workbook keep one set of figures."""
     from datetime import datetime
 
-    from dashboard.db import make_engine
-    from dashboard.reports import content as rc
+    from dashboard.infra.db import make_engine
+    from dashboard.services.reports import content as rc
 
     now = datetime(2026, 1, 15, 10, 30)
     with make_engine(app_db).connect() as conn:
@@ -85,7 +85,7 @@ def test_each_tab_shows_its_section_of_the_workbook_content(app_db):
 
 def test_workbook_is_built_on_request_only(app_db):
     """The download button carries a callable (deferred): the page run itself builds no workbook."""
-    from dashboard.data import reports as data
+    from dashboard.web.reads import reports as data
 
     calls = []
     real = data.periodic.render

@@ -1,7 +1,7 @@
 """The app shell: login required, role-filtered navigation, refusal of typed URLs, overview."""
 import pytest
 
-from dashboard.access import PAGES, ROLES, can_open
+from domain.access import PAGES, ROLES, can_open
 from tests.apptest import ROOT, app_as, errors
 
 EXISTING = [p for p in PAGES if (ROOT / p.file).exists()]
@@ -40,7 +40,7 @@ def test_every_page_refuses_roles_outside_its_list(app_db, role, page):
 
 def test_disabled_user_is_signed_out(app_db):
     import sqlalchemy as sa
-    from dashboard.db import make_engine
+    from dashboard.infra.db import make_engine
     from queries.schema import users
 
     eng = make_engine(app_db)

@@ -4,8 +4,8 @@ from datetime import datetime
 
 import pytest
 
-from dashboard.access import ROLES, can_open
-from dashboard.ingest import run_import
+from domain.access import ROLES, can_open
+from dashboard.services.ingest import run_import
 from queries.ticket_detail import DETAIL_KEYS, filter_options, ticket_detail
 from tests.apptest import app_as, errors
 from tests.pages_db import fresh_app_db
@@ -113,8 +113,8 @@ def test_export_frame_keeps_ticket_numbers_as_text():
     import openpyxl
     import pandas as pd
 
-    from dashboard.data.tickets import LIST_LABELS, display_frame
-    from dashboard.exports.safe import to_csv_bytes, to_xlsx_bytes
+    from dashboard.web.reads.tickets import LIST_LABELS, display_frame
+    from dashboard.services.exports.safe import to_csv_bytes, to_xlsx_bytes
     from queries.tickets import TICKET_LIST_COLUMNS
 
     row = dict.fromkeys(TICKET_LIST_COLUMNS)

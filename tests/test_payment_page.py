@@ -1,4 +1,4 @@
-"""Payment view = dashboard.domain.payment on the engine's deductions; dates re-check the role."""
+"""Payment view = domain.payment on the engine's deductions; dates re-check the role."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from dashboard.assessment import payment_records, views
-from dashboard.assessment.engine import month_result
-from dashboard.assessment.signoff import AccessDenied, SignoffError
-from dashboard.domain.payment import instalments
+from dashboard.services.assessment import payment_records, views
+from dashboard.services.assessment.engine import month_result
+from dashboard.services.assessment.signoff import AccessDenied, SignoffError
+from domain.payment import instalments
 from queries.payment import payment_dates
 from queries.schema import audit_log, manual_items
 from tests.test_assessment import ZERO_REQUIRED, load

@@ -5,7 +5,7 @@ from io import BytesIO
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from dashboard import reconcile as rc
+from dashboard.services import reconcile as rc
 from tests.fixture_live import event, load, ticket
 
 NOW = datetime(2026, 1, 15, 14, 0)

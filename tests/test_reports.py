@@ -10,9 +10,9 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from dashboard.assessment import engine as assessment
-from dashboard.reports import content as rc
-from dashboard.reports import periodic
+from dashboard.services.assessment import engine as assessment
+from dashboard.services.reports import content as rc
+from dashboard.services.reports import periodic
 from queries import backlog, overview
 from queries.schema import audit_log, month_signoffs, reports
 from tests.fixture_live import event, load, ticket
@@ -153,7 +153,7 @@ def test_delivery_refused_in_frozen_month(db):
 
 
 def test_cli_report(sqlite_engine, tmp_path):
-    from dashboard.cli import main
+    from dashboard.cli.main import main
     from tests.fixture_live import event as ev, load as ld, ticket as tk
 
     ld(sqlite_engine, [tk("C1", "2026-01-15 09:00:00")], [ev("C1", "2026-01-15 09:10:00", "SIGN")])

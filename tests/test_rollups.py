@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from dashboard import ingest, rollups
-from dashboard.demo import generate
+from dashboard.services import ingest, rollups
+from dashboard.services.demo import generate
 from queries import forecast, rollups as qr, three_rates
 from queries.schema import rollup_daily, rollup_day_totals, rollup_hourly, tickets as t
 from queries.sql import day_of, hour_of
@@ -221,7 +221,7 @@ def test_ticket_day_counts_follow_every_write(pg_engine):
         conn.execute(t.insert(), [{"ticket_no": f"RAW-{i}", "received_at": datetime(2026, 1, 12, 8, i)}
                                   for i in range(3)])
         _day_counts_equal_tickets(conn)
-        assert not qr.rollups_cover(conn, **window)       # written past dashboard.rollups
+        assert not qr.rollups_cover(conn, **window)       # written past dashboard.services.rollups
         conn.execute(t.update().where(t.c.ticket_no == "RAW-0").values(received_at=datetime(2026, 1, 20, 9)))
         conn.execute(t.update().where(t.c.ticket_no == "RAW-1").values(street="宋庄镇"))   # same day
         _day_counts_equal_tickets(conn)

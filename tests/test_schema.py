@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from dashboard.domain.rules import Rules
-from dashboard.rules_store import rules_for_month
+from domain.rules import Rules
+from dashboard.services.rules_store import rules_for_month
 from queries.schema import metadata, postgresql_only, ticket_events, tickets, units
 
 
@@ -54,7 +54,7 @@ def test_foreign_keys_enforced(engine):
 
 
 def test_rules_for_months_equals_one_month_at_a_time(engine):
-    from dashboard import rules_store
+    from dashboard.services import rules_store
 
     with engine.begin() as conn:
         for month, sign in (("2026-03", 1200), ("2026-03", 900), ("2026-07", 600)):

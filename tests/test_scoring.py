@@ -4,9 +4,9 @@ from fractions import Fraction as F
 
 import pytest
 
-from dashboard.domain.payment import fmt_factor, instalments, month_index, month_payment, payment_factor
-from dashboard.domain.rules import Rules
-from dashboard.domain.scoring import ManualItem, half_up, indicator_points, manual_totals, month_score, rate
+from domain.payment import fmt_factor, instalments, month_index, month_payment, payment_factor
+from domain.rules import Rules
+from domain.scoring import ManualItem, half_up, indicator_points, manual_totals, month_score, rate
 
 BANDS = Rules.default().body["payment"]["bands"]
 FEE = Decimal("711600.00")

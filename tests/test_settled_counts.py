@@ -1,4 +1,4 @@
-"""Stored counts of settled days (dashboard.assessment.settled_counts): a month's counts are its
+"""Stored counts of settled days (dashboard.services.assessment.settled_counts): a month's counts are its
 stored days plus the rest counted live, equal to counting the whole month live at any `now`;
 a stored day is used only when settled for the reader's `now` and counted with the same limits;
 imports drop and store again the days they touch (issue 8)."""
@@ -7,12 +7,12 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from dashboard import ingest
-from dashboard.assessment import engine as en
-from dashboard.assessment import settled_counts as sc
-from dashboard.demo import generate
-from dashboard.domain import three_rates as tr
-from dashboard.rules_store import rules_for_month
+from dashboard.services import ingest
+from dashboard.services.assessment import engine as en
+from dashboard.services.assessment import settled_counts as sc
+from dashboard.services.demo import generate
+from domain import three_rates as tr
+from dashboard.services.rules_store import rules_for_month
 from queries import assessment as qa
 from queries import three_rates as qtr
 from queries.schema import day_counts, ticket_facts

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from dashboard.domain.staffing import coverage_by_hour, turnover_rate
+from domain.staffing import coverage_by_hour, turnover_rate
 from queries import shifts as q
 from queries.schema import staff
 from tests.staff_fixture import NOW, load

@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
-from dashboard.assessment import signoff
-from dashboard.assessment.engine import month_result
-from dashboard.domain.rules import Rules
+from dashboard.services.assessment import signoff
+from dashboard.services.assessment.engine import month_result
+from domain.rules import Rules
 from queries.schema import audit_log, month_signoffs, tickets
 from tests.test_assessment import ZERO_REQUIRED, load
 

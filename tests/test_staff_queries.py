@@ -3,7 +3,7 @@ from datetime import datetime
 
 import pytest
 
-from dashboard.domain.staffing import SMALL_SAMPLE, period_bounds, rank_labels
+from domain.staffing import SMALL_SAMPLE, period_bounds, rank_labels
 from queries import staff as q
 from tests.staff_fixture import NOW, load
 

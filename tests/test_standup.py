@@ -5,8 +5,8 @@ from datetime import date, datetime
 import pytest
 from openpyxl import load_workbook
 
-from dashboard import standup_actions as sa_
-from dashboard.reports.standup import SHEETS, build_standup_workbook
+from dashboard.services import standup_actions as sa_
+from dashboard.services.reports.standup import SHEETS, build_standup_workbook
 from queries import standup
 from tests.staff_fixture import NOW, load
 
@@ -127,7 +127,7 @@ def test_pack_read_concurrently_is_the_pack_read_in_turn(db):
     """The page reads the pack's five parts at the same time on their own connections."""
     from dataclasses import fields
 
-    from dashboard.reports.standup import standup_pack
+    from dashboard.services.reports.standup import standup_pack
 
     with db.connect() as conn:
         serial = standup_pack(conn, day=DAY, now=AT)

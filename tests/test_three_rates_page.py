@@ -1,8 +1,8 @@
 """/three-rates per allowed role: the district tiles, both rankings with a 汇总 row, the trend."""
 import pytest
 
-from dashboard.access import ROLES, can_open
-from dashboard.rankings import RANKING_HEADERS
+from domain.access import ROLES, can_open
+from dashboard.services.rankings import RANKING_HEADERS
 from tests.apptest import app_as, errors
 
 ALLOWED = [r for r in ROLES if can_open(r, "three-rates")]
@@ -34,7 +34,7 @@ def test_page_figures_equal_the_figures_one_by_one(app_db):
 
     import streamlit as st
 
-    from dashboard.data import three_rates as data
+    from dashboard.web.reads import three_rates as data
 
     now = datetime.fromisoformat(os.environ["HOTLINE_NOW"]).replace(second=0, microsecond=0)
     st.cache_data.clear()

@@ -1,10 +1,10 @@
-"""Known answers for the 三率 rankings (queries.three_rates.unit_counts + dashboard.rankings)."""
+"""Known answers for the 三率 rankings (queries.three_rates.unit_counts + dashboard.services.rankings)."""
 from fractions import Fraction
 
 import pytest
 
-from dashboard import rankings
-from dashboard.domain import three_rates as tr
+from dashboard.services import rankings
+from domain import three_rates as tr
 from queries import three_rates as q
 from tests.fixture_live import NOW, event, load, ticket
 
@@ -95,7 +95,7 @@ def test_periods_counts_and_district_agree(db):
 
 @pytest.fixture
 def rolled(db):
-    from dashboard import rollups
+    from dashboard.services import rollups
 
     with db.begin() as conn:
         rollups.rebuild_all(conn)
@@ -129,7 +129,7 @@ def test_rollup_path_gives_the_ticket_answers(rolled, monkeypatch):
 def test_rollup_path_falls_back_when_a_ticket_has_no_unit_but_a_dispatch(rolled, monkeypatch):
     """facts.unit is the dispatch unit of a ticket without one: the rollups (by tickets.unit)
     and the facts then disagree on such tickets, and the counts come from the tickets."""
-    from dashboard import rollups
+    from dashboard.services import rollups
 
     load(rolled, [full("N1", "2026-01-10 10:00:00", None)],
          [event("N1", "2026-01-10 10:05:00", "DISPATCH", "中仓街道"), event("N1", "2026-01-11 10:00:00", "CLOSE")])
@@ -146,7 +146,7 @@ def test_rollup_path_falls_back_when_a_ticket_has_no_unit_but_a_dispatch(rolled,
 @pytest.mark.parametrize("with_rollups", [False, True])
 def test_counts_without_now_are_the_ranking_basis(db, with_rollups):
     """now=None skips 办结量 (0) and nothing else: the same ranks and composites, on either path."""
-    from dashboard import rollups
+    from dashboard.services import rollups
 
     if with_rollups:
         with db.begin() as conn:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.cli import main
-from dashboard.domain.lifecycle import ACTIONS
+from dashboard.cli.main import main
+from domain.lifecycle import ACTIONS
 from queries.tickets import ticket_list, ticket_timeline
 
 FIX = Path(__file__).parent / "fixtures"
@@ -47,7 +47,7 @@ def test_ticket_list_filters(engine):
 
 
 def test_export_is_formula_safe_and_text_ids(sqlite_engine, tmp_path):
-    from dashboard import ingest
+    from dashboard.services import ingest
 
     data = "工单编号,接收时间\n=1+1,2025-12-01 08:00:00\n000123,2025-12-01 09:00:00\n".encode()
     assert ingest.run_import(sqlite_engine, "tickets", "f.csv", data, username="t").status == "ok"

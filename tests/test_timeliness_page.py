@@ -1,7 +1,7 @@
 """/timeliness per allowed role: a tile per clock, the summary table, every tab and option."""
 import pytest
 
-from dashboard.access import ROLES, can_open
+from domain.access import ROLES, can_open
 from tests.apptest import app_as, errors
 
 ALLOWED = [r for r in ROLES if can_open(r, "timeliness")]
@@ -66,7 +66,7 @@ def test_overview_and_lags_equal_the_two_figures_alone(app_db):
 
     import streamlit as st
 
-    from dashboard.data import timeliness as data
+    from dashboard.web.reads import timeliness as data
 
     now = datetime.fromisoformat(os.environ["HOTLINE_NOW"]).replace(second=0, microsecond=0)
     start = datetime.combine(now.date().replace(day=1), time())

@@ -37,7 +37,7 @@ def server(tmp_path_factory):
         if os.environ.get("CI"):
             pytest.fail(f"Chromium is required in CI but missing at {CHROMIUM}")
         pytest.skip(f"no Chromium at {CHROMIUM}")
-    from dashboard.access import ROLES
+    from domain.access import ROLES
 
     work = tmp_path_factory.mktemp("browser")
     db_url = f"sqlite:///{work / 'browser.db'}"

@@ -45,7 +45,7 @@ def test_report_workbook_and_lazy_tabs(server, browser):
 
 
 def test_standup_workbook(server, browser):
-    from dashboard.reports.standup import SHEETS
+    from dashboard.services.reports.standup import SHEETS
 
     ctx = browser.new_context(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True)
     page = ctx.new_page()

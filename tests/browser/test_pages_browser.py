@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.access import PAGES, ROLES, pages_for
+from domain.access import PAGES, ROLES, pages_for
 from tests.browser.conftest import PASSWORD, ROOT
 from tests.browser.helpers import error_texts, settle, sign_in
 

@@ -1,0 +1,219 @@
+"""`python -m dashboard <command>` (DESIGN 6). Errors are one clear line and a non-zero exit."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from dashboard.infra import settings
+
+# command → module exposing run(args) -> int; each subject owns its module.
+COMMAND_MODULES = {
+    "demo": "dashboard.cli.demo",
+    "import": "dashboard.cli.imports",
+    "kpi": "dashboard.cli.kpi",
+    "tickets": "dashboard.cli.tickets",
+    "report": "dashboard.cli.report",
+}
+
+
+class CliError(Exception):
+    """A refusal with a message for the operator (exit code 1 unless given)."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
+
+
+DB_HELP = "数据库 URL（默认 HOTLINE_DB_URL 或 sqlite:///data/hotline.db）"
+
+
+def _db_option() -> argparse.ArgumentParser:
+    """`--db URL` for a command's own parser, so it is accepted after the command name too.
+
+    SUPPRESS as its default: when it is not typed after the command, the value typed before
+    the command (or None) stays in the namespace.
+    """
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--db", default=argparse.SUPPRESS, help=DB_HELP)
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m dashboard", description="接诉即办运行监管平台 命令行")
+    p.add_argument("--db", help=DB_HELP)
+    db = _db_option()
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_parser_with(db))
+
+    sub.add_parser("init-db", help="创建或升级数据库结构")
+    sub.add_parser("rebuild-facts", help="由流转记录重建工单派生数据")
+
+    d = sub.add_parser("demo", help="生成演示数据")
+    d.add_argument("--days", type=int, default=90)
+    d.add_argument("--tickets-per-day", type=int, default=1500)
+    d.add_argument("--seed", type=int, default=12345)
+    d.add_argument("--end", help="最后一天 YYYY-MM-DD（默认今天）")
+    d.add_argument("--no-users", action="store_true", help="不创建演示账号")
+
+    i = sub.add_parser("import", help="导入文件")
+    i.add_argument("kind", choices=["tickets", "events", "staff", "shifts", "reports", "manual"])
+    i.add_argument("file")
+    i.add_argument("--mapping")
+    i.add_argument("--quarantine", action="store_true")
+    i.add_argument("--rejects", help="隔离行写入的文件（默认 FILE.rejects.csv）")
+    i.add_argument("--user", default="cli")
+
+    k = sub.add_parser("kpi", help="月度考核结果")
+    k.add_argument("--month", required=True)
+    k.add_argument("--json", action="store_true")
+    k.add_argument("--now")
+
+    t = sub.add_parser("tickets", help="导出工单清单")
+    t.add_argument("--month")
+    t.add_argument("--now")
+    t.add_argument("--out", required=True)
+
+    r = sub.add_parser("report", help="生成报表")
+    r.add_argument("kind", choices=["daily", "weekly", "monthly", "topic", "standup", "acceptance"])
+    r.add_argument("--date", required=True)
+    r.add_argument("--category")
+    r.add_argument("--period", choices=["calendar", "assessment"], default="calendar")
+    r.add_argument("--now")
+    r.add_argument("--out", required=True)
+
+    u = sub.add_parser("users", help="账号管理")
+    usub = u.add_subparsers(dest="users_command", metavar="ACTION", parser_class=_parser_with(db))
+    ua = usub.add_parser("add")
+    ua.add_argument("name")
+    ua.add_argument("--role", required=True)
+    ua.add_argument("--password-stdin", action="store_true", required=True)
+    ua.add_argument("--display-name")
+    usub.add_parser("list")
+    ud = usub.add_parser("disable")
+    ud.add_argument("name")
+    up = usub.add_parser("passwd")
+    up.add_argument("name")
+    up.add_argument("--password-stdin", action="store_true", required=True)
+    return p
+
+
+def _parser_with(parent: argparse.ArgumentParser) -> type[argparse.ArgumentParser]:
+    """A parser class whose instances (every command's parser) take `parent`'s options."""
+
+    class CommandParser(argparse.ArgumentParser):
+        def __init__(self, *args, **kwargs):
+            kwargs.setdefault("parents", [parent])
+            super().__init__(*args, **kwargs)
+
+    return CommandParser
+
+
+def engine_for(args):
+    from dashboard.infra.db import make_engine
+
+    # Batch commands (demo, imports of large files) may run long statements: no timeout here.
+    return make_engine(settings.db_url(getattr(args, "db", None)), statement_timeout_ms=0)
+
+
+def read_password_stdin() -> str:
+    data = sys.stdin.readline()
+    return data.rstrip("\r\n")
+
+
+def cmd_init_db(args) -> int:
+    from dashboard.services.bootstrap import init_db
+
+    engine = engine_for(args)
+    revision = init_db(engine)
+    print(f"数据库已就绪 (schema revision {revision}): {engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def cmd_rebuild_facts(args) -> int:
+    from dashboard.services import facts
+    from dashboard.services.assessment import settled_counts
+    from dashboard.services.bootstrap import init_db
+
+    engine = engine_for(args)
+    init_db(engine)
+    with engine.begin() as conn:
+        n = facts.rebuild_all(conn)
+        settled_counts.refill(conn)
+    print(f"已重建 {n} 张工单的派生数据")
+    return 0
+
+
+def cmd_users(args) -> int:
+    from dashboard.services import users
+    from dashboard.services.bootstrap import init_db
+
+    engine = engine_for(args)
+    init_db(engine)
+    action = args.users_command
+    if action is None:
+        raise CliError("用法: users add|list|disable|passwd", 2)
+    try:
+        with engine.begin() as conn:
+            if action == "add":
+                users.add(conn, args.name, args.role, read_password_stdin(), display_name=args.display_name)
+                print(f"已创建用户 {args.name}（{args.role}）")
+            elif action == "list":
+                rows = users.list_users(conn)
+                print(f"{'用户名':<20}{'角色':<12}{'状态':<6}最近登录")
+                for r in rows:
+                    state = "启用" if r["active"] else "停用"
+                    print(f"{r['username']:<20}{r['role']:<12}{state:<6}{r['last_login_at'] or '-'}")
+            elif action == "disable":
+                users.disable(conn, args.name)
+                print(f"已停用用户 {args.name}")
+            elif action == "passwd":
+                users.set_password(conn, args.name, read_password_stdin())
+                print(f"已修改用户 {args.name} 的密码")
+    except users.UserError as e:
+        raise CliError(str(e)) from None
+    return 0
+
+
+def dispatch(args) -> int:
+    if args.command == "init-db":
+        return cmd_init_db(args)
+    if args.command == "rebuild-facts":
+        return cmd_rebuild_facts(args)
+    if args.command == "users":
+        return cmd_users(args)
+    module_name = COMMAND_MODULES.get(args.command)
+    if module_name is None:
+        raise CliError("请指定命令，见 python -m dashboard --help", 2)
+    module = importlib.import_module(module_name)
+    return int(module.run(args) or 0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    try:
+        return dispatch(args)
+    except CliError as e:
+        print(f"错误: {e}", file=sys.stderr)
+        return e.code
+    except settings.SettingsError as e:
+        print(f"错误: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("已中断", file=sys.stderr)
+        return 130
+    except Exception as e:  # the operator gets one line, never a traceback
+        if os.environ.get("HOTLINE_DEBUG"):
+            raise
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(e, OperationalError):
+            print(f"错误: 无法连接或操作数据库 (database error): {str(e.orig).splitlines()[0] if e.orig else e}",
+                  file=sys.stderr)
+        else:
+            print(f"错误: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}", file=sys.stderr)
+        return 1

@@ -1,0 +1,61 @@
+"""`report KIND --date D --out F.xlsx` (DESIGN 6): each kind's builder returns the workbook bytes."""
+from __future__ import annotations
+
+import importlib
+from datetime import date, datetime
+from pathlib import Path
+
+from dashboard.cli.main import CliError, engine_for
+
+# kind → (module, builder); each builder is (conn, *, day, now, **options) -> bytes
+BUILDERS = {
+    "daily": ("dashboard.services.reports.periodic", "build_daily"),
+    "weekly": ("dashboard.services.reports.periodic", "build_weekly"),
+    "monthly": ("dashboard.services.reports.periodic", "build_monthly"),
+    "topic": ("dashboard.services.reports.periodic", "build_topic"),
+    "standup": ("dashboard.services.reports.standup", "build_standup_workbook"),
+    "acceptance": ("dashboard.services.reports.acceptance", "build_acceptance_workbook"),
+}
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"无法识别的日期 {text!r}，应为 YYYY-MM-DD") from None
+
+
+def parse_now(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise CliError(f"无法识别的时间 {text!r}，应为 \"YYYY-MM-DD HH:MM:SS\"") from None
+
+
+def run(args) -> int:
+    day = parse_day(args.date)
+    now = parse_now(getattr(args, "now", None))
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        raise CliError("报表只能输出为 .xlsx 文件")
+    module_name, fn_name = BUILDERS[args.kind]
+    try:
+        builder = getattr(importlib.import_module(module_name), fn_name)
+    except (ImportError, AttributeError):
+        raise CliError(f"报表类型 {args.kind} 暂不可用") from None
+    options = {}
+    if args.kind == "topic":
+        if not args.category:
+            raise CliError("专报需要 --category，例如 --category 供暖")
+        options["category"] = args.category
+    if args.kind == "monthly":
+        options["period"] = args.period
+    engine = engine_for(args)
+    with engine.connect() as conn:
+        data = builder(conn, day=day, now=now, **options)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    print(f"已生成 {out}（{len(data):,} 字节）")
+    return 0

@@ -1,0 +1,104 @@
+"""`python -m dashboard tickets [--month YYYY-MM] [--now TS] --out FILE.csv|.xlsx` (DESIGN 6).
+
+One row per ticket received by `now`, its state as of `now`: re-derived from the events at or
+before `now` (the facts table holds the state as of all events, which is later than `now` when
+`now` lies in the past). Listing tickets is not aggregation, so this reads ticket rows.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from dashboard.cli.main import CliError, engine_for
+from domain.lifecycle import Event, derive, is_overdue
+from dashboard.services.exports.safe import to_csv_bytes, to_xlsx_bytes
+from dashboard.services.facts import ticket_input
+from dashboard.services.rules_store import rules_for_month
+from queries.schema import ticket_events, tickets
+
+EXPORT_COLUMNS = ["工单编号", "接收时间", "截止时间", "办结时间", "状态", "是否超期"]
+
+
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month or ""):
+        raise CliError(f"月份应为 YYYY-MM：{month}")
+    y, m = int(month[:4]), int(month[5:])
+    start = datetime(y, m, 1)
+    end = datetime(y + (m == 12), m % 12 + 1, 1)
+    return start, end
+
+
+def parse_now(text: str | None) -> datetime:
+    if not text:
+        return datetime.now()
+    from dashboard.services.ingest.parsing import parse_timestamps
+
+    vals, bad = parse_timestamps(pd.Series([text]))
+    if bad.iloc[0] or pd.isna(vals.iloc[0]):
+        raise CliError(f"无法识别的时间 --now \"{text}\"（例如 2025-12-20 12:00:00）")
+    return vals.iloc[0].to_pydatetime()
+
+
+def _fmt(ts: datetime | None) -> str:
+    if ts is None:
+        return ""
+    return ts.strftime("%Y-%m-%d %H:%M:%S") + (f".{ts.microsecond:06d}".rstrip("0") if ts.microsecond else "")
+
+
+def ticket_states(conn: Connection, *, now: datetime, month: str | None = None) -> pd.DataFrame:
+    """EXPORT_COLUMNS, one row per ticket received at or before `now` (and in `month`), ordered by
+    接收时间 then 工单编号; 状态 and 是否超期 as of `now`."""
+    cond = [tickets.c.received_at <= now]
+    if month:
+        start, end = month_bounds(month)
+        cond += [tickets.c.received_at >= start, tickets.c.received_at < end]
+    trows = conn.execute(sa.select(tickets).where(*cond)
+                         .order_by(tickets.c.received_at, tickets.c.ticket_no)).mappings().all()
+    events: dict[str, list[Event]] = defaultdict(list)
+    estmt = (sa.select(ticket_events.c.ticket_no, ticket_events.c.at, ticket_events.c.action,
+                       ticket_events.c.staff_no, ticket_events.c.unit, ticket_events.c.detail)
+             .join(tickets, tickets.c.ticket_no == ticket_events.c.ticket_no)
+             .where(*cond, ticket_events.c.at <= now)
+             .order_by(ticket_events.c.ticket_no, ticket_events.c.at, ticket_events.c.id))
+    for r in conn.execute(estmt):
+        events[r.ticket_no].append(Event(r.at, r.action, r.staff_no, r.unit, r.detail))
+    rules_cache = {}
+    out = []
+    for t in trows:
+        m = t["received_at"].strftime("%Y-%m")
+        if m not in rules_cache:
+            rules_cache[m] = rules_for_month(conn, m)
+        f = derive(ticket_input(t), events.get(t["ticket_no"], []), rules_cache[m], now=now)
+        out.append((t["ticket_no"], _fmt(t["received_at"]), _fmt(f.deadline_at), _fmt(f.closed_at), f.stage,
+                    "是" if is_overdue(f, now) else "否"))
+    return pd.DataFrame(out, columns=EXPORT_COLUMNS)
+
+
+def run(args) -> int:
+    out = Path(args.out)
+    if out.suffix.lower() not in (".csv", ".xlsx"):
+        raise CliError("--out 应为 .csv 或 .xlsx 文件")
+    now = parse_now(args.now)
+    if args.month:
+        month_bounds(args.month)
+    from dashboard.services.bootstrap import init_db
+
+    engine = engine_for(args)
+    init_db(engine)
+    with engine.connect() as conn:
+        df = ticket_states(conn, now=now, month=args.month)
+    data = to_csv_bytes(df) if out.suffix.lower() == ".csv" else to_xlsx_bytes({"工单清单": df})
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(data)
+    except OSError as e:
+        raise CliError(f"无法写入 {out}：{e.strerror}") from None
+    overdue = int((df["是否超期"] == "是").sum())
+    print(f"已导出 {len(df)} 张工单（超期 {overdue}）到 {out}，截至 {_fmt(now)}")
+    return 0

@@ -1,4 +1,0 @@
-"""Synthetic operations data (`python -m dashboard demo`)."""
-from dashboard.demo.generator import DemoError, DemoResult, generate, generate_into, rain_days, surge_days
-
-__all__ = ["DemoError", "DemoResult", "generate", "generate_into", "rain_days", "surge_days"]

@@ -1,0 +1,27 @@
+"""Evidence for a month's lost points, with the limits and heads of the month's rules version
+(the same ones the engine passes to queries.assessment)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy.engine import Connection
+
+from dashboard.services.assessment.engine import _limits, check_month
+from dashboard.services.rules_store import rules_for_month
+from queries import evidence as qe
+
+
+def month_params(conn: Connection, month: str) -> tuple[dict[str, int], dict[str, int]]:
+    rules = rules_for_month(conn, check_month(month))
+    return _limits(rules), {k: int(v) for k, v in rules.body["staffing"]["required"].items()}
+
+
+def month_evidence(conn: Connection, month: str, key: str, now: datetime) -> pd.DataFrame:
+    limits, required = month_params(conn, month)
+    return qe.evidence(conn, key=key, month=month, now=now, limits=limits, required=required)
+
+
+def staffing_pairs(conn: Connection, month: str, now: datetime) -> pd.DataFrame:
+    _, required = month_params(conn, month)
+    return qe.staffing_pairs(conn, month=month, now=now, required=required)

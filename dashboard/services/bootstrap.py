@@ -1,0 +1,17 @@
+"""Schema creation/upgrade plus the reference rows every database needs."""
+from sqlalchemy.engine import Engine
+
+from dashboard.services import facts, reference, rollups, rules_store
+from dashboard.services.assessment import settled_counts
+from dashboard.infra.db import upgrade
+
+
+def init_db(engine: Engine) -> str:
+    revision = upgrade(engine)
+    with engine.begin() as conn:
+        rollups.ensure(conn)   # databases created before the rollup tables (issue 8)
+        facts.ensure_event_clocks(conn)   # databases upgraded to revision 0003 with events
+        reference.seed(conn)
+        rules_store.ensure_default(conn)
+        settled_counts.refill(conn)   # settled days of a database upgraded to revision 0004
+    return revision

@@ -1,0 +1,65 @@
+"""Writes of the admin page, each re-checking the acting role server-side."""
+from __future__ import annotations
+
+import json
+
+from domain import access
+from dashboard.services import users
+from dashboard.web.reads import write_engine
+from domain.rules import Rules, merge_defaults, validation_errors
+
+
+class AdminError(ValueError):
+    """Refused admin operation; message for the user."""
+
+
+def _check(role: str, action: str = "user_admin") -> None:
+    if not access.can(role, action):
+        raise AdminError("无权执行此操作。")
+
+
+def add_user(actor: str, role: str, username: str, new_role: str, password: str, display_name: str) -> None:
+    _check(role)
+    with write_engine().begin() as conn:
+        users.add(conn, username.strip(), new_role, password, display_name=display_name.strip() or None, actor=actor)
+
+
+def set_active(actor: str, role: str, username: str, active: bool) -> None:
+    _check(role)
+    if username == actor and not active:
+        raise AdminError("不能停用自己的账号。")
+    with write_engine().begin() as conn:
+        (users.enable if active else users.disable)(conn, username, actor=actor)
+
+
+def reset_password(actor: str, role: str, username: str, password: str) -> None:
+    _check(role)
+    with write_engine().begin() as conn:
+        users.set_password(conn, username, password, actor=actor)
+
+
+def change_role(actor: str, role: str, username: str, new_role: str) -> None:
+    _check(role)
+    if username == actor and new_role != "admin":
+        raise AdminError("不能取消自己的管理员角色。")
+    with write_engine().begin() as conn:
+        users.set_role(conn, username, new_role, actor=actor)
+
+
+def add_rules_version(actor: str, role: str, body_text: str, effective_from: str, note: str) -> int:
+    _check(role, "rules_admin")
+    try:
+        body = json.loads(body_text)
+    except json.JSONDecodeError as e:
+        raise AdminError(f"规则 JSON 格式错误：第 {e.lineno} 行第 {e.colno} 列 {e.msg}") from None
+    if not isinstance(body, dict):
+        raise AdminError("规则必须是一个 JSON 对象。")
+    merged = merge_defaults(body)
+    problems = validation_errors(merged)
+    if problems:
+        raise AdminError("；".join(problems))
+    rules = Rules(merged)
+    from dashboard.services.assessment.signoff import add_rules_version as add_guarded
+
+    with write_engine().begin() as conn:
+        return add_guarded(conn, rules, effective_from=effective_from, note=note.strip(), username=actor, role=role)

@@ -1,0 +1,94 @@
+"""Cached per-staff figures for the 人员绩效 page."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+
+from dashboard.web.reads import cached, engine
+from dashboard.web.reads.forecast import surge_status  # noqa: F401 - the wall display may import it from here
+from domain import staffing
+from dashboard.services.reports.standup import limits_of
+from dashboard.services.rules_store import rules_for_month
+from queries import shifts as shq
+from queries import staff as sq
+
+
+RANK_BASIS = sq.RANK_BASIS   # role → (sample, on-time numerator, denominator)
+
+
+def _limits(conn, start: datetime) -> dict:
+    return limits_of(rules_for_month(conn, f"{start:%Y-%m}"))
+
+
+@cached(ttl="600s", show_spinner=False)
+def teams() -> list[str]:
+    with engine().connect() as conn:
+        return shq.teams(conn)
+
+
+@cached(ttl="120s", max_entries=32, show_spinner=False)
+def performance_by_role(start: datetime, end: datetime, now: datetime, team: str | None) -> dict[str, pd.DataFrame]:
+    """{role: queries.staff.staff_performance plus `rank` (competition rank, or 样本不足)} for the
+    page's five tabs, read at the same time on their own connections (dashboard.infra.concurrent_reads)."""
+    from dashboard.infra.concurrent_reads import concurrently
+
+    frames = concurrently(engine(), [lambda c, r=role: _ranked(c, r, start, end, now, team) for role in sq.ROLES])
+    return dict(zip(sq.ROLES, frames))
+
+
+def _ranked(conn, role: str, start: datetime, end: datetime, now: datetime, team: str | None) -> pd.DataFrame:
+    df = sq.staff_performance(conn, role=role, start=start, end=end, now=now, team=team, limits=_limits(conn, start))
+    sample, num, den = RANK_BASIS[role]
+    df["rank"] = staffing.rank_labels(list(df[sample]), [staffing.share(n, d) for n, d in zip(df[num], df[den])])
+    # ranked people first (by rank), then the small samples by 工号
+    order = [int(r) if r.isdigit() else 10**6 for r in df["rank"]]
+    return df.assign(_o=order).sort_values(["_o", "staff_no"]).drop(columns="_o").reset_index(drop=True)
+
+
+SHARE_BASIS = {**sq.SHARES}
+
+
+def display_frame(role: str, df: pd.DataFrame) -> pd.DataFrame:
+    """The same rows with every share as an exact half-up percentage string ('—' when there is
+    nothing to judge) and medians to one decimal, for tables and exports people read."""
+    from domain.formatting import pct
+
+    out = df.copy()
+    basis = {**SHARE_BASIS}
+    if role in sq.ROLE_SHARE:
+        basis["on_time_share"] = sq.ROLE_SHARE[role]
+    for col, (num, den) in basis.items():
+        if col in out:
+            out[col] = [pct(staffing.share(n, d)) for n, d in zip(out[num], out[den])]
+    for col in ("median_sign_minutes", "median_dispatch_minutes"):
+        if col in out:
+            out[col] = ["—" if pd.isna(v) else f"{v:.1f}" for v in out[col]]
+    return out
+
+
+@cached(ttl="120s", max_entries=64, show_spinner=False)
+def person_table(start: datetime, end: datetime, now: datetime, team: str | None) -> pd.DataFrame:
+    from dashboard.services.reports.standup import person_table as build
+
+    with engine().connect() as conn:
+        return build(conn, start=start, end=end, now=now, limits=_limits(conn, start), team=team)
+
+
+@cached(ttl="120s", max_entries=64, show_spinner=False)
+def person_daily(staff_no: str, start: datetime, end: datetime, now: datetime) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return sq.person_daily(conn, staff_no=staff_no, start=start, end=end, now=now)
+
+
+@cached(ttl="120s", max_entries=64, show_spinner=False)
+def person_tickets(staff_no: str, start: datetime, end: datetime, now: datetime) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return sq.person_tickets(conn, staff_no=staff_no, start=start, end=end, now=now)
+
+
+@cached(ttl="120s", max_entries=64, show_spinner=False)
+def errors_with_evidence(staff_no: str | None, start: datetime, end: datetime, now: datetime) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return sq.errors_with_evidence(conn, start=start, end=end, now=now, staff_no=staff_no,
+                                       limits=_limits(conn, start))

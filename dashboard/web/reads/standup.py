@@ -1,0 +1,66 @@
+"""Cached stand-up pack and workbook; the action list is read fresh and written through
+dashboard.services.standup_actions (which re-checks the role)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pandas as pd
+
+from dashboard.services import standup_actions
+from dashboard.web.reads import cached, engine, fresh, write_engine
+from dashboard.services.reports import standup as report
+from queries import standup as sq
+
+
+@cached(ttl="120s", max_entries=16, show_spinner=False)
+def pack(day: date, now: datetime) -> report.StandupPack:
+    with engine().connect() as conn:
+        return report.standup_pack(conn, day=day, now=now, engine=engine())
+
+
+@cached(keep_last=False, ttl="120s", max_entries=8, show_spinner=False)
+def workbook(day: date, now: datetime) -> bytes:
+    """The workbook of the pack the page shows (built on request: the download button's callable)."""
+    return report.render_standup_workbook(pack(day, now))
+
+
+@fresh
+def actions(day: date) -> pd.DataFrame:
+    with engine().connect() as conn:
+        return sq.actions_for(conn, day=day)
+
+
+def for_display(df: pd.DataFrame):
+    """Shares as half-up percentages with 2 decimals ('—' when nothing to judge), blanks as '—',
+    and the verdict coloured; the workbook keeps the numbers."""
+    from domain.formatting import pct
+
+    out = df.copy()
+    for col in ("实际", "目标", "及时率"):
+        if col in out:
+            out[col] = [pct(v) if v is not None and not pd.isna(v) else "—" for v in out[col]]
+    if "分母" in out:
+        out["分母"] = ["—" if v is None or pd.isna(v) else f"{int(v):,}" for v in out["分母"]]
+    if "结果" not in out:
+        return out
+    colours = {"达标": "color: #1a7f37; font-weight: 600", "未达标": "color: #cf222e; font-weight: 600"}
+    return out.style.map(lambda v: colours.get(v, "color: #8c959f"), subset=["结果"])
+
+
+def add_action(*, role: str, username: str, owner: str, text: str, due: date | None, created_on: date) -> int:
+    with write_engine().begin() as conn:
+        new_id = standup_actions.add(conn, role=role, username=username, owner=owner, text=text, due=due,
+                                     created_on=created_on)
+    pack.clear()
+    workbook.clear()
+    return new_id
+
+
+def update_action(*, role: str, username: str, action_id: int, status: str | None = None,
+                  owner: str | None = None, due: date | None = None) -> bool:
+    with write_engine().begin() as conn:
+        changed = standup_actions.update(conn, role=role, username=username, action_id=action_id,
+                                         status=status, owner=owner, due=due)
+    pack.clear()
+    workbook.clear()
+    return changed

@@ -1,0 +1,108 @@
+"""Streamlit building blocks shared by the pages: header, tiles, freshness, downloads, errors."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.services.exports.safe import to_csv_bytes, to_xlsx_bytes
+from dashboard.web.live import is_timeout
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md_escape(text: str) -> str:
+    """User text (file names, names, messages quoting cell values) shown inside Markdown elements
+    (st.error, st.subheader, …) as the literal characters, never as links, images or emphasis."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+
+
+@dataclass(frozen=True)
+class Tile:
+    label: str
+    value: str
+    delta: str | None = None
+    delta_color: str = "normal"   # normal / inverse / off
+    help: str | None = None
+
+
+def page_header(title: str, caption: str | None = None) -> None:
+    st.title(title)
+    if caption:
+        st.caption(caption)
+
+
+def tiles(items: list[Tile], columns: int | None = None) -> None:
+    cols = st.columns(columns or len(items))
+    for col, t in zip(cols * ((len(items) // len(cols)) + 1), items):
+        with col:
+            st.metric(t.label, t.value, delta=t.delta, delta_color=t.delta_color, help=t.help, border=True)
+
+
+@dataclass(frozen=True)
+class Freshness:
+    latest: datetime | None
+    level: str           # ok / amber / red
+    minutes: int | None
+
+    @property
+    def label(self) -> str:
+        if self.latest is None:
+            return "暂无数据"
+        return f"数据截至 {self.latest:%m-%d %H:%M}"
+
+
+def freshness(latest: datetime | None, now: datetime, amber_minutes: int, red_minutes: int) -> Freshness:
+    if latest is None:
+        return Freshness(None, "red", None)
+    minutes = int((now - latest).total_seconds() // 60)
+    level = "red" if minutes >= red_minutes else "amber" if minutes >= amber_minutes else "ok"
+    return Freshness(latest, level, minutes)
+
+
+def freshness_badge(f: Freshness) -> None:
+    color = {"ok": "green", "amber": "orange", "red": "red"}[f.level]
+    icon = {"ok": ":material/check_circle:", "amber": ":material/schedule:", "red": ":material/error:"}[f.level]
+    suffix = "" if f.minutes is None or f.level == "ok" else f"（已 {f.minutes} 分钟未更新）"
+    st.badge(f.label + suffix, icon=icon, color=color)
+
+
+def downloads(df: pd.DataFrame, basename: str, *, key: str, sheet: str = "数据") -> None:
+    """CSV and Excel buttons for one table; every cell goes through the formula guard."""
+    c1, c2, _ = st.columns([1, 1, 6])
+    with c1:
+        st.download_button("导出 Excel", to_xlsx_bytes({sheet: df}), file_name=f"{basename}.xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           key=f"{key}-xlsx", icon=":material/download:")
+    with c2:
+        st.download_button("导出 CSV", to_csv_bytes(df), file_name=f"{basename}.csv", mime="text/csv",
+                           key=f"{key}-csv", icon=":material/download:")
+
+
+def database_unavailable(showing_last: bool = False, read_at: datetime | None = None, into=None) -> None:
+    """The red outage banner. showing_last: the page shows remembered figures, read at `read_at`
+    (the oldest of them) when known. into: a placeholder (st.empty) to write it in."""
+    if read_at is not None:
+        when = f"{read_at:%H:%M:%S}" if read_at.date() == datetime.now().date() else f"{read_at:%Y-%m-%d %H:%M:%S}"
+        kept = f"以下为 {when} 读取的数据，"
+    else:
+        kept = "页面显示的是最近一次成功读取的数据，" if showing_last else ""
+    (into or st).error(f"数据库暂时无法连接，{kept}系统会在下次刷新时自动重试。如持续出现，请联系系统管理员。",
+                       icon=":material/cloud_off:")
+
+
+def is_query_timeout(error: BaseException) -> bool:
+    """PostgreSQL cancelled the statement (statement_timeout) rather than the database being down."""
+    return is_timeout(error)
+
+
+def database_error(error: BaseException, showing_last: bool = False, read_at: datetime | None = None) -> None:
+    if is_query_timeout(error):
+        st.error("查询超时：本次查询超过了系统设定的时限，已被取消。请缩小日期范围或筛选条件后重试。",
+                 icon=":material/hourglass_disabled:")
+    else:
+        database_unavailable(showing_last, read_at)

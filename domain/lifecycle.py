@@ -1,0 +1,325 @@
+"""Per-ticket facts derived from the event history (DESIGN 3.1–3.2). Pure: no I/O.
+
+The importer, the demo generator and the rebuild command all call `derive`, so the facts table
+holds one interpretation of the events. `derive(..., now=T)` sees only events at or before T.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from fractions import Fraction
+from typing import NamedTuple
+
+from domain.calendar import add_working_days
+from domain.rules import DAY, Rules
+from queries.assessment import CITY_QC_REASONS
+
+ACTIONS = {
+    "SIGN": "签收",
+    "DISPATCH": "派单",
+    "UNIT_RETURN": "区内退单",
+    "REDISPATCH": "改派",
+    "RETURN_REQUEST": "申请退单",
+    "RETURN_APPROVED": "退单通过",
+    "RETURN_REJECTED": "退单驳回",
+    "URGE": "催办",
+    "EXTEND_REQUEST": "申请延期",
+    "EXTEND_APPROVED": "延期通过",
+    "CONTACT": "联系诉求人",
+    "REPLY": "回复",
+    "QC_PASS": "质检通过",
+    "QC_REJECT": "质检退回",
+    "CLOSE": "办结",
+    "REOPEN": "重办",
+    "VERIFY_ASSIGN": "协查派发",
+    "VERIFY_DONE": "协查完成",
+}
+ACTION_BY_LABEL = {label: code for code, label in ACTIONS.items()}
+
+OPEN_STAGES = ("待签收", "退单审核中", "待派单", "办理中", "待质检", "待办结")
+STAGE_CLOSED = "已办结"
+STAGE_RETURNED = "已退回"
+ALL_STAGES = OPEN_STAGES + (STAGE_CLOSED, STAGE_RETURNED)
+
+_RESETS = {"DISPATCH", "REDISPATCH", "QC_REJECT", "REOPEN"}
+_LEADING_INT = re.compile(r"\s*(\d+)")
+
+
+class Event(NamedTuple):
+    """One event. A named tuple (not a dataclass): millions are built at import and demo load."""
+    at: datetime
+    action: str
+    staff_no: str = ""
+    unit: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class TicketInput:
+    ticket_no: str
+    received_at: datetime
+    urgency: str = "一般"
+    sla_class: str = "一般"
+    deadline_at: datetime | None = None   # imported 截止时间 (extensions already in it)
+
+
+@dataclass
+class Facts:
+    ticket_no: str
+    received_at: datetime
+    signed_at: datetime | None = None
+    dispatched_at: datetime | None = None
+    first_return_request_at: datetime | None = None
+    return_approved_at: datetime | None = None
+    return_rejected_at: datetime | None = None
+    first_contact_at: datetime | None = None
+    first_reply_at: datetime | None = None
+    closed_at: datetime | None = None
+    last_event_at: datetime | None = None
+    sign_due_at: datetime = field(default=None)  # type: ignore[assignment]
+    dispatch_due_at: datetime = field(default=None)  # type: ignore[assignment]
+    return_request_due_at: datetime = field(default=None)  # type: ignore[assignment]
+    response_due_at: datetime = field(default=None)  # type: ignore[assignment]
+    deadline_at: datetime = field(default=None)  # type: ignore[assignment]
+    at_risk_at: datetime = field(default=None)  # type: ignore[assignment]
+    extension_days: int = 0
+    redispatch_count: int = 0
+    reopen_count: int = 0
+    urge_count: int = 0
+    qc_reject_count: int = 0
+    dispatcher_staff_no: str | None = None
+    is_open: bool = True
+    stage: str = "待签收"
+    is_late: bool = False
+    dispatch_unit: str | None = None   # unit of the latest DISPATCH/REDISPATCH
+    first_redispatch_at: datetime | None = None
+
+
+def extension_days_of(detail: str) -> int:
+    """EXTEND_APPROVED detail holds the approved days as an integer (e.g. "3" or "3天")."""
+    m = _LEADING_INT.match(detail or "")
+    return int(m.group(1)) if m else 0
+
+
+def close_deadline(ticket: TicketInput, extension_days: int, rules: Rules) -> datetime:
+    if ticket.deadline_at is not None:
+        return ticket.deadline_at
+    limit = rules.close_limit(ticket.sla_class)
+    if rules.close_in_working_days and limit % DAY == 0 and limit >= 7 * DAY:
+        base = add_working_days(ticket.received_at, limit // DAY)
+    else:
+        base = ticket.received_at + timedelta(seconds=limit)
+    return base + timedelta(days=extension_days)
+
+
+def at_risk_from(received_at: datetime, deadline_at: datetime, rules: Rules) -> datetime:
+    """DESIGN 3.2: at risk from deadline − at_risk_share × the allowed span (received → deadline)."""
+    span_us = (deadline_at - received_at) // timedelta(microseconds=1)
+    if span_us <= 0:
+        return deadline_at
+    share = Fraction(str(rules.at_risk_share))
+    return deadline_at - timedelta(microseconds=span_us * share.numerator // share.denominator)
+
+
+_CONSTANTS: dict[int, tuple] = {}
+
+
+def _constants(rules: Rules) -> tuple:
+    """Per-rules limits as plain numbers: derive runs once per ticket, millions of times at import.
+    Keyed by the object's identity and holding the object, so an id is never reused while cached."""
+    hit = _CONSTANTS.get(id(rules))
+    if hit is not None and hit[0] is rules:
+        return hit[1]
+    share = Fraction(str(rules.at_risk_share))
+    c = (timedelta(seconds=rules.sign_limit()),
+         {u: timedelta(seconds=rules.dispatch_limit(u)) for u in ("紧急", "一般")},
+         timedelta(seconds=rules.dispatch_limit(None)),
+         timedelta(seconds=rules.return_request_limit()),
+         {u: timedelta(seconds=rules.response_limit(u)) for u in ("紧急", "一般")},
+         timedelta(seconds=rules.response_limit(None)),
+         share.numerator, share.denominator)
+    if len(_CONSTANTS) > 64:
+        _CONSTANTS.clear()
+    _CONSTANTS[id(rules)] = (rules, c)
+    return c
+
+
+_US = timedelta(microseconds=1)
+
+
+def derive(ticket: TicketInput, events: list[Event], rules: Rules, now: datetime | None = None) -> Facts:
+    """Facts of one ticket from its events (any order; ties keep the given order).
+
+    Events may also be plain (at, action, staff_no, unit, detail) tuples, as the bulk loaders hold them.
+    """
+    seen = list(events) if now is None else [e for e in events if e[0] <= now]
+    seen.sort(key=_event_at)  # stable: equal timestamps keep import order
+
+    signed_at = dispatched_at = dispatcher = dispatch_unit = None
+    first_rr = approved_at = rejected_at = first_contact = first_reply = last_at = None
+    extension_days = redispatches = urges = reopens = qc_rejects = 0
+    first_redispatch = None
+    last_close_idx = last_reopen_idx = None
+    last_reset_idx = last_reply_idx = last_qc_idx = None
+    last_qc_action = None
+    last_return_request_idx = last_return_decision_idx = None
+    i = -1
+    for i, (at, a, staff_no, unit, detail) in enumerate(seen):
+        if a == "SIGN":
+            if signed_at is None:
+                signed_at = at
+        elif a == "DISPATCH":
+            if dispatched_at is None:
+                dispatched_at = at
+                dispatcher = staff_no or None
+            dispatch_unit = unit or dispatch_unit
+            last_reset_idx = i
+        elif a == "REPLY":
+            if first_reply is None:
+                first_reply = at
+            last_reply_idx = i
+        elif a == "QC_PASS":
+            last_qc_idx, last_qc_action = i, a
+        elif a == "CLOSE":
+            last_close_idx = i
+        elif a == "CONTACT":
+            if first_contact is None:
+                first_contact = at
+        elif a == "QC_REJECT":
+            last_qc_idx, last_qc_action = i, a
+            qc_rejects += 1
+            last_reset_idx = i
+        elif a == "REDISPATCH":
+            if first_redispatch is None:
+                first_redispatch = at
+            redispatches += 1
+            dispatch_unit = unit or dispatch_unit
+            last_reset_idx = i
+        elif a == "RETURN_REQUEST":
+            if first_rr is None:
+                first_rr = at
+            last_return_request_idx = i
+        elif a == "RETURN_APPROVED":
+            approved_at = approved_at or at
+            last_return_decision_idx = i
+        elif a == "RETURN_REJECTED":
+            rejected_at = rejected_at or at
+            last_return_decision_idx = i
+        elif a == "URGE":
+            urges += 1
+        elif a == "EXTEND_APPROVED":
+            extension_days += extension_days_of(detail)
+        elif a == "REOPEN":
+            last_reopen_idx = i
+            reopens += 1
+            last_reset_idx = i
+    if i >= 0:
+        last_at = seen[i][0]
+
+    sign_l, dispatch_l, dispatch_other, rr_l, response_l, response_other, num, den = _constants(rules)
+    received = ticket.received_at
+    urgency = ticket.urgency
+    deadline = close_deadline(ticket, extension_days, rules)
+    span_us = (deadline - received) // _US
+    at_risk = deadline - timedelta(microseconds=span_us * num // den) if span_us > 0 else deadline
+    f = Facts(ticket.ticket_no, received, signed_at, dispatched_at, first_rr, approved_at, rejected_at,
+              first_contact, first_reply, None, last_at,
+              received + sign_l, received + dispatch_l.get(urgency, dispatch_other),
+              received + rr_l, received + response_l.get(urgency, response_other),
+              deadline, at_risk, extension_days, redispatches, reopens, urges, qc_rejects, dispatcher,
+              True, "待签收", False, dispatch_unit, first_redispatch)
+
+    closed = last_close_idx is not None and (last_reopen_idx is None or last_reopen_idx < last_close_idx)
+    if approved_at is not None:
+        f.is_open, f.stage = False, STAGE_RETURNED
+    elif closed:
+        f.closed_at = seen[last_close_idx][0]
+        f.is_open, f.stage = False, STAGE_CLOSED
+        f.is_late = f.closed_at > deadline
+    else:
+        f.stage = _open_stage(f, last_return_request_idx, last_return_decision_idx,
+                              last_reset_idx, last_reply_idx, last_qc_idx, last_qc_action)
+    return f
+
+
+_QC_ACTIONS = ("QC_PASS", "QC_REJECT")
+
+
+def event_clocks(events) -> list[tuple]:
+    """The clocks that start at an event (queries.schema.event_clocks), as (kind, at, ref_at, flag)
+    tuples, from a ticket's events in (at, id) order — the order the database numbers them in.
+
+    close: flag = the latest REPLY/QC_PASS/QC_REJECT before the CLOSE is a QC_PASS (QC covered
+    it); ref_at = the earliest city-QC REOPEN after it and before the next CLOSE (an escape).
+    qc: ref_at = the latest REPLY before it. reply / verify: ref_at = the earliest QC_PASS or
+    QC_REJECT / VERIFY_DONE at or after its timestamp (ties in time count, whatever the order).
+    """
+    out: list[tuple] = []
+    if not events:
+        return out
+    qc_ats = verify_done_ats = None
+    last_reply_at = None
+    last_review = None          # the latest REPLY / QC_PASS / QC_REJECT action seen
+    open_close = None           # index in `out` of a CLOSE not yet answered by a city REOPEN or a CLOSE
+    for e in events:
+        at, a = e[0], e[1]
+        if a == "REPLY":
+            if qc_ats is None:
+                qc_ats = sorted(x[0] for x in events if x[1] in _QC_ACTIONS)
+            out.append(("reply", at, _first_at_or_after(qc_ats, at), None))
+            last_reply_at, last_review = at, a
+        elif a == "QC_PASS" or a == "QC_REJECT":
+            out.append(("qc", at, last_reply_at, None))
+            last_review = a
+        elif a == "CLOSE":
+            out.append(["close", at, None, last_review == "QC_PASS"])
+            open_close = len(out) - 1
+        elif a == "REOPEN":
+            if open_close is not None and e[4] in CITY_QC_REASONS:
+                out[open_close][2] = at
+                open_close = None
+        elif a == "VERIFY_ASSIGN":
+            if verify_done_ats is None:
+                verify_done_ats = sorted(x[0] for x in events if x[1] == "VERIFY_DONE")
+            out.append(("verify", at, _first_at_or_after(verify_done_ats, at), None))
+    return [tuple(r) for r in out]
+
+
+def _first_at_or_after(sorted_ats: list, at):
+    i = bisect_left(sorted_ats, at)
+    return sorted_ats[i] if i < len(sorted_ats) else None
+
+
+def _event_at(e) -> datetime:
+    return e[0]
+
+
+def _open_stage(f, rr_idx, decision_idx, reset_idx, reply_idx, qc_idx, qc_action) -> str:
+    if f.signed_at is None:
+        return "待签收"
+    if rr_idx is not None and (decision_idx is None or decision_idx < rr_idx):
+        return "退单审核中"
+    if f.dispatched_at is None:
+        return "待派单"
+    if reply_idx is None or (reset_idx is not None and reply_idx < reset_idx):
+        return "办理中"
+    if qc_idx is None or qc_idx < reply_idx:
+        return "待质检"
+    if qc_action == "QC_PASS":
+        return "待办结"
+    return "办理中"
+
+
+def is_overdue(f: Facts, now: datetime) -> bool:
+    """是否超期 (DESIGN 6): closed after the deadline, or open with `now` past it."""
+    if f.stage == STAGE_CLOSED:
+        return f.is_late
+    if f.stage == STAGE_RETURNED:
+        return False
+    return now > f.deadline_at
+
+
+def is_at_risk(f: Facts, now: datetime) -> bool:
+    return f.is_open and f.at_risk_at <= now <= f.deadline_at

@@ -1,0 +1,136 @@
+"""Staff periods, shifts, rankings, the hourly intake forecast, surge rule and dispatcher need.
+
+Pure functions over plain values (DESIGN 3.4): the pages, the stand-up workbook, the wall display
+and the back-test all call these, so a forecast or a "needed" figure is computed in one place.
+"""
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+# DESIGN 5: 早班 08–16 / 中班 16–24 / 夜班 00–08
+SHIFTS = ("夜班", "早班", "中班")
+SHIFT_START_HOUR = {"夜班": 0, "早班": 8, "中班": 16}
+SHIFT_HOURS = 8
+STAFF_ROLES = ("派单专员", "退单专员", "质检专员", "协查专员", "数据分析专员")
+GROUP_OF_ROLE = {"派单专员": "派单", "退单专员": "退单", "质检专员": "质检", "协查专员": "协查",
+                 "数据分析专员": "数据分析"}
+PERIOD_KINDS = {"shift": "班次", "day": "日", "week": "周", "month": "月"}
+MIN_SAMPLE = 20          # fewer actions than this: "样本不足", not ranked
+SMALL_SAMPLE = "样本不足"
+DEFAULT_HANDLING_MINUTES = Decimal("6")
+DEFAULT_OCCUPANCY = Decimal("0.85")
+
+
+def shift_of(moment: datetime) -> str:
+    """The shift running at `moment`."""
+    return SHIFTS[moment.hour // SHIFT_HOURS]
+
+
+def shift_bounds(day: date, shift: str) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(SHIFT_START_HOUR[shift]))
+    return start, start + timedelta(hours=SHIFT_HOURS)
+
+
+def shift_hours(shift: str) -> range:
+    return range(SHIFT_START_HOUR[shift], SHIFT_START_HOUR[shift] + SHIFT_HOURS)
+
+
+def current_shift(now: datetime) -> tuple[date, str, datetime, datetime]:
+    """(day, shift, start, end) of the shift running at `now`."""
+    s = shift_of(now)
+    start, end = shift_bounds(now.date(), s)
+    return now.date(), s, start, end
+
+
+def period_bounds(kind: str, anchor: date, shift: str | None = None) -> tuple[datetime, datetime]:
+    """[start, end) of the period containing `anchor`: a shift, the day, the ISO week (Mon–Sun)
+    or the calendar month."""
+    if kind == "shift":
+        return shift_bounds(anchor, shift or "早班")
+    if kind == "day":
+        start = datetime.combine(anchor, time())
+        return start, start + timedelta(days=1)
+    if kind == "week":
+        start = datetime.combine(anchor - timedelta(days=anchor.weekday()), time())
+        return start, start + timedelta(days=7)
+    if kind == "month":
+        start = datetime(anchor.year, anchor.month, 1)
+        end = datetime(anchor.year + (anchor.month == 12), anchor.month % 12 + 1, 1)
+        return start, end
+    raise ValueError(f"未知的统计周期：{kind}")
+
+
+def share(numerator: int, denominator: int) -> Fraction | None:
+    return None if not int(denominator) else Fraction(int(numerator), int(denominator))
+
+
+def rank_labels(samples: list[int], scores: list[Fraction | None], *, min_sample: int = MIN_SAMPLE,
+                lower_is_better: bool = False) -> list[str]:
+    """Competition ranks ("1", "2", "2", "4") among people with at least `min_sample` actions;
+    the others get "样本不足" so one lucky ticket does not top the table."""
+    eligible = [(i, s) for i, (n, s) in enumerate(zip(samples, scores)) if n >= min_sample and s is not None]
+    out = [SMALL_SAMPLE] * len(samples)
+    ordered = sorted(eligible, key=lambda x: x[1], reverse=not lower_is_better)
+    for pos, (i, s) in enumerate(ordered):
+        rank = pos + 1
+        if pos and ordered[pos - 1][1] == s:
+            rank = int(out[ordered[pos - 1][0]])
+        out[i] = str(rank)
+    return out
+
+
+def turnover_rate(departures: int, headcount_start: int, headcount_end: int) -> Fraction | None:
+    """员工流失率 = departures / average headcount ((start + end) / 2)."""
+    avg = Fraction(headcount_start + headcount_end, 2)
+    return None if avg == 0 else Fraction(departures) / avg
+
+
+def coverage_by_hour(rows: list[tuple[date, str, str, int]]) -> dict[tuple[date, int, str], int]:
+    """(day, shift, role, people) → people on duty per (day, hour, role)."""
+    out: dict[tuple[date, int, str], int] = {}
+    for day, shift, role, people in rows:
+        for h in shift_hours(shift):
+            out[(day, h, role)] = out.get((day, h, role), 0) + int(people)
+    return out
+
+
+# The forecast and surge rule (pure) live next to the SQL that feeds them, in queries.forecast,
+# so the query layer can answer surge_status() without importing dashboard/; re-exported here.
+from queries.forecast import DayForecast, HourForecast, Surge, forecast_day, surge_rule  # noqa: E402,F401
+
+
+def dispatchers_needed(volume: float | Decimal | int, handling_minutes: Decimal | int | str,
+                       occupancy: Decimal | str = DEFAULT_OCCUPANCY, hours: int = 1) -> int:
+    """Workload formula: volume × handling minutes / (60 × hours × occupancy), rounded up (exact)."""
+    v = Fraction(Decimal(str(volume)))
+    need = v * Fraction(Decimal(str(handling_minutes))) / (60 * hours * Fraction(Decimal(str(occupancy))))
+    return math.ceil(need)
+
+
+def shift_need(fc: DayForecast, shift: str, handling_minutes, occupancy=DEFAULT_OCCUPANCY) -> dict:
+    """Forecast volume of a shift and dispatchers needed: the busiest hour decides, since a shift
+    staffed for its average hour falls behind in its peak."""
+    hrs = [fc.hours[h] for h in shift_hours(shift)] if fc.hours else []
+    volume = sum(h.expected for h in hrs)
+    peak = max((h.expected for h in hrs), default=0.0)
+    return {
+        "shift": shift,
+        "volume": volume,
+        "peak_hour_volume": peak,
+        "needed": dispatchers_needed(peak, handling_minutes, occupancy) if hrs else 0,
+        "needed_average": dispatchers_needed(volume, handling_minutes, occupancy, hours=SHIFT_HOURS) if hrs else 0,
+    }
+
+
+def day_kind(day: date) -> int:
+    """Weekday for the forecast profile, calendar-aware: a statutory holiday behaves like a Sunday,
+    a 调休 make-up weekend working day like an ordinary Tuesday."""
+    from domain.calendar import is_working_day
+
+    wd = day.weekday()
+    if is_working_day(day):
+        return wd if wd < 5 else 1
+    return wd if wd >= 5 else 6
