@@ -47,3 +47,32 @@ def duration_text(seconds: int | None) -> str:
     if hours:
         return f"{sign}{hours} 小时 {minutes:02d} 分"
     return f"{sign}{minutes} 分"
+
+
+# --- a rule's figures as pages, exports and workbooks state them ---------------------------------
+def number_text(x: Fraction | Decimal | int | str) -> str:
+    """A figure as written in a rule: 90, 92.5, 0.01 (no exponent, no needless trailing zeros)."""
+    return f"{to_decimal(x).normalize():f}"
+
+
+def share_text(x: Fraction | Decimal | str) -> str:
+    """A share as an exact percentage without needless zeros: 0.2 → '20%', 1/2 → '50%', 0.125 → '12.5%'."""
+    return f"{number_text(to_decimal(x) * 100)}%"
+
+
+def limit_text(seconds: int) -> str:
+    """A time limit as the contract words it: 30 分钟, 2 小时, 48 小时, 7 天. Up to two days it is said
+    in hours (24 小时, 48 小时), beyond that in days when it is a whole number of them."""
+    s = int(seconds)
+    if s % 86400 == 0 and s > 2 * 86400:
+        return f"{s // 86400} 天"
+    if s % 3600 == 0:
+        return f"{s // 3600} 小时"
+    if s % 60 == 0:
+        return f"{s // 60} 分钟"
+    return f"{s} 秒"
+
+
+def equipment_text(required: dict[str, int], sep: str = "、") -> str:
+    """The devices a contract requires: 电脑 60 台、多功能一体机 6 台."""
+    return sep.join(f"{kind} {n} 台" for kind, n in required.items())

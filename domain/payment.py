@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from domain.formatting import number_text
 from domain.scoring import half_up
 
 ZERO = Decimal("0.00")
@@ -16,13 +17,14 @@ class Factor:
     rectify: bool      # 整改 flag
 
 
-def _band_label(bands: list[dict], index: int) -> str:
+def _band_label(bands: list[dict], index: int, gap: str = "") -> str:
+    """The score range of bands[index] (highest min first): ≥90, 80–90, <70; `gap` after ≥ and <."""
     lo = Decimal(str(bands[index]["min"]))
     if index == 0:
-        return f"≥{lo.normalize():f}"
+        return f"≥{gap}{lo.normalize():f}"
     hi = Decimal(str(bands[index - 1]["min"]))
     if lo <= 0:
-        return f"<{hi.normalize():f}"
+        return f"<{gap}{hi.normalize():f}"
     return f"{lo.normalize():f}–{hi.normalize():f}"
 
 
@@ -45,6 +47,23 @@ def fmt_factor(f: Decimal) -> str:
     if -d.as_tuple().exponent < 2:
         d = d.quantize(Decimal("0.01"))
     return f"{d:f}"
+
+
+def bands_text(bands: list[dict]) -> str:
+    """The payment bands as one sentence for pages and workbooks, highest band first, e.g.
+    ≥ 90 分 1.00；80–90 分 1 − (90 − 得分) × 0.01；70–80 分 0.90 − (80 − 得分) × 0.02；< 70 分 0.70 并需整改"""
+    ordered = sorted(bands, key=lambda b: Decimal(str(b["min"])), reverse=True)
+    parts = []
+    for i, b in enumerate(ordered):
+        base, slope = Decimal(str(b["base"])), Decimal(str(b["slope"]))
+        if slope == 0:
+            factor = fmt_factor(base)
+        else:
+            # a whole base reads as the formula's "1 −", a fractional one as a factor (0.90)
+            lead = number_text(base) if base == base.to_integral_value() else fmt_factor(base)
+            factor = f"{lead} − ({number_text(Decimal(str(b['anchor'])))} − 得分) × {fmt_factor(slope)}"
+        parts.append(f"{_band_label(ordered, i, ' ')} 分 {factor}" + (" 并需整改" if b.get("rectify") else ""))
+    return "；".join(parts)
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,7 @@ DEFAULT_RULES: dict = {
         "shift_minimum": {"派单专员": 4, "退单专员": 1, "质检专员": 3, "协查专员": 2, "业务主管": 1},
     },
     "freshness": {"amber_minutes": 30, "red_minutes": 120},
+    "equipment": {"电脑": 60, "多功能一体机": 6},  # contract: leased devices in use, by kind
 }
 
 
@@ -161,6 +162,53 @@ class Rules:
     def freshness_minutes(self) -> tuple[int, int]:
         f = self.body["freshness"]
         return int(f["amber_minutes"]), int(f["red_minutes"])
+
+    # --- figures that pages, exports and workbooks state (read here, never retyped) -------
+    @property
+    def contract_start(self) -> str:
+        """The first contract month, YYYY-MM (contract month 1)."""
+        return str(self.body["payment"]["contract_start"])
+
+    @property
+    def payment_bands(self) -> list[dict]:
+        """The payment bands, highest `min` first: the order a score is matched against them."""
+        return sorted(self.body["payment"]["bands"], key=lambda b: Decimal(str(b["min"])), reverse=True)
+
+    @property
+    def full_payment_from(self) -> Decimal:
+        """The lowest score of the top band, the one paid in full."""
+        return Decimal(str(self.payment_bands[0]["min"]))
+
+    @property
+    def rectify_below(self) -> Decimal:
+        """Scores below this carry the 整改 flag: the lowest `min` of a band without it."""
+        plain = [Decimal(str(b["min"])) for b in self.payment_bands if not b.get("rectify", False)]
+        return min(plain, default=self.full_payment_from)
+
+    @property
+    def bonus_cap(self) -> Decimal:
+        return Decimal(str(self.body["manual"]["bonus_cap"]))
+
+    @property
+    def three_rates_weights(self) -> dict[str, Decimal]:
+        """Weight of each rate in the 综合成绩: response, resolution, satisfaction."""
+        tr = self.body["three_rates"]
+        return {key: Decimal(str(tr[key])) for key in ("response", "resolution", "satisfaction")}
+
+    @property
+    def contract_headcount(self) -> int:
+        """People the contract requires in all: the sum of the heads required per 岗位."""
+        return sum(int(n) for n in self.body["staffing"]["required"].values())
+
+    @property
+    def shift_minimum(self) -> dict[str, int]:
+        """Minimum people on duty per shift, by 岗位."""
+        return {role: int(n) for role, n in self.body["staffing"].get("shift_minimum", {}).items()}
+
+    @property
+    def equipment_required(self) -> dict[str, int]:
+        """Devices the contract requires in use, by kind."""
+        return {kind: int(n) for kind, n in self.body["equipment"].items()}
 
 
 def merge_defaults(body: dict, defaults: dict | None = None) -> dict:

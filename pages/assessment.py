@@ -1,4 +1,5 @@
 """月度考核: score, indicators with evidence, manual items, trend, what-if, sign-off."""
+from decimal import Decimal
 from fractions import Fraction
 
 import altair as alt
@@ -11,9 +12,10 @@ from dashboard.services.assessment.views import indicator_table, manual_table, p
 from dashboard.web.auth import require_action, require_role
 from dashboard.web.reads import assessment as data
 from dashboard.web.reads import now_minute
+from dashboard.web.reads import rules as rules_data
 from domain.payment import fmt_factor
 from domain.scoring import ITEM_TYPES
-from domain.formatting import yuan
+from domain.formatting import number_text, yuan
 
 user = require_role("assessment")
 now = now_minute()
@@ -32,6 +34,12 @@ EVIDENCE_LABELS = {
 }
 ACTION_LABELS = {"QC_PASS": "质检通过", "QC_REJECT": "质检退回", "REPLY": "回复"}
 
+
+def chart_value(score: Decimal) -> int | float:
+    """A score line's position for the chart spec (a whole score stays an integer)."""
+    return int(score) if score == score.to_integral_value() else float(score)
+
+
 months = data.months(now)
 ui.page_header("月度考核", f"乙方月度考核、失分证据与签核 · {user.display_name}"
                + ("（只读）" if read_only else ""))
@@ -39,6 +47,7 @@ c1, c2, _ = st.columns([1, 2, 3])
 with c1:
     month = st.selectbox("考核月份", months[::-1], index=0, key="assess_month")
 r = data.result(month, now)
+rules = rules_data.for_month(month)
 status = data.status(month)
 with c2:
     st.write("")
@@ -51,7 +60,8 @@ with c2:
         st.caption(f"实时测算：截至 {now:%Y-%m-%d %H:%M}")
 
 ui.tiles([
-    ui.Tile("考核得分", f"{r.score:f}", help="指标得分合计 + 加分（上限 5）− 扣分，四舍五入到 0.01；一票否决为 0"),
+    ui.Tile("考核得分", f"{r.score:f}",
+            help=f"指标得分合计 + 加分（上限 {number_text(rules.bonus_cap)}）− 扣分，四舍五入到 0.01；一票否决为 0"),
     ui.Tile("得分档位", r.band + ("（需整改）" if r.rectify else "")),
     ui.Tile("付款系数", fmt_factor(r.payment_factor)),
     ui.Tile("当月应付（元）", yuan(r.amount)),
@@ -91,7 +101,7 @@ with tab_ind:
 
 with tab_manual:
     st.subheader("加扣分与一票否决")
-    st.caption(f"加分合计 {points2(r.bonus_uncapped)}（封顶 5 后计 {points2(r.bonus)}）· 扣分合计 {points2(r.deductions)}"
+    st.caption(f"加分合计 {points2(r.bonus_uncapped)}（封顶 {number_text(rules.bonus_cap)} 后计 {points2(r.bonus)}）· 扣分合计 {points2(r.deductions)}"
                + (" · 已一票否决" if r.veto else "") if r.manual_items else "本月暂无加扣分项。")
     if r.frozen:
         st.dataframe(manual_table(r), hide_index=True, width="stretch")
@@ -137,10 +147,12 @@ with tab_trend:
         line = base.mark_line(point=alt.OverlayMarkDef(size=80)).encode(
             y=alt.Y("得分:Q", title="考核得分", scale=alt.Scale(domain=[0, 100])),
             color=alt.Color("状态:N", title="状态"), tooltip=["月份", "得分文本", "状态"])
-        rule90 = alt.Chart().mark_rule(strokeDash=[4, 4], color="#2e7d32").encode(y=alt.datum(90))
-        rule70 = alt.Chart().mark_rule(strokeDash=[4, 4], color="#c62828").encode(y=alt.datum(70))
-        st.altair_chart((line + rule90 + rule70).properties(height=320), width="stretch")
-        st.caption("虚线：90 分（全额付款）与 70 分（整改线）")
+        full, rectify = rules.full_payment_from, rules.rectify_below
+        full_line = alt.Chart().mark_rule(strokeDash=[4, 4], color="#2e7d32").encode(y=alt.datum(chart_value(full)))
+        rectify_line = alt.Chart().mark_rule(strokeDash=[4, 4], color="#c62828").encode(
+            y=alt.datum(chart_value(rectify)))
+        st.altair_chart((line + full_line + rectify_line).properties(height=320), width="stretch")
+        st.caption(f"虚线：{number_text(full)} 分（全额付款）与 {number_text(rectify)} 分（整改线）")
     with right:
         st.subheader("假设测算")
         keys = [i.key for i in r.indicators]

@@ -8,8 +8,9 @@ from domain.access import can
 from dashboard.web.auth import require_role
 from dashboard.web.reads import backlog as data
 from dashboard.web.reads import now_minute
+from dashboard.web.reads import rules as rules_data
 from domain.lifecycle import ACTIONS, OPEN_STAGES
-from domain.formatting import count, duration_text
+from domain.formatting import count, duration_text, share_text
 from queries.backlog import AGE_BUCKETS
 
 user = require_role("backlog")
@@ -21,7 +22,7 @@ totals = data.totals(now)
 ui.tiles([
     ui.Tile("在办积压", count(totals["open"]), help="已接收、未办结、未退回的工单"),
     ui.Tile("超期", count(totals["overdue"]), help="在办且当前时间已过办结时限"),
-    ui.Tile("即将超期", count(totals["at_risk"]), help="在办，剩余时限不足 20%，尚未超期"),
+    ui.Tile("即将超期", count(totals["at_risk"]), help=f"在办，剩余时限不足 {share_text(rules_data.current().at_risk_share)}，尚未超期"),
 ])
 
 DIMENSIONS = {"stage": "阶段", "age": "已受理时长", "street": "街乡镇", "unit": "承办单位", "category": "一级分类"}

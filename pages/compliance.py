@@ -7,8 +7,9 @@ from dashboard.web import ui
 from dashboard.web.auth import require_role
 from dashboard.web.reads import compliance as data
 from dashboard.web.reads import now_minute
-from domain.qualifications import ROLE_RULES, bachelor_share_ok
-from domain.formatting import pct
+from dashboard.web.reads import rules as rules_data
+from domain.qualifications import BACHELOR_SHARE, ROLE_RULES, bachelor_share_ok
+from domain.formatting import equipment_text, pct, share_text
 
 user = require_role("compliance")
 now = now_minute()
@@ -24,20 +25,22 @@ quals = data.qualifications(now.date())
 share, bachelors, specialists = data.bachelor_share(now.date())
 equip = data.equipment()
 cov = data.shift_coverage(month, now)
+heads_required = rules_data.for_month(f"{now:%Y-%m}").contract_headcount
+equipment_required = rules_data.current().equipment_required   # the rules the equipment table checks against
 
 pairs_short = int((hc["short"] > 0).sum()) if not hc.empty else 0
 bad_people = int((quals["是否达标"] == "不达标").sum()) if not quals.empty else 0
 shifts_short = int((cov["是否达标"] == "不达标").sum()) if not cov.empty else 0
 equip_ok = bool((equip["是否达标"] == "达标").all()) if not equip.empty else False
 ui.tiles([
-    ui.Tile("在岗人数", f"{len(quals)}", help="今日在岗（入职日期 ≤ 今日且未离职）；合同要求 ≥ 80 人"),
+    ui.Tile("在岗人数", f"{len(quals)}", help=f"今日在岗（入职日期 ≤ 今日且未离职）；合同要求 ≥ {heads_required} 人"),
     ui.Tile("人员配置不足（岗位·日）", f"{pairs_short} / {len(hc)}", delta_color="inverse",
             help="本月截至今日，在岗人数低于合同要求的（岗位, 日期）组合数"),
     ui.Tile("资质不达标人数", f"{bad_people}", help="按合同各岗位资质要求逐人核查"),
-    ui.Tile("专员全日制本科占比", pct(share), delta=f"{bachelors}/{specialists} 人 · 要求 ≥ 50%",
+    ui.Tile("专员全日制本科占比", pct(share), delta=f"{bachelors}/{specialists} 人 · 要求 ≥ {share_text(BACHELOR_SHARE)}",
             delta_color="normal" if bachelor_share_ok(share) else "inverse"),
     ui.Tile("班次覆盖不足", f"{shifts_short} / {len(cov)}", help="每日每班次各岗位到岗人数低于最低要求的班次数"),
-    ui.Tile("设备", "达标" if equip_ok else "不达标", help="电脑 60 台、多功能一体机 6 台"),
+    ui.Tile("设备", "达标" if equip_ok else "不达标", help=equipment_text(equipment_required)),
 ])
 
 tab_hc, tab_q, tab_shift, tab_eq = st.tabs(["人员配置", "人员资质", "7×24 班次覆盖", "设备"])

@@ -5,8 +5,9 @@ import streamlit as st
 from dashboard.web import ui
 from dashboard.web.auth import require_role
 from dashboard.web.reads import now_minute, overview
+from dashboard.web.reads import rules as rules_data
 from domain.lifecycle import OPEN_STAGES
-from domain.formatting import count
+from domain.formatting import count, share_text
 
 user = require_role("overview")
 now = now_minute()
@@ -27,7 +28,7 @@ ui.tiles([
     ui.Tile("今日受理", count(intake["today"]), delta, help="今日 0 点至今接收的工单；对比前 4 个同星期日同一时段的平均值"),
     ui.Tile("在办积压", count(open_total), help="已接收、未办结、未退回的工单"),
     ui.Tile("超期", count(overdue), delta=None, help="在办且当前时间已过办结时限"),
-    ui.Tile("即将超期", count(at_risk), help="在办，剩余时限不足 20%，尚未超期"),
+    ui.Tile("即将超期", count(at_risk), help=f"在办，剩余时限不足 {share_text(rules_data.current().at_risk_share)}，尚未超期"),
     ui.Tile("本月受理", count(overview.month_intake(now))),
 ])
 

@@ -9,7 +9,8 @@ from dashboard.services.assessment.views import INSTALMENT_TERMS, PENDING
 from dashboard.web.auth import require_action, require_role
 from dashboard.web.reads import now_minute
 from dashboard.web.reads import payment as data
-from domain.payment import fmt_factor
+from dashboard.web.reads import rules as rules_data
+from domain.payment import bands_text, fmt_factor
 from domain.formatting import yuan
 
 user = require_role("payment")
@@ -49,8 +50,8 @@ with tab_months:
     )
     st.dataframe(shown, hide_index=True, width="stretch",
                  column_config={"合同月": st.column_config.NumberColumn(format="第 %d 月", width="small")})
-    st.caption("付款系数：≥ 90 分 1.00；80–90 分 1 − (90 − 得分) × 0.01；70–80 分 0.90 − (80 − 得分) × 0.02；"
-               "< 70 分 0.70 并需整改。已冻结月份取签认时保存的结果，其余月份为实时测算。")
+    st.caption(f"付款系数：{bands_text(rules_data.for_month(f'{now:%Y-%m}').payment_bands)}。"
+               "已冻结月份取签认时保存的结果，其余月份为实时测算。")
     ui.downloads(shown, f"付款计算_{now:%Y%m%d}", key="pay-months", sheet="付款计算")
 
 with tab_inst:

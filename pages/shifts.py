@@ -10,6 +10,7 @@ from dashboard.web import ui
 from dashboard.web.auth import require_role
 from dashboard.web.reads import forecast as fdata
 from dashboard.web.reads import now_minute
+from dashboard.web.reads import rules as rules_data
 from dashboard.web.reads import shifts as data
 from domain import staffing
 from domain.formatting import count, pct
@@ -22,9 +23,10 @@ ui.page_header("排班与在岗", f"排班计划与实际到岗、7×24 在岗�
 c1, c2, _ = st.columns([2, 2, 5])
 with c1:
     anchor = st.date_input("所在周（任选一天）", value=now.date(), key="shifts-week")
-with c2:
-    role = st.selectbox("覆盖岗位", ["派单专员", "退单专员", "质检专员", "协查专员", "业务主管"], key="shifts-role")
 week_start = anchor - timedelta(days=anchor.weekday())
+with c2:
+    # the roles with a per-shift minimum in the rules of that week
+    role = st.selectbox("覆盖岗位", list(rules_data.for_month(f"{week_start:%Y-%m}").shift_minimum), key="shifts-role")
 week_end = week_start + timedelta(days=6)
 month_start = anchor.replace(day=1)
 month_end = (pd.Timestamp(month_start) + pd.offsets.MonthEnd(0)).date()

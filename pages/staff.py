@@ -8,10 +8,11 @@ import streamlit as st
 from dashboard.web import ui
 from dashboard.web.auth import require_role
 from dashboard.web.reads import now_minute
+from dashboard.web.reads import rules as rules_data
 from dashboard.web.reads import staff as data
 from domain import staffing
 from domain.lifecycle import ACTIONS
-from domain.formatting import count, pct
+from domain.formatting import count, limit_text, pct
 
 user = require_role("staff")
 now = now_minute()
@@ -36,6 +37,7 @@ start, end = staffing.period_bounds(kind, anchor, shift)
 st.caption(f"统计区间：{start:%Y-%m-%d %H:%M} 至 {end - timedelta(seconds=1):%Y-%m-%d %H:%M:%S}"
            f"（截至 {min(now, end):%m-%d %H:%M}）。少于 {staffing.MIN_SAMPLE} 件的人员标注「{staffing.SMALL_SAMPLE}」，不参与排名。")
 
+rules = rules_data.for_month(f"{start:%Y-%m}")
 COMMON = {"staff_no": "工号", "name": "姓名", "team": "班组", "planned_shifts": "计划班次",
           "attended_shifts": "到岗班次", "rank": "排名"}
 LABELS = {
@@ -47,7 +49,7 @@ LABELS = {
              "decided": "已决定", "approved": "通过", "approved_share": "退单通过率"},
     "质检专员": {"reviews": "质检", "rejects": "退回", "reject_share": "退回率", "qc_judged": "可判定",
              "qc_on_time": "及时", "on_time_share": "质检及时率", "escapes": "漏检（市级退回）"},
-    "协查专员": {"assigned": "派发", "verify_judged": "已到期/已完成", "done_on_time": "48 小时内完成",
+    "协查专员": {"assigned": "派发", "verify_judged": "已到期/已完成", "done_on_time": f"{limit_text(rules.verify_limit())}内完成",
              "on_time_share": "按时完成率", "done": "完成", "not_true_findings": "不属实发现"},
     "数据分析专员": {"reports_due": "应报", "reports_on_time": "按时", "on_time_share": "按时报送率",
                "reports_with_errors": "有误"},

@@ -7,8 +7,9 @@ import streamlit as st
 from dashboard.web import ui
 from dashboard.web.auth import require_action, require_role
 from dashboard.web.reads import now_minute
+from dashboard.web.reads import rules as rules_data
 from dashboard.web.reads import standup as data
-from domain.formatting import count
+from domain.formatting import count, share_text
 from dashboard.services.standup_actions import STATUSES, ActionError
 
 user = require_role("standup")
@@ -31,7 +32,7 @@ else:
 counts = pack.act_counts
 ui.tiles([
     ui.Tile("超期", count(counts["超期"]), help="在办且已过办结时限"),
-    ui.Tile("即将超期", count(counts["即将超期"]), help="剩余时限不足 20%"),
+    ui.Tile("即将超期", count(counts["即将超期"]), help=f"剩余时限不足 {share_text(rules_data.current().at_risk_share)}"),
     ui.Tile("退单审核中", count(counts["退单审核中"])),
     ui.Tile("多次催办", count(counts["多次催办"]), help="催办 2 次及以上的在办工单"),
     ui.Tile("疑难在办", count(counts["疑难"])),

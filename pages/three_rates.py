@@ -7,9 +7,10 @@ from dashboard.web import ui
 from domain.access import can
 from dashboard.web.auth import require_role
 from dashboard.web.reads import now_minute
+from dashboard.web.reads import rules as rules_data
 from dashboard.web.reads import three_rates as data
 from dashboard.services.exports.safe import to_xlsx_bytes
-from domain.formatting import count, half_up, pct
+from domain.formatting import count, half_up, pct, share_text
 from dashboard.services.rankings import composite_text
 
 user = require_role("three-rates")
@@ -27,6 +28,7 @@ with c2:
 
 figures = data.page_figures(label, now)
 cur, prev = figures.current, figures.previous
+weights = {key: share_text(w) for key, w in rules_data.for_month(label).three_rates_weights.items()}
 
 
 def delta(a, b, places=2, percent=False):
@@ -42,7 +44,8 @@ ui.tiles([
     ui.Tile("解决率", pct(cur.resolution_rate), delta(cur.resolution_rate, prev.resolution_rate, percent=True)),
     ui.Tile("满意率", pct(cur.satisfaction_rate), delta(cur.satisfaction_rate, prev.satisfaction_rate, percent=True)),
     ui.Tile("综合成绩", composite_text(cur.composite), delta(cur.composite, prev.composite),
-            help="100 ×（10% × 响应率 + 50% × 解决率 + 40% × 满意率）"),
+            help=f"100 ×（{weights['response']} × 响应率 + {weights['resolution']} × 解决率 + "
+                 f"{weights['satisfaction']} × 满意率）"),
 ])
 
 RATE_COLS = ("响应率", "解决率", "满意率", "综合成绩")

@@ -9,9 +9,10 @@ from dashboard.web import ui
 from domain.access import can
 from dashboard.web.auth import require_role
 from dashboard.web.reads import now_minute
+from dashboard.web.reads import rules as rules_data
 from dashboard.web.reads import tickets as data
 from domain.lifecycle import ALL_STAGES
-from domain.formatting import count, duration_text
+from domain.formatting import count, duration_text, share_text
 from dashboard.services.ingest.spec import APPEAL_TYPES
 from dashboard.services.timeline import LATE, NOT_APPLICABLE, NOT_STARTED, ON_TIME, RUNNING
 
@@ -36,7 +37,7 @@ with st.container(border=True):
     with r1[2]:
         sla = st.selectbox("时效", list(SLA_FILTERS), format_func=SLA_FILTERS.get, key="tk_sla",
                            help=f"按当前时间 {now:%m-%d %H:%M} 判断：超期 = 在办已过截止时间或逾期办结；"
-                                "即将超期 = 在办且剩余时限不足 20%")
+                                f"即将超期 = 在办且剩余时限不足 {share_text(rules_data.current().at_risk_share)}")
     with r1[3]:
         ticket_like = st.text_input("工单编号", key="tk_no", placeholder="包含…").strip()
     with r1[4]:

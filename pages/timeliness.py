@@ -10,8 +10,9 @@ from dashboard.web import ui
 from domain.access import can
 from dashboard.web.auth import require_role
 from dashboard.web.reads import now_minute
+from dashboard.web.reads import rules as rules_data
 from dashboard.web.reads import timeliness as data
-from domain.formatting import count, duration_text
+from domain.formatting import count, duration_text, limit_text
 from queries.timeliness import CLOCKS
 
 user = require_role("timeliness")
@@ -23,6 +24,7 @@ WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"
 GRAINS = {"day": "按日", "week": "按周", "month": "按月"}
 BREAKDOWNS = {"unit": "承办单位", "street": "街乡镇", "category": "一级分类", "shift": "班次"}
 
+close_limit = rules_data.for_month(f"{now:%Y-%m}").close_limit
 c1, c2, c3 = st.columns([2, 2, 3], vertical_alignment="bottom")
 with c1:
     month_start = now.date().replace(day=1)
@@ -31,7 +33,8 @@ with c1:
 with c2:
     working = st.toggle("办结时限按工作日计算", value=data.rules_close_in_working_days(f"{now:%Y-%m}"),
                         key="tl-working",
-                        help="一般（7 天）/ 疑难（15 天）办结时限按法定工作日（含调休）计算；延期天数仍按自然日。仅影响办结环节。")
+                        help=f"一般（{limit_text(close_limit('一般'))}）/ 疑难（{limit_text(close_limit('疑难'))}）"
+                             "办结时限按法定工作日（含调休）计算；延期天数仍按自然日。仅影响办结环节。")
 if not isinstance(picked, (list, tuple)) or len(picked) != 2:
     st.info("请选择起止日期。")
     st.stop()

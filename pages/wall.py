@@ -5,19 +5,25 @@ last good figures under a red banner when the database is unreachable, and recov
 """
 import itertools
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from dashboard.web import live, ui
 from dashboard.web.auth import require_role
 from dashboard.web.reads import backlog as backlog_data
 from dashboard.web.reads import now_minute
 from dashboard.web.reads import overview as overview_data
+from dashboard.web.reads import rules as rules_data
 from dashboard.web.reads import wall as wall_data
 from domain.lifecycle import OPEN_STAGES
-from domain.formatting import count, half_up, pct
+from domain.formatting import count, half_up, pct, share_text
+from domain.rules import Rules
 from queries.backlog import AGE_BUCKETS
 
 user = require_role("wall")
@@ -195,137 +201,6 @@ def overdue_street_chart(df: pd.DataFrame | None):
         "overdue").properties(title="超期工单最多的街乡镇")
 
 
-@st.fragment(run_every=min(refresh, rotate) if rotate else refresh)
-def board() -> None:
-    global _empty_keys
-    _empty_keys = itertools.count(1)
-
-    now = now_minute()
-    b = live.Board(prefix="wall:")
-    screen = live.screen_index(rotate, len(SCREENS), time.time()) if rotate else None
-
-    amber, red = b.get("freshness_thresholds", overview_data.freshness_thresholds) or (30, 120)
-    fresh = ui.freshness(b.get("latest", overview_data.latest_data_at, now), now, amber, red)
-    # Figures of uncertain age must not look current: red freshness or an outage greys the tiles.
-    state = "stale" if fresh.level == "red" or b.failed else "live"
-
-    def tiles_main():
-        with st.container(key=f"wall-{state}-main"):
-            _tiles_main()
-
-    def tiles_rates():
-        with st.container(key=f"wall-{state}-rates"):
-            _tiles_rates()
-
-    def _tiles_main():
-        intake = b.get("intake", overview_data.intake_vs_weekday, now)
-        totals = b.get("totals", backlog_data.totals, now)
-        score = b.get("score", wall_data.month_score, f"{now:%Y-%m}", now)
-        delta = None
-        if intake and intake.get("weekday_mean"):
-            mean = intake["weekday_mean"]
-            delta = f"{(intake['today'] - mean) / mean:+.0%} 较同星期均值 {mean:,.0f}"
-        score_value = "—" if not score or score.get("score") is None else str(half_up(score["score"], 2))
-        ui.tiles([
-            ui.Tile("今日受理", count(intake["today"]) if intake else "—", delta, delta_color="off",
-                    help="今日 0 点至今接收；对比前 4 个同星期日同一时段的平均值"),
-            ui.Tile("在办积压", count(totals["open"]) if totals else "—"),
-            ui.Tile(":red[超期]", count(totals["overdue"]) if totals else "—"),
-            ui.Tile(":orange[即将超期]", count(totals["at_risk"]) if totals else "—", help="剩余时限不足 20%"),
-            ui.Tile("本月考核预估分", score_value, (score or {}).get("note") or "考核数据不可用",
-                    delta_color="off"),
-        ])
-
-    def _tiles_rates():
-        got = b.get("three_rates", wall_data.current_three_rates, now)
-        period, rates = got if got else (None, None)
-        caption = "" if period is None else f"{period.start:%m月%d日}–{period.end:%m月%d日} · 有效回访 {count(rates.population)}"
-        ui.tiles([
-            ui.Tile("响应率", pct(rates.response_rate) if rates else "—", caption or None, delta_color="off"),
-            ui.Tile("解决率", pct(rates.resolution_rate) if rates else "—"),
-            ui.Tile("满意率", pct(rates.satisfaction_rate) if rates else "—"),
-            ui.Tile("三率综合成绩", "—" if not rates or rates.composite is None else str(half_up(rates.composite, 2))),
-        ])
-
-    # header: title and screen name · the outage banner (same row: the screen must not jump) · clock and freshness
-    left, middle, right = st.columns([5, 4, 2], vertical_alignment="center")
-    with left:
-        st.title("通州区 12345 接诉即办运行态势")
-        names = " · ".join(f"【{n}】" if i == screen else n for i, n in enumerate(SCREENS)) if rotate else "实时总览"
-        st.caption(f"{now:%Y年%m月%d日} · {names} · 每 {refresh} 秒刷新")
-    with middle:
-        alert = st.container(key="wall-alert")   # filled last, once every read of this refresh is known
-    with right:
-        with st.container(key="wall-clock"):
-            st.markdown(f"{now:%H:%M}")
-        with st.container(key="wall-fresh"):
-            ui.freshness_badge(fresh)
-
-    if screen is None:
-        tiles_main()
-        tiles_rates()
-        c1, c2, c3 = st.columns(3)
-        with c1:
-            _chart(hourly_chart(b.get("hourly", wall_data.hourly_profile, now)), 228)
-        with c2:
-            _chart(stage_chart(b.get("stage", backlog_data.backlog_by, now, "stage")), 228)
-        with c3:
-            _chart(age_chart(b.get("age", backlog_data.backlog_by, now, "age")), 228)
-        c1, c2, c3 = st.columns(3)
-        with c1:
-            _chart(rising_chart(b.get("rising_street", wall_data.rising, now, "street"), "街乡镇"), 228,
-                   "今日暂无高于常态的街乡镇")
-        with c2:
-            _chart(rising_chart(b.get("rising_category", wall_data.rising, now, "category"), "类别"), 228,
-                   "今日暂无高于常态的类别")
-        with c3:
-            _chart(trend_chart(b.get("daily", overview_data.daily_intake, now), now.date()), 228)
-    elif screen == 0:
-        tiles_main()
-        tiles_rates()
-        c1, c2 = st.columns(2)
-        with c1:
-            _chart(hourly_chart(b.get("hourly", wall_data.hourly_profile, now)), 440)
-        with c2:
-            _chart(trend_chart(b.get("daily", overview_data.daily_intake, now), now.date()), 440)
-    elif screen == 1:
-        tiles_main()
-        c1, c2, c3 = st.columns(3)
-        with c1:
-            _chart(stage_chart(b.get("stage", backlog_data.backlog_by, now, "stage")), 600)
-        with c2:
-            _chart(age_chart(b.get("age", backlog_data.backlog_by, now, "age")), 600)
-        with c3:
-            _chart(overdue_street_chart(b.get("street", backlog_data.backlog_by, now, "street")), 600,
-                   "当前没有超期工单")
-    elif screen == 2:
-        tiles_main()
-        c1, c2, c3 = st.columns(3)
-        with c1:
-            _chart(rising_chart(b.get("rising_street", wall_data.rising, now, "street"), "街乡镇"), 600,
-                   "今日暂无高于常态的街乡镇")
-        with c2:
-            _chart(rising_chart(b.get("rising_category", wall_data.rising, now, "category"), "类别"), 600,
-                   "今日暂无高于常态的类别")
-        with c3:
-            _chart(street_chart(b.get("street", backlog_data.backlog_by, now, "street")), 600)
-    else:
-        tiles_rates()
-        trend = b.get("rates_trend", wall_data.three_rates_trend, now)
-        ranking = b.get("street_ranking", wall_data.street_composites, now)
-        c1, c2 = st.columns(2)
-        with c1:
-            _chart(rates_trend_chart(trend), 600)
-        with c2:
-            _chart(composite_chart(ranking), 600)
-
-    if b.failed:
-        with alert:
-            ui.database_unavailable(showing_last=True)
-            if b.oldest_read is not None:
-                st.caption(f"最近一次成功读取：{b.oldest_read:%Y-%m-%d %H:%M:%S}")
-
-
 def rates_trend_chart(df: pd.DataFrame | None):
     if df is None or df.empty or df["composite"].isna().all():
         return None
@@ -350,6 +225,189 @@ def composite_chart(df: pd.DataFrame | None):
     labels = base.mark_text(align="left", dx=6, color=INK, fontSize=14).encode(
         x="composite:Q", text=alt.Text("composite:Q", format=".2f"))
     return (bars + labels).properties(title="本周期街乡镇综合成绩")
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """One refresh of the board: its reads (remembered for outages), its clock and rules, and
+    whether its figures look current."""
+    reads: live.Board
+    now: datetime
+    rules: Rules
+    state: str   # "live", or "stale" (red freshness or an outage): the tile containers' key greys them
+
+
+def begin_refresh(now: datetime) -> tuple[Refresh, ui.Freshness]:
+    """The rules in force (the defaults when they were never read) and the data's freshness."""
+    reads = live.Board(prefix="wall:")
+    rules = reads.get("rules", rules_data.current) or Rules.default()
+    amber, red = rules.freshness_minutes
+    fresh = ui.freshness(reads.get("latest", overview_data.latest_data_at, now), now, amber, red)
+    # Figures of uncertain age must not look current: red freshness or an outage greys the tiles.
+    state = "stale" if fresh.level == "red" or reads.failed else "live"
+    return Refresh(reads, now, rules, state), fresh
+
+
+def header(now: datetime, screen: int | None, fresh: ui.Freshness) -> DeltaGenerator:
+    """Title and screen name · the outage banner's place (same row: the screen must not jump) ·
+    clock and freshness. Returns the banner's container, filled once every read is known."""
+    left, middle, right = st.columns([5, 4, 2], vertical_alignment="center")
+    with left:
+        st.title("通州区 12345 接诉即办运行态势")
+        names = " · ".join(f"【{n}】" if i == screen else n for i, n in enumerate(SCREENS)) if rotate else "实时总览"
+        st.caption(f"{now:%Y年%m月%d日} · {names} · 每 {refresh} 秒刷新")
+    with middle:
+        alert = st.container(key="wall-alert")
+    with right:
+        with st.container(key="wall-clock"):
+            st.markdown(f"{now:%H:%M}")
+        with st.container(key="wall-fresh"):
+            ui.freshness_badge(fresh)
+    return alert
+
+
+def intake_delta(intake: dict | None) -> str | None:
+    """Today's intake against the same weekday's mean, for the tile's second line."""
+    if not intake or not intake.get("weekday_mean"):
+        return None
+    mean = intake["weekday_mean"]
+    return f"{(intake['today'] - mean) / mean:+.0%} 较同星期均值 {mean:,.0f}"
+
+
+def main_tiles(r: Refresh) -> None:
+    with st.container(key=f"wall-{r.state}-main"):
+        intake = r.reads.get("intake", overview_data.intake_vs_weekday, r.now)
+        totals = r.reads.get("totals", backlog_data.totals, r.now)
+        score = r.reads.get("score", wall_data.month_score, f"{r.now:%Y-%m}", r.now)
+        score_value = "—" if not score or score.get("score") is None else str(half_up(score["score"], 2))
+        ui.tiles([
+            ui.Tile("今日受理", count(intake["today"]) if intake else "—", intake_delta(intake), delta_color="off",
+                    help="今日 0 点至今接收；对比前 4 个同星期日同一时段的平均值"),
+            ui.Tile("在办积压", count(totals["open"]) if totals else "—"),
+            ui.Tile(":red[超期]", count(totals["overdue"]) if totals else "—"),
+            ui.Tile(":orange[即将超期]", count(totals["at_risk"]) if totals else "—",
+                    help=f"剩余时限不足 {share_text(r.rules.at_risk_share)}"),
+            ui.Tile("本月考核预估分", score_value, (score or {}).get("note") or "考核数据不可用",
+                    delta_color="off"),
+        ])
+
+
+def rates_tiles(r: Refresh) -> None:
+    with st.container(key=f"wall-{r.state}-rates"):
+        got = r.reads.get("three_rates", wall_data.current_three_rates, r.now)
+        period, rates = got if got else (None, None)
+        caption = "" if period is None else f"{period.start:%m月%d日}–{period.end:%m月%d日} · 有效回访 {count(rates.population)}"
+        ui.tiles([
+            ui.Tile("响应率", pct(rates.response_rate) if rates else "—", caption or None, delta_color="off"),
+            ui.Tile("解决率", pct(rates.resolution_rate) if rates else "—"),
+            ui.Tile("满意率", pct(rates.satisfaction_rate) if rates else "—"),
+            ui.Tile("三率综合成绩", "—" if not rates or rates.composite is None else str(half_up(rates.composite, 2))),
+        ])
+
+
+# --- panels: one chart each, read and drawn at the height the screen gives it -------------------
+def hourly_panel(r: Refresh, height: int) -> None:
+    _chart(hourly_chart(r.reads.get("hourly", wall_data.hourly_profile, r.now)), height)
+
+
+def stage_panel(r: Refresh, height: int) -> None:
+    _chart(stage_chart(r.reads.get("stage", backlog_data.backlog_by, r.now, "stage")), height)
+
+
+def age_panel(r: Refresh, height: int) -> None:
+    _chart(age_chart(r.reads.get("age", backlog_data.backlog_by, r.now, "age")), height)
+
+
+def rising_street_panel(r: Refresh, height: int) -> None:
+    _chart(rising_chart(r.reads.get("rising_street", wall_data.rising, r.now, "street"), "街乡镇"), height,
+           "今日暂无高于常态的街乡镇")
+
+
+def rising_category_panel(r: Refresh, height: int) -> None:
+    _chart(rising_chart(r.reads.get("rising_category", wall_data.rising, r.now, "category"), "类别"), height,
+           "今日暂无高于常态的类别")
+
+
+def trend_panel(r: Refresh, height: int) -> None:
+    _chart(trend_chart(r.reads.get("daily", overview_data.daily_intake, r.now), r.now.date()), height)
+
+
+def overdue_street_panel(r: Refresh, height: int) -> None:
+    _chart(overdue_street_chart(r.reads.get("street", backlog_data.backlog_by, r.now, "street")), height,
+           "当前没有超期工单")
+
+
+def street_panel(r: Refresh, height: int) -> None:
+    _chart(street_chart(r.reads.get("street", backlog_data.backlog_by, r.now, "street")), height)
+
+
+def rates_trend_panel(r: Refresh, height: int) -> None:
+    _chart(rates_trend_chart(r.reads.get("rates_trend", wall_data.three_rates_trend, r.now)), height)
+
+
+def composite_panel(r: Refresh, height: int) -> None:
+    _chart(composite_chart(r.reads.get("street_ranking", wall_data.street_composites, r.now)), height)
+
+
+def panel_row(r: Refresh, height: int, *panels: Callable[[Refresh, int], None]) -> None:
+    """Panels side by side in equal columns."""
+    for column, panel in zip(st.columns(len(panels)), panels, strict=True):
+        with column:
+            panel(r, height)
+
+
+# --- screens: the single overview, or one of SCREENS when rotating ------------------------------
+def all_in_one(r: Refresh) -> None:
+    main_tiles(r)
+    rates_tiles(r)
+    panel_row(r, 228, hourly_panel, stage_panel, age_panel)
+    panel_row(r, 228, rising_street_panel, rising_category_panel, trend_panel)
+
+
+def situation_screen(r: Refresh) -> None:
+    main_tiles(r)
+    rates_tiles(r)
+    panel_row(r, 440, hourly_panel, trend_panel)
+
+
+def backlog_screen(r: Refresh) -> None:
+    main_tiles(r)
+    panel_row(r, 600, stage_panel, age_panel, overdue_street_panel)
+
+
+def streets_screen(r: Refresh) -> None:
+    main_tiles(r)
+    panel_row(r, 600, rising_street_panel, rising_category_panel, street_panel)
+
+
+def rates_screen(r: Refresh) -> None:
+    rates_tiles(r)
+    panel_row(r, 600, rates_trend_panel, composite_panel)
+
+
+LAYOUTS: dict[int | None, Callable[[Refresh], None]] = {
+    None: all_in_one, 0: situation_screen, 1: backlog_screen, 2: streets_screen, 3: rates_screen}
+
+
+def outage_banner(reads: live.Board, alert: DeltaGenerator) -> None:
+    if reads.failed:
+        with alert:
+            ui.database_unavailable(showing_last=True)
+            if reads.oldest_read is not None:
+                st.caption(f"最近一次成功读取：{reads.oldest_read:%Y-%m-%d %H:%M:%S}")
+
+
+@st.fragment(run_every=min(refresh, rotate) if rotate else refresh)
+def board() -> None:
+    global _empty_keys
+    _empty_keys = itertools.count(1)   # each refresh names its empty panels afresh
+
+    now = now_minute()
+    screen = live.screen_index(rotate, len(SCREENS), time.time()) if rotate else None
+    r, fresh = begin_refresh(now)
+    alert = header(now, screen, fresh)
+    LAYOUTS[screen](r)
+    outage_banner(r.reads, alert)
 
 
 board()

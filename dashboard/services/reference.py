@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from domain.rules import Rules
 from queries.schema import categories, equipment, units
 from queries.sql import insert_ignore
 
@@ -64,9 +65,6 @@ CATEGORY_TREE = [
     ("城乡建设", "施工管理", "夜间施工", "区住房和城乡建设委员会", 0.04),
 ]
 
-EQUIPMENT_PCS = 60
-EQUIPMENT_PRINTERS = 6
-
 
 def seed(conn: Connection) -> None:
     """Insert the reference rows that are missing; existing rows are left as they are."""
@@ -78,10 +76,12 @@ def seed(conn: Connection) -> None:
 
 
 def seed_equipment(conn: Connection, since=None) -> None:
+    """Leased devices in use, exactly as many as the default rules require."""
+    required = Rules.default().equipment_required
     rows = [{"asset_no": f"PC-{i:03d}", "kind": "电脑", "model": "联想 启天 M450", "location": f"坐席区 {i:02d}",
-             "leased": True, "status": "在用", "since": since} for i in range(1, EQUIPMENT_PCS + 1)]
+             "leased": True, "status": "在用", "since": since} for i in range(1, required["电脑"] + 1)]
     rows += [{"asset_no": f"MFP-{i:02d}", "kind": "多功能一体机", "model": "惠普 LaserJet MFP", "location": "打印区",
-              "leased": True, "status": "在用", "since": since} for i in range(1, EQUIPMENT_PRINTERS + 1)]
+              "leased": True, "status": "在用", "since": since} for i in range(1, required["多功能一体机"] + 1)]
     insert_ignore(conn, equipment, rows)
 
 

@@ -157,7 +157,7 @@ def compute(conn: Connection, month: str, now: datetime | None = None) -> MonthR
         bonus=totals.bonus, bonus_uncapped=totals.bonus_uncapped, deductions=totals.deductions, veto=totals.veto,
         raw_score=sc.raw, score=sc.score, band=fac.band, payment_factor=fac.factor, rectify=fac.rectify,
         monthly_fee=pay.fee, amount=pay.amount, deduction=pay.deduction,
-        contract_month=month_index(month, rules.body["payment"].get("contract_start", "2025-12")),
+        contract_month=month_index(month, rules.contract_start),
         three_rates=three)
 
 

@@ -19,7 +19,7 @@ from domain.payment import instalments, month_index, month_of_index, month_payme
 from domain.rules import Rules
 from domain.scoring import indicator_points, manual_totals, month_score, to_decimal
 from domain.formatting import pct
-from dashboard.services.rules_store import rules_for_month
+from dashboard.services.rules_store import current_rules, rules_for_month
 from queries import compliance as qc
 from queries import overview as qo
 from queries import payment as qp
@@ -38,7 +38,7 @@ INSTALMENT_TERMS = {
 
 
 def contract_start(conn: Connection) -> str:
-    return rules_for_month(conn, None).body["payment"].get("contract_start", "2025-12")
+    return rules_for_month(conn, None).contract_start
 
 
 def contract_months(start: str, now: datetime) -> list[str]:
@@ -206,13 +206,11 @@ def headcount(conn: Connection, month: str, now: datetime) -> pd.DataFrame:
     return staffing_pairs(conn, month, now)
 
 
-EQUIPMENT_REQUIRED = {"电脑": 60, "多功能一体机": 6}
-
-
-def equipment_table(conn: Connection) -> pd.DataFrame:
+def equipment_table(conn: Connection, rules: Rules | None = None) -> pd.DataFrame:
+    """Devices in use against the contract's requirement (of the rules in force when not given)."""
     df = qc.equipment_counts(conn)
     rows = []
-    for kind, need in EQUIPMENT_REQUIRED.items():
+    for kind, need in (rules or current_rules(conn)).equipment_required.items():
         part = df[df["kind"] == kind]
         in_use = int(part.loc[part["status"] == "在用", "items"].sum())
         leased = int(part.loc[(part["status"] == "在用") & part["leased"].astype(bool), "items"].sum())
