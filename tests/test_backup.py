@@ -69,15 +69,18 @@ def empty_target(engine, tmp_path):
     admin.dispose()
 
 
-def backup_during_import(engine, out) -> tuple[int, object]:
-    """Run `backup` while an import of FEBRUARY tickets has written its rows but not committed."""
-    written, backed_up = threading.Event(), threading.Event()
+def backup_during_import(engine, out, monkeypatch) -> tuple[int, object, int]:
+    """Run `backup` while an import of FEBRUARY tickets has written its rows but not committed;
+    the import is let go and commits after the copy was taken and before the backup counts, so
+    counts read anywhere but in the copy's snapshot would include it. Returns the backup's exit
+    code, the import's result and the tickets the database held when the backup counted."""
+    written, copied = threading.Event(), threading.Event()
     outcome = {}
 
     def progress(fraction, _text):
         if fraction >= 0.8:          # rows written, derived tables next, commit after
             written.set()
-            backed_up.wait(120)
+            copied.wait(120)
 
     def importer():
         own = make_engine(url_of(engine))
@@ -88,28 +91,38 @@ def backup_during_import(engine, out) -> tuple[int, object]:
             own.dispose()
 
     thread = threading.Thread(target=importer)
+    read_facts = backup.read_facts
+
+    def facts_after_the_import_committed(conn):
+        copied.set()
+        thread.join(120)
+        outcome["held"] = count(engine, tickets)
+        return read_facts(conn)
+
+    monkeypatch.setattr(backup, "read_facts", facts_after_the_import_committed)
     thread.start()
     try:
         assert written.wait(120), "the import never reached its write step"
         code = main(["--db", url_of(engine), "backup", "--out", str(out)])
     finally:
-        backed_up.set()
+        copied.set()
         thread.join(180)
-    return code, outcome.get("result")
+    return code, outcome.get("result"), outcome.get("held")
 
 
-def test_backup_while_importing_then_restore_into_empty_database(engine, empty_target, tmp_path, capsys):
+def test_backup_while_importing_then_restore_into_empty_database(engine, empty_target, tmp_path, capsys,
+                                                                  monkeypatch):
     december_hash = frozen_december(engine)
     out = tmp_path / "backup"
-    code, imported = backup_during_import(engine, out)
+    code, imported, held = backup_during_import(engine, out, monkeypatch)
     assert code == 0, capsys.readouterr().err
     assert imported is not None and imported.status == "ok" and imported.inserted == FEBRUARY
-    assert count(engine, tickets) == DECEMBER + FEBRUARY        # the import went on and committed
+    assert held == DECEMBER + FEBRUARY         # committed before the backup counted …
 
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert sorted(p.name for p in out.iterdir()) == sorted(["manifest.json", backup.DATA_FILES[engine.dialect.name]])
     assert manifest["engine"] == engine.dialect.name and manifest["schema_revision"] == "0008"
-    # one state: none of the uncommitted import, all of what was committed before it
+    # … yet the counts are the copy's: none of the import, all of what was committed before it
     assert manifest["tables"]["tickets"] == manifest["tables"]["ticket_facts"] == DECEMBER
     assert manifest["tables"]["month_signoffs"] == 1 and manifest["tables"]["units"] == 52
     assert manifest["frozen_months"] == {"2025-12": {"content_hash": december_hash, "data_hash": december_hash}}
