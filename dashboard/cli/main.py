@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import sys
 
-from dashboard.infra import settings
+from dashboard.infra import logs, settings
 
 # command → module exposing run(args) -> int; each subject owns its module.
 COMMAND_MODULES = {
@@ -15,7 +16,12 @@ COMMAND_MODULES = {
     "kpi": "dashboard.cli.kpi",
     "tickets": "dashboard.cli.tickets",
     "report": "dashboard.cli.report",
+    "health": "dashboard.cli.health",
+    "backup": "dashboard.cli.backup",
+    "restore": "dashboard.cli.backup",
 }
+# commands that run unattended (units, timers) log their events from info; the others from warning
+SERVICE_COMMANDS = {"feed", "backup", "restore"}
 
 
 class CliError(Exception):
@@ -81,6 +87,15 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--period", choices=["calendar", "assessment"], default="calendar")
     r.add_argument("--now")
     r.add_argument("--out", required=True)
+
+    h = sub.add_parser("health", help="健康检查：0 正常，1 故障，2 降级")
+    h.add_argument("--now", help="检查时点 YYYY-MM-DD[ HH:MM:SS]（默认现在）")
+
+    b = sub.add_parser("backup", help="运行中一致性备份（数据库副本与清单 manifest.json）")
+    b.add_argument("--out", required=True, help="备份目录（不存在或为空）")
+
+    rs = sub.add_parser("restore", help="把备份恢复到空数据库，并按清单核对行数与冻结月份哈希")
+    rs.add_argument("dir", help="备份目录")
 
     u = sub.add_parser("users", help="账号管理")
     usub = u.add_subparsers(dest="users_command", metavar="ACTION", parser_class=_parser_with(db))
@@ -195,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
+    logs.configure(logging.INFO if args.command in SERVICE_COMMANDS else logging.WARNING)
     try:
         return dispatch(args)
     except CliError as e:

@@ -17,6 +17,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from dashboard.infra import logs
+
 THRESHOLD = 3      # consecutive failures …
 WINDOW_S = 30.0    # … within this many seconds open the breaker
 COOLDOWN_S = 10.0  # fail fast this long, then allow one trial connection
@@ -30,10 +32,11 @@ class BreakerOpen(Exception):
 
 class Breaker:
     def __init__(self, threshold: int = THRESHOLD, window: float = WINDOW_S, cooldown: float = COOLDOWN_S,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, on_change: Callable[[str, str], None] | None = None):
         if threshold < 1 or window <= 0 or cooldown <= 0:
             raise ValueError("threshold ≥ 1, window > 0 and cooldown > 0")
         self.threshold, self.window, self.cooldown, self.clock = threshold, window, cooldown, clock
+        self.on_change = on_change            # (old state, new state), e.g. to log it
         self._lock = threading.Lock()
         self._state = CLOSED
         self._failures: list[float] = []      # times of the current run of consecutive failures
@@ -54,7 +57,7 @@ class Breaker:
             if self._state == OPEN:
                 if now - self._opened_at < self.cooldown:
                     return False
-                self._state = HALF_OPEN
+                self._move(HALF_OPEN)
                 self._trial_started = now
                 return True
             # HALF_OPEN: a trial is in flight. Should its outcome never be reported (a thread that
@@ -66,7 +69,7 @@ class Breaker:
 
     def success(self) -> None:
         with self._lock:
-            self._state = CLOSED
+            self._move(CLOSED)
             self._failures.clear()
             self._trial_started = None
 
@@ -80,8 +83,13 @@ class Breaker:
             if len(self._failures) >= self.threshold:
                 self._open(now)
 
+    def _move(self, state: str) -> None:
+        if state != self._state and self.on_change is not None:
+            self.on_change(self._state, state)
+        self._state = state
+
     def _open(self, now: float) -> None:
-        self._state = OPEN
+        self._move(OPEN)
         self._opened_at = now
         self._trial_started = None
         self._failures.clear()
@@ -108,7 +116,7 @@ def for_url(url: str) -> Breaker:
     with _registry_lock:
         b = _breakers.get(url)
         if b is None:
-            b = _breakers[url] = Breaker()
+            b = _breakers[url] = Breaker(on_change=lambda old, new: logs.breaker_changed(url, old, new))
         return b
 
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from dashboard.infra import breaker, settings
+from dashboard.infra import breaker, logs, settings
 from queries.sql import register_sqlite_functions
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -23,6 +23,7 @@ def make_engine(url: str | None = None, *, statement_timeout_ms: int | None = No
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        logs.watch_slow_queries(engine)
         return engine
     # A runaway query must not hold a dashboard worker: PostgreSQL cancels it after the timeout.
     timeout_ms = settings.statement_timeout_ms() if statement_timeout_ms is None else statement_timeout_ms
@@ -33,6 +34,7 @@ def make_engine(url: str | None = None, *, statement_timeout_ms: int | None = No
         connect_args["options"] += f" -c statement_timeout={timeout_ms}"
     engine = sa.create_engine(url, pool_pre_ping=True, pool_recycle=1800, connect_args=connect_args, **kwargs)
     guard_connections(engine)
+    logs.watch_slow_queries(engine)
     return engine
 
 

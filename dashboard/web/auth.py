@@ -15,7 +15,7 @@ import streamlit as st
 from domain import access
 from dashboard.services import audit
 from dashboard.web import live
-from dashboard.infra import settings
+from dashboard.infra import logs, settings
 from dashboard.web.reads import engine
 from queries.schema import users
 
@@ -107,12 +107,14 @@ def attempt_login(auth_obj, username: str, password: str) -> tuple[bool, str]:
     with engine().connect() as conn:
         wait = login_guard.retry_after(conn, username, client)
     if wait:
+        logs.event("sign_in_failed", reason="throttled", client=client, **_who(_load_user(username)))
         return False, f"登录失败次数过多，请 {wait} 秒后再试。"
     row = _load_user(username)
     ok = users_mod.verify_password(password or "", row["password_hash"] if row else _DUMMY_HASH)
     if not (ok and row):
         with engine().begin() as conn:
             audit.record(conn, username="", action="login_failed", target=username[:128], client=client)
+        logs.event("sign_in_failed", reason="credentials", client=client, **_who(row))
         st.session_state["authentication_status"] = False
         return False, "用户名或密码错误。"
     auth_obj.authentication_controller.login(username, password)
@@ -128,6 +130,7 @@ def attempt_login(auth_obj, username: str, password: str) -> tuple[bool, str]:
         conn.execute(users.update().where(users.c.username == username).values(
             last_login_at=datetime.now().replace(microsecond=0)))
         audit.record(conn, username=username, action="login", client=client)
+    logs.event("sign_in", user=username, role=row["role"], client=client)
     return True, ""
 
 
@@ -169,12 +172,19 @@ def sign_out(auth_obj, user: "CurrentUser") -> None:
     with engine().begin() as conn:
         users_mod.bump_token(conn, user.username)
         audit.record(conn, username=user.username, action="logout", client=client_address())
+    logs.event("sign_out", user=user.username, role=user.role, client=client_address())
     try:
         auth_obj.logout(location="unrendered")
     except Exception:  # noqa: BLE001 - the token bump already ended the session everywhere
         pass
     for key in ("token_version", "login_at", "authentication_status", "username", "confirmed_user"):
         st.session_state.pop(key, None)
+
+
+def _who(row: dict | None) -> dict:
+    """What a failed sign-in logs of the typed name: the account when one exists, else nothing
+    (a mistyped name is sometimes the password)."""
+    return {"user": row["username"]} if row else {"user_known": False}
 
 
 def _load_user(username: str | None) -> dict | None:
@@ -238,6 +248,8 @@ def client_address() -> str:
 
 def refuse(user: CurrentUser | None, page_title: str, what: str = "打开此页面") -> None:
     """Show a refusal, audit it, and stop the script."""
+    logs.event("refused", user=user.username if user else None, role=user.role if user else None, page=page_title,
+               client=client_address())
     if user is not None:
         try:
             with engine().begin() as conn:

@@ -31,6 +31,8 @@ from typing import Any
 
 import sqlalchemy.exc as sa_exc
 
+from dashboard.infra import logs
+
 # Failures of reaching the database (not bugs in a query: those must still surface).
 UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError, sa_exc.TimeoutError,
                ConnectionError)
@@ -53,12 +55,14 @@ def fetch(key: str, fn: Callable[..., Any], *args, clock: Callable[[], datetime]
         with no_recall():   # the desk pages' store must not answer here: the wall sees the failure itself
             value = fn(*args, **kwargs)
     except UNAVAILABLE as e:
+        logs.outage.failed(e, timeout=is_timeout(e))
         with _lock:
             kept = _store.get(key)
         message = str(e).splitlines()[0] if str(e) else type(e).__name__
         if kept is None:
             return Live(None, False, None, message)
         return Live(kept[0], False, kept[1], message)
+    logs.outage.recovered()
     read_at = clock()
     with _lock:
         _store[key] = (value, read_at)
@@ -254,6 +258,7 @@ def question(fn: Callable[..., Any], args: tuple, kwargs: dict) -> Hashable:
 
 
 def remember(fn: Callable[..., Any], args: tuple, kwargs: dict, value: Any, read_at: datetime) -> None:
+    logs.outage.recovered()
     last_good.put(question(fn, args, kwargs), value, read_at)
 
 
@@ -269,6 +274,7 @@ def recall(fn: Callable[..., Any], args: tuple, kwargs: dict, error: BaseExcepti
     """The last good answer to fn(*args, **kwargs) after it failed with `error` (one of
     UNAVAILABLE), if this is a desk run and one is kept; otherwise `error` is raised again.
     A statement timeout is not an outage and is raised as such."""
+    logs.outage.failed(error, timeout=is_timeout(error))
     run = _run.get()
     kept = None if run is None or is_timeout(error) else last_good.get(question(fn, args, kwargs))
     if kept is None:

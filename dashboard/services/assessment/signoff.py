@@ -23,6 +23,7 @@ from dashboard.services.assessment.engine import AssessmentError, check_month, c
 from domain.rules import Rules
 from domain.scoring import ITEM_BONUS, ITEM_DEDUCTION, ITEM_TYPES
 from dashboard.services.rules_store import add_version, rules_for_month
+from dashboard.infra import logs
 from queries.assessment import month_bounds
 from queries.schema import (manual_items, month_signoffs, reports, rules_versions, shifts, staff, ticket_events,
                             tickets)
@@ -106,6 +107,7 @@ def vendor_confirm(conn: Connection, month: str, username: str, role: str, now: 
     _save(conn, month, {"state": VENDOR_CONFIRMED, "vendor_confirmed_by": username, "vendor_confirmed_at": at})
     audit.record(conn, username=username, action="signoff_vendor_confirm", target=f"month:{month}",
                  detail="乙方确认月度考核结果")
+    logs.event("signoff", month=month, step=VENDOR_CONFIRMED, user=username, role=role)
     return status(conn, month)
 
 
@@ -140,6 +142,7 @@ def freeze(conn: Connection, month: str, username: str, role: str, now: datetime
                         "content_hash": digest, "result_json": result_json})
     audit.record(conn, username=username, action="signoff_freeze", target=f"month:{month}",
                  detail=f"score={result['score']} factor={result['payment_factor']} sha256={digest}")
+    logs.event("signoff", month=month, step=FROZEN, user=username, role=role, sha256=digest)
     return status(conn, month)
 
 
@@ -158,6 +161,7 @@ def unfreeze(conn: Connection, month: str, username: str, role: str, reason: str
                         "approved_by": None, "approved_at": None})
     audit.record(conn, username=username, action="signoff_unfreeze", target=f"month:{month}",
                  detail=f"理由：{reason}；原哈希 {st['content_hash']}")
+    logs.event("reopen", month=month, user=username, role=role, old_sha256=st["content_hash"])
     return status(conn, month)
 
 

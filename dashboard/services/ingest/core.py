@@ -20,6 +20,7 @@ from dashboard.services.ingest.spec import KIND_LABELS, KINDS, TICKET_EVENT_COLU
 from dashboard.services.ingest.validation import REJECT_COLUMNS, Prepared, prepare
 from dashboard.services.assessment import settled_counts
 from dashboard.services.rules_store import current_rules
+from dashboard.infra import logs
 from queries.schema import event_clocks, import_log, staff, ticket_facts, tickets
 
 log = logging.getLogger(__name__)
@@ -138,6 +139,7 @@ def run_import(engine: Engine, kind: str, filename: str, data: bytes, *, mapping
             res.message = res.summary()
             _log(conn, res, username)
         step(1.0, "完成")
+        logs.event("import", **_logged(res, username))
         return res
     except FileRefused as e:
         res.message = str(e)
@@ -153,7 +155,15 @@ def run_import(engine: Engine, kind: str, filename: str, data: bytes, *, mapping
             _log(conn, res, username)
     except Exception:  # noqa: BLE001 - logging must not hide the refusal itself
         log.exception("could not write import_log")
+    logs.event("import", **_logged(res, username))
     return res
+
+
+def _logged(res: ImportResult, username: str) -> dict:
+    """An import's fields in the operational log (counts, never row contents)."""
+    return {"kind": res.kind, "file": res.file_name, "rows": res.rows_total, "inserted": res.inserted,
+            "updated": res.updated, "unchanged": res.unchanged, "rejected": res.rejected, "result": res.status,
+            "user": username}
 
 
 # PostgreSQL advisory lock of the imports that write tickets or events (any 64-bit constant)

@@ -1,0 +1,140 @@
+"""Is the service healthy? The checks behind `python -m dashboard health` (docs/operations.md).
+
+A finding is a problem (the service is broken: exit 1) or a warning (it runs, degraded: exit 2).
+Problems: the database does not answer; its schema is not at the newest migration. Warning: the
+working-day calendar does not know some of the next CALENDAR_HORIZON_DAYS days, so working-day
+limits for them fall back to Monday–Friday.
+
+The checks that read the database are the functions of DATABASE_CHECKS, each
+`(conn, now) -> list[Finding]`, run in order on one connection once the database answers; a
+check of the data feeds (a feed that has not succeeded within 3 × its interval is a problem)
+belongs there, as one more function, once the feeds keep their runs in the database.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import chinese_calendar
+import sqlalchemy as sa
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection, Engine
+
+from dashboard.infra.db import alembic_config
+
+PROBLEM, WARNING = "problem", "warning"
+CALENDAR_HORIZON_DAYS = 60
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str      # PROBLEM or WARNING
+    message: str       # one line, Chinese, for the operator
+
+
+@dataclass
+class Health:
+    findings: list[Finding] = field(default_factory=list)
+    revision: str | None = None      # the database's schema revision, when it answered
+
+    @property
+    def problems(self) -> list[str]:
+        return [f.message for f in self.findings if f.severity == PROBLEM]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [f.message for f in self.findings if f.severity == WARNING]
+
+    @property
+    def exit_code(self) -> int:
+        """0 healthy, 1 a problem (whatever the warnings), 2 warnings only."""
+        if self.problems:
+            return 1
+        return 2 if self.warnings else 0
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head() or ""
+
+
+def schema_at_head(conn: Connection, _now: datetime) -> list[Finding]:
+    current = MigrationContext.configure(conn).get_current_revision()
+    head = head_revision()
+    if current == head:
+        return []
+    if current is None:
+        return [Finding(PROBLEM, f"数据库尚未初始化（没有结构版本，应为 {head}）：请运行 python -m dashboard init-db")]
+    return [Finding(PROBLEM, f"数据库结构版本为 {current}，不是本程序的最新版本 {head}：请运行 python -m dashboard init-db")]
+
+
+# Checks run once the database answers, in this order (see the module's docstring).
+DATABASE_CHECKS: list[Callable[[Connection, datetime], list[Finding]]] = [schema_at_head]
+
+
+def known_to_calendar_package(day: date) -> bool:
+    """Does `chinesecalendar` know the holidays of `day`'s year (it raises for the others)?"""
+    try:
+        chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return False
+    return True
+
+
+def calendar_gaps(today: date, known: Callable[[date], bool] = known_to_calendar_package,
+                  horizon: int = CALENDAR_HORIZON_DAYS) -> list[Finding]:
+    """One warning per year of which some of the days from today to today + horizon are unknown."""
+    missing = [d for d in _days(today, horizon) if not known(d)]
+    by_year: dict[int, list[date]] = {}
+    for d in missing:
+        by_year.setdefault(d.year, []).append(d)
+    return [Finding(WARNING, f"工作日历缺少 {year} 年的节假日安排（未来 {horizon} 天内的 {days[0]} 至 {days[-1]}，"
+                             f"共 {len(days)} 天）：这些日期暂按周一至周五计算工作日（日历未确认），"
+                             f"请用 python -m dashboard calendar import 导入国务院当年的放假通知")
+            for year, days in sorted(by_year.items())]
+
+
+def _days(today: date, horizon: int) -> Iterable[date]:
+    return (today + timedelta(days=i) for i in range(horizon + 1))
+
+
+def database_answers(engine: Engine) -> Finding | None:
+    """None when a trivial query succeeds, else the problem in one line."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:" \
+            and not url.database.startswith("file:") and not Path(url.database).exists():
+        # connecting would create an empty file: the database is not there
+        return Finding(PROBLEM, f"数据库无法连接：SQLite 数据库文件不存在（{url.database}）")
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1")).scalar()
+    except sa.exc.SQLAlchemyError as e:
+        return Finding(PROBLEM, f"数据库无法连接：{_first_line(e)}")
+    return None
+
+
+def check(engine: Engine, now: datetime | None = None) -> Health:
+    """Every check; the database ones only when the database answers."""
+    now = now or datetime.now()
+    health = Health()
+    unreachable = database_answers(engine)
+    if unreachable is not None:
+        health.findings.append(unreachable)
+    else:
+        try:
+            with engine.connect() as conn:
+                health.revision = MigrationContext.configure(conn).get_current_revision()
+                for database_check in DATABASE_CHECKS:
+                    health.findings += database_check(conn, now)
+        except sa.exc.SQLAlchemyError as e:
+            health.findings.append(Finding(PROBLEM, f"数据库检查失败：{_first_line(e)}"))
+    health.findings += calendar_gaps(now.date())
+    return health
+
+
+def _first_line(error: BaseException) -> str:
+    orig = getattr(error, "orig", None) or error
+    text = str(orig).strip()
+    return text.splitlines()[0] if text else type(orig).__name__
