@@ -28,6 +28,8 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import sqlalchemy as sa
 
+from domain.three_rates import period_containing
+from queries import staff as staff_queries
 from queries.schema import ticket_events as ev
 from queries.schema import tickets as tk
 from queries.sql import add_seconds, day_of, hour_of, weekday_of
@@ -184,20 +186,16 @@ def _month_start(now: datetime) -> datetime:
 
 
 def _period(now: datetime) -> tuple[datetime, datetime]:
-    from domain import three_rates as tr
-
-    p = tr.period_containing(now)
+    p = period_containing(now)
     return p.start, p.end
 
 
 def _periods(now: datetime, n: int) -> list[tuple[datetime, datetime]]:
     """The n 三率 periods up to the one containing `now`, oldest first (start, end inclusive)."""
-    from domain import three_rates as tr
-
-    out, p = [], tr.period_containing(now)
+    out, p = [], period_containing(now)
     for _ in range(n):
         out.append((p.start, p.end))
-        p = tr.period_containing(p.start - timedelta(days=1))
+        p = period_containing(p.start - timedelta(days=1))
     return out[::-1]
 
 
@@ -326,16 +324,15 @@ def raw_staff_page(conn, now: datetime) -> dict:
     """The staff page's default view (yesterday, every role) by the product's own per-staff SQL,
     with ticket_facts replaced by raw_ticket_facts(): the same answers straight from tickets +
     events (tests/test_bench_raw.py checks they are equal)."""
-    from queries import staff as sq
-
     start = datetime(now.year, now.month, now.day) - timedelta(days=1)
-    saved = sq.ticket_facts
-    sq.ticket_facts = raw_ticket_facts()
+    saved = staff_queries.ticket_facts
+    staff_queries.ticket_facts = raw_ticket_facts()
     try:
-        return {role: sq.staff_performance(conn, role=role, start=start, end=start + timedelta(days=1), now=now)
-                for role in sq.ROLES}
+        return {role: staff_queries.staff_performance(conn, role=role, start=start, end=start + timedelta(days=1),
+                                                      now=now)
+                for role in staff_queries.ROLES}
     finally:
-        sq.ticket_facts = saved
+        staff_queries.ticket_facts = saved
 
 
 def run_raw(conn, kinds, now) -> None:

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from queries.schema import event_clocks, reports, shifts, staff, ticket_events, ticket_facts
-from queries.sql import add_seconds, as_date, day_of
+from queries.sql import add_seconds, as_date, count_if, day_of
 
 INDICATOR_KEYS = [
     "sign_on_time_rate", "dispatch_on_time_rate", "dispatch_accuracy", "return_on_time_rate",
@@ -45,10 +45,6 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
 
 def _ts(value: datetime, name: str):
     return sa.bindparam(name, value, type_=sa.DateTime())
-
-
-def _sum_if(cond):
-    return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
 
 
 def _before(a, b):
@@ -111,12 +107,12 @@ def _ticket_counts(conn, start, end, now, limits, due_versions=(), by_day=False)
     decided = sa.or_(approved, by_now(tf.c.return_rejected_at))
 
     stmt = sa.select(
-        _sum_if(sign_ok).label("sign_num"), _sum_if(sign_counted).label("sign_den"),
-        _sum_if(dispatch_ok).label("dispatch_num"), _sum_if(dispatch_counted).label("dispatch_den"),
-        _sum_if(sa.and_(dispatched, no_redispatch)).label("acc_num"), _sum_if(dispatched).label("acc_den"),
-        _sum_if(sa.and_(requested, tf.c.first_return_request_at <= rr_due)).label("rr_num"),
-        _sum_if(requested).label("rr_den"),
-        _sum_if(approved).label("ra_num"), _sum_if(decided).label("ra_den"),
+        count_if(sign_ok).label("sign_num"), count_if(sign_counted).label("sign_den"),
+        count_if(dispatch_ok).label("dispatch_num"), count_if(dispatch_counted).label("dispatch_den"),
+        count_if(sa.and_(dispatched, no_redispatch)).label("acc_num"), count_if(dispatched).label("acc_den"),
+        count_if(sa.and_(requested, tf.c.first_return_request_at <= rr_due)).label("rr_num"),
+        count_if(requested).label("rr_den"),
+        count_if(approved).label("ra_num"), count_if(decided).label("ra_den"),
     ).where(in_month)
     return {d: {
         "sign_on_time_rate": (r["sign_num"], r["sign_den"]),
@@ -138,8 +134,8 @@ def _close_counts(conn, start, end, now, by_day=False) -> dict:
     city's QC) — both decided per event in domain.lifecycle.event_clocks."""
     ec = event_clocks
     stmt = sa.select(
-        sa.func.count().label("closes"), _sum_if(ec.c.flag).label("covered"),
-        _sum_if(sa.and_(ec.c.ref_at.is_not(None), ec.c.ref_at <= now)).label("escaped"),
+        sa.func.count().label("closes"), count_if(ec.c.flag).label("covered"),
+        count_if(sa.and_(ec.c.ref_at.is_not(None), ec.c.ref_at <= now)).label("escaped"),
     ).where(_clocks_in("close", start, end, now))
     return {d: {"qc_coverage": (r["covered"], r["closes"]), "qc_escape_rate": (r["escaped"], r["closes"])}
             for d, r in _grouped(conn, stmt, day_of(ec.c.at), by_day).items()}
@@ -149,8 +145,8 @@ def _qc_counts(conn, start, end, now, limits, by_day=False) -> dict:
     """QC events in M judged against the ticket's latest REPLY before each of them."""
     ec = event_clocks
     stmt = sa.select(
-        _sum_if(ec.c.at <= add_seconds(ec.c.ref_at, limits["qc"])).label("num"),
-        _sum_if(ec.c.ref_at.is_not(None)).label("den"),
+        count_if(ec.c.at <= add_seconds(ec.c.ref_at, limits["qc"])).label("num"),
+        count_if(ec.c.ref_at.is_not(None)).label("den"),
     ).where(_clocks_in("qc", start, end, now))
     return {d: {"qc_on_time_rate": (r["num"], r["den"])}
             for d, r in _grouped(conn, stmt, day_of(ec.c.at), by_day).items()}
@@ -163,8 +159,8 @@ def _verify_counts(conn, start, end, now, limits, by_day=False) -> dict:
     due = add_seconds(ec.c.at, limits["verify"])
     done_in_time = sa.and_(ec.c.ref_at.is_not(None), ec.c.ref_at <= due, ec.c.ref_at <= now)
     stmt = sa.select(
-        _sum_if(done_in_time).label("num"),
-        _sum_if(sa.or_(done_in_time, due < now)).label("den"),
+        count_if(done_in_time).label("num"),
+        count_if(sa.or_(done_in_time, due < now)).label("den"),
     ).where(_clocks_in("verify", start, end, now))
     return {d: {"verify_on_time_rate": (r["num"], r["den"])}
             for d, r in _grouped(conn, stmt, day_of(ec.c.at), by_day).items()}
@@ -173,7 +169,7 @@ def _verify_counts(conn, start, end, now, limits, by_day=False) -> dict:
 def _report_counts(conn, start, end, now, by_day=False) -> dict:
     rp = reports
     on_time = sa.and_(rp.c.delivered_at.is_not(None), rp.c.delivered_at <= rp.c.due_at, rp.c.delivered_at <= now)
-    stmt = sa.select(_sum_if(on_time).label("num"), sa.func.count().label("den")).where(
+    stmt = sa.select(count_if(on_time).label("num"), sa.func.count().label("den")).where(
         rp.c.due_at >= start, rp.c.due_at < end, rp.c.due_at <= now)
     return {d: {"report_on_time_rate": (r["num"], r["den"])}
             for d, r in _grouped(conn, stmt, day_of(rp.c.due_at), by_day).items()}
@@ -191,7 +187,7 @@ def _days(start: datetime, end: datetime, now: datetime) -> list[date]:
 def _shift_counts(conn, start, end, now, by_day=False) -> dict:
     s = shifts
     first, last = start.date(), min((end - timedelta(days=1)).date(), now.date())
-    stmt = sa.select(_sum_if(s.c.present).label("num"), sa.func.count().label("den")).where(
+    stmt = sa.select(count_if(s.c.present).label("num"), sa.func.count().label("den")).where(
         s.c.day >= sa.bindparam("first_day", first, type_=sa.Date()),
         s.c.day <= sa.bindparam("last_day", last, type_=sa.Date()))
     return {d: {"attendance_rate": (r["num"], r["den"])} for d, r in _grouped(conn, stmt, s.c.day, by_day).items()}
@@ -218,7 +214,7 @@ def _staffing_counts(conn, start, end, now, required: dict[str, int], by_day=Fal
     if not days or not required:
         return {} if by_day else {None: {"staffing_compliance": (0, 0)}}
     pairs, heads = staffing_pairs_and_heads(days, required)
-    stmt = sa.select(_sum_if(heads >= pairs.c.required).label("num"), sa.func.count().label("den")) \
+    stmt = sa.select(count_if(heads >= pairs.c.required).label("num"), sa.func.count().label("den")) \
         .select_from(pairs)
     return {d: {"staffing_compliance": (r["num"], r["den"])} for d, r in _grouped(conn, stmt, pairs.c.day, by_day).items()}
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from queries.schema import ticket_events as ev, ticket_facts as tf
-from queries.sql import seconds_between
+from queries.sql import count_if, seconds_between
 
 AGE_BUCKETS = ("< 1 天", "1–3 天", "3–7 天", "> 7 天")
 DIMENSIONS = ("stage", "age", "street", "unit", "category")
@@ -61,13 +61,12 @@ def backlog_by(conn: Connection, *, now: datetime, dimension: str) -> pd.DataFra
         "unit": sa.func.coalesce(tf.c.unit, "（未派单）"),
         "category": sa.func.coalesce(tf.c.category_l1, "（未分类）"),
     }[dimension]
-    one = sa.literal(1)
     stmt = (
         sa.select(
             key.label("key"),
             sa.func.count().label("tickets"),
-            sa.func.coalesce(sa.func.sum(sa.case((_overdue(now), one), else_=0)), 0).label("overdue"),
-            sa.func.coalesce(sa.func.sum(sa.case((_at_risk(now), one), else_=0)), 0).label("at_risk"),
+            count_if(_overdue(now)).label("overdue"),
+            count_if(_at_risk(now)).label("at_risk"),
         )
         .where(_open(now))
         .group_by(key)
@@ -79,11 +78,10 @@ def backlog_by(conn: Connection, *, now: datetime, dimension: str) -> pd.DataFra
 
 def backlog_totals(conn: Connection, *, now: datetime) -> dict:
     """open · overdue · at_risk (int) at `now`."""
-    one = sa.literal(1)
     row = conn.execute(sa.select(
         sa.func.count().label("open"),
-        sa.func.coalesce(sa.func.sum(sa.case((_overdue(now), one), else_=0)), 0).label("overdue"),
-        sa.func.coalesce(sa.func.sum(sa.case((_at_risk(now), one), else_=0)), 0).label("at_risk"),
+        count_if(_overdue(now)).label("overdue"),
+        count_if(_at_risk(now)).label("at_risk"),
     ).where(_open(now))).mappings().one()
     return {k: int(row[k] or 0) for k in ("open", "overdue", "at_risk")}
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from queries.schema import equipment, shifts, staff
+from queries.sql import count_if
 
 ACTIVE_STAFF_COLUMNS = ["staff_no", "name", "role", "team", "education", "full_time", "years_experience",
                         "team_size_managed", "management_years", "typing_speed", "hired_on", "left_on"]
@@ -54,7 +55,7 @@ def shift_coverage(conn: Connection, *, first_day: date, last_day: date) -> pd.D
     """
     s = shifts
     stmt = (sa.select(s.c.day, s.c.shift, staff.c.role, sa.func.count().label("planned"),
-                      sa.func.coalesce(sa.func.sum(sa.case((s.c.present, 1), else_=0)), 0).label("present"))
+                      count_if(s.c.present).label("present"))
             .select_from(s.join(staff, staff.c.staff_no == s.c.staff_no))
             .where(s.c.day >= _d(first_day, "first_day"), s.c.day <= _d(last_day, "last_day"))
             .group_by(s.c.day, s.c.shift, staff.c.role)

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from queries.assessment import (CITY_QC_REASONS, INDICATOR_KEYS, _before, _days, _has_event, _ts,
                                 month_bounds, staffing_pairs_and_heads)
 from queries.schema import reports, shifts, staff, ticket_events, ticket_facts
-from queries.sql import add_seconds
+from queries.sql import add_seconds, one_if   # one_if: a row as count_if counts it (a NULL condition is 0)
 
 # key → column contract of its evidence frame
 EVIDENCE_COLUMNS = {
@@ -45,11 +45,6 @@ LATE = "超时"
 MISSING_SIGN, MISSING_DISPATCH, MISSING_VERIFY, MISSING_REPORT = "未签收", "未派单", "未完成", "未报送"
 
 
-def _flag(cond):
-    """1/0 exactly as queries.assessment._sum_if counts it (a NULL condition counts as 0)."""
-    return sa.case((cond, 1), else_=0)
-
-
 def _frame(conn: Connection, stmt, key: str) -> pd.DataFrame:
     cols = EVIDENCE_COLUMNS[key]
     return pd.DataFrame([tuple(r) for r in conn.execute(stmt).all()], columns=cols)
@@ -69,7 +64,7 @@ def _sign(conn, start, end, now, limits):
     shown = sa.case((signed, tf.c.signed_at), else_=None)
     reason = sa.case((signed, LATE), else_=MISSING_SIGN)
     stmt = (sa.select(tf.c.ticket_no, tf.c.received_at, tf.c.urgency, tf.c.street, due, shown, reason)
-            .where(_in_month(start, end, now), _flag(counted) == 1, _flag(ok) == 0)
+            .where(_in_month(start, end, now), one_if(counted) == 1, one_if(ok) == 0)
             .order_by(tf.c.received_at, tf.c.ticket_no))
     return _frame(conn, stmt, "sign_on_time_rate")
 
@@ -86,7 +81,7 @@ def _dispatch(conn, start, end, now, limits):
     reason = sa.case((dispatched, LATE), else_=MISSING_DISPATCH)
     stmt = (sa.select(tf.c.ticket_no, tf.c.received_at, tf.c.urgency, tf.c.street, due, shown,
                       tf.c.dispatcher_staff_no, reason)
-            .where(_in_month(start, end, now), _flag(counted) == 1, _flag(ok) == 0)
+            .where(_in_month(start, end, now), one_if(counted) == 1, one_if(ok) == 0)
             .order_by(tf.c.received_at, tf.c.ticket_no))
     return _frame(conn, stmt, "dispatch_on_time_rate")
 
@@ -101,7 +96,7 @@ def _accuracy(conn, start, end, now, limits):
     n_rd = sa.select(sa.func.count()).select_from(e).where(*rd).correlate_except(e).scalar_subquery()
     stmt = (sa.select(tf.c.ticket_no, tf.c.received_at, tf.c.street, tf.c.dispatched_at, tf.c.dispatcher_staff_no,
                       first_rd, n_rd, tf.c.unit)
-            .where(_in_month(start, end, now), _flag(dispatched) == 1, _flag(has_rd) == 1)
+            .where(_in_month(start, end, now), one_if(dispatched) == 1, one_if(has_rd) == 1)
             .order_by(tf.c.received_at, tf.c.ticket_no))
     return _frame(conn, stmt, "dispatch_accuracy")
 
@@ -112,7 +107,7 @@ def _return_time(conn, start, end, now, limits):
     requested = sa.and_(tf.c.first_return_request_at.is_not(None), tf.c.first_return_request_at <= now)
     ok = sa.and_(requested, tf.c.first_return_request_at <= due)
     stmt = (sa.select(tf.c.ticket_no, tf.c.received_at, tf.c.street, due, tf.c.first_return_request_at)
-            .where(_in_month(start, end, now), _flag(requested) == 1, _flag(ok) == 0)
+            .where(_in_month(start, end, now), one_if(requested) == 1, one_if(ok) == 0)
             .order_by(tf.c.received_at, tf.c.ticket_no))
     return _frame(conn, stmt, "return_on_time_rate")
 
@@ -127,7 +122,7 @@ def _return_accuracy(conn, start, end, now, limits):
                    .correlate_except(e).scalar_subquery())
     req = sa.case((tf.c.first_return_request_at <= now, tf.c.first_return_request_at), else_=None)
     stmt = (sa.select(tf.c.ticket_no, tf.c.received_at, tf.c.street, req, rejected_at)
-            .where(_in_month(start, end, now), _flag(decided) == 1, _flag(approved) == 0)
+            .where(_in_month(start, end, now), one_if(decided) == 1, one_if(approved) == 0)
             .order_by(tf.c.received_at, tf.c.ticket_no))
     return _frame(conn, stmt, "return_accuracy")
 
@@ -150,7 +145,7 @@ def _qc_coverage(conn, start, end, now, limits):
                    .order_by(la.c.at.desc(), la.c.id.desc()).limit(1)
                    .correlate_except(la).scalar_subquery())
     stmt = (sa.select(c.c.ticket_no, c.c.at, c.c.staff_no, last_before)
-            .where(*in_m, _flag(covered) == 0).order_by(c.c.at, c.c.id))
+            .where(*in_m, one_if(covered) == 0).order_by(c.c.at, c.c.id))
     return _frame(conn, stmt, "qc_coverage")
 
 
@@ -164,7 +159,7 @@ def _qc_escape(conn, start, end, now, limits):
     escaped = sa.exists().where(*answer).correlate_except(o)
     reopen_at = sa.select(sa.func.min(o.c.at)).where(*answer).correlate_except(o).scalar_subquery()
     stmt = (sa.select(c.c.ticket_no, c.c.at, c.c.staff_no, reopen_at)
-            .where(*in_m, _flag(escaped) == 1).order_by(c.c.at, c.c.id))
+            .where(*in_m, one_if(escaped) == 1).order_by(c.c.at, c.c.id))
     return _frame(conn, stmt, "qc_escape_rate")
 
 
@@ -179,7 +174,7 @@ def _qc_time(conn, start, end, now, limits):
              .subquery())
     due = add_seconds(inner.c.reply_at, limits["qc"])
     stmt = (sa.select(inner.c.ticket_no, inner.c.qc_at, inner.c.action, inner.c.staff_no, inner.c.reply_at, due)
-            .where(_flag(inner.c.reply_at.is_not(None)) == 1, _flag(inner.c.qc_at <= due) == 0)
+            .where(one_if(inner.c.reply_at.is_not(None)) == 1, one_if(inner.c.qc_at <= due) == 0)
             .order_by(inner.c.qc_at, inner.c.id))
     return _frame(conn, stmt, "qc_on_time_rate")
 
@@ -196,7 +191,7 @@ def _verify(conn, start, end, now, limits):
     reason = sa.case((done_at.is_(None), MISSING_VERIFY), else_=LATE)
     stmt = (sa.select(a.c.ticket_no, a.c.at, a.c.staff_no, due, done_at, reason)
             .where(a.c.action == "VERIFY_ASSIGN", a.c.at >= start, a.c.at < end, a.c.at <= now,
-                   _flag(in_time) == 0, _flag(sa.or_(in_time, due < now)) == 1)
+                   one_if(in_time) == 0, one_if(sa.or_(in_time, due < now)) == 1)
             .order_by(a.c.at, a.c.id))
     return _frame(conn, stmt, "verify_on_time_rate")
 
@@ -208,7 +203,7 @@ def _reports(conn, start, end, now, limits):
     shown = sa.case((delivered, rp.c.delivered_at), else_=None)
     reason = sa.case((delivered, "逾期报送"), else_=MISSING_REPORT)
     stmt = (sa.select(rp.c.report_no, rp.c.report_type, rp.c.due_at, shown, rp.c.staff_no, reason)
-            .where(rp.c.due_at >= start, rp.c.due_at < end, rp.c.due_at <= now, _flag(on_time) == 0)
+            .where(rp.c.due_at >= start, rp.c.due_at < end, rp.c.due_at <= now, one_if(on_time) == 0)
             .order_by(rp.c.due_at, rp.c.report_no))
     return _frame(conn, stmt, "report_on_time_rate")
 
@@ -222,7 +217,7 @@ def _attendance(conn, start_dt, end_dt, now_dt):
     last = sa.bindparam("last_day", days[-1], type_=sa.Date())
     stmt = (sa.select(s.c.staff_no, staff.c.name, staff.c.role, s.c.day, s.c.shift)
             .select_from(s.outerjoin(staff, staff.c.staff_no == s.c.staff_no))
-            .where(s.c.day >= first, s.c.day <= last, _flag(s.c.present) == 0)
+            .where(s.c.day >= first, s.c.day <= last, one_if(s.c.present) == 0)
             .order_by(s.c.day, s.c.shift, s.c.staff_no))
     return _frame(conn, stmt, "attendance_rate")
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from queries.schema import import_log, ticket_events, ticket_facts as tf
-from queries.sql import day_of
+from queries.sql import count_if, day_of
 
 WEEKS_BACK = 4
 
@@ -42,14 +42,12 @@ def backlog_by_stage(conn: Connection, *, now: datetime) -> pd.DataFrame:
 
     stage (str) · tickets (int) · overdue (int: now > deadline_at) · at_risk (int)
     """
-    one = sa.literal(1)
     stmt = (
         sa.select(
             tf.c.stage,
             sa.func.count().label("tickets"),
-            sa.func.coalesce(sa.func.sum(sa.case((tf.c.deadline_at < now, one), else_=0)), 0).label("overdue"),
-            sa.func.coalesce(sa.func.sum(sa.case(
-                (sa.and_(tf.c.at_risk_at <= now, tf.c.deadline_at >= now), one), else_=0)), 0).label("at_risk"),
+            count_if(tf.c.deadline_at < now).label("overdue"),
+            count_if(sa.and_(tf.c.at_risk_at <= now, tf.c.deadline_at >= now)).label("at_risk"),
         )
         .where(tf.c.is_open, tf.c.received_at <= now)
         .group_by(tf.c.stage)

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from queries.backlog import _at_risk, _open, _overdue
 from queries.schema import categories, reports, ticket_facts as tf, tickets as t
-from queries.sql import day_of
+from queries.sql import count_if, day_of
 from queries.three_rates import DISTRICT_COUNTS_COLUMNS, _counts, population_filter
 from queries.timeliness import clock_rows
 
@@ -36,14 +36,6 @@ def _category_filter(category: str | None):
 
 def _joined():
     return tf.join(t, t.c.ticket_no == tf.c.ticket_no)
-
-
-def _one():
-    return sa.literal(1)
-
-
-def _sum_if(cond):
-    return sa.func.coalesce(sa.func.sum(sa.case((cond, _one()), else_=0)), 0)
 
 
 def window_breakdown(conn: Connection, *, start: datetime, end: datetime, now: datetime, dimension: str,
@@ -66,8 +58,8 @@ def window_breakdown(conn: Connection, *, start: datetime, end: datetime, now: d
     received = sa.and_(tf.c.received_at >= start, tf.c.received_at < end, tf.c.received_at <= now)
     closed = sa.and_(tf.c.closed_at >= start, tf.c.closed_at < end, tf.c.closed_at <= now)
     stmt = (
-        sa.select(key.label("key"), _sum_if(received).label("received"), _sum_if(closed).label("closed"),
-                  _sum_if(sa.and_(closed, tf.c.closed_at > tf.c.deadline_at)).label("closed_late"))
+        sa.select(key.label("key"), count_if(received).label("received"), count_if(closed).label("closed"),
+                  count_if(sa.and_(closed, tf.c.closed_at > tf.c.deadline_at)).label("closed_late"))
         .select_from(_joined() if category or dimension == "category_l2" else tf)
         .where(sa.or_(received, closed), _category_filter(category))
         .group_by(key)
@@ -83,8 +75,8 @@ def window_totals(conn: Connection, *, start: datetime, end: datetime, now: date
     received = sa.and_(tf.c.received_at >= start, tf.c.received_at < end, tf.c.received_at <= now)
     closed = sa.and_(tf.c.closed_at >= start, tf.c.closed_at < end, tf.c.closed_at <= now)
     row = conn.execute(
-        sa.select(_sum_if(received).label("received"), _sum_if(closed).label("closed"),
-                  _sum_if(sa.and_(closed, tf.c.closed_at > tf.c.deadline_at)).label("closed_late"))
+        sa.select(count_if(received).label("received"), count_if(closed).label("closed"),
+                  count_if(sa.and_(closed, tf.c.closed_at > tf.c.deadline_at)).label("closed_late"))
         .select_from(_joined() if category else tf).where(sa.or_(received, closed), _category_filter(category))
     ).mappings().one()
     return {k: int(row[k] or 0) for k in ("received", "closed", "closed_late")}
@@ -142,9 +134,9 @@ def topic_clock_summary(conn: Connection, clock: str, *, start: datetime, end: d
     total (on_time + late) · on_time · late · running (int)
     """
     rows = clock_rows(conn, clock, start=start, end=end, now=now, limits=limits)
-    stmt = (sa.select(_sum_if(rows.c.status == "on_time").label("on_time"),
-                      _sum_if(rows.c.status == "late").label("late"),
-                      _sum_if(rows.c.status == "running").label("running"))
+    stmt = (sa.select(count_if(rows.c.status == "on_time").label("on_time"),
+                      count_if(rows.c.status == "late").label("late"),
+                      count_if(rows.c.status == "running").label("running"))
             .select_from(rows.join(t, t.c.ticket_no == rows.c.ticket_no))
             .where(_category_filter(category)))
     row = conn.execute(stmt).mappings().one()
@@ -180,8 +172,8 @@ def clock_summaries(conn: Connection, clocks: list[str] | tuple[str, ...], *, st
     u = sa.union_all(*parts).subquery("clocks")
     quantiles = {"p50_seconds": (1, 2), "p90_seconds": (9, 10)}
     pct_cols = [] if category else percentile_columns(conn.dialect.name, u.c.lag_seconds, quantiles)
-    stmt = (sa.select(u.c.clock, _sum_if(u.c.status == "on_time").label("on_time"),
-                      _sum_if(u.c.status == "late").label("late"), _sum_if(u.c.status == "running").label("running"),
+    stmt = (sa.select(u.c.clock, count_if(u.c.status == "on_time").label("on_time"),
+                      count_if(u.c.status == "late").label("late"), count_if(u.c.status == "running").label("running"),
                       *pct_cols)
             .group_by(u.c.clock))
     out = {c: {"total": 0, "on_time": 0, "late": 0, "running": 0, "p50_seconds": None, "p90_seconds": None}
@@ -264,8 +256,8 @@ def topic_backlog_by(conn: Connection, *, now: datetime, category: str, dimensio
     if dimension not in TOPIC_DIMENSIONS:
         raise ReportQueryError(f"未知的分组方式：{dimension}")
     key = TOPIC_DIMENSIONS[dimension]
-    stmt = (sa.select(key.label("key"), sa.func.count().label("tickets"), _sum_if(_overdue(now)).label("overdue"),
-                      _sum_if(_at_risk(now)).label("at_risk"))
+    stmt = (sa.select(key.label("key"), sa.func.count().label("tickets"), count_if(_overdue(now)).label("overdue"),
+                      count_if(_at_risk(now)).label("at_risk"))
             .select_from(_joined()).where(_open(now), _category_filter(category)).group_by(key))
     df = pd.DataFrame(conn.execute(stmt).all(), columns=["key", "tickets", "overdue", "at_risk"])
     return df.astype({"key": str, "tickets": "int64", "overdue": "int64", "at_risk": "int64"})

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from queries.schema import ROLLUP_COUNTS, rollup_daily as rd, rollup_day_totals as rt, rollup_hourly as rh, \
     ticket_day_counts, tickets as t
-from queries.sql import day_of, hour_of
+from queries.sql import count_if, day_of, hour_of
 
 COUNT_COLUMNS = list(ROLLUP_COUNTS[1:])     # the DESIGN 3.3 population and its answers
 
@@ -35,14 +35,6 @@ def split(start: datetime, end: datetime) -> tuple[date | None, date | None, lis
     if last_mid < end:
         parts.append((last_mid, end))
     return first_mid.date(), (last_mid - timedelta(days=1)).date(), parts
-
-
-def _one():
-    return sa.literal(1)
-
-
-def _n(cond):
-    return sa.func.coalesce(sa.func.sum(sa.case((cond, _one()), else_=0)), 0)
 
 
 def whole_day_sums(conn: Connection, *, first: date, last: date, by=None) -> list:
@@ -74,10 +66,10 @@ def partial_counts(conn: Connection, *, start: datetime, end: datetime) -> dict:
     """DESIGN 3.3 counts of the tickets received in [start, end), from the tickets."""
     pop = sa.and_(t.c.in_assessment, t.c.callback_valid)
     row = conn.execute(sa.select(
-        _n(pop).label("population"), _n(sa.and_(pop, t.c.contacted)).label("contacted"),
-        _n(sa.and_(pop, t.c.resolved)).label("resolved"),
-        _n(sa.and_(pop, t.c.satisfaction == "满意")).label("satisfied"),
-        _n(sa.and_(pop, t.c.satisfaction == "基本满意")).label("basic_satisfied"))
+        count_if(pop).label("population"), count_if(sa.and_(pop, t.c.contacted)).label("contacted"),
+        count_if(sa.and_(pop, t.c.resolved)).label("resolved"),
+        count_if(sa.and_(pop, t.c.satisfaction == "满意")).label("satisfied"),
+        count_if(sa.and_(pop, t.c.satisfaction == "基本满意")).label("basic_satisfied"))
         .where(t.c.received_at >= start, t.c.received_at < end)).mappings().one()
     return {c: int(row[c] or 0) for c in COUNT_COLUMNS}
 

@@ -12,13 +12,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from queries.schema import shifts, staff
+from queries.sql import count_if
 
 SHIFT_START_HOUR = {"夜班": 0, "早班": 8, "中班": 16}
 SHIFT_ORDER = ("夜班", "早班", "中班")
-
-
-def _sum_if(cond):
-    return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
 
 
 def started(now: datetime):
@@ -40,8 +37,8 @@ def attendance_by_day_shift(conn: Connection, *, first_day: date, last_day: date
     """Per day and shift of [first_day, last_day]: planned (all rows) · started (rows of shifts begun
     by `now`) · present · absent (started and not present)."""
     st = started(now)
-    stmt = (sa.select(shifts.c.day, shifts.c.shift, sa.func.count(), _sum_if(st),
-                      _sum_if(sa.and_(st, shifts.c.present)), _sum_if(sa.and_(st, ~shifts.c.present)))
+    stmt = (sa.select(shifts.c.day, shifts.c.shift, sa.func.count(), count_if(st),
+                      count_if(sa.and_(st, shifts.c.present)), count_if(sa.and_(st, ~shifts.c.present)))
             .where(shifts.c.day >= first_day, shifts.c.day <= last_day)
             .group_by(shifts.c.day, shifts.c.shift))
     df = pd.DataFrame(conn.execute(stmt).all(), columns=ATTENDANCE_COLUMNS)
@@ -54,7 +51,7 @@ def attendance_by_day_shift(conn: Connection, *, first_day: date, last_day: date
 def attendance_total(conn: Connection, *, first_day: date, last_day: date, now: datetime) -> dict:
     """{"started": shifts begun by now, "present": attended} over the days (the 到岗率 inputs)."""
     st = started(now)
-    row = conn.execute(sa.select(_sum_if(st), _sum_if(sa.and_(st, shifts.c.present)))
+    row = conn.execute(sa.select(count_if(st), count_if(sa.and_(st, shifts.c.present)))
                        .where(shifts.c.day >= first_day, shifts.c.day <= last_day)).one()
     return {"started": int(row[0]), "present": int(row[1])}
 
@@ -67,7 +64,7 @@ def coverage(conn: Connection, *, first_day: date, last_day: date, now: datetime
     plan for shifts still ahead)."""
     st = started(now)
     stmt = (sa.select(shifts.c.day, shifts.c.shift, staff.c.role, sa.func.count(),
-                      _sum_if(sa.or_(sa.and_(st, shifts.c.present), ~st)))
+                      count_if(sa.or_(sa.and_(st, shifts.c.present), ~st)))
             .select_from(shifts.join(staff, staff.c.staff_no == shifts.c.staff_no))
             .where(shifts.c.day >= first_day, shifts.c.day <= last_day)
             .group_by(shifts.c.day, shifts.c.shift, staff.c.role))
@@ -85,9 +82,9 @@ def headcount_flow(conn: Connection, *, first_day: date, last_day: date) -> pd.D
     def active(d: date):
         return sa.and_(sa.or_(staff.c.hired_on.is_(None), staff.c.hired_on <= d),
                        sa.or_(staff.c.left_on.is_(None), staff.c.left_on > d))
-    stmt = (sa.select(staff.c.role, _sum_if(active(first_day)), _sum_if(active(last_day)),
-                      _sum_if(sa.and_(staff.c.hired_on >= first_day, staff.c.hired_on <= last_day)),
-                      _sum_if(sa.and_(staff.c.left_on >= first_day, staff.c.left_on <= last_day)))
+    stmt = (sa.select(staff.c.role, count_if(active(first_day)), count_if(active(last_day)),
+                      count_if(sa.and_(staff.c.hired_on >= first_day, staff.c.hired_on <= last_day)),
+                      count_if(sa.and_(staff.c.left_on >= first_day, staff.c.left_on <= last_day)))
             .group_by(staff.c.role).order_by(staff.c.role))
     return _ints(pd.DataFrame(conn.execute(stmt).all(), columns=FLOW_COLUMNS), FLOW_COLUMNS[1:])
 

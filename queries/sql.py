@@ -138,6 +138,17 @@ def _month_of_sqlite(element, compiler, **kw):
     return f"strftime('%Y-%m', {ts})"
 
 
+def one_if(cond):
+    """1 where `cond` holds, else 0 (a NULL condition gives 0)."""
+    return sa.case((cond, 1), else_=0)
+
+
+def count_if(cond):
+    """How many rows satisfy `cond` (an integer on both engines, NULL conditions not counted):
+    0, not NULL, when there are no rows."""
+    return sa.func.coalesce(sa.func.sum(one_if(cond)), 0)
+
+
 def insert_for(conn, table):
     """The dialect's INSERT that supports ON CONFLICT (both engines spell it the same way)."""
     if conn.dialect.name == "postgresql":

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from queries.schema import reports, shifts, staff, ticket_events, ticket_facts
-from queries.sql import add_seconds, day_of, seconds_between
+from queries.sql import add_seconds, count_if, day_of, one_if, seconds_between
 
 DEFAULT_LIMITS = {"qc": 2 * 3600, "verify": 48 * 3600}
 CITY_QC_REASONS = ("city_qc", "市级审核退回")
@@ -61,10 +61,6 @@ ROLE_SHARE = {RETURNER: ("requests_on_time", "requests"), QC: ("qc_on_time", "qc
 
 def _ts(value: datetime, name: str):
     return sa.bindparam(name, value, type_=sa.DateTime())
-
-
-def _sum_if(cond):
-    return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
 
 
 def _exists(alias, *conds):
@@ -111,11 +107,11 @@ def dispatcher_counts(conn: Connection, *, start: datetime, end: datetime, now: 
     stmt = (
         sa.select(
             e.c.staff_no,
-            _sum_if(is_sign), _sum_if(sa.and_(is_sign, e.c.at <= tf.c.sign_due_at)),
-            _sum_if(is_disp), _sum_if(sa.and_(is_disp, no_return)),
-            _sum_if(sa.and_(is_disp, no_return, e.c.at <= tf.c.dispatch_due_at)),
-            _sum_if(sa.and_(is_disp, redispatched)),
-            _sum_if(e.c.action == "URGE"),
+            count_if(is_sign), count_if(sa.and_(is_sign, e.c.at <= tf.c.sign_due_at)),
+            count_if(is_disp), count_if(sa.and_(is_disp, no_return)),
+            count_if(sa.and_(is_disp, no_return, e.c.at <= tf.c.dispatch_due_at)),
+            count_if(sa.and_(is_disp, redispatched)),
+            count_if(e.c.action == "URGE"),
         )
         .select_from(e.join(tf, tf.c.ticket_no == e.c.ticket_no))
         .where(e.c.action.in_(["SIGN", "DISPATCH", "URGE"]), _in_period(e, start, end, now),
@@ -180,7 +176,7 @@ def returner_counts(conn: Connection, *, start: datetime, end: datetime, now: da
                                  _after(d, e), d.c.at <= now_p, ~rejected_between)
     stmt = (
         sa.select(e.c.staff_no, sa.func.count(),
-                  _sum_if(e.c.at <= tf.c.return_request_due_at), _sum_if(decided), _sum_if(approved))
+                  count_if(e.c.at <= tf.c.return_request_due_at), count_if(decided), count_if(approved))
         .select_from(e.join(tf, tf.c.ticket_no == e.c.ticket_no))
         .where(e.c.action == "RETURN_REQUEST", _in_period(e, start, end, now), _staff_filter(e, staff_no))
         .group_by(e.c.staff_no)
@@ -201,7 +197,7 @@ def _qc_rows(start, end, now, limits, staff_no=None, dialect: str = ""):
     escaped = _exists(ro, ro.c.ticket_no == e.c.ticket_no, ro.c.action == "REOPEN",
                                 ro.c.detail.in_(CITY_QC_REASONS), _after(ro, e), ro.c.at <= now_p, ~passed_again)
     rows = (sa.select(e.c.staff_no, e.c.action, e.c.at, latest_reply.label("reply_at"),
-                      sa.case((sa.and_(e.c.action == "QC_PASS", escaped), 1), else_=0).label("escaped"))
+                      one_if(sa.and_(e.c.action == "QC_PASS", escaped)).label("escaped"))
             .where(e.c.action.in_(["QC_PASS", "QC_REJECT"]), _in_period(e, start, end, now),
                    _staff_filter(e, staff_no)))
     if dialect == "postgresql":
@@ -218,9 +214,9 @@ def qc_counts(conn: Connection, *, start: datetime, end: datetime, now: datetime
     REOPEN city_qc with no other QC_PASS in between, by `now`)"""
     lim = {**DEFAULT_LIMITS, **(limits or {})}
     q = _qc_rows(start, end, now, lim, staff_no, conn.dialect.name)
-    stmt = (sa.select(q.c.staff_no, sa.func.count(), _sum_if(q.c.action == "QC_REJECT"),
-                      _sum_if(q.c.reply_at.is_not(None)),
-                      _sum_if(sa.and_(q.c.reply_at.is_not(None),
+    stmt = (sa.select(q.c.staff_no, sa.func.count(), count_if(q.c.action == "QC_REJECT"),
+                      count_if(q.c.reply_at.is_not(None)),
+                      count_if(sa.and_(q.c.reply_at.is_not(None),
                                       q.c.at <= add_seconds(q.c.reply_at, sa.literal(int(lim["qc"]))))),
                       sa.func.coalesce(sa.func.sum(q.c.escaped), 0))
             .group_by(q.c.staff_no))
@@ -239,12 +235,12 @@ def verifier_counts(conn: Connection, *, start: datetime, end: datetime, now: da
     done_in_time = _exists(dn, dn.c.ticket_no == e.c.ticket_no, dn.c.action == "VERIFY_DONE",
                                      dn.c.at >= e.c.at, dn.c.at <= due, dn.c.at <= now_p)
     assigned = (sa.select(e.c.staff_no, sa.func.count().label("assigned"),
-                          _sum_if(sa.or_(done_in_time, now_p > due)).label("verify_judged"),
-                          _sum_if(done_in_time).label("done_on_time"))
+                          count_if(sa.or_(done_in_time, now_p > due)).label("verify_judged"),
+                          count_if(done_in_time).label("done_on_time"))
                 .where(e.c.action == "VERIFY_ASSIGN", _in_period(e, start, end, now), _staff_filter(e, staff_no))
                 .group_by(e.c.staff_no))
     a = _frame(conn, assigned, ["staff_no", "assigned", "verify_judged", "done_on_time"])
-    done = (sa.select(e.c.staff_no, sa.func.count(), _sum_if(e.c.detail == "不属实"))
+    done = (sa.select(e.c.staff_no, sa.func.count(), count_if(e.c.detail == "不属实"))
             .where(e.c.action == "VERIFY_DONE", _in_period(e, start, end, now), _staff_filter(e, staff_no))
             .group_by(e.c.staff_no))
     d = _frame(conn, done, ["staff_no", "done", "not_true_findings"])
@@ -262,9 +258,9 @@ def analyst_counts(conn: Connection, *, start: datetime, end: datetime, now: dat
     if staff_no is not None:
         cond.append(rp.c.staff_no == staff_no)
     stmt = (sa.select(rp.c.staff_no, sa.func.count(),
-                      _sum_if(sa.and_(rp.c.delivered_at.is_not(None), rp.c.delivered_at <= rp.c.due_at,
+                      count_if(sa.and_(rp.c.delivered_at.is_not(None), rp.c.delivered_at <= rp.c.due_at,
                                       rp.c.delivered_at <= _ts(now, "p_now"))),
-                      _sum_if(rp.c.has_error))
+                      count_if(rp.c.has_error))
             .where(*cond).group_by(rp.c.staff_no))
     df = _frame(conn, stmt, ["staff_no", "reports_due", "reports_on_time", "reports_with_errors"])
     df["staff_no"] = df["staff_no"].fillna("")
@@ -286,7 +282,7 @@ def shift_filter(start: datetime, end: datetime, now: datetime, table=shifts):
 
 def shift_counts(conn: Connection, *, start: datetime, end: datetime, now: datetime) -> pd.DataFrame:
     """staff_no · planned_shifts · attended_shifts"""
-    stmt = (sa.select(shifts.c.staff_no, sa.func.count(), _sum_if(shifts.c.present))
+    stmt = (sa.select(shifts.c.staff_no, sa.func.count(), count_if(shifts.c.present))
             .where(shift_filter(start, end, now)).group_by(shifts.c.staff_no))
     return _frame(conn, stmt, ["staff_no", "planned_shifts", "attended_shifts"])
 

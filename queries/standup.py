@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from queries import staff as sq
 from queries.schema import standup_actions, ticket_facts as tf
-from queries.sql import seconds_between
+from queries.sql import count_if, seconds_between
 
 GROUP_MEASURES_COLUMNS = ["group", "measure", "label", "numerator", "denominator", "indicator", "lower_is_better"]
 
@@ -139,10 +139,10 @@ def act_today(conn: Connection, *, now: datetime, limit: int = 200, min_urges: i
 def act_today_counts(conn: Connection, *, now: datetime, min_urges: int = 2) -> dict[str, int]:
     """How many open tickets each reason covers (a ticket may count under several)."""
     n = sa.bindparam("a_now", now, type_=sa.DateTime())
-    one = lambda c: sa.func.coalesce(sa.func.sum(sa.case((c, 1), else_=0)), 0)  # noqa: E731
     row = conn.execute(sa.select(
-        one(tf.c.deadline_at < n), one(sa.and_(tf.c.at_risk_at <= n, tf.c.deadline_at >= n)),
-        one(tf.c.stage == "退单审核中"), one(tf.c.urge_count >= min_urges), one(tf.c.sla_class == "疑难"))
+        count_if(tf.c.deadline_at < n), count_if(sa.and_(tf.c.at_risk_at <= n, tf.c.deadline_at >= n)),
+        count_if(tf.c.stage == "退单审核中"), count_if(tf.c.urge_count >= min_urges),
+        count_if(tf.c.sla_class == "疑难"))
         .where(tf.c.is_open, tf.c.received_at <= n)).one()
     return {k: int(v) for k, v in zip(REASONS, row)}
 

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from queries.schema import event_clocks, ticket_facts as tf, tickets
-from queries.sql import add_seconds, day_of, hour_of, month_of, percentile_columns, seconds_between, \
-    week_of, weekday_of
+from queries.sql import add_seconds, count_if, day_of, hour_of, month_of, percentile_columns, \
+    seconds_between, week_of, weekday_of
 
 CLOCKS = {
     "sign": "签收",
@@ -182,7 +182,7 @@ def clock_summary(conn: Connection, clock: str, *, start: datetime, end: datetim
                       with_groups=bool(set(keys) & {"unit", "street", "category"}))
     # counts and lags in one pass over the clock's rows
     groups = [rows.c[k] for k in keys]
-    stmt = sa.select(*groups, *[_n(rows.c.status == k).label(k) for k in STATUSES],
+    stmt = sa.select(*groups, *[count_if(rows.c.status == k).label(k) for k in STATUSES],
                      *percentile_columns(conn.dialect.name, rows.c.lag_seconds,
                                          {"p50_seconds": (1, 2), "p90_seconds": (9, 10)})).group_by(*groups)
     out = pd.DataFrame(conn.execute(stmt).all(), columns=keys + list(STATUSES) + ["p50_seconds", "p90_seconds"])
@@ -247,10 +247,6 @@ def clock_overview(conn: Connection | None, *, start: datetime, end: datetime, n
     for got in (run_parts(parts) if run_parts is not None else [part(conn) for part in parts]):
         out.update(got)
     return pd.DataFrame([(c, out[c][0] + out[c][1], *out[c]) for c in CLOCKS], columns=OVERVIEW_COLUMNS)
-
-
-def _n(cond):
-    return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
 
 
 def _status(ended, due, now):

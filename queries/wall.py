@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from queries.schema import ticket_facts as tf
-from queries.sql import hour_of
+from queries.sql import count_if, hour_of
 
 WEEKS_BACK = 4
 DAYS_BACK = 7
@@ -65,13 +65,12 @@ def rising(conn: Connection, *, now: datetime, dimension: str, days: int = DAYS_
     col = {"street": tf.c.street, "category": tf.c.category_l1}[dimension]
     day_start = _day_start(now)
     elapsed = now - day_start
-    one = sa.literal(1)
     today_cond = sa.and_(tf.c.received_at >= day_start, tf.c.received_at <= now)
     past_conds = [sa.and_(tf.c.received_at >= day_start - timedelta(days=k),
                           tf.c.received_at <= day_start - timedelta(days=k) + elapsed) for k in range(1, days + 1)]
     stmt = (sa.select(col.label("key"),
-                      sa.func.coalesce(sa.func.sum(sa.case((today_cond, one), else_=0)), 0).label("today"),
-                      sa.func.coalesce(sa.func.sum(sa.case((sa.or_(*past_conds), one), else_=0)), 0).label("past"))
+                      count_if(today_cond).label("today"),
+                      count_if(sa.or_(*past_conds)).label("past"))
             .where(col.is_not(None), tf.c.received_at >= day_start - timedelta(days=days), tf.c.received_at <= now)
             .group_by(col))
     df = pd.DataFrame(conn.execute(stmt).all(), columns=["key", "today", "past"])

@@ -9,7 +9,7 @@ from fractions import Fraction
 
 import pandas as pd
 
-from domain import three_rates as tr
+from domain import three_rates
 from domain.rules import Rules
 
 COUNT_COLUMNS = ["received", "closed", "population", "contacted", "resolved", "satisfied", "basic_satisfied"]
@@ -34,7 +34,7 @@ class RankRow:
 
 
 def _row(rank, unit, c: dict, rules: Rules | None) -> RankRow:
-    r = tr.compute(c["population"], c["contacted"], c["resolved"], c["satisfied"], c["basic_satisfied"], rules)
+    r = three_rates.compute(c["population"], c["contacted"], c["resolved"], c["satisfied"], c["basic_satisfied"], rules)
     return RankRow(rank, unit, *(int(c[k]) for k in COUNT_COLUMNS), r.response_rate, r.resolution_rate,
                    r.satisfaction_rate, r.composite)
 

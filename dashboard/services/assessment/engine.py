@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dashboard.services.assessment import settled_counts
-from domain import three_rates as tr
+from domain import three_rates
 from domain.payment import fmt_factor, month_index, month_payment, payment_factor
 from domain.rules import INDICATOR_LABELS, Rules
 from domain.scoring import ManualItem, exact, indicator_points, manual_totals, month_score, rate, \
@@ -129,7 +129,7 @@ def compute(conn: Connection, month: str, now: datetime | None = None) -> MonthR
     month = check_month(month)
     now = now or datetime.now()
     rules = rules_for_month(conn, month)
-    period = tr.period_for_month(month, rules)
+    period = three_rates.period_for_month(month, rules)
     counts, c = settled_counts.month_counts_for(conn, month=month, now=now, limits=_limits(rules),
                                              required=required_heads(rules), period=(period.start, period.end))
     indicators = []
@@ -148,7 +148,7 @@ def compute(conn: Connection, month: str, now: datetime | None = None) -> MonthR
     fac = payment_factor(sc.score, rules.body["payment"]["bands"])
     pay = month_payment(rules.monthly_fee, fac.factor)
 
-    rates = tr.compute(c["population"], c["contacted"], c["resolved"], c["satisfied"], c["basic_satisfied"], rules)
+    rates = three_rates.compute(c["population"], c["contacted"], c["resolved"], c["satisfied"], c["basic_satisfied"], rules)
     three = ThreeRatesResult(period.start, period.end, rates.population, rates.contacted, rates.resolved,
                              rates.satisfied, rates.basic_satisfied, rates.response_rate, rates.resolution_rate,
                              rates.satisfaction_rate, rates.composite)

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from dashboard.services.assessment.engine import _limits, check_month
 from dashboard.services.rules_store import rules_for_month
-from queries import evidence as qe
+from queries import evidence as evidence_queries
 
 
 def month_params(conn: Connection, month: str) -> tuple[dict[str, int], dict[str, int]]:
@@ -19,9 +19,9 @@ def month_params(conn: Connection, month: str) -> tuple[dict[str, int], dict[str
 
 def month_evidence(conn: Connection, month: str, key: str, now: datetime) -> pd.DataFrame:
     limits, required = month_params(conn, month)
-    return qe.evidence(conn, key=key, month=month, now=now, limits=limits, required=required)
+    return evidence_queries.evidence(conn, key=key, month=month, now=now, limits=limits, required=required)
 
 
 def staffing_pairs(conn: Connection, month: str, now: datetime) -> pd.DataFrame:
     _, required = month_params(conn, month)
-    return qe.staffing_pairs(conn, month=month, now=now, required=required)
+    return evidence_queries.staffing_pairs(conn, month=month, now=now, required=required)

@@ -8,7 +8,7 @@ from sqlalchemy.engine import Connection
 from dashboard.services import audit
 from dashboard.services.assessment.signoff import AccessDenied, SignoffError
 from domain.access import can
-from queries import payment as qp
+from queries.payment import save_payment_dates
 
 
 def save_dates(conn: Connection, *, instalment: int, due_on: date | None, paid_on: date | None, note: str,
@@ -25,7 +25,7 @@ def save_dates(conn: Connection, *, instalment: int, due_on: date | None, paid_o
     if due_on and paid_on and paid_on < due_on.replace(year=due_on.year - 5):
         raise SignoffError("实付日期明显早于应付日期，请核对")
     note = (note or "").strip()
-    qp.save_payment_dates(conn, instalment=instalment, due_on=due_on, paid_on=paid_on, note=note,
+    save_payment_dates(conn, instalment=instalment, due_on=due_on, paid_on=paid_on, note=note,
                           entered_by=username, entered_at=(now or datetime.now()).replace(microsecond=0))
     audit.record(conn, username=username, action="payment_dates", target=f"instalment:{instalment}",
                  detail=f"应付 {due_on or '—'} 实付 {paid_on or '—'} {note}")

@@ -22,13 +22,13 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from queries import assessment as qa
-from queries import three_rates as qtr
+from queries import assessment as assessment_queries
+from queries import three_rates as three_rates_queries
 from queries.schema import day_counts, event_clocks, reports, rules_versions, ticket_events, ticket_facts, tickets
 from queries.sql import as_date
 
 THREE_RATES_KEY = "_three_rates"
-THREE_RATES_FIELDS = qtr.DISTRICT_COUNTS_COLUMNS
+THREE_RATES_FIELDS = three_rates_queries.DISTRICT_COUNTS_COLUMNS
 TICKET_LIMIT_KEYS = ("sign", "dispatch", "dispatch_urgent", "return_request")
 _CHUNK = 900
 _DAY = timedelta(days=1)
@@ -76,24 +76,24 @@ def due_versions(conn: Connection, limits: dict[str, int]) -> list[int]:
 
 
 def _live(conn: Connection, start: datetime, end: datetime, now: datetime, limits, required, dv) -> dict:
-    counts = qa.window_counts(conn, start=start, end=end, now=now, limits=limits, required=required,
+    counts = assessment_queries.window_counts(conn, start=start, end=end, now=now, limits=limits, required=required,
                               due_versions=dv)
-    counts[THREE_RATES_KEY] = qtr.district_counts(conn, start=start, end=end - timedelta(seconds=1))
+    counts[THREE_RATES_KEY] = three_rates_queries.district_counts(conn, start=start, end=end - timedelta(seconds=1))
     return counts
 
 
 def _live_days(conn: Connection, first: date, stop: date, now: datetime, limits, required, dv) -> dict[date, dict]:
     """_live of each day of [first, stop), one grouped pass per count (what refill stores)."""
-    days = qa.window_counts_by_day(conn, start=_midnight(first), end=_midnight(stop), now=now, limits=limits,
+    days = assessment_queries.window_counts_by_day(conn, start=_midnight(first), end=_midnight(stop), now=now, limits=limits,
                                    required=required, due_versions=dv)
-    three = qtr.district_counts_by_day(conn, first=first, last=stop - _DAY)
+    three = three_rates_queries.district_counts_by_day(conn, first=first, last=stop - _DAY)
     for d, counts in days.items():
         counts[THREE_RATES_KEY] = three[d]
     return days
 
 
 def _add(total: dict, part: dict) -> None:
-    for k in qa.INDICATOR_KEYS:
+    for k in assessment_queries.INDICATOR_KEYS:
         a, b = total.get(k, (0, 0))
         total[k] = (a + int(part[k][0]), b + int(part[k][1]))
     three = total.setdefault(THREE_RATES_KEY, {f: 0 for f in THREE_RATES_FIELDS})
@@ -156,7 +156,7 @@ def month_counts_for(conn: Connection, *, month: str, now: datetime, limits: dic
                      required: dict[str, int], period: tuple[datetime, datetime]) -> tuple[pd.DataFrame, dict]:
     """(queries.assessment.indicator_counts of the month, queries.three_rates.district_counts of
     the 三率 `period` (end inclusive, whole days)) as of `now`."""
-    start, end = qa.month_bounds(month)
+    start, end = assessment_queries.month_bounds(month)
     p_start, p_end = period[0], period[1] + timedelta(seconds=1)
     horizon = data_horizon(conn)
     # one read of the stored days covers the month and the 三率 period (they overlap)
@@ -167,7 +167,7 @@ def month_counts_for(conn: Connection, *, month: str, now: datetime, limits: dic
         three = counts[THREE_RATES_KEY]
     else:
         three = _three_rates_window(conn, p_start, p_end, stored)
-    return qa.counts_frame(counts), dict(three)
+    return assessment_queries.counts_frame(counts), dict(three)
 
 
 def _three_rates_window(conn: Connection, start: datetime, end: datetime, stored: dict[date, dict]) -> dict:
@@ -178,7 +178,7 @@ def _three_rates_window(conn: Connection, start: datetime, end: datetime, stored
         for f in THREE_RATES_FIELDS:
             total[f] += int(stored[d][THREE_RATES_KEY][f])
     for a, b in runs:
-        part = qtr.district_counts(conn, start=_midnight(a), end=_midnight(b) - timedelta(seconds=1))
+        part = three_rates_queries.district_counts(conn, start=_midnight(a), end=_midnight(b) - timedelta(seconds=1))
         for f in THREE_RATES_FIELDS:
             total[f] += int(part[f])
     return total

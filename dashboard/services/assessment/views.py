@@ -13,16 +13,16 @@ from sqlalchemy.engine import Connection
 
 from dashboard.services.assessment.engine import MonthResult, check_month, month_result
 from dashboard.services.assessment.evidence import staffing_pairs
-from domain import qualifications as ql
+from domain import qualifications
 from domain.payment import instalments, month_index, month_of_index, month_payment, \
     payment_factor
 from domain.rules import Rules
 from domain.scoring import indicator_points, manual_totals, month_score, to_decimal
 from domain.formatting import pct
 from dashboard.services.rules_store import current_rules, rules_for_month
-from queries import compliance as qc
-from queries import overview as qo
-from queries import payment as qp
+from queries import compliance as compliance_queries
+from queries.overview import latest_data_at
+from queries.payment import payment_dates
 from queries.assessment import month_bounds
 
 CONTRACT_MONTHS = 12
@@ -114,7 +114,7 @@ def stale_reason(conn: Connection, month: str, now: datetime, rules: Rules) -> s
     if not (start <= now < end):
         return None
     _, red = rules.freshness_minutes
-    latest = qo.latest_data_at(conn, now=now)
+    latest = latest_data_at(conn, now=now)
     if latest is None:
         return "暂无任何流转或导入数据，不能签认本月考核"
     minutes = int((now - latest).total_seconds() // 60)
@@ -152,7 +152,7 @@ def payment_view(conn: Connection, now: datetime, result_of=None) -> PaymentView
                      "付款系数": r.payment_factor, "应付金额": r.amount, "考核扣款": r.deduction,
                      "状态": FROZEN_LABEL if r.frozen else LIVE_LABEL, "整改": "需整改" if r.rectify else ""})
     inst = instalments(fee, deductions)
-    dates = qp.payment_dates(conn).set_index("instalment")
+    dates = payment_dates(conn).set_index("instalment")
     amounts = {1: inst.first, 2: inst.second, 3: inst.third}
     irows = []
     for n in (1, 2, 3):
@@ -181,10 +181,10 @@ QUAL_COLUMNS = ["工号", "姓名", "岗位", "学历", "全日制", "从业年�
 
 
 def qualification_table(conn: Connection, day: date) -> pd.DataFrame:
-    roster = qc.active_staff(conn, day=day)
+    roster = compliance_queries.active_staff(conn, day=day)
     rows = []
     for p in roster.itertuples(index=False):
-        v = ql.violations(p.role, education=p.education, full_time=p.full_time, years_experience=p.years_experience,
+        v = qualifications.violations(p.role, education=p.education, full_time=p.full_time, years_experience=p.years_experience,
                           team_size_managed=p.team_size_managed, management_years=p.management_years,
                           typing_speed=p.typing_speed)
         rows.append([p.staff_no, p.name, p.role, p.education or "", "是" if p.full_time else "否",
@@ -194,11 +194,11 @@ def qualification_table(conn: Connection, day: date) -> pd.DataFrame:
 
 
 def bachelor_share(conn: Connection, day: date) -> tuple[Fraction | None, int, int]:
-    roster = qc.active_staff(conn, day=day)
-    spec = roster[roster["role"].isin(ql.SPECIALIST_ROLES)]
+    roster = compliance_queries.active_staff(conn, day=day)
+    spec = roster[roster["role"].isin(qualifications.SPECIALIST_ROLES)]
     people = list(zip(spec["education"], spec["full_time"]))
-    share = ql.bachelor_share(people)
-    return share, sum(1 for e, f in people if ql.is_full_time_bachelor(e, f)), len(people)
+    share = qualifications.bachelor_share(people)
+    return share, sum(1 for e, f in people if qualifications.is_full_time_bachelor(e, f)), len(people)
 
 
 def headcount(conn: Connection, month: str, now: datetime) -> pd.DataFrame:
@@ -208,7 +208,7 @@ def headcount(conn: Connection, month: str, now: datetime) -> pd.DataFrame:
 
 def equipment_table(conn: Connection, rules: Rules | None = None) -> pd.DataFrame:
     """Devices in use against the contract's requirement (of the rules in force when not given)."""
-    df = qc.equipment_counts(conn)
+    df = compliance_queries.equipment_counts(conn)
     rows = []
     for kind, need in (rules or current_rules(conn)).equipment_required.items():
         part = df[df["kind"] == kind]
@@ -227,8 +227,8 @@ def shift_coverage(conn: Connection, month: str, now: datetime, rules: Rules) ->
     start, end = month_bounds(month)
     last = min((end - pd.Timedelta(days=1)).date(), now.date())
     minimum = {k: int(v) for k, v in rules.body["staffing"].get("shift_minimum", {}).items()}
-    cov = qc.shift_coverage(conn, first_day=start.date(), last_day=last) if last >= start.date() else \
-        pd.DataFrame(columns=qc.SHIFT_COVERAGE_COLUMNS)
+    cov = compliance_queries.shift_coverage(conn, first_day=start.date(), last_day=last) if last >= start.date() else \
+        pd.DataFrame(columns=compliance_queries.SHIFT_COVERAGE_COLUMNS)
     present = {(r.day, r.shift, r.role): r.present for r in cov.itertuples(index=False)}
     rows = []
     d = start.date()

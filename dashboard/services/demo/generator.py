@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard.services import reference
-from dashboard.services.demo import roster as rs
+from dashboard.services.demo import roster as demo_roster
 from dashboard.services.demo import texts
 from dashboard.services.demo.loader import Loader
 from domain.calendar import is_working_day
@@ -133,7 +133,7 @@ def day_factor(day: date) -> float:
 # --- the simulation ----------------------------------------------------------------------------
 
 class _World:
-    def __init__(self, rng: random.Random, roster: rs.Roster, rules, cutoff: datetime):
+    def __init__(self, rng: random.Random, roster: demo_roster.Roster, rules, cutoff: datetime):
         self.rng = rng
         self.roster = roster
         self.rules = rules
@@ -226,7 +226,7 @@ class _World:
         else:
             s = after(R, rng.expovariate(1 / (3 * MIN if urgent else 7 * MIN)))
             s = min(s, R + td(seconds=29 * MIN + rng.randrange(MIN)))
-        add((s, "SIGN", actor(s, rs.DISPATCHER), "", ""))
+        add((s, "SIGN", actor(s, demo_roster.DISPATCHER), "", ""))
 
         # 申请退单 → city decision
         if not urgent and rng.random() < 0.05:
@@ -234,7 +234,7 @@ class _World:
                 rr = after(R, rng.uniform(2 * HOUR + MIN, 4 * HOUR))
             else:
                 rr = after(s, rng.uniform(8 * MIN, 80 * MIN))
-            add((rr, "RETURN_REQUEST", actor(rr, rs.RETURNER), "", rng.choice(texts.RETURN_REASONS)))
+            add((rr, "RETURN_REQUEST", actor(rr, demo_roster.RETURNER), "", rng.choice(texts.RETURN_REASONS)))
             dec = after(rr, rng.uniform(1 * HOUR, 6 * HOUR))
             if rng.random() < 0.86:
                 add((dec, "RETURN_APPROVED", "", "", ""))
@@ -254,13 +254,13 @@ class _World:
         # 派单 (sometimes to the wrong unit → 区内退单 → 改派)
         redispatch = rng.random() < 0.042
         first_unit = rng.choice([u for u in self.all_units[:8] if u != unit] or [unit]) if redispatch else unit
-        add((d, "DISPATCH", actor(d, rs.DISPATCHER), first_unit, ""))
+        add((d, "DISPATCH", actor(d, demo_roster.DISPATCHER), first_unit, ""))
         base = d
         if redispatch:
             ur = after(d, rng.uniform(20 * MIN, 6 * HOUR) if not urgent else rng.uniform(3 * MIN, 10 * MIN))
             add((ur, "UNIT_RETURN", "", first_unit, rng.choice(texts.UNIT_RETURN_REASONS)))
             base = after(ur, rng.uniform(5 * MIN, 40 * MIN) if not urgent else rng.uniform(1 * MIN, 5 * MIN))
-            add((base, "REDISPATCH", actor(base, rs.DISPATCHER), unit, ""))
+            add((base, "REDISPATCH", actor(base, demo_roster.DISPATCHER), unit, ""))
 
         # 延期 (7- and 15-day tickets only)
         limit = self.close_limit[sla]
@@ -309,10 +309,10 @@ class _World:
         if reply > at_risk and rng.random() < 0.7:
             u = after(at_risk, min((reply - at_risk).total_seconds() * 0.5, 4 * HOUR) * rng.random())
             if u < reply:
-                add((u, "URGE", actor(u, rs.DISPATCHER), unit, ""))
+                add((u, "URGE", actor(u, demo_roster.DISPATCHER), unit, ""))
         elif not urgent and rng.random() < 0.02:
             u = base + (reply - base) * rng.uniform(0.3, 0.9)
-            add((u.replace(microsecond=0), "URGE", actor(u, rs.DISPATCHER), unit, ""))
+            add((u.replace(microsecond=0), "URGE", actor(u, demo_roster.DISPATCHER), unit, ""))
 
         add((reply, "REPLY", "", unit, ""))
         cursor = self.qc_and_close(ev, reply, urgent, unit, allow_reject=True)
@@ -342,8 +342,8 @@ class _World:
                 vd = after(va, rng.uniform(2 * HOUR, 40 * HOUR))
             # the verifier is whoever will be on duty when it is done (someone on duty now if
             # that lies beyond the generated days)
-            verifier = actor(vd, rs.VERIFIER) or actor(va, rs.VERIFIER)
-            add((va, "VERIFY_ASSIGN", actor(va, rs.SUPERVISOR), "", verifier))
+            verifier = actor(vd, demo_roster.VERIFIER) or actor(va, demo_roster.VERIFIER)
+            add((va, "VERIFY_ASSIGN", actor(va, demo_roster.SUPERVISOR), "", verifier))
             r = rng.random()
             outcome = "属实" if r < 0.85 else ("不属实" if r < 0.95 else "无法核实")
             add((vd, "VERIFY_DONE", verifier, "", outcome))
@@ -360,14 +360,14 @@ class _World:
             else:
                 q = reply + td(seconds=1 + min(int(rng.expovariate(1 / (25 * MIN))), 2 * HOUR - 60))
             if allow_reject and rng.random() < 0.062:
-                ev.append((q, "QC_REJECT", actor(q, rs.QC), "", rng.choice(texts.QC_DEFECTS)))
+                ev.append((q, "QC_REJECT", actor(q, demo_roster.QC), "", rng.choice(texts.QC_DEFECTS)))
                 allow_reject = False
                 reply = q + td(seconds=rng.randint(10 * MIN, 30 * MIN) if urgent else rng.randint(2 * HOUR, 30 * HOUR))
                 ev.append((reply, "REPLY", "", unit, ""))
                 continue
-            ev.append((q, "QC_PASS", actor(q, rs.QC), "", ""))
+            ev.append((q, "QC_PASS", actor(q, demo_roster.QC), "", ""))
             c = q + td(seconds=rng.randint(1 * MIN, 8 * MIN) if urgent else rng.randint(3 * MIN, 60 * MIN))
-            role = rs.DISPATCHER if rng.random() < 0.5 else rs.QC
+            role = demo_roster.DISPATCHER if rng.random() < 0.5 else demo_roster.QC
             ev.append((c, "CLOSE", actor(c, role), "", ""))
             return c
 
@@ -480,7 +480,7 @@ def generate_into(conn: Connection, *, days: int, tickets_per_day: int, seed: in
         raise DemoError("数据截止时间早于生成窗口的第一天")
     rng = random.Random(seed)
     rules = rules_for_month(conn)
-    roster = rs.build(rng, start, days)
+    roster = demo_roster.build(rng, start, days)
     world = _World(rng, roster, rules, now)
 
     clear_operational(conn)
@@ -662,7 +662,7 @@ def _batches(plan: _Plan, parallel: bool | None):
         proc.join()
 
 
-def _write_reports(conn, loader: Loader, rng: random.Random, roster: rs.Roster, start: date, end: date,
+def _write_reports(conn, loader: Loader, rng: random.Random, roster: demo_roster.Roster, start: date, end: date,
                    now: datetime, seed: int) -> int:
     """日报 by 09:00 next day, 周报 Monday 12:00, 月报 the 3rd 17:00, 专报 after surges; by analysts."""
     rows = []
@@ -678,7 +678,7 @@ def _write_reports(conn, loader: Loader, rng: random.Random, roster: rs.Roster, 
             due.append(("月报", f"RB-M-{prev:%Y%m}", datetime(day.year, day.month, day.day, 15)))
         if day - timedelta(days=1) in special:
             due.append(("专报", f"RB-S-{day - timedelta(days=1):%Y%m%d}", datetime(day.year, day.month, day.day, 12)))
-        analysts = roster.on_duty(day, rs.EARLY, rs.ANALYST)
+        analysts = roster.on_duty(day, demo_roster.EARLY, demo_roster.ANALYST)
         for kind, no, due_at in due:
             r = rng.random()
             if r < 0.03:

@@ -26,15 +26,16 @@ from fractions import Fraction
 import pandas as pd
 from sqlalchemy.engine import Connection
 
-from dashboard.services.assessment import engine as assessment
-from domain import three_rates as tr
+from dashboard.services.assessment.engine import month_result
+from domain import three_rates
 from domain.lifecycle import OPEN_STAGES
 from domain.scoring import to_decimal
 from domain.formatting import pct
 from dashboard.services.rules_store import rules_for_month
-from queries import backlog, overview, staff as sq, timeliness
-from queries import reports as qr
-from queries import three_rates as qtr
+from queries import backlog, overview, timeliness
+from queries import reports as report_queries
+from queries import staff as staff_queries
+from queries import three_rates as three_rates_queries
 
 RATE_PLACES = 6
 KINDS = {"daily": "日报", "weekly": "周报", "monthly": "月报", "topic": "专报"}
@@ -138,7 +139,7 @@ def spec_for(kind: str, day: date, *, window_start_hour: int = 12, period: str =
             # the 考核期 is the 19th–18th whatever the 三率 rules option says (that is what a 考核期 means)
             first = day.replace(day=19) if day.day >= 19 else (day.replace(day=1) - timedelta(days=1)).replace(day=19)
             label_month = _month_start(first.year, first.month + 1)
-            p = tr.Period(datetime.combine(first, time(0)), label_month.replace(day=18, hour=23, minute=59, second=59),
+            p = three_rates.Period(datetime.combine(first, time(0)), label_month.replace(day=18, hour=23, minute=59, second=59),
                           f"{label_month:%Y-%m}")
             start, end = p.start, p.end_exclusive
             prev_start = _month_start(start.year, start.month - 1).replace(day=19)
@@ -214,31 +215,31 @@ def headline(conn: Connection, *, start: datetime, end: datetime, now: datetime,
     limits = _limits(rules)
     out: dict = {}
     if category:
-        totals = qr.window_totals(conn, start=start, end=end, now=cut, category=category)
+        totals = report_queries.window_totals(conn, start=start, end=end, now=cut, category=category)
         out["received"], out["closed"] = totals["received"], totals["closed"]
-        stages = qr.topic_backlog(conn, now=cut, category=category)
+        stages = report_queries.topic_backlog(conn, now=cut, category=category)
     else:
         daily = overview.daily_intake(conn, start=start, now=cut)
         out["received"], out["closed"] = int(daily["received"].sum()), int(daily["closed"].sum())
         stages = overview.backlog_by_stage(conn, now=cut)
     if not category:
-        totals = qr.window_totals(conn, start=start, end=end, now=cut)
+        totals = report_queries.window_totals(conn, start=start, end=end, now=cut)
     out["closed_late"] = totals["closed_late"]
     out["open"] = int(stages["tickets"].sum())
     out["overdue"] = int(stages["overdue"].sum())
     out["at_risk"] = int(stages["at_risk"].sum())
     # every clock of timeliness.clock_rows counted in one statement (the same counts and
     # percentiles as timeliness.clock_summary / topic_clock_summary, issue 8)
-    clocks = qr.clock_summaries(conn, CLOCK_ORDER, start=start, end=end, now=cut, limits=limits, category=category)
+    clocks = report_queries.clock_summaries(conn, CLOCK_ORDER, start=start, end=end, now=cut, limits=limits, category=category)
     for c in clocks.values():
         c["share"] = _share(c["on_time"], c["total"])
     out["clocks"] = clocks
     last = end - timedelta(seconds=1)
     if category:
-        counts = qr.topic_three_rate_counts(conn, start=start, end=last, category=category)
+        counts = report_queries.topic_three_rate_counts(conn, start=start, end=last, category=category)
     else:
-        counts = qtr.district_counts(conn, start=start, end=last)
-    out["three_rates"] = tr.compute(counts["population"], counts["contacted"], counts["resolved"],
+        counts = three_rates_queries.district_counts(conn, start=start, end=last)
+    out["three_rates"] = three_rates.compute(counts["population"], counts["contacted"], counts["resolved"],
                                     counts["satisfied"], counts["basic_satisfied"], rules)
     out["stages"] = stages
     return out
@@ -329,10 +330,10 @@ def _stage_section(stages: pd.DataFrame) -> Section:
 
 
 def _breakdown(conn, spec: ReportSpec, cut: datetime, dimension: str, label: str, name: str) -> Section:
-    wb = qr.window_breakdown(conn, start=spec.start, end=spec.end, now=cut, dimension=dimension,
+    wb = report_queries.window_breakdown(conn, start=spec.start, end=spec.end, now=cut, dimension=dimension,
                              category=spec.category)
     if spec.category:
-        bl = qr.topic_backlog_by(conn, now=cut, category=spec.category, dimension=dimension)
+        bl = report_queries.topic_backlog_by(conn, now=cut, category=spec.category, dimension=dimension)
     else:
         bl = backlog.backlog_by(conn, now=cut, dimension=dimension)
     df = wb.merge(bl.rename(columns={"tickets": "open"}), on="key", how="outer").fillna(0)
@@ -361,7 +362,7 @@ def _trend_section(conn, spec: ReportSpec, cut: datetime) -> Section:
         df = pd.DataFrame(rows, columns=["时段", "受理"])
         return Section("趋势", df, chart={"type": "line", "x": "时段", "y": ["受理"], "title": "分时受理量"})
     if spec.category:
-        daily = qr.daily_counts(conn, start=spec.start, end=spec.end, now=cut, category=spec.category)
+        daily = report_queries.daily_counts(conn, start=spec.start, end=spec.end, now=cut, category=spec.category)
     else:
         daily = overview.daily_intake(conn, start=spec.start, now=cut)
     days = [(spec.start + timedelta(days=k)).date() for k in range((spec.end - spec.start).days)]
@@ -377,7 +378,7 @@ OVERDUE_HEADERS = {"ticket_no": "工单编号", "received_at": "接收时间", "
 
 def _overdue_section(conn, spec: ReportSpec, cut: datetime) -> Section:
     if spec.category:
-        df = qr.topic_overdue(conn, now=cut, category=spec.category, limit=OVERDUE_LIMIT)
+        df = report_queries.topic_overdue(conn, now=cut, category=spec.category, limit=OVERDUE_LIMIT)
         df = df.rename(columns={"category_l1": "category"})
     else:
         df = backlog.attention_list(conn, now=cut, kind="overdue", limit=OVERDUE_LIMIT)
@@ -388,18 +389,19 @@ def _overdue_section(conn, spec: ReportSpec, cut: datetime) -> Section:
     return Section("超期工单", df, note=f"统计时点仍在办且已过办结时限的工单，按时限先后，最多 {OVERDUE_LIMIT} 条")
 
 
-ROLE_WORK = {sq.DISPATCHER: "派单", sq.RETURNER: "退单申请", sq.QC: "质检", sq.VERIFIER: "协查派发",
-             sq.ANALYST: "应报报表"}
-ROLE_ERRORS = {sq.DISPATCHER: "wrong_dispatches", sq.QC: "escapes", sq.ANALYST: "reports_with_errors"}
-ROLE_ERROR_LABELS = {sq.DISPATCHER: "错派", sq.QC: "质检漏检（市级退回）", sq.ANALYST: "报表有误"}
+ROLE_WORK = {staff_queries.DISPATCHER: "派单", staff_queries.RETURNER: "退单申请", staff_queries.QC: "质检",
+             staff_queries.VERIFIER: "协查派发", staff_queries.ANALYST: "应报报表"}
+ROLE_ERRORS = {staff_queries.DISPATCHER: "wrong_dispatches", staff_queries.QC: "escapes",
+               staff_queries.ANALYST: "reports_with_errors"}
+ROLE_ERROR_LABELS = {staff_queries.DISPATCHER: "错派", staff_queries.QC: "质检漏检（市级退回）", staff_queries.ANALYST: "报表有误"}
 
 
 def _staff_section(conn, spec: ReportSpec, cut: datetime) -> Section:
     rules = rules_for_month(conn, f"{spec.start:%Y-%m}")
     rows = []
-    for role in sq.ROLES:
-        df = sq.staff_performance(conn, role=role, start=spec.start, end=spec.end, now=cut, limits=_limits(rules))
-        sample, num, den = sq.RANK_BASIS[role]
+    for role in staff_queries.ROLES:
+        df = staff_queries.staff_performance(conn, role=role, start=spec.start, end=spec.end, now=cut, limits=_limits(rules))
+        sample, num, den = staff_queries.RANK_BASIS[role]
         n, d = int(df[num].sum()), int(df[den].sum())
         err = ROLE_ERRORS.get(role)
         planned, attended = int(df["planned_shifts"].sum()), int(df["attended_shifts"].sum())
@@ -483,7 +485,7 @@ def build_section(conn: Connection | None, spec: ReportSpec, name: str, *, now: 
     if name == "人员" and not spec.category:
         return _staff_section(conn, spec, cut)
     if name == "月度考核" and spec.kind == "monthly" and spec.month:
-        result = assessment.month_result(conn, spec.month, now)
+        result = month_result(conn, spec.month, now)
         section = _assessment_section(result)
         section.result = result
         return section

@@ -22,7 +22,7 @@ from dashboard.services.exports.safe import write_sheet
 from domain.formatting import half_up
 from dashboard.services.rules_store import rules_for_month
 from queries import forecast, standup
-from queries import staff as sq
+from queries import staff as staff_queries
 
 SHEETS = ("昨日概况", "当班", "待办工单", "行动项", "人员明细")
 STANDUP_TIME = time(8, 30)
@@ -63,11 +63,11 @@ def with_targets(measures: pd.DataFrame, rules: Rules) -> pd.DataFrame:
 
 
 ERROR_COLUMN = {  # per role: what counts as its errors in the per-person table
-    sq.DISPATCHER: ("wrong_dispatches", "派单错误（被改派）"),
-    sq.RETURNER: (None, "退单被驳回"),
-    sq.QC: ("escapes", "质检漏检"),
-    sq.VERIFIER: (None, "协查超时"),
-    sq.ANALYST: ("reports_with_errors", "报表有误"),
+    staff_queries.DISPATCHER: ("wrong_dispatches", "派单错误（被改派）"),
+    staff_queries.RETURNER: (None, "退单被驳回"),
+    staff_queries.QC: ("escapes", "质检漏检"),
+    staff_queries.VERIFIER: (None, "协查超时"),
+    staff_queries.ANALYST: ("reports_with_errors", "报表有误"),
 }
 
 
@@ -79,16 +79,16 @@ def person_table(conn: Connection | None, *, start: datetime, end: datetime, now
     {role: staff.staff_performance(...)} of the same period and team when already read (then no
     query is made)."""
     parts = []
-    for role in sq.ROLES:
+    for role in staff_queries.ROLES:
         df = (performance or {}).get(role)
         if df is None:
-            df = sq.staff_performance(conn, role=role, start=start, end=end, now=now, team=team, limits=limits,
+            df = staff_queries.staff_performance(conn, role=role, start=start, end=end, now=now, team=team, limits=limits,
                                       counts=(counts or {}).get(role))
-        sample, num, den = sq.RANK_BASIS[role]
+        sample, num, den = staff_queries.RANK_BASIS[role]
         col, _label = ERROR_COLUMN[role]
-        if role == sq.RETURNER:
+        if role == staff_queries.RETURNER:
             errors = df["decided"] - df["approved"]
-        elif role == sq.VERIFIER:
+        elif role == staff_queries.VERIFIER:
             errors = df["verify_judged"] - df["done_on_time"]
         else:
             errors = df[col]
@@ -164,8 +164,8 @@ def standup_pack(conn: Connection, *, day: date, now: datetime, team: str | None
         # one role's per-工号 counts of yesterday, read once: the group lines sum them and the
         # per-person table is made from them; one part per role, so the heavy roles run side by side
         def part(c: Connection):
-            counts = sq.role_counts(c, role, start=y_start, end=y_end, now=now, limits=limits)
-            return counts, sq.staff_performance(c, role=role, start=y_start, end=y_end, now=now, team=team,
+            counts = staff_queries.role_counts(c, role, start=y_start, end=y_end, now=now, limits=limits)
+            return counts, staff_queries.staff_performance(c, role=role, start=y_start, end=y_end, now=now, team=team,
                                                 limits=limits, counts=counts)
         return part
 
@@ -176,7 +176,7 @@ def standup_pack(conn: Connection, *, day: date, now: datetime, team: str | None
         return standup.worst_delays(c, start=y_start, end=y_end, now=now).rename(columns=DELAY_COLUMNS)
 
     def errors_part(c: Connection):
-        errs = sq.errors_with_evidence(c, start=y_start, end=y_end, now=now, limits=limits)
+        errs = staff_queries.errors_with_evidence(c, start=y_start, end=y_end, now=now, limits=limits)
         errs["evidence_action"] = errs["evidence_action"].map(lambda a: ACTIONS.get(a, "报表"))
         return errs.rename(columns=ERRORS_CN)
 
@@ -188,17 +188,18 @@ def standup_pack(conn: Connection, *, day: date, now: datetime, team: str | None
         return act, standup.act_today_counts(c, now=now), actions.rename(columns=ACTIONS_CN), surge
 
     # the heaviest parts first: the pool takes them in this order
-    parts = {sq.DISPATCHER: yesterday_role(sq.DISPATCHER), sq.QC: yesterday_role(sq.QC), "today": today_part,
+    parts = {staff_queries.DISPATCHER: yesterday_role(staff_queries.DISPATCHER),
+             staff_queries.QC: yesterday_role(staff_queries.QC), "today": today_part,
              "shift": shift_part, "errors": errors_part, "delays": delays_part,
-             **{role: yesterday_role(role) for role in (sq.VERIFIER, sq.RETURNER, sq.ANALYST)}}
+             **{role: yesterday_role(role) for role in (staff_queries.VERIFIER, staff_queries.RETURNER, staff_queries.ANALYST)}}
     got = dict(zip(parts, concurrently(engine, list(parts.values())) if engine is not None
                    else [part(conn) for part in parts.values()]))
     act, act_counts, actions, surge = got["today"]
     s_groups, errs, delays = got["shift"], got["errors"], got["delays"]
     y_groups = with_targets(standup.group_measures(None, start=y_start, end=y_end, now=now, limits=limits,
-                                                   counts={role: got[role][0] for role in sq.ROLES}), rules)
+                                                   counts={role: got[role][0] for role in staff_queries.ROLES}), rules)
     people = person_table(None, start=y_start, end=y_end, now=now, limits=limits, team=team,
-                          performance={role: got[role][1] for role in sq.ROLES})
+                          performance={role: got[role][1] for role in staff_queries.ROLES})
     return StandupPack(day, now, yesterday, shift, s_start, s_end, y_groups, s_groups, delays,
                        errs, act, act_counts, actions, people, surge)
 

@@ -3,14 +3,18 @@
 One module per subject (overview, backlog, …). Every wrapper takes the parameters that scope
 its data (including `now`), so cache keys never mix two questions.
 
-Reads are decorated with `cached` (st.cache_data) or `fresh` (never cached); both keep the last
-good answer (dashboard.web.live), which stands in during an app run when the database is unreachable.
+A read that opens a connection and asks one query is made by `cached_query`; a read that does more
+(several queries, reshaping for display, reads at the same time) is a function decorated with
+`cached` (st.cache_data) or `fresh` (never cached). All keep the last good answer
+(dashboard.web.live), which stands in during an app run when the database is unreachable.
 Writes are plain functions on `write_engine()`: never answered from memory.
 """
 from __future__ import annotations
 
 import functools
+import inspect
 import os
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -18,11 +22,12 @@ from typing import Any, TypeVar
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from dashboard.web import live
 from dashboard.infra import settings
 from dashboard.infra.db import shared_engine
+from dashboard.web import live
 
 F = TypeVar("F", bound=Callable[..., Any])
+R = TypeVar("R")
 
 
 def engine() -> Engine:
@@ -98,3 +103,54 @@ def fresh(fn: F) -> F:
         return value
 
     return read  # type: ignore[return-value]
+
+
+_fresh = fresh   # cached_query's `fresh` flag hides the decorator's name
+
+
+_queries_read: dict[tuple[str, str], Callable[..., Any]] = {}   # (module, read's name) → the query it asks
+
+
+def _same_function(a: Callable[..., Any], b: Callable[..., Any]) -> bool:
+    """The same object, or the same module-level function of a module imported again (Streamlit
+    re-imports a changed module while the app runs)."""
+    return a is b or ("<locals>" not in a.__qualname__
+                      and (a.__module__, a.__qualname__) == (b.__module__, b.__qualname__))
+
+
+def cached_query(query: Callable[..., R], *, fresh: bool = False, keep_last: bool = True, name: str | None = None,
+                 show_spinner: bool | str = False, **cache_kwargs: Any) -> Callable[..., R]:
+    """The read of one question: query(conn, …) on a connection of `engine()`.
+
+    The read takes the query's parameters after `conn`, in the query's order, by position or by
+    name. It is cached like `cached(keep_last=…, show_spinner=…, **cache_kwargs)`, or never
+    (fresh=True: it must show the latest write, like `fresh`).
+
+    Streamlit keys a function's cache by its module, qualified name and source, and the last good
+    store keys answers by module and name: the read is a function of its own, named `name` (default
+    the query's name) in the module that calls cached_query, and a second read of that name there
+    that asks another query is refused, so two reads never share a cache.
+    """
+    if fresh and (cache_kwargs or not keep_last):
+        raise TypeError("a fresh read is never cached: no cache options")
+    module = sys._getframe(1).f_globals["__name__"]
+    qualname = name or query.__name__
+    asked = _queries_read.setdefault((module, qualname), query)
+    if not _same_function(asked, query):
+        raise ValueError(f"{module}.{qualname} already reads {asked.__module__}.{asked.__qualname__}: pass name=")
+    signature = inspect.signature(query)
+    signature = signature.replace(parameters=[p.replace(kind=inspect.Parameter.POSITIONAL_OR_KEYWORD)
+                                              for p in list(signature.parameters.values())[1:]])
+
+    def ask(*args, **kwargs):
+        arguments = signature.bind(*args, **kwargs).arguments
+        with engine().connect() as conn:
+            return query(conn, **arguments)
+
+    ask.__module__, ask.__name__, ask.__qualname__, ask.__doc__ = module, qualname, qualname, query.__doc__
+    ask.__signature__ = signature  # type: ignore[attr-defined]
+    ask.__wrapped__ = query  # type: ignore[attr-defined]
+    if fresh:
+        return _fresh(ask)
+    return cached(keep_last=keep_last, show_spinner=show_spinner, **cache_kwargs)(ask)
+

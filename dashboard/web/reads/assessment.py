@@ -7,24 +7,19 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.services.assessment import signoff, views
-from dashboard.services.assessment.engine import MonthResult, month_result, recompute
+from dashboard.services.assessment.engine import month_result, recompute
 from dashboard.services.assessment.evidence import month_evidence
-from dashboard.web.reads import cached, engine, fresh, write_engine
-from domain.rules import Rules
+from dashboard.services.reports.acceptance import build_acceptance_workbook
 from dashboard.services.rules_store import rules_for_month
+from dashboard.web.reads import cached, cached_query, engine, fresh, write_engine
 from queries.evidence import manual_item_rows
 
-
-@cached(ttl="60s", max_entries=32, show_spinner=False)
-def result(month: str, now: datetime) -> MonthResult:
-    with engine().connect() as conn:
-        return month_result(conn, month, now)
-
-
-@cached(ttl="60s", max_entries=32, show_spinner=False)
-def evidence(month: str, key: str, now: datetime) -> pd.DataFrame:
-    with engine().connect() as conn:
-        return month_evidence(conn, month, key, now)
+result = cached_query(month_result, ttl="60s", max_entries=32)
+evidence = cached_query(month_evidence, ttl="60s", max_entries=32)
+rules = cached_query(rules_for_month, ttl="300s", max_entries=16)
+# sign-off state and the recomputed result are never cached: they must show the latest write
+status = cached_query(signoff.status, fresh=True)
+recomputed = cached_query(recompute, fresh=True)
 
 
 @cached(ttl="120s", max_entries=16, show_spinner=False)
@@ -39,26 +34,10 @@ def months(now: datetime) -> list[str]:
         return views.contract_months(views.contract_start(conn), now)
 
 
-@cached(ttl="300s", max_entries=16, show_spinner=False)
-def rules(month: str) -> Rules:
-    with engine().connect() as conn:
-        return rules_for_month(conn, month)
-
-
-# sign-off state and the hash check are never cached: they must show the latest write
-@fresh
-def status(month: str) -> dict:
-    with engine().connect() as conn:
-        return signoff.status(conn, month)
-
-
 @fresh
 def hash_check(month: str) -> bool | None:
     with engine().connect() as conn:
-        st_ = signoff.status(conn, month)
-        if not st_["content_hash"]:
-            return None
-        return signoff.verify_hash(conn, month)
+        return signoff.verify_hash(conn, month) if signoff.status(conn, month)["content_hash"] else None
 
 
 @fresh
@@ -75,12 +54,6 @@ def manual_rows(month: str) -> pd.DataFrame:
                               "entered_by": "录入人", "entered_at": "录入时间"})
 
 
-@fresh
-def recomputed(month: str, now: datetime) -> MonthResult:
-    with engine().connect() as conn:
-        return recompute(conn, month, now)
-
-
 def write(fn, *args, **kwargs):
     """Run one sign-off write in its own transaction, then drop the cached results."""
     with write_engine().begin() as conn:
@@ -90,6 +63,5 @@ def write(fn, *args, **kwargs):
 
 
 def acceptance_workbook(day, now: datetime) -> bytes:
-    from dashboard.services.reports.acceptance import build_acceptance_workbook
     with engine().connect() as conn:
         return build_acceptance_workbook(conn, day=day, now=now)

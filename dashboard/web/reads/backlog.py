@@ -1,50 +1,22 @@
-"""Cached backlog figures (DESIGN 3.4)."""
+"""Cached backlog figures: the open tickets at `now` by dimension, their totals and ages, the lists to act on."""
 from __future__ import annotations
 
 from datetime import datetime
 
 import pandas as pd
 
-from dashboard.web.reads import cached, engine
-from queries import backlog
+from dashboard.web.reads import cached, cached_query, engine
+from domain.lifecycle import ACTIONS
+from queries import backlog, tickets
 
-
-@cached(ttl="60s", max_entries=64, show_spinner=False)
-def backlog_by(now: datetime, dimension: str) -> pd.DataFrame:
-    with engine().connect() as conn:
-        return backlog.backlog_by(conn, now=now, dimension=dimension)
-
-
-@cached(ttl="60s", max_entries=64, show_spinner=False)
-def totals(now: datetime) -> dict:
-    with engine().connect() as conn:
-        return backlog.backlog_totals(conn, now=now)
-
-
-@cached(ttl="60s", max_entries=64, show_spinner=False)
-def stage_age(now: datetime) -> pd.DataFrame:
-    with engine().connect() as conn:
-        return backlog.backlog_stage_age(conn, now=now)
-
-
-@cached(ttl="60s", max_entries=32, show_spinner=False)
-def attention_list(now: datetime, kind: str) -> pd.DataFrame:
-    with engine().connect() as conn:
-        return backlog.attention_list(conn, now=now, kind=kind)
+backlog_by = cached_query(backlog.backlog_by, ttl="60s", max_entries=64)
+totals = cached_query(backlog.backlog_totals, ttl="60s", max_entries=64)
+stage_age = cached_query(backlog.backlog_stage_age, ttl="60s", max_entries=64)
+attention_list = cached_query(backlog.attention_list, ttl="60s", max_entries=32)
 
 
 @cached(ttl="60s", max_entries=64, show_spinner=False)
 def ticket_timeline(ticket_no: str, now: datetime) -> pd.DataFrame:
-    """A ticket's events up to `now`: at · action · staff_no · unit · detail.
-
-    The ticket module's timeline is used when it is there (one definition for the app), else
-    the backlog query's own.
-    """
-    from domain.lifecycle import ACTIONS
-
+    """A ticket's events up to `now`: at · action · staff_no · unit · detail (the /tickets page's timeline)."""
     with engine().connect() as conn:
-        try:
-            from queries.tickets import ticket_timeline as shared  # the /tickets page's definition
-        except ImportError:
-            return backlog.ticket_events_of(conn, ticket_no=ticket_no, now=now)
-        return shared(conn, ticket_no, labels=ACTIONS, now=now)[backlog.TIMELINE_COLUMNS]
+        return tickets.ticket_timeline(conn, ticket_no, labels=ACTIONS, now=now)[backlog.TIMELINE_COLUMNS]

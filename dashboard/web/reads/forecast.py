@@ -1,7 +1,9 @@
 """Cached surge status and intake forecast (the wall display, the stand-up and the shifts page)."""
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
+
+import pandas as pd
 
 from dashboard.web.reads import cached, engine
 from domain.staffing import day_kind
@@ -29,10 +31,8 @@ def _forecast_until(day: date, until: datetime) -> forecast.DayForecast:
 
 
 @cached(ttl="120s", max_entries=32, show_spinner=False)
-def hourly_actual(day: date, now: datetime):
+def hourly_actual(day: date, now: datetime) -> pd.DataFrame:
     """Tickets received per hour of `day` up to `now` (hour · tickets)."""
-    from datetime import timedelta
-
     start = datetime.combine(day, time())
     with engine().connect() as conn:
         df = forecast.hourly_intake(conn, start=start, end=min(now, start + timedelta(days=1)))

@@ -5,33 +5,14 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from dashboard.web.reads import cached, engine
 from dashboard.services.rules_store import current_rules
+from dashboard.web.reads import cached, cached_query, engine
 from queries import overview
 
-
-@cached(ttl="60s", max_entries=64, show_spinner=False)
-def intake_vs_weekday(now: datetime) -> dict:
-    with engine().connect() as conn:
-        return overview.intake_vs_weekday(conn, now=now)
-
-
-@cached(ttl="60s", max_entries=64, show_spinner=False)
-def backlog_by_stage(now: datetime) -> pd.DataFrame:
-    with engine().connect() as conn:
-        return overview.backlog_by_stage(conn, now=now)
-
-
-@cached(ttl="60s", max_entries=64, show_spinner=False)
-def month_intake(now: datetime) -> int:
-    with engine().connect() as conn:
-        return overview.month_intake(conn, now=now)
-
-
-@cached(ttl="60s", max_entries=64, show_spinner=False)
-def latest_data_at(now: datetime) -> datetime | None:
-    with engine().connect() as conn:
-        return overview.latest_data_at(conn, now=now)
+intake_vs_weekday = cached_query(overview.intake_vs_weekday, ttl="60s", max_entries=64)
+backlog_by_stage = cached_query(overview.backlog_by_stage, ttl="60s", max_entries=64)
+month_intake = cached_query(overview.month_intake, ttl="60s", max_entries=64)
+latest_data_at = cached_query(overview.latest_data_at, ttl="60s", max_entries=64)
 
 
 @cached(ttl="300s", max_entries=32, show_spinner=False)

@@ -3,10 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-
 from dashboard.services.assessment import payment_records, views
-from dashboard.web.reads import assessment
-from dashboard.web.reads import cached, engine, write_engine
+from dashboard.web.reads import assessment, cached, engine, write_engine
 
 
 @cached(ttl="60s", max_entries=16, show_spinner=False)

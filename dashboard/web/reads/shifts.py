@@ -6,52 +6,38 @@ from decimal import Decimal
 
 import pandas as pd
 
-from dashboard.web.reads import cached, engine
+from dashboard.services.rules_store import rules_for_month
+from dashboard.web.reads import cached, cached_query, engine
 from dashboard.web.reads.forecast import day_forecast
 from domain import staffing
-from dashboard.services.rules_store import rules_for_month
 from queries import forecast
-from queries import shifts as shq
+from queries import shifts as shifts_queries
 
 HANDLING_WINDOW_DAYS = 28
+
+attendance_total = cached_query(shifts_queries.attendance_total, ttl="120s", max_entries=32)
+coverage = cached_query(shifts_queries.coverage, ttl="120s", max_entries=32)
+people_moves = cached_query(shifts_queries.people_moves, ttl="600s", max_entries=32)
 
 
 @cached(ttl="120s", max_entries=32, show_spinner=False)
 def attendance_by_day_shift(first_day: date, last_day: date, now: datetime) -> pd.DataFrame:
     """queries.shifts.attendance_by_day_shift plus `rate` (present / started, display float)."""
     with engine().connect() as conn:
-        df = shq.attendance_by_day_shift(conn, first_day=first_day, last_day=last_day, now=now)
+        df = shifts_queries.attendance_by_day_shift(conn, first_day=first_day, last_day=last_day, now=now)
     df["rate"] = pd.Series([None if r is None else float(r) for r in map(staffing.share, df["present"], df["started"])],
                            index=df.index, dtype="float64")
     return df
-
-
-@cached(ttl="120s", max_entries=32, show_spinner=False)
-def attendance_total(first_day: date, last_day: date, now: datetime) -> dict:
-    with engine().connect() as conn:
-        return shq.attendance_total(conn, first_day=first_day, last_day=last_day, now=now)
-
-
-@cached(ttl="120s", max_entries=32, show_spinner=False)
-def coverage(first_day: date, last_day: date, now: datetime) -> pd.DataFrame:
-    with engine().connect() as conn:
-        return shq.coverage(conn, first_day=first_day, last_day=last_day, now=now)
 
 
 @cached(ttl="600s", max_entries=32, show_spinner=False)
 def headcount_flow(first_day: date, last_day: date) -> pd.DataFrame:
     """queries.shifts.headcount_flow plus `turnover` (员工流失率, display float)."""
     with engine().connect() as conn:
-        df = shq.headcount_flow(conn, first_day=first_day, last_day=last_day)
+        df = shifts_queries.headcount_flow(conn, first_day=first_day, last_day=last_day)
     rates = [staffing.turnover_rate(d, a, b) for d, a, b in zip(df["departures"], df["headcount_start"], df["headcount_end"])]
     df["turnover"] = pd.Series([None if r is None else float(r) for r in rates], index=df.index, dtype="float64")
     return df
-
-
-@cached(ttl="600s", max_entries=32, show_spinner=False)
-def people_moves(first_day: date, last_day: date) -> pd.DataFrame:
-    with engine().connect() as conn:
-        return shq.people_moves(conn, first_day=first_day, last_day=last_day)
 
 
 @cached(ttl="600s", max_entries=16, show_spinner=False)
@@ -88,7 +74,7 @@ def staffing_plan(day: date, now: datetime) -> dict:
         else:
             minutes = Decimal(str(cfg.get("handling_minutes", staffing.DEFAULT_HANDLING_MINUTES)))
             source = "规则默认值"
-        plan = shq.planned_by_shift(conn, day=day, role="派单专员", now=now)
+        plan = shifts_queries.planned_by_shift(conn, day=day, role="派单专员", now=now)
         minimum = int(cfg.get("shift_minimum", {}).get("派单专员", 0))
     fc = day_forecast(day, now)   # cached: the surge panel reads the same forecast of today
     rows = [staffing.shift_need(fc, s, minutes, occupancy) for s in staffing.SHIFTS]

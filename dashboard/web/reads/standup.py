@@ -7,34 +7,29 @@ from datetime import date, datetime
 import pandas as pd
 
 from dashboard.services import standup_actions
-from dashboard.web.reads import cached, engine, fresh, write_engine
-from dashboard.services.reports import standup as report
-from queries import standup as sq
+from dashboard.services.reports import standup as standup_report
+from dashboard.web.reads import cached, cached_query, engine, write_engine
+from domain.formatting import pct
+from queries import standup as standup_queries
+
+actions = cached_query(standup_queries.actions_for, fresh=True)
 
 
 @cached(ttl="120s", max_entries=16, show_spinner=False)
-def pack(day: date, now: datetime) -> report.StandupPack:
+def pack(day: date, now: datetime) -> standup_report.StandupPack:
     with engine().connect() as conn:
-        return report.standup_pack(conn, day=day, now=now, engine=engine())
+        return standup_report.standup_pack(conn, day=day, now=now, engine=engine())
 
 
 @cached(keep_last=False, ttl="120s", max_entries=8, show_spinner=False)
 def workbook(day: date, now: datetime) -> bytes:
     """The workbook of the pack the page shows (built on request: the download button's callable)."""
-    return report.render_standup_workbook(pack(day, now))
-
-
-@fresh
-def actions(day: date) -> pd.DataFrame:
-    with engine().connect() as conn:
-        return sq.actions_for(conn, day=day)
+    return standup_report.render_standup_workbook(pack(day, now))
 
 
 def for_display(df: pd.DataFrame):
     """Shares as half-up percentages with 2 decimals ('—' when nothing to judge), blanks as '—',
     and the verdict coloured; the workbook keeps the numbers."""
-    from domain.formatting import pct
-
     out = df.copy()
     for col in ("实际", "目标", "及时率"):
         if col in out:

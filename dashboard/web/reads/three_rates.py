@@ -1,4 +1,4 @@
-"""Cached district 三率 (DESIGN 3.3): the period's rates, rankings, change, trend."""
+"""Cached district 三率 (the city's grading of the district): the period's rates, rankings, change, trend."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,42 +6,43 @@ from datetime import datetime
 
 import pandas as pd
 
+from dashboard.infra.concurrent_reads import concurrently
 from dashboard.services import rankings
-from dashboard.web.reads import cached, engine
-from domain import three_rates as tr
 from dashboard.services.rules_store import rules_for_month, rules_for_months
-from queries import three_rates as q
+from dashboard.web.reads import cached, engine
+from domain.formatting import pct
+from domain.three_rates import Period, ThreeRates, period_containing, period_for_month
+from domain.three_rates import compute as compute_three_rates
+from queries import three_rates as three_rates_queries
 
 
 def period_labels(now: datetime, count: int = 24) -> list[str]:
     """The period containing `now` and the `count` − 1 before it, newest first (YYYY-MM)."""
-    current = tr.period_containing(now)
-    y, m = (int(x) for x in current.label.split("-"))
-    out = []
-    for k in range(count):
-        idx = y * 12 + (m - 1) - k
-        out.append(f"{idx // 12:04d}-{idx % 12 + 1:02d}")
-    return out
+    return period_labels_from(period_containing(now).label, count)
 
 
 def previous_label(label: str) -> str:
+    return period_labels_from(label, 2)[1]
+
+
+def period_labels_from(label: str, count: int) -> list[str]:
+    """`label` (YYYY-MM) and the `count` − 1 months before it, newest first."""
     y, m = (int(x) for x in label.split("-"))
-    idx = y * 12 + (m - 1) - 1
-    return f"{idx // 12:04d}-{idx % 12 + 1:02d}"
+    return [f"{(y * 12 + m - 1 - k) // 12:04d}-{(y * 12 + m - 1 - k) % 12 + 1:02d}" for k in range(count)]
 
 
 @cached(ttl="300s", max_entries=64, show_spinner=False)
-def period(label: str) -> tr.Period:
+def period(label: str) -> Period:
     with engine().connect() as conn:
-        return tr.period_for_month(label, rules_for_month(conn, label))
+        return period_for_month(label, rules_for_month(conn, label))
 
 
 @dataclass(frozen=True)
 class PageFigures:
     """What the 三率 page shows for one period: the district's rates for it and the previous
     period, the two rankings with their change on the previous period, the 12-period trend."""
-    current: tr.ThreeRates
-    previous: tr.ThreeRates
+    current: ThreeRates
+    previous: ThreeRates
     rankings: dict[str, pd.DataFrame]       # RANKING_KINDS key → ranking_frame
     trend: pd.DataFrame
 
@@ -51,8 +52,6 @@ def page_figures(label: str, now: datetime) -> PageFigures:
     """The page's figures, its five independent reads (the two periods' district counts and unit
     counts, the trend) at the same time on their own connections (dashboard.infra.concurrent_reads);
     the same values as district / ranking_frame / trend one by one."""
-    from dashboard.infra.concurrent_reads import concurrently
-
     prev = previous_label(label)
     cur_rates, prev_rates, counts, prev_counts, trend_frame = concurrently(engine(), [
         lambda c: _district(c, label), lambda c: _district(c, prev),
@@ -61,22 +60,22 @@ def page_figures(label: str, now: datetime) -> PageFigures:
     with engine().connect() as conn:
         rules, prev_rules = rules_for_month(conn, label), rules_for_month(conn, prev)
     frames = {kind: _ranking_table(_ranking(counts, kind, rules), _ranking(prev_counts, kind, prev_rules)[0])
-              for kind in q.RANKING_KINDS}
+              for kind in three_rates_queries.RANKING_KINDS}
     return PageFigures(cur_rates, prev_rates, frames, trend_frame)
 
 
 @cached(ttl="120s", max_entries=64, show_spinner=False)
-def district(label: str) -> tr.ThreeRates:
+def district(label: str) -> ThreeRates:
     """The period's counts and exact rates (the figures `kpi` prints for the same period)."""
     with engine().connect() as conn:
         return _district(conn, label)
 
 
-def _district(conn, label: str) -> tr.ThreeRates:
+def _district(conn, label: str) -> ThreeRates:
     rules = rules_for_month(conn, label)
-    p = tr.period_for_month(label, rules)
-    c = q.district_counts(conn, start=p.start, end=p.end)
-    return tr.compute(c["population"], c["contacted"], c["resolved"], c["satisfied"], c["basic_satisfied"], rules)
+    p = period_for_month(label, rules)
+    c = three_rates_queries.district_counts(conn, start=p.start, end=p.end)
+    return compute_three_rates(c["population"], c["contacted"], c["resolved"], c["satisfied"], c["basic_satisfied"], rules)
 
 
 @cached(ttl="120s", max_entries=64, show_spinner=False)
@@ -88,8 +87,8 @@ def ranking_counts(label: str, now: datetime | None) -> pd.DataFrame:
 
 
 def _ranking_counts(conn, label: str, now: datetime | None) -> pd.DataFrame:
-    p = tr.period_for_month(label, rules_for_month(conn, label))
-    return q.ranking_counts(conn, start=p.start, end=p.end, now=now)
+    p = period_for_month(label, rules_for_month(conn, label))
+    return three_rates_queries.ranking_counts(conn, start=p.start, end=p.end, now=now)
 
 
 @cached(ttl="120s", max_entries=64, show_spinner=False)
@@ -103,7 +102,8 @@ def ranking(label: str, kind: str, now: datetime | None) -> tuple[list[rankings.
 
 
 def _ranking(counts: pd.DataFrame, kind: str, rules) -> tuple[list[rankings.RankRow], rankings.RankRow]:
-    counts = counts[counts["kind"].isin(q.RANKING_KINDS[kind])][q.UNIT_COUNTS_COLUMNS].reset_index(drop=True)
+    counts = counts[counts["kind"].isin(three_rates_queries.RANKING_KINDS[kind])]
+    counts = counts[three_rates_queries.UNIT_COUNTS_COLUMNS].reset_index(drop=True)
     return rankings.ranking(counts, rules)
 
 
@@ -133,18 +133,16 @@ def trend(label: str, count: int = 12) -> pd.DataFrame:
 
 
 def _trend(conn, label: str, count: int) -> pd.DataFrame:
-    from domain.formatting import pct
-
     labels = list(reversed(period_labels_from(label, count)))
     rules_by = rules_for_months(conn, labels)
     periods = []
     for lab in labels:
-        p = tr.period_for_month(lab, rules_by[lab])
+        p = period_for_month(lab, rules_by[lab])
         periods.append((lab, p.start, p.end))
-    counts = q.periods_counts(conn, periods=periods)
+    counts = three_rates_queries.periods_counts(conn, periods=periods)
     rows = []
     for rec in counts.to_dict("records"):
-        r = tr.compute(rec["population"], rec["contacted"], rec["resolved"], rec["satisfied"],
+        r = compute_three_rates(rec["population"], rec["contacted"], rec["resolved"], rec["satisfied"],
                        rec["basic_satisfied"], rules_by[rec["label"]])
         rows.append([rec["label"], r.population] + [
             None if x is None else float(x * 100) for x in (r.response_rate, r.resolution_rate,
@@ -153,8 +151,3 @@ def _trend(conn, label: str, count: int) -> pd.DataFrame:
             pct(r.response_rate), pct(r.resolution_rate), pct(r.satisfaction_rate),
             rankings.composite_text(r.composite)])
     return pd.DataFrame(rows, columns=TREND_COLUMNS)
-
-
-def period_labels_from(label: str, count: int) -> list[str]:
-    y, m = (int(x) for x in label.split("-"))
-    return [f"{(y * 12 + m - 1 - k) // 12:04d}-{(y * 12 + m - 1 - k) % 12 + 1:02d}" for k in range(count)]

@@ -5,12 +5,12 @@ from datetime import datetime
 
 import pandas as pd
 
-from dashboard.web.reads import cached, engine
-from domain.lifecycle import ACTIONS, Event, TicketInput
 from dashboard.services.rules_store import rules_for_month
 from dashboard.services.timeline import CLOCK_COLUMNS, clock_table, clocks
-from queries import ticket_detail as detail_q
-from queries import tickets as q
+from dashboard.web.reads import cached, cached_query, engine
+from domain.lifecycle import ACTIONS, Event, TicketInput
+from queries import ticket_detail as ticket_detail_queries
+from queries import tickets as ticket_queries
 
 EXPORT_CAP = 50_000
 PAGE_SIZES = (50, 100, 200)
@@ -22,6 +22,9 @@ LIST_LABELS = {"ticket_no": "工单编号", "received_at": "接收时间", "stag
                "urgency": "紧急程度", "title": "标题"}
 TIMELINE_LABELS = {"at": "时间", "action_label": "操作", "staff_no": "工号", "unit": "单位", "detail": "说明"}
 
+filter_options = cached_query(ticket_detail_queries.filter_options, ttl="300s")
+ticket_detail = cached_query(ticket_detail_queries.ticket_detail, ttl="60s", max_entries=64)
+
 
 def _filters(f: dict) -> dict:
     return {k: v for k, v in f.items() if v not in (None, "", (), [])}
@@ -31,14 +34,14 @@ def _filters(f: dict) -> dict:
 def ticket_page(now: datetime, filters: tuple, limit: int, offset: int) -> tuple[pd.DataFrame, int]:
     """`filters` is a sorted tuple of (name, value) pairs of queries.tickets.ticket_list keywords."""
     with engine().connect() as conn:
-        return q.ticket_list(conn, now=now, limit=limit, offset=offset, **_filters(dict(filters)))
+        return ticket_queries.ticket_list(conn, now=now, limit=limit, offset=offset, **_filters(dict(filters)))
 
 
 @cached(keep_last=False, ttl="60s", max_entries=8, show_spinner=False)
 def export_frame(now: datetime, filters: tuple) -> tuple[pd.DataFrame, int]:
     """All matching rows up to EXPORT_CAP, in the list's Chinese layout, and the total count."""
     with engine().connect() as conn:
-        df, total = q.ticket_list(conn, now=now, limit=EXPORT_CAP, offset=0, **_filters(dict(filters)))
+        df, total = ticket_queries.ticket_list(conn, now=now, limit=EXPORT_CAP, offset=0, **_filters(dict(filters)))
     return display_frame(df), total
 
 
@@ -51,23 +54,11 @@ def display_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out[list(LIST_LABELS.values())]
 
 
-@cached(ttl="300s", show_spinner=False)
-def filter_options() -> dict[str, list[str]]:
-    with engine().connect() as conn:
-        return detail_q.filter_options(conn)
-
-
-@cached(ttl="60s", max_entries=64, show_spinner=False)
-def ticket_detail(ticket_no: str) -> dict | None:
-    with engine().connect() as conn:
-        return detail_q.ticket_detail(conn, ticket_no)
-
-
 @cached(ttl="60s", max_entries=64, show_spinner=False)
 def ticket_timeline(ticket_no: str, now: datetime) -> pd.DataFrame:
     """TIMELINE_LABELS columns: the ticket's events up to `now`, oldest first."""
     with engine().connect() as conn:
-        df = q.ticket_timeline(conn, ticket_no, labels=ACTIONS, now=now)
+        df = ticket_queries.ticket_timeline(conn, ticket_no, labels=ACTIONS, now=now)
     return df[list(TIMELINE_LABELS)].rename(columns=TIMELINE_LABELS)
 
 
@@ -75,10 +66,10 @@ def ticket_timeline(ticket_no: str, now: datetime) -> pd.DataFrame:
 def ticket_clocks(ticket_no: str, now: datetime) -> pd.DataFrame:
     """dashboard.services.timeline's clocks of the ticket at `now` (CLOCK_COLUMNS), under the rules of its month."""
     with engine().connect() as conn:
-        d = detail_q.ticket_detail(conn, ticket_no)
+        d = ticket_detail_queries.ticket_detail(conn, ticket_no)
         if d is None:
             return pd.DataFrame(columns=CLOCK_COLUMNS)
-        events = q.ticket_timeline(conn, ticket_no, labels=ACTIONS, now=now)
+        events = ticket_queries.ticket_timeline(conn, ticket_no, labels=ACTIONS, now=now)
         rules = rules_for_month(conn, d["received_at"].strftime("%Y-%m"))
     ticket = TicketInput(d["ticket_no"], d["received_at"], d["urgency"] or "一般", d["sla_class"] or "一般",
                          d["imported_deadline_at"])

@@ -1,16 +1,20 @@
-"""Cached SLA-clock figures (DESIGN 3.2) and the working-day option of the close clock."""
+"""Cached SLA-clock figures (each clock's time against its limit) and the working-day option of the close clock."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 
 import pandas as pd
 
 from dashboard.infra.concurrent_reads import concurrently
-from dashboard.web.reads import cached, engine
-from domain.calendar import add_working_days
-from domain.rules import DAY, Rules
 from dashboard.services.rules_store import rules_for_month
+from dashboard.web.reads import cached, cached_query, engine
+from domain.calendar import add_working_days
+from domain.formatting import duration_text, pct
+from domain.rules import DAY, Rules
 from queries import timeliness
+
+intake_heatmap = cached_query(timeliness.intake_heatmap, ttl="300s", max_entries=32)
 
 
 def clock_limits(rules: Rules) -> dict[str, int]:
@@ -92,12 +96,6 @@ def breaches(clock: str, start: datetime, end: datetime, now: datetime, working_
                                    close_offsets=offsets)
 
 
-@cached(ttl="300s", max_entries=32, show_spinner=False)
-def intake_heatmap(start: datetime, end: datetime, now: datetime) -> pd.DataFrame:
-    with engine().connect() as conn:
-        return timeliness.intake_heatmap(conn, start=start, end=end, now=now)
-
-
 @cached(ttl="300s", show_spinner=False)
 def rules_close_in_working_days(month: str) -> bool:
     with engine().connect() as conn:
@@ -107,10 +105,6 @@ def rules_close_in_working_days(month: str) -> bool:
 def with_shares(df: pd.DataFrame) -> pd.DataFrame:
     """Adds share_text ('95.12%': on_time / total exact, half-up), share_pct (float, chart value
     only), p50_text / p90_text (durations for people)."""
-    from fractions import Fraction
-
-    from domain.formatting import duration_text, pct
-
     out = df.copy()
     shares = [Fraction(int(a), int(b)) if int(b) else None for a, b in zip(out["on_time"], out["total"])]
     out["share_text"] = [pct(s) for s in shares]

@@ -6,36 +6,30 @@ from datetime import datetime
 
 import pandas as pd
 
-from dashboard.web.reads import cached, engine
-from domain import three_rates as tr
+from dashboard.services.assessment.engine import month_result
 from dashboard.services.rules_store import rules_for_month
+from dashboard.web.live import UNAVAILABLE
+from dashboard.web.reads import cached, cached_query, engine
+from dashboard.web.reads.three_rates import ranking, trend
+from domain.three_rates import Period, ThreeRates, period_containing
+from domain.three_rates import compute as compute_three_rates
 from queries import wall
+from queries.three_rates import district_counts
 
-
-@cached(ttl="60s", max_entries=32, show_spinner=False)
-def hourly_profile(now: datetime) -> pd.DataFrame:
-    with engine().connect() as conn:
-        return wall.hourly_profile(conn, now=now)
-
-
-@cached(ttl="60s", max_entries=32, show_spinner=False)
-def rising(now: datetime, dimension: str) -> pd.DataFrame:
-    with engine().connect() as conn:
-        return wall.rising(conn, now=now, dimension=dimension)
+hourly_profile = cached_query(wall.hourly_profile, ttl="60s", max_entries=32)
+rising = cached_query(wall.rising, ttl="60s", max_entries=32)
 
 
 @cached(ttl="120s", max_entries=16, show_spinner=False)
-def current_three_rates(now: datetime) -> tuple[tr.Period, tr.ThreeRates]:
+def current_three_rates(now: datetime) -> tuple[Period, ThreeRates]:
     """The 三率 of the assessment period containing `now` (whole period, as `kpi` computes it)."""
-    from queries import three_rates as q
-
     with engine().connect() as conn:
         rules = rules_for_month(conn, f"{now:%Y-%m}")
-        p = tr.period_containing(now, rules)
+        p = period_containing(now, rules)
         rules = rules_for_month(conn, p.label)
-        c = q.district_counts(conn, start=p.start, end=p.end)
-        return p, tr.compute(c["population"], c["contacted"], c["resolved"], c["satisfied"], c["basic_satisfied"],
-                             rules)
+        c = district_counts(conn, start=p.start, end=p.end)
+        return p, compute_three_rates(c["population"], c["contacted"], c["resolved"], c["satisfied"],
+                                      c["basic_satisfied"], rules)
 
 
 @cached(ttl="300s", max_entries=16, show_spinner=False)
@@ -43,14 +37,8 @@ def month_score(month: str, now: datetime) -> dict:
     """The month's estimated 考核 score: {"score": Decimal | None, "frozen": bool, "note": str}.
 
     A database outage propagates (the wall keeps the last good figure); any other failure of
-    the assessment module gives "—" with a note, so the wall never breaks on it.
+    the assessment engine gives "—" with a note, so the wall never breaks on it.
     """
-    from dashboard.web.live import UNAVAILABLE
-
-    try:
-        from dashboard.services.assessment.engine import month_result
-    except ImportError:
-        return {"score": None, "frozen": False, "note": "考核模块未就绪"}
     with engine().connect() as conn:
         try:
             r = month_result(conn, month, now)
@@ -63,15 +51,11 @@ def month_score(month: str, now: datetime) -> dict:
 
 def three_rates_trend(now: datetime) -> pd.DataFrame:
     """The last 12 periods up to the one containing `now` (see dashboard.web.reads.three_rates.trend)."""
-    from dashboard.web.reads import three_rates as trd
-
-    return trd.trend(tr.period_containing(now).label, 12)
+    return trend(period_containing(now).label, 12)
 
 
 def street_composites(now: datetime) -> pd.DataFrame:
     """unit · composite (float, chart value) of the 街乡镇 in the period containing `now`."""
-    from dashboard.web.reads import three_rates as trd
-
-    rows, _ = trd.ranking(tr.period_containing(now).label, "street", now)
+    rows, _ = ranking(period_containing(now).label, "street", now)
     return pd.DataFrame([[r.unit, None if r.composite is None else float(r.composite)] for r in rows],
                         columns=["unit", "composite"])
