@@ -8,17 +8,7 @@ Two questions, matching the figures a text sits next to:
 from __future__ import annotations
 
 from dashboard.services.rules_store import current_rules, rules_for_month
-from dashboard.web.reads import cached, engine
-from domain.rules import Rules
+from dashboard.web.reads import cached_query
 
-
-@cached(ttl="300s", max_entries=32, show_spinner=False)
-def for_month(month: str) -> Rules:
-    with engine().connect() as conn:
-        return rules_for_month(conn, month)
-
-
-@cached(ttl="300s", max_entries=4, show_spinner=False)
-def current() -> Rules:
-    with engine().connect() as conn:
-        return current_rules(conn)
+for_month = cached_query(rules_for_month, name="for_month", ttl="300s", max_entries=32)
+current = cached_query(current_rules, name="current", ttl="300s", max_entries=4)
