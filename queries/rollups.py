@@ -12,6 +12,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from domain.vocabulary import BASIC_SATISFIED, SATISFIED
 from queries.schema import ROLLUP_COUNTS, rollup_daily as rd, rollup_day_totals as rt, rollup_hourly as rh, \
     ticket_day_counts, tickets as t
 from queries.sql import day_of, hour_of
@@ -76,8 +77,8 @@ def partial_counts(conn: Connection, *, start: datetime, end: datetime) -> dict:
     row = conn.execute(sa.select(
         _n(pop).label("population"), _n(sa.and_(pop, t.c.contacted)).label("contacted"),
         _n(sa.and_(pop, t.c.resolved)).label("resolved"),
-        _n(sa.and_(pop, t.c.satisfaction == "满意")).label("satisfied"),
-        _n(sa.and_(pop, t.c.satisfaction == "基本满意")).label("basic_satisfied"))
+        _n(sa.and_(pop, t.c.satisfaction == SATISFIED)).label("satisfied"),
+        _n(sa.and_(pop, t.c.satisfaction == BASIC_SATISFIED)).label("basic_satisfied"))
         .where(t.c.received_at >= start, t.c.received_at < end)).mappings().one()
     return {c: int(row[c] or 0) for c in COUNT_COLUMNS}
 

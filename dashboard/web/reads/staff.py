@@ -8,7 +8,7 @@ import pandas as pd
 from dashboard.web.reads import cached, engine
 from dashboard.web.reads.forecast import surge_status  # noqa: F401 - the wall display may import it from here
 from domain import staffing
-from dashboard.services.reports.standup import limits_of
+from domain.rules import Limits
 from dashboard.services.rules_store import rules_for_month
 from queries import shifts as shq
 from queries import staff as sq
@@ -17,8 +17,8 @@ from queries import staff as sq
 RANK_BASIS = sq.RANK_BASIS   # role → (sample, on-time numerator, denominator)
 
 
-def _limits(conn, start: datetime) -> dict:
-    return limits_of(rules_for_month(conn, f"{start:%Y-%m}"))
+def _limits(conn, start: datetime) -> Limits:
+    return rules_for_month(conn, f"{start:%Y-%m}").limits()
 
 
 @cached(ttl="600s", show_spinner=False)
