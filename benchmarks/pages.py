@@ -23,12 +23,14 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
 
+from domain.rules import Rules
 from domain.three_rates import period_containing
+from domain.vocabulary import DEFAULT_SLA_CLASS, URGENT
 from queries import staff as staff_queries
 from queries.schema import ticket_events as ev
 from queries.schema import tickets as tk
@@ -133,13 +135,6 @@ def _replay(calls: list[Call]) -> float:
 
 # --- the raw-SQL comparison (tickets + ticket_events only) ----------------------------------
 
-def _limits():
-    from domain.rules import Rules
-
-    r = Rules.default()
-    return {k: r.close_limit(k) for k in ("紧急", "及时", "一般", "疑难")}
-
-
 def _per_ticket(ticket_filter=None, event_filter=None):
     """One row per ticket from its events, as a BI tool would derive it (GROUP BY ticket)."""
     def first(action):
@@ -165,8 +160,8 @@ def _per_ticket(ticket_filter=None, event_filter=None):
 
 
 def _deadline(pt):
-    lim = _limits()
-    secs = sa.case(*[(tk.c.sla_class == k, v) for k, v in lim.items()], else_=lim["一般"])
+    limits = Rules.default().limits()
+    secs = sa.case(*[(tk.c.sla_class == k, v) for k, v in limits.close_by_class], else_=limits.close_for(None))
     return sa.func.coalesce(tk.c.deadline_at, add_seconds(tk.c.received_at, secs + sa.func.coalesce(pt.c.ext_days, 0) * 86400))
 
 
@@ -252,9 +247,13 @@ def raw_statements(kind: str, now: datetime) -> list:
         tw = sa.and_(tk.c.received_at >= start, tk.c.received_at <= now)
         pt = _per_ticket(ticket_filter=tw, event_filter=ev.c.at <= now)
         j = tk.join(pt, pt.c.ticket_no == tk.c.ticket_no, isouter=True)
-        sign_ok = pt.c.signed_at <= add_seconds(tk.c.received_at, 1800)
-        disp_ok = pt.c.dispatched_at <= add_seconds(tk.c.received_at, sa.case((tk.c.urgency == "紧急", 1800), else_=7200))
-        resp_ok = pt.c.contact_at <= add_seconds(tk.c.received_at, sa.case((tk.c.urgency == "紧急", 7200), else_=86400))
+        limits = Rules.default().limits()
+        urgent = tk.c.urgency == URGENT
+        sign_ok = pt.c.signed_at <= add_seconds(tk.c.received_at, limits.sign)
+        disp_ok = pt.c.dispatched_at <= add_seconds(tk.c.received_at,
+                                                    sa.case((urgent, limits.dispatch_urgent), else_=limits.dispatch))
+        resp_ok = pt.c.contact_at <= add_seconds(tk.c.received_at,
+                                                 sa.case((urgent, limits.response_urgent), else_=limits.response))
         if kind == "ticket_list":
             return [sa.select(tk.c.ticket_no, tk.c.received_at, _deadline(pt).label("deadline"), pt.c.close_at,
                               _stage(pt).label("stage")).select_from(j).where(tw)
@@ -305,18 +304,16 @@ def raw_ticket_facts():
     """The columns of ticket_facts the per-staff counts read, derived from tickets + events in
     the query (what a tool without the facts table would join): due times from the receipt and
     the default limits, the first return request from the events."""
-    from domain.rules import Rules
-
-    r = Rules.default()
+    limits = Rules.default().limits()
     rr = ev.alias("rr")
     first_rr = (sa.select(sa.func.min(rr.c.at)).where(rr.c.ticket_no == tk.c.ticket_no,
                                                       rr.c.action == "RETURN_REQUEST").scalar_subquery())
-    dispatch = sa.case((tk.c.urgency == "紧急", sa.literal(r.dispatch_limit("紧急"))),
-                       else_=sa.literal(r.dispatch_limit(None)))
+    dispatch = sa.case((tk.c.urgency == URGENT, sa.literal(limits.dispatch_urgent)),
+                       else_=sa.literal(limits.dispatch))
     return sa.select(tk.c.ticket_no, tk.c.received_at,
-                     add_seconds(tk.c.received_at, sa.literal(r.sign_limit())).label("sign_due_at"),
+                     add_seconds(tk.c.received_at, sa.literal(limits.sign)).label("sign_due_at"),
                      add_seconds(tk.c.received_at, dispatch).label("dispatch_due_at"),
-                     add_seconds(tk.c.received_at, sa.literal(r.return_request_limit())).label("return_request_due_at"),
+                     add_seconds(tk.c.received_at, sa.literal(limits.return_request)).label("return_request_due_at"),
                      first_rr.label("first_return_request_at")).subquery("ticket_facts")
 
 
@@ -364,7 +361,7 @@ def run_pandas(conn, kinds, now, budget: float) -> float | None:
     t0 = time.perf_counter()
     deadline = t0 + budget
     today = datetime(now.year, now.month, now.day)
-    lim = _limits()
+    lim = Rules.default().limits().close
     try:
         for kind in kinds:
             if kind in ("backlog",):
@@ -375,7 +372,7 @@ def run_pandas(conn, kinds, now, budget: float) -> float | None:
                 t = t.join(last, on="ticket_no")
                 closed = t.get("CLOSE").notna() & (t.get("REOPEN").isna() | (t.get("REOPEN") < t.get("CLOSE")))
                 open_ = t[~closed & t.get("RETURN_APPROVED").isna()]
-                dl = open_["received_at"] + pd.to_timedelta(open_["sla_class"].map(lim).fillna(lim["一般"]), unit="s")
+                dl = open_["received_at"] + pd.to_timedelta(open_["sla_class"].map(lim).fillna(lim[DEFAULT_SLA_CLASS]), unit="s")
                 open_.assign(overdue=dl < now).groupby("street").agg(n=("ticket_no", "size"), overdue=("overdue", "sum"))
             elif kind in ("intake", "hourly_profile"):
                 t = _read(conn, sa.select(tk.c.received_at).where(tk.c.received_at >= today - timedelta(days=56),
@@ -416,7 +413,7 @@ def run_pandas(conn, kinds, now, budget: float) -> float | None:
                 first = e.pivot_table(index="ticket_no", columns="action", values="at", aggfunc="min")
                 t = t.join(first, on="ticket_no")
                 if "SIGN" in t:
-                    ok = (t["SIGN"] - t["received_at"]).dt.total_seconds() <= 1800
+                    ok = (t["SIGN"] - t["received_at"]).dt.total_seconds() <= Rules.default().limits().sign
                     t.assign(ok=ok).groupby(t["received_at"].dt.floor("D")).agg(n=("ok", "size"), ok=("ok", "sum"))
             elif kind in ("staff_month", "staff_day", "staff_page"):
                 start = _month_start(now) if kind == "staff_month" else today - timedelta(days=1)

@@ -1,4 +1,4 @@
-"""Per-ticket facts derived from the event history (DESIGN 3.1–3.2). Pure: no I/O.
+"""Per-ticket facts derived from the event history, with the time limits of a rules version. Pure: no I/O.
 
 The importer, the demo generator and the rebuild command all call `derive`, so the facts table
 holds one interpretation of the events. `derive(..., now=T)` sees only events at or before T.
@@ -13,35 +13,23 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from domain.calendar import add_working_days
-from domain.rules import DAY, Rules
-from queries.assessment import CITY_QC_REASONS
-
-ACTIONS = {
-    "SIGN": "签收",
-    "DISPATCH": "派单",
-    "UNIT_RETURN": "区内退单",
-    "REDISPATCH": "改派",
-    "RETURN_REQUEST": "申请退单",
-    "RETURN_APPROVED": "退单通过",
-    "RETURN_REJECTED": "退单驳回",
-    "URGE": "催办",
-    "EXTEND_REQUEST": "申请延期",
-    "EXTEND_APPROVED": "延期通过",
-    "CONTACT": "联系诉求人",
-    "REPLY": "回复",
-    "QC_PASS": "质检通过",
-    "QC_REJECT": "质检退回",
-    "CLOSE": "办结",
-    "REOPEN": "重办",
-    "VERIFY_ASSIGN": "协查派发",
-    "VERIFY_DONE": "协查完成",
-}
-ACTION_BY_LABEL = {label: code for code, label in ACTIONS.items()}
-
-OPEN_STAGES = ("待签收", "退单审核中", "待派单", "办理中", "待质检", "待办结")
-STAGE_CLOSED = "已办结"
-STAGE_RETURNED = "已退回"
-ALL_STAGES = OPEN_STAGES + (STAGE_CLOSED, STAGE_RETURNED)
+from domain.rules import Rules
+from domain.vocabulary import (  # noqa: F401 - ACTIONS, ACTION_BY_LABEL and the stages are read from here too
+    ACTION_BY_LABEL,
+    ACTIONS,
+    ALL_STAGES,
+    CITY_QC_REASONS,
+    OPEN_STAGES,
+    STAGE_AWAITING_QC,
+    STAGE_CLOSED,
+    STAGE_HANDLING,
+    STAGE_RETURN_REVIEW,
+    STAGE_RETURNED,
+    STAGE_TO_CLOSE,
+    STAGE_UNDISPATCHED,
+    STAGE_UNSIGNED,
+    URGENCIES,
+)
 
 _RESETS = {"DISPATCH", "REDISPATCH", "QC_REJECT", "REOPEN"}
 _LEADING_INT = re.compile(r"\s*(\d+)")
@@ -91,7 +79,7 @@ class Facts:
     qc_reject_count: int = 0
     dispatcher_staff_no: str | None = None
     is_open: bool = True
-    stage: str = "待签收"
+    stage: str = STAGE_UNSIGNED
     is_late: bool = False
     dispatch_unit: str | None = None   # unit of the latest DISPATCH/REDISPATCH
     first_redispatch_at: datetime | None = None
@@ -106,16 +94,17 @@ def extension_days_of(detail: str) -> int:
 def close_deadline(ticket: TicketInput, extension_days: int, rules: Rules) -> datetime:
     if ticket.deadline_at is not None:
         return ticket.deadline_at
-    limit = rules.close_limit(ticket.sla_class)
-    if rules.close_in_working_days and limit % DAY == 0 and limit >= 7 * DAY:
-        base = add_working_days(ticket.received_at, limit // DAY)
+    limits = rules.limits()
+    working_days = limits.close_working_days(ticket.sla_class)
+    if working_days is not None:
+        base = add_working_days(ticket.received_at, working_days)
     else:
-        base = ticket.received_at + timedelta(seconds=limit)
+        base = ticket.received_at + timedelta(seconds=limits.close_for(ticket.sla_class))
     return base + timedelta(days=extension_days)
 
 
 def at_risk_from(received_at: datetime, deadline_at: datetime, rules: Rules) -> datetime:
-    """DESIGN 3.2: at risk from deadline − at_risk_share × the allowed span (received → deadline)."""
+    """At risk from deadline − at_risk_share × the allowed span (received → deadline)."""
     span_us = (deadline_at - received_at) // timedelta(microseconds=1)
     if span_us <= 0:
         return deadline_at
@@ -133,12 +122,13 @@ def _constants(rules: Rules) -> tuple:
     if hit is not None and hit[0] is rules:
         return hit[1]
     share = Fraction(str(rules.at_risk_share))
-    c = (timedelta(seconds=rules.sign_limit()),
-         {u: timedelta(seconds=rules.dispatch_limit(u)) for u in ("紧急", "一般")},
-         timedelta(seconds=rules.dispatch_limit(None)),
-         timedelta(seconds=rules.return_request_limit()),
-         {u: timedelta(seconds=rules.response_limit(u)) for u in ("紧急", "一般")},
-         timedelta(seconds=rules.response_limit(None)),
+    limits = rules.limits()
+    c = (timedelta(seconds=limits.sign),
+         {u: timedelta(seconds=limits.dispatch_for(u)) for u in URGENCIES},
+         timedelta(seconds=limits.dispatch_for(None)),
+         timedelta(seconds=limits.return_request),
+         {u: timedelta(seconds=limits.response_for(u)) for u in URGENCIES},
+         timedelta(seconds=limits.response_for(None)),
          share.numerator, share.denominator)
     if len(_CONSTANTS) > 64:
         _CONSTANTS.clear()
@@ -298,22 +288,22 @@ def _event_at(e) -> datetime:
 
 def _open_stage(f, rr_idx, decision_idx, reset_idx, reply_idx, qc_idx, qc_action) -> str:
     if f.signed_at is None:
-        return "待签收"
+        return STAGE_UNSIGNED
     if rr_idx is not None and (decision_idx is None or decision_idx < rr_idx):
-        return "退单审核中"
+        return STAGE_RETURN_REVIEW
     if f.dispatched_at is None:
-        return "待派单"
+        return STAGE_UNDISPATCHED
     if reply_idx is None or (reset_idx is not None and reply_idx < reset_idx):
-        return "办理中"
+        return STAGE_HANDLING
     if qc_idx is None or qc_idx < reply_idx:
-        return "待质检"
+        return STAGE_AWAITING_QC
     if qc_action == "QC_PASS":
-        return "待办结"
-    return "办理中"
+        return STAGE_TO_CLOSE
+    return STAGE_HANDLING
 
 
 def is_overdue(f: Facts, now: datetime) -> bool:
-    """是否超期 (DESIGN 6): closed after the deadline, or open with `now` past it."""
+    """是否超期: closed after the deadline, or open with `now` past it."""
     if f.stage == STAGE_CLOSED:
         return f.is_late
     if f.stage == STAGE_RETURNED:

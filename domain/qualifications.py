@@ -1,4 +1,4 @@
-"""Contract qualifications per 岗位 (DESIGN 2), as pure checks over one person's record.
+"""Contract qualifications per 岗位, as pure checks over one person's record.
 
 Each check returns the list of violations in Chinese (empty = qualified). Missing data is a
 violation too: the reviewer cannot accept what nobody recorded.
@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-EDU_RANK = {"大专": 1, "本科": 2, "硕士": 3, "博士": 4}
-SPECIALIST_ROLES = ("派单专员", "退单专员", "质检专员", "协查专员")
+from domain.vocabulary import ANALYST, DISPATCHER, EDUCATION_LEVELS, PROJECT_MANAGER, QC, RETURNER, SUPERVISOR, VERIFIER
+
+EDU_RANK = {level: rank for rank, level in enumerate(EDUCATION_LEVELS, start=1)}
 MIN_TYPING = 60
 BACHELOR_SHARE = Fraction(1, 2)
 
@@ -26,14 +27,14 @@ class RoleRule:
 
 
 ROLE_RULES = {
-    "项目经理": RoleRule("本科", Decimal(10), 100, Decimal(3),
-                     text="全日制本科及以上；从业 ≥ 10 年；≥ 3 年 100 人以上团队管理经验"),
-    "业务主管": RoleRule("本科", Decimal(0), 50, Decimal(3), text="全日制本科及以上；≥ 3 年 50 人以上团队管理经验"),
-    "派单专员": RoleRule("大专", min_typing=MIN_TYPING, text="全日制大专及以上；打字 ≥ 60 字/分钟；三班倒"),
-    "退单专员": RoleRule("大专", min_typing=MIN_TYPING, text="全日制大专及以上；打字 ≥ 60 字/分钟；三班倒"),
-    "质检专员": RoleRule("大专", min_typing=MIN_TYPING, text="全日制大专及以上；打字 ≥ 60 字/分钟；三班倒"),
-    "协查专员": RoleRule("大专", min_typing=MIN_TYPING, text="全日制大专及以上；打字 ≥ 60 字/分钟；三班倒"),
-    "数据分析专员": RoleRule("本科", Decimal(1), text="全日制本科及以上；≥ 1 年统计工作经验"),
+    PROJECT_MANAGER: RoleRule("本科", Decimal(10), 100, Decimal(3),
+                              text="全日制本科及以上；从业 ≥ 10 年；≥ 3 年 100 人以上团队管理经验"),
+    SUPERVISOR: RoleRule("本科", Decimal(0), 50, Decimal(3), text="全日制本科及以上；≥ 3 年 50 人以上团队管理经验"),
+    DISPATCHER: RoleRule("大专", min_typing=MIN_TYPING, text="全日制大专及以上；打字 ≥ 60 字/分钟；三班倒"),
+    RETURNER: RoleRule("大专", min_typing=MIN_TYPING, text="全日制大专及以上；打字 ≥ 60 字/分钟；三班倒"),
+    QC: RoleRule("大专", min_typing=MIN_TYPING, text="全日制大专及以上；打字 ≥ 60 字/分钟；三班倒"),
+    VERIFIER: RoleRule("大专", min_typing=MIN_TYPING, text="全日制大专及以上；打字 ≥ 60 字/分钟；三班倒"),
+    ANALYST: RoleRule("本科", Decimal(1), text="全日制本科及以上；≥ 1 年统计工作经验"),
 }
 
 

@@ -1,46 +1,47 @@
-"""The rules of the contract (DESIGN 3.2–4), as one versioned, JSON-serialisable document.
+"""The rules of the contract (time limits, indicators, payment, 三率 weights, staffing), as one
+versioned, JSON-serialisable document.
 
-Defaults are exactly DESIGN's. A rules version stored in the database overrides them for the
+Defaults are exactly the contract's. A rules version stored in the database overrides them for the
 months from its `effective_from` on. Decimals are strings in JSON and `Decimal` in memory.
 """
 from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from domain.vocabulary import (
+    ANALYST,
+    DEFAULT_SLA_CLASS,
+    DISPATCHER,
+    PERIOD_19TH,
+    PROJECT_MANAGER,
+    QC,
+    RETURNER,
+    SUPERVISOR,
+    URGENT,
+    VERIFIER,
+)
 
 MINUTE = 60
 HOUR = 3600
 DAY = 86400
+# close limits of this many whole days or more count working days when a version asks for it
+WORKING_DAY_CLOSE_MIN_DAYS = 7
 
-ROLES_REQUIRED = {  # DESIGN 2: contract headcount per 岗位
-    "项目经理": 1,
-    "业务主管": 5,
-    "派单专员": 20,
-    "退单专员": 6,
-    "质检专员": 16,
-    "协查专员": 12,
-    "数据分析专员": 20,
-}
-
-INDICATOR_LABELS = {
-    "sign_on_time_rate": "签收及时率",
-    "dispatch_on_time_rate": "派单及时率",
-    "dispatch_accuracy": "派单准确率",
-    "return_on_time_rate": "退单及时率",
-    "return_accuracy": "退单准确率",
-    "qc_coverage": "质检覆盖率",
-    "qc_on_time_rate": "质检及时率",
-    "qc_escape_rate": "质检差错率",
-    "verify_on_time_rate": "协查按时完成率",
-    "report_on_time_rate": "报表按时报送率",
-    "attendance_rate": "人员到岗率",
-    "staffing_compliance": "人员配置达标率",
+ROLES_REQUIRED = {  # contract headcount per 岗位
+    PROJECT_MANAGER: 1,
+    SUPERVISOR: 5,
+    DISPATCHER: 20,
+    RETURNER: 6,
+    QC: 16,
+    VERIFIER: 12,
+    ANALYST: 20,
 }
 
 DEFAULT_RULES: dict = {
-    "sla": {  # seconds; DESIGN 3.2
+    "sla": {  # seconds
         "sign": 30 * MINUTE,
         "dispatch": 2 * HOUR,
         "dispatch_urgent": 30 * MINUTE,
@@ -54,7 +55,7 @@ DEFAULT_RULES: dict = {
         # When true, the 7- and 15-day close limits count Chinese working days (调休 aware).
         "close_in_working_days": False,
     },
-    "indicators": {  # DESIGN 4: target, floor (ceiling when lower is better), weight
+    "indicators": {  # target, floor (ceiling when lower is better), weight
         "sign_on_time_rate": {"target": "0.99", "floor": "0.90", "weight": 10},
         "dispatch_on_time_rate": {"target": "0.98", "floor": "0.90", "weight": 10},
         "dispatch_accuracy": {"target": "0.95", "floor": "0.85", "weight": 15},
@@ -86,25 +87,80 @@ DEFAULT_RULES: dict = {
         "resolution": "0.50",
         "satisfaction": "0.40",
         "basic_satisfied_factor": "0.9",
-        "period": "19th",  # "19th": 19th of previous month .. 18th; "calendar": calendar month
+        "period": PERIOD_19TH,  # or PERIOD_CALENDAR
     },
     "staffing": {
         "required": ROLES_REQUIRED,
         # minimum people on duty per shift, by role, for the 7×24 coverage view
-        "shift_minimum": {"派单专员": 4, "退单专员": 1, "质检专员": 3, "协查专员": 2, "业务主管": 1},
+        "shift_minimum": {DISPATCHER: 4, RETURNER: 1, QC: 3, VERIFIER: 2, SUPERVISOR: 1},
     },
     "freshness": {"amber_minutes": 30, "red_minutes": 120},
     "equipment": {"电脑": 60, "多功能一体机": 6},  # contract: leased devices in use, by kind
 }
 
 
+def working_days_of(close_limit: int) -> int | None:
+    """The working days a close limit spans when a version counts close limits in working days:
+    limits of whole days, WORKING_DAY_CLOSE_MIN_DAYS or more (the 7- and 15-day limits); None for
+    the shorter ones, which always run in calendar time."""
+    if close_limit % DAY or close_limit < WORKING_DAY_CLOSE_MIN_DAYS * DAY:
+        return None
+    return close_limit // DAY
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Every clock's limit of one rules version, in whole seconds.
+
+    A clock is within its limit when elapsed ≤ limit. Urgent tickets (urgency 紧急) have their own
+    dispatch and response limits; the close limit depends on the ticket's SLA class, plus approved
+    extension days, and counts working days for the long classes when `close_in_working_days`.
+    """
+    sign: int
+    dispatch: int
+    dispatch_urgent: int
+    return_request: int
+    response: int
+    response_urgent: int
+    close_by_class: tuple[tuple[str, int], ...]   # (SLA class, seconds), as the version lists them
+    qc: int
+    verify: int
+    close_in_working_days: bool = False
+    _close: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_close", dict(self.close_by_class))
+
+    def dispatch_for(self, urgency: str | None) -> int:
+        return self.dispatch_urgent if urgency == URGENT else self.dispatch
+
+    def response_for(self, urgency: str | None) -> int:
+        return self.response_urgent if urgency == URGENT else self.response
+
+    @property
+    def close(self) -> dict[str, int]:
+        """{SLA class: seconds}"""
+        return dict(self._close)
+
+    def close_for(self, sla_class: str | None) -> int:
+        """The close limit of a class; a ticket without a known class has the default class's."""
+        close = self._close
+        return close.get(sla_class or DEFAULT_SLA_CLASS, close[DEFAULT_SLA_CLASS])
+
+    def close_working_days(self, sla_class: str | None) -> int | None:
+        """The working days the class's close limit counts, or None when it runs in calendar time."""
+        return working_days_of(self.close_for(sla_class)) if self.close_in_working_days else None
+
+
 @dataclass(frozen=True)
 class Rules:
-    """One rules version in memory."""
+    """One rules version in memory. Its body is not changed once built: the limits are derived
+    from it on first use and kept (derive asks for them once per ticket)."""
 
     body: dict
     version_id: int | None = None
     effective_from: str = "2025-12"
+    _limits: Limits | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def default(cls) -> "Rules":
@@ -118,29 +174,42 @@ class Rules:
         return json.dumps(self.body, ensure_ascii=False, sort_keys=True)
 
     # --- SLA limits (seconds) -------------------------------------------------------
+    def limits(self) -> Limits:
+        """Every clock's limit of this version (the one place they are read from the body)."""
+        if self._limits is None:
+            object.__setattr__(self, "_limits", self._read_limits())
+        return self._limits  # type: ignore[return-value]
+
+    def _read_limits(self) -> Limits:
+        sla = self.body["sla"]
+        return Limits(
+            sign=int(sla["sign"]), dispatch=int(sla["dispatch"]), dispatch_urgent=int(sla["dispatch_urgent"]),
+            return_request=int(sla["return_request"]), response=int(sla["response"]),
+            response_urgent=int(sla["response_urgent"]),
+            close_by_class=tuple((str(k), int(v)) for k, v in sla["close"].items()),
+            qc=int(sla["qc"]), verify=int(sla["verify"]),
+            close_in_working_days=bool(sla.get("close_in_working_days", False)))
+
     def sign_limit(self) -> int:
-        return int(self.body["sla"]["sign"])
+        return self.limits().sign
 
     def dispatch_limit(self, urgency: str | None) -> int:
-        sla = self.body["sla"]
-        return int(sla["dispatch_urgent"] if urgency == "紧急" else sla["dispatch"])
+        return self.limits().dispatch_for(urgency)
 
     def return_request_limit(self) -> int:
-        return int(self.body["sla"]["return_request"])
+        return self.limits().return_request
 
     def response_limit(self, urgency: str | None) -> int:
-        sla = self.body["sla"]
-        return int(sla["response_urgent"] if urgency == "紧急" else sla["response"])
+        return self.limits().response_for(urgency)
 
     def close_limit(self, sla_class: str | None) -> int:
-        close = self.body["sla"]["close"]
-        return int(close.get(sla_class or "一般", close["一般"]))
+        return self.limits().close_for(sla_class)
 
     def qc_limit(self) -> int:
-        return int(self.body["sla"]["qc"])
+        return self.limits().qc
 
     def verify_limit(self) -> int:
-        return int(self.body["sla"]["verify"])
+        return self.limits().verify
 
     @property
     def at_risk_share(self) -> Decimal:
@@ -148,7 +217,12 @@ class Rules:
 
     @property
     def close_in_working_days(self) -> bool:
-        return bool(self.body["sla"].get("close_in_working_days", False))
+        return self.limits().close_in_working_days
+
+    # --- staffing -------------------------------------------------------------------
+    def required_heads(self) -> dict[str, int]:
+        """Contract headcount per 岗位 of this version, {role: heads}."""
+        return {k: int(v) for k, v in self.body["staffing"]["required"].items()}
 
     # --- assessment -----------------------------------------------------------------
     def indicator(self, key: str) -> dict:
@@ -224,8 +298,6 @@ def merge_defaults(body: dict, defaults: dict | None = None) -> dict:
 
 def validation_errors(body: dict) -> list[str]:
     """Reasons (Chinese) why a rules body cannot be used; empty when it is sound."""
-    from decimal import InvalidOperation
-
     errors = []
     for key, spec in body.get("indicators", {}).items():
         try:

@@ -9,16 +9,12 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from domain.vocabulary import ITEM_BONUS, ITEM_DEDUCTION, ITEM_TYPES, ITEM_VETO  # noqa: F401 - ITEM_TYPES read from here
+
 CENT = Decimal("0.01")
 ZERO = Fraction(0)
 ONE = Fraction(1)
 HUNDRED = Fraction(100)
-
-ITEM_DEDUCTION = "扣分"
-ITEM_BONUS = "加分"
-ITEM_VETO = "一票否决"
-ITEM_TYPES = (ITEM_DEDUCTION, ITEM_BONUS, ITEM_VETO)
-
 
 def exact(x: Fraction | Decimal | int | str) -> Fraction:
     """A Fraction from an exact value; floats are refused (they are never exact money)."""

@@ -1,7 +1,8 @@
-"""Staff periods, shifts, rankings, the hourly intake forecast, surge rule and dispatcher need.
+"""Staff periods, shifts, rankings and the dispatchers a forecast needs.
 
-Pure functions over plain values (DESIGN 3.4): the pages, the stand-up workbook, the wall display
-and the back-test all call these, so a forecast or a "needed" figure is computed in one place.
+Pure functions over plain values: the pages, the stand-up workbook, the wall display and the
+back-test all call these, so a period or a "needed" figure is computed in one place. The forecast
+itself is domain.forecast.
 """
 from __future__ import annotations
 
@@ -10,14 +11,10 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-# DESIGN 5: 早班 08–16 / 中班 16–24 / 夜班 00–08
-SHIFTS = ("夜班", "早班", "中班")
-SHIFT_START_HOUR = {"夜班": 0, "早班": 8, "中班": 16}
-SHIFT_HOURS = 8
-STAFF_ROLES = ("派单专员", "退单专员", "质检专员", "协查专员", "数据分析专员")
-GROUP_OF_ROLE = {"派单专员": "派单", "退单专员": "退单", "质检专员": "质检", "协查专员": "协查",
-                 "数据分析专员": "数据分析"}
-PERIOD_KINDS = {"shift": "班次", "day": "日", "week": "周", "month": "月"}
+from domain.calendar import is_working_day
+from domain.forecast import DayForecast
+from domain.vocabulary import PERIOD_KINDS, SHIFT_HOURS, SHIFT_START_HOUR, SHIFTS  # noqa: F401 - pages read PERIOD_KINDS here
+
 MIN_SAMPLE = 20          # fewer actions than this: "样本不足", not ranked
 SMALL_SAMPLE = "样本不足"
 DEFAULT_HANDLING_MINUTES = Decimal("6")
@@ -97,11 +94,6 @@ def coverage_by_hour(rows: list[tuple[date, str, str, int]]) -> dict[tuple[date,
     return out
 
 
-# The forecast and surge rule (pure) live next to the SQL that feeds them, in queries.forecast,
-# so the query layer can answer surge_status() without importing dashboard/; re-exported here.
-from queries.forecast import DayForecast, HourForecast, Surge, forecast_day, surge_rule  # noqa: E402,F401
-
-
 def dispatchers_needed(volume: float | Decimal | int, handling_minutes: Decimal | int | str,
                        occupancy: Decimal | str = DEFAULT_OCCUPANCY, hours: int = 1) -> int:
     """Workload formula: volume × handling minutes / (60 × hours × occupancy), rounded up (exact)."""
@@ -128,8 +120,6 @@ def shift_need(fc: DayForecast, shift: str, handling_minutes, occupancy=DEFAULT_
 def day_kind(day: date) -> int:
     """Weekday for the forecast profile, calendar-aware: a statutory holiday behaves like a Sunday,
     a 调休 make-up weekend working day like an ordinary Tuesday."""
-    from domain.calendar import is_working_day
-
     wd = day.weekday()
     if is_working_day(day):
         return wd if wd < 5 else 1

@@ -1,4 +1,9 @@
-"""District 三率 (DESIGN 3.3): assessment periods and the rates from counts. Pure, exact."""
+"""District 三率: assessment periods and the rates from counts. Pure, exact.
+
+The city grades the district over periods from the 19th of the previous month 00:00:00 to the
+18th 23:59:59 (a rules version may switch to calendar months); the period is named after the month
+it ends in.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,6 +11,9 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 
 from domain.rules import Rules
+from domain.vocabulary import PERIOD_19TH, PERIOD_CALENDAR
+
+PERIOD_START_DAY = 19   # a 19th-period runs from the 19th of the previous month to the 18th
 
 
 @dataclass(frozen=True)
@@ -24,25 +32,39 @@ def _month_shift(year: int, month: int, delta: int) -> tuple[int, int]:
     return index // 12, index % 12 + 1
 
 
-def period_for_month(month: str, rules: Rules | None = None) -> Period:
-    """The period named after `month` (YYYY-MM): 19th of the previous month .. 18th of it."""
+def _mode(rules: Rules | None, mode: str | None) -> str:
+    """`mode` when given (PERIOD_19TH or PERIOD_CALENDAR), else the rules version's period option."""
+    if mode is not None:
+        return mode
+    return (rules or Rules.default()).body["three_rates"].get("period", PERIOD_19TH)
+
+
+def period_for_month(month: str, rules: Rules | None = None, *, mode: str | None = None) -> Period:
+    """The period named after `month` (YYYY-MM): 19th of the previous month .. 18th of it, or the
+    calendar month."""
     year, mon = (int(x) for x in month.split("-"))
-    mode = (rules or Rules.default()).body["three_rates"].get("period", "19th")
-    if mode == "calendar":
+    if _mode(rules, mode) == PERIOD_CALENDAR:
         ny, nm = _month_shift(year, mon, 1)
         start = datetime(year, mon, 1)
         return Period(start, datetime(ny, nm, 1) - timedelta(seconds=1), month)
     py, pm = _month_shift(year, mon, -1)
-    return Period(datetime(py, pm, 19), datetime(year, mon, 18, 23, 59, 59), month)
+    return Period(datetime(py, pm, PERIOD_START_DAY), datetime(year, mon, PERIOD_START_DAY - 1, 23, 59, 59), month)
 
 
-def period_containing(moment: datetime | date, rules: Rules | None = None) -> Period:
+def period_containing(moment: datetime | date, rules: Rules | None = None, *, mode: str | None = None) -> Period:
     d = moment if isinstance(moment, date) and not isinstance(moment, datetime) else moment.date()
-    mode = (rules or Rules.default()).body["three_rates"].get("period", "19th")
-    if mode == "calendar" or d.day <= 18:
-        return period_for_month(f"{d.year:04d}-{d.month:02d}", rules)
+    mode = _mode(rules, mode)
+    if mode == PERIOD_CALENDAR or d.day < PERIOD_START_DAY:
+        return period_for_month(f"{d.year:04d}-{d.month:02d}", mode=mode)
     y, m = _month_shift(d.year, d.month, 1)
-    return period_for_month(f"{y:04d}-{m:02d}", rules)
+    return period_for_month(f"{y:04d}-{m:02d}", mode=mode)
+
+
+def previous_period(period: Period, rules: Rules | None = None, *, mode: str | None = None) -> Period:
+    """The period just before `period`."""
+    year, mon = (int(x) for x in period.label.split("-"))
+    py, pm = _month_shift(year, mon, -1)
+    return period_for_month(f"{py:04d}-{pm:02d}", rules, mode=mode)
 
 
 @dataclass(frozen=True)

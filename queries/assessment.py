@@ -1,4 +1,4 @@
-"""Counts behind the vendor monthly assessment (DESIGN 4): numerator and denominator per indicator.
+"""Counts behind the vendor monthly assessment: numerator and denominator per indicator.
 
 Everything is seen as of `now` (a bound parameter): events, shifts and reports after it do not
 exist, and the days of the month that count are those up to `now`. A clock that has completed by
@@ -19,20 +19,17 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from domain.rules import Limits
+from domain.vocabulary import INDICATOR_LABELS, URGENT
 from queries.schema import event_clocks, reports, shifts, staff, ticket_events, ticket_facts
 from queries.sql import add_seconds, as_date, count_if, day_of
 
-INDICATOR_KEYS = [
-    "sign_on_time_rate", "dispatch_on_time_rate", "dispatch_accuracy", "return_on_time_rate",
-    "return_accuracy", "qc_coverage", "qc_on_time_rate", "qc_escape_rate", "verify_on_time_rate",
-    "report_on_time_rate", "attendance_rate", "staffing_compliance",
-]
+INDICATOR_KEYS = list(INDICATOR_LABELS)   # contract order
 INDICATOR_COUNTS_COLUMNS = ["key", "numerator", "denominator"]
 
-# limits (seconds) the caller passes from its rules version: the query layer knows no rules
+# the limits (fields of domain.rules.Limits) these counts read; the caller passes them from the
+# month's rules version
 LIMIT_KEYS = ("sign", "dispatch", "dispatch_urgent", "return_request", "qc", "verify")
-
-CITY_QC_REASONS = ("city_qc", "市级审核退回")
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
@@ -84,13 +81,13 @@ def _ticket_counts(conn, start, end, now, limits, due_versions=(), by_day=False)
         return sa.and_(col.is_not(None), col <= now)
 
     # sign: first SIGN (all events) counts only when it happened by `now`
-    sign_due = due(tf.c.sign_due_at, limits["sign"])
+    sign_due = due(tf.c.sign_due_at, limits.sign)
     signed = by_now(tf.c.signed_at)
     sign_ok = sa.and_(signed, tf.c.signed_at <= sign_due)
     sign_counted = sa.or_(signed, sign_due < now)
 
     # dispatch: tickets without any RETURN_REQUEST by `now` (the first one is in the facts)
-    dispatch_limit = sa.case((tf.c.urgency == "紧急", limits["dispatch_urgent"]), else_=limits["dispatch"])
+    dispatch_limit = sa.case((tf.c.urgency == URGENT, limits.dispatch_urgent), else_=limits.dispatch)
     dispatch_due = due(tf.c.dispatch_due_at, dispatch_limit)
     requested = by_now(tf.c.first_return_request_at)
     no_rr = ~requested
@@ -102,7 +99,7 @@ def _ticket_counts(conn, start, end, now, limits, due_versions=(), by_day=False)
     no_redispatch = ~by_now(tf.c.first_redispatch_at)
 
     # return request: only tickets that have one (nobody knows which others would)
-    rr_due = due(tf.c.return_request_due_at, limits["return_request"])
+    rr_due = due(tf.c.return_request_due_at, limits.return_request)
     approved = by_now(tf.c.return_approved_at)
     decided = sa.or_(approved, by_now(tf.c.return_rejected_at))
 
@@ -145,7 +142,7 @@ def _qc_counts(conn, start, end, now, limits, by_day=False) -> dict:
     """QC events in M judged against the ticket's latest REPLY before each of them."""
     ec = event_clocks
     stmt = sa.select(
-        count_if(ec.c.at <= add_seconds(ec.c.ref_at, limits["qc"])).label("num"),
+        count_if(ec.c.at <= add_seconds(ec.c.ref_at, limits.qc)).label("num"),
         count_if(ec.c.ref_at.is_not(None)).label("den"),
     ).where(_clocks_in("qc", start, end, now))
     return {d: {"qc_on_time_rate": (r["num"], r["den"])}
@@ -156,7 +153,7 @@ def _verify_counts(conn, start, end, now, limits, by_day=False) -> dict:
     """VERIFY_ASSIGN in M: done in time when the first VERIFY_DONE at or after it is within the
     limit and by `now`; counted once done in time or past its limit."""
     ec = event_clocks
-    due = add_seconds(ec.c.at, limits["verify"])
+    due = add_seconds(ec.c.at, limits.verify)
     done_in_time = sa.and_(ec.c.ref_at.is_not(None), ec.c.ref_at <= due, ec.c.ref_at <= now)
     stmt = sa.select(
         count_if(done_in_time).label("num"),
@@ -237,7 +234,7 @@ def _ints(counts: dict) -> dict[str, tuple[int, int]]:
     return {k: (int(counts[k][0] or 0), int(counts[k][1] or 0)) for k in INDICATOR_KEYS}
 
 
-def window_counts(conn: Connection, *, start: datetime, end: datetime, now: datetime, limits: dict[str, int],
+def window_counts(conn: Connection, *, start: datetime, end: datetime, now: datetime, limits: Limits,
                   required: dict[str, int], due_versions: list[int] | tuple = ()) -> dict[str, tuple[int, int]]:
     """{indicator key: (numerator, denominator)} of the clocks, reports, shifts and staffing days
     that start in [start, end), as of `now`. Every count is a sum over those starts, so the
@@ -250,7 +247,7 @@ def window_counts(conn: Connection, *, start: datetime, end: datetime, now: date
 
 
 def window_counts_by_day(conn: Connection, *, start: datetime, end: datetime, now: datetime,
-                         limits: dict[str, int], required: dict[str, int],
+                         limits: Limits, required: dict[str, int],
                          due_versions: list[int] | tuple = ()) -> dict[date, dict[str, tuple[int, int]]]:
     """window_counts of each day of [start, end) (midnights), from one grouped pass per count:
     {day: {indicator key: (numerator, denominator)}}, every day present."""
@@ -272,13 +269,13 @@ def counts_frame(counts: dict[str, tuple[int, int]]) -> pd.DataFrame:
                         columns=INDICATOR_COUNTS_COLUMNS)
 
 
-def indicator_counts(conn: Connection, *, month: str, now: datetime, limits: dict[str, int],
+def indicator_counts(conn: Connection, *, month: str, now: datetime, limits: Limits,
                      required: dict[str, int], due_versions: list[int] | tuple = ()) -> pd.DataFrame:
-    """One row per indicator of DESIGN 4, in contract order.
+    """One row per indicator of the monthly assessment, in contract order.
 
     key (str) · numerator (int) · denominator (int). For dispatch_accuracy the numerator counts
     the dispatched tickets without a REDISPATCH; for qc_escape_rate it counts the escapes
-    (lower is better). `limits`: seconds for LIMIT_KEYS; `required`: heads per 岗位; `due_versions`:
+    (lower is better). `limits`: the month's rules version's; `required`: heads per 岗位; `due_versions`:
     rules versions whose sign/dispatch/return-request limits equal `limits` (their facts' due
     columns are used as they are).
     """

@@ -1,4 +1,4 @@
-"""Contract compliance (DESIGN 2, issue 4 §6): roster with qualifications, equipment, shift coverage.
+"""Contract compliance: roster with qualifications, equipment, shift coverage.
 
 Headcount per (role, day) is queries.evidence.staffing_pairs (the staffing_compliance base).
 """
@@ -10,6 +10,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from domain.vocabulary import CONTRACT_ROLES, SHIFTS_AS_LISTED
 from queries.schema import equipment, shifts, staff
 from queries.sql import count_if
 
@@ -17,12 +18,10 @@ ACTIVE_STAFF_COLUMNS = ["staff_no", "name", "role", "team", "education", "full_t
                         "team_size_managed", "management_years", "typing_speed", "hired_on", "left_on"]
 EQUIPMENT_COLUMNS = ["kind", "status", "leased", "items"]
 SHIFT_COVERAGE_COLUMNS = ["day", "shift", "role", "planned", "present"]
-# contract order of the 岗位 (DESIGN 5): a fixed sort, the same on both engines whatever the collation
-ROLE_ORDER = ["项目经理", "业务主管", "派单专员", "退单专员", "质检专员", "协查专员", "数据分析专员"]
-SHIFT_ORDER = ["早班", "中班", "夜班"]
 
 
 def _rank(col, values):
+    """Position in `values` (contract order): a fixed sort, the same on both engines whatever the collation."""
     return sa.case({v: i for i, v in enumerate(values)}, value=col, else_=len(values))
 
 
@@ -36,7 +35,7 @@ def active_staff(conn: Connection, *, day: date) -> pd.DataFrame:
     stmt = (sa.select(*[staff.c[c] for c in ACTIVE_STAFF_COLUMNS])
             .where(staff.c.hired_on.is_not(None), staff.c.hired_on <= d,
                    sa.or_(staff.c.left_on.is_(None), staff.c.left_on > d))
-            .order_by(_rank(staff.c.role, ROLE_ORDER), staff.c.role, staff.c.staff_no))
+            .order_by(_rank(staff.c.role, CONTRACT_ROLES), staff.c.role, staff.c.staff_no))
     return pd.DataFrame([tuple(r) for r in conn.execute(stmt).all()], columns=ACTIVE_STAFF_COLUMNS)
 
 
@@ -59,7 +58,7 @@ def shift_coverage(conn: Connection, *, first_day: date, last_day: date) -> pd.D
             .select_from(s.join(staff, staff.c.staff_no == s.c.staff_no))
             .where(s.c.day >= _d(first_day, "first_day"), s.c.day <= _d(last_day, "last_day"))
             .group_by(s.c.day, s.c.shift, staff.c.role)
-            .order_by(s.c.day, _rank(s.c.shift, SHIFT_ORDER), _rank(staff.c.role, ROLE_ORDER)))
+            .order_by(s.c.day, _rank(s.c.shift, SHIFTS_AS_LISTED), _rank(staff.c.role, CONTRACT_ROLES)))
     df = pd.DataFrame([tuple(r) for r in conn.execute(stmt).all()], columns=SHIFT_COVERAGE_COLUMNS)
     df["planned"] = df["planned"].astype(int)
     df["present"] = df["present"].astype(int)

@@ -18,9 +18,10 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from queries.assessment import (CITY_QC_REASONS, INDICATOR_KEYS, _before, _days, _has_event, _ts,
-                                month_bounds, staffing_pairs_and_heads)
-from queries.schema import reports, shifts, staff, ticket_events, ticket_facts
+from domain.rules import Limits
+from domain.vocabulary import CITY_QC_REASONS, URGENT
+from queries.assessment import INDICATOR_KEYS, _before, _days, _has_event, _ts, month_bounds, staffing_pairs_and_heads
+from queries.schema import manual_items, reports, shifts, staff, ticket_events, ticket_facts
 from queries.sql import add_seconds, one_if   # one_if: a row as count_if counts it (a NULL condition is 0)
 
 # key → column contract of its evidence frame
@@ -57,7 +58,7 @@ def _in_month(start, end, now):
 
 def _sign(conn, start, end, now, limits):
     tf = ticket_facts
-    due = add_seconds(tf.c.received_at, limits["sign"])
+    due = add_seconds(tf.c.received_at, limits.sign)
     signed = sa.and_(tf.c.signed_at.is_not(None), tf.c.signed_at <= now)
     ok = sa.and_(signed, tf.c.signed_at <= due)
     counted = sa.or_(signed, due < now)
@@ -71,7 +72,7 @@ def _sign(conn, start, end, now, limits):
 
 def _dispatch(conn, start, end, now, limits):
     tf = ticket_facts
-    limit = sa.case((tf.c.urgency == "紧急", limits["dispatch_urgent"]), else_=limits["dispatch"])
+    limit = sa.case((tf.c.urgency == URGENT, limits.dispatch_urgent), else_=limits.dispatch)
     due = add_seconds(tf.c.received_at, limit)
     no_rr = ~_has_event(tf.c.ticket_no, ["RETURN_REQUEST"], now)
     dispatched = sa.and_(tf.c.dispatched_at.is_not(None), tf.c.dispatched_at <= now)
@@ -103,7 +104,7 @@ def _accuracy(conn, start, end, now, limits):
 
 def _return_time(conn, start, end, now, limits):
     tf = ticket_facts
-    due = add_seconds(tf.c.received_at, limits["return_request"])
+    due = add_seconds(tf.c.received_at, limits.return_request)
     requested = sa.and_(tf.c.first_return_request_at.is_not(None), tf.c.first_return_request_at <= now)
     ok = sa.and_(requested, tf.c.first_return_request_at <= due)
     stmt = (sa.select(tf.c.ticket_no, tf.c.received_at, tf.c.street, due, tf.c.first_return_request_at)
@@ -172,7 +173,7 @@ def _qc_time(conn, start, end, now, limits):
                        latest_reply.label("reply_at"))
              .where(q.c.action.in_(["QC_PASS", "QC_REJECT"]), q.c.at >= start, q.c.at < end, q.c.at <= now)
              .subquery())
-    due = add_seconds(inner.c.reply_at, limits["qc"])
+    due = add_seconds(inner.c.reply_at, limits.qc)
     stmt = (sa.select(inner.c.ticket_no, inner.c.qc_at, inner.c.action, inner.c.staff_no, inner.c.reply_at, due)
             .where(one_if(inner.c.reply_at.is_not(None)) == 1, one_if(inner.c.qc_at <= due) == 0)
             .order_by(inner.c.qc_at, inner.c.id))
@@ -181,7 +182,7 @@ def _qc_time(conn, start, end, now, limits):
 
 def _verify(conn, start, end, now, limits):
     a, d = ticket_events.alias("a"), ticket_events.alias("d")
-    due = add_seconds(a.c.at, limits["verify"])
+    due = add_seconds(a.c.at, limits.verify)
     in_time = sa.exists().where(
         d.c.ticket_no == a.c.ticket_no, d.c.action == "VERIFY_DONE", d.c.at >= a.c.at,
         d.c.at <= due, d.c.at <= now).correlate_except(d)
@@ -243,7 +244,7 @@ def staffing_pairs(conn: Connection, *, month: str, now: datetime, required: dic
     return df[cols]
 
 
-def evidence(conn: Connection, *, key: str, month: str, now: datetime, limits: dict[str, int],
+def evidence(conn: Connection, *, key: str, month: str, now: datetime, limits: Limits,
              required: dict[str, int]) -> pd.DataFrame:
     """The rows behind the points `key` lost in `month` as of `now` (columns: EVIDENCE_COLUMNS[key]).
 
@@ -270,6 +271,6 @@ MANUAL_ITEM_COLUMNS = ["id", "item_type", "points", "reason", "entered_by", "ent
 
 def manual_item_rows(conn: Connection, *, month: str) -> pd.DataFrame:
     """The month's 加扣分 rows as stored: id · item_type · points (decimal str) · reason · entered_by · entered_at."""
-    from queries.schema import manual_items as mi
+    mi = manual_items
     stmt = sa.select(*[mi.c[c] for c in MANUAL_ITEM_COLUMNS]).where(mi.c.month == month).order_by(mi.c.id)
     return pd.DataFrame([tuple(r) for r in conn.execute(stmt).all()], columns=MANUAL_ITEM_COLUMNS)

@@ -14,9 +14,10 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from domain.rules import Limits
 from queries.backlog import _at_risk, _open, _overdue
 from queries.schema import categories, reports, ticket_facts as tf, tickets as t
-from queries.sql import count_if, day_of
+from queries.sql import count_if, day_of, percentile_columns
 from queries.three_rates import DISTRICT_COUNTS_COLUMNS, _counts, population_filter
 from queries.timeliness import clock_rows
 
@@ -128,7 +129,7 @@ def topic_overdue(conn: Connection, *, now: datetime, category: str, limit: int 
 
 
 def topic_clock_summary(conn: Connection, clock: str, *, start: datetime, end: datetime, now: datetime,
-                        category: str, limits: dict[str, int] | None = None) -> dict:
+                        category: str, limits: Limits | None = None) -> dict:
     """timeliness.clock_summary (by="all") counts of the category's clocks.
 
     total (on_time + late) · on_time · late · running (int)
@@ -149,7 +150,7 @@ CLOCK_SUMMARY_KEYS = ("total", "on_time", "late", "running", "p50_seconds", "p90
 
 
 def clock_summaries(conn: Connection, clocks: list[str] | tuple[str, ...], *, start: datetime, end: datetime,
-                    now: datetime, limits: dict[str, int] | None = None,
+                    now: datetime, limits: Limits | None = None,
                     category: str | None = None) -> dict[str, dict]:
     """timeliness.clock_summary (by="all") of several clocks in one statement: per clock
     {total, on_time, late, running (int), p50_seconds, p90_seconds (float | None)}.
@@ -160,8 +161,6 @@ def clock_summaries(conn: Connection, clocks: list[str] | tuple[str, ...], *, st
     NULL lags skipped), as clock_summary's. With a category (专报) the rows are the category's
     tickets and no percentiles are computed (None), as topic_clock_summary.
     """
-    from queries.sql import percentile_columns
-
     parts = []
     for clock in clocks:
         rows = clock_rows(conn, clock, start=start, end=end, now=now, limits=limits, with_groups=False)

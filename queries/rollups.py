@@ -12,6 +12,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from domain.vocabulary import BASIC_SATISFIED, SATISFIED
 from queries.schema import ROLLUP_COUNTS, rollup_daily as rd, rollup_day_totals as rt, rollup_hourly as rh, \
     ticket_day_counts, tickets as t
 from queries.sql import count_if, day_of, hour_of
@@ -68,8 +69,8 @@ def partial_counts(conn: Connection, *, start: datetime, end: datetime) -> dict:
     row = conn.execute(sa.select(
         count_if(pop).label("population"), count_if(sa.and_(pop, t.c.contacted)).label("contacted"),
         count_if(sa.and_(pop, t.c.resolved)).label("resolved"),
-        count_if(sa.and_(pop, t.c.satisfaction == "满意")).label("satisfied"),
-        count_if(sa.and_(pop, t.c.satisfaction == "基本满意")).label("basic_satisfied"))
+        count_if(sa.and_(pop, t.c.satisfaction == SATISFIED)).label("satisfied"),
+        count_if(sa.and_(pop, t.c.satisfaction == BASIC_SATISFIED)).label("basic_satisfied"))
         .where(t.c.received_at >= start, t.c.received_at < end)).mappings().one()
     return {c: int(row[c] or 0) for c in COUNT_COLUMNS}
 

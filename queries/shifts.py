@@ -1,4 +1,4 @@
-"""Shift plan against attendance, coverage by role, headcount flow (DESIGN 3.4, issue 6).
+"""Shift plan against attendance, coverage by role, headcount flow.
 
 Shifts are rows (工号, day, 早班/中班/夜班, present). A shift that has not started by `now` is a
 plan only: it counts as planned, never as attended or missed.
@@ -11,11 +11,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from domain.vocabulary import SHIFT_START_HOUR, SHIFTS
 from queries.schema import shifts, staff
 from queries.sql import count_if
-
-SHIFT_START_HOUR = {"夜班": 0, "早班": 8, "中班": 16}
-SHIFT_ORDER = ("夜班", "早班", "中班")
 
 
 def started(now: datetime):
@@ -44,7 +42,7 @@ def attendance_by_day_shift(conn: Connection, *, first_day: date, last_day: date
     df = pd.DataFrame(conn.execute(stmt).all(), columns=ATTENDANCE_COLUMNS)
     df["day"] = pd.to_datetime(df["day"]).dt.date
     df = _ints(df, ATTENDANCE_COLUMNS[2:])
-    df["order"] = df["shift"].map({s: i for i, s in enumerate(SHIFT_ORDER)})
+    df["order"] = df["shift"].map({s: i for i, s in enumerate(SHIFTS)})
     return df.sort_values(["day", "order"]).drop(columns="order").reset_index(drop=True)
 
 
@@ -104,7 +102,7 @@ def planned_by_shift(conn: Connection, *, day: date, role: str, now: datetime) -
     """shift · planned · on_duty for one 岗位 on one day (the dispatcher plan next to the need)."""
     cov = coverage(conn, first_day=day, last_day=day, now=now)
     cov = cov[cov["role"] == role]
-    out = pd.DataFrame({"shift": list(SHIFT_ORDER)})
+    out = pd.DataFrame({"shift": list(SHIFTS)})
     out = out.merge(cov[["shift", "planned", "on_duty"]], on="shift", how="left").fillna(0)
     return _ints(out, ["planned", "on_duty"])
 

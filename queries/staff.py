@@ -9,7 +9,7 @@ clock still running at `now` is left out of numerator and denominator (DESIGN 4)
 Event order is (at, id), as in the lifecycle derivation: "a REDISPATCH after the DISPATCH" is
 later in that order, so two events in the same second still have a before and an after.
 
-Limits (seconds) are passed by the caller from its rules version: the query layer knows no rules.
+Limits are the caller's rules version's (domain.rules.Limits); without them, the contract defaults.
 """
 from __future__ import annotations
 
@@ -20,15 +20,23 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from domain.rules import Limits, Rules
+from domain.vocabulary import (
+    ANALYST,
+    CITY_QC_REASONS,
+    DISPATCHER,
+    QC,
+    RETURNER,
+    SHIFT_HOURS,
+    SHIFT_START_HOUR,
+    STAFF_ROLES,
+    VERIFIED_NOT_TRUE,
+    VERIFIER,
+)
 from queries.schema import reports, shifts, staff, ticket_events, ticket_facts
 from queries.sql import add_seconds, count_if, day_of, one_if, seconds_between
 
-DEFAULT_LIMITS = {"qc": 2 * 3600, "verify": 48 * 3600}
-CITY_QC_REASONS = ("city_qc", "市级审核退回")
-SHIFT_START_HOUR = {"夜班": 0, "早班": 8, "中班": 16}
-
-DISPATCHER, RETURNER, QC, VERIFIER, ANALYST = "派单专员", "退单专员", "质检专员", "协查专员", "数据分析专员"
-ROLES = (DISPATCHER, RETURNER, QC, VERIFIER, ANALYST)
+ROLES = STAFF_ROLES   # the roles measured here (COUNTS), in contract order
 
 PERSON_COLUMNS = ["staff_no", "name", "team"]
 SHIFT_COLUMNS = ["planned_shifts", "attended_shifts"]
@@ -184,7 +192,7 @@ def returner_counts(conn: Connection, *, start: datetime, end: datetime, now: da
     return _frame(conn, stmt, ["staff_no", "requests", "requests_on_time", "decided", "approved"])
 
 
-def _qc_rows(start, end, now, limits, staff_no=None, dialect: str = ""):
+def _qc_rows(start, end, now, staff_no=None, dialect: str = ""):
     """One row per QC event of the period: staff_no, action, on-time verdict inputs, escape flag."""
     e, r = ticket_events.alias("e"), ticket_events.alias("r")
     ro, p2 = ticket_events.alias("ro"), ticket_events.alias("p2")
@@ -207,31 +215,35 @@ def _qc_rows(start, end, now, limits, staff_no=None, dialect: str = ""):
     return rows.subquery()
 
 
+def _limits_or_default(limits: Limits | None) -> Limits:
+    return limits if limits is not None else Rules.default().limits()
+
+
 def qc_counts(conn: Connection, *, start: datetime, end: datetime, now: datetime,
-              limits: dict | None = None, staff_no: str | None = None) -> pd.DataFrame:
+              limits: Limits | None = None, staff_no: str | None = None) -> pd.DataFrame:
     """staff_no · reviews (QC_PASS + QC_REJECT) · rejects · qc_judged (with a REPLY at or before) ·
     qc_on_time (within the QC limit of the latest such REPLY) · escapes (a QC_PASS followed by a
     REOPEN city_qc with no other QC_PASS in between, by `now`)"""
-    lim = {**DEFAULT_LIMITS, **(limits or {})}
-    q = _qc_rows(start, end, now, lim, staff_no, conn.dialect.name)
+    lim = _limits_or_default(limits)
+    q = _qc_rows(start, end, now, staff_no, conn.dialect.name)
     stmt = (sa.select(q.c.staff_no, sa.func.count(), count_if(q.c.action == "QC_REJECT"),
                       count_if(q.c.reply_at.is_not(None)),
                       count_if(sa.and_(q.c.reply_at.is_not(None),
-                                      q.c.at <= add_seconds(q.c.reply_at, sa.literal(int(lim["qc"]))))),
+                                       q.c.at <= add_seconds(q.c.reply_at, sa.literal(lim.qc)))),
                       sa.func.coalesce(sa.func.sum(q.c.escaped), 0))
             .group_by(q.c.staff_no))
     return _frame(conn, stmt, ["staff_no", "reviews", "rejects", "qc_judged", "qc_on_time", "escapes"])
 
 
 def verifier_counts(conn: Connection, *, start: datetime, end: datetime, now: datetime,
-                    limits: dict | None = None, staff_no: str | None = None) -> pd.DataFrame:
+                    limits: Limits | None = None, staff_no: str | None = None) -> pd.DataFrame:
     """staff_no · assigned (VERIFY_ASSIGN naming this 工号) · verify_judged (done by `now`, or the
-    48 h limit passed) · done_on_time (a VERIFY_DONE of the ticket within the limit, by `now`) ·
-    done (VERIFY_DONE by this 工号 in the period) · not_true_findings (those with outcome 不属实)"""
-    lim = {**DEFAULT_LIMITS, **(limits or {})}
+    verification limit passed) · done_on_time (a VERIFY_DONE of the ticket within the limit, by
+    `now`) · done (VERIFY_DONE by this 工号 in the period) · not_true_findings (those with outcome 不属实)"""
+    lim = _limits_or_default(limits)
     e, dn = ticket_events.alias("e"), ticket_events.alias("dn")
     now_p = _ts(now, "p_now")
-    due = add_seconds(e.c.at, sa.literal(int(lim["verify"])))
+    due = add_seconds(e.c.at, sa.literal(lim.verify))
     done_in_time = _exists(dn, dn.c.ticket_no == e.c.ticket_no, dn.c.action == "VERIFY_DONE",
                                      dn.c.at >= e.c.at, dn.c.at <= due, dn.c.at <= now_p)
     assigned = (sa.select(e.c.staff_no, sa.func.count().label("assigned"),
@@ -240,7 +252,7 @@ def verifier_counts(conn: Connection, *, start: datetime, end: datetime, now: da
                 .where(e.c.action == "VERIFY_ASSIGN", _in_period(e, start, end, now), _staff_filter(e, staff_no))
                 .group_by(e.c.staff_no))
     a = _frame(conn, assigned, ["staff_no", "assigned", "verify_judged", "done_on_time"])
-    done = (sa.select(e.c.staff_no, sa.func.count(), count_if(e.c.detail == "不属实"))
+    done = (sa.select(e.c.staff_no, sa.func.count(), count_if(e.c.detail == VERIFIED_NOT_TRUE))
             .where(e.c.action == "VERIFY_DONE", _in_period(e, start, end, now), _staff_filter(e, staff_no))
             .group_by(e.c.staff_no))
     d = _frame(conn, done, ["staff_no", "done", "not_true_findings"])
@@ -270,7 +282,7 @@ def analyst_counts(conn: Connection, *, start: datetime, end: datetime, now: dat
 def shift_filter(start: datetime, end: datetime, now: datetime, table=shifts):
     """Shifts whose start lies in [start, end) and at or before `now` (later shifts do not exist yet)."""
     s = table
-    if end - start == timedelta(hours=8) and start.hour in SHIFT_START_HOUR.values():
+    if end - start == timedelta(hours=SHIFT_HOURS) and start.hour in SHIFT_START_HOUR.values():
         name = {v: k for k, v in SHIFT_START_HOUR.items()}[start.hour]
         return sa.and_(s.c.day == start.date(), s.c.shift == name, sa.literal(start <= now))
     started_today = [k for k, h in SHIFT_START_HOUR.items() if h <= now.hour]
@@ -292,7 +304,7 @@ COUNTS = {DISPATCHER: dispatcher_counts, RETURNER: returner_counts, QC: qc_count
 
 
 def role_counts(conn: Connection, role: str, *, start: datetime, end: datetime, now: datetime,
-                limits: dict | None = None, staff_no: str | None = None) -> pd.DataFrame:
+                limits: Limits | None = None, staff_no: str | None = None) -> pd.DataFrame:
     fn = COUNTS[role]
     kw = {"limits": limits} if role in (QC, VERIFIER) else {}
     return fn(conn, start=start, end=end, now=now, staff_no=staff_no, **kw)
@@ -318,7 +330,7 @@ def _share_col(df: pd.DataFrame, num: str, den: str) -> pd.Series:
 
 
 def staff_performance(conn: Connection, *, role: str, start: datetime, end: datetime, now: datetime,
-                      team: str | None = None, limits: dict | None = None,
+                      team: str | None = None, limits: Limits | None = None,
                       counts: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per person of `role` (and 班组 `team`) employed in the period.
 
@@ -409,7 +421,7 @@ ERRORS_COLUMNS = ["kind", "ticket_no", "staff_no", "action_at", "evidence_action
 
 
 def errors_with_evidence(conn: Connection, *, start: datetime, end: datetime, now: datetime,
-                         staff_no: str | None = None, limits: dict | None = None, limit: int = 500) -> pd.DataFrame:
+                         staff_no: str | None = None, limits: Limits | None = None, limit: int = 500) -> pd.DataFrame:
     """Each error in the period with the event that proves it.
 
     kind: 派单错误 (a DISPATCH followed by a REDISPATCH: evidence = the first such REDISPATCH) ·

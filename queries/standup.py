@@ -12,19 +12,21 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from domain.rules import Limits
+from domain.vocabulary import ANALYST, DISPATCHER, GROUP_OF_ROLE, QC, RETURNER, VERIFIER
 from queries import staff as sq
-from queries.schema import standup_actions, ticket_facts as tf
+from queries.schema import standup_actions, ticket_events as ev, ticket_facts as tf
 from queries.sql import count_if, seconds_between
 
 GROUP_MEASURES_COLUMNS = ["group", "measure", "label", "numerator", "denominator", "indicator", "lower_is_better"]
 
 
 def group_measures(conn: Connection | None, *, start: datetime, end: datetime, now: datetime,
-                   limits: dict | None = None, counts: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+                   limits: Limits | None = None, counts: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """One row per measure of each group in [start, end) as of `now`.
 
     group (派单/退单/质检/协查/数据分析) · measure (key) · label (中文) · numerator (int) ·
-    denominator (int | None: None for plain volumes) · indicator (DESIGN 4 key whose target applies,
+    denominator (int | None: None for plain volumes) · indicator (the assessment indicator whose target applies,
     or None) · lower_is_better (bool)
 
     `counts`: {role: staff.role_counts(...)} of the same period and limits when the caller has
@@ -39,31 +41,33 @@ def group_measures(conn: Connection | None, *, start: datetime, end: datetime, n
             df = sq.role_counts(conn, role, start=start, end=end, now=now, limits=limits)
         return df.drop(columns="staff_no").sum()
 
-    d, r, q, v, a = (total(role) for role in (sq.DISPATCHER, sq.RETURNER, sq.QC, sq.VERIFIER, sq.ANALYST))
+    roles = (DISPATCHER, RETURNER, QC, VERIFIER, ANALYST)
+    d, r, q, v, a = (total(role) for role in roles)
+    gd, gr, gq, gv, ga = (GROUP_OF_ROLE[role] for role in roles)
     g = lambda s, k: int(s.get(k, 0))  # noqa: E731 - empty frames sum to nothing
     rows = [
-        ("派单", "signed", "签收量", g(d, "signed"), None, None, False),
-        ("派单", "sign_on_time", "签收及时率", g(d, "signed_on_time"), g(d, "signed"), "sign_on_time_rate", False),
-        ("派单", "dispatched", "派单量", g(d, "dispatched"), None, None, False),
-        ("派单", "dispatch_on_time", "派单及时率", g(d, "dispatched_on_time"), g(d, "dispatch_judged"),
+        (gd, "signed", "签收量", g(d, "signed"), None, None, False),
+        (gd, "sign_on_time", "签收及时率", g(d, "signed_on_time"), g(d, "signed"), "sign_on_time_rate", False),
+        (gd, "dispatched", "派单量", g(d, "dispatched"), None, None, False),
+        (gd, "dispatch_on_time", "派单及时率", g(d, "dispatched_on_time"), g(d, "dispatch_judged"),
          "dispatch_on_time_rate", False),
-        ("派单", "dispatch_accuracy", "派单准确率", g(d, "dispatched") - g(d, "wrong_dispatches"), g(d, "dispatched"),
+        (gd, "dispatch_accuracy", "派单准确率", g(d, "dispatched") - g(d, "wrong_dispatches"), g(d, "dispatched"),
          "dispatch_accuracy", False),
-        ("派单", "urges", "催办次数", g(d, "urges"), None, None, False),
-        ("退单", "requests", "申请退单量", g(r, "requests"), None, None, False),
-        ("退单", "return_on_time", "退单及时率", g(r, "requests_on_time"), g(r, "requests"), "return_on_time_rate", False),
-        ("退单", "return_accuracy", "退单准确率", g(r, "approved"), g(r, "decided"), "return_accuracy", False),
-        ("质检", "reviews", "质检量", g(q, "reviews"), None, None, False),
-        ("质检", "qc_on_time", "质检及时率", g(q, "qc_on_time"), g(q, "qc_judged"), "qc_on_time_rate", False),
-        ("质检", "qc_reject", "质检退回率", g(q, "rejects"), g(q, "reviews"), None, False),
-        ("质检", "escapes", "质检漏检（市级退回）", g(q, "escapes"), None, None, True),
-        ("协查", "assigned", "协查派发量", g(v, "assigned"), None, None, False),
-        ("协查", "verify_on_time", "协查按时完成率", g(v, "done_on_time"), g(v, "verify_judged"), "verify_on_time_rate", False),
-        ("协查", "not_true", "不属实发现", g(v, "not_true_findings"), None, None, False),
-        ("数据分析", "reports_due", "应报报表", g(a, "reports_due"), None, None, False),
-        ("数据分析", "report_on_time", "报表按时报送率", g(a, "reports_on_time"), g(a, "reports_due"),
+        (gd, "urges", "催办次数", g(d, "urges"), None, None, False),
+        (gr, "requests", "申请退单量", g(r, "requests"), None, None, False),
+        (gr, "return_on_time", "退单及时率", g(r, "requests_on_time"), g(r, "requests"), "return_on_time_rate", False),
+        (gr, "return_accuracy", "退单准确率", g(r, "approved"), g(r, "decided"), "return_accuracy", False),
+        (gq, "reviews", "质检量", g(q, "reviews"), None, None, False),
+        (gq, "qc_on_time", "质检及时率", g(q, "qc_on_time"), g(q, "qc_judged"), "qc_on_time_rate", False),
+        (gq, "qc_reject", "质检退回率", g(q, "rejects"), g(q, "reviews"), None, False),
+        (gq, "escapes", "质检漏检（市级退回）", g(q, "escapes"), None, None, True),
+        (gv, "assigned", "协查派发量", g(v, "assigned"), None, None, False),
+        (gv, "verify_on_time", "协查按时完成率", g(v, "done_on_time"), g(v, "verify_judged"), "verify_on_time_rate", False),
+        (gv, "not_true", "不属实发现", g(v, "not_true_findings"), None, None, False),
+        (ga, "reports_due", "应报报表", g(a, "reports_due"), None, None, False),
+        (ga, "report_on_time", "报表按时报送率", g(a, "reports_on_time"), g(a, "reports_due"),
          "report_on_time_rate", False),
-        ("数据分析", "report_errors", "报表有误", g(a, "reports_with_errors"), None, None, True),
+        (ga, "report_errors", "报表有误", g(a, "reports_with_errors"), None, None, True),
     ]
     return pd.DataFrame(rows, columns=GROUP_MEASURES_COLUMNS)
 
@@ -77,8 +81,6 @@ def worst_delays(conn: Connection, *, start: datetime, end: datetime, now: datet
     kind (签收超时/派单超时) · ticket_no · staff_no (of that first SIGN/DISPATCH; '' when unknown) ·
     due_at · done_at · overrun_minutes (int, whole minutes past due)
     """
-    from queries.schema import ticket_events as ev
-
     p = dict(s=sa.bindparam("w_start", start, type_=sa.DateTime()), e=sa.bindparam("w_end", end, type_=sa.DateTime()),
              n=sa.bindparam("w_now", now, type_=sa.DateTime()))
     parts = []

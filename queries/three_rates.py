@@ -7,6 +7,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from domain.vocabulary import BASIC_SATISFIED, SATISFIED
 from queries.rollups import day_totals, population_counts, rollups_cover, split, whole_day_sums
 from queries.schema import rollup_daily as rd, ticket_facts as tf, tickets as t, units
 from queries.sql import as_date, count_if, day_of
@@ -19,8 +20,8 @@ def _counts(population_filter):
         sa.func.count().label("population"),
         count_if(t.c.contacted).label("contacted"),
         count_if(t.c.resolved).label("resolved"),
-        count_if(t.c.satisfaction == "满意").label("satisfied"),
-        count_if(t.c.satisfaction == "基本满意").label("basic_satisfied"),
+        count_if(t.c.satisfaction == SATISFIED).label("satisfied"),
+        count_if(t.c.satisfaction == BASIC_SATISFIED).label("basic_satisfied"),
     ]
 
 
@@ -161,8 +162,8 @@ def _ranking_counts_joined(conn: Connection, *, start: datetime, stop: datetime,
             count_if(pop).label("population"),
             count_if(sa.and_(pop, t.c.contacted)).label("contacted"),
             count_if(sa.and_(pop, t.c.resolved)).label("resolved"),
-            count_if(sa.and_(pop, t.c.satisfaction == "满意")).label("satisfied"),
-            count_if(sa.and_(pop, t.c.satisfaction == "基本满意")).label("basic_satisfied"),
+            count_if(sa.and_(pop, t.c.satisfaction == SATISFIED)).label("satisfied"),
+            count_if(sa.and_(pop, t.c.satisfaction == BASIC_SATISFIED)).label("basic_satisfied"),
         )
         # the facts row carries the ticket's received_at: the same range in the join lets
         # PostgreSQL use its index instead of hashing all 3 M facts (2.5 s → ms; issue 8)

@@ -11,6 +11,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from domain.vocabulary import STAGE_CLOSED
 from queries.schema import ticket_events as ev
 from queries.schema import ticket_facts as tf
 from queries.schema import tickets as t
@@ -23,7 +24,7 @@ TIMELINE_COLUMNS = ["at", "action", "action_label", "staff_no", "unit", "detail"
 
 def _overdue(now: datetime):
     return sa.or_(sa.and_(tf.c.is_open, tf.c.deadline_at < now),
-                  sa.and_(tf.c.stage == "已办结", tf.c.is_late))
+                  sa.and_(tf.c.stage == STAGE_CLOSED, tf.c.is_late))
 
 
 def _at_risk(now: datetime):

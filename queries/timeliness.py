@@ -18,19 +18,12 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from domain.rules import Limits
+from domain.vocabulary import CLOCKS, EVENT_CLOCKS, SHIFT_HOURS, SHIFT_START_HOUR, SHIFTS, TICKET_CLOCKS
 from queries.schema import event_clocks, ticket_facts as tf, tickets
 from queries.sql import add_seconds, count_if, day_of, hour_of, month_of, percentile_columns, \
     seconds_between, week_of, weekday_of
 
-CLOCKS = {
-    "sign": "签收",
-    "dispatch": "派单",
-    "return_request": "退单申请",
-    "response": "响应（首次联系）",
-    "close": "办结",
-    "qc": "质检",
-    "verify": "协查",
-}
 GROUPINGS = {  # key → output columns
     "all": [],
     "day": ["day"],
@@ -42,7 +35,6 @@ GROUPINGS = {  # key → output columns
     "shift": ["shift"],
     "heat": ["weekday", "hour"],
 }
-SHIFTS = ("早班", "中班", "夜班")
 QC_ACTIONS = ("QC_PASS", "QC_REJECT")
 DAY_SECONDS = 86400
 
@@ -129,8 +121,21 @@ def _event_clock(clock: str, *, start: datetime, end: datetime, now: datetime, l
     ).select_from(frm).where(ec.c.kind == kind, ec.c.at >= start, ec.c.at < end, ec.c.at <= now)
 
 
+def _event_limit(limits: Limits | None, clock: str) -> int:
+    """The limit of an event clock (qc, verify); the caller passes its rules version's limits."""
+    if limits is None:
+        raise TimelinessError(f"缺少{CLOCKS[clock]}时限")
+    return limits.qc if clock == "qc" else limits.verify
+
+
+def _shift_of_hour(hour):
+    """The shift whose hours contain `hour` (an SQL expression), as a CASE over the shifts' ends."""
+    *earlier, last = SHIFTS
+    return sa.case(*[(hour < SHIFT_START_HOUR[s] + SHIFT_HOURS, s) for s in earlier], else_=last)
+
+
 def clock_rows(conn: Connection, clock: str, *, start: datetime, end: datetime, now: datetime,
-               limits: dict[str, int] | None = None, close_offsets: dict[str, dict[date, int]] | None = None,
+               limits: Limits | None = None, close_offsets: dict[str, dict[date, int]] | None = None,
                with_groups: bool = True):
     """The clock's rows as a subquery: ticket_no, started_at, ended_at, due_at, unit, street,
     category, status ('on_time' / 'late' / 'running'), lag_seconds (completed only), shift,
@@ -138,17 +143,14 @@ def clock_rows(conn: Connection, clock: str, *, start: datetime, end: datetime, 
     the event clocks' unit, street and category are left NULL (no join to the ticket)."""
     if clock not in CLOCKS:
         raise TimelinessError(f"未知的时限类型：{clock}")
-    if clock in ("qc", "verify"):
-        limit = (limits or {}).get(clock)
-        if limit is None:
-            raise TimelinessError(f"缺少{CLOCKS[clock]}时限")
-        base = _event_clock(clock, start=start, end=end, now=now, limit_seconds=int(limit),
+    if clock in EVENT_CLOCKS:
+        base = _event_clock(clock, start=start, end=end, now=now, limit_seconds=_event_limit(limits, clock),
                             with_groups=with_groups).subquery("base")
     else:
         base = _ticket_clock(clock, start=start, end=end, now=now, close_offsets=close_offsets).subquery("base")
     status = _status(base.c.ended_at, base.c.due_at, now)
     hour = hour_of(base.c.started_at)
-    shift = sa.case((hour < 8, SHIFTS[2]), (hour < 16, SHIFTS[0]), else_=SHIFTS[1])
+    shift = _shift_of_hour(hour)
     return sa.select(
         base.c.ticket_no, base.c.started_at, base.c.ended_at, base.c.due_at,
         sa.func.coalesce(base.c.unit, "（未派单）").label("unit"),
@@ -167,7 +169,7 @@ def clock_rows(conn: Connection, clock: str, *, start: datetime, end: datetime, 
 
 
 def clock_summary(conn: Connection, clock: str, *, start: datetime, end: datetime, now: datetime,
-                  by: str = "all", limits: dict[str, int] | None = None,
+                  by: str = "all", limits: Limits | None = None,
                   close_offsets: dict[str, dict[date, int]] | None = None) -> pd.DataFrame:
     """One row per group of GROUPINGS[by] (none for "all").
 
@@ -202,7 +204,7 @@ STATUSES = ("on_time", "late", "running")
 
 
 def clock_overview(conn: Connection | None, *, start: datetime, end: datetime, now: datetime,
-                   limits: dict[str, int] | None = None,
+                   limits: Limits | None = None,
                    close_offsets: dict[str, dict[date, int]] | None = None, run_parts=None) -> pd.DataFrame:
     """Every clock of CLOCKS at once, without lags (as clock_summary(by="all") counts them): one
     pass over the period's tickets for the five ticket clocks, one range scan each for qc and
@@ -212,10 +214,8 @@ def clock_overview(conn: Connection | None, *, start: datetime, end: datetime, n
 
     clock (str, CLOCKS order) · total · on_time · late · running (ints)
     """
-    for clock in ("qc", "verify"):
-        if (limits or {}).get(clock) is None:
-            raise TimelinessError(f"缺少{CLOCKS[clock]}时限")
-    ticket_clocks = [c for c in CLOCKS if c not in ("qc", "verify")]
+    event_limits = {clock: _event_limit(limits, clock) for clock in EVENT_CLOCKS}
+    ticket_clocks = list(TICKET_CLOCKS)
 
     def ticket_part(c: Connection) -> dict[str, tuple]:
         codes, join_any = [], False
@@ -235,7 +235,7 @@ def clock_overview(conn: Connection | None, *, start: datetime, end: datetime, n
 
     def event_part(clock: str):
         def part(c: Connection) -> dict[str, tuple]:
-            base = _event_clock(clock, start=start, end=end, now=now, limit_seconds=int(limits[clock]),
+            base = _event_clock(clock, start=start, end=end, now=now, limit_seconds=event_limits[clock],
                                 with_groups=False).subquery("base")
             status = _status(base.c.ended_at, base.c.due_at, now).label("status")
             by_status = dict(c.execute(sa.select(status, sa.func.count()).group_by(status)).all())
@@ -272,7 +272,7 @@ BREACH_COLUMNS = ["ticket_no", "started_at", "due_at", "ended_at", "late_seconds
 
 
 def breaches(conn: Connection, clock: str, *, start: datetime, end: datetime, now: datetime,
-             limits: dict[str, int] | None = None, close_offsets: dict[str, dict[date, int]] | None = None,
+             limits: Limits | None = None, close_offsets: dict[str, dict[date, int]] | None = None,
              limit: int = 1000) -> pd.DataFrame:
     """Late clocks, latest breach first.
 

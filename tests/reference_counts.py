@@ -3,10 +3,11 @@ product computed them before the derived event_clocks table: the reference the d
 are checked against (rollup-vs-raw equality, issue 8)."""
 import sqlalchemy as sa
 
-from queries.assessment import CITY_QC_REASONS, _before, _has_event, month_bounds, _ts
+from domain.vocabulary import CITY_QC_REASONS
+from queries.assessment import _before, _has_event, month_bounds, _ts
+from queries.sql import count_if as _sum_if
 from queries.schema import ticket_events, ticket_facts
 from queries.sql import add_seconds
-from queries.sql import count_if as _sum_if
 
 
 def _ticket_counts(conn, start, end, now, limits) -> dict:
@@ -14,13 +15,13 @@ def _ticket_counts(conn, start, end, now, limits) -> dict:
     in_month = sa.and_(tf.c.received_at >= start, tf.c.received_at < end, tf.c.received_at <= now)
 
     # sign: first SIGN (all events) counts only when it happened by `now`
-    sign_due = add_seconds(tf.c.received_at, limits["sign"])
+    sign_due = add_seconds(tf.c.received_at, limits.sign)
     signed = sa.and_(tf.c.signed_at.is_not(None), tf.c.signed_at <= now)
     sign_ok = sa.and_(signed, tf.c.signed_at <= sign_due)
     sign_counted = sa.or_(signed, sign_due < now)
 
     # dispatch: tickets without any RETURN_REQUEST (by `now`)
-    dispatch_limit = sa.case((tf.c.urgency == "紧急", limits["dispatch_urgent"]), else_=limits["dispatch"])
+    dispatch_limit = sa.case((tf.c.urgency == "紧急", limits.dispatch_urgent), else_=limits.dispatch)
     dispatch_due = add_seconds(tf.c.received_at, dispatch_limit)
     no_rr = ~_has_event(tf.c.ticket_no, ["RETURN_REQUEST"], now)
     dispatched = sa.and_(tf.c.dispatched_at.is_not(None), tf.c.dispatched_at <= now)
@@ -31,7 +32,7 @@ def _ticket_counts(conn, start, end, now, limits) -> dict:
     no_redispatch = ~_has_event(tf.c.ticket_no, ["REDISPATCH"], now)
 
     # return request: only tickets that have one (nobody knows which others would)
-    rr_due = add_seconds(tf.c.received_at, limits["return_request"])
+    rr_due = add_seconds(tf.c.received_at, limits.return_request)
     requested = sa.and_(tf.c.first_return_request_at.is_not(None), tf.c.first_return_request_at <= now)
 
     approved = _has_event(tf.c.ticket_no, ["RETURN_APPROVED"], now)
@@ -92,7 +93,7 @@ def _qc_counts(conn, start, end, now, limits) -> dict:
              .where(q.c.action.in_(["QC_PASS", "QC_REJECT"]), q.c.at >= start, q.c.at < end, q.c.at <= now)
              .subquery())
     stmt = sa.select(
-        _sum_if(inner.c.qc_at <= add_seconds(inner.c.reply_at, limits["qc"])).label("num"),
+        _sum_if(inner.c.qc_at <= add_seconds(inner.c.reply_at, limits.qc)).label("num"),
         _sum_if(inner.c.reply_at.is_not(None)).label("den"),
     )
     row = conn.execute(stmt).mappings().one()
@@ -102,7 +103,7 @@ def _qc_counts(conn, start, end, now, limits) -> dict:
 def _verify_counts(conn, start, end, now, limits) -> dict:
     a = ticket_events.alias("a")
     d = ticket_events.alias("d")
-    due = add_seconds(a.c.at, limits["verify"])
+    due = add_seconds(a.c.at, limits.verify)
     done_in_time = sa.exists().where(
         d.c.ticket_no == a.c.ticket_no, d.c.action == "VERIFY_DONE", d.c.at >= a.c.at,
         d.c.at <= due, d.c.at <= now).correlate_except(d)

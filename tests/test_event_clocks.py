@@ -7,7 +7,6 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard.services import facts, ingest
-from dashboard.services.assessment.engine import _limits
 from dashboard.services.demo import generate
 from domain.lifecycle import event_clocks
 from dashboard.services.rules_store import rules_for_month
@@ -23,7 +22,7 @@ NOW = datetime(2026, 3, 10, 15, 30)
 
 def _counts(conn, month, now):
     rules = rules_for_month(conn, month)
-    df = qa.indicator_counts(conn, month=month, now=now, limits=_limits(rules),
+    df = qa.indicator_counts(conn, month=month, now=now, limits=rules.limits(),
                              required={k: int(v) for k, v in rules.body["staffing"]["required"].items()})
     return {r.key: (r.numerator, r.denominator) for r in df.itertuples()}
 
@@ -35,7 +34,7 @@ def _assert_equal(engine, months=("2026-02", "2026-03"), nows=(NOW, datetime(202
     with engine.connect() as conn:
         for month in months:
             for now in nows:
-                raw = raw_counts(conn, month, now, _limits(rules_for_month(conn, month)))
+                raw = raw_counts(conn, month, now, rules_for_month(conn, month).limits())
                 derived = _counts(conn, month, now)
                 assert {k: derived[k] for k in raw} == raw, (month, now)
                 seen[(month, now)] = raw

@@ -4,7 +4,8 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from domain.staffing import day_kind, dispatchers_needed, shift_need
-from queries.forecast import forecast_day, handling_minutes, surge_rule, surge_status
+from domain.forecast import forecast_day, surge_rule
+from queries.forecast import handling_minutes, surge_status
 
 DAY = date(2025, 12, 10)  # a Wednesday
 

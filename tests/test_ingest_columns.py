@@ -212,7 +212,6 @@ def test_new_tickets_on_a_settled_day_drop_its_stored_counts(engine):
     """The stored counts of settled days are dropped from the earliest receipt of the file's new
     tickets (taken from the file, not looked up) and counted again: the month read through the
     stored days equals the month counted live."""
-    from dashboard.services.assessment import engine as en
     from dashboard.services.assessment import settled_counts as sc
     from dashboard.services.demo import generate
     from domain import three_rates as tr
@@ -243,10 +242,10 @@ def test_new_tickets_on_a_settled_day_drop_its_stored_counts(engine):
         rules = rules_for_month(conn, "2026-01")
         p = tr.period_for_month("2026-01", rules)
         now = datetime(2026, 3, 10, 15, 30)
-        got, three = sc.month_counts_for(conn, month="2026-01", now=now, limits=en._limits(rules),
-                                         required=en.required_heads(rules), period=(p.start, p.end))
-        want = qa.indicator_counts(conn, month="2026-01", now=now, limits=en._limits(rules),
-                                   required=en.required_heads(rules))
+        got, three = sc.month_counts_for(conn, month="2026-01", now=now, limits=rules.limits(),
+                                         required=rules.required_heads(), period=(p.start, p.end))
+        want = qa.indicator_counts(conn, month="2026-01", now=now, limits=rules.limits(),
+                                   required=rules.required_heads())
         assert got.equals(want)
         assert three == qtr.district_counts(conn, start=p.start, end=p.end)
 

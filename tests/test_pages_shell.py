@@ -39,7 +39,6 @@ def test_every_page_refuses_roles_outside_its_list(app_db, role, page):
 
 
 def test_disabled_user_is_signed_out(app_db):
-    import sqlalchemy as sa
     from dashboard.infra.db import make_engine
     from queries.schema import users
 

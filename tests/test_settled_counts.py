@@ -2,6 +2,7 @@
 stored days plus the rest counted live, equal to counting the whole month live at any `now`;
 a stored day is used only when settled for the reader's `now` and counted with the same limits;
 imports drop and store again the days they touch (issue 8)."""
+import dataclasses
 import json
 from datetime import date, datetime, timedelta
 
@@ -12,6 +13,7 @@ from dashboard.services.assessment import engine as en
 from dashboard.services.assessment import settled_counts as sc
 from dashboard.services.demo import generate
 from domain import three_rates as tr
+from domain.rules import Rules
 from dashboard.services.rules_store import rules_for_month
 from queries import assessment as qa
 from queries import three_rates as qtr
@@ -25,7 +27,7 @@ NOW = datetime(2026, 3, 10, 15, 30)
 def _params(conn, month):
     rules = rules_for_month(conn, month)
     p = tr.period_for_month(month, rules)
-    return {"limits": en._limits(rules), "required": en.required_heads(rules), "period": (p.start, p.end)}
+    return {"limits": rules.limits(), "required": rules.required_heads(), "period": (p.start, p.end)}
 
 
 def _live(conn, month, now):
@@ -78,7 +80,7 @@ def test_a_stored_day_is_read_only_when_settled_and_for_its_limits(engine):
         assert got["numerator"] == want["numerator"] + 1000   # the stored day was read
         # before the day settles, or with other limits, the stored row is not used
         for now, params in ((datetime(2026, 1, 11, 0, 30), p),
-                            (NOW, dict(p, limits=dict(p["limits"], sign=p["limits"]["sign"] + 60)))):
+                            (NOW, dict(p, limits=dataclasses.replace(p["limits"], sign=p["limits"].sign + 60)))):
             got = sc.month_counts_for(conn, month="2026-01", now=now, **params)[0]
             want = qa.indicator_counts(conn, month="2026-01", now=now, limits=params["limits"],
                                        required=params["required"])
@@ -125,7 +127,7 @@ def test_month_result_is_the_same_with_and_without_stored_counts(engine):
 
 
 def test_last_settled_day():
-    limits = {"sign": 1800, "verify": 2 * 86400}
+    limits = Rules.default().limits()   # the longest limit counted: verification, 48 h
     assert sc.last_settled_day(datetime(2026, 3, 10, 0, 0, 1), limits, None) == date(2026, 3, 7)
     assert sc.last_settled_day(datetime(2026, 3, 10, 0, 0, 0), limits, None) == date(2026, 3, 6)
     assert sc.last_settled_day(datetime(2026, 3, 10), limits, datetime(2026, 3, 10, 0, 0, 1)) is None

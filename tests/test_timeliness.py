@@ -10,7 +10,7 @@ from tests.fixture_live import NOW, event, load, ticket
 
 START, END = datetime(2026, 1, 1), datetime(2026, 2, 1)
 R = Rules.default()
-LIMITS = {"qc": R.qc_limit(), "verify": R.verify_limit()}
+LIMITS = R.limits()
 
 
 def summary(engine, clock, by="all", start=START, end=END, **kw):

@@ -16,7 +16,8 @@ from sqlalchemy.engine import Connection
 
 from domain.calendar import add_working_days
 from domain.lifecycle import Event, Facts, TicketInput, derive, event_clocks
-from domain.rules import DAY, Rules
+from domain.rules import Rules
+from domain.vocabulary import STAGE_CLOSED, STAGE_HANDLING, STAGE_UNDISPATCHED, STAGE_UNSIGNED, URGENT
 from dashboard.services.rules_store import current_rules
 from queries.schema import day_counts, event_clocks as event_clocks_table, ticket_events, ticket_facts, tickets
 from queries.sql import upsert
@@ -152,27 +153,28 @@ def new_ticket_columns(tk: Mapping[str, Sequence], times: Mapping[str, np.ndarra
 
     urgency = [u or "一般" for u in text("urgency")]
     sla_class = [c or "一般" for c in text("sla_class")]
-    urgent = np.array([u == "紧急" for u in urgency], dtype=bool)
+    urgent = np.array([u == URGENT for u in urgency], dtype=bool)
+    limits = rules.limits()
 
     def secs(s: int) -> np.timedelta64:
         return np.timedelta64(int(s), "s")
 
-    sign_due = received + secs(rules.sign_limit())
-    dispatch_due = received + np.where(urgent, secs(rules.dispatch_limit("紧急")), secs(rules.dispatch_limit(None)))
-    return_request_due = received + secs(rules.return_request_limit())
-    response_due = received + np.where(urgent, secs(rules.response_limit("紧急")), secs(rules.response_limit(None)))
+    sign_due = received + secs(limits.sign)
+    dispatch_due = received + np.where(urgent, secs(limits.dispatch_urgent), secs(limits.dispatch))
+    return_request_due = received + secs(limits.return_request)
+    response_due = received + np.where(urgent, secs(limits.response_urgent), secs(limits.response))
 
     # lifecycle.close_deadline with no extensions: the imported 截止时间, else the class's limit
     deadline = received.copy()
     classes = np.array(sla_class, dtype=object)
     for cls in set(sla_class):
         rows = np.flatnonzero(classes == cls)
-        limit = rules.close_limit(cls)
-        if rules.close_in_working_days and limit % DAY == 0 and limit >= 7 * DAY:
+        working_days = limits.close_working_days(cls)
+        if working_days is not None:
             starts = received[rows].astype(object).tolist()
-            deadline[rows] = np.array([add_working_days(t, limit // DAY) for t in starts], dtype="datetime64[us]")
+            deadline[rows] = np.array([add_working_days(t, working_days) for t in starts], dtype="datetime64[us]")
         else:
-            deadline[rows] = received[rows] + secs(limit)
+            deadline[rows] = received[rows] + secs(limits.close_for(cls))
     if tk.get("deadline_at") is not None:
         imported = _us(tk["deadline_at"])
         deadline = np.where(np.isnat(imported), deadline, imported)
@@ -193,8 +195,9 @@ def new_ticket_columns(tk: Mapping[str, Sequence], times: Mapping[str, np.ndarra
     close = ev["CLOSE"]
     closed = ~np.isnat(close)
     signed, dispatched = ev["SIGN"], ev["DISPATCH"]
-    stage = np.where(closed, "已办结", np.where(np.isnat(signed), "待签收",
-                                               np.where(np.isnat(dispatched), "待派单", "办理中"))).tolist()
+    stage = np.where(closed, STAGE_CLOSED, np.where(np.isnat(signed), STAGE_UNSIGNED,
+                                                   np.where(np.isnat(dispatched), STAGE_UNDISPATCHED,
+                                                            STAGE_HANDLING))).tolist()
     # NaT is the smallest int64: the latest event of each ticket, NaT when it has none
     last_event = np.max(np.stack([ev[a].view("i8") for a in COLUMN_ACTIONS]), axis=0).view("datetime64[us]")
     none = [None] * n

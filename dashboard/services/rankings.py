@@ -10,6 +10,7 @@ from fractions import Fraction
 import pandas as pd
 
 from domain import three_rates
+from domain.formatting import half_up, pct
 from domain.rules import Rules
 
 COUNT_COLUMNS = ["received", "closed", "population", "contacted", "resolved", "satisfied", "basic_satisfied"]
@@ -76,14 +77,10 @@ RANKING_HEADERS = ["序号", "承办单位", "受理量", "办结量", "有效�
 
 
 def composite_text(x: Fraction | None) -> str:
-    from domain.formatting import half_up
-
     return "—" if x is None else str(half_up(x, 2))
 
 
 def _delta_text(c: Change | None) -> tuple[str, str]:
-    from domain.formatting import half_up
-
     if c is None or c.composite_delta is None:
         return "—", "—"
     d = half_up(c.composite_delta, 2)
@@ -95,8 +92,6 @@ def _delta_text(c: Change | None) -> tuple[str, str]:
 def to_frame(rows: list[RankRow], total: RankRow, change: dict[str, Change] | None = None) -> pd.DataFrame:
     """The ranking as shown and exported: Chinese headers, rates as '95.12%' (half-up), composite
     with 2 decimals, the 汇总 row last."""
-    from domain.formatting import pct
-
     records = []
     for r in [*rows, total]:
         dc, dr = _delta_text((change or {}).get(r.unit)) if r.rank is not None else ("", "")

@@ -20,9 +20,10 @@ from datetime import date, datetime
 import pandas as pd
 from sqlalchemy.engine import Connection
 
-from domain.lifecycle import ALL_STAGES, OPEN_STAGES, STAGE_CLOSED, STAGE_RETURNED
 from dashboard.services.ingest.parsing import parse_timestamps
 from dashboard.services.ingest.reading import FileRefused, read_table
+from dashboard.services.reports import xlsx
+from domain.vocabulary import ALL_STAGES, OPEN_STAGES, STAGE_CLOSED, STAGE_RETURNED
 from queries.reports import ledger_system_rows
 
 SHEETS = ("汇总", "系统缺失", "台账缺失", "字段不一致", "无效行")
@@ -209,8 +210,6 @@ def reconcile(conn: Connection, ledger: Ledger, *, start: date, end: date) -> Re
 
 def to_xlsx(result: Reconciliation, *, now: datetime, filename: str = "") -> bytes:
     """The reconciliation as a workbook: 汇总, 系统缺失, 台账缺失, 字段不一致, 无效行."""
-    from dashboard.services.reports import xlsx
-
     wb = xlsx.new_workbook(now, title="台账核对")
     notes = {
         "汇总": f"核对范围：{result.start:%Y-%m-%d} 至 {result.end:%Y-%m-%d}（按系统接收时间）"

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from domain.vocabulary import BASIC_SATISFIED, SATISFIED
 from queries.schema import ROLLUP_COUNTS, rollup_daily, rollup_day_totals, rollup_hourly, ticket_facts, tickets as t
 from queries.sql import as_date, day_of, hour_of
 
@@ -50,8 +51,8 @@ def _daily_select(first: date, last: date):
                       sa.func.count().label("received"), _n(pop).label("population"),
                       _n(sa.and_(pop, t.c.contacted)).label("contacted"),
                       _n(sa.and_(pop, t.c.resolved)).label("resolved"),
-                      _n(sa.and_(pop, t.c.satisfaction == "满意")).label("satisfied"),
-                      _n(sa.and_(pop, t.c.satisfaction == "基本满意")).label("basic_satisfied"))
+                      _n(sa.and_(pop, t.c.satisfaction == SATISFIED)).label("satisfied"),
+                      _n(sa.and_(pop, t.c.satisfaction == BASIC_SATISFIED)).label("basic_satisfied"))
             .where(t.c.received_at >= datetime.combine(first, time()),
                    t.c.received_at < datetime.combine(last + timedelta(days=1), time()))
             .group_by(day, street, unit, cat))

@@ -54,10 +54,9 @@ def current_rules(conn: Connection) -> Rules:
 
 
 def add_version(conn: Connection, rules: Rules, *, effective_from: str, note: str, username: str) -> int:
+    """Store a new version; its id. Only stores: settled counts for new limits are the caller's
+    to refill (dashboard.services.assessment.settled_counts.refill)."""
     result = conn.execute(rules_versions.insert().values(
         effective_from=effective_from, body=rules.to_json(), note=note,
         created_at=datetime.now().replace(microsecond=0), created_by=username))
-    from dashboard.services.assessment import settled_counts   # the new limits need their own settled counts
-
-    settled_counts.refill(conn)
     return int(result.inserted_primary_key[0])

@@ -17,12 +17,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dashboard.services.assessment import settled_counts
+from dashboard.services.rules_store import rules_for_month
 from domain import three_rates
 from domain.payment import fmt_factor, month_index, month_payment, payment_factor
-from domain.rules import INDICATOR_LABELS, Rules
-from domain.scoring import ManualItem, exact, indicator_points, manual_totals, month_score, rate, \
-    to_decimal
-from dashboard.services.rules_store import rules_for_month
+from domain.scoring import ManualItem, exact, indicator_points, manual_totals, month_score, rate, to_decimal
+from domain.vocabulary import INDICATOR_LABELS
 from queries.schema import manual_items, month_signoffs
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -108,16 +107,6 @@ class MonthResult:
 
 # --- computing ------------------------------------------------------------------------------
 
-def _limits(rules: Rules) -> dict[str, int]:
-    return {"sign": rules.sign_limit(), "dispatch": rules.dispatch_limit("一般"),
-            "dispatch_urgent": rules.dispatch_limit("紧急"), "return_request": rules.return_request_limit(),
-            "qc": rules.qc_limit(), "verify": rules.verify_limit()}
-
-
-def required_heads(rules: Rules) -> dict[str, int]:
-    return {k: int(v) for k, v in rules.body["staffing"]["required"].items()}
-
-
 def load_manual_items(conn: Connection, month: str) -> list[ManualItem]:
     rows = conn.execute(sa.select(manual_items).where(manual_items.c.month == month)
                         .order_by(manual_items.c.id)).mappings().all()
@@ -130,8 +119,8 @@ def compute(conn: Connection, month: str, now: datetime | None = None) -> MonthR
     now = now or datetime.now()
     rules = rules_for_month(conn, month)
     period = three_rates.period_for_month(month, rules)
-    counts, c = settled_counts.month_counts_for(conn, month=month, now=now, limits=_limits(rules),
-                                             required=required_heads(rules), period=(period.start, period.end))
+    counts, c = settled_counts.month_counts_for(conn, month=month, now=now, limits=rules.limits(),
+                                                required=rules.required_heads(), period=(period.start, period.end))
     indicators = []
     for row in counts.itertuples(index=False):
         spec = rules.indicator(row.key)

@@ -7,14 +7,15 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy.engine import Connection
 
-from dashboard.services.assessment.engine import _limits, check_month
+from dashboard.services.assessment.engine import check_month
 from dashboard.services.rules_store import rules_for_month
+from domain.rules import Limits
 from queries import evidence as evidence_queries
 
 
-def month_params(conn: Connection, month: str) -> tuple[dict[str, int], dict[str, int]]:
+def month_params(conn: Connection, month: str) -> tuple[Limits, dict[str, int]]:
     rules = rules_for_month(conn, check_month(month))
-    return _limits(rules), {k: int(v) for k, v in rules.body["staffing"]["required"].items()}
+    return rules.limits(), rules.required_heads()
 
 
 def month_evidence(conn: Connection, month: str, key: str, now: datetime) -> pd.DataFrame:

@@ -22,9 +22,12 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from dashboard.services.rules_store import rules_for_month
+from domain.rules import Limits, Rules
 from queries import assessment as assessment_queries
 from queries import three_rates as three_rates_queries
-from queries.schema import day_counts, event_clocks, reports, rules_versions, ticket_events, ticket_facts, tickets
+from queries.schema import (day_counts, event_clocks, reports, rollup_daily, rules_versions, ticket_events,
+                            ticket_facts, tickets)
 from queries.sql import as_date
 
 THREE_RATES_KEY = "_three_rates"
@@ -34,8 +37,13 @@ _CHUNK = 900
 _DAY = timedelta(days=1)
 
 
-def params_key(limits: dict[str, int], required: dict[str, int]) -> str:
-    body = json.dumps({"limits": {k: int(v) for k, v in limits.items()},
+def _counted_limits(limits: Limits) -> dict[str, int]:
+    """The limits the counts read (queries.assessment.LIMIT_KEYS), by name."""
+    return {k: int(getattr(limits, k)) for k in assessment_queries.LIMIT_KEYS}
+
+
+def params_key(limits: Limits, required: dict[str, int]) -> str:
+    body = json.dumps({"limits": _counted_limits(limits),
                        "required": {k: int(v) for k, v in required.items()}}, sort_keys=True)
     return hashlib.sha256(body.encode()).hexdigest()
 
@@ -44,12 +52,12 @@ def _midnight(d: date) -> datetime:
     return datetime.combine(d, time())
 
 
-def last_settled_day(now: datetime, limits: dict[str, int], horizon: datetime | None) -> date | None:
+def last_settled_day(now: datetime, limits: Limits, horizon: datetime | None) -> date | None:
     """The last day whose counts can no longer change as `now` moves on (None: none is)."""
     if horizon is not None and horizon > now:
         return None
-    # day D settles at D+1 00:00 + the longest limit + 1 s (a clock is late only once past due)
-    return (now - timedelta(seconds=max(int(v) for v in limits.values()) + 1)).date() - _DAY
+    # day D settles at D+1 00:00 + the longest limit counted + 1 s (a clock is late only once past due)
+    return (now - timedelta(seconds=max(_counted_limits(limits).values()) + 1)).date() - _DAY
 
 
 def data_horizon(conn: Connection) -> datetime | None:
@@ -60,17 +68,14 @@ def data_horizon(conn: Connection) -> datetime | None:
     return max(latest) if latest else None
 
 
-def due_versions(conn: Connection, limits: dict[str, int]) -> list[int]:
+def due_versions(conn: Connection, limits: Limits) -> list[int]:
     """Rules versions whose ticket due times (ticket_facts.*_due_at) were derived with these limits."""
-    from dashboard.services.assessment.engine import _limits
-    from domain.rules import Rules
-
-    want = tuple(int(limits[k]) for k in TICKET_LIMIT_KEYS)
+    want = tuple(getattr(limits, k) for k in TICKET_LIMIT_KEYS)
     out = []
     for vid, body, eff in conn.execute(sa.select(rules_versions.c.id, rules_versions.c.body,
                                                  rules_versions.c.effective_from)):
-        have = _limits(Rules.from_json(body, vid, eff))
-        if tuple(int(have[k]) for k in TICKET_LIMIT_KEYS) == want:
+        have = Rules.from_json(body, vid, eff).limits()
+        if tuple(getattr(have, k) for k in TICKET_LIMIT_KEYS) == want:
             out.append(int(vid))
     return out
 
@@ -101,7 +106,7 @@ def _add(total: dict, part: dict) -> None:
         three[f] += int(part[THREE_RATES_KEY][f])
 
 
-def window(conn: Connection, *, start: datetime, end: datetime, now: datetime, limits: dict[str, int],
+def window(conn: Connection, *, start: datetime, end: datetime, now: datetime, limits: Limits,
            required: dict[str, int], horizon: datetime | None = None, stored: dict | None = None) -> dict:
     """The counts of [start, end) as of `now` (start and end at midnight): {indicator key:
     (numerator, denominator), THREE_RATES_KEY: {population, …}} — stored days where settled,
@@ -140,7 +145,7 @@ def _split(start: datetime, end: datetime, stored: dict[date, dict]) -> tuple[li
     return have, runs
 
 
-def read_stored(conn: Connection, *, start: datetime, end: datetime, now: datetime, limits: dict[str, int],
+def read_stored(conn: Connection, *, start: datetime, end: datetime, now: datetime, limits: Limits,
                 required: dict[str, int], horizon: datetime | None) -> dict[date, dict]:
     """The stored counts of the days of [start, end) that are settled for `now`."""
     last = last_settled_day(now, limits, horizon)
@@ -152,7 +157,7 @@ def read_stored(conn: Connection, *, start: datetime, end: datetime, now: dateti
     return {as_date(d): json.loads(c) for d, c in rows}
 
 
-def month_counts_for(conn: Connection, *, month: str, now: datetime, limits: dict[str, int],
+def month_counts_for(conn: Connection, *, month: str, now: datetime, limits: Limits,
                      required: dict[str, int], period: tuple[datetime, datetime]) -> tuple[pd.DataFrame, dict]:
     """(queries.assessment.indicator_counts of the month, queries.three_rates.district_counts of
     the 三率 `period` (end inclusive, whole days)) as of `now`."""
@@ -213,9 +218,6 @@ def earliest_for_tickets(conn: Connection, ticket_nos) -> datetime | None:
 def refill(conn: Connection, now: datetime | None = None) -> int:
     """Count and store every settled day that has tickets and no row for its rules' limits;
     returns how many were stored. Runs in the writer's transaction."""
-    from dashboard.services.assessment.engine import _limits, required_heads   # engine reads through this module
-    from dashboard.services.rules_store import rules_for_month
-
     now = now or datetime.now()
     horizon = data_horizon(conn)
     first = conn.execute(sa.select(sa.func.min(ticket_facts.c.received_at))).scalar()
@@ -229,7 +231,7 @@ def refill(conn: Connection, now: datetime | None = None) -> int:
         month = f"{d:%Y-%m}"
         if month not in by_month:
             rules = rules_for_month(conn, month)
-            limits, required = _limits(rules), required_heads(rules)
+            limits, required = rules.limits(), rules.required_heads()
             by_month[month] = (limits, required, params_key(limits, required), due_versions(conn, limits),
                                last_settled_day(now, limits, horizon))
         key, last = by_month[month][2], by_month[month][4]
@@ -262,8 +264,6 @@ def _runs(wanted: list[tuple[date, str]]) -> list[tuple[str, list[date]]]:
 
 def _days_with_tickets(conn: Connection, first: date, last: date) -> set[date]:
     """The days that received tickets, from the daily rollup (one row per day and street …)."""
-    from queries.schema import rollup_daily
-
     days = {as_date(d) for (d,) in conn.execute(sa.select(rollup_daily.c.day).distinct().where(
         rollup_daily.c.day >= first, rollup_daily.c.day <= last))}
     if not days:   # rollups not built yet (tests that write facts directly)

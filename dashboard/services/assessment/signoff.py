@@ -18,10 +18,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from dashboard.services import audit
+from dashboard.services.assessment import settled_counts
 from domain.access import can
 from dashboard.services.assessment.engine import AssessmentError, check_month, compute, to_dict
 from domain.rules import Rules
-from domain.scoring import ITEM_BONUS, ITEM_DEDUCTION, ITEM_TYPES
+from domain.vocabulary import ITEM_BONUS, ITEM_DEDUCTION, ITEM_TYPES
 from dashboard.services.rules_store import add_version, rules_for_month
 from dashboard.infra import logs
 from queries.assessment import month_bounds
@@ -310,6 +311,7 @@ def add_rules_version(conn: Connection, rules: Rules, *, effective_from: str, no
     if hit:
         raise SignoffError(f"以下月份已签认冻结，不能修改其适用规则：{'、'.join(sorted(hit))}")
     version_id = add_version(conn, rules, effective_from=effective_from, note=note, username=username)
+    settled_counts.refill(conn)   # the settled days under the new version's limits and heads
     audit.record(conn, username=username, action="rules_version_add", target=f"rules:{version_id}",
                  detail=f"effective_from={effective_from} {note}")
     return version_id

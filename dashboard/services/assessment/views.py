@@ -18,6 +18,7 @@ from domain.payment import instalments, month_index, month_of_index, month_payme
     payment_factor
 from domain.rules import Rules
 from domain.scoring import indicator_points, manual_totals, month_score, to_decimal
+from domain.vocabulary import SHIFTS_AS_LISTED, SPECIALIST_ROLES
 from domain.formatting import pct
 from dashboard.services.rules_store import current_rules, rules_for_month
 from queries import compliance as compliance_queries
@@ -195,7 +196,7 @@ def qualification_table(conn: Connection, day: date) -> pd.DataFrame:
 
 def bachelor_share(conn: Connection, day: date) -> tuple[Fraction | None, int, int]:
     roster = compliance_queries.active_staff(conn, day=day)
-    spec = roster[roster["role"].isin(qualifications.SPECIALIST_ROLES)]
+    spec = roster[roster["role"].isin(SPECIALIST_ROLES)]
     people = list(zip(spec["education"], spec["full_time"]))
     share = qualifications.bachelor_share(people)
     return share, sum(1 for e, f in people if qualifications.is_full_time_bachelor(e, f)), len(people)
@@ -219,9 +220,6 @@ def equipment_table(conn: Connection, rules: Rules | None = None) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
-SHIFTS = ("早班", "中班", "夜班")
-
-
 def shift_coverage(conn: Connection, month: str, now: datetime, rules: Rules) -> pd.DataFrame:
     """Each day × shift of the month up to `now`: present heads per role against shift_minimum."""
     start, end = month_bounds(month)
@@ -233,7 +231,7 @@ def shift_coverage(conn: Connection, month: str, now: datetime, rules: Rules) ->
     rows = []
     d = start.date()
     while d <= last:
-        for s in SHIFTS:
+        for s in SHIFTS_AS_LISTED:
             row = {"日期": d, "班次": s}
             gaps = []
             for role, need in minimum.items():

@@ -18,11 +18,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard.services import reference
+from dashboard.services.bootstrap import init_db
 from dashboard.services.demo import roster as demo_roster
 from dashboard.services.demo import texts
 from dashboard.services.demo.loader import Loader
 from domain.calendar import is_working_day
 from domain.lifecycle import TicketInput, derive
+from domain.vocabulary import SLA_CLASSES
 from dashboard.services.facts import EVENT_CLOCK_COLUMNS, event_clock_rows, facts_row
 from dashboard.services.rules_store import rules_for_month
 from dashboard.services import rollups
@@ -152,7 +154,7 @@ class _World:
         self.hour_cum = list(itertools.accumulate(HOUR_WEIGHTS))
         self.surge_cum = list(itertools.accumulate(SURGE_HOUR_WEIGHTS))
         self.all_units = list(reference.DEPARTMENTS) + self.streets
-        self.close_limit = {k: rules.close_limit(k) for k in ("紧急", "及时", "一般", "疑难")}
+        self.close_limit = {k: rules.close_limit(k) for k in SLA_CLASSES}
         self.version_id = rules.version_id
 
     # who does a vendor action at moment t (present on that day's shift); O(1)
@@ -421,8 +423,6 @@ def generate(engine: Engine, *, days: int = 90, tickets_per_day: int = 1500, see
     `now` is the moment the data is as of (default: the end of `end`, or the current time when
     `end` is today); nothing happens after it, so tickets near it are still open.
     """
-    from dashboard.services.bootstrap import init_db
-
     check_params(days, tickets_per_day)
     end = end or date.today()
     if now is None:

@@ -3,6 +3,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.vocabulary import (
+    CONTRACT_ROLES,
+    EDUCATION_LEVELS,
+    ITEM_TYPES,
+    REPORT_KINDS,
+    SATISFACTION,
+    SHIFTS_AS_LISTED,
+    SLA_CLASSES,
+    URGENCIES,
+)
+
 # Cell types: text (trimmed), free (citizen text, verbatim), ts, date, bool, int, decimal,
 # choice (one of `choices`), action (code or 中文 label), month (YYYY-MM).
 
@@ -18,14 +29,7 @@ class Col:
 
 
 APPEAL_TYPES = ("咨询", "求助", "投诉", "举报", "建议", "其他")
-URGENCIES = ("一般", "紧急")
-SLA_CLASSES = ("紧急", "及时", "一般", "疑难")
-SATISFACTION = ("满意", "基本满意", "不满意")
-ROLES = ("项目经理", "业务主管", "派单专员", "退单专员", "质检专员", "协查专员", "数据分析专员")
-EDUCATION = ("大专", "本科", "硕士", "博士")
-SHIFT_NAMES = ("早班", "中班", "夜班")
-REPORT_TYPES = ("日报", "周报", "月报", "专报")
-MANUAL_TYPES = ("扣分", "加分", "一票否决")
+REPORT_TYPES = tuple(REPORT_KINDS.values())
 
 # Tickets' optional timestamps that become events (DESIGN 5).
 TICKET_EVENT_COLUMNS = {"signed_at": "SIGN", "dispatched_at": "DISPATCH",
@@ -70,9 +74,9 @@ KINDS: dict[str, list[Col]] = {
     "staff": [
         Col("工号", "staff_no", required=True),
         Col("姓名", "name", required=True),
-        Col("岗位", "role", "choice", required=True, choices=ROLES),
+        Col("岗位", "role", "choice", required=True, choices=CONTRACT_ROLES),
         Col("班组", "team"),
-        Col("学历", "education", "choice", choices=EDUCATION),
+        Col("学历", "education", "choice", choices=EDUCATION_LEVELS),
         Col("是否全日制", "full_time", "bool"),
         Col("从业年限", "years_experience", "decimal"),
         Col("管理团队规模", "team_size_managed", "int"),
@@ -84,7 +88,7 @@ KINDS: dict[str, list[Col]] = {
     "shifts": [
         Col("工号", "staff_no", required=True),
         Col("日期", "day", "date", required=True),
-        Col("班次", "shift", "choice", required=True, choices=SHIFT_NAMES),
+        Col("班次", "shift", "choice", required=True, choices=SHIFTS_AS_LISTED),
         Col("是否到岗", "present", "bool", required=True),
     ],
     "reports": [
@@ -97,7 +101,7 @@ KINDS: dict[str, list[Col]] = {
     ],
     "manual": [
         Col("月份", "month", "month", required=True),
-        Col("类型", "item_type", "choice", required=True, choices=MANUAL_TYPES),
+        Col("类型", "item_type", "choice", required=True, choices=ITEM_TYPES),
         Col("分值", "points", "decimal", required=True),
         Col("事由", "reason", "free", required=True),
         Col("录入人", "entered_by"),

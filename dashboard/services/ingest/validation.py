@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from domain.lifecycle import ACTION_BY_LABEL, ACTIONS
+from domain.vocabulary import ACTION_BY_LABEL, ACTIONS
 from dashboard.services.ingest import parsing
 from dashboard.services.ingest.mapping import Mapping
 from dashboard.services.ingest.reading import FileRefused

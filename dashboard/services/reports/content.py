@@ -28,8 +28,9 @@ from sqlalchemy.engine import Connection
 
 from dashboard.services.assessment.engine import month_result
 from domain import three_rates
-from domain.lifecycle import OPEN_STAGES
 from domain.scoring import to_decimal
+from domain.vocabulary import (ANALYST, CLOCKS, DISPATCHER, OPEN_STAGES, PERIOD_19TH, QC, REPORT_KINDS, RETURNER,
+                               STAFF_ROLES, VERIFIER)
 from domain.formatting import pct
 from dashboard.services.rules_store import rules_for_month
 from queries import backlog, overview, timeliness
@@ -38,12 +39,12 @@ from queries import staff as staff_queries
 from queries import three_rates as three_rates_queries
 
 RATE_PLACES = 6
-KINDS = {"daily": "日报", "weekly": "周报", "monthly": "月报", "topic": "专报"}
-PERIODS = {"calendar": "自然月", "assessment": "考核期（19日–18日）"}
+KINDS = REPORT_KINDS
+PERIODS = {"calendar": "自然月",
+           "assessment": f"考核期（{three_rates.PERIOD_START_DAY}日–{three_rates.PERIOD_START_DAY - 1}日）"}
 TOPIC_DAYS = 7
-CLOCK_ORDER = ("sign", "dispatch", "return_request", "response", "close", "qc", "verify")
-CLOCK_LABELS = {"sign": "签收", "dispatch": "派单", "return_request": "退单申请", "response": "响应（首次联系）",
-                "close": "办结", "qc": "质检", "verify": "协查"}
+CLOCK_ORDER = tuple(CLOCKS)
+CLOCK_LABELS = CLOCKS
 TOP_ROWS = 15
 OVERDUE_LIMIT = 500
 EPS = timedelta(microseconds=1)
@@ -137,12 +138,9 @@ def spec_for(kind: str, day: date, *, window_start_hour: int = 12, period: str =
             no = f"月报-{month}"
         else:
             # the 考核期 is the 19th–18th whatever the 三率 rules option says (that is what a 考核期 means)
-            first = day.replace(day=19) if day.day >= 19 else (day.replace(day=1) - timedelta(days=1)).replace(day=19)
-            label_month = _month_start(first.year, first.month + 1)
-            p = three_rates.Period(datetime.combine(first, time(0)), label_month.replace(day=18, hour=23, minute=59, second=59),
-                          f"{label_month:%Y-%m}")
+            p = three_rates.period_containing(day, mode=PERIOD_19TH)
             start, end = p.start, p.end_exclusive
-            prev_start = _month_start(start.year, start.month - 1).replace(day=19)
+            prev_start = three_rates.previous_period(p, mode=PERIOD_19TH).start
             month = p.label
             no = f"月报-{month}-考核期"
         return ReportSpec(kind, day, start, end, prev_start, start, no, end + timedelta(days=2, hours=15),
@@ -203,16 +201,12 @@ def _cut(start: datetime, end: datetime, now: datetime) -> datetime:
     return max(min(now, end - EPS), start)
 
 
-def _limits(rules) -> dict[str, int]:
-    return {"qc": rules.qc_limit(), "verify": rules.verify_limit()}
-
-
 def headline(conn: Connection, *, start: datetime, end: datetime, now: datetime,
              category: str | None = None) -> dict:
     """The key figures of a window as of min(now, end): ints and exact Fractions (None = no data)."""
     cut = _cut(start, end, now)
     rules = rules_for_month(conn, f"{start:%Y-%m}")
-    limits = _limits(rules)
+    limits = rules.limits()
     out: dict = {}
     if category:
         totals = report_queries.window_totals(conn, start=start, end=end, now=cut, category=category)
@@ -389,18 +383,16 @@ def _overdue_section(conn, spec: ReportSpec, cut: datetime) -> Section:
     return Section("超期工单", df, note=f"统计时点仍在办且已过办结时限的工单，按时限先后，最多 {OVERDUE_LIMIT} 条")
 
 
-ROLE_WORK = {staff_queries.DISPATCHER: "派单", staff_queries.RETURNER: "退单申请", staff_queries.QC: "质检",
-             staff_queries.VERIFIER: "协查派发", staff_queries.ANALYST: "应报报表"}
-ROLE_ERRORS = {staff_queries.DISPATCHER: "wrong_dispatches", staff_queries.QC: "escapes",
-               staff_queries.ANALYST: "reports_with_errors"}
-ROLE_ERROR_LABELS = {staff_queries.DISPATCHER: "错派", staff_queries.QC: "质检漏检（市级退回）", staff_queries.ANALYST: "报表有误"}
+ROLE_WORK = {DISPATCHER: "派单", RETURNER: "退单申请", QC: "质检", VERIFIER: "协查派发", ANALYST: "应报报表"}
+ROLE_ERRORS = {DISPATCHER: "wrong_dispatches", QC: "escapes", ANALYST: "reports_with_errors"}
+ROLE_ERROR_LABELS = {DISPATCHER: "错派", QC: "质检漏检（市级退回）", ANALYST: "报表有误"}
 
 
 def _staff_section(conn, spec: ReportSpec, cut: datetime) -> Section:
-    rules = rules_for_month(conn, f"{spec.start:%Y-%m}")
+    limits = rules_for_month(conn, f"{spec.start:%Y-%m}").limits()
     rows = []
-    for role in staff_queries.ROLES:
-        df = staff_queries.staff_performance(conn, role=role, start=spec.start, end=spec.end, now=cut, limits=_limits(rules))
+    for role in STAFF_ROLES:
+        df = staff_queries.staff_performance(conn, role=role, start=spec.start, end=spec.end, now=cut, limits=limits)
         sample, num, den = staff_queries.RANK_BASIS[role]
         n, d = int(df[num].sum()), int(df[den].sum())
         err = ROLE_ERRORS.get(role)

@@ -17,7 +17,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from dashboard.infra.concurrent_reads import concurrently
 from domain import staffing
-from domain.rules import Rules
+from domain.rules import Limits, Rules
+from domain.vocabulary import ACTIONS, ANALYST, DISPATCHER, QC, RETURNER, STAFF_ROLES, VERIFIER
 from dashboard.services.exports.safe import write_sheet
 from domain.formatting import half_up
 from dashboard.services.rules_store import rules_for_month
@@ -26,10 +27,6 @@ from queries import staff as staff_queries
 
 SHEETS = ("昨日概况", "当班", "待办工单", "行动项", "人员明细")
 STANDUP_TIME = time(8, 30)
-
-
-def limits_of(rules: Rules) -> dict:
-    return {"qc": rules.qc_limit(), "verify": rules.verify_limit()}
 
 
 def _value(num: int, den: int | None) -> Decimal | None:
@@ -63,15 +60,15 @@ def with_targets(measures: pd.DataFrame, rules: Rules) -> pd.DataFrame:
 
 
 ERROR_COLUMN = {  # per role: what counts as its errors in the per-person table
-    staff_queries.DISPATCHER: ("wrong_dispatches", "派单错误（被改派）"),
-    staff_queries.RETURNER: (None, "退单被驳回"),
-    staff_queries.QC: ("escapes", "质检漏检"),
-    staff_queries.VERIFIER: (None, "协查超时"),
-    staff_queries.ANALYST: ("reports_with_errors", "报表有误"),
+    DISPATCHER: ("wrong_dispatches", "派单错误（被改派）"),
+    RETURNER: (None, "退单被驳回"),
+    QC: ("escapes", "质检漏检"),
+    VERIFIER: (None, "协查超时"),
+    ANALYST: ("reports_with_errors", "报表有误"),
 }
 
 
-def person_table(conn: Connection | None, *, start: datetime, end: datetime, now: datetime, limits: dict,
+def person_table(conn: Connection | None, *, start: datetime, end: datetime, now: datetime, limits: Limits,
                  team: str | None = None, counts: dict[str, pd.DataFrame] | None = None,
                  performance: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Every person of the five specialist roles in one layout: volume, on-time, errors, shifts, rank.
@@ -79,16 +76,16 @@ def person_table(conn: Connection | None, *, start: datetime, end: datetime, now
     {role: staff.staff_performance(...)} of the same period and team when already read (then no
     query is made)."""
     parts = []
-    for role in staff_queries.ROLES:
+    for role in STAFF_ROLES:
         df = (performance or {}).get(role)
         if df is None:
             df = staff_queries.staff_performance(conn, role=role, start=start, end=end, now=now, team=team, limits=limits,
                                       counts=(counts or {}).get(role))
         sample, num, den = staff_queries.RANK_BASIS[role]
         col, _label = ERROR_COLUMN[role]
-        if role == staff_queries.RETURNER:
+        if role == RETURNER:
             errors = df["decided"] - df["approved"]
-        elif role == staff_queries.VERIFIER:
+        elif role == VERIFIER:
             errors = df["verify_judged"] - df["done_on_time"]
         else:
             errors = df[col]
@@ -149,11 +146,9 @@ def standup_pack(conn: Connection, *, day: date, now: datetime, team: str | None
     lists) are read at the same time on their own connections: about thirty queries that took
     half a second one after another on PostgreSQL at 3 million tickets. The group lines and the
     per-person table are then made from those frames without another query."""
-    from domain.lifecycle import ACTIONS
-
     yesterday = day - timedelta(days=1)
     rules = rules_for_month(conn, f"{yesterday:%Y-%m}")
-    limits = limits_of(rules)
+    limits = rules.limits()
     y_start = datetime.combine(yesterday, time())
     y_end = y_start + timedelta(days=1)
     moment = shift_moment(day, now)
@@ -188,18 +183,17 @@ def standup_pack(conn: Connection, *, day: date, now: datetime, team: str | None
         return act, standup.act_today_counts(c, now=now), actions.rename(columns=ACTIONS_CN), surge
 
     # the heaviest parts first: the pool takes them in this order
-    parts = {staff_queries.DISPATCHER: yesterday_role(staff_queries.DISPATCHER),
-             staff_queries.QC: yesterday_role(staff_queries.QC), "today": today_part,
+    parts = {DISPATCHER: yesterday_role(DISPATCHER), QC: yesterday_role(QC), "today": today_part,
              "shift": shift_part, "errors": errors_part, "delays": delays_part,
-             **{role: yesterday_role(role) for role in (staff_queries.VERIFIER, staff_queries.RETURNER, staff_queries.ANALYST)}}
+             **{role: yesterday_role(role) for role in (VERIFIER, RETURNER, ANALYST)}}
     got = dict(zip(parts, concurrently(engine, list(parts.values())) if engine is not None
                    else [part(conn) for part in parts.values()]))
     act, act_counts, actions, surge = got["today"]
     s_groups, errs, delays = got["shift"], got["errors"], got["delays"]
     y_groups = with_targets(standup.group_measures(None, start=y_start, end=y_end, now=now, limits=limits,
-                                                   counts={role: got[role][0] for role in staff_queries.ROLES}), rules)
+                                                   counts={role: got[role][0] for role in STAFF_ROLES}), rules)
     people = person_table(None, start=y_start, end=y_end, now=now, limits=limits, team=team,
-                          performance={role: got[role][1] for role in staff_queries.ROLES})
+                          performance={role: got[role][1] for role in STAFF_ROLES})
     return StandupPack(day, now, yesterday, shift, s_start, s_end, y_groups, s_groups, delays,
                        errs, act, act_counts, actions, people, surge)
 

@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter  # noqa: F401 - re-exported for bui
 from openpyxl.worksheet.worksheet import Worksheet
 
 from dashboard.services.exports.safe import cell_value, write_sheet
+from dashboard.services.reports.content import is_rate_column
 
 APP_NAME = "接诉即办运行监管平台"
 FONT_NAME = "微软雅黑"
@@ -103,8 +104,6 @@ def title_block(ws: Worksheet, title: str, lines: list[str], width: int) -> int:
 
 def infer_format(name: str, series: pd.Series) -> str | None:
     """The number format of a column from its name and values (rates are fractions → 0.00%)."""
-    from dashboard.services.reports.content import is_rate_column   # the one rule of what a rate column is
-
     values = [v for v in series if v is not None and not (isinstance(v, float) and pd.isna(v))]
     if is_rate_column(name):
         return FORMATS["rate"]

@@ -7,6 +7,7 @@ import pandas as pd
 
 from dashboard.infra.concurrent_reads import concurrently
 from dashboard.services.reports import standup as standup_report
+from domain.rules import Limits
 from dashboard.services.rules_store import rules_for_month
 from dashboard.web.reads import cached, cached_query, engine
 from domain import staffing
@@ -21,8 +22,8 @@ person_daily = cached_query(staff_queries.person_daily, ttl="120s", max_entries=
 person_tickets = cached_query(staff_queries.person_tickets, ttl="120s", max_entries=64)
 
 
-def _limits(conn, start: datetime) -> dict:
-    return standup_report.limits_of(rules_for_month(conn, f"{start:%Y-%m}"))
+def _limits(conn, start: datetime) -> Limits:
+    return rules_for_month(conn, f"{start:%Y-%m}").limits()
 
 
 @cached(ttl="120s", max_entries=32, show_spinner=False)

@@ -7,30 +7,27 @@ from fractions import Fraction
 import pandas as pd
 
 from dashboard.infra.concurrent_reads import concurrently
+from domain.rules import working_days_of
 from dashboard.services.rules_store import rules_for_month
 from dashboard.web.reads import cached, cached_query, engine
 from domain.calendar import add_working_days
 from domain.formatting import duration_text, pct
-from domain.rules import DAY, Rules
+from domain.rules import Rules
 from queries import timeliness
 
 intake_heatmap = cached_query(timeliness.intake_heatmap, ttl="300s", max_entries=32)
 
 
-def clock_limits(rules: Rules) -> dict[str, int]:
-    return {"qc": rules.qc_limit(), "verify": rules.verify_limit()}
-
-
 def working_day_close_offsets(rules: Rules, first_day: date, last_day: date) -> dict[str, dict[date, int]]:
-    """For each sla_class whose close limit is whole days ≥ 7 (the rule of
-    domain.lifecycle.close_deadline) and each day received: how many calendar days
+    """For each sla_class whose close limit counts working days (domain.rules.working_days_of)
+    and each day received: how many calendar days
     that many working days span from that day (domain.calendar decides holidays)."""
     out: dict[str, dict[date, int]] = {}
-    for sla_class in rules.body["sla"]["close"]:
-        limit = rules.close_limit(sla_class)
-        if limit % DAY or limit < 7 * DAY:
+    for sla_class, limit in rules.limits().close_by_class:
+        days = working_days_of(limit)
+        if days is None:
             continue
-        days, d, by_day = limit // DAY, first_day, {}
+        d, by_day = first_day, {}
         while d <= last_day:
             moved = add_working_days(datetime.combine(d, datetime.min.time()), days)
             by_day[d] = (moved.date() - d).days
@@ -44,7 +41,7 @@ def _params(conn, start: datetime, end: datetime, working_days: bool):
     offsets = None
     if working_days:
         offsets = working_day_close_offsets(rules, start.date(), (end - timedelta(microseconds=1)).date())
-    return clock_limits(rules), offsets
+    return rules.limits(), offsets
 
 
 @cached(ttl="300s", max_entries=128, show_spinner=False)
