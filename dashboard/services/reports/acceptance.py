@@ -119,7 +119,7 @@ def _months_up_to(day: date, start: str, now: datetime) -> list[str]:
 
 
 _SUMMARY_COLUMNS = ["合同月", "月份", "状态", "指标得分", "加分", "扣分", "一票否决", "考核得分", "档位", "付款系数",
-                   "月服务费", "应付金额", "考核扣款", "整改"]
+                    "月服务费", "应付金额", "考核扣款", "整改"]
 
 
 def _summary_sheet(wb: Workbook, results: list, stamp: str) -> None:
