@@ -219,8 +219,8 @@ class _World:
     def lifecycle(self, t: dict, received: datetime, urgent: bool, sla: str, unit: str) -> list[tuple]:
         """The ticket's event tuples (at, action, staff_no, unit, detail); fills t's callback columns.
 
-        Each step draws from self.rng in a fixed order (a seed gives the same data): the steps run in
-        this order and each step's draws keep theirs."""
+        The steps draw from self.rng one after another, always in this order, so a seed gives the same
+        data: moving a step or a draw changes every ticket after it."""
         ev: list[tuple] = []
         signed = self._sign(ev, received, urgent)
         dispatch_at = self._return_request_or_dispatch_time(ev, received, signed, urgent)
