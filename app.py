@@ -38,9 +38,34 @@ def show_freshness() -> None:
     ui.freshness_badge(ui.freshness(overview.latest_data_at(now), now, amber, red))
 
 
+NO_PAGES_MESSAGE = "当前账号没有可访问的页面，请联系系统管理员。"
+
+
 def main() -> None:
+    authenticator = authenticator_or_none()
+    user = signed_in_user(authenticator)
+    if user is None:
+        st.navigation(login_pages(authenticator), position="hidden").run()
+        st.stop()
+
+    existing = [p for p in access.PAGES if (ROOT / p.file).exists()]
+    allowed = [p for p in existing if access.can_open(user.role, p.key)]
+    current = st.navigation(navigation_pages(user, existing, allowed), position="hidden")
+    if authenticator is not None:
+        auth.write_pending_cookie(authenticator)
+    if not kiosk:
+        sidebar(user, allowed, authenticator)
+    if not allowed:
+        st.error(NO_PAGES_MESSAGE)
+        st.stop()
+    watch_for_outage(current)
+    current.run()
+
+
+def authenticator_or_none():
+    """The authenticator; None while the database is unreachable for a session signed in before."""
     try:
-        authenticator = auth.authenticator()
+        return auth.authenticator()
     except settings.SettingsError as e:
         st.error(str(e))
         st.stop()
@@ -49,92 +74,101 @@ def main() -> None:
         # with the last good figures if auth.current_user can vouch for it (it raises otherwise).
         if not st.session_state.get("authentication_status"):
             raise
-        authenticator = None
+        return None
 
 
-    def login_page():
-        _, middle, _ = st.columns([1, 1.2, 1])
-        with middle:
-            st.title("接诉即办运行监管平台")
-            st.caption("通州区城市管理指挥中心 · 12345 接诉即办运行监管与考核")
-            with st.form("login", border=True):
-                st.subheader("登录")
-                username = st.text_input("用户名", autocomplete="username")
-                password = st.text_input("密码", type="password", autocomplete="current-password")
-                submitted = st.form_submit_button("登录", type="primary", width="stretch")
-            if submitted:
-                ok, message = auth.attempt_login(authenticator, username, password)
-                if ok:
-                    st.rerun()
-                st.error(message)
-
-
+def signed_in_user(authenticator):
+    """The user of this session (also from the sign-in cookie), or None when signed out."""
     user = auth.current_user()
     if user is None and authenticator is None:
         raise OperationalError("sign-in needs the database", None, ConnectionError("database unreachable"))
     if user is None and not st.session_state.get("authentication_status"):
         auth.login_from_cookie(authenticator)
         user = auth.current_user()
-
-    if user is None:
-        # Every page path shows the login form while signed out, so a bookmarked URL (the wall PC's
-        # /wall?kiosk=1) never raises "page not found" and keeps its path for after sign-in.
-        def login_at(path: str):
-            def page():
-                login_page()
-            page.__name__ = f"login_{path.replace('-', '_')}"
-            return st.Page(page, title="登录", url_path=path)
-
-        paths = [p.path for p in access.PAGES if p.path and (ROOT / p.file).exists()]
-        st.navigation([st.Page(login_page, title="登录", url_path="login", default=True)]
-                      + [login_at(path) for path in paths], position="hidden").run()
-        st.stop()
+    return user
 
 
-    existing = [p for p in access.PAGES if (ROOT / p.file).exists()]
-    allowed = [p for p in existing if access.can_open(user.role, p.key)]
-    # The overview is "/" for every role that may open it. Other roles (the wall account) land on a
-    # small start page that forwards to their first page, so that page keeps its own path: a page
-    # made default is served only at "/", and its own URL (/wall?kiosk=1) would say "page not found".
+def login_form(authenticator) -> None:
+    """The centred sign-in form; a refused sign-in says why under it."""
+    _, middle, _ = st.columns([1, 1.2, 1])
+    with middle:
+        st.title("接诉即办运行监管平台")
+        st.caption("通州区城市管理指挥中心 · 12345 接诉即办运行监管与考核")
+        with st.form("login", border=True):
+            st.subheader("登录")
+            username = st.text_input("用户名", autocomplete="username")
+            password = st.text_input("密码", type="password", autocomplete="current-password")
+            submitted = st.form_submit_button("登录", type="primary", width="stretch")
+        if submitted:
+            ok, message = auth.attempt_login(authenticator, username, password)
+            if ok:
+                st.rerun()
+            st.error(message)
+
+
+def login_pages(authenticator) -> list:
+    """Every page path shows the login form while signed out, so a bookmarked URL (the wall PC's
+    /wall?kiosk=1) never raises "page not found" and keeps its path for after sign-in."""
+    def login_page():
+        login_form(authenticator)
+
+    def login_at(path: str):
+        def page():
+            login_page()
+        page.__name__ = f"login_{path.replace('-', '_')}"
+        return st.Page(page, title="登录", url_path=path)
+
+    paths = [p.path for p in access.PAGES if p.path and (ROOT / p.file).exists()]
+    return [st.Page(login_page, title="登录", url_path="login", default=True)] + [login_at(path) for path in paths]
+
+
+def navigation_pages(user, existing: list, allowed: list) -> list:
+    """Every existing page (each refuses a role that may not open it), and the home page.
+
+    The overview is "/" for every role that may open it. Other roles (the wall account) land on a
+    small start page that forwards to their first page, so that page keeps its own path: a page
+    made default is served only at "/", and its own URL (/wall?kiosk=1) would say "page not found"."""
     overview_is_home = access.can_open(user.role, "overview")
     nav_pages = [st.Page(p.file, title=p.title, icon=p.icon,
                          url_path=(p.path or None) if overview_is_home else (p.path or "home"),
                          default=overview_is_home and p.key == "overview")
                  for p in existing]
     if not overview_is_home:
-        def start_page():
-            if allowed:
-                st.switch_page(allowed[0].file, query_params=st.query_params.to_dict())
-            st.error("当前账号没有可访问的页面，请联系系统管理员。")
+        nav_pages.insert(0, forwarding_start_page(allowed))
+    return nav_pages
 
-        nav_pages.insert(0, st.Page(start_page, title="首页", url_path="start", default=True))
 
-    current = st.navigation(nav_pages, position="hidden")
-    if authenticator is not None:
-        auth.write_pending_cookie(authenticator)
+def forwarding_start_page(allowed: list):
+    """Forwards to the first page the role may open, with the query parameters (?kiosk=1)."""
+    def start_page():
+        if allowed:
+            st.switch_page(allowed[0].file, query_params=st.query_params.to_dict())
+        st.error(NO_PAGES_MESSAGE)
 
-    if not kiosk:
-        with st.sidebar:
-            st.markdown("### 接诉即办运行监管平台")
-            st.caption(f"{user.display_name} · {user.role_label}")
-            show_freshness()
-            for p in allowed:
-                st.page_link(p.file, label=p.title, icon=p.icon)
-            st.divider()
-            if st.button("退出登录", icon=":material/logout:", key="sign_out_button"):
-                auth.sign_out(authenticator, user)
-                st.rerun()
+    return st.Page(start_page, title="首页", url_path="start", default=True)
 
-    if not allowed:
-        st.error("当前账号没有可访问的页面，请联系系统管理员。")
-        st.stop()
+
+def sidebar(user, allowed: list, authenticator) -> None:
+    """Who is signed in, the data freshness, the pages the role may open and signing out."""
+    with st.sidebar:
+        st.markdown("### 接诉即办运行监管平台")
+        st.caption(f"{user.display_name} · {user.role_label}")
+        show_freshness()
+        for p in allowed:
+            st.page_link(p.file, label=p.title, icon=p.icon)
+        st.divider()
+        if st.button("退出登录", icon=":material/logout:", key="sign_out_button"):
+            auth.sign_out(authenticator, user)
+            st.rerun()
+
+
+def watch_for_outage(current) -> None:
+    """Top of the page: filled as soon as a figure comes from the last good store (or the user
+    could not be confirmed), naming when the oldest figure shown was read."""
     run = live.current_run()
     if run is not None and current.url_path != "wall":   # the wall shows its own outage banner
-        # Top of the page: filled as soon as a figure comes from the last good store (or the
-        # user could not be confirmed), naming when the oldest figure shown was read.
         run.banner = st.empty()
         run.watch(lambda r: ui.database_unavailable(True, r.oldest_read, into=r.banner))
-    current.run()
 
 
 with live.desk_run() as desk:

@@ -10,6 +10,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from fractions import Fraction
+from operator import itemgetter
 from typing import NamedTuple
 
 from domain.calendar import add_working_days
@@ -146,16 +147,25 @@ def derive(ticket: TicketInput, events: list[Event], rules: Rules, now: datetime
     """
     seen = list(events) if now is None else [e for e in events if e[0] <= now]
     seen.sort(key=_event_at)  # stable: equal timestamps keep import order
+    f, marks = _read_events(ticket, seen)
+    _set_due_times(f, ticket, rules)
+    _set_state(f, seen, marks)
+    return f
 
+
+def _read_events(ticket: TicketInput, seen: list) -> tuple[Facts, tuple]:
+    """The facts read straight off the events (firsts, lasts, counts), and the positions in `seen`
+    that decide the state: (last CLOSE, last REOPEN, then _open_stage's marks).
+
+    One pass with plain locals: this loop runs once per event, millions of times at import."""
     signed_at = dispatched_at = dispatcher = dispatch_unit = None
-    first_rr = approved_at = rejected_at = first_contact = first_reply = last_at = None
+    first_rr = approved_at = rejected_at = first_contact = first_reply = None
     extension_days = redispatches = urges = reopens = qc_rejects = 0
     first_redispatch = None
     last_close_idx = last_reopen_idx = None
     last_reset_idx = last_reply_idx = last_qc_idx = None
     last_qc_action = None
     last_return_request_idx = last_return_decision_idx = None
-    i = -1
     for i, (at, a, staff_no, unit, detail) in enumerate(seen):
         if a == "SIGN":
             if signed_at is None:
@@ -166,6 +176,9 @@ def derive(ticket: TicketInput, events: list[Event], rules: Rules, now: datetime
                 dispatcher = staff_no or None
             dispatch_unit = unit or dispatch_unit
             last_reset_idx = i
+        elif a == "CONTACT":
+            if first_contact is None:
+                first_contact = at
         elif a == "REPLY":
             if first_reply is None:
                 first_reply = at
@@ -174,9 +187,6 @@ def derive(ticket: TicketInput, events: list[Event], rules: Rules, now: datetime
             last_qc_idx, last_qc_action = i, a
         elif a == "CLOSE":
             last_close_idx = i
-        elif a == "CONTACT":
-            if first_contact is None:
-                first_contact = at
         elif a == "QC_REJECT":
             last_qc_idx, last_qc_action = i, a
             qc_rejects += 1
@@ -205,33 +215,43 @@ def derive(ticket: TicketInput, events: list[Event], rules: Rules, now: datetime
             last_reopen_idx = i
             reopens += 1
             last_reset_idx = i
-    if i >= 0:
-        last_at = seen[i][0]
+    # Positional: keyword arguments would make this call twice as slow. The six due times (None
+    # here) are _set_due_times's; the state (open, 待签收, not late) is _set_state's.
+    f = Facts(ticket.ticket_no, ticket.received_at, signed_at, dispatched_at, first_rr, approved_at, rejected_at,
+              first_contact, first_reply, None, seen[-1][0] if seen else None,
+              None, None, None, None, None, None,  # type: ignore[arg-type]
+              extension_days, redispatches, reopens, urges, qc_rejects, dispatcher,
+              True, "待签收", False, dispatch_unit, first_redispatch)
+    return f, (last_close_idx, last_reopen_idx, last_return_request_idx, last_return_decision_idx,
+               last_reset_idx, last_reply_idx, last_qc_idx, last_qc_action)
 
+
+def _set_due_times(f: Facts, ticket: TicketInput, rules: Rules) -> None:
+    """The clocks' due times and the close deadline (with f's approved extensions)."""
     sign_l, dispatch_l, dispatch_other, rr_l, response_l, response_other, num, den = _constants(rules)
     received = ticket.received_at
     urgency = ticket.urgency
-    deadline = close_deadline(ticket, extension_days, rules)
+    deadline = close_deadline(ticket, f.extension_days, rules)
     span_us = (deadline - received) // _US
-    at_risk = deadline - timedelta(microseconds=span_us * num // den) if span_us > 0 else deadline
-    f = Facts(ticket.ticket_no, received, signed_at, dispatched_at, first_rr, approved_at, rejected_at,
-              first_contact, first_reply, None, last_at,
-              received + sign_l, received + dispatch_l.get(urgency, dispatch_other),
-              received + rr_l, received + response_l.get(urgency, response_other),
-              deadline, at_risk, extension_days, redispatches, reopens, urges, qc_rejects, dispatcher,
-              True, "待签收", False, dispatch_unit, first_redispatch)
+    f.sign_due_at = received + sign_l
+    f.dispatch_due_at = received + dispatch_l.get(urgency, dispatch_other)
+    f.return_request_due_at = received + rr_l
+    f.response_due_at = received + response_l.get(urgency, response_other)
+    f.deadline_at = deadline
+    f.at_risk_at = deadline - timedelta(microseconds=span_us * num // den) if span_us > 0 else deadline
 
-    closed = last_close_idx is not None and (last_reopen_idx is None or last_reopen_idx < last_close_idx)
-    if approved_at is not None:
+
+def _set_state(f: Facts, seen: list, marks: tuple) -> None:
+    """Returned, closed (by its last CLOSE, unless a REOPEN came after it) or the stage it is open in."""
+    last_close_idx, last_reopen_idx, rr_idx, decision_idx, reset_idx, reply_idx, qc_idx, qc_action = marks
+    if f.return_approved_at is not None:
         f.is_open, f.stage = False, STAGE_RETURNED
-    elif closed:
+    elif last_close_idx is not None and (last_reopen_idx is None or last_reopen_idx < last_close_idx):
         f.closed_at = seen[last_close_idx][0]
         f.is_open, f.stage = False, STAGE_CLOSED
-        f.is_late = f.closed_at > deadline
+        f.is_late = f.closed_at > f.deadline_at
     else:
-        f.stage = _open_stage(f, last_return_request_idx, last_return_decision_idx,
-                              last_reset_idx, last_reply_idx, last_qc_idx, last_qc_action)
-    return f
+        f.stage = _open_stage(f, rr_idx, decision_idx, reset_idx, reply_idx, qc_idx, qc_action)
 
 
 _QC_ACTIONS = ("QC_PASS", "QC_REJECT")
@@ -282,8 +302,7 @@ def _first_at_or_after(sorted_ats: list, at):
     return sorted_ats[i] if i < len(sorted_ats) else None
 
 
-def _event_at(e) -> datetime:
-    return e[0]
+_event_at = itemgetter(0)   # a C-level sort key: derive sorts every ticket's events
 
 
 def _open_stage(f, rr_idx, decision_idx, reset_idx, reply_idx, qc_idx, qc_action) -> str:

@@ -134,6 +134,11 @@ def day_factor(day: date) -> float:
 
 # --- the simulation ----------------------------------------------------------------------------
 
+def _after(x: datetime, seconds: float) -> datetime:
+    """`seconds` later, in whole seconds and at least one."""
+    return x + timedelta(seconds=max(1, int(seconds)))
+
+
 class _World:
     def __init__(self, rng: random.Random, roster: demo_roster.Roster, rules, cutoff: datetime):
         self.rng = rng
@@ -213,143 +218,188 @@ class _World:
         ev = self.lifecycle(t, received, urgent, sla, unit)
         return t, ev
 
-    def lifecycle(self, t: dict, R: datetime, urgent: bool, sla: str, unit: str) -> list[tuple]:
-        rng, actor = self.rng, self.actor
+    def lifecycle(self, t: dict, received: datetime, urgent: bool, sla: str, unit: str) -> list[tuple]:
+        """The ticket's event tuples (at, action, staff_no, unit, detail); fills t's callback columns.
+
+        The steps draw from self.rng one after another, always in this order, so a seed gives the same
+        data: moving a step or a draw changes every ticket after it."""
         ev: list[tuple] = []
-        add = ev.append
-        td = timedelta
+        signed = self._sign(ev, received, urgent)
+        dispatch_at = self._return_request_or_dispatch_time(ev, received, signed, urgent)
+        if dispatch_at is None:
+            return ev   # the city approved the return: the ticket left the district
+        handled_from = self._dispatch(ev, dispatch_at, urgent, unit)
+        limit = self.close_limit[sla]
+        ext_days, ext_approved_at = self._extension(ev, received, handled_from, sla, unit, limit)
+        span = limit + ext_days * DAY
+        reply = self._reply_at(received, handled_from, urgent, limit, span, ext_days, ext_approved_at)
+        self._contact(ev, received, handled_from, reply, urgent, unit)
+        self._urge(ev, received, handled_from, reply, span, urgent, unit)
+        ev.append((reply, "REPLY", "", unit, ""))
+        closed = self.qc_and_close(ev, reply, urgent, unit, allow_reject=True)
+        closed = self._reopen(t, ev, closed, urgent, unit)
+        self.callback(t, closed)
+        self._verification(ev, closed)
+        return ev
 
-        def after(x: datetime, seconds: float) -> datetime:
-            return x + td(seconds=max(1, int(seconds)))
-
-        # 签收
+    def _sign(self, ev: list, received: datetime, urgent: bool) -> datetime:
+        """签收: almost always within 30 minutes, a few late."""
+        rng = self.rng
         if rng.random() < 0.015:
-            s = after(R, rng.uniform(31 * MIN, 80 * MIN))
+            s = _after(received, rng.uniform(31 * MIN, 80 * MIN))
         else:
-            s = after(R, rng.expovariate(1 / (3 * MIN if urgent else 7 * MIN)))
-            s = min(s, R + td(seconds=29 * MIN + rng.randrange(MIN)))
-        add((s, "SIGN", actor(s, demo_roster.DISPATCHER), "", ""))
+            s = _after(received, rng.expovariate(1 / (3 * MIN if urgent else 7 * MIN)))
+            s = min(s, received + timedelta(seconds=29 * MIN + rng.randrange(MIN)))
+        ev.append((s, "SIGN", self.actor(s, demo_roster.DISPATCHER), "", ""))
+        return s
 
-        # 申请退单 → city decision
-        if not urgent and rng.random() < 0.05:
-            if rng.random() < 0.04:
-                rr = after(R, rng.uniform(2 * HOUR + MIN, 4 * HOUR))
-            else:
-                rr = after(s, rng.uniform(8 * MIN, 80 * MIN))
-            add((rr, "RETURN_REQUEST", actor(rr, demo_roster.RETURNER), "", rng.choice(texts.RETURN_REASONS)))
-            dec = after(rr, rng.uniform(1 * HOUR, 6 * HOUR))
-            if rng.random() < 0.86:
-                add((dec, "RETURN_APPROVED", "", "", ""))
-                return ev
-            add((dec, "RETURN_REJECTED", "", "", "不符合退单条件，请区级派单办理"))
-            d = after(dec, rng.uniform(5 * MIN, 40 * MIN))
-        elif urgent:
-            d = after(s, rng.uniform(2 * MIN, 20 * MIN))
-        elif rng.random() < 0.02:
-            d = after(R, rng.uniform(2 * HOUR + MIN, 5 * HOUR))
+    def _return_request_or_dispatch_time(self, ev: list, received: datetime, signed: datetime,
+                                          urgent: bool) -> datetime | None:
+        """When the ticket is dispatched; a few non-urgent ones are first asked back by the city
+        (None: the city approved, there is no dispatch)."""
+        if not urgent and self.rng.random() < 0.05:
+            return self._return_request(ev, received, signed)
+        return self._dispatch_time(received, signed, urgent)
+
+    def _return_request(self, ev: list, received: datetime, signed: datetime) -> datetime | None:
+        """申请退单 and the city's decision; the dispatch time after a rejection, None after an approval."""
+        rng = self.rng
+        if rng.random() < 0.04:
+            rr = _after(received, rng.uniform(2 * HOUR + MIN, 4 * HOUR))
         else:
-            d = after(s, rng.expovariate(1 / (15 * MIN)))
-            d = min(d, R + td(seconds=2 * HOUR - rng.randrange(10 * MIN)))
-            if d <= s:
-                d = after(s, 30)
+            rr = _after(signed, rng.uniform(8 * MIN, 80 * MIN))
+        ev.append((rr, "RETURN_REQUEST", self.actor(rr, demo_roster.RETURNER), "", rng.choice(texts.RETURN_REASONS)))
+        decided = _after(rr, rng.uniform(1 * HOUR, 6 * HOUR))
+        if rng.random() < 0.86:
+            ev.append((decided, "RETURN_APPROVED", "", "", ""))
+            return None
+        ev.append((decided, "RETURN_REJECTED", "", "", "不符合退单条件，请区级派单办理"))
+        return _after(decided, rng.uniform(5 * MIN, 40 * MIN))
 
-        # 派单 (sometimes to the wrong unit → 区内退单 → 改派)
+    def _dispatch_time(self, received: datetime, signed: datetime, urgent: bool) -> datetime:
+        """派单 time: mostly within the 2-hour limit, a few late."""
+        rng = self.rng
+        if urgent:
+            return _after(signed, rng.uniform(2 * MIN, 20 * MIN))
+        if rng.random() < 0.02:
+            return _after(received, rng.uniform(2 * HOUR + MIN, 5 * HOUR))
+        d = _after(signed, rng.expovariate(1 / (15 * MIN)))
+        d = min(d, received + timedelta(seconds=2 * HOUR - rng.randrange(10 * MIN)))
+        if d <= signed:
+            d = _after(signed, 30)
+        return d
+
+    def _dispatch(self, ev: list, dispatch_at: datetime, urgent: bool, unit: str) -> datetime:
+        """派单, sometimes to the wrong unit (→ 区内退单 → 改派); returns when the right unit has it."""
+        rng = self.rng
         redispatch = rng.random() < 0.042
         first_unit = rng.choice([u for u in self.all_units[:8] if u != unit] or [unit]) if redispatch else unit
-        add((d, "DISPATCH", actor(d, demo_roster.DISPATCHER), first_unit, ""))
-        base = d
-        if redispatch:
-            ur = after(d, rng.uniform(20 * MIN, 6 * HOUR) if not urgent else rng.uniform(3 * MIN, 10 * MIN))
-            add((ur, "UNIT_RETURN", "", first_unit, rng.choice(texts.UNIT_RETURN_REASONS)))
-            base = after(ur, rng.uniform(5 * MIN, 40 * MIN) if not urgent else rng.uniform(1 * MIN, 5 * MIN))
-            add((base, "REDISPATCH", actor(base, demo_roster.DISPATCHER), unit, ""))
+        ev.append((dispatch_at, "DISPATCH", self.actor(dispatch_at, demo_roster.DISPATCHER), first_unit, ""))
+        if not redispatch:
+            return dispatch_at
+        ur = _after(dispatch_at, rng.uniform(20 * MIN, 6 * HOUR) if not urgent else rng.uniform(3 * MIN, 10 * MIN))
+        ev.append((ur, "UNIT_RETURN", "", first_unit, rng.choice(texts.UNIT_RETURN_REASONS)))
+        redispatched = _after(ur, rng.uniform(5 * MIN, 40 * MIN) if not urgent else rng.uniform(1 * MIN, 5 * MIN))
+        ev.append((redispatched, "REDISPATCH", self.actor(redispatched, demo_roster.DISPATCHER), unit, ""))
+        return redispatched
 
-        # 延期 (7- and 15-day tickets only)
-        limit = self.close_limit[sla]
-        ext_days = 0
-        ext_approved_at = None
+    def _extension(self, ev: list, received: datetime, handled_from: datetime, sla: str, unit: str,
+                   limit: int) -> tuple[int, datetime | None]:
+        """延期 of 7- and 15-day tickets: (approved days, when approved), (0, None) without one."""
+        rng = self.rng
         if sla in ("一般", "疑难") and rng.random() < 0.03:
             days = rng.choice((3, 5, 7, 10))
-            er = R + td(seconds=int(limit * rng.uniform(0.5, 0.8)))
-            if er > base:
-                add((er, "EXTEND_REQUEST", "", unit, str(days)))
+            er = received + timedelta(seconds=int(limit * rng.uniform(0.5, 0.8)))
+            if er > handled_from:
+                ev.append((er, "EXTEND_REQUEST", "", unit, str(days)))
                 if rng.random() < 0.85:
-                    ext_approved_at = after(er, rng.uniform(2 * HOUR, 20 * HOUR))
-                    add((ext_approved_at, "EXTEND_APPROVED", "", "", str(days)))
-                    ext_days = days
-        span = limit + ext_days * DAY
+                    approved_at = _after(er, rng.uniform(2 * HOUR, 20 * HOUR))
+                    ev.append((approved_at, "EXTEND_APPROVED", "", "", str(days)))
+                    return days, approved_at
+        return 0, None
 
-        # 回复: mostly well inside the limit, a real tail of breaches
+    def _reply_at(self, received: datetime, handled_from: datetime, urgent: bool, limit: int, span: int,
+                  ext_days: int, ext_approved_at: datetime | None) -> datetime:
+        """回复 time: mostly well inside the limit, a real tail of breaches."""
+        rng = self.rng
         if ext_days:
-            reply = R + td(seconds=int(span * rng.uniform(0.8, 0.97)))
+            reply = received + timedelta(seconds=int(span * rng.uniform(0.8, 0.97)))
         elif rng.random() < (0.08 if urgent else 0.04):
-            reply = R + td(seconds=int(limit * rng.uniform(0.96, 1.35)))
+            reply = received + timedelta(seconds=int(limit * rng.uniform(0.96, 1.35)))
         elif urgent:
-            reply = R + td(seconds=int(limit * rng.uniform(0.3, 0.7)))
+            reply = received + timedelta(seconds=int(limit * rng.uniform(0.3, 0.7)))
         else:
-            reply = R + td(seconds=int(limit * (0.04 + 0.7 * rng.random() ** 1.6)))
+            reply = received + timedelta(seconds=int(limit * (0.04 + 0.7 * rng.random() ** 1.6)))
         if ext_approved_at and reply <= ext_approved_at:
-            reply = after(ext_approved_at, rng.uniform(HOUR, 6 * HOUR))
-        if reply <= base + td(minutes=10):
-            reply = after(base, rng.uniform(10 * MIN, 40 * MIN) if not urgent else rng.uniform(5 * MIN, 15 * MIN))
+            reply = _after(ext_approved_at, rng.uniform(HOUR, 6 * HOUR))
+        if reply <= handled_from + timedelta(minutes=10):
+            reply = _after(handled_from, rng.uniform(10 * MIN, 40 * MIN) if not urgent else rng.uniform(5 * MIN, 15 * MIN))
+        return reply
 
-        # 联系诉求人 before the reply; a few after the response limit
+    def _contact(self, ev: list, received: datetime, handled_from: datetime, reply: datetime, urgent: bool,
+                 unit: str) -> None:
+        """联系诉求人 before the reply; a few after the response limit."""
+        rng = self.rng
         response_limit = 2 * HOUR if urgent else 24 * HOUR
         if not urgent and rng.random() < 0.03:
-            c = R + td(seconds=int(rng.uniform(response_limit + MIN, response_limit + 16 * HOUR)))
+            c = received + timedelta(seconds=int(rng.uniform(response_limit + MIN, response_limit + 16 * HOUR)))
         elif urgent:
-            c = after(base, rng.uniform(2 * MIN, 15 * MIN))
+            c = _after(handled_from, rng.uniform(2 * MIN, 15 * MIN))
         else:
-            c = after(base, rng.expovariate(1 / (4 * HOUR)))
+            c = _after(handled_from, rng.expovariate(1 / (4 * HOUR)))
         if c >= reply:
-            c = base + (reply - base) * rng.uniform(0.2, 0.8)
+            c = handled_from + (reply - handled_from) * rng.uniform(0.2, 0.8)
             c = c.replace(microsecond=0)
-        add((c, "CONTACT", "", unit, ""))
+        ev.append((c, "CONTACT", "", unit, ""))
 
-        # 催办 when the reply drags into the at-risk window, and a few citizen-driven urges
-        at_risk = R + td(seconds=int(span * 0.8))
+    def _urge(self, ev: list, received: datetime, handled_from: datetime, reply: datetime, span: int,
+              urgent: bool, unit: str) -> None:
+        """催办 when the reply drags into the at-risk window, and a few citizen-driven urges."""
+        rng = self.rng
+        at_risk = received + timedelta(seconds=int(span * 0.8))
         if reply > at_risk and rng.random() < 0.7:
-            u = after(at_risk, min((reply - at_risk).total_seconds() * 0.5, 4 * HOUR) * rng.random())
+            u = _after(at_risk, min((reply - at_risk).total_seconds() * 0.5, 4 * HOUR) * rng.random())
             if u < reply:
-                add((u, "URGE", actor(u, demo_roster.DISPATCHER), unit, ""))
+                ev.append((u, "URGE", self.actor(u, demo_roster.DISPATCHER), unit, ""))
         elif not urgent and rng.random() < 0.02:
-            u = base + (reply - base) * rng.uniform(0.3, 0.9)
-            add((u.replace(microsecond=0), "URGE", actor(u, demo_roster.DISPATCHER), unit, ""))
+            u = handled_from + (reply - handled_from) * rng.uniform(0.3, 0.9)
+            ev.append((u.replace(microsecond=0), "URGE", self.actor(u, demo_roster.DISPATCHER), unit, ""))
 
-        add((reply, "REPLY", "", unit, ""))
-        cursor = self.qc_and_close(ev, reply, urgent, unit, allow_reject=True)
-
-        # the city may reopen: 市级审核退回 (city_qc) or an unhappy callback
+    def _reopen(self, t: dict, ev: list, closed: datetime, urgent: bool, unit: str) -> datetime:
+        """The city may reopen: 市级审核退回 (city_qc) or an unhappy callback. Returns the last closure."""
+        rng = self.rng
         r = rng.random()
         if r < 0.015:
-            ro = after(cursor, rng.uniform(4 * HOUR, 36 * HOUR))
-            add((ro, "REOPEN", "", "", "city_qc"))
-            cursor = self.redo(ev, ro, urgent, unit)
-        elif r < 0.035:
-            cb = after(cursor, rng.uniform(4 * HOUR, 48 * HOUR))
+            ro = _after(closed, rng.uniform(4 * HOUR, 36 * HOUR))
+            ev.append((ro, "REOPEN", "", "", "city_qc"))
+            return self.redo(ev, ro, urgent, unit)
+        if r < 0.035:
+            cb = _after(closed, rng.uniform(4 * HOUR, 48 * HOUR))
             if cb <= self.cutoff:
                 t.update(callback_at=cb, callback_valid=True, contacted=True, resolved=False,
                          satisfaction="不满意")
-            ro = after(cb, rng.uniform(10 * MIN, 3 * HOUR))
-            add((ro, "REOPEN", "", "", "callback"))
-            cursor = self.redo(ev, ro, urgent, unit)
-        self.callback(t, cursor)
+            ro = _after(cb, rng.uniform(10 * MIN, 3 * HOUR))
+            ev.append((ro, "REOPEN", "", "", "callback"))
+            return self.redo(ev, ro, urgent, unit)
+        return closed
 
-        # 协查: a supervisor assigns a verifier for about one in ten closures
-        if rng.random() < 0.10:
-            va = after(cursor, rng.uniform(1 * HOUR, 20 * HOUR))
-            if rng.random() < 0.04:
-                vd = after(va, rng.uniform(49 * HOUR, 80 * HOUR))
-            else:
-                vd = after(va, rng.uniform(2 * HOUR, 40 * HOUR))
-            # the verifier is whoever will be on duty when it is done (someone on duty now if
-            # that lies beyond the generated days)
-            verifier = actor(vd, demo_roster.VERIFIER) or actor(va, demo_roster.VERIFIER)
-            add((va, "VERIFY_ASSIGN", actor(va, demo_roster.SUPERVISOR), "", verifier))
-            r = rng.random()
-            outcome = "属实" if r < 0.85 else ("不属实" if r < 0.95 else "无法核实")
-            add((vd, "VERIFY_DONE", verifier, "", outcome))
-        return ev
+    def _verification(self, ev: list, closed: datetime) -> None:
+        """协查: a supervisor assigns a verifier for about one in ten closures."""
+        rng, actor = self.rng, self.actor
+        if rng.random() >= 0.10:
+            return
+        va = _after(closed, rng.uniform(1 * HOUR, 20 * HOUR))
+        if rng.random() < 0.04:
+            vd = _after(va, rng.uniform(49 * HOUR, 80 * HOUR))
+        else:
+            vd = _after(va, rng.uniform(2 * HOUR, 40 * HOUR))
+        # the verifier is whoever will be on duty when it is done (someone on duty now if
+        # that lies beyond the generated days)
+        verifier = actor(vd, demo_roster.VERIFIER) or actor(va, demo_roster.VERIFIER)
+        ev.append((va, "VERIFY_ASSIGN", actor(va, demo_roster.SUPERVISOR), "", verifier))
+        r = rng.random()
+        outcome = "属实" if r < 0.85 else ("不属实" if r < 0.95 else "无法核实")
+        ev.append((vd, "VERIFY_DONE", verifier, "", outcome))
 
     def qc_and_close(self, ev: list, reply: datetime, urgent: bool, unit: str, allow_reject: bool) -> datetime:
         rng, actor = self.rng, self.actor
