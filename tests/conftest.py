@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from dashboard.services.bootstrap import init_db
 from dashboard.infra.db import make_engine
+from dashboard.services.bootstrap import init_db
 from queries.schema import metadata
 
 PG_ADMIN_URL = os.environ.get("HOTLINE_TEST_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test")
@@ -108,7 +108,7 @@ def app_db(tmp_path_factory):
     """
     from dashboard.services import users
     from domain.access import ROLES
-    from tests.apptest import PASSWORD
+    from tests.support.apptest import PASSWORD
 
     url = f"sqlite:///{tmp_path_factory.mktemp('app') / 'app.db'}"
     eng = make_engine(url)

@@ -7,7 +7,7 @@ from dashboard.web import admin_actions
 from dashboard.web.admin_actions import AdminError
 from queries.admin import audit_entries
 from queries.schema import audit_log
-from tests.apptest import app_as, errors
+from tests.support.apptest import app_as, errors
 
 
 def test_admin_page_renders(app_db):

@@ -2,7 +2,7 @@
 import pytest
 
 from domain.access import ROLES, can_open
-from tests.apptest import app_as, errors
+from tests.support.apptest import app_as, errors
 
 
 def _buttons(at) -> set[str]:
@@ -84,6 +84,7 @@ def test_compliance_renders(app_db, role):
 
 def test_reviewer_adds_and_deletes_manual_item(app_db):
     import sqlalchemy as sa
+
     from dashboard.infra.db import make_engine
     from queries.schema import audit_log, manual_items
 

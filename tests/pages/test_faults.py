@@ -1,8 +1,7 @@
 """A database that is down gives a Chinese banner, never a traceback, at start-up or mid-session."""
 import os
 
-from tests.apptest import app_as
-from tests.through_app import through_app  # noqa: F401 - fixture
+from tests.support.apptest import app_as
 
 DOWN = "postgresql+psycopg://127.0.0.1:1/hotline_down"
 
@@ -61,8 +60,8 @@ def test_wall_reloaded_during_an_outage_keeps_its_own_banner(app_db, through_app
 
 def test_statement_timeout_is_reported_as_such(pg_url):
     """A slow query on PostgreSQL is cancelled by the statement timeout and named as a timeout."""
-    import sqlalchemy as sa
     import pytest
+    import sqlalchemy as sa
 
     from dashboard.infra.db import make_engine
     from dashboard.web.ui import is_query_timeout

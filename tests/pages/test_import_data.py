@@ -9,11 +9,12 @@ from dashboard.services import import_flow as flow
 from domain.access import ROLES, can, can_open
 from queries.imports import IMPORT_HISTORY_COLUMNS, import_history
 from queries.schema import import_log, staff
-from tests.apptest import ROOT, app_as, errors
-from tests.pages_db import fresh_app_db
+from tests.support.apptest import ROOT, app_as, errors
+from tests.support.pages_db import fresh_app_db
+from tests.support.paths import FIXTURES
 
 PAGE = "pages/import_data.py"
-STAFF_CSV = (ROOT / "tests/fixtures/dec_staff.csv").read_bytes()
+STAFF_CSV = (FIXTURES / "dec_staff.csv").read_bytes()
 BAD_STAFF_CSV = ("工号,姓名,岗位,入职日期,备注\n"
                  "S901,张三,派单专员,2025-01-02,x\n"
                  "S902,李四,清洁工,2025-01-02,y\n"

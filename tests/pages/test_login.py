@@ -4,10 +4,10 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from dashboard.web import login_guard
 from dashboard.infra.db import make_engine
+from dashboard.web import login_guard
 from queries.schema import audit_log
-from tests.apptest import PASSWORD, app_as
+from tests.support.apptest import PASSWORD, app_as
 
 
 def _login(username, password):

@@ -18,12 +18,11 @@ import pytest
 import sqlalchemy as sa
 import streamlit as st
 
+from dashboard.infra.db import make_engine
 from dashboard.web import live
 from dashboard.web.reads import cached, fresh
-from dashboard.infra.db import make_engine
-from tests.apptest import app_as
-from tests.fixture_live import load, ticket
-from tests.through_app import through_app  # noqa: F401 - fixture
+from tests.support.apptest import app_as
+from tests.support.live_fixture import load, ticket
 
 DOWN = "postgresql+psycopg://127.0.0.1:1/hotline_down"
 BANNER = "数据库暂时无法连接"

@@ -2,7 +2,7 @@
 import pytest
 
 from domain.access import PAGE_BY_KEY
-from tests.apptest import app_as, errors
+from tests.support.apptest import app_as, errors
 
 PAGE = "pages/reports.py"
 ROLES = PAGE_BY_KEY["reports"].roles

@@ -2,7 +2,7 @@
 import pytest
 
 from domain.access import PAGES, ROLES, can_open
-from tests.apptest import ROOT, app_as, errors
+from tests.support.apptest import ROOT, app_as, errors
 
 EXISTING = [p for p in PAGES if (ROOT / p.file).exists()]
 
@@ -39,7 +39,7 @@ def test_every_page_refuses_roles_outside_its_list(app_db, role, page):
 
 
 def test_disabled_user_is_signed_out(app_db):
-    import sqlalchemy as sa
+
     from dashboard.infra.db import make_engine
     from queries.schema import users
 

@@ -2,7 +2,7 @@
 import pytest
 
 from domain.access import ROLES, can_open
-from tests.apptest import app_as, errors
+from tests.support.apptest import app_as, errors
 
 
 def allowed(key):
@@ -68,8 +68,8 @@ def test_standup_workbook_built_on_request_from_the_shown_pack(app_db):
 
     from openpyxl import load_workbook
 
-    from dashboard.web.reads import standup as data
     from dashboard.services.reports import standup as report
+    from dashboard.web.reads import standup as data
 
     calls = []
     real = report.render_standup_workbook

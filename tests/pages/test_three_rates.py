@@ -1,9 +1,9 @@
 """/three-rates per allowed role: the district tiles, both rankings with a 汇总 row, the trend."""
 import pytest
 
-from domain.access import ROLES, can_open
 from dashboard.services.rankings import RANKING_HEADERS
-from tests.apptest import app_as, errors
+from domain.access import ROLES, can_open
+from tests.support.apptest import app_as, errors
 
 ALLOWED = [r for r in ROLES if can_open(r, "three-rates")]
 

@@ -4,11 +4,11 @@ from datetime import datetime
 
 import pytest
 
-from domain.access import ROLES, can_open
 from dashboard.services.ingest import run_import
+from domain.access import ROLES, can_open
 from queries.ticket_detail import DETAIL_KEYS, filter_options, ticket_detail
-from tests.apptest import app_as, errors
-from tests.pages_db import fresh_app_db
+from tests.support.apptest import app_as, errors
+from tests.support.pages_db import fresh_app_db
 
 PAGE = "pages/tickets.py"
 XSS_TITLE = "<img src=x onerror=alert(1)>"
@@ -113,8 +113,8 @@ def test_export_frame_keeps_ticket_numbers_as_text():
     import openpyxl
     import pandas as pd
 
-    from dashboard.web.reads.tickets import LIST_LABELS, display_frame
     from dashboard.services.exports.safe import to_csv_bytes, to_xlsx_bytes
+    from dashboard.web.reads.tickets import LIST_LABELS, display_frame
     from queries.tickets import TICKET_LIST_COLUMNS
 
     row = dict.fromkeys(TICKET_LIST_COLUMNS)

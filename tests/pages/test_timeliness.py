@@ -2,7 +2,7 @@
 import pytest
 
 from domain.access import ROLES, can_open
-from tests.apptest import app_as, errors
+from tests.support.apptest import app_as, errors
 
 ALLOWED = [r for r in ROLES if can_open(r, "timeliness")]
 

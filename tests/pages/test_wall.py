@@ -8,8 +8,8 @@ import sqlalchemy.exc as sa_exc
 from dashboard.web import live
 from domain.access import ROLES, can_open
 from queries import wall
-from tests.apptest import app_as, errors
-from tests.fixture_live import NOW, load, ticket
+from tests.support.apptest import app_as, errors
+from tests.support.live_fixture import NOW, load, ticket
 
 
 def _down(*_a, **_k):
@@ -96,10 +96,10 @@ def test_wall_query_options(app_db, query):
 
 def test_wall_page_and_cli_agree(app_db):
     """The 三率 tiles of the wall and of /three-rates, and `kpi`'s three_rates, for one `now`."""
-    from dashboard.services.assessment.engine import month_result
     from dashboard.infra.db import make_engine
-    from domain.formatting import pct
+    from dashboard.services.assessment.engine import month_result
     from dashboard.services.rankings import composite_text
+    from domain.formatting import pct
 
     now = datetime(2026, 1, 15, 10, 30)
     eng = make_engine(app_db)

@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard.web import auth, live
-from tests.apptest import ROOT
+from tests.support.apptest import ROOT
 
 DOWN = "postgresql+psycopg://127.0.0.1:1/hotline_down"
 

@@ -9,13 +9,13 @@ import sqlalchemy as sa
 from dashboard.services import facts, ingest
 from dashboard.services.assessment.engine import _limits
 from dashboard.services.demo import generate
-from domain.lifecycle import event_clocks
 from dashboard.services.rules_store import rules_for_month
+from domain.lifecycle import event_clocks
 from queries import assessment as qa
 from queries.schema import event_clocks as ec_table
 from queries.schema import ticket_facts
-from tests.reference_counts import raw_counts
-from tests.csv_rows import csv_bytes
+from tests.support.csv_rows import csv_bytes
+from tests.support.reference_counts import raw_counts
 
 END = date(2026, 3, 10)
 NOW = datetime(2026, 3, 10, 15, 30)
@@ -144,8 +144,8 @@ def test_upgrading_a_database_with_events_derives_the_clocks(engine):
     """A database from before revision 0003 (events, no event clocks) gets them at init-db."""
     from alembic import command
 
-    from dashboard.services.bootstrap import init_db
     from dashboard.infra.db import alembic_config
+    from dashboard.services.bootstrap import init_db
 
     generate(engine, days=12, tickets_per_day=50, seed=9, end=END, now=NOW)
     q = [sa.select(sa.func.count(), sa.func.count(ec_table.c.ref_at)).select_from(ec_table),

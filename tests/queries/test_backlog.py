@@ -2,7 +2,7 @@
 import pytest
 
 from queries import backlog
-from tests.fixture_live import NOW, event, load, ticket
+from tests.support.live_fixture import NOW, event, load, ticket
 
 
 @pytest.fixture

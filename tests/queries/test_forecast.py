@@ -69,7 +69,7 @@ def test_shift_need_uses_the_busiest_hour():
 
 
 def test_handling_minutes_median(engine):
-    from tests.staff_fixture import load
+    from tests.support.staff_fixture import load
     load(engine)
     with engine.connect() as conn:
         m = handling_minutes(conn, start=datetime(2026, 1, 1), end=datetime(2026, 2, 1))

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from domain.rules import Rules
 from dashboard.services.rules_store import rules_for_month
+from domain.rules import Rules
 from queries.schema import metadata, postgresql_only, ticket_events, tickets, units
 
 

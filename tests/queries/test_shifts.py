@@ -6,7 +6,7 @@ import pytest
 from domain.staffing import coverage_by_hour, turnover_rate
 from queries import shifts as q
 from queries.schema import staff
-from tests.staff_fixture import NOW, load
+from tests.support.staff_fixture import NOW, load
 
 
 @pytest.fixture

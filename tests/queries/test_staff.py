@@ -5,7 +5,7 @@ import pytest
 
 from domain.staffing import SMALL_SAMPLE, period_bounds, rank_labels
 from queries import staff as q
-from tests.staff_fixture import NOW, load
+from tests.support.staff_fixture import NOW, load
 
 JAN = (datetime(2026, 1, 1), datetime(2026, 2, 1))
 

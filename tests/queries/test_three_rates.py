@@ -6,7 +6,7 @@ import pytest
 from dashboard.services import rankings
 from domain import three_rates as tr
 from queries import three_rates as q
-from tests.fixture_live import NOW, event, load, ticket
+from tests.support.live_fixture import NOW, event, load, ticket
 
 P = tr.period_for_month("2026-01")
 PREV = tr.period_for_month("2025-12")

@@ -6,7 +6,7 @@ import pytest
 from domain.calendar import add_working_days
 from domain.rules import Rules
 from queries import timeliness as q
-from tests.fixture_live import NOW, event, load, ticket
+from tests.support.live_fixture import NOW, event, load, ticket
 
 START, END = datetime(2026, 1, 1), datetime(2026, 2, 1)
 R = Rules.default()

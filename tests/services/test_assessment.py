@@ -10,9 +10,9 @@ from fractions import Fraction as F
 
 import pytest
 
+from dashboard.cli.main import main
 from dashboard.services import facts, rules_store
 from dashboard.services.assessment.engine import month_result
-from dashboard.cli.main import main
 from domain.rules import Rules
 from queries.schema import manual_items, reports, shifts, staff, ticket_events, tickets
 

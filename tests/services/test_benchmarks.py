@@ -3,7 +3,8 @@ from datetime import date, datetime
 
 from benchmarks import pages as bench
 from dashboard.services.demo import generate
-from queries import schema, staff as sq
+from queries import schema
+from queries import staff as sq
 
 NOW = datetime(2026, 1, 15, 10, 30)
 

@@ -5,9 +5,9 @@ from datetime import date, datetime
 from fractions import Fraction
 
 from dashboard.services.assessment import views
+from dashboard.services.reference import seed_equipment
 from domain import qualifications as ql
 from domain.rules import Rules
-from dashboard.services.reference import seed_equipment
 from queries import compliance as qc
 from queries.schema import equipment, shifts, staff
 
@@ -74,7 +74,7 @@ def test_compliance_queries(engine):
 
 def test_stale_data_blocks_approval_of_current_month(engine):
     from dashboard.services.assessment import views as v
-    from tests.test_assessment import load
+    from tests.services.test_assessment import load
     load(engine, tickets_=[("T1", "2025-12-20 08:00:00")], events=[("T1", "2025-12-20 08:10:00", "SIGN")])
     rules = Rules.default()
     with engine.connect() as conn:

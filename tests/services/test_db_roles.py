@@ -2,18 +2,18 @@
 dashboards' role cannot change operational data."""
 import uuid
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from dashboard.infra.db import make_engine
 from dashboard.services import audit
 from dashboard.services.bootstrap import init_db
-from dashboard.infra.db import make_engine
 from queries import overview
 from queries.schema import tickets, users
+from tests.support.paths import ROOT
 
-SQL = (Path(__file__).resolve().parent.parent / "deploy" / "postgres-roles.sql").read_text(encoding="utf-8")
+SQL = (ROOT / "deploy" / "postgres-roles.sql").read_text(encoding="utf-8")
 
 
 @pytest.fixture

@@ -153,8 +153,8 @@ def test_facts_match_a_rebuild_from_the_database(engine):
 
 def test_cli_creates_demo_users_once(tmp_path, monkeypatch, capsys):
     from dashboard.cli import main as cli
-    from dashboard.services import users
     from dashboard.infra.db import make_engine
+    from dashboard.services import users
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("HOTLINE_COOKIE_KEY", raising=False)

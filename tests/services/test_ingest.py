@@ -2,21 +2,18 @@
 from __future__ import annotations
 
 import io
-import os
 import random
-from pathlib import Path
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from dashboard.services import ingest
 from dashboard.cli.main import main
-from queries.schema import (import_log, manual_items, month_signoffs, reports, shifts, staff, ticket_events,
-                            ticket_facts, tickets)
+from dashboard.services import ingest
+from queries.schema import import_log, manual_items, month_signoffs, reports, shifts, staff, ticket_events, ticket_facts, tickets
+from tests.support.paths import FIXTURES, MAPPINGS
 
-FIX = Path(__file__).parent / "fixtures"
-MAPPINGS = Path(__file__).parent.parent / "mappings"
+FIX = FIXTURES
 KINDS_IN_ORDER = ["staff", "tickets", "events", "shifts", "reports", "manual"]
 
 
@@ -170,8 +167,8 @@ def test_encodings_import_the_same_rows(engine, tmp_path):
 
 
 def test_xlsx_with_date_cells_serials_and_english_headers(sqlite_engine):
-    from datetime import datetime
     import io
+    from datetime import datetime
 
     from openpyxl import Workbook
 

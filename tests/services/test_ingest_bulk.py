@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from dashboard.services import ingest
 from dashboard.services.ingest import writing
 from dashboard.services.ingest.core import BULK_TABLES
-from tests.csv_rows import csv_bytes
+from tests.support.csv_rows import csv_bytes
 
 
 def _indexes(conn) -> dict:

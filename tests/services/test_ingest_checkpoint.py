@@ -3,10 +3,10 @@ into the database file right after (issue 3: 3 s of a 200,000-ticket import)."""
 import os
 import threading
 
-from dashboard.services.bootstrap import init_db
-from dashboard.infra.db import make_engine
-from dashboard.services.ingest import run_import, writing
 from benchmarks.import_speed import generate
+from dashboard.infra.db import make_engine
+from dashboard.services.bootstrap import init_db
+from dashboard.services.ingest import run_import, writing
 
 
 def test_import_defers_the_checkpoint_and_a_thread_completes_it(tmp_path, monkeypatch):

@@ -15,10 +15,10 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard.services import facts
-from domain.lifecycle import Event, derive
-from domain.rules import DEFAULT_RULES, Rules
 from dashboard.services.ingest import run_import
 from dashboard.services.ingest.writing import stored_values, ts_text
+from domain.lifecycle import Event, derive
+from domain.rules import DEFAULT_RULES, Rules
 from queries.schema import event_clocks, ticket_events, ticket_facts, tickets
 
 ACTIONS = facts.COLUMN_ACTIONS
@@ -215,8 +215,8 @@ def test_new_tickets_on_a_settled_day_drop_its_stored_counts(engine):
     from dashboard.services.assessment import engine as en
     from dashboard.services.assessment import settled_counts as sc
     from dashboard.services.demo import generate
-    from domain import three_rates as tr
     from dashboard.services.rules_store import rules_for_month
+    from domain import three_rates as tr
     from queries import assessment as qa
     from queries import three_rates as qtr
     from queries.schema import day_counts

@@ -6,7 +6,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from dashboard.services import reconcile as rc
-from tests.fixture_live import event, load, ticket
+from tests.support.live_fixture import event, load, ticket
 
 NOW = datetime(2026, 1, 15, 14, 0)
 LEDGER = """工单编号,日期,事项,状态,备注

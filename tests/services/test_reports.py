@@ -15,7 +15,7 @@ from dashboard.services.reports import content as rc
 from dashboard.services.reports import periodic
 from queries import backlog, overview
 from queries.schema import audit_log, month_signoffs, reports
-from tests.fixture_live import event, load, ticket
+from tests.support.live_fixture import event, load, ticket
 
 NOW = datetime(2026, 1, 15, 14, 0)
 DAY = date(2026, 1, 15)
@@ -154,7 +154,9 @@ def test_delivery_refused_in_frozen_month(db):
 
 def test_cli_report(sqlite_engine, tmp_path):
     from dashboard.cli.main import main
-    from tests.fixture_live import event as ev, load as ld, ticket as tk
+    from tests.support.live_fixture import event as ev
+    from tests.support.live_fixture import load as ld
+    from tests.support.live_fixture import ticket as tk
 
     ld(sqlite_engine, [tk("C1", "2026-01-15 09:00:00")], [ev("C1", "2026-01-15 09:10:00", "SIGN")])
     url = sqlite_engine.url.render_as_string(hide_password=False)

@@ -9,10 +9,12 @@ import sqlalchemy as sa
 
 from dashboard.services import ingest, rollups
 from dashboard.services.demo import generate
-from queries import forecast, rollups as qr, three_rates
-from queries.schema import rollup_daily, rollup_day_totals, rollup_hourly, tickets as t
+from queries import forecast, three_rates
+from queries import rollups as qr
+from queries.schema import rollup_daily, rollup_day_totals, rollup_hourly
+from queries.schema import tickets as t
 from queries.sql import day_of, hour_of
-from tests.csv_rows import csv_bytes
+from tests.support.csv_rows import csv_bytes
 
 END = date(2026, 1, 15)
 NOW = datetime(2026, 1, 15, 10, 30)

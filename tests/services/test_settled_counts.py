@@ -11,12 +11,12 @@ from dashboard.services import ingest
 from dashboard.services.assessment import engine as en
 from dashboard.services.assessment import settled_counts as sc
 from dashboard.services.demo import generate
-from domain import three_rates as tr
 from dashboard.services.rules_store import rules_for_month
+from domain import three_rates as tr
 from queries import assessment as qa
 from queries import three_rates as qtr
 from queries.schema import day_counts, ticket_facts
-from tests.csv_rows import csv_bytes
+from tests.support.csv_rows import csv_bytes
 
 END = date(2026, 3, 10)
 NOW = datetime(2026, 3, 10, 15, 30)

@@ -12,7 +12,7 @@ from dashboard.services.assessment import signoff
 from dashboard.services.assessment.engine import month_result
 from domain.rules import Rules
 from queries.schema import audit_log, month_signoffs, tickets
-from tests.test_assessment import ZERO_REQUIRED, load
+from tests.services.test_assessment import ZERO_REQUIRED, load
 
 NOW = datetime(2026, 1, 3, 9, 0, 0)
 

@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from dashboard.services import standup_actions as sa_
 from dashboard.services.reports.standup import SHEETS, build_standup_workbook
 from queries import standup
-from tests.staff_fixture import NOW, load
+from tests.support.staff_fixture import NOW, load
 
 DAY = date(2026, 1, 6)
 AT = datetime(2026, 1, 6, 10, 0, 0)   # stand-up of 6 Jan, during the 早班

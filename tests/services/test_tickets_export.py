@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import pandas as pd
 
 from dashboard.cli.main import main
 from domain.lifecycle import ACTIONS
 from queries.tickets import ticket_list, ticket_timeline
+from tests.support.paths import FIXTURES
 
-FIX = Path(__file__).parent / "fixtures"
+FIX = FIXTURES
 NOW = datetime(2025, 12, 20, 12, 0, 0)
 
 

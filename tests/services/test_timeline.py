@@ -3,9 +3,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from dashboard.services.timeline import LATE, NOT_APPLICABLE, NOT_STARTED, ON_TIME, RUNNING, clock_table, clocks
 from domain.lifecycle import Event, TicketInput
 from domain.rules import Rules
-from dashboard.services.timeline import LATE, NOT_APPLICABLE, NOT_STARTED, ON_TIME, RUNNING, clock_table, clocks
 
 R = datetime(2025, 12, 3, 9, 0, 0)
 RULES = Rules.default()

@@ -1,12 +1,10 @@
 """AppTest harness: run app.py signed in as a role, on a page, against a small SQLite database."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.paths import ROOT
+
 PASSWORD = "correct horse battery"
 
 

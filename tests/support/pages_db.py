@@ -11,11 +11,11 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from dashboard.services import users
-from domain.access import ROLES
-from dashboard.services.bootstrap import init_db
 from dashboard.infra.db import make_engine
-from tests.apptest import PASSWORD
+from dashboard.services import users
+from dashboard.services.bootstrap import init_db
+from domain.access import ROLES
+from tests.support.apptest import PASSWORD
 
 
 @contextmanager

@@ -3,7 +3,7 @@ product computed them before the derived event_clocks table: the reference the d
 are checked against (rollup-vs-raw equality, issue 8)."""
 import sqlalchemy as sa
 
-from queries.assessment import CITY_QC_REASONS, _before, _has_event, _sum_if, month_bounds, _ts
+from queries.assessment import CITY_QC_REASONS, _before, _has_event, _sum_if, _ts, month_bounds
 from queries.schema import ticket_events, ticket_facts
 from queries.sql import add_seconds
 
