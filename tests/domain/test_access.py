@@ -1,4 +1,4 @@
-"""The role × page matrix is DESIGN 6b, transcribed here independently of dashboard/access.py,
+"""The role × page matrix as the contract writes it, transcribed here independently of domain/access.py,
 and the action matrix refuses unknown roles (default deny)."""
 import pytest
 
@@ -6,7 +6,7 @@ from domain import access
 
 ALL = {"leader", "reviewer", "manager", "supervisor", "analyst", "display", "admin"}
 DESK = {"leader", "manager", "supervisor", "analyst", "reviewer", "admin"}
-DESIGN_6B = {  # path → roles, as written in DESIGN 6b
+CONTRACT_MATRIX = {  # path → roles, as the contract writes them
     "": ALL - {"display"},
     "wall": {"display", "leader", "manager", "supervisor", "admin"},
     "backlog": DESK, "timeliness": DESK, "three-rates": DESK, "tickets": DESK,
@@ -23,14 +23,14 @@ DESIGN_6B = {  # path → roles, as written in DESIGN 6b
 
 
 def test_every_design_path_is_a_page():
-    assert {p.path for p in access.PAGES} == set(DESIGN_6B)
+    assert {p.path for p in access.PAGES} == set(CONTRACT_MATRIX)
 
 
-@pytest.mark.parametrize("path", sorted(DESIGN_6B))
+@pytest.mark.parametrize("path", sorted(CONTRACT_MATRIX))
 @pytest.mark.parametrize("role", sorted(ALL | {"", "root", "Admin"}) + [None])
 def test_page_matrix(path, role):
     page = next(p for p in access.PAGES if p.path == path)
-    assert access.can_open(role, page.key) == (role in DESIGN_6B[path])
+    assert access.can_open(role, page.key) == (role in CONTRACT_MATRIX[path])
 
 
 def test_supervisor_reads_assessment_only():

@@ -11,12 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from streamlit.runtime.scriptrunner import script_runner
 
 
 @pytest.fixture
 def through_app(monkeypatch):
-    from streamlit.runtime.scriptrunner import script_runner
-
     def run_app(main_script_path: str) -> None:
         code = compile(Path(main_script_path).read_text(encoding="utf-8"), main_script_path, "exec")
         exec(code, sys.modules["__main__"].__dict__)  # noqa: S102 - the app's own entry script

@@ -1,14 +1,20 @@
-"""Desk pages keep their last good figures under a banner when the database becomes unreachable
-mid-session, and show fresh figures again on the next run once it is back (issue 9).
+"""Pages while the database is down: a Chinese banner, never a traceback — at start-up, mid-session,
+before any sign-in is confirmed — and the last good figures kept under it until the database is back.
 
-Each page test runs through app.py on its own copy of the page-test database: a first run reads
-the figures; then the app points at an unreachable PostgreSQL (and Streamlit's data cache is
-cleared: a new minute with nothing cached) — the same figures come back under the banner naming
-when they were read; meanwhile new tickets arrive in the real database, and once the app points
-at it again the next run shows them, without a banner.
+Desk pages run through app.py on their own copy of the page-test database: a first run reads the
+figures; then the app points at an unreachable PostgreSQL (and Streamlit's data cache is cleared: a
+new minute with nothing cached) — the same figures come back under the banner naming when they were
+read; meanwhile new tickets arrive in the real database, and once the app points at it again the
+next run shows them, without a banner.
+
+A refresh of the wall is a rerun of its fragment, which does not pass through app.py's login (that
+runs once per page load). AppTest cannot trigger a fragment-only rerun, so the wall's refresh tests
+run the page script on its own with the signed-in user fixed; each at.run() then is exactly what a
+refresh executes. A full page load of the wall goes through app.py like any page.
 """
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from datetime import datetime
@@ -17,12 +23,13 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 import streamlit as st
+from streamlit.testing.v1 import AppTest
 
 from dashboard.infra.db import make_engine
-from dashboard.web import live
-from dashboard.web.reads import cached, fresh
+from dashboard.web import auth, live
 from tests.support.apptest import app_as
 from tests.support.live_fixture import load, ticket
+from tests.support.paths import ROOT
 
 DOWN = "postgresql+psycopg://127.0.0.1:1/hotline_down"
 BANNER = "数据库暂时无法连接"
@@ -170,127 +177,99 @@ def test_writes_are_refused_while_the_user_cannot_be_confirmed(own_db, monkeypat
     assert made == 0
 
 
-# --- the store and the wrappers, without pages ---------------------------------------------------
+# --- start-up and mid-session through app.py ------------------------------------------------
 
-def _outage() -> sa.exc.OperationalError:
-    return sa.exc.OperationalError("select 1", None, ConnectionError("connection refused"))
-
-
-def test_store_is_bounded_by_entries_and_bytes():
-    s = live.LastGood(max_entries=3, max_bytes=10_000)
-    t = datetime(2026, 1, 15, 10, 0)
-    for i in range(4):
-        s.put(("q", i), i, t)
-    assert len(s) == 3 and s.get(("q", 0)) is None and s.get(("q", 3)) == (3, t)
-    s.get(("q", 1))                            # used: now the newest
-    s.put(("q", 4), 4, t)
-    assert s.get(("q", 1)) is not None and s.get(("q", 2)) is None
-    s.put(("big", 0), b"x" * 2_000, t)         # over an eighth of the bound: not kept
-    assert s.get(("big", 0)) is None
-    for i in range(3):
-        s.put(("mid", i), b"x" * 1_200, t)
-    assert s.bytes <= 10_000 and len(s) <= 3
+def _with_db(url, fn):
+    saved = os.environ["HOTLINE_DB_URL"]
+    os.environ["HOTLINE_DB_URL"] = url
+    try:
+        return fn()
+    finally:
+        os.environ["HOTLINE_DB_URL"] = saved
 
 
-def test_served_values_are_copies():
-    s = live.LastGood()
-    t = datetime(2026, 1, 15, 10, 0)
-    df = pd.DataFrame({"n": [1, 2]})
-    s.put("k", df, t)
-    df.loc[0, "n"] = 99                       # the caller's frame changes after the read …
-    got, _ = s.get("k")
-    got.loc[1, "n"] = 77                      # … and a page changes the served one
-    assert s.get("k")[0]["n"].tolist() == [1, 2]
+def test_database_down_at_start_shows_banner(app_db):
+    at = _with_db(DOWN, lambda: app_as(None))
+    assert not at.exception
+    assert any("数据库暂时无法连接" in e.value for e in at.error)
 
 
-def test_question_ignores_now_and_spelling():
-    def f(month: str, now: datetime, kind: str = "a"):
-        return month
-
-    q = live.question
-    a = q(f, ("2026-01", datetime(2026, 1, 15, 10, 0)), {})
-    assert a == q(f, ("2026-01",), {"now": datetime(2026, 1, 15, 11, 0), "kind": "a"})
-    assert a != q(f, ("2026-02", datetime(2026, 1, 15, 10, 0)), {})
-    assert a != q(f, ("2026-01", datetime(2026, 1, 15, 10, 0), "b"), {})
-
-
-def test_wrappers_serve_only_inside_a_desk_run_and_never_to_the_wall():
-    calls = {"up": True}
-
-    @cached(ttl=60)
-    def totals(now: datetime) -> dict:
-        if not calls["up"]:
-            raise _outage()
-        return {"open": 7}
-
-    @fresh
-    def status(month: str) -> str:
-        if not calls["up"]:
-            raise _outage()
-        return "draft"
-
-    live.last_good.clear()
-    assert totals(datetime(2026, 1, 15, 10, 0)) == {"open": 7} and status("2026-01") == "draft"
-    calls["up"] = False
-    later = datetime(2026, 1, 15, 10, 1)
-    with pytest.raises(sa.exc.OperationalError):      # the CLI, a fragment: the outage surfaces
-        totals(later)
-    with live.desk_run() as run:
-        assert totals(later) == {"open": 7} and status("2026-01") == "draft"
-        assert run.served == 2 and run.degraded and run.oldest_read is not None
-        wall = live.fetch("lg:totals", totals, later)  # the wall sees the failure itself
-        assert not wall.ok and wall.value is None
-        with pytest.raises(sa.exc.OperationalError):  # never read: nothing to serve
-            status("2026-02")
-    live.last_good.clear()
+def test_database_down_mid_session_then_back(app_db, through_app):
+    at = app_as("leader")  # through app.py, whose default page for a leader is the overview
+    good = {m.label: m.value for m in at.metric}
+    assert "在办积压" in good
+    os.environ["HOTLINE_DB_URL"], saved = DOWN, os.environ["HOTLINE_DB_URL"]
+    try:
+        at.run()
+        assert not at.exception
+        assert [e.value for e in at.error if "数据库暂时无法连接" in e.value]
+        assert {m.label: m.value for m in at.metric} == good   # the last good figures stay
+    finally:
+        os.environ["HOTLINE_DB_URL"] = saved
+    at.run()  # the database is back: the next run recovers without a reload
+    assert not at.error and {m.label: m.value for m in at.metric} == good
 
 
-def test_statement_timeout_is_not_served():
-    class QueryCanceled(Exception):
-        pass
-
-    @fresh
-    def slow(month: str) -> int:
-        raise sa.exc.OperationalError("select", None, QueryCanceled("canceling statement due to statement timeout"))
-
-    live.last_good.put(live.question(slow, ("2026-01",), {}), 5, datetime.now())
-    with live.desk_run(), pytest.raises(sa.exc.OperationalError):
-        slow("2026-01")
-    live.last_good.clear()
-
-
-def test_a_cached_answer_is_never_built_on_remembered_figures():
-    """A cached read calling another must not cache a result made from the store's old figures."""
-    state = {"up": True, "inner": 0}
-
-    @cached(ttl=60)
-    def inner(now: datetime) -> int:
-        if not state["up"]:
-            raise _outage()
-        state["inner"] += 1
-        return state["inner"]
-
-    @cached(ttl=60, keep_last=False)
-    def outer(now: datetime) -> int:
-        return inner(now) * 10
-
-    live.last_good.clear()
-    assert outer(datetime(2026, 1, 15, 10, 0)) == 10
-    state["up"] = False
-    with live.desk_run(), pytest.raises(sa.exc.OperationalError):
-        outer(datetime(2026, 1, 15, 10, 1))
-    state["up"] = True
-    assert outer(datetime(2026, 1, 15, 10, 1)) == 20   # computed fresh, nothing stale was cached
-    live.last_good.clear()
+def test_wall_reloaded_during_an_outage_keeps_its_own_banner(app_db, through_app, monkeypatch):
+    """A full run of the wall through app.py: its own failure detection still sees the outage (its
+    banner and caption), and app.py adds no second banner."""
+    live.forget("wall:")
+    st.cache_data.clear()
+    at = app_as("display", "pages/wall.py")
+    good = {m.label: m.value for m in at.metric}
+    assert not at.error and good["在办积压"] not in ("", "—")
+    monkeypatch.setenv("HOTLINE_DB_URL", DOWN)
+    st.cache_data.clear()
+    at.run()
+    assert not at.exception
+    assert len([e for e in at.error if "数据库暂时无法连接" in e.value]) == 1
+    assert any("最近一次成功读取" in c.value for c in at.caption)
+    assert {m.label: m.value for m in at.metric} == good
 
 
-def test_write_engine_refused_for_an_unconfirmed_user():
-    from dashboard.web.reads import write_engine
+# --- the wall's refresh (its fragment alone) ----------------------------------------------------
 
-    with live.desk_run():
-        write_engine()                               # a confirmed run writes as usual
-    with live.desk_run():
-        assert live.continue_unverified()
-        with pytest.raises(sa.exc.OperationalError):
-            write_engine()
-    assert not live.continue_unverified()            # outside an app run: no identity from memory
+@pytest.fixture
+def wall(app_db, monkeypatch):
+    monkeypatch.setattr(auth, "current_user", lambda: auth.CurrentUser("u_display", "display", "测试大屏账号"))
+    live.forget("wall:")
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "pages" / "wall.py"), default_timeout=60)
+    at.run()
+    return at
+
+
+def metric_values(at) -> dict:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_wall_survives_database_outage_and_recovers(wall, app_db, monkeypatch):
+    good = metric_values(wall)
+    assert not wall.exception and not wall.error
+    assert good["在办积压"] not in ("", "—") and good["今日受理"] not in ("", "—")
+
+    monkeypatch.setenv("HOTLINE_DB_URL", DOWN)
+    st.cache_data.clear()             # a new minute: nothing cached for it yet
+    wall.run()
+    assert not wall.exception
+    assert any("数据库暂时无法连接" in e.value for e in wall.error)
+    assert metric_values(wall) == good            # the last good figures, not blanks
+    assert any("最近一次成功读取" in c.value for c in wall.caption)
+
+    monkeypatch.setenv("HOTLINE_DB_URL", app_db)   # the database is back
+    st.cache_data.clear()
+    wall.run()
+    assert not wall.exception and not wall.error
+    assert metric_values(wall) == good
+
+
+def test_wall_without_any_good_read_shows_dashes(app_db, monkeypatch):
+    monkeypatch.setattr(auth, "current_user", lambda: auth.CurrentUser("u_display", "display", "测试大屏账号"))
+    live.forget("wall:")
+    monkeypatch.setenv("HOTLINE_DB_URL", DOWN)
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "pages" / "wall.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert any("数据库暂时无法连接" in e.value for e in at.error)
+    assert metric_values(at)["在办积压"] == "—"

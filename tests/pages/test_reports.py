@@ -1,7 +1,16 @@
 """AppTests for /reports (报表中心) per allowed role, delivery and the ledger upload."""
-import pytest
+import math
+from datetime import datetime
+from decimal import Decimal
 
+import pytest
+import sqlalchemy as sa
+
+from dashboard.infra.db import make_engine
+from dashboard.services.reports import content as rc
+from dashboard.web.reads import reports as data
 from domain.access import PAGE_BY_KEY
+from queries.schema import reports
 from tests.support.apptest import app_as, errors
 
 PAGE = "pages/reports.py"
@@ -21,11 +30,6 @@ def test_reports_page_renders(app_db, role):
 
 
 def test_delivery_click_records_the_report(app_db):
-    import sqlalchemy as sa
-
-    from dashboard.infra.db import make_engine
-    from queries.schema import reports
-
     at = app_as("analyst", PAGE)
     next(b for b in at.button if b.label == "登记为已报送").click().run()
     assert not errors(at), errors(at)
@@ -46,9 +50,6 @@ def test_other_kinds_render(app_db, kind):
 def _cells(df):
     """Cell values as text, numbers compared as numbers (the grid's Arrow copy turns a column of
     ints and blanks into floats)."""
-    import math
-    from decimal import Decimal
-
     def norm(v):
         if v is None or (isinstance(v, float) and math.isnan(v)):
             return "—"
@@ -61,11 +62,6 @@ def _cells(df):
 def test_each_tab_shows_its_section_of_the_workbook_content(app_db):
     """Tabs open one at a time (only the open one is read); each shows the frame build_content
     gives for that section, so the preview and the workbook keep one set of figures."""
-    from datetime import datetime
-
-    from dashboard.infra.db import make_engine
-    from dashboard.services.reports import content as rc
-
     now = datetime(2026, 1, 15, 10, 30)
     with make_engine(app_db).connect() as conn:
         full = rc.build_content(conn, rc.spec_for("daily", now.date()), now=now)
@@ -85,8 +81,6 @@ def test_each_tab_shows_its_section_of_the_workbook_content(app_db):
 
 def test_workbook_is_built_on_request_only(app_db):
     """The download button carries a callable (deferred): the page run itself builds no workbook."""
-    from dashboard.web.reads import reports as data
-
     calls = []
     real = data.periodic.render
     data.periodic.render = lambda content: calls.append(content) or real(content)

@@ -1,7 +1,9 @@
 """The app shell: login required, role-filtered navigation, refusal of typed URLs, overview."""
 import pytest
 
+from dashboard.infra.db import make_engine
 from domain.access import PAGES, ROLES, can_open
+from queries.schema import users
 from tests.support.apptest import ROOT, app_as, errors
 
 EXISTING = [p for p in PAGES if (ROOT / p.file).exists()]
@@ -39,10 +41,6 @@ def test_every_page_refuses_roles_outside_its_list(app_db, role, page):
 
 
 def test_disabled_user_is_signed_out(app_db):
-
-    from dashboard.infra.db import make_engine
-    from queries.schema import users
-
     eng = make_engine(app_db)
     with eng.begin() as conn:
         conn.execute(users.update().where(users.c.username == "u_analyst").values(active=False))

@@ -1,7 +1,12 @@
 """/three-rates per allowed role: the district tiles, both rankings with a 汇总 row, the trend."""
+import os
+from datetime import datetime
+
 import pytest
+import streamlit as st
 
 from dashboard.services.rankings import RANKING_HEADERS
+from dashboard.web.reads import three_rates as data
 from domain.access import ROLES, can_open
 from tests.support.apptest import app_as, errors
 
@@ -29,13 +34,6 @@ def test_three_rates_previous_period(app_db):
 
 def test_page_figures_equal_the_figures_one_by_one(app_db):
     """The page's concurrent pack gives what district / ranking_frame / trend give alone."""
-    import os
-    from datetime import datetime
-
-    import streamlit as st
-
-    from dashboard.web.reads import three_rates as data
-
     now = datetime.fromisoformat(os.environ["HOTLINE_NOW"]).replace(second=0, microsecond=0)
     st.cache_data.clear()
     for label in data.period_labels(now, 2):

@@ -1,38 +1,15 @@
 """工单查询 (/tickets): per-role rendering, ?ticket=NO, citizen text shown verbatim (no HTML/Markdown),
-timeline and SLA clocks, filters, export; the detail query on both engines."""
+timeline and SLA clocks, filters and export."""
 from datetime import datetime
 
 import pytest
 
-from dashboard.services.ingest import run_import
 from domain.access import ROLES, can_open
-from queries.ticket_detail import DETAIL_KEYS, filter_options, ticket_detail
 from tests.support.apptest import app_as, errors
+from tests.support.hostile_tickets import MD_CONTENT, XSS_TITLE, load
 from tests.support.pages_db import fresh_app_db
 
 PAGE = "pages/tickets.py"
-XSS_TITLE = "<img src=x onerror=alert(1)>"
-MD_CONTENT = "**bold** [点我](javascript:alert(1)) <script>alert(2)</script>"
-TICKETS_CSV = (
-    "工单编号,接收时间,紧急程度,时限类型,一级分类,标题,主要内容,诉求地址,被反映街乡镇,承办单位,截止时间\n"
-    f"X1,2026-01-15 08:00:00,一般,一般,住房,{XSS_TITLE},\"{MD_CONTENT}\",# 标题样式地址,新华街道,新华街道,\n"
-    "X2,2026-01-14 08:00:00,紧急,紧急,城市管理,普通标题,普通内容,某路1号,宋庄镇,宋庄镇,\n"
-).encode("utf-8")
-EVENTS_CSV = (
-    "工单编号,操作时间,操作,工号,单位,说明\n"
-    "X1,2026-01-15 08:30:00,签收,P001,,\n"
-    "X1,2026-01-15 09:00:00,派单,P001,新华街道,**加粗说明** <b>x</b>\n"
-    "X2,2026-01-14 08:10:00,SIGN,P002,,\n"
-    "X2,2026-01-14 08:20:00,DISPATCH,P002,宋庄镇,\n"
-).encode("utf-8")
-
-
-def load(engine) -> None:
-    for kind, name, data in (("tickets", "t.csv", TICKETS_CSV), ("events", "e.csv", EVENTS_CSV)):
-        res = run_import(engine, kind, name, data, username="test")
-        assert res.status == "ok", res.message
-
-
 @pytest.fixture
 def xss_db(app_db, tmp_path):
     with fresh_app_db(tmp_path / "tickets.db") as eng:
@@ -105,40 +82,3 @@ def test_unknown_ticket_in_url_is_a_warning(xss_db):
     at = app_as("leader", PAGE, query={"ticket": "NOPE**"})
     assert not errors(at)
     assert at.warning and "未找到" in at.warning[0].value and "NOPE**" in [t.value for t in at.text]
-
-
-def test_export_frame_keeps_ticket_numbers_as_text():
-    import io
-
-    import openpyxl
-    import pandas as pd
-
-    from dashboard.services.exports.safe import to_csv_bytes, to_xlsx_bytes
-    from dashboard.web.reads.tickets import LIST_LABELS, display_frame
-    from queries.tickets import TICKET_LIST_COLUMNS
-
-    row = dict.fromkeys(TICKET_LIST_COLUMNS)
-    row.update(ticket_no="000123", received_at=datetime(2026, 1, 1, 8), stage="办理中", is_open=True,
-               overdue=False, at_risk=True, title="=HYPERLINK(\"x\")")
-    df = display_frame(pd.DataFrame([row], columns=TICKET_LIST_COLUMNS))
-    assert list(df.columns) == list(LIST_LABELS.values())
-    assert (df.iloc[0]["超期"], df.iloc[0]["即将超期"]) == ("否", "是")
-    ws = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes({"工单": df}))).active
-    assert ws["A2"].value == "000123" and ws["A2"].data_type == "s"
-    assert ws.cell(2, list(df.columns).index("标题") + 1).value.startswith("'=")
-    assert "'=HYPERLINK" in to_csv_bytes(df).decode("utf-8-sig")
-
-
-def test_ticket_detail_query(engine):
-    load(engine)
-    with engine.connect() as conn:
-        d = ticket_detail(conn, "X1")
-        assert list(d) == DETAIL_KEYS
-        assert (d["title"], d["content"], d["address"]) == (XSS_TITLE, MD_CONTENT, "# 标题样式地址")
-        assert d["stage"] == "办理中" and d["is_open"] and d["imported_deadline_at"] is None
-        assert d["deadline_at"] == datetime(2026, 1, 22, 8, 0)
-        assert ticket_detail(conn, "X2")["deadline_at"] == datetime(2026, 1, 14, 10, 0)
-        assert ticket_detail(conn, "missing") is None
-        opts = filter_options(conn)
-    assert len(opts["streets"]) == 22 and "宋庄镇" in opts["streets"]
-    assert "区水务局" in opts["units"] and "宋庄镇" in opts["units"] and "住房" in opts["category_l1"]

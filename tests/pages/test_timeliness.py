@@ -1,6 +1,11 @@
 """/timeliness per allowed role: a tile per clock, the summary table, every tab and option."""
-import pytest
+import os
+from datetime import datetime, time, timedelta
 
+import pytest
+import streamlit as st
+
+from dashboard.web.reads import timeliness as data
 from domain.access import ROLES, can_open
 from tests.support.apptest import app_as, errors
 
@@ -61,13 +66,6 @@ def test_timeliness_options(app_db):
 
 def test_overview_and_lags_equal_the_two_figures_alone(app_db):
     """The page's first figures, read together, are those the two cached functions give alone."""
-    import os
-    from datetime import datetime, time, timedelta
-
-    import streamlit as st
-
-    from dashboard.web.reads import timeliness as data
-
     now = datetime.fromisoformat(os.environ["HOTLINE_NOW"]).replace(second=0, microsecond=0)
     start = datetime.combine(now.date().replace(day=1), time())
     end = datetime.combine(now.date(), time()) + timedelta(days=1)

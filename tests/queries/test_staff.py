@@ -3,7 +3,7 @@ from datetime import datetime
 
 import pytest
 
-from domain.staffing import SMALL_SAMPLE, period_bounds, rank_labels
+from domain.staffing import period_bounds
 from queries import staff as q
 from tests.support.staff_fixture import NOW, load
 
@@ -100,9 +100,3 @@ def test_group_median_overall(db):
         med = q.dispatcher_medians(conn, start=JAN[0], end=JAN[1], now=NOW, by_staff=False)
     # sign lags: P01 5,10,15,20,30,30:01 and P02 10,20 → 8 values, middle 15 and 20
     assert med.iloc[0].median_sign_minutes == pytest.approx(17.5)
-
-
-def test_rank_marks_small_samples():
-    from fractions import Fraction as F
-    labels = rank_labels([25, 30, 5, 40], [F(9, 10), F(95, 100), F(1), F(9, 10)])
-    assert labels == ["2", "1", SMALL_SAMPLE, "2"]

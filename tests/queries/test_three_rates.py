@@ -3,7 +3,7 @@ from fractions import Fraction
 
 import pytest
 
-from dashboard.services import rankings
+from dashboard.services import rankings, rollups
 from domain import three_rates as tr
 from queries import three_rates as q
 from tests.support.live_fixture import NOW, event, load, ticket
@@ -91,12 +91,10 @@ def test_periods_counts_and_district_agree(db):
     assert trend.iloc[0]["population"] == 1
 
 
-# --- the rollup path (issue 8): the same counts from rollup_daily + facts as from the tickets ----
+# --- the rollup path: the same counts from rollup_daily + facts as from the tickets ----
 
 @pytest.fixture
 def rolled(db):
-    from dashboard.services import rollups
-
     with db.begin() as conn:
         rollups.rebuild_all(conn)
     return db
@@ -129,8 +127,6 @@ def test_rollup_path_gives_the_ticket_answers(rolled, monkeypatch):
 def test_rollup_path_falls_back_when_a_ticket_has_no_unit_but_a_dispatch(rolled, monkeypatch):
     """facts.unit is the dispatch unit of a ticket without one: the rollups (by tickets.unit)
     and the facts then disagree on such tickets, and the counts come from the tickets."""
-    from dashboard.services import rollups
-
     load(rolled, [full("N1", "2026-01-10 10:00:00", None)],
          [event("N1", "2026-01-10 10:05:00", "DISPATCH", "中仓街道"), event("N1", "2026-01-11 10:00:00", "CLOSE")])
     with rolled.begin() as conn:
@@ -146,8 +142,6 @@ def test_rollup_path_falls_back_when_a_ticket_has_no_unit_but_a_dispatch(rolled,
 @pytest.mark.parametrize("with_rollups", [False, True])
 def test_counts_without_now_are_the_ranking_basis(db, with_rollups):
     """now=None skips 办结量 (0) and nothing else: the same ranks and composites, on either path."""
-    from dashboard.services import rollups
-
     if with_rollups:
         with db.begin() as conn:
             rollups.rebuild_all(conn)

@@ -3,6 +3,7 @@ from datetime import date, datetime
 
 import pytest
 
+from dashboard.infra.concurrent_reads import concurrently
 from domain.calendar import add_working_days
 from domain.rules import Rules
 from queries import timeliness as q
@@ -184,6 +185,5 @@ def test_overview_of_event_clocks_and_working_days(engine):
         for clock in ("qc", "verify", "close"):
             assert tuple(ov.loc[clock, ["on_time", "late", "running"]]) == counts(summary(engine, clock, **kw))
         # the page runs the three reads at the same time, each on its own connection: same frame
-        from dashboard.infra.concurrent_reads import concurrently
         at_once = _overview(engine, run_parts=lambda parts: concurrently(engine, parts), **kw)
         assert at_once.equals(ov)

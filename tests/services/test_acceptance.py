@@ -10,7 +10,7 @@ import openpyxl
 from dashboard.services.assessment import signoff
 from dashboard.services.reports.acceptance import build_acceptance_workbook
 from queries.schema import manual_items
-from tests.services.test_assessment import EVENTS, MANUAL, REPORTS, SHIFTS, SMALL_REQUIRED, STAFF, TICKETS, kpi, load
+from tests.support.assessment_fixture import EVENTS, MANUAL, REPORTS, SHIFTS, SMALL_REQUIRED, STAFF, TICKETS, kpi, load
 
 NOW = "2026-01-05 12:00:00"
 SHEETS = ["考核汇总", "月度指标明细", "加扣分", "人员配置与资质", "设备", "付款计算", "签核记录"]

@@ -5,27 +5,12 @@ from datetime import date, datetime
 from fractions import Fraction
 
 from dashboard.services.assessment import views
+from dashboard.services.assessment import views as v
 from dashboard.services.reference import seed_equipment
-from domain import qualifications as ql
 from domain.rules import Rules
 from queries import compliance as qc
 from queries.schema import equipment, shifts, staff
-
-
-def test_role_rules():
-    assert ql.violations("项目经理", education="本科", full_time=True, years_experience="10", team_size_managed=100,
-                         management_years="3") == []
-    v = ql.violations("项目经理", education="大专", full_time=False, years_experience="9.5", team_size_managed=100,
-                      management_years="3")
-    assert len(v) == 3 and "非全日制学历" in v
-    assert ql.violations("业务主管", education="硕士", full_time=True, team_size_managed=49, management_years="5")
-    assert ql.violations("派单专员", education="大专", full_time=True, typing_speed=60) == []
-    assert ql.violations("派单专员", education="大专", full_time=True, typing_speed=59)
-    assert ql.violations("数据分析专员", education="本科", full_time=True, years_experience="0.5")
-    assert ql.violations("数据分析专员", education="本科", full_time=True, years_experience="1") == []
-    assert ql.bachelor_share([("本科", True), ("大专", True), ("本科", False), ("硕士", True)]) == Fraction(1, 2)
-    assert ql.bachelor_share_ok(Fraction(1, 2)) and not ql.bachelor_share_ok(Fraction(49, 100))
-    assert not ql.bachelor_share_ok(None)
+from tests.support.assessment_fixture import load
 
 
 def _people(conn):
@@ -73,8 +58,6 @@ def test_compliance_queries(engine):
 
 
 def test_stale_data_blocks_approval_of_current_month(engine):
-    from dashboard.services.assessment import views as v
-    from tests.services.test_assessment import load
     load(engine, tickets_=[("T1", "2025-12-20 08:00:00")], events=[("T1", "2025-12-20 08:10:00", "SIGN")])
     rules = Rules.default()
     with engine.connect() as conn:

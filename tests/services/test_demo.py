@@ -8,9 +8,13 @@ from datetime import date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from dashboard.services.demo import generate, surge_days
+from dashboard.cli import main as cli
+from dashboard.infra.db import make_engine
+from dashboard.services import facts, users
+from dashboard.services.demo import generate, generator, surge_days
 from dashboard.services.demo.generator import DemoError
-from queries.schema import reports, shifts, staff, ticket_events, ticket_facts, tickets
+from dashboard.services.rules_store import rules_for_month
+from queries.schema import event_clocks, reports, shifts, staff, ticket_events, ticket_facts, tickets
 
 END = date(2025, 12, 20)          # a Saturday; window 2025-12-16 .. 12-20
 NOW = datetime(2025, 12, 20, 23, 59, 59)
@@ -138,9 +142,6 @@ def test_refuses_bad_parameters(sqlite_engine, days, per_day):
 
 
 def test_facts_match_a_rebuild_from_the_database(engine):
-    from dashboard.services import facts
-    from dashboard.services.rules_store import rules_for_month
-
     _small(engine)
     cols = [c for c in ticket_facts.c]
     with engine.connect() as c:
@@ -152,10 +153,6 @@ def test_facts_match_a_rebuild_from_the_database(engine):
 
 
 def test_cli_creates_demo_users_once(tmp_path, monkeypatch, capsys):
-    from dashboard.cli import main as cli
-    from dashboard.infra.db import make_engine
-    from dashboard.services import users
-
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("HOTLINE_COOKIE_KEY", raising=False)
     url = f"sqlite:///{tmp_path / 'demo.db'}"
@@ -182,12 +179,9 @@ def test_cli_creates_demo_users_once(tmp_path, monkeypatch, capsys):
 def test_sqlite_load_under_a_rollback_journal_only_when_alone(tmp_path):
     """The demo switches a SQLite file to a rollback journal for the load (half the writes of WAL)
     and back to WAL after; with another connection open it stays in WAL. Same data either way."""
-    from dashboard.infra.db import make_engine
-
     url = f"sqlite:///{tmp_path / 'j.db'}"
     eng = make_engine(url)
     seen = []
-    from dashboard.services.demo import generator
 
     original = generator._rollback_journal
 
@@ -213,3 +207,16 @@ def test_sqlite_load_under_a_rollback_journal_only_when_alone(tmp_path):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     eng.dispose()
     other.dispose()
+
+
+def test_rebuild_gives_the_same_event_clocks(engine):
+    generate(engine, days=10, tickets_per_day=60, seed=5, end=date(2026, 3, 10), now=datetime(2026, 3, 10, 15, 30))
+    cols = [event_clocks.c.ticket_no, event_clocks.c.kind, event_clocks.c.at, event_clocks.c.ref_at,
+            event_clocks.c.flag]
+    with engine.connect() as c:
+        before = sorted(c.execute(sa.select(*cols)).all(), key=repr)
+    with engine.begin() as c:
+        facts.rebuild_all(c, rules_for_month(c))
+    with engine.connect() as c:
+        after = sorted(c.execute(sa.select(*cols)).all(), key=repr)
+    assert before and before == after

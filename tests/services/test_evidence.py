@@ -10,7 +10,7 @@ from dashboard.services.assessment.engine import month_result
 from dashboard.services.assessment.evidence import month_evidence
 from queries.assessment import INDICATOR_KEYS
 from queries.evidence import EVIDENCE_COLUMNS
-from tests.services.test_assessment import EVENTS, REPORTS, SHIFTS, SMALL_REQUIRED, STAFF, TICKETS, load
+from tests.support.assessment_fixture import EVENTS, REPORTS, SHIFTS, SMALL_REQUIRED, STAFF, TICKETS, load
 
 
 def lost(ind) -> int:

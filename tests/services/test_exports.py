@@ -1,12 +1,18 @@
 """Exports neutralise formula-like text while real numbers stay numbers; identifiers stay text."""
 import io
+from datetime import datetime
 from decimal import Decimal
 
+import openpyxl
 import pandas as pd
 import pytest
+from markdown_it import MarkdownIt
 from openpyxl import load_workbook
 
 from dashboard.services.exports.safe import neutralise, to_csv_bytes, to_xlsx_bytes
+from dashboard.web.reads.tickets import LIST_LABELS, display_frame
+from dashboard.web.ui import md_escape
+from queries.tickets import TICKET_LIST_COLUMNS
 
 HOSTILE = ["=HYPERLINK(\"http://x\",\"y\")", "+1+2", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd", "＝1+1",
            "<img src=x onerror=alert(1)>"]
@@ -47,11 +53,20 @@ def test_csv_cells():
 def test_user_text_in_markdown_elements_stays_literal(text):
     """Messages and names shown in st.error/st.subheader are Markdown: escaped, they render as the
     literal characters (CommonMark), with no image, link, emphasis or HTML element."""
-    from markdown_it import MarkdownIt
-
-    from dashboard.web.ui import md_escape
-
     html = MarkdownIt("commonmark").render(md_escape(text))
     for tag in ("<img", "<a ", "<strong", "<em", "<code", "<h1", "<li"):
         assert tag not in html
     assert ":red[" in html or ":red" not in text
+
+
+def test_export_frame_keeps_ticket_numbers_as_text():
+    row = dict.fromkeys(TICKET_LIST_COLUMNS)
+    row.update(ticket_no="000123", received_at=datetime(2026, 1, 1, 8), stage="办理中", is_open=True,
+               overdue=False, at_risk=True, title="=HYPERLINK(\"x\")")
+    df = display_frame(pd.DataFrame([row], columns=TICKET_LIST_COLUMNS))
+    assert list(df.columns) == list(LIST_LABELS.values())
+    assert (df.iloc[0]["超期"], df.iloc[0]["即将超期"]) == ("否", "是")
+    ws = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes({"工单": df}))).active
+    assert ws["A2"].value == "000123" and ws["A2"].data_type == "s"
+    assert ws.cell(2, list(df.columns).index("标题") + 1).value.startswith("'=")
+    assert "'=HYPERLINK" in to_csv_bytes(df).decode("utf-8-sig")

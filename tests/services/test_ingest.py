@@ -1,38 +1,23 @@
-"""Import pipeline: DESIGN 5 files of one month, bad files, encodings, idempotence, real exports."""
+"""Import pipeline: the six import files of one month, bad files, encodings, idempotence, frozen
+months, and real exports through their mappings."""
 from __future__ import annotations
 
 import io
 import random
+from datetime import datetime
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from openpyxl import Workbook
 
-from dashboard.cli.main import main
 from dashboard.services import ingest
+from dashboard.services.ingest.frozen import frozen_months
 from queries.schema import import_log, manual_items, month_signoffs, reports, shifts, staff, ticket_events, ticket_facts, tickets
+from tests.support.december_files import cli, count, import_month
 from tests.support.paths import FIXTURES, MAPPINGS
 
 FIX = FIXTURES
-KINDS_IN_ORDER = ["staff", "tickets", "events", "shifts", "reports", "manual"]
-
-
-def url_of(engine) -> str:
-    return engine.url.render_as_string(hide_password=False)
-
-
-def cli(engine, *args) -> int:
-    return main(["--db", url_of(engine), *args])
-
-
-def count(engine, table) -> int:
-    with engine.connect() as c:
-        return c.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
-
-
-def import_month(engine):
-    for kind in KINDS_IN_ORDER:
-        assert cli(engine, "import", kind, str(FIX / f"dec_{kind}.csv")) == 0, kind
 
 
 def test_month_imports_and_second_import_changes_nothing(engine, capsys):
@@ -65,33 +50,6 @@ def test_month_imports_and_second_import_changes_nothing(engine, capsys):
     assert [count(engine, t) for t in (staff, tickets, ticket_events, shifts, reports, manual_items)] == before
 
 
-def test_tickets_export_overdue_as_of_now(engine, tmp_path):
-    import_month(engine)
-    out = tmp_path / "t.csv"
-    assert cli(engine, "tickets", "--month", "2025-12", "--now", "2025-12-20 12:00:00", "--out", str(out)) == 0
-    df = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    got = {r.工单编号: (r.状态, r.是否超期) for r in df.itertuples()}
-    assert got == {
-        "T001": ("已办结", "否"),   # closed before the 7-day deadline
-        "T002": ("已办结", "是"),   # closed 1 h after it
-        "T003": ("办理中", "否"),   # 7 days + EXTEND_APPROVED 3 days → 12-22
-        "T004": ("待签收", "否"),   # imported 截止时间 == now
-        "T005": ("待签收", "是"),   # imported 截止时间 one second before now
-        "T006": ("待签收", "否"),   # +00:00 offset → deadline exactly now
-        "T007": ("待签收", "是"),   # Z offset → deadline one second before now
-        "T009": ("已退回", "否"),
-        "T010": ("办理中", "否"),   # 紧急 2 h, deadline == now
-        "T011": ("办理中", "否"),   # 疑难 15 days; its CLOSE is after now
-        "T013": ("办理中", "是"),   # reopened after the CLOSE, past the deadline
-    }                              # T008 arrives after now, T012 is November
-    assert df.set_index("工单编号").loc["T003", "截止时间"] == "2025-12-22 12:00:00"
-    later = tmp_path / "later.xlsx"
-    assert cli(engine, "tickets", "--now", "2025-12-21 10:00:00", "--out", str(later)) == 0
-    x = pd.read_excel(later, dtype=str).set_index("工单编号")
-    assert len(x) == 13 and x.loc["T011", "状态"] == "已办结" and x.loc["T011", "是否超期"] == "是"
-    assert x.loc["T012", "接收时间"] == "2025-11-30 23:59:59"
-
-
 def test_bad_timestamp_refuses_the_file(sqlite_engine, tmp_path, capsys):
     text = (FIX / "dec_tickets.csv").read_text(encoding="utf-8").replace("2025/12/1 9:00:00", "2025-13-45 99:00")
     f = tmp_path / "bad.csv"
@@ -106,7 +64,8 @@ def test_bad_timestamp_refuses_the_file(sqlite_engine, tmp_path, capsys):
 
 
 def test_quarantine_keeps_valid_rows(sqlite_engine, tmp_path, capsys):
-    text = (FIX / "dec_tickets.csv").read_text(encoding="utf-8").replace("T005,2025-12-15 10:00,举报", "T005,2025-12-15 10:00,吐槽")
+    text = (FIX / "dec_tickets.csv").read_text(encoding="utf-8").replace("T005,2025-12-15 10:00,举报",
+                                                                         "T005,2025-12-15 10:00,吐槽")
     f = tmp_path / "q.csv"
     f.write_text(text, encoding="utf-8")
     assert cli(sqlite_engine, "import", "tickets", str(f), "--quarantine") == 0
@@ -136,20 +95,6 @@ def test_unreadable_files_one_message(sqlite_engine, tmp_path, capsys, name, dat
     assert words in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
-def test_zip_bomb_refused_before_parsing(monkeypatch):
-    import io
-    import zipfile
-
-    from dashboard.services.ingest import reading
-
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("xl/workbook.xml", "x" * 2_000_000)
-    monkeypatch.setattr(reading, "MAX_UNZIPPED_BYTES", 1_000_000)
-    with pytest.raises(reading.FileRefused, match="解压后过大"):
-        reading.read_table("a.xlsx", buf.getvalue())
-
-
 def test_encodings_import_the_same_rows(engine, tmp_path):
     text = (FIX / "dec_tickets.csv").read_text(encoding="utf-8")
     gb, bom = tmp_path / "gb.csv", tmp_path / "bom.csv"
@@ -167,11 +112,6 @@ def test_encodings_import_the_same_rows(engine, tmp_path):
 
 
 def test_xlsx_with_date_cells_serials_and_english_headers(sqlite_engine):
-    import io
-    from datetime import datetime
-
-    from openpyxl import Workbook
-
     wb = Workbook()
     ws = wb.active
     ws.append(["ticket_no", "received_at", "Deadline_At", "备注"])
@@ -199,8 +139,6 @@ def test_events_for_unknown_tickets_and_shifts_for_unknown_staff(sqlite_engine):
 
 
 def test_frozen_month_is_refused(engine):
-    from dashboard.services.ingest.frozen import frozen_months
-
     with engine.begin() as c:
         c.execute(month_signoffs.insert().values(month="2025-11", state="reviewer_approved", frozen=True))
         c.execute(month_signoffs.insert().values(month="2025-12", state="draft", frozen=False))
@@ -255,23 +193,3 @@ def test_wenzheng_subset_through_mapping(engine, capsys):
     assert any(str(r.received_at) == "2019-04-08 08:37:20" for r in got.values())
     assert all(r.content.startswith("\n\t") for r in got.values())   # verbatim, leading whitespace kept
     assert len(closes) == 59 and "2018-04-24 00:00:00" in {str(v) for v in closes.values()}
-
-
-@pytest.mark.parametrize("body", [
-    b"a,b\n1,2\n", b'a,b\n"x\ny",2\n', b"a,b\r\n1,2\r\n\r\n3,4\r\n", b'a,b\nab"c,2\n', b"a,b\n1,2\n,\n",
-    b"a,b\r1,2\r3,4", b'a,b\n"q""x",2\n', " 工单编号 ,b\n１, ２ \n".encode(),
-    # the pandas reader decides these (Arrow refuses or could read them differently)
-    b"a,a\n1,2\n", b"a,,c\n1,2,3\n", b"a,b\n1,2,3\n", b"a,b\n1\n", b"a,b\n  ,2\n   \n",
-])
-def test_csv_reader_gives_the_pandas_table(body):
-    """Arrow's CSV parser is used for speed only where it reads what pandas reads."""
-    from dashboard.services.ingest.reading import _header, _read_csv, _read_csv_arrow
-
-    want = pd.read_csv(io.BytesIO(body), encoding="utf-8", dtype=str, keep_default_na=False, na_filter=False,
-                       skipinitialspace=False, skip_blank_lines=True)
-    want.columns = [_header(c) for c in want.columns]
-    got = _read_csv(body)
-    assert got.equals(want)
-    assert got.columns.tolist() == want.columns.tolist()
-    arrow = _read_csv_arrow(body)
-    assert arrow is None or arrow.equals(want)

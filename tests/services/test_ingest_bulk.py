@@ -2,12 +2,15 @@
 the same indexes afterwards, none lost when the import fails, and daily files untouched."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 import sqlalchemy as sa
 
 from dashboard.services import ingest
 from dashboard.services.ingest import writing
-from dashboard.services.ingest.core import BULK_TABLES
+from dashboard.services.ingest.core import BULK_TABLES, TICKET_WRITERS_LOCK
+from tests.conftest import clear
 from tests.support.csv_rows import csv_bytes
 
 
@@ -63,15 +66,12 @@ def test_a_first_import_through_the_bulk_path_equals_the_ordinary_one(sqlite_eng
 
     assert ingest.run_import(sqlite_engine, "tickets", "a.csv", data, username="t").status == "ok"
     bulk = snapshot()
-    from tests.conftest import clear
     clear(sqlite_engine)
     # the ordinary path: the same file when the table already holds more tickets than it brings
     monkeypatch.setattr(writing, "indexes_built_after", _ordinary)
     assert ingest.run_import(sqlite_engine, "tickets", "a.csv", data, username="t").status == "ok"
     assert snapshot() == bulk
 
-
-from contextlib import contextmanager  # noqa: E402
 
 
 @contextmanager
@@ -82,8 +82,6 @@ def _ordinary(conn, tables, *, rows_coming, compared_with):
 def test_a_second_ticket_import_at_the_same_time_is_refused(pg_engine):
     """PostgreSQL: an import holding the ticket writers' lock makes the next one wait for nothing:
     it is refused with a reason and writes nothing."""
-    from dashboard.services.ingest.core import TICKET_WRITERS_LOCK
-
     rows = [{"工单编号": "L1", "接收时间": "2026-01-12 08:00:00", "被反映街乡镇": "梨园镇"}]
     with pg_engine.connect() as holder, holder.begin():
         assert holder.execute(sa.select(sa.func.pg_try_advisory_xact_lock(TICKET_WRITERS_LOCK))).scalar()

@@ -15,11 +15,18 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard.services import facts
+from dashboard.services.assessment import engine as en
+from dashboard.services.assessment import settled_counts as sc
+from dashboard.services.demo import generate
 from dashboard.services.ingest import run_import
-from dashboard.services.ingest.writing import stored_values, ts_text
+from dashboard.services.ingest.writing import _Background, stored_values, ts_text
+from dashboard.services.rules_store import rules_for_month
+from domain import three_rates as tr
 from domain.lifecycle import Event, derive
 from domain.rules import DEFAULT_RULES, Rules
-from queries.schema import event_clocks, ticket_events, ticket_facts, tickets
+from queries import assessment as qa
+from queries import three_rates as qtr
+from queries.schema import day_counts, event_clocks, ticket_events, ticket_facts, tickets
 
 ACTIONS = facts.COLUMN_ACTIONS
 
@@ -212,15 +219,6 @@ def test_new_tickets_on_a_settled_day_drop_its_stored_counts(engine):
     """The stored counts of settled days are dropped from the earliest receipt of the file's new
     tickets (taken from the file, not looked up) and counted again: the month read through the
     stored days equals the month counted live."""
-    from dashboard.services.assessment import engine as en
-    from dashboard.services.assessment import settled_counts as sc
-    from dashboard.services.demo import generate
-    from dashboard.services.rules_store import rules_for_month
-    from domain import three_rates as tr
-    from queries import assessment as qa
-    from queries import three_rates as qtr
-    from queries.schema import day_counts
-
     generate(engine, days=70, tickets_per_day=40, seed=3, end=datetime(2026, 3, 10).date(),
              now=datetime(2026, 3, 10, 15, 30))
 
@@ -269,8 +267,6 @@ def test_a_failure_while_the_events_are_written_leaves_nothing(engine, monkeypat
 
 
 def test_background_statement_errors_reach_the_caller(sqlite_engine):
-    from dashboard.services.ingest.writing import _Background
-
     with sqlite_engine.connect() as conn:
         job = _Background(conn, [("SELECT 1", ()), ("INSERT INTO no_such_table VALUES (?)", (1,))])
         with pytest.raises(sqlite3.OperationalError, match="no_such_table"):   # raised in the caller's thread

@@ -12,7 +12,7 @@ from dashboard.services.assessment.signoff import AccessDenied, SignoffError
 from domain.payment import instalments
 from queries.payment import payment_dates
 from queries.schema import audit_log, manual_items
-from tests.services.test_assessment import ZERO_REQUIRED, load
+from tests.support.assessment_fixture import ZERO_REQUIRED, load
 
 NOW = datetime(2026, 3, 31, 12, 0, 0)
 

@@ -10,12 +10,16 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from dashboard.cli.main import main
 from dashboard.services.assessment import engine as assessment
 from dashboard.services.reports import content as rc
 from dashboard.services.reports import periodic
 from queries import backlog, overview
 from queries.schema import audit_log, month_signoffs, reports
 from tests.support.live_fixture import event, load, ticket
+from tests.support.live_fixture import event as ev
+from tests.support.live_fixture import load as ld
+from tests.support.live_fixture import ticket as tk
 
 NOW = datetime(2026, 1, 15, 14, 0)
 DAY = date(2026, 1, 15)
@@ -153,11 +157,6 @@ def test_delivery_refused_in_frozen_month(db):
 
 
 def test_cli_report(sqlite_engine, tmp_path):
-    from dashboard.cli.main import main
-    from tests.support.live_fixture import event as ev
-    from tests.support.live_fixture import load as ld
-    from tests.support.live_fixture import ticket as tk
-
     ld(sqlite_engine, [tk("C1", "2026-01-15 09:00:00")], [ev("C1", "2026-01-15 09:10:00", "SIGN")])
     url = sqlite_engine.url.render_as_string(hide_password=False)
     out = tmp_path / "d.xlsx"

@@ -1,7 +1,7 @@
 """Stored counts of settled days (dashboard.services.assessment.settled_counts): a month's counts are its
 stored days plus the rest counted live, equal to counting the whole month live at any `now`;
 a stored day is used only when settled for the reader's `now` and counted with the same limits;
-imports drop and store again the days they touch (issue 8)."""
+imports drop and store again the days they touch."""
 import json
 from datetime import date, datetime, timedelta
 
@@ -15,7 +15,7 @@ from dashboard.services.rules_store import rules_for_month
 from domain import three_rates as tr
 from queries import assessment as qa
 from queries import three_rates as qtr
-from queries.schema import day_counts, ticket_facts
+from queries.schema import day_counts, rollup_day_totals, ticket_facts
 from tests.support.csv_rows import csv_bytes
 
 END = date(2026, 3, 10)
@@ -168,8 +168,6 @@ def test_counts_by_day_equal_one_day_windows_while_clocks_run(engine):
 
 
 def test_three_rates_by_day_from_the_tickets_when_the_rollups_do_not_cover(engine):
-    from queries.schema import rollup_day_totals
-
     generate(engine, days=70, tickets_per_day=40, seed=3, end=END, now=NOW)
     first, last = date(2026, 1, 5), date(2026, 1, 12)
     with engine.connect() as conn:

@@ -1,4 +1,4 @@
-"""Sign-off and freeze (DESIGN 4, issue 4): roles re-checked server-side, frozen months refuse
+"""Sign-off and freeze of a month: roles re-checked server-side, frozen months refuse
 changes (application and, on PostgreSQL, a trigger), the content hash proves the month."""
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from dashboard.services.assessment import signoff
 from dashboard.services.assessment.engine import month_result
 from domain.rules import Rules
 from queries.schema import audit_log, month_signoffs, tickets
-from tests.services.test_assessment import ZERO_REQUIRED, load
+from tests.support.assessment_fixture import ZERO_REQUIRED, load
 
 NOW = datetime(2026, 1, 3, 9, 0, 0)
 

@@ -1,12 +1,13 @@
 """Stand-up figures, the action list and the workbook, re-read with openpyxl, against hand counts."""
 import io
+from dataclasses import fields
 from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
 
 from dashboard.services import standup_actions as sa_
-from dashboard.services.reports.standup import SHEETS, build_standup_workbook
+from dashboard.services.reports.standup import SHEETS, build_standup_workbook, standup_pack
 from queries import standup
 from tests.support.staff_fixture import NOW, load
 
@@ -125,10 +126,6 @@ def test_workbook_matches_hand_counts(db):
 
 def test_pack_read_concurrently_is_the_pack_read_in_turn(db):
     """The page reads the pack's five parts at the same time on their own connections."""
-    from dataclasses import fields
-
-    from dashboard.services.reports.standup import standup_pack
-
     with db.connect() as conn:
         serial = standup_pack(conn, day=DAY, now=AT)
         parallel = standup_pack(conn, day=DAY, now=AT, engine=db)

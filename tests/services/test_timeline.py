@@ -1,4 +1,5 @@
-"""Known answers for the SLA clocks of one ticket (dashboard.services.timeline, DESIGN 3.2)."""
+"""Known answers for the SLA clocks of one ticket (dashboard.services.timeline): limits,
+the second on the limit, events after `now`, extensions, reopen, per-reply and per-assignment clocks."""
 from datetime import datetime, timedelta
 
 import pytest

@@ -5,8 +5,6 @@ from streamlit.testing.v1 import AppTest
 
 from tests.support.paths import ROOT
 
-PASSWORD = "correct horse battery"
-
 
 def app_as(role: str | None, page: str | None = None, *, timeout: float = 60, query: dict | None = None) -> AppTest:
     """app.py run as the user `u_<role>` (see the app_db fixture), switched to `page` (a pages/ file)."""

@@ -1,4 +1,5 @@
-"""Hand-built tickets and events for the backlog / timeliness / 三率 / wall tests (issue 5)."""
+"""Hand-built tickets and events for the backlog, timeliness, 三率, wall, reports and reconcile tests:
+rows with defaults for every column, loaded with their facts derived as an import would."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -12,10 +12,8 @@ from contextlib import contextmanager
 import streamlit as st
 
 from dashboard.infra.db import make_engine
-from dashboard.services import users
 from dashboard.services.bootstrap import init_db
-from domain.access import ROLES
-from tests.support.apptest import PASSWORD
+from tests.support.app_users import add_role_users
 
 
 @contextmanager
@@ -24,8 +22,7 @@ def fresh_app_db(path):
     eng = make_engine(url)
     init_db(eng)
     with eng.begin() as conn:
-        for role in ROLES:
-            users.add(conn, f"u_{role}", role, PASSWORD, display_name=f"测试{ROLES[role]}")
+        add_role_users(conn)
     before = os.environ.get("HOTLINE_DB_URL")
     os.environ["HOTLINE_DB_URL"] = url
     st.cache_data.clear()

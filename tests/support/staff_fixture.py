@@ -1,5 +1,6 @@
 """A small hand-built January 2026 (tickets, events, staff, shifts, reports) whose per-person
-numbers are worked out by hand in tests/test_staff_queries.py and tests/test_standup_workbook.py."""
+numbers are worked out by hand in tests/queries/test_staff.py, tests/queries/test_shifts.py and
+tests/services/test_standup.py."""
 from __future__ import annotations
 
 from datetime import date, datetime
