@@ -1,6 +1,11 @@
-"""The derived per-event clocks (queries.schema.event_clocks) and facts.first_redispatch_at give
-the monthly assessment counts exactly as the correlated look-ups over raw events do, after the demo
-load, after imports and at any `now`."""
+"""The assessment counts the product reports equal an independent count of the raw tables.
+
+queries.assessment counts from the derived tables (ticket facts, per-event clocks); the engine's
+month result adds the stored counts of settled days. tests/support/reference_counts.py counts the
+same indicators again in plain Python from the rows of `tickets` and `ticket_events` alone, using
+nothing of the product. Both must agree after a demo load, after imports of late events, after an
+upgrade that derives the clocks, and at any `now`; and the reference itself gives the hand counts of
+the hand-built December."""
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -9,50 +14,62 @@ from alembic.script import ScriptDirectory
 
 from dashboard.infra.db import alembic_config
 from dashboard.services import ingest
-from dashboard.services.assessment.engine import _limits
+from dashboard.services.assessment.engine import month_result
 from dashboard.services.bootstrap import init_db
 from dashboard.services.demo import generate
-from dashboard.services.rules_store import rules_for_month
 from queries import assessment as qa
-from queries.schema import event_clocks as ec_table
-from queries.schema import ticket_facts
+from queries.schema import event_clocks, ticket_facts
+from tests.support import assessment_fixture as december
 from tests.support.csv_rows import csv_bytes
-from tests.support.reference_counts import raw_counts
+from tests.support.reference_counts import DEFAULT_LIMITS, KEYS, read_raw, reference_counts
 
 END = date(2026, 3, 10)
 NOW = datetime(2026, 3, 10, 15, 30)
 
 
-def _counts(conn, month, now):
-    rules = rules_for_month(conn, month)
-    df = qa.indicator_counts(conn, month=month, now=now, limits=_limits(rules),
-                             required={k: int(v) for k, v in rules.body["staffing"]["required"].items()})
-    return {r.key: (r.numerator, r.denominator) for r in df.itertuples()}
+def _product_counts(conn, month, now) -> tuple[dict, dict]:
+    """(the query layer's counts under the default limits, the engine's month result's counts)."""
+    df = qa.indicator_counts(conn, month=month, now=now, limits=DEFAULT_LIMITS, required={})
+    queried = {r.key: (r.numerator, r.denominator) for r in df.itertuples() if r.key in KEYS}
+    result = month_result(conn, month, now)
+    reported = {k: (result.indicator(k).numerator, result.indicator(k).denominator) for k in KEYS}
+    return queried, reported
 
 
 def _assert_equal(engine, months=("2026-02", "2026-03"), nows=(NOW, datetime(2026, 3, 1, 0, 0),
                                                                datetime(2026, 2, 20, 11, 15, 30))):
-    """The raw counts of the first month at the first `now`, after checking all combinations."""
+    """The reference counts of the first month at the first `now`, after checking all combinations."""
     seen = {}
     with engine.connect() as conn:
+        raw = read_raw(conn)
         for month in months:
             for now in nows:
-                raw = raw_counts(conn, month, now, _limits(rules_for_month(conn, month)))
-                derived = _counts(conn, month, now)
-                assert {k: derived[k] for k in raw} == raw, (month, now)
-                seen[(month, now)] = raw
+                want = reference_counts(raw, month, now)
+                queried, reported = _product_counts(conn, month, now)
+                assert queried == want, (month, now)
+                assert reported == want, (month, now)
+                seen[(month, now)] = want
     return seen[(months[0], nows[0])]
 
 
-def test_demo_load_counts_equal_raw(engine):
+def test_reference_gives_the_hand_counts(engine):
+    """The reference is right where every count is known by hand (and the product agrees)."""
+    december.load(engine, tickets_=december.TICKETS, events=december.EVENTS)
+    with engine.connect() as conn:
+        want = {k: december.EXPECTED[k] for k in KEYS}
+        assert reference_counts(read_raw(conn), "2025-12", december.NOW) == want
+        assert _product_counts(conn, "2025-12", december.NOW) == (want, want)
+
+
+def test_demo_load_counts_equal_the_reference(engine):
     generate(engine, days=40, tickets_per_day=80, seed=11, end=END, now=NOW)
-    raw = _assert_equal(engine)
+    ref = _assert_equal(engine)
     # the demo has escapes, QC rejections, returns and re-dispatches: the comparison is not vacuous
-    assert raw["qc_escape_rate"][0] > 0 and raw["dispatch_accuracy"][0] < raw["dispatch_accuracy"][1]
-    assert raw["return_accuracy"][1] > 0 and raw["verify_on_time_rate"][1] > 0
+    assert ref["qc_escape_rate"][0] > 0 and ref["dispatch_accuracy"][0] < ref["dispatch_accuracy"][1]
+    assert ref["return_accuracy"][1] > 0 and ref["verify_on_time_rate"][1] > 0
 
 
-def test_imported_events_keep_counts_equal_raw(engine):
+def test_imported_events_keep_counts_equal_the_reference(engine):
     generate(engine, days=40, tickets_per_day=60, seed=7, end=END, now=NOW)
     with engine.connect() as conn:
         closed = conn.execute(sa.select(ticket_facts.c.ticket_no, ticket_facts.c.closed_at)
@@ -63,7 +80,7 @@ def test_imported_events_keep_counts_equal_raw(engine):
                               .order_by(ticket_facts.c.ticket_no).limit(3)).all()
     assert len(closed) == 3
     rows = []
-    for i, (no, at) in enumerate(closed):
+    for i, (no, _closed_at) in enumerate(closed):
         # the city's QC sends a February close back in March: an escape of February's close
         rows.append({"工单编号": no, "操作时间": f"2026-03-0{i + 1} 09:00:00", "操作": "重办", "工号": "",
                      "单位": "", "说明": "市级审核退回"})
@@ -80,7 +97,7 @@ def test_imported_events_keep_counts_equal_raw(engine):
 def test_upgrading_a_database_with_events_derives_the_clocks(engine):
     """A database from before revision 0003 (events, no event clocks) gets them at init-db."""
     generate(engine, days=12, tickets_per_day=50, seed=9, end=END, now=NOW)
-    q = [sa.select(sa.func.count(), sa.func.count(ec_table.c.ref_at)).select_from(ec_table),
+    q = [sa.select(sa.func.count(), sa.func.count(event_clocks.c.ref_at)).select_from(event_clocks),
          sa.select(sa.func.count(ticket_facts.c.first_redispatch_at))]
     with engine.connect() as c:
         before = [c.execute(x).one() for x in q]

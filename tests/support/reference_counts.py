@@ -1,124 +1,169 @@
-"""The monthly counts of DESIGN 4 straight from tickets' events (correlated look-ups), as the
-product computed them before the derived event_clocks table: the reference the derived tables
-are checked against (rollup-vs-raw equality, issue 8)."""
+"""The monthly assessment counts worked out again, independently of the product: plain Python over
+the rows of the two raw tables, `tickets` and `ticket_events`, read with literal SQL.
+
+Nothing of the product is used — no query function, no SQL helper, no table definition and no
+derived table (ticket_facts, event_clocks, day_counts, rollups) — so an error those share cannot
+hide here. The rules are restated from the contract:
+
+- Everything is seen as of `now`: tickets received and events that happen after it do not exist.
+  "Within" a limit means elapsed <= limit, to the microsecond. A clock that has not completed by
+  `now` counts as late once its limit has passed (due < now) and is left out of numerator and
+  denominator while its limit is still running.
+- Tickets of month M (received in M): sign (first SIGN within the sign limit), dispatch (tickets
+  without a RETURN_REQUEST, first DISPATCH within the dispatch limit, shorter when 紧急),
+  dispatch accuracy (dispatched tickets without a REDISPATCH), return on time (first
+  RETURN_REQUEST within its limit, among tickets that have one), return accuracy (RETURN_APPROVED
+  among tickets with a decision).
+- CLOSE events in M (tickets received in any month): covered when the latest REPLY/QC_PASS/
+  QC_REJECT before the CLOSE is a QC_PASS; an escape when a city-QC REOPEN follows it before the
+  next CLOSE.
+- QC events in M: within the QC limit of the ticket's latest REPLY before them; only those with such
+  a REPLY count.
+- VERIFY_ASSIGN events in M: done in time when a VERIFY_DONE of the ticket falls at or after the
+  assignment, within the limit and by `now`.
+"Before" and "latest" follow the order the events were recorded in: (at, id).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
 import sqlalchemy as sa
 
-from queries.assessment import CITY_QC_REASONS, _before, _has_event, _sum_if, _ts, month_bounds
-from queries.schema import ticket_events, ticket_facts
-from queries.sql import add_seconds
+# The default limits, in seconds (the product reads them from its rules version).
+DEFAULT_LIMITS = {"sign": 30 * 60, "dispatch": 2 * 3600, "dispatch_urgent": 30 * 60,
+                  "return_request": 2 * 3600, "qc": 2 * 3600, "verify": 48 * 3600}
+CITY_QC_REASONS = ("city_qc", "市级审核退回")
+URGENT = "紧急"
+
+KEYS = ("sign_on_time_rate", "dispatch_on_time_rate", "dispatch_accuracy", "return_on_time_rate",
+        "return_accuracy", "qc_coverage", "qc_on_time_rate", "qc_escape_rate", "verify_on_time_rate")
 
 
-def _ticket_counts(conn, start, end, now, limits) -> dict:
-    tf = ticket_facts
-    in_month = sa.and_(tf.c.received_at >= start, tf.c.received_at < end, tf.c.received_at <= now)
-
-    # sign: first SIGN (all events) counts only when it happened by `now`
-    sign_due = add_seconds(tf.c.received_at, limits["sign"])
-    signed = sa.and_(tf.c.signed_at.is_not(None), tf.c.signed_at <= now)
-    sign_ok = sa.and_(signed, tf.c.signed_at <= sign_due)
-    sign_counted = sa.or_(signed, sign_due < now)
-
-    # dispatch: tickets without any RETURN_REQUEST (by `now`)
-    dispatch_limit = sa.case((tf.c.urgency == "紧急", limits["dispatch_urgent"]), else_=limits["dispatch"])
-    dispatch_due = add_seconds(tf.c.received_at, dispatch_limit)
-    no_rr = ~_has_event(tf.c.ticket_no, ["RETURN_REQUEST"], now)
-    dispatched = sa.and_(tf.c.dispatched_at.is_not(None), tf.c.dispatched_at <= now)
-    dispatch_ok = sa.and_(no_rr, dispatched, tf.c.dispatched_at <= dispatch_due)
-    dispatch_counted = sa.and_(no_rr, sa.or_(dispatched, dispatch_due < now))
-
-    # accuracy: dispatched tickets, the good ones have no REDISPATCH (by `now`)
-    no_redispatch = ~_has_event(tf.c.ticket_no, ["REDISPATCH"], now)
-
-    # return request: only tickets that have one (nobody knows which others would)
-    rr_due = add_seconds(tf.c.received_at, limits["return_request"])
-    requested = sa.and_(tf.c.first_return_request_at.is_not(None), tf.c.first_return_request_at <= now)
-
-    approved = _has_event(tf.c.ticket_no, ["RETURN_APPROVED"], now)
-    decided = _has_event(tf.c.ticket_no, ["RETURN_APPROVED", "RETURN_REJECTED"], now)
-
-    stmt = sa.select(
-        _sum_if(sign_ok).label("sign_num"), _sum_if(sign_counted).label("sign_den"),
-        _sum_if(dispatch_ok).label("dispatch_num"), _sum_if(dispatch_counted).label("dispatch_den"),
-        _sum_if(sa.and_(dispatched, no_redispatch)).label("acc_num"), _sum_if(dispatched).label("acc_den"),
-        _sum_if(sa.and_(requested, tf.c.first_return_request_at <= rr_due)).label("rr_num"),
-        _sum_if(requested).label("rr_den"),
-        _sum_if(approved).label("ra_num"), _sum_if(decided).label("ra_den"),
-    ).where(in_month)
-    r = conn.execute(stmt).mappings().one()
-    return {
-        "sign_on_time_rate": (r["sign_num"], r["sign_den"]),
-        "dispatch_on_time_rate": (r["dispatch_num"], r["dispatch_den"]),
-        "dispatch_accuracy": (r["acc_num"], r["acc_den"]),
-        "return_on_time_rate": (r["rr_num"], r["rr_den"]),
-        "return_accuracy": (r["ra_num"], r["ra_den"]),
-    }
+@dataclass(frozen=True)
+class RawTicket:
+    ticket_no: str
+    received_at: datetime
+    urgency: str | None
 
 
-def _close_counts(conn, start, end, now) -> dict:
-    """CLOSE events in M (tickets received in any month)."""
-    c = ticket_events.alias("c")
-    p = ticket_events.alias("p")
-    x = ticket_events.alias("x")
-    o = ticket_events.alias("o")
-    y = ticket_events.alias("y")
-    # covered: a QC_PASS before the CLOSE with no REPLY/QC_REJECT between them, i.e. the latest
-    # REPLY/QC_PASS/QC_REJECT before the CLOSE is a QC_PASS
-    covered = sa.exists().where(
-        p.c.ticket_no == c.c.ticket_no, p.c.action == "QC_PASS", _before(p, c),
-        ~sa.exists().where(x.c.ticket_no == c.c.ticket_no, x.c.action.in_(["REPLY", "QC_REJECT"]),
-                           _before(p, x), _before(x, c)).correlate_except(x)).correlate_except(p)
-    # escape: the REOPEN that answers this CLOSE (no other CLOSE in between) is the city's QC
-    escaped = sa.exists().where(
-        o.c.ticket_no == c.c.ticket_no, o.c.action == "REOPEN", o.c.detail.in_(CITY_QC_REASONS),
-        o.c.at <= now, _before(c, o),
-        ~sa.exists().where(y.c.ticket_no == c.c.ticket_no, y.c.action == "CLOSE",
-                           _before(c, y), _before(y, o)).correlate_except(y)).correlate_except(o)
-    stmt = sa.select(
-        sa.func.count().label("closes"), _sum_if(covered).label("covered"), _sum_if(escaped).label("escaped"),
-    ).where(c.c.action == "CLOSE", c.c.at >= start, c.c.at < end, c.c.at <= now)
-    r = conn.execute(stmt).mappings().one()
-    return {"qc_coverage": (r["covered"], r["closes"]), "qc_escape_rate": (r["escaped"], r["closes"])}
+@dataclass(frozen=True)
+class RawEvent:
+    id: int
+    ticket_no: str
+    at: datetime
+    action: str
+    detail: str
 
 
-def _qc_counts(conn, start, end, now, limits) -> dict:
-    """QC events in M judged against the ticket's latest REPLY before each of them."""
-    q = ticket_events.alias("q")
-    r = ticket_events.alias("r")
-    latest_reply = (sa.select(sa.func.max(r.c.at))
-                    .where(r.c.ticket_no == q.c.ticket_no, r.c.action == "REPLY", _before(r, q))
-                    .scalar_subquery())
-    inner = (sa.select(q.c.at.label("qc_at"), latest_reply.label("reply_at"))
-             .where(q.c.action.in_(["QC_PASS", "QC_REJECT"]), q.c.at >= start, q.c.at < end, q.c.at <= now)
-             .subquery())
-    stmt = sa.select(
-        _sum_if(inner.c.qc_at <= add_seconds(inner.c.reply_at, limits["qc"])).label("num"),
-        _sum_if(inner.c.reply_at.is_not(None)).label("den"),
-    )
-    row = conn.execute(stmt).mappings().one()
-    return {"qc_on_time_rate": (row["num"], row["den"])}
+@dataclass
+class RawData:
+    tickets: list[RawTicket]
+    events_by_ticket: dict[str, list[RawEvent]]   # each ticket's events in (at, id) order
 
 
-def _verify_counts(conn, start, end, now, limits) -> dict:
-    a = ticket_events.alias("a")
-    d = ticket_events.alias("d")
-    due = add_seconds(a.c.at, limits["verify"])
-    done_in_time = sa.exists().where(
-        d.c.ticket_no == a.c.ticket_no, d.c.action == "VERIFY_DONE", d.c.at >= a.c.at,
-        d.c.at <= due, d.c.at <= now).correlate_except(d)
-    stmt = sa.select(
-        _sum_if(done_in_time).label("num"),
-        _sum_if(sa.or_(done_in_time, due < now)).label("den"),
-    ).where(a.c.action == "VERIFY_ASSIGN", a.c.at >= start, a.c.at < end, a.c.at <= now)
-    row = conn.execute(stmt).mappings().one()
-    return {"verify_on_time_rate": (row["num"], row["den"])}
+def read_raw(conn) -> RawData:
+    """Every ticket and event, straight from the two raw tables."""
+    tickets = [RawTicket(r.ticket_no, r.received_at, r.urgency) for r in conn.execute(
+        sa.text("SELECT ticket_no, received_at, urgency FROM tickets")
+        .columns(ticket_no=sa.String, received_at=sa.DateTime, urgency=sa.String))]
+    events: dict[str, list[RawEvent]] = defaultdict(list)
+    for r in conn.execute(
+            sa.text("SELECT id, ticket_no, at, action, detail FROM ticket_events")
+            .columns(id=sa.Integer, ticket_no=sa.String, at=sa.DateTime, action=sa.String, detail=sa.String)):
+        events[r.ticket_no].append(RawEvent(r.id, r.ticket_no, r.at, r.action, r.detail or ""))
+    for evs in events.values():
+        evs.sort(key=lambda e: (e.at, e.id))
+    return RawData(tickets, dict(events))
 
 
-def raw_counts(conn, month, now, limits) -> dict:
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    year, mon = (int(x) for x in month.split("-"))
+    return datetime(year, mon, 1), datetime(year + mon // 12, mon % 12 + 1, 1)
+
+
+def _first(events: list[RawEvent], action: str, now: datetime) -> datetime | None:
+    return next((e.at for e in events if e.action == action and e.at <= now), None)
+
+
+def _has(events: list[RawEvent], actions: tuple[str, ...], now: datetime) -> bool:
+    return any(e.action in actions and e.at <= now for e in events)
+
+
+def _ticket_counts(data: RawData, start, end, now, limits) -> dict[str, list[int]]:
+    c = {k: [0, 0] for k in ("sign_on_time_rate", "dispatch_on_time_rate", "dispatch_accuracy",
+                             "return_on_time_rate", "return_accuracy")}
+    for t in data.tickets:
+        if not (start <= t.received_at < end and t.received_at <= now):
+            continue
+        evs = data.events_by_ticket.get(t.ticket_no, [])
+
+        def judge(key: str, done: datetime | None, due: datetime) -> None:
+            if done is not None:
+                c[key][0] += done <= due
+                c[key][1] += 1
+            elif due < now:
+                c[key][1] += 1
+
+        judge("sign_on_time_rate", _first(evs, "SIGN", now), t.received_at + timedelta(seconds=limits["sign"]))
+        requested = _first(evs, "RETURN_REQUEST", now)
+        dispatched = _first(evs, "DISPATCH", now)
+        if requested is None:
+            limit = limits["dispatch_urgent"] if t.urgency == URGENT else limits["dispatch"]
+            judge("dispatch_on_time_rate", dispatched, t.received_at + timedelta(seconds=limit))
+        if dispatched is not None:
+            c["dispatch_accuracy"][0] += not _has(evs, ("REDISPATCH",), now)
+            c["dispatch_accuracy"][1] += 1
+        if requested is not None:
+            c["return_on_time_rate"][0] += requested <= t.received_at + timedelta(seconds=limits["return_request"])
+            c["return_on_time_rate"][1] += 1
+        if _has(evs, ("RETURN_APPROVED", "RETURN_REJECTED"), now):
+            c["return_accuracy"][0] += _has(evs, ("RETURN_APPROVED",), now)
+            c["return_accuracy"][1] += 1
+    return c
+
+
+def _event_counts(data: RawData, start, end, now, limits) -> dict[str, list[int]]:
+    c = {k: [0, 0] for k in ("qc_coverage", "qc_on_time_rate", "qc_escape_rate", "verify_on_time_rate")}
+    qc_limit, verify_limit = timedelta(seconds=limits["qc"]), timedelta(seconds=limits["verify"])
+    for evs in data.events_by_ticket.values():
+        for i, e in enumerate(evs):
+            if not (start <= e.at < end and e.at <= now):
+                continue
+            earlier = evs[:i]
+            if e.action == "CLOSE":
+                reviews = [x.action for x in earlier if x.action in ("REPLY", "QC_PASS", "QC_REJECT")]
+                c["qc_coverage"][0] += bool(reviews) and reviews[-1] == "QC_PASS"
+                c["qc_coverage"][1] += 1
+                escaped = False
+                for later in evs[i + 1:]:
+                    if later.action == "CLOSE":
+                        break
+                    if later.action == "REOPEN" and later.detail in CITY_QC_REASONS and later.at <= now:
+                        escaped = True
+                        break
+                c["qc_escape_rate"][0] += escaped
+                c["qc_escape_rate"][1] += 1
+            elif e.action in ("QC_PASS", "QC_REJECT"):
+                replies = [x.at for x in earlier if x.action == "REPLY"]
+                if replies:
+                    c["qc_on_time_rate"][0] += e.at <= replies[-1] + qc_limit
+                    c["qc_on_time_rate"][1] += 1
+            elif e.action == "VERIFY_ASSIGN":
+                due = e.at + verify_limit
+                done = any(x.action == "VERIFY_DONE" and e.at <= x.at <= due and x.at <= now for x in evs)
+                if done or due < now:
+                    c["verify_on_time_rate"][0] += done
+                    c["verify_on_time_rate"][1] += 1
+    return c
+
+
+def reference_counts(data: RawData, month: str, now: datetime,
+                     limits: dict[str, int] = DEFAULT_LIMITS) -> dict[str, tuple[int, int]]:
+    """{indicator key: (numerator, denominator)} of month 'YYYY-MM' as of `now`, for KEYS.
+    For dispatch_accuracy the numerator counts the tickets without a REDISPATCH; for
+    qc_escape_rate it counts the escapes."""
     start, end = month_bounds(month)
-    s, e, n = _ts(start, "month_start"), _ts(end, "month_end"), _ts(now, "now")
-    out = {}
-    out.update(_ticket_counts(conn, s, e, n, limits))
-    out.update(_close_counts(conn, s, e, n))
-    out.update(_qc_counts(conn, s, e, n, limits))
-    out.update(_verify_counts(conn, s, e, n, limits))
-    return {k: (int(a or 0), int(b or 0)) for k, (a, b) in out.items()}
+    counts = _ticket_counts(data, start, end, now, limits) | _event_counts(data, start, end, now, limits)
+    return {k: (int(counts[k][0]), int(counts[k][1])) for k in KEYS}
