@@ -10,7 +10,8 @@ from dashboard.infra.db import make_engine
 from dashboard.services import audit
 from dashboard.services.bootstrap import init_db
 from queries import overview
-from queries.schema import tickets, users
+from queries.schema import manual_items, ticket_events, tickets, users
+from tests.conftest import clear
 from tests.support.paths import ROOT
 
 SQL = (ROOT / "deploy" / "postgres-roles.sql").read_text(encoding="utf-8")
@@ -20,6 +21,7 @@ SQL = (ROOT / "deploy" / "postgres-roles.sql").read_text(encoding="utf-8")
 def roles(pg_url):
     owner = make_engine(pg_url)
     init_db(owner)
+    clear(owner)      # no rows (nor frozen months) left by the worker's previous test
     suffix = uuid.uuid4().hex[:8]
     names = {"hotline_dash": f"hotline_dash_{suffix}", "hotline_writer": f"hotline_writer_{suffix}"}
     script = SQL
@@ -60,6 +62,29 @@ def test_dashboard_role_reads_and_records_logins_only(roles):
 
 
 def test_writer_role_writes_operational_data(roles):
-    with roles["hotline_writer"].begin() as conn:
-        conn.execute(tickets.insert().values(ticket_no="W1", received_at=datetime(2026, 1, 15, 9)))
+    """The writer's jobs: imports (tickets, and events numbered by their sequence), manual items, user
+    administration (a role change the dashboards' role is refused) and deletions; no DDL."""
+    writer = roles["hotline_writer"]
+    at = datetime(2026, 1, 15, 9)
+    with writer.begin() as conn:
+        conn.execute(tickets.insert().values(ticket_no="W1", received_at=at))
+        conn.execute(ticket_events.insert().values(ticket_no="W1", at=at, action="SIGN", staff_no="P1"))
+        conn.execute(manual_items.insert().values(month="2026-01", item_type="扣分", points="1", reason="W1",
+                                                  entered_by="writer"))
+        conn.execute(users.update().where(users.c.username == "role_probe").values(role="analyst"))
+    with writer.connect() as conn:
+        assert conn.execute(sa.select(tickets.c.received_at).where(tickets.c.ticket_no == "W1")).scalar_one() == at
+        assert conn.execute(sa.select(ticket_events.c.action).where(ticket_events.c.ticket_no == "W1")).scalars().all() \
+            == ["SIGN"]
+        assert conn.execute(sa.select(manual_items.c.points).where(manual_items.c.reason == "W1")).scalar_one() == "1"
+        assert conn.execute(sa.select(users.c.role).where(users.c.username == "role_probe")).scalar_one() == "analyst"
+    with writer.begin() as conn:
+        conn.execute(manual_items.delete().where(manual_items.c.reason == "W1"))
+        conn.execute(ticket_events.delete().where(ticket_events.c.ticket_no == "W1"))
         conn.execute(tickets.delete().where(tickets.c.ticket_no == "W1"))
+    with writer.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(tickets)).scalar_one() == 0
+        assert conn.execute(sa.select(sa.func.count()).select_from(ticket_events)).scalar_one() == 0
+    with pytest.raises(sa.exc.ProgrammingError, match="must be owner"):
+        with writer.begin() as conn:
+            conn.execute(sa.text("ALTER TABLE tickets ADD COLUMN writer_probe integer"))
