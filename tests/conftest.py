@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +12,7 @@ from dashboard.infra.db import make_engine
 from dashboard.services.bootstrap import init_db
 from dashboard.services.demo import generate
 from queries.schema import metadata
-from tests.support.app_users import add_role_users
+from tests.support.app_database import APP_NOW, DEMO, add_role_users
 
 PG_ADMIN_URL = os.environ.get("HOTLINE_TEST_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 
@@ -110,10 +109,10 @@ def app_db(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('app') / 'app.db'}"
     eng = make_engine(url)
     init_db(eng)
-    generate(eng, days=6, tickets_per_day=80, seed=7, end=date(2026, 1, 15), now=datetime(2026, 1, 15, 10, 30))
+    generate(eng, **DEMO)
     with eng.begin() as conn:
         add_role_users(conn)
     os.environ["HOTLINE_DB_URL"] = url
     os.environ["HOTLINE_COOKIE_KEY"] = "test-key-" + "x" * 40
-    os.environ["HOTLINE_NOW"] = "2026-01-15 10:30:00"
+    os.environ["HOTLINE_NOW"] = f"{APP_NOW:%Y-%m-%d %H:%M:%S}"
     return url

@@ -1,8 +1,12 @@
 """/backlog per allowed role: tiles, the breakdown, the lists, a click-through to a timeline."""
+
 import pytest
 
+from dashboard.infra.db import make_engine
 from domain.access import ROLES, can_open
+from tests.support.app_database import APP_NOW
 from tests.support.apptest import app_as, errors
+from tests.support.raw_rows import overdue, read_events, read_tickets
 
 ALLOWED = [r for r in ROLES if can_open(r, "backlog")]
 
@@ -24,12 +28,18 @@ def test_backlog_breakdowns_switch(app_db):
 
 
 def test_overdue_row_opens_timeline(app_db):
+    """The overdue list holds the tickets past their deadline (counted again from the raw rows);
+    selecting the first, as a click would, opens its timeline."""
+    eng = make_engine(app_db)
+    with eng.connect() as conn:
+        tickets = read_tickets(conn, ["ticket_no", "received_at", "sla_class", "deadline_at"])
+        late = overdue(tickets, read_events(conn), APP_NOW)
+    eng.dispose()
+    assert late                                    # the demo has an overdue ticket at its `now`
     at = app_as("supervisor", "pages/backlog.py")
-    lists = [df for df in at.dataframe if "ticket_no" in df.value.columns]
-    if not lists or lists[0].value.empty:
-        pytest.skip("demo data has no overdue ticket at the pinned time")
-    # select the first row of the overdue list, as a click would
+    lists = [df.value for df in at.dataframe if "ticket_no" in df.value.columns]
+    assert list(lists[0]["ticket_no"]) == late
     at.session_state["list-overdue"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at.run()
     assert not errors(at), errors(at)
-    assert any("流转记录" in e.label for e in at.expander)
+    assert [e.label for e in at.expander if "流转记录" in e.label] == [f"工单 {late[0]} 的流转记录"]

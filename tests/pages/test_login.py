@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from dashboard.infra.db import make_engine
 from queries.schema import audit_log
-from tests.support.app_users import PASSWORD
+from tests.support.app_database import PASSWORD
 from tests.support.apptest import app_as
 
 

@@ -1,7 +1,6 @@
 """/standup per allowed role: the tiles, the action list written from the page, and the workbook
 built on request from the pack the page shows."""
 import io
-from datetime import datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -9,6 +8,7 @@ from openpyxl import load_workbook
 from dashboard.services.reports import standup as report
 from dashboard.web.reads import standup as data
 from domain.access import ROLES, can_open
+from tests.support.app_database import APP_NOW
 from tests.support.apptest import app_as, errors
 
 
@@ -48,7 +48,7 @@ def test_standup_workbook_built_on_request_from_the_shown_pack(app_db):
         at = app_as("supervisor", "pages/standup.py")
         assert not errors(at), errors(at)
         assert calls == []
-        now = datetime(2026, 1, 15, 10, 30)
+        now = APP_NOW
         wb = load_workbook(io.BytesIO(data.workbook(now.date(), now)))
     finally:
         report.render_standup_workbook = real

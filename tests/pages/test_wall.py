@@ -1,5 +1,4 @@
 """The wall: last-good-figures store, rotation index, its own queries (both engines), and the page per role."""
-from datetime import datetime
 
 import pytest
 
@@ -8,7 +7,9 @@ from dashboard.services.assessment.engine import month_result
 from dashboard.services.rankings import composite_text
 from domain.access import ROLES, can_open
 from domain.formatting import pct
+from tests.support.app_database import APP_NOW
 from tests.support.apptest import app_as, errors
+from tests.support.raw_rows import assessment_period, callback_counts, read_tickets
 
 WALL_ROLES = [r for r in ROLES if can_open(r, "wall")]
 
@@ -33,7 +34,7 @@ def test_wall_query_options(app_db, query):
 
 def test_wall_page_and_cli_agree(app_db):
     """The 三率 tiles of the wall and of /three-rates, and `kpi`'s three_rates, for one `now`."""
-    now = datetime(2026, 1, 15, 10, 30)
+    now = APP_NOW
     eng = make_engine(app_db)
     with eng.connect() as conn:
         cli = month_result(conn, "2026-01", now).three_rates
@@ -43,6 +44,11 @@ def test_wall_page_and_cli_agree(app_db):
     for label, value in expected.items():
         assert wall_tiles[label] == value == page_tiles[label]
     assert wall_tiles["三率综合成绩"] == composite_text(cli.composite) == page_tiles["综合成绩"]
+    with eng.connect() as conn:
+        tickets = read_tickets(conn, ["received_at", "in_assessment", "callback_valid", "contacted", "resolved",
+                                      "satisfaction"])
+    assert [cli.population, cli.contacted, cli.resolved, cli.satisfied, cli.basic_satisfied] == \
+        callback_counts(tickets, *assessment_period("2026-01"))
     assert cli.population > 0
 
 

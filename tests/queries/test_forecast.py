@@ -3,7 +3,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from domain.staffing import day_kind, dispatchers_needed, shift_need
+from domain.staffing import day_kind, shift_need
 from queries.forecast import forecast_day, handling_minutes, surge_rule, surge_status
 from tests.support.staff_fixture import load
 
@@ -55,10 +55,13 @@ def test_surge_needs_the_cumulative_to_run_over():
 
 def test_shift_need_uses_the_busiest_hour():
     fc = forecast_day(flat_history(bump={(DAY - timedelta(days=7 * k), 9): 60 for k in range(1, 9)}), DAY)
+    # the last week ran at 9 an hour against a profile of 10 (one busier day does not move the
+    # median): level 0.9; the 早班 hours 08–16 expect 9 each, the 9:00 peak 60 × 0.9 = 54
+    assert fc.level == pytest.approx(0.9)
     need = shift_need(fc, "早班", 6)
-    assert need["peak_hour_volume"] == pytest.approx(60 * fc.level, rel=0.01)
-    assert need["needed"] == dispatchers_needed(need["peak_hour_volume"], 6)
-    assert need["needed"] >= need["needed_average"]
+    assert need["peak_hour_volume"] == pytest.approx(54.0) and need["volume"] == pytest.approx(54 + 7 * 9)
+    assert need["needed"] == 7                 # ⌈54 × 6 / (60 × 0.85)⌉ = ⌈6.35⌉
+    assert need["needed_average"] == 2         # ⌈117 × 6 / (8 × 60 × 0.85)⌉ = ⌈1.72⌉
 
 
 def test_handling_minutes_median(engine):

@@ -165,9 +165,11 @@ def test_a_cached_answer_is_never_built_on_remembered_figures():
     live.last_good.clear()
 
 
-def test_write_engine_refused_for_an_unconfirmed_user():
-    with live.desk_run():
-        write_engine()                               # a confirmed run writes as usual
+def test_write_engine_refused_for_an_unconfirmed_user(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'writes.db'}"
+    monkeypatch.setenv("HOTLINE_WRITE_DB_URL", url)
+    with live.desk_run():                            # a confirmed run writes as usual
+        assert write_engine().url.render_as_string(hide_password=False) == url
     with live.desk_run():
         assert live.continue_unverified()
         with pytest.raises(sa.exc.OperationalError):

@@ -13,7 +13,7 @@ import streamlit as st
 
 from dashboard.infra.db import make_engine
 from dashboard.services.bootstrap import init_db
-from tests.support.app_users import add_role_users
+from tests.support.app_database import add_role_users
 
 
 @contextmanager

@@ -1,5 +1,6 @@
 """The monthly assessment counts worked out again, independently of the product: plain Python over
-the rows of the two raw tables, `tickets` and `ticket_events`, read with literal SQL.
+the rows of the two raw tables, `tickets` and `ticket_events`, read with literal SQL
+(tests/support/raw_rows.py).
 
 Nothing of the product is used — no query function, no SQL helper, no table definition and no
 derived table (ticket_facts, event_clocks, day_counts, rollups) — so an error those share cannot
@@ -25,11 +26,10 @@ hide here. The rules are restated from the contract:
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
+from tests.support.raw_rows import RawEvent, read_events, read_tickets
 
 # The default limits, in seconds (the product reads them from its rules version).
 DEFAULT_LIMITS = {"sign": 30 * 60, "dispatch": 2 * 3600, "dispatch_urgent": 30 * 60,
@@ -48,15 +48,6 @@ class RawTicket:
     urgency: str | None
 
 
-@dataclass(frozen=True)
-class RawEvent:
-    id: int
-    ticket_no: str
-    at: datetime
-    action: str
-    detail: str
-
-
 @dataclass
 class RawData:
     tickets: list[RawTicket]
@@ -65,17 +56,9 @@ class RawData:
 
 def read_raw(conn) -> RawData:
     """Every ticket and event, straight from the two raw tables."""
-    tickets = [RawTicket(r.ticket_no, r.received_at, r.urgency) for r in conn.execute(
-        sa.text("SELECT ticket_no, received_at, urgency FROM tickets")
-        .columns(ticket_no=sa.String, received_at=sa.DateTime, urgency=sa.String))]
-    events: dict[str, list[RawEvent]] = defaultdict(list)
-    for r in conn.execute(
-            sa.text("SELECT id, ticket_no, at, action, detail FROM ticket_events")
-            .columns(id=sa.Integer, ticket_no=sa.String, at=sa.DateTime, action=sa.String, detail=sa.String)):
-        events[r.ticket_no].append(RawEvent(r.id, r.ticket_no, r.at, r.action, r.detail or ""))
-    for evs in events.values():
-        evs.sort(key=lambda e: (e.at, e.id))
-    return RawData(tickets, dict(events))
+    tickets = [RawTicket(r.ticket_no, r.received_at, r.urgency)
+               for r in read_tickets(conn, ["ticket_no", "received_at", "urgency"])]
+    return RawData(tickets, read_events(conn))
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
