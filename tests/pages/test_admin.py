@@ -1,4 +1,4 @@
-"""/admin: users, rules versions and the audit log; every write re-checks the role."""
+"""/admin renders its three tabs (users, rules versions, the audit log) for the admin."""
 
 
 from tests.support.apptest import app_as, errors

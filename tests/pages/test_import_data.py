@@ -1,5 +1,5 @@
 """数据导入 (/import): rendering per role, upload → preview → confirm → result → history, refusals,
-the role re-check in front of the pipeline, and the import history query on both engines."""
+and the page reaching the pipeline only through the checked flow."""
 
 import pytest
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ STAFF_CSV = (FIXTURES / "dec_staff.csv").read_bytes()
 BAD_STAFF_CSV = ("工号,姓名,岗位,入职日期,备注\n"
                  "S901,张三,派单专员,2025-01-02,x\n"
                  "S902,李四,清洁工,2025-01-02,y\n"
-                 "S903,王五,质检专员,2025-13-40,z\n").encode("utf-8")
+                 "S903,王五,质检专员,2025-13-40,z\n").encode()
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""Login through the form: same message for unknown users and wrong passwords, throttling with
-back-off and no permanent lock-out, token versions ending old sessions, audit rows."""
+"""Login through the form: a correct password signs in, the same message for unknown users and
+wrong passwords, audit rows for both."""
 
 import sqlalchemy as sa
 

@@ -56,7 +56,7 @@ def own_db(app_db, through_app, tmp_path, monkeypatch):
 def add_tickets(url: str) -> None:
     """NEW_TICKETS tickets received this morning, open, in the assessment."""
     eng = make_engine(url)
-    load(eng, [ticket(f"LG-{i}", "2026-01-15 08:0%d:00" % i) for i in range(NEW_TICKETS)])
+    load(eng, [ticket(f"LG-{i}", f"2026-01-15 08:0{i}:00") for i in range(NEW_TICKETS)])
     eng.dispose()
 
 

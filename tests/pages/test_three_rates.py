@@ -1,4 +1,5 @@
-"""/three-rates per allowed role: the district tiles, both rankings with a 汇总 row, the trend."""
+"""/three-rates per allowed role: the district tiles, both rankings with a 汇总 row, the previous
+period, and the page's concurrent figures (anchored to the raw tickets' callbacks)."""
 
 import pytest
 import streamlit as st

@@ -1,4 +1,5 @@
-"""/timeliness per allowed role: a tile per clock, the summary table, every tab and option."""
+"""/timeliness per allowed role: a tile per clock, the summary table, every tab and option, and the
+page's first figures read together (anchored to the raw sign clocks)."""
 from datetime import datetime, time, timedelta
 
 import pytest

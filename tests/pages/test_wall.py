@@ -1,4 +1,5 @@
-"""The wall: last-good-figures store, rotation index, its own queries (both engines), and the page per role."""
+"""The wall page per role and its query options; its 三率 and backlog tiles agree with the other pages,
+`kpi` and the raw tickets."""
 
 import pytest
 

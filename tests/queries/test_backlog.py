@@ -49,9 +49,9 @@ def test_backlog_by_age_and_street(db):
         age = backlog.backlog_by(conn, now=NOW, dimension="age")
         street = backlog.backlog_by(conn, now=NOW, dimension="street")
         unit = backlog.backlog_by(conn, now=NOW, dimension="unit")
-    assert dict(zip(age["key"], age["tickets"])) == {"< 1 天": 4, "1–3 天": 1, "3–7 天": 1, "> 7 天": 1}
-    assert dict(zip(street["key"], street["tickets"])) == {"中仓街道": 6, "新华街道": 1}
-    assert dict(zip(unit["key"], unit["tickets"])) == {"（未派单）": 4, "区水务局": 2, "区城市管理委员会": 1}
+    assert dict(zip(age["key"], age["tickets"], strict=True)) == {"< 1 天": 4, "1–3 天": 1, "3–7 天": 1, "> 7 天": 1}
+    assert dict(zip(street["key"], street["tickets"], strict=True)) == {"中仓街道": 6, "新华街道": 1}
+    assert dict(zip(unit["key"], unit["tickets"], strict=True)) == {"（未派单）": 4, "区水务局": 2, "区城市管理委员会": 1}
 
 
 def test_totals(db):

@@ -1,4 +1,5 @@
-"""Hourly forecast, surge rule and dispatcher need: pure known answers, and the demo's surge day."""
+"""Hourly forecast, surge rule and a shift's dispatcher need: known answers on built histories, the
+median handling time of the staff month, and the demo's surge day."""
 from datetime import date, datetime, timedelta
 
 import pytest

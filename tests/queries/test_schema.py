@@ -1,4 +1,5 @@
-"""The schema migrates on both engines, matches the table definitions, and enforces its keys."""
+"""The schema migrates on both engines, matches the table definitions, has its reference rows, and
+enforces its keys."""
 from datetime import datetime
 
 import pytest

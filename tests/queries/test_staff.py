@@ -1,4 +1,5 @@
-"""Per-person counts and shares on a hand-built month, on SQLite and PostgreSQL."""
+"""Per-person counts, shares, errors with their evidence and medians on a hand-built month, on SQLite
+and PostgreSQL."""
 from datetime import datetime
 
 import pytest

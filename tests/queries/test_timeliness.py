@@ -84,7 +84,7 @@ def test_sign_by_street_and_shift(intake):
     got = {r.street: (r.on_time, r.late, r.running) for r in df.itertuples()}
     assert got == {"中仓街道": (3, 1, 2), "新华街道": (0, 1, 0)}
     shift = summary(intake, "sign", by="shift")
-    assert dict(zip(shift["shift"], shift["total"])) == {"早班": 5}
+    assert dict(zip(shift["shift"], shift["total"], strict=True)) == {"早班": 5}
 
 
 def test_sign_by_day_percentiles(intake):

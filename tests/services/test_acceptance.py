@@ -22,7 +22,7 @@ def table(ws, header_row=3):
     for r in ws.iter_rows(min_row=header_row + 1, values_only=True):
         if all(v is None for v in r):
             break
-        rows.append(dict(zip(header, r)))
+        rows.append(dict(zip(header, r, strict=True)))
     return rows
 
 

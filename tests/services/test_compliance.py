@@ -1,4 +1,5 @@
-"""Qualification rules (pure) and compliance queries (both engines) with known answers."""
+"""Compliance views and queries (both engines) with known answers: active staff, shift coverage,
+equipment, qualifications and the bachelor share; stale data blocks approving the current month."""
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,4 +1,5 @@
-"""The demo generator: deterministic, well-formed histories, staff on shift, realistic shares."""
+"""The demo generator: deterministic, well-formed histories, staff on shift, realistic shares, facts and
+event clocks equal to a rebuild, demo users from the command line, the SQLite journal during the load."""
 from __future__ import annotations
 
 import statistics

@@ -1,4 +1,5 @@
-"""Exports neutralise formula-like text while real numbers stay numbers; identifiers stay text."""
+"""Exports neutralise formula-like text while real numbers stay numbers; identifiers stay text (also in
+the ticket list's export frame); user text shown as Markdown stays literal."""
 import io
 from datetime import datetime
 from decimal import Decimal

@@ -77,7 +77,7 @@ def _cases():
                                                         microseconds=rnd.choice([0, 1, 500_000, 999_999]))
             times = {}
             t = received
-            for a, on in zip(ACTIONS, present):
+            for a, on in zip(ACTIONS, present, strict=True):
                 if variant % 4 != 0:          # variant 0, 4, 8: every event at the receipt time
                     t = t + timedelta(seconds=rnd.randrange(0, 12 * 86400), microseconds=rnd.randrange(10 ** 6))
                 if on:
@@ -142,7 +142,7 @@ def _check(cases, rules, tk=None, times=None):
     for i, want in enumerate(want_rows):
         assert {k: got[k][i] for k in got} == want, cases[i]["ticket_no"]
     got_clocks = _python(got_clocks)
-    assert list(zip(*got_clocks.values())) == want_clocks
+    assert list(zip(*got_clocks.values(), strict=True)) == want_clocks
     assert list(got_clocks) == facts.EVENT_CLOCK_COLUMNS
 
 

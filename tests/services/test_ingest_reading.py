@@ -1,5 +1,6 @@
-"""Hostile spreadsheets: XML entity bombs and external entities are refused with a message,
-quickly and without expanding them."""
+"""Reading import files (dashboard.services.ingest.reading): XML entity bombs, external entities and
+zip bombs are refused with a message, quickly and without expanding them; the fast CSV reader gives
+the pandas table."""
 import io
 import resource
 import zipfile

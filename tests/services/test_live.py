@@ -1,6 +1,6 @@
 """Outage handling without pages (dashboard.web.live and the cached-read wrappers): the last good
 figures kept per question and served only inside a desk run, never to the wall, never for a
-statement timeout; the wall's own store and rotation."""
+statement timeout; the wall's own store and rotation; a PostgreSQL statement timeout named as such."""
 from datetime import datetime
 
 import pandas as pd

@@ -1,4 +1,5 @@
-"""Payment view = domain.payment on the engine's deductions; dates re-check the role."""
+"""The payment view (dashboard.services.assessment.views) = domain.payment on the engine's deductions;
+payment dates re-check the role and are audited."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -30,7 +31,7 @@ def test_instalments_with_recovery(engine):
     assert list(pv.months["状态"]) == ["测算（未签认）"] * 4 + ["待考核"] * 8
     assert list(pv.months["考核扣款"][:4]) == [Decimal("213480.00")] * 4
     inst = instalments(Decimal("711600.00"), deductions)
-    got = dict(zip(pv.instalments["期次"], pv.instalments["金额"]))
+    got = dict(zip(pv.instalments["期次"], pv.instalments["金额"], strict=True))
     assert got == {1: inst.first, 2: inst.second, 3: inst.third}
     assert got == {1: Decimal("4269600.00"), 2: Decimal("3558000.00"), 3: Decimal("0.00")}
     assert pv.totals["to_recover"] == Decimal("142320.00") == inst.to_recover

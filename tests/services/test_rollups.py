@@ -70,7 +70,7 @@ def _day_totals(conn) -> dict:
 def _per_day(raw: dict) -> dict:
     out: dict = {}
     for (day, *_), counts in raw.items():
-        out[day] = tuple(a + b for a, b in zip(out.get(day, (0,) * 6), counts))
+        out[day] = tuple(a + b for a, b in zip(out.get(day, (0,) * 6), counts, strict=True))
     return out
 
 

@@ -114,7 +114,7 @@ def test_workbook_matches_hand_counts(db):
     assert [a[2] for a in actions] == ["张主管", "王组长"]
     people = wb["人员明细"]
     hp = [c.value for c in people[1]]
-    by_no = {r[1]: dict(zip(hp, r)) for r in people.iter_rows(min_row=2, values_only=True)}
+    by_no = {r[1]: dict(zip(hp, r, strict=True)) for r in people.iter_rows(min_row=2, values_only=True)}
     p1, p2 = by_no["P01"], by_no["P02"]
     assert (p1["业务量"], p1["及时"], p1["判定"], p1["差错"], p1["计划班次"], p1["到岗班次"]) == (1, 1, 1, 1, 1, 1)
     assert (p2["业务量"], p2["及时"], p2["判定"], p2["及时率"]) == (2, 1, 2, pytest.approx(0.5))
