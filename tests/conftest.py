@@ -1,20 +1,20 @@
-"""Shared fixtures: a database on each engine (SQLite file, PostgreSQL database made and dropped
-by this run), and helpers to load tickets/events written the way DESIGN 5 names them."""
+"""Shared fixtures: an initialised, emptied database on each engine (a SQLite file, and a PostgreSQL
+database made and dropped by this run), and app_db, the demo database the page tests sign in to."""
 from __future__ import annotations
 
 import os
 import uuid
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from dashboard.services.bootstrap import init_db
 from dashboard.infra.db import make_engine
+from dashboard.services.bootstrap import init_db
+from dashboard.services.demo import generate
 from queries.schema import metadata
+from tests.support.app_database import APP_NOW, DEMO, add_role_users
 
 PG_ADMIN_URL = os.environ.get("HOTLINE_TEST_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test")
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _pg_reachable() -> str | None:
@@ -106,22 +106,13 @@ def app_db(tmp_path_factory):
 
     Sets HOTLINE_DB_URL / HOTLINE_COOKIE_KEY / HOTLINE_NOW for the AppTest runs of this session.
     """
-    from dashboard.services import users
-    from domain.access import ROLES
-    from tests.apptest import PASSWORD
-
     url = f"sqlite:///{tmp_path_factory.mktemp('app') / 'app.db'}"
     eng = make_engine(url)
     init_db(eng)
-    from datetime import date, datetime
-
-    from dashboard.services.demo import generate
-
-    generate(eng, days=6, tickets_per_day=80, seed=7, end=date(2026, 1, 15), now=datetime(2026, 1, 15, 10, 30))
+    generate(eng, **DEMO)
     with eng.begin() as conn:
-        for role in ROLES:
-            users.add(conn, f"u_{role}", role, PASSWORD, display_name=f"测试{ROLES[role]}")
+        add_role_users(conn)
     os.environ["HOTLINE_DB_URL"] = url
     os.environ["HOTLINE_COOKIE_KEY"] = "test-key-" + "x" * 40
-    os.environ["HOTLINE_NOW"] = "2026-01-15 10:30:00"
+    os.environ["HOTLINE_NOW"] = f"{APP_NOW:%Y-%m-%d %H:%M:%S}"
     return url
