@@ -17,11 +17,12 @@ from dashboard.services import ingest
 from dashboard.services.assessment.engine import month_result
 from dashboard.services.bootstrap import init_db
 from dashboard.services.demo import generate
+from domain.rules import Rules
 from queries import assessment as qa
 from queries.schema import event_clocks, ticket_facts
 from tests.support import assessment_fixture as december
 from tests.support.csv_rows import csv_bytes
-from tests.support.reference_counts import DEFAULT_LIMITS, KEYS, read_raw, reference_counts
+from tests.support.reference_counts import KEYS, read_raw, reference_counts
 
 END = date(2026, 3, 10)
 NOW = datetime(2026, 3, 10, 15, 30)
@@ -29,7 +30,7 @@ NOW = datetime(2026, 3, 10, 15, 30)
 
 def _product_counts(conn, month, now) -> tuple[dict, dict]:
     """(the query layer's counts under the default limits, the engine's month result's counts)."""
-    df = qa.indicator_counts(conn, month=month, now=now, limits=DEFAULT_LIMITS, required={})
+    df = qa.indicator_counts(conn, month=month, now=now, limits=Rules.default().limits(), required={})
     queried = {r.key: (r.numerator, r.denominator) for r in df.itertuples() if r.key in KEYS}
     result = month_result(conn, month, now)
     reported = {k: (result.indicator(k).numerator, result.indicator(k).denominator) for k in KEYS}
