@@ -1,6 +1,6 @@
-"""Entry point: page config, login, role-aware navigation (DESIGN 6b), then the page runs.
+"""Entry point: page config, login, role-aware navigation (docs/roles-and-pages.md), then the page runs.
 
-Every page of DESIGN 6b that exists is registered on every run, and the menu lists only those the
+Every page of domain.access.PAGES whose file exists is registered on every run, and the menu lists only those the
 role may open; each page checks the role itself (dashboard.web.auth.require_role) on every run, so a
 typed URL to another page is refused by that page rather than silently redirected.
 """
@@ -19,7 +19,7 @@ ROOT = Path(__file__).parent
 st.set_page_config(page_title="接诉即办运行监管平台", page_icon=":material/support_agent:", layout="wide")
 
 # Table toolbars offer a raw CSV download that bypasses the formula guard of our exports
-# (dashboard/exports/safe.py); every page has its own guarded export buttons instead.
+# (dashboard/services/exports/safe.py); every page has its own guarded export buttons instead.
 st.html("<style>[data-testid='stElementToolbar'] button[aria-label='Download as CSV']{display:none!important}</style>")
 
 kiosk = st.query_params.get("kiosk") == "1"

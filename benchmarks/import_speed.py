@@ -1,6 +1,6 @@
 """Import throughput benchmark (not a test): `python -m benchmarks.import_speed [--rows N] [--db URL]`.
 
-Writes a CSV of N tickets (DESIGN 5 headers, with 签收/派单/办结 columns) and an events file,
+Writes a CSV of N tickets (the headers of docs/imports.md, with 签收/派单/办结 columns) and an events file,
 imports both into a fresh database and prints rows per second. Target: ≥ 20,000 ticket rows/s.
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """`python -m benchmarks.pages [--db URL] [--repeat 5] [--only PAGE]`: page query timings (not a test).
 
-For every page (DESIGN 6b) the benchmark first opens the page once in Streamlit's AppTest as a
+For every page (docs/roles-and-pages.md) the benchmark first opens the page once in Streamlit's AppTest as a
 role that may open it, at the data's own "now", and records the cached data-layer calls the page
 makes on its default view (`dashboard.web.reads.*` wrappers with their exact arguments; each calls the
 `queries/` functions). That run is also the warm-up. It then replays those calls `--repeat` times
@@ -320,7 +320,7 @@ def raw_ticket_facts():
 def raw_staff_page(conn, now: datetime) -> dict:
     """The staff page's default view (yesterday, every role) by the product's own per-staff SQL,
     with ticket_facts replaced by raw_ticket_facts(): the same answers straight from tickets +
-    events (tests/test_bench_raw.py checks they are equal)."""
+    events (tests/services/test_benchmarks.py checks they are equal)."""
     start = datetime(now.year, now.month, now.day) - timedelta(days=1)
     saved = staff_queries.ticket_facts
     staff_queries.ticket_facts = raw_ticket_facts()

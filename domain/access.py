@@ -1,4 +1,4 @@
-"""Who may do what: the pages and roles of DESIGN 6b and the actions on them. Default deny."""
+"""Who may do what: the pages, roles and actions of docs/roles-and-pages.md. Default deny."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -54,7 +54,7 @@ PAGES = [
 ]
 PAGE_BY_KEY = {p.key: p for p in PAGES}
 
-# Actions beyond viewing a page (issue 9's matrix). Each write re-checks these server-side.
+# Actions beyond viewing a page (docs/roles-and-pages.md). Each write re-checks these server-side.
 ACTIONS = {
     "export": DESK,
     "import": ("analyst", "admin"),

@@ -1,4 +1,4 @@
-"""Payment factor, month amount and instalments (DESIGN 4). Pure and exact (Decimal)."""
+"""Payment factor, month amount and instalments (docs/payment.md). Pure and exact (Decimal)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,4 @@
-"""Indicator points, manual items and the month score (DESIGN 4). Pure and exact.
+"""Indicator points, manual items and the month score (docs/assessment.md). Pure and exact.
 
 Rates and points are Fractions summed unrounded; only the final score is rounded half-up to
 0.01, and that rounded score is what picks the payment factor (domain.payment).
@@ -87,7 +87,7 @@ class ManualTotals:
 
 
 def manual_totals(items: list[ManualItem], bonus_cap) -> ManualTotals:
-    """Bonuses are capped in total before deductions are subtracted (DESIGN 4)."""
+    """Bonuses are capped in total before deductions are subtracted (docs/assessment.md, manual items)."""
     bonus = sum((exact(i.points) for i in items if i.item_type == ITEM_BONUS), ZERO)
     deductions = sum((exact(i.points) for i in items if i.item_type == ITEM_DEDUCTION), ZERO)
     veto = any(i.item_type == ITEM_VETO for i in items)

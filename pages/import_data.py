@@ -57,7 +57,7 @@ with tab_new:
             yfile = st.file_uploader("映射文件", type=["yaml", "yml"], key="import_mapping_file")
             yaml_bytes = yfile.getvalue() if yfile is not None else None
         else:
-            st.caption("标准表头见设计文档第 5 节；中文表头或英文键名均可识别，多余的列会被忽略并提示。")
+            st.caption("标准表头：中文表头或英文键名均可识别，多余的列会被忽略并提示。")
 
     uploaded = st.file_uploader("上传数据文件", type=["csv", "xlsx"], key=f"import_file_{state.import_uploader_n}")
     if uploaded is not None:

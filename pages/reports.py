@@ -163,7 +163,7 @@ with tab_ledger:
 with tab_log:
     month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     log = data.report_log(month_start - timedelta(days=31), now + timedelta(days=32))
-    st.caption("近两个月应报的报表及报送情况（报表按时报送率的依据，DESIGN 4）")
+    st.caption("近两个月应报的报表及报送情况（报表按时报送率的依据）")
     if log.empty:
         st.info("暂无报送记录。")
     else:

@@ -121,7 +121,8 @@ st.caption(f"只列昨日有业务或有排班的人员（{len(people)} / {len(p
 st.divider()
 d1, d2 = st.columns([1, 4], vertical_alignment="center")
 with d1:
-    # built when asked for (on click, in the background) from the pack shown above (issue 8)
+    # built when asked for (on click, in the background) from the pack shown above, so that
+    # opening the page does not pay for the workbook
     st.download_button("导出班前会 Excel", lambda: data.workbook(day, now), file_name=f"班前会_{day:%Y%m%d}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key="standup-xlsx", icon=":material/download:", type="primary", on_click="ignore")

@@ -16,7 +16,7 @@ from dashboard.services.rankings import composite_text
 user = require_role("three-rates")
 now = now_minute()
 
-ui.page_header("三率考评", "区级响应率、解决率、满意率与综合成绩；样本为考评周期内接收、纳入考核且有效回访的工单（DESIGN 3.3）")
+ui.page_header("三率考评", "区级响应率、解决率、满意率与综合成绩；样本为考评周期内接收、纳入考核且有效回访的工单")
 labels = data.period_labels(now)
 c1, c2 = st.columns([1, 4], vertical_alignment="bottom")
 with c1:

@@ -1,4 +1,4 @@
-"""时效分析: every SLA clock of DESIGN 3.2 as on-time share, median and 90th-percentile lag, by time,
+"""时效分析: every SLA clock (docs/lifecycle.md) as on-time share, median and 90th-percentile lag, by time,
 unit, 街乡镇, category and shift; the breaches; hour × weekday heatmaps."""
 from datetime import datetime, timedelta
 

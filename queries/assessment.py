@@ -191,7 +191,7 @@ def _shift_counts(conn, start, end, now, by_day=False) -> dict:
 
 
 def staffing_pairs_and_heads(days, required: dict[str, int]):
-    """The (role, day, required) pairs of DESIGN 4 staffing_compliance as bound rows, and the
+    """The (role, day, required) pairs of staffing_compliance (docs/assessment.md) as bound rows, and the
     active head count per pair (hired on or before the day, not yet left) as a correlated count.
     Shared by the indicator and its evidence so both read one definition."""
     # one VALUES list as a CTE (a UNION ALL of 200 one-row SELECTs cost more to plan than to run;

@@ -1,4 +1,4 @@
-"""Open tickets at a moment in time (DESIGN 3.4): breakdowns, overdue and at-risk lists.
+"""Open tickets at a moment in time (docs/lifecycle.md): breakdowns, overdue and at-risk lists.
 
 Open = is_open in ticket_facts and received at or before `now`. Overdue: now > deadline_at.
 At risk: at_risk_at ≤ now ≤ deadline_at (not yet overdue).

@@ -1,4 +1,4 @@
-"""Evidence behind the lost points of the monthly assessment (DESIGN 4, issue 4 drill-down).
+"""Evidence behind the lost points of the monthly assessment (docs/assessment.md: 失分证据).
 
 For every indicator, the rows that were counted in its denominator but not in its numerator:
 the tickets signed late, the CLOSE events without QC, the absent shift assignments, the
@@ -8,7 +8,7 @@ numerator itself (the escapes).
 The conditions are the ones of queries.assessment, written the same way (same helpers, same
 NULL handling through CASE), so that for each indicator
     len(evidence) == denominator − numerator   (qc_escape_rate: == numerator)
-and tests/test_evidence.py checks that equality on both engines.
+and tests/services/test_evidence.py checks that equality on both engines.
 """
 from __future__ import annotations
 

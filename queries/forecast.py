@@ -23,7 +23,7 @@ HOURLY_COLUMNS = ["day", "hour", "tickets"]
 
 def hourly_intake(conn: Connection, *, start: datetime, end: datetime) -> pd.DataFrame:
     """Tickets received per day and hour in [start, end). day (date) · hour (0–23) · tickets (int)"""
-    if rollups_cover(conn, start=start, end=end):   # whole days from rollup_hourly (issue 8)
+    if rollups_cover(conn, start=start, end=end):   # whole days from rollup_hourly
         return hourly_received(conn, start=start, end=end)
     h = hour_of(tf.c.received_at)
     stmt = (sa.select(tf.c.received_day, h, sa.func.count())

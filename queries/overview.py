@@ -38,7 +38,7 @@ BACKLOG_BY_STAGE_COLUMNS = ["stage", "tickets", "overdue", "at_risk"]
 
 
 def backlog_by_stage(conn: Connection, *, now: datetime) -> pd.DataFrame:
-    """Open tickets at `now` per stage (DESIGN 3.1 names).
+    """Open tickets at `now` per stage (the stage names of docs/lifecycle.md).
 
     stage (str) · tickets (int) · overdue (int: now > deadline_at) · at_risk (int)
     """
@@ -63,7 +63,7 @@ def month_intake(conn: Connection, *, now: datetime) -> int:
 
 
 def latest_data_at(conn: Connection, *, now: datetime) -> datetime | None:
-    """The newest event or import at or before `now` (data freshness, DESIGN 3.4)."""
+    """The newest event or import at or before `now` (data freshness, docs/lifecycle.md)."""
     last_event = conn.execute(sa.select(sa.func.max(ticket_events.c.at)).where(ticket_events.c.at <= now)).scalar()
     last_import = conn.execute(sa.select(sa.func.max(import_log.c.at)).where(
         import_log.c.at <= now, import_log.c.status != "refused")).scalar()

@@ -17,7 +17,7 @@ from queries.schema import ROLLUP_COUNTS, rollup_daily as rd, rollup_day_totals 
     ticket_day_counts, tickets as t
 from queries.sql import count_if, day_of, hour_of
 
-COUNT_COLUMNS = list(ROLLUP_COUNTS[1:])     # the DESIGN 3.3 population and its answers
+COUNT_COLUMNS = list(ROLLUP_COUNTS[1:])     # the 三率 population and its answers
 
 
 def split(start: datetime, end: datetime) -> tuple[date | None, date | None, list[tuple[datetime, datetime]]]:
@@ -64,7 +64,7 @@ def day_totals(conn: Connection, *, first: date, last: date, per_day: bool = Fal
 
 
 def partial_counts(conn: Connection, *, start: datetime, end: datetime) -> dict:
-    """DESIGN 3.3 counts of the tickets received in [start, end), from the tickets."""
+    """三率 population counts of the tickets received in [start, end), from the tickets."""
     pop = sa.and_(t.c.in_assessment, t.c.callback_valid)
     row = conn.execute(sa.select(
         count_if(pop).label("population"), count_if(sa.and_(pop, t.c.contacted)).label("contacted"),
@@ -76,7 +76,7 @@ def partial_counts(conn: Connection, *, start: datetime, end: datetime) -> dict:
 
 
 def population_counts(conn: Connection, *, start: datetime, end: datetime, whole_days: list | None = None) -> dict:
-    """DESIGN 3.3 counts of tickets received in [start, end) (end exclusive).
+    """三率 population counts of tickets received in [start, end) (end exclusive).
 
     population · contacted · resolved · satisfied · basic_satisfied (int)
 

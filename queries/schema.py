@@ -1,6 +1,6 @@
 """Table definitions of the operational database (SQLAlchemy Core metadata).
 
-Timestamps are naive Beijing local time (DESIGN 3.1); never UTC. Text columns that may be
+Timestamps are naive Beijing local time (docs/lifecycle.md); never UTC. Text columns that may be
 compared as keys (event staff_no/unit/detail) are NOT NULL with '' for "none", so that the
 six-field de-duplication of events works as a plain unique constraint on both engines.
 Exact numbers (manual points, rule values) are stored as decimal strings, never floats.
@@ -38,7 +38,7 @@ staff = sa.Table(
     "staff", metadata,
     sa.Column("staff_no", sa.String(32), primary_key=True),
     sa.Column("name", sa.String(64), nullable=False),
-    sa.Column("role", sa.String(16), nullable=False),        # 岗位, Chinese as in DESIGN 5
+    sa.Column("role", sa.String(16), nullable=False),        # 岗位, in Chinese (docs/imports.md)
     sa.Column("team", sa.String(32)),                         # 班组
     sa.Column("education", sa.String(8)),                     # 大专/本科/硕士/博士
     sa.Column("full_time", sa.Boolean),                       # 是否全日制
@@ -113,7 +113,7 @@ ticket_events = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("ticket_no", sa.String(64), sa.ForeignKey("tickets.ticket_no"), nullable=False),
     sa.Column("at", sa.DateTime, nullable=False),
-    sa.Column("action", sa.String(16), nullable=False),       # DESIGN 3.1 code
+    sa.Column("action", sa.String(16), nullable=False),       # action code (docs/lifecycle.md)
     sa.Column("staff_no", sa.String(32), nullable=False, server_default=""),
     sa.Column("unit", sa.String(100), nullable=False, server_default=""),
     sa.Column("detail", sa.Text, nullable=False, server_default=""),
@@ -126,7 +126,7 @@ ticket_events = sa.Table(
     sa.Index("ix_ticket_events_at", "at"),
 )
 
-# Derived per ticket from tickets + events (DESIGN 3.1–3.2), as of all events known.
+# Derived per ticket from tickets + events (docs/lifecycle.md), as of all events known.
 # Rebuildable: dashboard.services.facts.rebuild_all().
 ticket_facts = sa.Table(
     "ticket_facts", metadata,
@@ -178,7 +178,7 @@ ticket_facts = sa.Table(
     sa.Index("ix_ticket_facts_closed_at", "closed_at"),
     # The open tickets are a few thousand of millions: backlog/overview/wall filter
     # `is_open AND received_at <= now`, which the plain received_at index answers by walking
-    # all history (5 s at 3 M tickets); this one holds only the open rows (issue 8).
+    # all history (5 s at 3 M tickets); this one holds only the open rows.
     sa.Index("ix_ticket_facts_open_received", "received_at", "stage", "deadline_at", "at_risk_at",
              postgresql_where=sa.text("is_open"), sqlite_where=sa.text("is_open = 1")),
     # the 28-day handling median of the staffing plan (dispatched tickets by dispatch time) and
@@ -187,7 +187,7 @@ ticket_facts = sa.Table(
     sa.Index("ix_ticket_facts_received_unit_closed", "received_at", "unit", "closed_at"),
 )
 
-# The clocks that start at an event rather than at receipt (DESIGN 3.2, DESIGN 4), one row per
+# The clocks that start at an event rather than at receipt (docs/lifecycle.md, docs/assessment.md), one row per
 # starting event, derived with the ticket's facts (domain.lifecycle.event_clocks) and
 # rebuilt with them, so the monthly counts are range scans instead of correlated look-ups of
 # every ticket's other events (revision 0003):
@@ -208,7 +208,7 @@ event_clocks = sa.Table(
     sa.Index("ix_event_clocks_ticket_no", "ticket_no"),
 )
 
-# A settled day's indicator counts (DESIGN 4; numerators and denominators add up over days) and
+# A settled day's indicator counts (docs/assessment.md; numerators and denominators add up over days) and
 # its 三率 population counts, stored by the writers and dropped by any write that touches the
 # day (dashboard.services.assessment.settled_counts): once every clock started that day has run out and
 # no data is later than `now`, they no longer depend on `now` (revision 0004).
@@ -283,7 +283,7 @@ import_log = sa.Table(
     sa.Column("message", sa.Text, nullable=False, server_default=""),
 )
 
-# Month sign-off state (DESIGN 4 / issue 4): draft → vendor_confirmed → reviewer_approved (frozen).
+# Month sign-off state (docs/assessment.md): draft → vendor_confirmed → reviewer_approved (frozen).
 month_signoffs = sa.Table(
     "month_signoffs", metadata,
     sa.Column("month", sa.String(7), primary_key=True),
@@ -298,7 +298,7 @@ month_signoffs = sa.Table(
     sa.Column("frozen", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
-# Stand-up action items (issue 6): open items carry over to the next day's stand-up.
+# Stand-up action items: open items carry over to the next day's stand-up.
 standup_actions = sa.Table(
     "standup_actions", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -312,7 +312,7 @@ standup_actions = sa.Table(
     sa.Index("ix_standup_actions_status_created_on", "status", "created_on"),
 )
 
-# Instalment due/paid dates (issue 4 §5), entered by a reviewer/admin; one row per instalment (1–3).
+# Instalment due/paid dates (docs/payment.md), entered by a reviewer/admin; one row per instalment (1–3).
 payment_records = sa.Table(
     "payment_records", metadata,
     sa.Column("instalment", sa.Integer, primary_key=True),
@@ -323,10 +323,11 @@ payment_records = sa.Table(
     sa.Column("entered_at", sa.DateTime, nullable=False),
 )
 
-# Rollups (issue 8): per received day of the tickets, kept current inside each import's
-# transaction and after a demo load by dashboard.services.rollups.refresh_days; rebuildable from
-# ticket_facts. Text keys are '' for "none" so a day's rows can be compared and summed plainly.
-# the counts both daily rollups hold: tickets received, then the DESIGN 3.3 population
+# Rollups (docs/architecture.md, derived tables): per received day of the tickets, kept current
+# inside each import's transaction and after a demo load by dashboard.services.rollups.refresh_days;
+# rebuildable from ticket_facts. Text keys are '' for "none" so a day's rows can be compared and
+# summed plainly.
+# the counts both daily rollups hold: tickets received, then the 三率 population
 # (in_assessment and callback_valid) and its answers
 ROLLUP_COUNTS = ("received", "population", "contacted", "resolved", "satisfied", "basic_satisfied")
 

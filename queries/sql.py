@@ -181,7 +181,7 @@ def insert_ignore(conn, table, rows: list[dict], key: list[str] | None = None) -
     return max(result.rowcount or 0, 0)
 
 
-# --- added for the timeliness / backlog pages (issue 5) -------------------------------------
+# --- for the timeliness / backlog pages ---------------------------------------------------
 
 class week_of(FunctionElement):
     """Monday (a date) of the ISO week a timestamp falls in."""

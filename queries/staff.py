@@ -1,10 +1,10 @@
-"""Per-staff measures (DESIGN 3.4): what each person did in a period, attributed by the 工号 on
+"""Per-staff measures (docs/staff.md): what each person did in a period, attributed by the 工号 on
 the event (reports by their 工号, shifts by theirs).
 
 All counting is SQL. A period is [start, end); only events, reports and shifts at or before `now`
 exist. Clock verdicts compare timestamps exactly: the stored due times of ticket_facts for sign,
 dispatch and return requests, `add_seconds(start, limit)` for QC and verification. A verification
-clock still running at `now` is left out of numerator and denominator (DESIGN 4).
+clock still running at `now` is left out of numerator and denominator (docs/lifecycle.md, clocks still running).
 
 Event order is (at, id), as in the lifecycle derivation: "a REDISPATCH after the DISPATCH" is
 later in that order, so two events in the same second still have a before and an after.

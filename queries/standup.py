@@ -1,5 +1,5 @@
 """The stand-up pack's figures: each group's volumes and on-time counts for a period, the worst
-delays, the tickets to act on today and the action list (issue 6).
+delays, the tickets to act on today and the action list.
 
 Group figures are the per-工号 counts of queries.staff summed over every 工号 (also events that
 carry none), so the group line and the per-person table come from the same SQL.
@@ -93,7 +93,7 @@ def worst_delays(conn: Connection, *, start: datetime, end: datetime, now: datet
                                                            ev.c.at == done).scalar_subquery())
         # signed_at / dispatched_at is the ticket's first SIGN / DISPATCH event, so a ticket whose
         # first one falls in the window has such an event in the window: the (action, at) index
-        # finds the day's few thousand tickets instead of a scan of every ticket's facts (issue 8)
+        # finds the day's few thousand tickets instead of a scan of every ticket's facts
         in_window = (sa.select(ev.c.ticket_no)
                      .where(ev.c.action == action, ev.c.at >= p["s"], ev.c.at < p["e"], ev.c.at <= p["n"]))
         parts.append(sa.select(sa.literal(kind).label("kind"), tf.c.ticket_no, sa.func.coalesce(who, "").label("staff_no"),

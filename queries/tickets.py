@@ -1,4 +1,4 @@
-"""Ticket list and ticket timeline for the 工单查询 page (DESIGN 6b /tickets).
+"""Ticket list and ticket timeline for the 工单查询 page (/tickets).
 
 Reads ticket_facts (stage, deadlines, flags as of all known events) joined to tickets for the
 descriptive columns. Overdue / at risk are judged at a bound `now`, never the database clock.

@@ -1,10 +1,10 @@
-"""SLA clocks (DESIGN 3.2) as on-time shares, lags and breaches.
+"""SLA clocks (docs/lifecycle.md) as on-time shares, lags and breaches.
 
 A clock runs from its start to the event that completes it; the verdict compares timestamps
-exactly (elapsed ≤ limit is on time). As in DESIGN 4, a clock not completed by `now` counts late
-once its due time has passed and is left out (status "running") while it is still running;
-events later than `now` do not exist yet. Lags (medians, 90th percentiles) are over completed
-clocks only, in whole seconds.
+exactly (elapsed ≤ limit is on time). As in the assessment (docs/assessment.md), a clock not
+completed by `now` counts late once its due time has passed and is left out (status "running")
+while it is still running; events later than `now` do not exist yet. Lags (medians, 90th
+percentiles) are over completed clocks only, in whole seconds.
 
 Ticket clocks (sign, dispatch, return_request, response, close) start at received_at and belong
 to tickets received in [start, end); event clocks (qc: REPLY → next QC_PASS/QC_REJECT, verify:

@@ -1,4 +1,4 @@
-"""Survive a PostgreSQL restart under a running wall display, without a reload (issue 9).
+"""Survive a PostgreSQL restart under a running wall display, without a reload.
 
 Run on a machine whose PostgreSQL may be restarted (it stops and starts the local cluster):
     python scripts/pg_restart_check.py

@@ -1,4 +1,4 @@
-"""`python -m dashboard kpi --month YYYY-MM [--json] [--now TS]` (DESIGN 6)."""
+"""`python -m dashboard kpi --month YYYY-MM [--json] [--now TS]` (docs/cli.md, kpi)."""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,4 @@
-"""`python -m dashboard <command>` (DESIGN 6). Errors are one clear line and a non-zero exit."""
+"""`python -m dashboard <command>` (docs/cli.md). Errors are one clear line and a non-zero exit."""
 from __future__ import annotations
 
 import argparse

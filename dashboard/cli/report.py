@@ -1,4 +1,4 @@
-"""`report KIND --date D --out F.xlsx` (DESIGN 6): each kind's builder returns the workbook bytes."""
+"""`report KIND --date D --out F.xlsx` (docs/cli.md, report): each kind's builder returns the workbook bytes."""
 from __future__ import annotations
 
 import importlib

@@ -1,4 +1,4 @@
-"""`python -m dashboard tickets [--month YYYY-MM] [--now TS] --out FILE.csv|.xlsx` (DESIGN 6).
+"""`python -m dashboard tickets [--month YYYY-MM] [--now TS] --out FILE.csv|.xlsx` (docs/cli.md, tickets).
 
 One row per ticket received by `now`, its state as of `now`: re-derived from the events at or
 before `now` (the facts table holds the state as of all events, which is later than `now` when

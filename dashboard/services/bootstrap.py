@@ -9,7 +9,7 @@ from dashboard.infra.db import upgrade
 def init_db(engine: Engine) -> str:
     revision = upgrade(engine)
     with engine.begin() as conn:
-        rollups.ensure(conn)   # databases created before the rollup tables (issue 8)
+        rollups.ensure(conn)   # databases created before the rollup tables existed
         facts.ensure_event_clocks(conn)   # databases upgraded to revision 0003 with events
         reference.seed(conn)
         rules_store.ensure_default(conn)

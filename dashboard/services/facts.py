@@ -1,4 +1,4 @@
-"""Keeps the per-ticket facts table in step with tickets and events (DESIGN 3.1–3.2).
+"""Keeps the per-ticket facts table in step with tickets and events (docs/lifecycle.md).
 
 Called inside the importer's transaction for the tickets a file touched, and by
 `python -m dashboard rebuild-facts` for all of them.
@@ -132,7 +132,7 @@ def new_ticket_columns(tk: Mapping[str, Sequence], times: Mapping[str, np.ndarra
 
     The same values as facts_row(derive(...)) and event_clock_rows give for such a history,
     computed column-wise for large imports (derive per ticket was a third of a 200,000-row
-    import). tests/test_ingest_columns.py compares the two for every combination of these
+    import). tests/services/test_ingest_columns.py compares the two for every combination of these
     events, urgencies, classes, imported deadlines and working-day rules: a change to derive,
     facts_row or event_clocks that touches such histories must be made here too (the ticket's
     other derived tables as well — refresh() is the path for every other ticket).

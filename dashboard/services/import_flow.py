@@ -50,7 +50,7 @@ class Upload:
 
 
 def kind_options() -> dict[str, str]:
-    """kind key → 中文, in DESIGN 5 order."""
+    """kind key → 中文, in the order of KINDS (docs/imports.md)."""
     return {k: KIND_LABELS[k] for k in KINDS}
 
 

@@ -1,4 +1,4 @@
-"""三率 rankings (DESIGN 3.3): per-unit counts → exact rates, rank, 汇总 row, change on the
+"""三率 rankings (docs/three-rates.md): per-unit counts → exact rates, rank, 汇总 row, change on the
 previous period. Pure: the counts come from queries.three_rates.unit_counts; the rates from
 domain.three_rates.compute (the one place the formula lives).
 """

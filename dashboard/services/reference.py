@@ -1,5 +1,5 @@
 """Reference data of Tongzhou district: the 22 街乡镇, district departments, public-service
-companies (reference/domain-notes.md 5.3) and the category tree. Seeded by `init-db`."""
+companies and the category tree. Seeded by `init-db`."""
 from __future__ import annotations
 
 import sqlalchemy as sa

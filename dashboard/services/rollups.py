@@ -1,7 +1,7 @@
 """Rollup tables (queries.schema.rollup_daily / rollup_hourly) kept current with the tickets.
 
 A rollup row sums the tickets received on one day (by street, unit and first-level category;
-by hour), with the DESIGN 3.3 population and its answers. `refresh_days` recomputes whole days
+by hour), with the 三率 population (docs/three-rates.md) and its answers. `refresh_days` recomputes whole days
 from the tickets table inside the caller's transaction, so a day in a rollup is always exactly
 the GROUP BY of its tickets: the importer calls it for the received days of every ticket a
 file touched (before and after the change), the demo loader for its whole window.
@@ -121,7 +121,7 @@ def ensure(conn: Connection) -> bool:
     tickets (returns True when it did); also creates facts indexes added since. Cheap when all
     exist (two catalogue look-ups)."""
     insp = sa.inspect(conn)
-    # indexes added to existing tables since a database was created (issue 8: open backlog)
+    # indexes added to existing tables since a database was created (e.g. the open-backlog index)
     have = {ix["name"] for ix in insp.get_indexes(ticket_facts.name)}
     for ix in ticket_facts.indexes:
         if ix.name not in have:

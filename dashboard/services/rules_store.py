@@ -14,7 +14,7 @@ def ensure_default(conn: Connection) -> None:
     if conn.execute(sa.select(sa.func.count()).select_from(rules_versions)).scalar_one() == 0:
         conn.execute(rules_versions.insert().values(
             effective_from="2000-01", body=Rules.default().to_json(),
-            note="合同默认规则（DESIGN 第 3–4 节）", created_at=datetime.now().replace(microsecond=0),
+            note="合同默认规则", created_at=datetime.now().replace(microsecond=0),
             created_by="system"))
 
 

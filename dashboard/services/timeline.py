@@ -1,4 +1,4 @@
-"""The SLA clocks of one ticket (DESIGN 3.2) for the 工单查询 timeline view. Pure: no I/O.
+"""The SLA clocks of one ticket (docs/lifecycle.md) for the 工单查询 timeline view. Pure: no I/O.
 
 Every clock has a start, a due time (start + limit, exact to the microsecond), the event that
 stopped it, and a status at `now`:
@@ -67,7 +67,7 @@ def _first(events: list[Event], action: str, after: datetime | None = None) -> E
 
 
 def clocks(ticket: TicketInput, events: list[Event], rules: Rules, now: datetime) -> list[Clock]:
-    """The ticket's clocks as of `now`, in DESIGN 3.2 order (QC and verification once per
+    """The ticket's clocks as of `now`, in the order of docs/lifecycle.md (QC and verification once per
     REPLY / VERIFY_ASSIGN). Events after `now` do not exist yet."""
     seen = sorted((e for e in events if e.at <= now), key=lambda e: e.at)   # stable: ties keep order
     f = derive(ticket, seen, rules, now=now)

@@ -1,1 +1,1 @@
-"""The vendor monthly assessment (DESIGN 4): the month's result, the `kpi` command, sign-off."""
+"""The vendor monthly assessment (docs/assessment.md): the month's result, the `kpi` command, sign-off."""

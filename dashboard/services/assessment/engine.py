@@ -1,4 +1,4 @@
-"""THE place a month's assessment is computed (DESIGN 4): pages, CLI and acceptance pack call it.
+"""THE place a month's assessment is computed (docs/assessment.md): pages, CLI and acceptance pack call it.
 
 Counts come from queries.assessment (SQL); points, score, factor and money from the pure domain
 functions. A frozen (signed-off) month is read back from month_signoffs.result_json, never
@@ -233,7 +233,7 @@ def rate_str(x: Fraction | None, places: int = RATE_PLACES) -> str | None:
 
 
 def kpi_json(r: MonthResult) -> dict:
-    """The object `kpi --json` prints (DESIGN 6)."""
+    """The object `kpi --json` prints (docs/cli.md, kpi)."""
     t = r.three_rates
     return {
         "month": r.month,

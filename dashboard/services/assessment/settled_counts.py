@@ -1,7 +1,7 @@
 """Stored counts of settled days (queries.schema.day_counts): a month's assessment counts as the
 sum of its days.
 
-Every numerator and denominator of DESIGN 4 is a sum over the clocks, reports, shifts and
+Every indicator's numerator and denominator (docs/assessment.md) is a sum over the clocks, reports, shifts and
 staffing days that start in the period (queries.assessment.window_counts), and the 三率
 population counts are sums over the tickets received in it; so a month is the sum of its days.
 A day's counts depend on `now` only while one of its clocks is still running or data later than

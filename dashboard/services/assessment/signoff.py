@@ -1,4 +1,4 @@
-"""Month sign-off (DESIGN 4 / issue 4): draft → vendor_confirmed (乙方确认) → approved (甲方审定)
+"""Month sign-off (docs/assessment.md): draft → vendor_confirmed (乙方确认) → approved (甲方审定)
 → frozen, and the admin-only reopening.
 
 Freezing stores the month's result and a SHA-256 over a canonical JSON of the month's inputs,

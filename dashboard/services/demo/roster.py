@@ -53,7 +53,7 @@ def _names(rng: random.Random, n: int) -> list[str]:
 
 
 def _qualifications(rng: random.Random, role: str) -> dict:
-    """Mostly what the contract asks (DESIGN 2); `_violate` spoils a few on purpose."""
+    """Mostly what the contract asks (docs/staff.md, qualifications); `_violate` spoils a few on purpose."""
     if role == PROJECT_MANAGER:
         return dict(education="本科", full_time=True, years_experience="12", team_size_managed=150,
                     management_years="5", typing_speed=70)

@@ -1,4 +1,4 @@
-"""Import pipeline (DESIGN 5): read → map → validate → write, one transaction per file.
+"""Import pipeline (docs/imports.md): read → map → validate → write, one transaction per file.
 
     preview(kind, filename, data, mapping=None) -> Preview
     run_import(engine, kind, filename, data, *, mapping=None, quarantine=False, username, progress) -> ImportResult

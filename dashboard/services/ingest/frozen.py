@@ -1,4 +1,4 @@
-"""Signed-off months: no import may change them (DESIGN 4, 5)."""
+"""Signed-off months: no import may change them (docs/imports.md, import rules)."""
 from __future__ import annotations
 
 import sqlalchemy as sa

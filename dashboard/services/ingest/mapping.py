@@ -1,4 +1,4 @@
-"""Mapping files (DESIGN 5): rename a foreign export's columns and values to the canonical layout."""
+"""Mapping files (docs/imports.md): rename a foreign export's columns and values to the canonical layout."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,4 +1,4 @@
-"""Vectorised cell parsers (DESIGN 5 formats). Each returns (values, bad) where `bad` marks
+"""Vectorised cell parsers (the cell formats of docs/imports.md). Each returns (values, bad) where `bad` marks
 non-empty cells that could not be read; empty cells are None/NaT and never bad."""
 from __future__ import annotations
 

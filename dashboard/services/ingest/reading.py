@@ -1,4 +1,4 @@
-"""Bytes of an uploaded file → a DataFrame of text cells (DESIGN 5: CSV in UTF-8/BOM/GB18030, XLSX).
+"""Bytes of an uploaded file → a DataFrame of text cells (docs/imports.md: CSV in UTF-8/BOM/GB18030, XLSX).
 
 Every cell comes out as a string ('' for empty) so that validation sees exactly what the file
 holds; XLSX date cells become 'YYYY-MM-DD HH:MM:SS[.ffffff]' text, numbers their plain digits.

@@ -1,4 +1,4 @@
-"""The six import layouts of DESIGN 5: Chinese header, English key, cell type, allowed values."""
+"""The six import layouts (docs/imports.md): Chinese header, English key, cell type, allowed values."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,7 +31,7 @@ class Col:
 APPEAL_TYPES = ("咨询", "求助", "投诉", "举报", "建议", "其他")
 REPORT_TYPES = tuple(REPORT_KINDS.values())
 
-# Tickets' optional timestamps that become events (DESIGN 5).
+# Tickets' optional timestamps that become events (docs/imports.md, tickets).
 TICKET_EVENT_COLUMNS = {"signed_at": "SIGN", "dispatched_at": "DISPATCH",
                         "first_contact_at": "CONTACT", "closed_at": "CLOSE"}
 

@@ -1,6 +1,6 @@
-"""验收材料: the acceptance pack (issue 4 §7), one formatted workbook from the same engine as the
-pages and `kpi`. Cells go through dashboard.services.exports.safe (text neutralised, numbers as numbers,
-Decimals exact)."""
+"""验收材料: the acceptance pack (`report acceptance`, docs/cli.md), one formatted workbook from
+the same engine as the pages and `kpi`. Cells go through dashboard.services.exports.safe (text
+neutralised, numbers as numbers, Decimals exact)."""
 from __future__ import annotations
 
 import io

@@ -6,7 +6,7 @@ Windows (all [start, end), Beijing local time):
 - 日报: from `window_start_hour` (default 12:00) of the previous day to that hour on D.
 - 周报: the Monday–Sunday week containing D.
 - 月报: the calendar month of D, or the 考核期 containing D (19th of the previous month 00:00 to
-  the 18th 23:59:59, DESIGN 3.3).
+  the 18th 23:59:59, docs/three-rates.md).
 - 专报: the 7 days ending D (D−6 00:00 to D+1 00:00), tickets whose category l1 or l2 is the
   chosen one.
 The previous period is the window of the same kind just before. Figures are as of
@@ -65,7 +65,7 @@ class ReportSpec:
     prev_start: datetime
     prev_end: datetime
     report_no: str          # the reports-table key, e.g. 日报-2026-01-15
-    due_at: datetime        # when it is due (DESIGN 4 报表按时报送率)
+    due_at: datetime        # when it is due (docs/assessment.md, 报表按时报送率)
     period: str = "calendar"
     category: str | None = None
     month: str | None = None  # the assessment month shown in a 月报
@@ -223,7 +223,7 @@ def headline(conn: Connection, *, start: datetime, end: datetime, now: datetime,
     out["overdue"] = int(stages["overdue"].sum())
     out["at_risk"] = int(stages["at_risk"].sum())
     # every clock of timeliness.clock_rows counted in one statement (the same counts and
-    # percentiles as timeliness.clock_summary / topic_clock_summary, issue 8)
+    # percentiles as timeliness.clock_summary / topic_clock_summary, which take one statement per clock)
     clocks = report_queries.clock_summaries(conn, CLOCK_ORDER, start=start, end=end, now=cut, limits=limits, category=category)
     for c in clocks.values():
         c["share"] = _share(c["on_time"], c["total"])
@@ -290,7 +290,7 @@ def _clock_section(cur: dict) -> Section:
                      rate_decimal(c["share"]), _minutes(p50), _minutes(p90)])
     df = pd.DataFrame(rows, columns=["时限", "应考核", "按时", "超时", "计时中（不计）", "按时率",
                                      "用时中位数（分钟）", "用时P90（分钟）"], dtype=object)
-    return Section("时效", df, note="计时中：截至统计时点尚未完成且仍在时限内，不计入分子分母（DESIGN 4）",
+    return Section("时效", df, note="计时中：截至统计时点尚未完成且仍在时限内，不计入分子分母",
                    chart={"type": "bar", "x": "时限", "y": ["按时率"], "title": "各环节按时率"})
 
 
@@ -310,7 +310,7 @@ def _three_rates_section(cur: dict, prev: dict, spec: ReportSpec) -> Section:
                      rate_decimal(r.satisfaction_rate), None if r.composite is None else to_decimal(r.composite, 2)])
     df = pd.DataFrame(rows, columns=["期间", "时间范围", "有效回访", "已联系", "已解决", "满意", "基本满意",
                                      "响应率", "解决率", "满意率", "综合成绩"], dtype=object)
-    return Section("三率", df, note="样本：期间内接收、纳入考核且有效回访的工单（DESIGN 3.3）")
+    return Section("三率", df, note="样本：期间内接收、纳入考核且有效回访的工单")
 
 
 def _stage_section(stages: pd.DataFrame) -> Section:

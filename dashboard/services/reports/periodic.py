@@ -80,7 +80,7 @@ def build_topic(conn: Connection, *, day: date, now: datetime | None = None, cat
     return build(conn, spec_for("topic", day, category=category), now=now)
 
 
-# --- delivery (报表报送, DESIGN 4 报表按时报送率) ------------------------------------------------
+# --- delivery (报表报送, the basis of 报表按时报送率, docs/assessment.md) ------------------------------
 
 class DeliveryError(ValueError):
     """A refused delivery record (message in Chinese)."""
