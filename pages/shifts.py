@@ -13,6 +13,7 @@ from dashboard.web.reads import now_minute
 from dashboard.web.reads import rules as rules_data
 from dashboard.web.reads import shifts as data
 from domain import staffing
+from domain.forecast import RECENT_DAYS
 from domain.formatting import count, pct
 
 user = require_role("shifts")
@@ -145,7 +146,7 @@ with tabs[3]:
         height=300, title=f"{fc_day:%m-%d} 分小时受理：预测（蓝线，阴影为均值 ± 2σ）与实际（橙色柱）"),
         width="stretch")
     st.caption(f"依据：前 {fc.history_days} 个同类日（星期几，节假日按周日、调休上班日按工作日）的分小时均值，"
-               f"乘以近 7 天水平系数 {fc.level:.2f}。处理时长 {plan['handling_minutes']} 分钟/件（{plan['handling_source']}），"
+               f"乘以近 {RECENT_DAYS} 天水平系数 {fc.level:.2f}。处理时长 {plan['handling_minutes']} 分钟/件（{plan['handling_source']}），"
                f"目标占用率 {plan['occupancy']}；所需派单人数 = 高峰小时预测量 × 处理时长 ÷ (60 × 占用率)，向上取整。")
     table = plan["shifts"].rename(columns={"shift": "班次", "volume": "预测受理量", "peak_hour_volume": "高峰小时量",
                                            "needed": "所需派单人数", "needed_average": "按班均所需",

@@ -1,4 +1,4 @@
-"""Derived data for fast monthly counts (issue 8): ticket_facts.first_redispatch_at, the
+"""Derived data for fast monthly counts: ticket_facts.first_redispatch_at, the
 event_clocks table (clocks that start at an event) and month_counts (settled months' indicator
 counts). A database that already holds events gets its facts and event clocks rebuilt by
 dashboard.services.bootstrap.init_db after the upgrade (facts.ensure_event_clocks: app code needs the

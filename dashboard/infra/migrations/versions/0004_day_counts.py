@@ -1,4 +1,4 @@
-"""Settled counts per day instead of per month (issue 8): a month's counts are the sum of its
+"""Settled counts per day instead of per month: a month's counts are the sum of its
 settled days' stored counts and a live count of the days still running, so the current month
 is as quick as a past one. Writers fill the table again (dashboard.services.assessment.settled_counts).
 

@@ -1,4 +1,4 @@
-"""Two ticket_facts indexes chosen from the query plans at 3 M tickets (issue 8): dispatched_at
+"""Two ticket_facts indexes chosen from the query plans at 3 M tickets: dispatched_at
 + signed_at for the staffing plan's handling median, received_at + unit + closed_at for the 三率
 ranking's closed count per unit.
 

@@ -1,7 +1,7 @@
 """PostgreSQL: ticket_day_counts, the tickets per received day kept by statement triggers on
 tickets (every INSERT, UPDATE, DELETE, COPY and TRUNCATE, whoever writes), so the rollup guard
 (queries.rollups.rollups_cover) compares 365 day rows with the day totals instead of counting a
-year of tickets over the received_at index (issue 8: ~70 ms → ~1 ms per 12-period trend).
+year of tickets over the received_at index (measured: ~70 ms → ~1 ms per 12-period trend).
 SQLite counts its index quickly enough and keeps doing so; the table exists on PostgreSQL only.
 
 Revision ID: 0008
