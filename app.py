@@ -7,12 +7,11 @@ typed URL to another page is refused by that page rather than silently redirecte
 from pathlib import Path
 
 import streamlit as st
-
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from domain import access
-from dashboard.web import auth, live, ui
 from dashboard.infra import settings
+from dashboard.web import auth, live, ui
+from domain import access
 
 ROOT = Path(__file__).parent
 

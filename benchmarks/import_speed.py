@@ -49,8 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--db", help="数据库 URL（默认临时 SQLite 文件）")
     args = ap.parse_args(argv)
 
-    from dashboard.services.bootstrap import init_db
     from dashboard.infra.db import make_engine
+    from dashboard.services.bootstrap import init_db
     from dashboard.services.ingest import run_import
 
     print(f"负载（1/5/15 分钟）：{_load()}")

@@ -465,11 +465,11 @@ def machine() -> str:
 
 
 def run(args) -> int:
-    from dashboard.cli.main import engine_for
-    from dashboard.infra.settings import db_url
-
     import logging
     import warnings
+
+    from dashboard.cli.main import engine_for
+    from dashboard.infra.settings import db_url
 
     warnings.filterwarnings("ignore")
     for name in ("streamlit", "streamlit.runtime", "streamlit.deprecation_util"):
@@ -504,9 +504,9 @@ def run(args) -> int:
             res.product = [_replay(res.calls) for _ in range(repeat)]
         if kinds:
             with engine.connect() as conn:
-                first = _timed(lambda: run_raw(conn, kinds, now))
+                first = _timed(lambda kinds=kinds: run_raw(conn, kinds, now))
                 reps = 1 if first > RAW_SLOW else repeat
-                res.raw = [_timed(lambda: run_raw(conn, kinds, now)) for _ in range(reps)]
+                res.raw = [_timed(lambda kinds=kinds: run_raw(conn, kinds, now)) for _ in range(reps)]
                 p = run_pandas(conn, kinds, now, PANDAS_BUDGET)
                 res.pandas, res.pandas_over = p, p is None
         results.append(res)

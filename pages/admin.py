@@ -3,13 +3,13 @@ from datetime import datetime, timedelta
 
 import streamlit as st
 
+from dashboard.services.users import UserError
 from dashboard.web import ui
-from domain.access import ROLES
 from dashboard.web.admin_actions import AdminError, add_rules_version, add_user, change_role, reset_password, set_active
 from dashboard.web.auth import require_action, require_role
 from dashboard.web.reads import admin as data
 from dashboard.web.reads import now_minute
-from dashboard.services.users import UserError
+from domain.access import ROLES
 
 user = require_role("admin")
 require_action(user, "user_admin", "系统管理")

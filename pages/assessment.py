@@ -5,17 +5,17 @@ from fractions import Fraction
 import altair as alt
 import streamlit as st
 
-from dashboard.web import ui
-from domain.access import can, is_read_only
 from dashboard.services.assessment import signoff
 from dashboard.services.assessment.views import indicator_table, manual_table, points2, what_if
+from dashboard.web import ui
 from dashboard.web.auth import require_action, require_role
 from dashboard.web.reads import assessment as data
 from dashboard.web.reads import now_minute
 from dashboard.web.reads import rules as rules_data
+from domain.access import can, is_read_only
+from domain.formatting import number_text, yuan
 from domain.payment import fmt_factor
 from domain.scoring import ITEM_TYPES
-from domain.formatting import number_text, yuan
 
 user = require_role("assessment")
 now = now_minute()

@@ -4,13 +4,13 @@ import altair as alt
 import streamlit as st
 
 from dashboard.web import ui
-from domain.access import can
 from dashboard.web.auth import require_role
 from dashboard.web.reads import backlog as data
 from dashboard.web.reads import now_minute
 from dashboard.web.reads import rules as rules_data
-from domain.lifecycle import ACTIONS, OPEN_STAGES
+from domain.access import can
 from domain.formatting import count, duration_text, share_text
+from domain.lifecycle import ACTIONS, OPEN_STAGES
 from queries.backlog import AGE_BUCKETS
 
 user = require_role("backlog")

@@ -8,8 +8,8 @@ from dashboard.web.auth import require_role
 from dashboard.web.reads import compliance as data
 from dashboard.web.reads import now_minute
 from dashboard.web.reads import rules as rules_data
-from domain.qualifications import BACHELOR_SHARE, ROLE_RULES, bachelor_share_ok
 from domain.formatting import equipment_text, pct, share_text
+from domain.qualifications import BACHELOR_SHARE, ROLE_RULES, bachelor_share_ok
 
 user = require_role("compliance")
 now = now_minute()

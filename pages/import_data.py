@@ -2,12 +2,12 @@
 import streamlit as st
 
 from dashboard.services import import_flow as flow
+from dashboard.services.ingest import FileRefused
 from dashboard.web import ui
 from dashboard.web.auth import require_action, require_role
 from dashboard.web.reads import engine, now_minute, write_engine
 from dashboard.web.reads import imports as data
 from domain.formatting import count
-from dashboard.services.ingest import FileRefused
 
 user = require_role("import")
 now = now_minute()

@@ -6,8 +6,8 @@ from dashboard.web import ui
 from dashboard.web.auth import require_role
 from dashboard.web.reads import now_minute, overview
 from dashboard.web.reads import rules as rules_data
-from domain.lifecycle import OPEN_STAGES
 from domain.formatting import count, share_text
+from domain.lifecycle import OPEN_STAGES
 
 user = require_role("overview")
 now = now_minute()

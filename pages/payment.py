@@ -2,16 +2,16 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard.web import ui
-from domain.access import can
 from dashboard.services.assessment.signoff import SignoffError
 from dashboard.services.assessment.views import INSTALMENT_TERMS, PENDING
+from dashboard.web import ui
 from dashboard.web.auth import require_action, require_role
 from dashboard.web.reads import now_minute
 from dashboard.web.reads import payment as data
 from dashboard.web.reads import rules as rules_data
-from domain.payment import bands_text, fmt_factor
+from domain.access import can
 from domain.formatting import yuan
+from domain.payment import bands_text, fmt_factor
 
 user = require_role("payment")
 

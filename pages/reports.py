@@ -4,15 +4,15 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from dashboard.web import ui
-from domain.access import can
-from dashboard.web.auth import require_action, require_role
-from dashboard.web.reads import now_minute
-from dashboard.web.reads import reports as data
-from domain.formatting import count, pct
 from dashboard.services.reconcile import LedgerError, template_csv
 from dashboard.services.reports.content import KINDS, PERIODS, ReportError, display_frame, rate_decimal
 from dashboard.services.reports.periodic import DeliveryError
+from dashboard.web import ui
+from dashboard.web.auth import require_action, require_role
+from dashboard.web.reads import now_minute
+from dashboard.web.reads import reports as data
+from domain.access import can
+from domain.formatting import count, pct
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -152,7 +152,7 @@ with tab_ledger:
             st.download_button("下载核对报告（Excel）", workbook,
                                file_name=f"台账核对-{span[0]:%Y%m%d}-{span[1]:%Y%m%d}.xlsx", mime=XLSX_MIME,
                                icon=":material/download:", type="primary", key="ledger_download")
-            for tab, (name, frame) in zip(st.tabs(list(result.frames())), result.frames().items()):
+            for tab, (_name, frame) in zip(st.tabs(list(result.frames())), result.frames().items()):
                 with tab:
                     if frame.empty:
                         st.success("无。")

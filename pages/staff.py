@@ -11,8 +11,8 @@ from dashboard.web.reads import now_minute
 from dashboard.web.reads import rules as rules_data
 from dashboard.web.reads import staff as data
 from domain import staffing
-from domain.lifecycle import ACTIONS
 from domain.formatting import count, limit_text, pct
+from domain.lifecycle import ACTIONS
 
 user = require_role("staff")
 now = now_minute()

@@ -4,13 +4,13 @@ from datetime import date, timedelta
 
 import streamlit as st
 
+from dashboard.services.standup_actions import STATUSES, ActionError
 from dashboard.web import ui
 from dashboard.web.auth import require_action, require_role
 from dashboard.web.reads import now_minute
 from dashboard.web.reads import rules as rules_data
 from dashboard.web.reads import standup as data
 from domain.formatting import count, share_text
-from dashboard.services.standup_actions import STATUSES, ActionError
 
 user = require_role("standup")
 now = now_minute()

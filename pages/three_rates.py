@@ -3,15 +3,15 @@ rankings of 街乡镇 and 区直单位 with the change on the previous period, t
 import altair as alt
 import streamlit as st
 
+from dashboard.services.exports.safe import to_xlsx_bytes
+from dashboard.services.rankings import composite_text
 from dashboard.web import ui
-from domain.access import can
 from dashboard.web.auth import require_role
 from dashboard.web.reads import now_minute
 from dashboard.web.reads import rules as rules_data
 from dashboard.web.reads import three_rates as data
-from dashboard.services.exports.safe import to_xlsx_bytes
+from domain.access import can
 from domain.formatting import count, half_up, pct, share_text
-from dashboard.services.rankings import composite_text
 
 user = require_role("three-rates")
 now = now_minute()

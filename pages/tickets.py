@@ -5,16 +5,16 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from dashboard.services.ingest.spec import APPEAL_TYPES
+from dashboard.services.timeline import LATE, NOT_APPLICABLE, NOT_STARTED, ON_TIME, RUNNING
 from dashboard.web import ui
-from domain.access import can
 from dashboard.web.auth import require_role
 from dashboard.web.reads import now_minute
 from dashboard.web.reads import rules as rules_data
 from dashboard.web.reads import tickets as data
-from domain.lifecycle import ALL_STAGES
+from domain.access import can
 from domain.formatting import count, duration_text, share_text
-from dashboard.services.ingest.spec import APPEAL_TYPES
-from dashboard.services.timeline import LATE, NOT_APPLICABLE, NOT_STARTED, ON_TIME, RUNNING
+from domain.lifecycle import ALL_STAGES
 
 user = require_role("tickets")
 now = now_minute()

@@ -7,11 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.web import ui
-from domain.access import can
 from dashboard.web.auth import require_role
 from dashboard.web.reads import now_minute
 from dashboard.web.reads import rules as rules_data
 from dashboard.web.reads import timeliness as data
+from domain.access import can
 from domain.formatting import count, duration_text, limit_text
 from queries.timeliness import CLOCKS
 

@@ -21,8 +21,8 @@ from dashboard.web.reads import now_minute
 from dashboard.web.reads import overview as overview_data
 from dashboard.web.reads import rules as rules_data
 from dashboard.web.reads import wall as wall_data
-from domain.lifecycle import OPEN_STAGES
 from domain.formatting import count, half_up, pct, share_text
+from domain.lifecycle import OPEN_STAGES
 from domain.rules import Rules
 from queries.backlog import AGE_BUCKETS
 

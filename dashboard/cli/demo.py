@@ -11,8 +11,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from dashboard.infra import settings
-from domain.access import ROLES
 from dashboard.services.demo.generator import DemoError, generate
+from domain.access import ROLES
 
 LOGINS_FILE = Path("data/demo-logins.txt")
 _ALPHABET = string.ascii_letters + string.digits
@@ -85,7 +85,7 @@ def run(args) -> int:
     if not getattr(args, "no_users", False):
         rows = create_demo_users(engine)
         path = _write_logins(rows)
-        print("演示账号（密码只显示这一次，另存于 %s，权限 600）：" % path)
+        print(f"演示账号（密码只显示这一次，另存于 {path}，权限 600）：")
         print(f"  {'用户名':<18}{'角色':<12}密码")
         for name, role, password in rows:
             print(f"  {name:<21}{role:<14}{password}")

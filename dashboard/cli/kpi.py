@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from dashboard.services.assessment.engine import AssessmentError, check_month, kpi_json, month_result
 from dashboard.cli.main import CliError, engine_for
+from dashboard.services.assessment.engine import AssessmentError, check_month, kpi_json, month_result
 from domain.payment import fmt_factor
 from domain.scoring import to_decimal
 

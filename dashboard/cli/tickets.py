@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dashboard.cli.main import CliError, engine_for
-from domain.lifecycle import Event, derive, is_overdue
 from dashboard.services.exports.safe import to_csv_bytes, to_xlsx_bytes
 from dashboard.services.facts import ticket_input
 from dashboard.services.rules_store import rules_for_month
+from domain.lifecycle import Event, derive, is_overdue
 from queries.schema import ticket_events, tickets
 
 EXPORT_COLUMNS = ["工单编号", "接收时间", "截止时间", "办结时间", "状态", "是否超期"]

@@ -1,9 +1,9 @@
 """Schema creation/upgrade plus the reference rows every database needs."""
 from sqlalchemy.engine import Engine
 
+from dashboard.infra.db import upgrade
 from dashboard.services import facts, reference, rollups, rules_store
 from dashboard.services.assessment import settled_counts
-from dashboard.infra.db import upgrade
 
 
 def init_db(engine: Engine) -> str:

@@ -14,12 +14,13 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from dashboard.services.rules_store import current_rules
 from domain.calendar import add_working_days
 from domain.lifecycle import Event, Facts, TicketInput, derive, event_clocks
 from domain.rules import Rules
 from domain.vocabulary import STAGE_CLOSED, STAGE_HANDLING, STAGE_UNDISPATCHED, STAGE_UNSIGNED, URGENT
-from dashboard.services.rules_store import current_rules
-from queries.schema import day_counts, event_clocks as event_clocks_table, ticket_events, ticket_facts, tickets
+from queries.schema import day_counts, ticket_events, ticket_facts, tickets
+from queries.schema import event_clocks as event_clocks_table
 from queries.sql import upsert
 
 BATCH = 2000

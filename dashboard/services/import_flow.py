@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from domain import access
 from dashboard.services.ingest import FileRefused, ImportResult, Preview, load_mapping, preview, run_import
 from dashboard.services.ingest.spec import KIND_LABELS, KINDS
+from domain import access
 
 log = logging.getLogger(__name__)
 MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "mappings"

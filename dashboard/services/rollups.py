@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from domain.vocabulary import BASIC_SATISFIED, SATISFIED
-from queries.schema import ROLLUP_COUNTS, rollup_daily, rollup_day_totals, rollup_hourly, ticket_facts, tickets as t
+from queries.schema import ROLLUP_COUNTS, rollup_daily, rollup_day_totals, rollup_hourly, ticket_facts
+from queries.schema import tickets as t
 from queries.sql import as_date, day_of, hour_of
 
 CHUNK_DAYS = 400

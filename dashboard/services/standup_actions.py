@@ -7,8 +7,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from domain import access
 from dashboard.services import audit
+from domain import access
 from queries.schema import standup_actions
 
 STATUSES = ("待办", "进行中", "已完成")

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import json
 
-from domain import access
 from dashboard.services import users
 from dashboard.web.reads import write_engine
+from domain import access
 from domain.rules import Rules, merge_defaults, validation_errors
 
 

@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 import streamlit as st
 
-from domain import access
+from dashboard.infra import logs, settings
 from dashboard.services import audit
 from dashboard.web import live
-from dashboard.infra import logs, settings
 from dashboard.web.reads import engine
+from domain import access
 from queries.schema import users
 
 COOKIE_NAME = "hotline_auth"
@@ -99,8 +99,8 @@ def authenticator():
 def attempt_login(auth_obj, username: str, password: str) -> tuple[bool, str]:
     """Check throttling, then the credentials; the same message and cost for an unknown user
     and a wrong password. Sets the session and the cookie on success."""
-    from dashboard.web import login_guard
     from dashboard.services import users as users_mod
+    from dashboard.web import login_guard
 
     username = (username or "").strip()
     client = client_address()
@@ -166,7 +166,7 @@ def login_from_cookie(auth_obj) -> None:
         st.session_state["authentication_status"] = None
 
 
-def sign_out(auth_obj, user: "CurrentUser") -> None:
+def sign_out(auth_obj, user: CurrentUser) -> None:
     from dashboard.services import users as users_mod
 
     with engine().begin() as conn:

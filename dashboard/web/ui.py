@@ -11,7 +11,6 @@ import streamlit as st
 from dashboard.services.exports.safe import to_csv_bytes, to_xlsx_bytes
 from dashboard.web.live import is_timeout
 
-
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 

@@ -12,9 +12,9 @@ from dashboard.services import ingest
 from dashboard.services.assessment import engine as en
 from dashboard.services.assessment import settled_counts as sc
 from dashboard.services.demo import generate
+from dashboard.services.rules_store import rules_for_month
 from domain import three_rates as tr
 from domain.rules import Rules
-from dashboard.services.rules_store import rules_for_month
 from queries import assessment as qa
 from queries import three_rates as qtr
 from queries.schema import day_counts, rollup_day_totals, ticket_facts

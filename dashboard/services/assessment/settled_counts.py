@@ -26,8 +26,7 @@ from dashboard.services.rules_store import rules_for_month
 from domain.rules import Limits, Rules
 from queries import assessment as assessment_queries
 from queries import three_rates as three_rates_queries
-from queries.schema import (day_counts, event_clocks, reports, rollup_daily, rules_versions, ticket_events,
-                            ticket_facts, tickets)
+from queries.schema import day_counts, event_clocks, reports, rollup_daily, rules_versions, ticket_events, ticket_facts, tickets
 from queries.sql import as_date
 
 THREE_RATES_KEY = "_three_rates"

@@ -17,17 +17,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from dashboard.infra import logs
 from dashboard.services import audit
 from dashboard.services.assessment import settled_counts
-from domain.access import can
 from dashboard.services.assessment.engine import AssessmentError, check_month, compute, to_dict
+from dashboard.services.rules_store import add_version, rules_for_month
+from domain.access import can
 from domain.rules import Rules
 from domain.vocabulary import ITEM_BONUS, ITEM_DEDUCTION, ITEM_TYPES
-from dashboard.services.rules_store import add_version, rules_for_month
-from dashboard.infra import logs
 from queries.assessment import month_bounds
-from queries.schema import (manual_items, month_signoffs, reports, rules_versions, shifts, staff, ticket_events,
-                            tickets)
+from queries.schema import manual_items, month_signoffs, reports, rules_versions, shifts, staff, ticket_events, tickets
 
 DRAFT, VENDOR_CONFIRMED, APPROVED, FROZEN = "draft", "vendor_confirmed", "approved", "frozen"
 STATE_LABELS = {DRAFT: "草稿", VENDOR_CONFIRMED: "乙方已确认", APPROVED: "甲方已审定", FROZEN: "已冻结"}

@@ -13,18 +13,17 @@ from sqlalchemy.engine import Connection
 
 from dashboard.services.assessment.engine import MonthResult, check_month, month_result
 from dashboard.services.assessment.evidence import staffing_pairs
+from dashboard.services.rules_store import current_rules, rules_for_month
 from domain import qualifications
-from domain.payment import instalments, month_index, month_of_index, month_payment, \
-    payment_factor
+from domain.formatting import pct
+from domain.payment import instalments, month_index, month_of_index, month_payment, payment_factor
 from domain.rules import Rules
 from domain.scoring import indicator_points, manual_totals, month_score, to_decimal
 from domain.vocabulary import SHIFTS_AS_LISTED, SPECIALIST_ROLES
-from domain.formatting import pct
-from dashboard.services.rules_store import current_rules, rules_for_month
 from queries import compliance as compliance_queries
+from queries.assessment import month_bounds
 from queries.overview import latest_data_at
 from queries.payment import payment_dates
-from queries.assessment import month_bounds
 
 CONTRACT_MONTHS = 12
 PENDING = "待考核"

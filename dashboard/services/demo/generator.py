@@ -17,20 +17,35 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from dashboard.services import reference
+from dashboard.services import reference, rollups
+from dashboard.services.assessment import settled_counts
 from dashboard.services.bootstrap import init_db
 from dashboard.services.demo import roster as demo_roster
 from dashboard.services.demo import texts
 from dashboard.services.demo.loader import Loader
+from dashboard.services.facts import EVENT_CLOCK_COLUMNS, event_clock_rows, facts_row
+from dashboard.services.rules_store import rules_for_month
 from domain.calendar import is_working_day
 from domain.lifecycle import TicketInput, derive
 from domain.vocabulary import SLA_CLASSES
-from dashboard.services.facts import EVENT_CLOCK_COLUMNS, event_clock_rows, facts_row
-from dashboard.services.rules_store import rules_for_month
-from dashboard.services import rollups
-from dashboard.services.assessment import settled_counts
-from queries.schema import (categories, equipment, event_clocks, manual_items, metadata, day_counts, reports,
-                            rollup_daily, rollup_day_totals, rollup_hourly, shifts, staff, ticket_events, ticket_facts, tickets, units)
+from queries.schema import (
+    categories,
+    day_counts,
+    equipment,
+    event_clocks,
+    manual_items,
+    metadata,
+    reports,
+    rollup_daily,
+    rollup_day_totals,
+    rollup_hourly,
+    shifts,
+    staff,
+    ticket_events,
+    ticket_facts,
+    tickets,
+    units,
+)
 
 MIN = 60
 HOUR = 3600

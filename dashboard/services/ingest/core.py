@@ -11,16 +11,16 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from dashboard.infra import logs
 from dashboard.services import audit, facts, rollups
+from dashboard.services.assessment import settled_counts
 from dashboard.services.ingest import writing
 from dashboard.services.ingest.frozen import frozen_months
 from dashboard.services.ingest.mapping import load_mapping
 from dashboard.services.ingest.reading import FileRefused, read_table
 from dashboard.services.ingest.spec import KIND_LABELS, KINDS, TICKET_EVENT_COLUMNS
 from dashboard.services.ingest.validation import REJECT_COLUMNS, Prepared, prepare
-from dashboard.services.assessment import settled_counts
 from dashboard.services.rules_store import current_rules
-from dashboard.infra import logs
 from queries.schema import event_clocks, import_log, staff, ticket_facts, tickets
 
 log = logging.getLogger(__name__)

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from domain.vocabulary import ACTION_BY_LABEL, ACTIONS
 from dashboard.services.ingest import parsing
 from dashboard.services.ingest.mapping import Mapping
 from dashboard.services.ingest.reading import FileRefused
 from dashboard.services.ingest.spec import KINDS, TICKET_EVENT_COLUMNS, Col, lookup
 from dashboard.services.reference import STREET_ALIASES, STREET_NAMES
+from domain.vocabulary import ACTION_BY_LABEL, ACTIONS
 
 REJECT_COLUMNS = ["行号", "列", "原因"]
 MAX_WARNING_VALUES = 8

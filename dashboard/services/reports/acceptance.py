@@ -15,10 +15,10 @@ from sqlalchemy.engine import Connection
 
 from dashboard.services.assessment import signoff, views
 from dashboard.services.assessment.engine import month_result
+from dashboard.services.exports.safe import write_sheet
 from domain.payment import month_index
 from domain.rules import ROLES_REQUIRED
 from domain.scoring import to_decimal
-from dashboard.services.exports.safe import write_sheet
 from queries.evidence import manual_item_rows
 
 RATE_PLACES = 6      # as `kpi --json`

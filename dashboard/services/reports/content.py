@@ -27,12 +27,22 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from dashboard.services.assessment.engine import month_result
-from domain import three_rates
-from domain.scoring import to_decimal
-from domain.vocabulary import (ANALYST, CLOCKS, DISPATCHER, OPEN_STAGES, PERIOD_19TH, QC, REPORT_KINDS, RETURNER,
-                               STAFF_ROLES, VERIFIER)
-from domain.formatting import pct
 from dashboard.services.rules_store import rules_for_month
+from domain import three_rates
+from domain.formatting import pct
+from domain.scoring import to_decimal
+from domain.vocabulary import (
+    ANALYST,
+    CLOCKS,
+    DISPATCHER,
+    OPEN_STAGES,
+    PERIOD_19TH,
+    QC,
+    REPORT_KINDS,
+    RETURNER,
+    STAFF_ROLES,
+    VERIFIER,
+)
 from queries import backlog, overview, timeliness
 from queries import reports as report_queries
 from queries import staff as staff_queries

@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dashboard.services import audit
-from domain.access import can
 from dashboard.services.assessment.signoff import SignoffError, ensure_not_frozen
 from dashboard.services.reports import xlsx
 from dashboard.services.reports.content import ReportContent, ReportError, ReportSpec, build_content, spec_for
+from domain.access import can
 from queries.schema import reports, staff
 
 ORG = "通州区12345接诉即办"

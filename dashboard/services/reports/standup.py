@@ -16,12 +16,12 @@ import pandas as pd
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard.infra.concurrent_reads import concurrently
+from dashboard.services.exports.safe import write_sheet
+from dashboard.services.rules_store import rules_for_month
 from domain import staffing
+from domain.formatting import half_up
 from domain.rules import Limits, Rules
 from domain.vocabulary import ACTIONS, ANALYST, DISPATCHER, QC, RETURNER, STAFF_ROLES, VERIFIER
-from dashboard.services.exports.safe import write_sheet
-from domain.formatting import half_up
-from dashboard.services.rules_store import rules_for_month
 from queries import forecast, standup
 from queries import staff as staff_queries
 

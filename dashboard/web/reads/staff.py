@@ -7,11 +7,11 @@ import pandas as pd
 
 from dashboard.infra.concurrent_reads import concurrently
 from dashboard.services.reports import standup as standup_report
-from domain.rules import Limits
 from dashboard.services.rules_store import rules_for_month
 from dashboard.web.reads import cached, cached_query, engine
 from domain import staffing
 from domain.formatting import pct
+from domain.rules import Limits
 from queries import shifts as shifts_queries
 from queries import staff as staff_queries
 

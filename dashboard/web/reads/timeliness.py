@@ -7,12 +7,11 @@ from fractions import Fraction
 import pandas as pd
 
 from dashboard.infra.concurrent_reads import concurrently
-from domain.rules import working_days_of
 from dashboard.services.rules_store import rules_for_month
 from dashboard.web.reads import cached, cached_query, engine
 from domain.calendar import add_working_days
 from domain.formatting import duration_text, pct
-from domain.rules import Rules
+from domain.rules import Rules, working_days_of
 from queries import timeliness
 
 intake_heatmap = cached_query(timeliness.intake_heatmap, ttl="300s", max_entries=32)
