@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from dashboard.infra import settings
 from dashboard.web import auth, live, ui
+from dashboard.web.reads import now_minute, overview
 from domain import access
 
 ROOT = Path(__file__).parent
@@ -30,8 +31,6 @@ if kiosk:
 
 def show_freshness() -> None:
     """The data-freshness badge on every page (amber after 30 min, red after 2 h by default)."""
-    from dashboard.web.reads import now_minute, overview
-
     now = now_minute()
     amber, red = overview.freshness_thresholds()
     ui.freshness_badge(ui.freshness(overview.latest_data_at(now), now, amber, red))

@@ -12,6 +12,8 @@ import tempfile
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from dashboard.infra.db import make_engine
+from dashboard.services.demo import generate, surge_days
 from domain.staffing import day_kind
 from queries.forecast import forecast_for, hourly_intake
 
@@ -49,15 +51,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--test-days", type=int, default=14, help="回测最近多少天（默认 14）")
     args = p.parse_args(argv)
 
-    from dashboard.infra.db import make_engine
 
     tmp = None
     surges: list[date] = []
     if args.db:
         engine = make_engine(args.db)
     else:
-        from dashboard.services.demo import generate, surge_days
-
         tmp = tempfile.TemporaryDirectory()
         engine = make_engine(f"sqlite:///{Path(tmp.name) / 'backtest.db'}")
         generate(engine, days=args.days, tickets_per_day=args.tickets_per_day, seed=args.seed, end=args.end,

@@ -13,6 +13,9 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from dashboard.infra.db import make_engine
+from dashboard.services.bootstrap import init_db
+from dashboard.services.ingest import run_import
 from dashboard.services.reference import STREET_NAMES
 
 TICKET_HEADER = ["工单编号", "接收时间", "诉求类型", "紧急程度", "时限类型", "一级分类", "二级分类", "标题",
@@ -49,9 +52,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--db", help="数据库 URL（默认临时 SQLite 文件）")
     args = ap.parse_args(argv)
 
-    from dashboard.infra.db import make_engine
-    from dashboard.services.bootstrap import init_db
-    from dashboard.services.ingest import run_import
 
     print(f"负载（1/5/15 分钟）：{_load()}")
     with tempfile.TemporaryDirectory() as tmp:

@@ -28,13 +28,17 @@ from datetime import datetime, timedelta
 import pandas as pd
 import sqlalchemy as sa
 
+from dashboard.cli.main import engine_for
+from dashboard.infra.settings import db_url
+from dashboard.services import users
+from domain.access import PAGES as ACCESS_PAGES
 from domain.rules import Rules
 from domain.three_rates import period_containing
 from domain.vocabulary import DEFAULT_SLA_CLASS, URGENT
 from queries import staff as staff_queries
 from queries.schema import ticket_events as ev
 from queries.schema import tickets as tk
-from queries.sql import add_seconds, day_of, hour_of, weekday_of
+from queries.sql import add_seconds, day_of, hour_of, month_of, weekday_of
 
 PANDAS_BUDGET = 30.0      # seconds; beyond it the pandas column prints "> N s"
 RAW_SLOW = 10.0           # a raw-SQL warm-up slower than this is measured once more, not `repeat` times
@@ -87,7 +91,6 @@ def _record(page_key: str, role: str, query: dict) -> tuple[list[Call], str]:
     from streamlit.runtime.caching import cache_utils
     from streamlit.testing.v1 import AppTest
 
-    from domain.access import PAGES as ACCESS_PAGES
 
     page = next(p for p in ACCESS_PAGES if p.key == page_key)
     calls: list[Call] = []
@@ -260,7 +263,6 @@ def raw_statements(kind: str, now: datetime) -> list:
                     .order_by(tk.c.received_at.desc()).limit(500)]
         group = [day_of(tk.c.received_at).label("d")] if kind == "clocks_month" else []
         if kind == "assessment_year":
-            from queries.sql import month_of
             group = [month_of(tk.c.received_at).label("m")]
         cols = [sa.func.count(), sa.func.sum(sa.case((sign_ok, 1), else_=0)),
                 sa.func.sum(sa.case((sa.and_(pt.c.rr_at.is_(None), disp_ok), 1), else_=0)),
@@ -440,8 +442,6 @@ def _data_now(engine) -> datetime:
 
 
 def _ensure_users(engine) -> None:
-    from dashboard.services import users
-
     with engine.begin() as conn:
         for role in {r for r, _, _ in PAGES.values()}:
             if not users.get(conn, f"bench_{role}"):
@@ -468,8 +468,6 @@ def run(args) -> int:
     import logging
     import warnings
 
-    from dashboard.cli.main import engine_for
-    from dashboard.infra.settings import db_url
 
     warnings.filterwarnings("ignore")
     for name in ("streamlit", "streamlit.runtime", "streamlit.deprecation_util"):

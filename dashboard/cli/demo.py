@@ -10,9 +10,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from dashboard.cli.main import CliError, engine_for
 from dashboard.infra import settings
+from dashboard.services import audit, users
 from dashboard.services.demo.generator import DemoError, generate
 from domain.access import ROLES
+from queries.schema import users as users_table
 
 LOGINS_FILE = Path("data/demo-logins.txt")
 _ALPHABET = string.ascii_letters + string.digits
@@ -24,9 +27,6 @@ def _password() -> str:
 
 def create_demo_users(engine) -> list[tuple[str, str, str]]:
     """One `demo_<role>` user per role with a fresh random password; replaces earlier demo users."""
-    from dashboard.services import audit, users
-    from queries.schema import users as users_table
-
     created = []
     with engine.begin() as conn:
         existing = [r[0] for r in conn.execute(sa.select(users_table.c.username)
@@ -56,8 +56,6 @@ def _write_logins(rows: list[tuple[str, str, str]]) -> Path:
 
 
 def run(args) -> int:
-    from dashboard.cli.main import CliError, engine_for
-
     end = None
     if getattr(args, "end", None):
         try:

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from dashboard.cli.main import CliError, engine_for
+from dashboard.services.bootstrap import init_db
 from dashboard.services.exports.safe import to_csv_bytes
 from dashboard.services.ingest.core import run_import
 
@@ -23,7 +24,6 @@ def run(args) -> int:
         if not mpath.is_file():
             raise CliError(f"无法读取映射文件：{mpath}")
         mapping = mpath
-    from dashboard.services.bootstrap import init_db
 
     engine = engine_for(args)
     init_db(engine)

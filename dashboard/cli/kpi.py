@@ -6,6 +6,7 @@ from datetime import datetime
 
 from dashboard.cli.main import CliError, engine_for
 from dashboard.services.assessment.engine import AssessmentError, check_month, kpi_json, month_result
+from dashboard.services.bootstrap import init_db
 from domain.payment import fmt_factor
 from domain.scoring import to_decimal
 
@@ -62,7 +63,6 @@ def run(args) -> int:
     except AssessmentError as e:
         raise CliError(str(e)) from None
     now = parse_now(args.now)
-    from dashboard.services.bootstrap import init_db
 
     engine = engine_for(args)
     init_db(engine)

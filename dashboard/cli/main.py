@@ -8,6 +8,10 @@ import os
 import sys
 
 from dashboard.infra import logs, settings
+from dashboard.infra.db import make_engine
+from dashboard.services import facts, users
+from dashboard.services.assessment import settled_counts
+from dashboard.services.bootstrap import init_db
 
 # command → module exposing run(args) -> int; each subject owns its module.
 COMMAND_MODULES = {
@@ -125,8 +129,6 @@ def _parser_with(parent: argparse.ArgumentParser) -> type[argparse.ArgumentParse
 
 
 def engine_for(args):
-    from dashboard.infra.db import make_engine
-
     # Batch commands (demo, imports of large files) may run long statements: no timeout here.
     return make_engine(settings.db_url(getattr(args, "db", None)), statement_timeout_ms=0)
 
@@ -137,8 +139,6 @@ def read_password_stdin() -> str:
 
 
 def cmd_init_db(args) -> int:
-    from dashboard.services.bootstrap import init_db
-
     engine = engine_for(args)
     revision = init_db(engine)
     print(f"数据库已就绪 (schema revision {revision}): {engine.url.render_as_string(hide_password=True)}")
@@ -146,10 +146,6 @@ def cmd_init_db(args) -> int:
 
 
 def cmd_rebuild_facts(args) -> int:
-    from dashboard.services import facts
-    from dashboard.services.assessment import settled_counts
-    from dashboard.services.bootstrap import init_db
-
     engine = engine_for(args)
     init_db(engine)
     with engine.begin() as conn:
@@ -160,9 +156,6 @@ def cmd_rebuild_facts(args) -> int:
 
 
 def cmd_users(args) -> int:
-    from dashboard.services import users
-    from dashboard.services.bootstrap import init_db
-
     engine = engine_for(args)
     init_db(engine)
     action = args.users_command

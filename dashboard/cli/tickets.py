@@ -16,8 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dashboard.cli.main import CliError, engine_for
+from dashboard.services.bootstrap import init_db
 from dashboard.services.exports.safe import to_csv_bytes, to_xlsx_bytes
 from dashboard.services.facts import ticket_input
+from dashboard.services.ingest.parsing import parse_timestamps
 from dashboard.services.rules_store import rules_for_month
 from domain.lifecycle import Event, derive, is_overdue
 from queries.schema import ticket_events, tickets
@@ -37,7 +39,6 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
 def parse_now(text: str | None) -> datetime:
     if not text:
         return datetime.now()
-    from dashboard.services.ingest.parsing import parse_timestamps
 
     vals, bad = parse_timestamps(pd.Series([text]))
     if bad.iloc[0] or pd.isna(vals.iloc[0]):
@@ -87,7 +88,6 @@ def run(args) -> int:
     now = parse_now(args.now)
     if args.month:
         month_bounds(args.month)
-    from dashboard.services.bootstrap import init_db
 
     engine = engine_for(args)
     init_db(engine)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from dashboard.services import users
+from dashboard.services.assessment.signoff import add_rules_version as add_guarded
 from dashboard.web.reads import write_engine
 from domain import access
 from domain.rules import Rules, merge_defaults, validation_errors
@@ -59,7 +60,6 @@ def add_rules_version(actor: str, role: str, body_text: str, effective_from: str
     if problems:
         raise AdminError("；".join(problems))
     rules = Rules(merged)
-    from dashboard.services.assessment.signoff import add_rules_version as add_guarded
 
     with write_engine().begin() as conn:
         return add_guarded(conn, rules, effective_from=effective_from, note=note.strip(), username=actor, role=role)

@@ -11,10 +11,12 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import streamlit as st
+from sqlalchemy.exc import DBAPIError
 
 from dashboard.infra import logs, settings
 from dashboard.services import audit
-from dashboard.web import live
+from dashboard.services import users as users_mod
+from dashboard.web import live, login_guard, ui
 from dashboard.web.reads import engine
 from domain import access
 from queries.schema import users
@@ -99,9 +101,6 @@ def authenticator():
 def attempt_login(auth_obj, username: str, password: str) -> tuple[bool, str]:
     """Check throttling, then the credentials; the same message and cost for an unknown user
     and a wrong password. Sets the session and the cookie on success."""
-    from dashboard.services import users as users_mod
-    from dashboard.web import login_guard
-
     username = (username or "").strip()
     client = client_address()
     with engine().connect() as conn:
@@ -167,8 +166,6 @@ def login_from_cookie(auth_obj) -> None:
 
 
 def sign_out(auth_obj, user: CurrentUser) -> None:
-    from dashboard.services import users as users_mod
-
     with engine().begin() as conn:
         users_mod.bump_token(conn, user.username)
         audit.record(conn, username=user.username, action="logout", client=client_address())
@@ -265,10 +262,6 @@ def refuse(user: CurrentUser | None, page_title: str, what: str = "打开此页�
 
 def require_role(page_key: str) -> CurrentUser:
     """Every page's first line: refuses on every run, also when the URL was typed directly."""
-    from sqlalchemy.exc import DBAPIError
-
-    from dashboard.web import ui
-
     try:
         user = current_user()
     except DBAPIError as error:

@@ -1,15 +1,13 @@
 """Alembic environment: runs on the connection handed over by dashboard.infra.db.upgrade."""
 from alembic import context
 
+from dashboard.infra.db import make_engine
 from queries.schema import metadata, postgresql_only
 
 config = context.config
 connection = config.attributes.get("connection")
 if connection is None:  # `alembic` command line: build an engine from the usual settings
-    from dashboard.infra.db import make_engine
-
     connection = make_engine().connect()
-
 
 
 def _ours(obj, name, type_, reflected, compare_to):
