@@ -10,7 +10,8 @@ def is_working_day(day: date) -> bool:
     try:
         import chinese_calendar
 
-        return chinese_calendar.is_workday(day)
+        working: bool = chinese_calendar.is_workday(day)
+        return working
     except (ImportError, NotImplementedError):
         # Outside the years the package knows: plain Monday–Friday.
         return day.weekday() < 5

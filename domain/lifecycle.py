@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from fractions import Fraction
 from operator import itemgetter
-from typing import NamedTuple
+from typing import NamedTuple, TypeAlias
 
 from domain.calendar import add_working_days
 from domain.rules import Rules
@@ -113,10 +114,12 @@ def at_risk_from(received_at: datetime, deadline_at: datetime, rules: Rules) -> 
     return deadline_at - timedelta(microseconds=span_us * share.numerator // share.denominator)
 
 
-_CONSTANTS: dict[int, tuple] = {}
+_Constants: TypeAlias = tuple[timedelta, dict[str, timedelta], timedelta, timedelta, dict[str, timedelta], timedelta,
+                              int, int]
+_CONSTANTS: dict[int, tuple[Rules, _Constants]] = {}
 
 
-def _constants(rules: Rules) -> tuple:
+def _constants(rules: Rules) -> _Constants:
     """Per-rules limits as plain numbers: derive runs once per ticket, millions of times at import.
     Keyed by the object's identity and holding the object, so an id is never reused while cached."""
     hit = _CONSTANTS.get(id(rules))
@@ -153,7 +156,12 @@ def derive(ticket: TicketInput, events: list[Event], rules: Rules, now: datetime
     return f
 
 
-def _read_events(ticket: TicketInput, seen: list) -> tuple[Facts, tuple]:
+_Marks: TypeAlias = tuple[int | None, int | None, int | None, int | None, int | None, int | None, int | None,
+                          str | None]
+EventClock: TypeAlias = tuple[str, datetime, datetime | None, bool | None]
+
+
+def _read_events(ticket: TicketInput, seen: list[Event]) -> tuple[Facts, _Marks]:
     """The facts read straight off the events (firsts, lasts, counts), and the positions in `seen`
     that decide the state: (last CLOSE, last REOPEN, then _open_stage's marks).
 
@@ -241,7 +249,7 @@ def _set_due_times(f: Facts, ticket: TicketInput, rules: Rules) -> None:
     f.at_risk_at = deadline - timedelta(microseconds=span_us * num // den) if span_us > 0 else deadline
 
 
-def _set_state(f: Facts, seen: list, marks: tuple) -> None:
+def _set_state(f: Facts, seen: list[Event], marks: _Marks) -> None:
     """Returned, closed (by its last CLOSE, unless a REOPEN came after it) or the stage it is open in."""
     last_close_idx, last_reopen_idx, rr_idx, decision_idx, reset_idx, reply_idx, qc_idx, qc_action = marks
     if f.return_approved_at is not None:
@@ -257,7 +265,7 @@ def _set_state(f: Facts, seen: list, marks: tuple) -> None:
 _QC_ACTIONS = ("QC_PASS", "QC_REJECT")
 
 
-def event_clocks(events) -> list[tuple]:
+def event_clocks(events: Sequence[Event]) -> list[EventClock]:
     """The clocks that start at an event (queries.schema.event_clocks), as (kind, at, ref_at, flag)
     tuples, from a ticket's events in (at, id) order — the order the database numbers them in.
 
@@ -266,7 +274,7 @@ def event_clocks(events) -> list[tuple]:
     qc: ref_at = the latest REPLY before it. reply / verify: ref_at = the earliest QC_PASS or
     QC_REJECT / VERIFY_DONE at or after its timestamp (ties in time count, whatever the order).
     """
-    out: list[tuple] = []
+    out: list[EventClock] = []
     if not events:
         return out
     qc_ats = verify_done_ats = None
@@ -284,20 +292,21 @@ def event_clocks(events) -> list[tuple]:
             out.append(("qc", at, last_reply_at, None))
             last_review = a
         elif a == "CLOSE":
-            out.append(["close", at, None, last_review == "QC_PASS"])
+            out.append(("close", at, None, last_review == "QC_PASS"))
             open_close = len(out) - 1
         elif a == "REOPEN":
             if open_close is not None and e[4] in CITY_QC_REASONS:
-                out[open_close][2] = at
+                kind, close_at, _, covered = out[open_close]
+                out[open_close] = (kind, close_at, at, covered)
                 open_close = None
         elif a == "VERIFY_ASSIGN":
             if verify_done_ats is None:
                 verify_done_ats = sorted(x[0] for x in events if x[1] == "VERIFY_DONE")
             out.append(("verify", at, _first_at_or_after(verify_done_ats, at), None))
-    return [tuple(r) for r in out]
+    return out
 
 
-def _first_at_or_after(sorted_ats: list, at):
+def _first_at_or_after(sorted_ats: list[datetime], at: datetime) -> datetime | None:
     i = bisect_left(sorted_ats, at)
     return sorted_ats[i] if i < len(sorted_ats) else None
 
@@ -305,7 +314,8 @@ def _first_at_or_after(sorted_ats: list, at):
 _event_at = itemgetter(0)   # a C-level sort key: derive sorts every ticket's events
 
 
-def _open_stage(f, rr_idx, decision_idx, reset_idx, reply_idx, qc_idx, qc_action) -> str:
+def _open_stage(f: Facts, rr_idx: int | None, decision_idx: int | None, reset_idx: int | None,
+                reply_idx: int | None, qc_idx: int | None, qc_action: str | None) -> str:
     if f.signed_at is None:
         return STAGE_UNSIGNED
     if rr_idx is not None and (decision_idx is None or decision_idx < rr_idx):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from domain.formatting import number_text
 from domain.scoring import half_up
@@ -17,7 +18,7 @@ class Factor:
     rectify: bool      # 整改 flag
 
 
-def _band_label(bands: list[dict], index: int, gap: str = "") -> str:
+def _band_label(bands: list[dict[str, Any]], index: int, gap: str = "") -> str:
     """The score range of bands[index] (highest min first): ≥90, 80–90, <70; `gap` after ≥ and <."""
     lo = Decimal(str(bands[index]["min"]))
     if index == 0:
@@ -28,7 +29,7 @@ def _band_label(bands: list[dict], index: int, gap: str = "") -> str:
     return f"{lo.normalize():f}–{hi.normalize():f}"
 
 
-def payment_factor(score: Decimal, bands: list[dict]) -> Factor:
+def payment_factor(score: Decimal, bands: list[dict[str, Any]]) -> Factor:
     """factor = base − (anchor − score) × slope for the first band (highest min first) with
     min ≤ score. `score` is the score already rounded to 0.01."""
     s = Decimal(score)
@@ -44,12 +45,15 @@ def payment_factor(score: Decimal, bands: list[dict]) -> Factor:
 def fmt_factor(f: Decimal) -> str:
     """At least two decimals, no needless trailing zeros beyond them: 1.00, 0.95, 0.9998."""
     d = f.normalize()
-    if -d.as_tuple().exponent < 2:
+    exponent = d.as_tuple().exponent
+    if not isinstance(exponent, int):
+        raise ValueError(f"a payment factor is a finite Decimal, not {f}")
+    if -exponent < 2:
         d = d.quantize(Decimal("0.01"))
     return f"{d:f}"
 
 
-def bands_text(bands: list[dict]) -> str:
+def bands_text(bands: list[dict[str, Any]]) -> str:
     """The payment bands as one sentence for pages and workbooks, highest band first, e.g.
     ≥ 90 分 1.00；80–90 分 1 − (90 − 得分) × 0.01；70–80 分 0.90 − (80 − 得分) × 0.02；< 70 分 0.70 并需整改"""
     ordered = sorted(bands, key=lambda b: Decimal(str(b["min"])), reverse=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from typing import SupportsInt
 
 from domain.vocabulary import ANALYST, DISPATCHER, EDUCATION_LEVELS, PROJECT_MANAGER, QC, RETURNER, SUPERVISOR, VERIFIER
 
@@ -38,7 +39,7 @@ ROLE_RULES = {
 }
 
 
-def _dec(v) -> Decimal | None:
+def _dec(v: object) -> Decimal | None:
     if v is None or v == "":
         return None
     try:
@@ -47,12 +48,13 @@ def _dec(v) -> Decimal | None:
         return None
 
 
-def is_full_time_bachelor(education: str | None, full_time) -> bool:
+def is_full_time_bachelor(education: str | None, full_time: object) -> bool:
     return bool(full_time) and EDU_RANK.get(education or "", 0) >= EDU_RANK["本科"]
 
 
-def violations(role: str, *, education: str | None, full_time, years_experience=None, team_size_managed=None,
-               management_years=None, typing_speed=None) -> list[str]:
+def violations(role: str, *, education: str | None, full_time: object, years_experience: object = None,
+               team_size_managed: SupportsInt | None = None, management_years: object = None,
+               typing_speed: SupportsInt | None = None) -> list[str]:
     """What keeps one person of `role` from meeting the contract (empty when qualified)."""
     rule = ROLE_RULES.get(role)
     if rule is None:

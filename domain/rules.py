@@ -10,6 +10,7 @@ import copy
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from domain.vocabulary import (
     ANALYST,
@@ -40,7 +41,7 @@ ROLES_REQUIRED = {  # contract headcount per 岗位
     ANALYST: 20,
 }
 
-DEFAULT_RULES: dict = {
+DEFAULT_RULES: dict[str, Any] = {
     "sla": {  # seconds
         "sign": 30 * MINUTE,
         "dispatch": 2 * HOUR,
@@ -157,7 +158,7 @@ class Rules:
     """One rules version in memory. Its body is not changed once built: the limits are derived
     from it on first use and kept (derive asks for them once per ticket)."""
 
-    body: dict
+    body: dict[str, Any]
     version_id: int | None = None
     effective_from: str = "2025-12"
     _limits: Limits | None = field(default=None, init=False, repr=False, compare=False)
@@ -176,9 +177,11 @@ class Rules:
     # --- SLA limits (seconds) -------------------------------------------------------
     def limits(self) -> Limits:
         """Every clock's limit of this version (the one place they are read from the body)."""
-        if self._limits is None:
-            object.__setattr__(self, "_limits", self._read_limits())
-        return self._limits  # type: ignore[return-value]
+        limits = self._limits
+        if limits is None:
+            limits = self._read_limits()
+            object.__setattr__(self, "_limits", limits)
+        return limits
 
     def _read_limits(self) -> Limits:
         sla = self.body["sla"]
@@ -225,8 +228,9 @@ class Rules:
         return {k: int(v) for k, v in self.body["staffing"]["required"].items()}
 
     # --- assessment -----------------------------------------------------------------
-    def indicator(self, key: str) -> dict:
-        return self.body["indicators"][key]
+    def indicator(self, key: str) -> dict[str, Any]:
+        spec: dict[str, Any] = self.body["indicators"][key]
+        return spec
 
     @property
     def monthly_fee(self) -> Decimal:
@@ -244,7 +248,7 @@ class Rules:
         return str(self.body["payment"]["contract_start"])
 
     @property
-    def payment_bands(self) -> list[dict]:
+    def payment_bands(self) -> list[dict[str, Any]]:
         """The payment bands, highest `min` first: the order a score is matched against them."""
         return sorted(self.body["payment"]["bands"], key=lambda b: Decimal(str(b["min"])), reverse=True)
 
@@ -285,7 +289,7 @@ class Rules:
         return {kind: int(n) for kind, n in self.body["equipment"].items()}
 
 
-def merge_defaults(body: dict, defaults: dict | None = None) -> dict:
+def merge_defaults(body: dict[str, Any], defaults: dict[str, Any] | None = None) -> dict[str, Any]:
     """A stored body with any keys it lacks taken from the defaults (older versions stay valid)."""
     base = copy.deepcopy(DEFAULT_RULES if defaults is None else defaults)
     for key, value in body.items():
@@ -296,7 +300,7 @@ def merge_defaults(body: dict, defaults: dict | None = None) -> dict:
     return base
 
 
-def validation_errors(body: dict) -> list[str]:
+def validation_errors(body: dict[str, Any]) -> list[str]:
     """Reasons (Chinese) why a rules body cannot be used; empty when it is sound."""
     errors = []
     for key, spec in body.get("indicators", {}).items():

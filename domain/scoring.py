@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from typing import TypeAlias
 
 from domain.vocabulary import ITEM_BONUS, ITEM_DEDUCTION, ITEM_TYPES, ITEM_VETO  # noqa: F401 - ITEM_TYPES read from here
 
@@ -15,6 +16,8 @@ CENT = Decimal("0.01")
 ZERO = Fraction(0)
 ONE = Fraction(1)
 HUNDRED = Fraction(100)
+# what exact() accepts: rules bodies hold their figures as strings or ints
+ExactNumber: TypeAlias = Fraction | Decimal | int | str
 
 def exact(x: Fraction | Decimal | int | str) -> Fraction:
     """A Fraction from an exact value; floats are refused (they are never exact money)."""
@@ -44,7 +47,10 @@ def to_decimal(x: Fraction | Decimal | int, places: int) -> Decimal:
 
 
 def half_up(x: Fraction | Decimal | int, step: Decimal = CENT) -> Decimal:
-    return to_decimal(x, -step.as_tuple().exponent)
+    exponent = step.as_tuple().exponent
+    if not isinstance(exponent, int):
+        raise ValueError(f"step must be a finite Decimal, not {step}")
+    return to_decimal(x, -exponent)
 
 
 def clamp(x: Fraction, lo: Fraction, hi: Fraction) -> Fraction:
@@ -56,7 +62,8 @@ def rate(numerator: int, denominator: int) -> Fraction | None:
     return None if denominator == 0 else Fraction(int(numerator), int(denominator))
 
 
-def indicator_points(value: Fraction | None, *, target, floor, weight, lower_is_better: bool = False) -> Fraction:
+def indicator_points(value: Fraction | None, *, target: ExactNumber, floor: ExactNumber, weight: ExactNumber,
+                     lower_is_better: bool = False) -> Fraction:
     """w × clamp((a − floor)/(target − floor), 0, 1); lower is better: the floor is the ceiling,
     w × clamp((ceiling − a)/(ceiling − target), 0, 1). No data (None) scores the full weight."""
     w, t, f = exact(weight), exact(target), exact(floor)
@@ -86,7 +93,7 @@ class ManualTotals:
     veto: bool
 
 
-def manual_totals(items: list[ManualItem], bonus_cap) -> ManualTotals:
+def manual_totals(items: list[ManualItem], bonus_cap: ExactNumber) -> ManualTotals:
     """Bonuses are capped in total before deductions are subtracted (docs/assessment.md, manual items)."""
     bonus = sum((exact(i.points) for i in items if i.item_type == ITEM_BONUS), ZERO)
     deductions = sum((exact(i.points) for i in items if i.item_type == ITEM_DEDUCTION), ZERO)

@@ -10,6 +10,7 @@ import math
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 from domain.calendar import is_working_day
 from domain.forecast import DayForecast
@@ -102,7 +103,8 @@ def dispatchers_needed(volume: float | Decimal | int, handling_minutes: Decimal 
     return math.ceil(need)
 
 
-def shift_need(fc: DayForecast, shift: str, handling_minutes, occupancy=DEFAULT_OCCUPANCY) -> dict:
+def shift_need(fc: DayForecast, shift: str, handling_minutes: Decimal | int | str,
+               occupancy: Decimal | str = DEFAULT_OCCUPANCY) -> dict[str, Any]:
     """Forecast volume of a shift and dispatchers needed: the busiest hour decides, since a shift
     staffed for its average hour falls behind in its peak."""
     hrs = [fc.hours[h] for h in shift_hours(shift)] if fc.hours else []

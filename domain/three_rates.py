@@ -36,7 +36,8 @@ def _mode(rules: Rules | None, mode: str | None) -> str:
     """`mode` when given (PERIOD_19TH or PERIOD_CALENDAR), else the rules version's period option."""
     if mode is not None:
         return mode
-    return (rules or Rules.default()).body["three_rates"].get("period", PERIOD_19TH)
+    period: str = (rules or Rules.default()).body["three_rates"].get("period", PERIOD_19TH)
+    return period
 
 
 def period_for_month(month: str, rules: Rules | None = None, *, mode: str | None = None) -> Period:

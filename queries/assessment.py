@@ -74,7 +74,7 @@ def _ticket_counts(conn, start, end, now, limits, due_versions=(), by_day=False)
         computed = add_seconds(tf.c.received_at, seconds)
         if not due_versions:
             return computed
-        versions = sa.bindparam("due_versions", list(due_versions), expanding=True)
+        versions: sa.BindParameter[list[int]] = sa.bindparam("due_versions", list(due_versions), expanding=True)
         return sa.case((tf.c.rules_version_id.in_(versions), stored), else_=computed)
 
     def by_now(col):

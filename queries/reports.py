@@ -8,7 +8,8 @@ matches tickets whose category_l1 or category_l2 equals it.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -175,6 +176,7 @@ def clock_summaries(conn: Connection, clocks: list[str] | tuple[str, ...], *, st
                       count_if(u.c.status == "late").label("late"), count_if(u.c.status == "running").label("running"),
                       *pct_cols)
             .group_by(u.c.clock))
+    out: dict[str, dict[str, Any]]
     out = {c: {"total": 0, "on_time": 0, "late": 0, "running": 0, "p50_seconds": None, "p90_seconds": None}
            for c in clocks}
     for r in conn.execute(stmt).mappings():
@@ -238,7 +240,7 @@ def ledger_system_rows(conn: Connection, *, ticket_nos: list[str], start: dateti
     return df
 
 
-def day_bounds(first: "datetime | object", last: "datetime | object") -> tuple[datetime, datetime]:
+def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
     """[first 00:00, last + 1 day 00:00) for two dates."""
     start = datetime(first.year, first.month, first.day)
     end = datetime(last.year, last.month, last.day) + timedelta(days=1)

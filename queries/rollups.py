@@ -84,7 +84,7 @@ def population_counts(conn: Connection, *, start: datetime, end: datetime, whole
     """
     first, last, parts = split(start, end)
     total = dict.fromkeys(COUNT_COLUMNS, 0)
-    if first is not None:
+    if first is not None and last is not None:
         row = whole_days if whole_days is not None else day_totals(conn, first=first, last=last)[0]
         for c, v in zip(COUNT_COLUMNS, row[2:]):
             total[c] += int(v or 0)
@@ -130,7 +130,7 @@ def rollups_cover(conn: Connection, *, start: datetime, end: datetime, rolled: i
     The tickets' count (tickets_received) against the day totals' (`rolled`: that sum of
     received when the caller's own pass over those days has it)."""
     first, last, _ = split(start, end)
-    if first is None:
+    if first is None or last is None:
         return True
     n_tickets = tickets_received(conn, first=first, last=last)
     if rolled is None:

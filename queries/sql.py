@@ -6,6 +6,7 @@ comparisons between stored timestamps (and bound datetimes) are exact string com
 """
 import json
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
@@ -152,10 +153,10 @@ def count_if(cond):
 def insert_for(conn, table):
     """The dialect's INSERT that supports ON CONFLICT (both engines spell it the same way)."""
     if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+        return postgresql_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+    return sqlite_insert(table)
 
 
 def upsert(conn, table, rows: list[dict], key: list[str]) -> None:
@@ -228,7 +229,7 @@ def percentile_columns(dialect_name: str, value, quantiles: dict[str, tuple[int,
                 for label, (num, den) in quantiles.items()]
     # one Python aggregate call per row for all quantiles (percentile_parts), its parts read back
     # with json_extract; the spec is inline text so SQLite computes the aggregate only once
-    spec = sa.literal_column("'" + ",".join(f"{int(n)}/{int(d)}" for n, d in quantiles.values()) + "'")
+    spec: sa.ColumnClause[Any] = sa.literal_column("'" + ",".join(f"{int(n)}/{int(d)}" for n, d in quantiles.values()) + "'")
     parts = sa.func.percentile_parts(value, spec)
     cols = []
     for i, (label, (num, den)) in enumerate(quantiles.items()):

@@ -38,6 +38,7 @@ def group_measures(conn: Connection | None, *, start: datetime, end: datetime, n
     def total(role):
         df = counts.get(role)
         if df is None:
+            assert conn is not None, "conn is needed for the roles whose counts were not passed"
             df = sq.role_counts(conn, role, start=start, end=end, now=now, limits=limits)
         return df.drop(columns="staff_no").sum()
 

@@ -40,7 +40,7 @@ def district_counts(conn: Connection, *, start: datetime, end: datetime) -> dict
     stop = end + timedelta(seconds=1)
     first, last, _ = split(start, stop)
     # whole days from the rollups rather than the tickets: one pass gives the sums and the guard's total
-    days = day_totals(conn, first=first, last=last)[0] if first is not None else None
+    days = day_totals(conn, first=first, last=last)[0] if first is not None and last is not None else None
     if rollups_cover(conn, start=start, end=stop, rolled=None if days is None else days[1]):
         return population_counts(conn, start=start, end=stop, whole_days=days)
     row = conn.execute(sa.select(*_counts(None)).where(population_filter(start, end))).mappings().one()
@@ -121,7 +121,7 @@ def units_of_kinds(conn: Connection) -> list[tuple[str, str]]:
 
 def _ranking_counts_rolled(conn: Connection, *, start: datetime, stop: datetime, now: datetime | None) -> dict | None:
     first, last, parts = split(start, stop)
-    if first is None or parts:
+    if first is None or last is None or parts:
         return None
     by_unit = whole_day_sums(conn, first=first, last=last, by=rd.c.unit)
     if not rollups_cover(conn, start=start, end=stop, rolled=sum(int(r[1]) for r in by_unit)):
@@ -187,7 +187,7 @@ def periods_counts(conn: Connection, *, periods: list[tuple[str, datetime, datet
     lo = min(s for _, s, _ in periods)
     hi = max(e for _, _, e in periods) + timedelta(seconds=1)
     midnight = datetime.min.time()
-    got = None
+    got: dict[str, dict[str, int]] | None = None
     if all(s.time() == midnight and (e + timedelta(seconds=1)).time() == midnight for _, s, e in periods):
         # whole-day periods (19th–18th or calendar months): one pass over the rollups, summed
         # per day and the days then given to their periods here

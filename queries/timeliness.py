@@ -13,6 +13,7 @@ VERIFY_ASSIGN → next VERIFY_DONE) belong to their starting event's time in [st
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -50,7 +51,7 @@ def _ticket_clock_parts(clock: str, *, now: datetime, close_offsets: dict[str, d
         "sign": tf.c.signed_at, "dispatch": tf.c.dispatched_at, "return_request": tf.c.first_return_request_at,
         "response": tf.c.first_contact_at, "close": tf.c.closed_at,
     }[clock]
-    due = {
+    due: sa.ColumnElement[Any] = {
         "sign": tf.c.sign_due_at, "dispatch": tf.c.dispatch_due_at, "return_request": tf.c.return_request_due_at,
         "response": tf.c.response_due_at, "close": tf.c.deadline_at,
     }[clock]
@@ -107,6 +108,7 @@ def _event_clock(clock: str, *, start: datetime, end: datetime, now: datetime, l
     VERIFY_DONE at or after it (both found once per event in queries.schema.event_clocks)."""
     ec = event_clocks
     kind = "reply" if clock == "qc" else "verify"
+    frm: sa.FromClause
     if with_groups:
         groups, frm = [tf.c.unit, tf.c.street, tf.c.category_l1.label("category")], \
             ec.outerjoin(tf, tf.c.ticket_no == ec.c.ticket_no)
@@ -238,7 +240,7 @@ def clock_overview(conn: Connection | None, *, start: datetime, end: datetime, n
             base = _event_clock(clock, start=start, end=end, now=now, limit_seconds=event_limits[clock],
                                 with_groups=False).subquery("base")
             status = _status(base.c.ended_at, base.c.due_at, now).label("status")
-            by_status = dict(c.execute(sa.select(status, sa.func.count()).group_by(status)).all())
+            by_status: dict[str, int] = dict(c.execute(sa.select(status, sa.func.count()).group_by(status)).all())
             return {clock: tuple(int(by_status.get(k, 0)) for k in STATUSES)}
         return part
 
