@@ -164,11 +164,11 @@ class Rules:
     _limits: Limits | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
-    def default(cls) -> "Rules":
+    def default(cls) -> Rules:
         return cls(copy.deepcopy(DEFAULT_RULES))
 
     @classmethod
-    def from_json(cls, text: str, version_id: int | None = None, effective_from: str = "2025-12") -> "Rules":
+    def from_json(cls, text: str, version_id: int | None = None, effective_from: str = "2025-12") -> Rules:
         return cls(merge_defaults(json.loads(text)), version_id, effective_from)
 
     def to_json(self) -> str:

@@ -11,7 +11,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from queries.schema import ticket_events as ev, ticket_facts as tf
+from queries.schema import ticket_events as ev
+from queries.schema import ticket_facts as tf
 from queries.sql import count_if, seconds_between
 
 AGE_BUCKETS = ("< 1 天", "1–3 天", "3–7 天", "> 7 天")

@@ -22,7 +22,7 @@ from domain.rules import Limits
 from domain.vocabulary import CITY_QC_REASONS, URGENT
 from queries.assessment import INDICATOR_KEYS, _before, _days, _has_event, _ts, month_bounds, staffing_pairs_and_heads
 from queries.schema import manual_items, reports, shifts, staff, ticket_events, ticket_facts
-from queries.sql import add_seconds, one_if   # one_if: a row as count_if counts it (a NULL condition is 0)
+from queries.sql import add_seconds, one_if  # one_if: a row as count_if counts it (a NULL condition is 0)
 
 # key → column contract of its evidence frame
 EVIDENCE_COLUMNS = {

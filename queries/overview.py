@@ -7,7 +7,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from queries.schema import import_log, ticket_events, ticket_facts as tf
+from queries.schema import import_log, ticket_events
+from queries.schema import ticket_facts as tf
 from queries.sql import count_if, day_of
 
 WEEKS_BACK = 4

@@ -17,7 +17,9 @@ from sqlalchemy.engine import Connection
 
 from domain.rules import Limits
 from queries.backlog import _at_risk, _open, _overdue
-from queries.schema import categories, reports, ticket_facts as tf, tickets as t
+from queries.schema import categories, reports
+from queries.schema import ticket_facts as tf
+from queries.schema import tickets as t
 from queries.sql import count_if, day_of, percentile_columns
 from queries.three_rates import DISTRICT_COUNTS_COLUMNS, _counts, population_filter
 from queries.timeliness import clock_rows

@@ -13,8 +13,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from domain.vocabulary import BASIC_SATISFIED, SATISFIED
-from queries.schema import ROLLUP_COUNTS, rollup_daily as rd, rollup_day_totals as rt, rollup_hourly as rh, \
-    ticket_day_counts, tickets as t
+from queries.schema import ROLLUP_COUNTS, ticket_day_counts
+from queries.schema import rollup_daily as rd
+from queries.schema import rollup_day_totals as rt
+from queries.schema import rollup_hourly as rh
+from queries.schema import tickets as t
 from queries.sql import count_if, day_of, hour_of
 
 COUNT_COLUMNS = list(ROLLUP_COUNTS[1:])     # the 三率 population and its answers

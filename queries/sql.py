@@ -232,7 +232,7 @@ def percentile_columns(dialect_name: str, value, quantiles: dict[str, tuple[int,
     spec: sa.ColumnClause[Any] = sa.literal_column("'" + ",".join(f"{int(n)}/{int(d)}" for n, d in quantiles.values()) + "'")
     parts = sa.func.percentile_parts(value, spec)
     cols = []
-    for i, (label, (num, den)) in enumerate(quantiles.items()):
+    for i, (label, (_num, den)) in enumerate(quantiles.items()):
         lo, hi, rem = (sa.func.json_extract(parts, sa.literal_column(f"'$[{3 * i + k}]'")) for k in range(3))
         cols.append((lo + (hi - lo) * rem * sa.literal_column("1.0") / sa.literal_column(str(int(den))))
                     .label(label))

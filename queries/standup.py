@@ -15,7 +15,9 @@ from sqlalchemy.engine import Connection
 from domain.rules import Limits
 from domain.vocabulary import ANALYST, DISPATCHER, GROUP_OF_ROLE, QC, RETURNER, VERIFIER
 from queries import staff as sq
-from queries.schema import standup_actions, ticket_events as ev, ticket_facts as tf
+from queries.schema import standup_actions
+from queries.schema import ticket_events as ev
+from queries.schema import ticket_facts as tf
 from queries.sql import count_if, seconds_between
 
 GROUP_MEASURES_COLUMNS = ["group", "measure", "label", "numerator", "denominator", "indicator", "lower_is_better"]

@@ -9,7 +9,10 @@ from sqlalchemy.engine import Connection
 
 from domain.vocabulary import BASIC_SATISFIED, SATISFIED
 from queries.rollups import day_totals, population_counts, rollups_cover, split, whole_day_sums
-from queries.schema import rollup_daily as rd, ticket_facts as tf, tickets as t, units
+from queries.schema import rollup_daily as rd
+from queries.schema import ticket_facts as tf
+from queries.schema import tickets as t
+from queries.schema import units
 from queries.sql import as_date, count_if, day_of
 
 DISTRICT_COUNTS_COLUMNS = ["population", "contacted", "resolved", "satisfied", "basic_satisfied"]

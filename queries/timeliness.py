@@ -21,9 +21,9 @@ from sqlalchemy.engine import Connection
 
 from domain.rules import Limits
 from domain.vocabulary import CLOCKS, EVENT_CLOCKS, SHIFT_HOURS, SHIFT_START_HOUR, SHIFTS, TICKET_CLOCKS
-from queries.schema import event_clocks, ticket_facts as tf, tickets
-from queries.sql import add_seconds, count_if, day_of, hour_of, month_of, percentile_columns, \
-    seconds_between, week_of, weekday_of
+from queries.schema import event_clocks, tickets
+from queries.schema import ticket_facts as tf
+from queries.sql import add_seconds, count_if, day_of, hour_of, month_of, percentile_columns, seconds_between, week_of, weekday_of
 
 GROUPINGS = {  # key → output columns
     "all": [],
