@@ -3,14 +3,17 @@ figures all differ from the defaults (at-risk share, payment bands, bonus cap, h
 equipment, freshness thresholds, 三率 weights, limits, contract start), every such help text,
 caption and chart line states the new figure and none of the defaults."""
 import copy
+import io
 import json
 from datetime import date, datetime
 
 import pytest
+from openpyxl import load_workbook
 
 from dashboard.services import rules_store
 from dashboard.services.assessment import signoff
 from dashboard.services.demo import generate
+from dashboard.services.reports.acceptance import build_acceptance_workbook
 from domain.rules import DAY, DEFAULT_RULES, HOUR, Rules
 from domain.scoring import ITEM_BONUS
 from queries.overview import latest_data_at
@@ -151,3 +154,15 @@ def test_close_limits_in_working_day_switch(changed_db):
 def test_shift_minimum_roles(changed_db):
     assert run("shifts").selectbox(key="shifts-role").options == [
         "派单专员", "退单专员", "质检专员", "协查专员", "业务主管", "数据分析专员"]
+
+
+def test_the_acceptance_workbook_states_the_changed_rules(changed_db):
+    """The 验收材料 workbook's head counts, bachelor-share and equipment texts follow the version."""
+    eng, _ = changed_db
+    with eng.connect() as conn:
+        book = load_workbook(io.BytesIO(build_acceptance_workbook(conn, day=date(2026, 1, 15), now=NOW)))
+    staffing = [[str(c) for c in row if c is not None] for row in book["人员配置与资质"].iter_rows(values_only=True)]
+    assert ["派单专员", "25"] == [r for r in staffing if r and r[0] == "派单专员"][0][:2]
+    equipment = [[c for c in row if c is not None] for row in book["设备"].iter_rows(values_only=True)]
+    assert equipment[0] == ["设备配置（合同：电脑 64 台，多功能一体机 8 台，租赁）"]
+    assert [r[:2] for r in equipment if r and r[0] in ("电脑", "多功能一体机")] == [["电脑", 64], ["多功能一体机", 8]]

@@ -16,8 +16,10 @@ from sqlalchemy.engine import Connection
 from dashboard.services.assessment import signoff, views
 from dashboard.services.assessment.engine import month_result
 from dashboard.services.exports.safe import write_sheet
+from dashboard.services.rules_store import current_rules, rules_for_month
+from domain.formatting import equipment_text, share_text
 from domain.payment import month_index
-from domain.rules import ROLES_REQUIRED
+from domain.qualifications import BACHELOR_SHARE, bachelor_share_ok
 from domain.scoring import to_decimal
 from queries.evidence import manual_item_rows
 
@@ -175,35 +177,38 @@ def _staffing_sheet(wb: Workbook, conn: Connection, day: date, stamp: str) -> No
     """人员配置与资质: head count per role, the bachelor share and every person's qualifications."""
     ws = _sheet(wb, "人员配置与资质", f"人员配置与资质（在岗口径：{day:%Y-%m-%d}）", stamp)
     quals = views.qualification_table(conn, day)
-    _block(ws, _headcount_frame(quals), {"合同要求": "int", "在岗人数": "int", "缺口": "int", "资质不达标人数": "int"})
+    required = rules_for_month(conn, f"{day:%Y-%m}").required_heads()
+    _block(ws, _headcount_frame(quals, required), {"合同要求": "int", "在岗人数": "int", "缺口": "int", "资质不达标人数": "int"})
     _bachelor_share_row(ws, conn, day)
     _block(ws, quals, {"管理团队规模": "int", "打字速度": "int"}, title="人员资质核查")
     _finish(ws, {1: 16, 2: 10, 11: 60})
 
 
-def _headcount_frame(quals: pd.DataFrame) -> pd.DataFrame:
+def _headcount_frame(quals: pd.DataFrame, required: dict[str, int]) -> pd.DataFrame:
     """Per contract role: required, on duty, shortfall and how many fall short of the qualifications."""
     heads = quals.groupby("岗位").size() if not quals.empty else pd.Series(dtype=int)
     return pd.DataFrame([{"岗位": role, "合同要求": need, "在岗人数": int(heads.get(role, 0)),
                           "缺口": max(need - int(heads.get(role, 0)), 0),
                           "资质不达标人数": int(((quals["岗位"] == role) & (quals["是否达标"] == "不达标")).sum())
                           if not quals.empty else 0}
-                         for role, need in ROLES_REQUIRED.items()])
+                         for role, need in required.items()])
 
 
 def _bachelor_share_row(ws, conn: Connection, day: date) -> None:
-    """After a blank row: the specialists' full-time bachelor share against the contract's 50 %."""
+    """After a blank row: the specialists' full-time bachelor share against the contract's minimum."""
     share, bachelors, specialists = views.bachelor_share(conn, day)
     ws.append([])
     ws.append(["派单/退单/质检/协查专员全日制本科占比", _dec(share, 4) if share is not None else None,
-               f"{bachelors} / {specialists}", "要求 ≥ 50%", "达标" if share is not None and share >= 0.5 else "不达标"])
+               f"{bachelors} / {specialists}", f"要求 ≥ {share_text(BACHELOR_SHARE)}",
+               "达标" if bachelor_share_ok(share) else "不达标"])
     ws.cell(ws.max_row, 2).number_format = FMT["pct"]
 
 
 def _equipment_sheet(wb: Workbook, conn: Connection, stamp: str) -> None:
     """设备: registered equipment against the contract."""
-    ws = _sheet(wb, "设备", "设备配置（合同：电脑 60 台，多功能一体机 6 台，租赁）", stamp)
-    _block(ws, views.equipment_table(conn), {"合同要求": "int", "登记总数": "int", "在用": "int", "其中租赁": "int",
+    rules = current_rules(conn)   # the version the equipment page checks against
+    ws = _sheet(wb, "设备", f"设备配置（合同：{equipment_text(rules.equipment_required, '，')}，租赁）", stamp)
+    _block(ws, views.equipment_table(conn, rules), {"合同要求": "int", "登记总数": "int", "在用": "int", "其中租赁": "int",
                                              "缺口": "int"})
     _finish(ws)
 
