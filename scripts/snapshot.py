@@ -35,7 +35,7 @@ PAGES = ["overview", "wall", "backlog", "timeliness", "three_rates", "tickets", 
 PASSWORD = "snapshot passphrase 1"
 # What differs between two runs of equal code: when a workbook was made, when a row was written.
 RUN_TIMES = [(re.compile(r"生成于 \d{4}-\d{2}-\d{2} \d{2}:\d{2}"), "生成于 <run time>"),
-             (re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?=[,\n])"), "<run time>")]
+             (re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?=,|\\n)"), "<run time>")]   # in JSON text
 
 
 def without_run_times(text: str, *, row_times: bool = False) -> str:
