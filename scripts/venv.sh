@@ -9,12 +9,11 @@ VENV_PY="$VENV_DIR/bin/python"
 # The base interpreter, checked before anything is installed: one line, Chinese and English.
 check_python() {
   PY="${PYTHON:-python3}"
-  if ! command -v "$PY" >/dev/null 2>&1; then
-    echo "找不到 Python（$PY），需要 Python 3.11 或更高版本 / $PY not found: Python 3.11 or newer is required" >&2
+  local version
+  if ! version=$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); then
+    echo "找不到可运行的 Python（$PY），需要 Python 3.11 或更高版本 / $PY does not run: Python 3.11 or newer is required" >&2
     exit 1
   fi
-  local version
-  version=$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
   if [ "${version%%.*}" -ne 3 ] || [ "${version#*.}" -lt 11 ]; then
     echo "需要 Python 3.11 或更高版本，当前 $PY 为 $version / Python 3.11 or newer is required, $PY is $version" >&2
     exit 1
