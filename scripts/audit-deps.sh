@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Dependency audit: fails when a pinned requirement has a known vulnerability (pip-audit, PyPI/OSV
+# Dependency audit: fails when a locked requirement has a known vulnerability (pip-audit, PyPI/OSV
 # advisories). Where the advisory service cannot be reached, pip-audit can only list the packages it
 # could not check; that is printed loudly, and the audit cannot vouch for them.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-python3 -m pip install --quiet --disable-pip-version-check pip-audit==2.10.1 >/dev/null 2>&1 || {
-  echo "dependency audit: could not install pip-audit" >&2; exit 1; }
-out=$(python3 -m pip_audit -r requirements.txt --progress-spinner off 2>&1)
+source scripts/venv.sh
+# pip-audit is one of the locked dev tools.
+( set -e; ensure_venv requirements-dev.txt ) || { echo "dependency audit: could not install pip-audit" >&2; exit 1; }
+# The lock pins every transitive package with hashes, so pip-audit reads it as it is instead of
+# installing it into a scratch environment to find the dependencies.
+out=$("$VENV_PY" -m pip_audit -r requirements.txt --disable-pip --progress-spinner off 2>&1)
 code=$?
 echo "$out"
 if [ $code -ne 0 ] && echo "$out" | grep -qi "known vulnerabilit"; then

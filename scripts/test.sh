@@ -1,30 +1,36 @@
 #!/usr/bin/env bash
-# Install everything the tests need (Python packages, Chromium and CJK fonts for the browser tests,
-# a running PostgreSQL), check the architecture and the code (import-linter layers, ruff, mypy),
-# then run the whole test suite. Any failure fails the script. Usage: bash scripts/test.sh [pytest args]
+# Install everything the tests need (the locked Python packages into .venv, Chromium and CJK fonts
+# for the browser tests, a running PostgreSQL), check the architecture and the code (import-linter
+# layers, ruff, mypy), then run the whole test suite. Any failure fails the script.
+# Usage: bash scripts/test.sh [pytest args]   (PYTHON — the interpreter that makes .venv — may be set)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/venv.sh
 
-python3 -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+ensure_venv requirements-dev.txt
 
+# Chromium drives the browser tests, and without CJK fonts every Chinese glyph is a box in them.
 if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then
   if command -v apt-get >/dev/null 2>&1; then
+    echo "== installing Chromium and CJK fonts (apt) for the browser tests"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
   fi
 fi
 
+# The PostgreSQL variants of the tests need the local server on 127.0.0.1:5432.
 if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432; then
   if command -v pg_ctlcluster >/dev/null 2>&1; then
+    echo "== starting the local PostgreSQL cluster"
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start || true
     for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
   fi
 fi
 
 echo "== checks: import layers, lint, types"
-python3 -c 'from importlinter.cli import lint_imports_command; lint_imports_command()' --no-cache
-python3 -m ruff check .
-python3 -m mypy
+"$VENV_PY" -c 'from importlinter.cli import lint_imports_command; lint_imports_command()' --no-cache
+"$VENV_PY" -m ruff check .
+"$VENV_PY" -m mypy
 
-exec python3 -m pytest -n 2 --dist loadfile -q -p no:cacheprovider "$@"
+exec "$VENV_PY" -m pytest -n 2 --dist loadfile -q -p no:cacheprovider "$@"
