@@ -11,6 +11,10 @@ from datetime import date, datetime, timedelta
 
 WORKING, RESTING = "班", "休"
 CALENDAR_UNCONFIRMED = "日历未确认"
+# who is warned before a year the calendar lacks starts (they can import it or must know of it)
+WARNED_ROLES = ("admin", "reviewer", "manager")
+UNCONFIRMED_NOTE = (f"{CALENDAR_UNCONFIRMED}：所用的工作日时限涉及日历中没有节假日安排的年份，这些日期暂按周一至周五计算；"
+                    "管理员导入该年国务院放假通知后自动更正。")
 
 
 def weekday_rule(day: date) -> bool:

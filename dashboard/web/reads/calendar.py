@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from dashboard.services import calendar_days
+from dashboard.services.rules_store import rules_for_month
 from dashboard.web.reads import cached, engine
 from domain.rules import Rules, working_days_of
 
@@ -30,6 +31,16 @@ def knows_days(first: date, last: date) -> bool:
 def working_day_close_confirmed(first: date, last: date, longest: int) -> bool:
     """Do `longest` working days from any day received between first and last stay on known days?"""
     with engine().connect() as conn:
+        return calendar_days.range_confirmed(calendar_days.load(conn), first, last, longest)
+
+
+@cached(ttl="300s", max_entries=64, show_spinner=False)
+def close_confirmed(month: str, first: date, last: date) -> bool:
+    """Are the working-day close limits of `month`'s rules, counted from first..last, on known days?"""
+    with engine().connect() as conn:
+        longest = longest_working_day_close(rules_for_month(conn, month))
+        if longest is None:
+            return True
         return calendar_days.range_confirmed(calendar_days.load(conn), first, last, longest)
 
 
