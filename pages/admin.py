@@ -5,8 +5,15 @@ import streamlit as st
 
 from dashboard.services.users import UserError
 from dashboard.web import ui
-from dashboard.web.admin_actions import (AdminError, add_rules_version, add_user, change_role, import_calendar,
-                                         reset_password, set_active)
+from dashboard.web.admin_actions import (
+    AdminError,
+    add_rules_version,
+    add_user,
+    change_role,
+    import_calendar,
+    reset_password,
+    set_active,
+)
 from dashboard.web.auth import require_action, require_role
 from dashboard.web.reads import admin as data
 from dashboard.web.reads import calendar as calendar_reads
