@@ -2,16 +2,19 @@
 「日历未确认」 / calendar_confirmed while a year is missing, the 60-day warning."""
 from __future__ import annotations
 
+import io
 import json
 from datetime import date, datetime, timedelta
 
 import chinese_calendar
+import openpyxl
 import pytest
 import sqlalchemy as sa
 
 from dashboard.cli.main import main
 from dashboard.services import calendar_days, calendar_import
 from dashboard.services.assessment.signoff import add_rules_version
+from dashboard.services.reports.acceptance import build_acceptance_workbook
 from domain.calendar import WorkingDayCalendar
 from domain.rules import Rules
 from queries.schema import audit_log
@@ -23,9 +26,11 @@ NOTICE_2027 = ("日期,类型\n2027-01-01,休\n2027-02-06,休\n2027-02-07,休\n2
                "2027-02-10,休\n2027-02-11,休\n2027-02-12,休\n2027-02-14,班\n")
 
 
-def _working_day_rules(engine, month: str) -> None:
+def _working_day_rules(engine, month: str, contract_start: str | None = None) -> None:
     rules = Rules.default()
     rules.body["sla"]["close_in_working_days"] = True
+    if contract_start:
+        rules.body["payment"]["contract_start"] = contract_start
     with engine.begin() as conn:
         add_rules_version(conn, Rules(rules.body), effective_from=month, note="工作日办结时限", username="admin",
                           role="admin")
@@ -140,3 +145,20 @@ def test_an_unknown_year_counts_monday_to_friday():
     assert cal.knows(date(2026, 6, 1)) and not cal.knows(date(2027, 6, 1))
     assert [cal.is_working_day(date(2027, 1, d)) for d in range(1, 5)] == [True, False, False, True]
     assert not cal.is_working_day(date(2026, 10, 1))
+
+
+def _summary_states(engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        data = build_acceptance_workbook(conn, day=date(2026, 12, 6), now=datetime(2026, 12, 6, 9, 0))
+    ws = openpyxl.load_workbook(io.BytesIO(data))["考核汇总"]
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    header = next(i for i, r in enumerate(rows) if "月份" in r and "状态" in r)
+    month_col, state_col = rows[header].index("月份"), rows[header].index("状态")
+    return {r[month_col]: r[state_col] for r in rows[header + 1:] if r[month_col]}
+
+
+def test_acceptance_workbook_marks_the_unconfirmed_month(engine, tmp_path):
+    _working_day_rules(engine, "2026-12", contract_start="2026-12")   # the workbook's months: 2026-12
+    assert _summary_states(engine) == {"2026-12": "测算（未签认）（日历未确认）"}
+    assert _import(engine, tmp_path, NOTICE_2027) == 0
+    assert _summary_states(engine)["2026-12"] == "测算（未签认）"
