@@ -12,12 +12,12 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard.cli.main import main
-from dashboard.services import calendar_days, calendar_import
+from dashboard.services import calendar_days, calendar_import, facts
 from dashboard.services.assessment.signoff import add_rules_version
 from dashboard.services.reports.acceptance import build_acceptance_workbook
 from domain.calendar import WorkingDayCalendar
 from domain.rules import Rules
-from queries.schema import audit_log
+from queries.schema import audit_log, ticket_facts, tickets
 from queries.schema import calendar_days as calendar_table
 from tests.support.december_files import url_of
 
@@ -162,3 +162,20 @@ def test_acceptance_workbook_marks_the_unconfirmed_month(engine, tmp_path):
     assert _summary_states(engine) == {"2026-12": "测算（未签认）（日历未确认）"}
     assert _import(engine, tmp_path, NOTICE_2027) == 0
     assert _summary_states(engine)["2026-12"] == "测算（未签认）"
+
+
+def test_import_rederives_the_stored_deadlines(engine, tmp_path):
+    _working_day_rules(engine, "2026-12")
+    with engine.begin() as conn:
+        conn.execute(tickets.insert(), [{"ticket_no": "CAL-1", "received_at": datetime(2027, 2, 5, 10, 0),
+                                         "urgency": "一般", "sla_class": "一般"}])
+        facts.refresh(conn, ["CAL-1"])
+
+    def deadline():
+        with engine.connect() as conn:
+            return conn.execute(sa.select(ticket_facts.c.deadline_at)
+                                .where(ticket_facts.c.ticket_no == "CAL-1")).scalar_one()
+
+    assert deadline() == datetime(2027, 2, 16, 10, 0)      # Monday–Friday
+    assert _import(engine, tmp_path, NOTICE_2027) == 0
+    assert deadline() == datetime(2027, 2, 22, 10, 0)      # across the imported Spring Festival
