@@ -55,3 +55,33 @@ def test_admin_page_has_the_calendar_import_form(app_db):
     assert not errors(at), errors(at)
     assert "工作日历" in [t.label for t in at.tabs]
     assert any(b.label == "导入" for b in at.button)
+
+
+def _unconfirmed(at) -> bool:
+    return any(w.startswith("日历未确认：") for w in _warnings(at))
+
+
+def test_timeliness_working_day_option_says_unconfirmed(december_2026, monkeypatch):
+    monkeypatch.setenv("HOTLINE_NOW", "2026-12-20 09:00:00")    # 15 working days from 20 Dec reach 2027
+    at = app_as("reviewer", "pages/timeliness.py")
+    assert not errors(at), errors(at)
+    assert not _unconfirmed(at)                                   # calendar time: nothing counted
+    at.toggle(key="tl-working").set_value(True).run()
+    assert not errors(at), errors(at)
+    assert _unconfirmed(at)
+    with december_2026.begin() as conn:
+        calendar_import.import_notice(conn, "2027.csv", NOTICE_2027, username="u_admin")
+    st.cache_data.clear()
+    at = app_as("reviewer", "pages/timeliness.py")
+    at.toggle(key="tl-working").set_value(True).run()
+    assert not errors(at), errors(at)
+    assert not _unconfirmed(at)
+
+
+def test_staffing_forecast_of_an_unknown_day_says_unconfirmed(december_2026, monkeypatch):
+    at = app_as("manager", "pages/shifts.py")
+    assert not errors(at), errors(at)
+    assert not _unconfirmed(at)                                   # 2026-12-06 is known
+    at.date_input(key="shifts-fc-day").set_value(date(2027, 1, 4)).run()
+    assert not errors(at), errors(at)
+    assert _unconfirmed(at)
