@@ -65,7 +65,7 @@ def main() -> None:
 
 
 def warn_of_missing_calendar() -> None:
-    """From 60 days before a year the calendar lacks (docs/lifecycle.md, working-day calendar)."""
+    """From 60 days before a year the calendar lacks (docs/lifecycle.md, working-day option)."""
     text = calendar_reads.warning_ahead(now_minute().date())
     if text:
         st.warning(text, icon=":material/event_busy:")

@@ -1,6 +1,6 @@
 """Beijing calendar facts: working days (statutory holidays and 调休 make-up days).
 
-The days come from the calendar table (docs/lifecycle.md, working-day calendar); this module is
+The days come from the calendar table (docs/lifecycle.md, working-day option); this module is
 handed them as a WorkingDayCalendar and does no I/O. A day the calendar does not know counts
 Monday–Friday, and `knows` lets every figure that used such a day say so (「日历未确认」).
 """

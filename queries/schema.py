@@ -372,7 +372,7 @@ rollup_hourly = sa.Table(
     sa.Column("received", sa.Integer, nullable=False),
 )
 
-# the working-day calendar (docs/lifecycle.md, working-day calendar): the days of each known year
+# the working-day calendar (docs/lifecycle.md, working-day option): the days of each known year
 # that differ from Monday–Friday (holidays on weekdays 休, make-up weekend days 班); a year with at
 # least one row is known, every other day of it counts Monday–Friday. Seeded at init-db from the
 # `chinesecalendar` package for the years it knows (source 'chinesecalendar'); a year's State Council

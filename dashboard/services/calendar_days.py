@@ -1,12 +1,13 @@
-"""The working-day calendar table: seed, load, import, and which years it lacks (docs/lifecycle.md,
-working-day calendar).
+"""The working-day calendar table: seed, load, and which years it lacks (docs/lifecycle.md,
+working-day option).
 
 The table holds, for each year it knows, the days that differ from Monday–Friday (every year's
-notice moves some weekday off, so a known year always has rows: a year with a row is known). init-db seeds the years the `chinesecalendar` package
-knows (never overwriting a year already in the table); `calendar import FILE` (dashboard.services.calendar_import)
-writes a year from the State Council's notice, replacing that year's rows. Every reader gets the days through `load`, which also
-installs them as domain.calendar's active calendar, so the lifecycle rules, the staffing profile
-and the timeliness option all count the same days.
+notice moves some weekday off, so a known year always has rows: a year with a row is known).
+init-db seeds the years the `chinesecalendar` package knows, never overwriting a year already in
+the table; `calendar import FILE` (dashboard.services.calendar_import) writes a year from the State
+Council's notice, replacing that year's rows. Every reader gets the days through `load`, which
+also installs them as domain.calendar's active calendar, so the lifecycle rules, the staffing
+profile and the timeliness option all count the same days.
 """
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Cached reads of the working-day calendar: what the pages need to say 「日历未确认」 and to warn
-before a year without data (docs/lifecycle.md, working-day calendar)."""
+before a year without data (docs/lifecycle.md, working-day option)."""
 from __future__ import annotations
 
 from datetime import date
