@@ -11,8 +11,10 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from dashboard.infra import settings
 from dashboard.web import auth, live, ui
+from dashboard.web.reads import calendar as calendar_reads
 from dashboard.web.reads import now_minute, overview
 from domain import access
+from domain.calendar import WARNED_ROLES
 
 ROOT = Path(__file__).parent
 
@@ -57,7 +59,16 @@ def main() -> None:
         st.error(NO_PAGES_MESSAGE)
         st.stop()
     watch_for_outage(current)
+    if not kiosk and user.role in WARNED_ROLES:
+        warn_of_missing_calendar()
     current.run()
+
+
+def warn_of_missing_calendar() -> None:
+    """From 60 days before a year the calendar lacks (docs/lifecycle.md, working-day option)."""
+    text = calendar_reads.warning_ahead(now_minute().date())
+    if text:
+        st.warning(text, icon=":material/event_busy:")
 
 
 def authenticator_or_none():

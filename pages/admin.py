@@ -5,16 +5,25 @@ import streamlit as st
 
 from dashboard.services.users import UserError
 from dashboard.web import ui
-from dashboard.web.admin_actions import AdminError, add_rules_version, add_user, change_role, reset_password, set_active
+from dashboard.web.admin_actions import (
+    AdminError,
+    add_rules_version,
+    add_user,
+    change_role,
+    import_calendar,
+    reset_password,
+    set_active,
+)
 from dashboard.web.auth import require_action, require_role
 from dashboard.web.reads import admin as data
+from dashboard.web.reads import calendar as calendar_reads
 from dashboard.web.reads import now_minute
 from domain.access import ROLES
 
 user = require_role("admin")
 require_action(user, "user_admin", "系统管理")
 now = now_minute()
-ui.page_header("系统管理", "账号与角色、考核规则版本、审计日志")
+ui.page_header("系统管理", "账号与角色、考核规则版本、工作日历、审计日志")
 
 ROLE_OPTIONS = list(ROLES)
 
@@ -32,7 +41,7 @@ def run_action(fn, *args, success: str) -> None:
         st.success(success)
 
 
-tab_users, tab_rules, tab_audit = st.tabs(["账号与角色", "规则版本", "审计日志"])
+tab_users, tab_rules, tab_calendar, tab_audit = st.tabs(["账号与角色", "规则版本", "工作日历", "审计日志"])
 
 with tab_users:
     frame = data.users()
@@ -91,6 +100,30 @@ with tab_rules:
                         st.error(ui.md_escape(str(e)))
                     else:
                         st.success(f"已保存规则版本 {vid}，自 {effective} 起适用。")
+
+with tab_calendar:
+    st.caption("工作日时限与受理量预测按此日历计算；没有数据的年份暂按周一至周五计算，相关结果标注「日历未确认」。"
+               "每年国务院发布放假通知后，在此导入当年的安排。")
+    year = st.number_input("查看年份", min_value=2004, max_value=2100, value=now.year + 1 if now.month >= 11 else now.year,
+                           step=1, key="calendar-year")
+    rows = calendar_reads.year_rows(int(year))
+    if rows:
+        st.dataframe([{"日期": f"{r['day']:%Y-%m-%d}", "类型": "班" if r["working"] else "休", "来源": r["source"]}
+                      for r in rows], hide_index=True, width="stretch")
+    else:
+        st.info(f"{int(year)} 年：日历中没有数据，工作日暂按周一至周五计算（日历未确认）。")
+    with st.form("calendar_import", clear_on_submit=True, border=True):
+        st.markdown("**导入一年的放假通知**（CSV 或 XLSX，列：日期、类型；类型为 休 或 班，只列与周一至周五不同的日期；"
+                    "导入后替换该年原有数据）")
+        upload = st.file_uploader("放假通知文件", type=["csv", "xlsx"], key="calendar-file")
+        if st.form_submit_button("导入", type="primary") and upload is not None:
+            try:
+                result = import_calendar(user.username, user.role, upload.name, upload.getvalue())
+            except AdminError as e:
+                st.error(ui.md_escape(str(e)))
+            else:
+                st.cache_data.clear()
+                st.success(f"已导入 {result.year} 年工作日历：工作日放假 {result.resting} 天，周末上班 {result.working} 天。")
 
 with tab_audit:
     c1, c2, c3, c4 = st.columns([2, 1, 1, 2])

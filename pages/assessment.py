@@ -13,6 +13,7 @@ from dashboard.web.reads import assessment as data
 from dashboard.web.reads import now_minute
 from dashboard.web.reads import rules as rules_data
 from domain.access import can, is_read_only
+from domain.calendar import UNCONFIRMED_NOTE
 from domain.formatting import number_text, yuan
 from domain.payment import fmt_factor
 from domain.scoring import ITEM_TYPES
@@ -58,6 +59,8 @@ with c2:
         st.caption(f"已冻结：显示签认时保存的结果（计算时点 {r.now:%Y-%m-%d %H:%M}）")
     else:
         st.caption(f"实时测算：截至 {now:%Y-%m-%d %H:%M}")
+if not r.calendar_confirmed:
+    st.warning(UNCONFIRMED_NOTE, icon=":material/event_busy:")
 
 ui.tiles([
     ui.Tile("考核得分", f"{r.score:f}",

@@ -8,11 +8,13 @@ import streamlit as st
 
 from dashboard.web import ui
 from dashboard.web.auth import require_role
+from dashboard.web.reads import calendar as calendar_reads
 from dashboard.web.reads import forecast as fdata
 from dashboard.web.reads import now_minute
 from dashboard.web.reads import rules as rules_data
 from dashboard.web.reads import shifts as data
 from domain import staffing
+from domain.calendar import UNCONFIRMED_NOTE
 from domain.forecast import RECENT_DAYS
 from domain.formatting import count, pct
 
@@ -133,6 +135,8 @@ with tabs[3]:
         fc_day = st.date_input("预测日期", value=now.date(), key="shifts-fc-day")
     plan = data.staffing_plan(fc_day, now)
     fc = plan["forecast"]
+    if not calendar_reads.knows_days(fc_day, fc_day):
+        st.warning(f"{UNCONFIRMED_NOTE}（{fc_day:%Y-%m-%d} 的同类日按周一至周五判断）", icon=":material/event_busy:")
     hours = pd.DataFrame([{"小时": h.hour, "预测": h.expected, "下限": h.lower, "上限": h.upper} for h in fc.hours])
     actual = fdata.hourly_actual(fc_day, now).rename(columns={"hour": "小时", "tickets": "实际"})
     band = alt.Chart(hours).mark_area(opacity=0.25, color="#3182bd").encode(

@@ -8,10 +8,12 @@ import streamlit as st
 
 from dashboard.web import ui
 from dashboard.web.auth import require_role
+from dashboard.web.reads import calendar as calendar_reads
 from dashboard.web.reads import now_minute
 from dashboard.web.reads import rules as rules_data
 from dashboard.web.reads import timeliness as data
 from domain.access import can
+from domain.calendar import UNCONFIRMED_NOTE
 from domain.formatting import count, duration_text, limit_text
 from queries.timeliness import CLOCKS
 
@@ -42,6 +44,8 @@ start = datetime.combine(picked[0], datetime.min.time())
 end = datetime.combine(picked[1], datetime.min.time()) + timedelta(days=1)
 with c3:
     st.caption(f"范围：{start:%Y-%m-%d} 至 {end - timedelta(days=1):%Y-%m-%d}，统计截至 {now:%Y-%m-%d %H:%M}")
+if working and not calendar_reads.close_confirmed(f"{start:%Y-%m}", picked[0], picked[1]):
+    st.warning(UNCONFIRMED_NOTE, icon=":material/event_busy:")
 
 # the overview and the default clock's lags in one go (cached under the default clock, so that
 # choosing another clock below reads only that clock's lags)

@@ -371,3 +371,15 @@ rollup_hourly = sa.Table(
     sa.Column("hour", sa.Integer, primary_key=True),
     sa.Column("received", sa.Integer, nullable=False),
 )
+
+# the working-day calendar (docs/lifecycle.md, working-day option): the days of each known year
+# that differ from Monday–Friday (holidays on weekdays 休, make-up weekend days 班); a year with at
+# least one row is known, every other day of it counts Monday–Friday. Seeded at init-db from the
+# `chinesecalendar` package for the years it knows (source 'chinesecalendar'); a year's State Council
+# notice imported by an admin replaces that year's rows (source 'import:<file name>').
+calendar_days = sa.Table(
+    "calendar_days", metadata,
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("working", sa.Boolean, nullable=False),
+    sa.Column("source", sa.String(200), nullable=False),
+)

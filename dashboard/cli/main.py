@@ -23,6 +23,7 @@ COMMAND_MODULES = {
     "health": "dashboard.cli.health",
     "backup": "dashboard.cli.backup",
     "restore": "dashboard.cli.backup",
+    "calendar": "dashboard.cli.calendar",
 }
 # commands that run unattended (units, timers) log their events from info; the others from warning
 SERVICE_COMMANDS = {"feed", "backup", "restore"}
@@ -100,6 +101,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     rs = sub.add_parser("restore", help="把备份恢复到空数据库，并按清单核对行数与冻结月份哈希")
     rs.add_argument("dir", help="备份目录")
+
+    cal = sub.add_parser("calendar", help="工作日历：导入某年国务院放假通知，查看某年安排")
+    csub = cal.add_subparsers(dest="calendar_command", metavar="ACTION", parser_class=_parser_with(db))
+    ci = csub.add_parser("import", help="导入放假通知（CSV/XLSX，列 日期、类型 ∈ 休/班）")
+    ci.add_argument("file")
+    ci.add_argument("--user", default="cli", help="记入审计日志的操作人（默认 cli）")
+    cs = csub.add_parser("show", help="列出某年与周一至周五不同的日期")
+    cs.add_argument("--year", type=int, required=True)
 
     u = sub.add_parser("users", help="账号管理")
     usub = u.add_subparsers(dest="users_command", metavar="ACTION", parser_class=_parser_with(db))

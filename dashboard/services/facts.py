@@ -14,6 +14,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from dashboard.services import calendar_days
 from dashboard.services.rules_store import current_rules
 from domain.calendar import add_working_days
 from domain.lifecycle import Event, Facts, TicketInput, derive, event_clocks
@@ -85,6 +86,7 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 def refresh(conn: Connection, ticket_nos: Iterable[str], rules: Rules | None = None) -> int:
     """Re-derive the facts of these tickets from the database; returns how many were written."""
     rules = rules or current_rules(conn)
+    calendar_days.load(conn)    # working-day deadlines count the calendar table's days
     written = 0
     for chunk in _chunks(sorted(set(ticket_nos)), BATCH):
         trows = conn.execute(sa.select(tickets).where(tickets.c.ticket_no.in_(chunk))).mappings().all()

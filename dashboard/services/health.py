@@ -2,8 +2,8 @@
 
 A finding is a problem (the service is broken: exit 1) or a warning (it runs, degraded: exit 2).
 Problems: the database does not answer; its schema is not at the newest migration. Warning: the
-working-day calendar does not know some of the next CALENDAR_HORIZON_DAYS days, so working-day
-limits for them fall back to Monday–Friday.
+calendar table does not know some of the next CALENDAR_HORIZON_DAYS days, so working-day limits
+for them fall back to Monday–Friday.
 
 The checks that read the database are the functions of DATABASE_CHECKS, each
 `(conn, now) -> list[Finding]`, run in order on one connection once the database answers; a
@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import chinese_calendar
 import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard.infra.db import alembic_config
+from dashboard.services import calendar_days
 
 PROBLEM, WARNING = "problem", "warning"
 CALENDAR_HORIZON_DAYS = 60
@@ -70,17 +70,21 @@ def schema_at_head(conn: Connection, _now: datetime) -> list[Finding]:
     return [Finding(PROBLEM, f"数据库结构版本为 {current}，不是本程序的最新版本 {head}：请运行 python -m dashboard init-db")]
 
 
-# Checks run once the database answers, in this order (see the module's docstring).
-DATABASE_CHECKS: list[Callable[[Connection, datetime], list[Finding]]] = [schema_at_head]
-
-
 def known_to_calendar_package(day: date) -> bool:
-    """Does `chinesecalendar` know the holidays of `day`'s year (it raises for the others)?"""
-    try:
-        chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        return False
-    return True
+    """Does the `chinesecalendar` package know `day`'s year (what init-db seeds the table with)?"""
+    return day.year in calendar_days.package_years()
+
+
+def calendar_table_gaps(conn: Connection, now: datetime) -> list[Finding]:
+    """calendar_gaps against the calendar table, the days every working-day figure counts."""
+    if not sa.inspect(conn).has_table(calendar_days.calendar_days.name):
+        # not migrated yet (schema_at_head says so): what init-db will seed
+        return calendar_gaps(now.date())
+    return calendar_gaps(now.date(), calendar_days.load(conn).knows)
+
+
+# Checks run once the database answers, in this order (see the module's docstring).
+DATABASE_CHECKS: list[Callable[[Connection, datetime], list[Finding]]] = [schema_at_head, calendar_table_gaps]
 
 
 def calendar_gaps(today: date, known: Callable[[date], bool] = known_to_calendar_package,
@@ -122,6 +126,8 @@ def check(engine: Engine, now: datetime | None = None) -> Health:
     unreachable = database_answers(engine)
     if unreachable is not None:
         health.findings.append(unreachable)
+        # the table cannot be read: what init-db seeds it with, so the operator still hears of a gap
+        health.findings += calendar_gaps(now.date())
     else:
         try:
             with engine.connect() as conn:
@@ -130,7 +136,6 @@ def check(engine: Engine, now: datetime | None = None) -> Health:
                     health.findings += database_check(conn, now)
         except sa.exc.SQLAlchemyError as e:
             health.findings.append(Finding(PROBLEM, f"数据库检查失败：{_first_line(e)}"))
-    health.findings += calendar_gaps(now.date())
     return health
 
 

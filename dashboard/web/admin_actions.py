@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from dashboard.services import users
+from dashboard.services import calendar_import, users
 from dashboard.services.assessment.signoff import add_rules_version as add_guarded
 from dashboard.web.reads import write_engine
 from domain import access
@@ -63,3 +63,13 @@ def add_rules_version(actor: str, role: str, body_text: str, effective_from: str
 
     with write_engine().begin() as conn:
         return add_guarded(conn, rules, effective_from=effective_from, note=note.strip(), username=actor, role=role)
+
+
+def import_calendar(actor: str, role: str, filename: str, data: bytes) -> calendar_import.ImportResult:
+    """A year's State Council notice into the calendar table (refusals as AdminError, one reason a line)."""
+    _check(role, "rules_admin")
+    try:
+        with write_engine().begin() as conn:
+            return calendar_import.import_notice(conn, filename, data, username=actor)
+    except calendar_import.CalendarRefused as e:
+        raise AdminError(f"日历文件未导入，原因：\n{e}") from None

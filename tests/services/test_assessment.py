@@ -45,7 +45,8 @@ def test_month_by_hand(engine):
          required=SMALL_REQUIRED)
     out = kpi(engine)
     assert set(out) == {"month", "indicators", "manual", "score", "payment_factor", "amount", "deduction",
-                        "three_rates"}
+                        "three_rates", "calendar_confirmed"}
+    assert out["calendar_confirmed"] is True
     total = F(0)
     for key, (num, den) in EXPECTED.items():
         got = out["indicators"][key]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -16,6 +16,7 @@ from fractions import Fraction
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from dashboard.services import calendar_days
 from dashboard.services.assessment import settled_counts
 from dashboard.services.rules_store import rules_for_month
 from domain import three_rates
@@ -96,6 +97,9 @@ class MonthResult:
     three_rates: ThreeRatesResult
     frozen: bool = False
     extra: dict = field(default_factory=dict)
+    # False when a working-day limit of the month reaches a day the calendar does not know
+    # (those days counted Monday–Friday: 「日历未确认」); not part of what a frozen month stores
+    calendar_confirmed: bool = True
 
     def indicator(self, key: str) -> IndicatorResult:
         return next(i for i in self.indicators if i.key == key)
@@ -118,6 +122,7 @@ def compute(conn: Connection, month: str, now: datetime | None = None) -> MonthR
     month = check_month(month)
     now = now or datetime.now()
     rules = rules_for_month(conn, month)
+    confirmed = calendar_days.month_confirmed(calendar_days.load(conn), month, rules.limits())
     period = three_rates.period_for_month(month, rules)
     counts, c = settled_counts.month_counts_for(conn, month=month, now=now, limits=rules.limits(),
                                                 required=rules.required_heads(), period=(period.start, period.end))
@@ -147,7 +152,7 @@ def compute(conn: Connection, month: str, now: datetime | None = None) -> MonthR
         raw_score=sc.raw, score=sc.score, band=fac.band, payment_factor=fac.factor, rectify=fac.rectify,
         monthly_fee=pay.fee, amount=pay.amount, deduction=pay.deduction,
         contract_month=month_index(month, rules.contract_start),
-        three_rates=three)
+        three_rates=three, calendar_confirmed=confirmed)
 
 
 def frozen_row(conn: Connection, month: str):
@@ -160,7 +165,9 @@ def month_result(conn: Connection, month: str, now: datetime | None = None) -> M
     month = check_month(month)
     row = frozen_row(conn, month)
     if row is not None and row["result_json"]:
-        return from_dict(json.loads(row["result_json"]), frozen=True)
+        frozen = from_dict(json.loads(row["result_json"]), frozen=True)
+        confirmed = calendar_days.month_confirmed(calendar_days.load(conn), month, rules_for_month(conn, month).limits())
+        return replace(frozen, calendar_confirmed=confirmed)
     return compute(conn, month, now)
 
 
@@ -256,4 +263,5 @@ def kpi_json(r: MonthResult) -> dict:
             "response_rate": rate_str(t.response_rate), "resolution_rate": rate_str(t.resolution_rate),
             "satisfaction_rate": rate_str(t.satisfaction_rate), "composite": rate_str(t.composite),
         },
+        "calendar_confirmed": r.calendar_confirmed,
     }

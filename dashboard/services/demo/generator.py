@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from dashboard.services import reference, rollups
+from dashboard.services import calendar_days, reference, rollups
 from dashboard.services.assessment import settled_counts
 from dashboard.services.bootstrap import init_db
 from dashboard.services.demo import roster as demo_roster
@@ -545,6 +545,7 @@ def generate_into(conn: Connection, *, days: int, tickets_per_day: int, seed: in
         raise DemoError("数据截止时间早于生成窗口的第一天")
     rng = random.Random(seed)
     rules = rules_for_month(conn)
+    calendar_days.load(conn)     # the roster, intake and deadlines count the calendar table's days
     roster = demo_roster.build(rng, start, days)
     world = _World(rng, roster, rules, now)
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard.infra import logs
-from dashboard.services import audit, facts, rollups
+from dashboard.services import audit, calendar_days, facts, rollups
 from dashboard.services.assessment import settled_counts
 from dashboard.services.ingest import writing
 from dashboard.services.ingest.frozen import frozen_months
@@ -355,6 +355,7 @@ def write(conn: Connection, p: Prepared, idx: list[int], *, username: str = "",
     if not idx:
         return counts
     keys = list(p.values)
+    calendar_days.load(conn)    # the working-day limits count the table's days, also while writing
     if p.kind == "tickets":
         ev_keys = [k for k in keys if k in TICKET_EVENT_COLUMNS]
         cols = _column_lists(p, keys, idx, arrays=True)

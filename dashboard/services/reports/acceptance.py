@@ -17,6 +17,7 @@ from dashboard.services.assessment import signoff, views
 from dashboard.services.assessment.engine import month_result
 from dashboard.services.exports.safe import write_sheet
 from dashboard.services.rules_store import current_rules, rules_for_month
+from domain.calendar import CALENDAR_UNCONFIRMED
 from domain.formatting import equipment_text, share_text
 from domain.payment import month_index
 from domain.qualifications import BACHELOR_SHARE, bachelor_share_ok
@@ -133,6 +134,10 @@ def _summary_sheet(wb: Workbook, results: list, stamp: str) -> None:
         "一票否决": "是" if r.veto else "否", "考核得分": r.score, "档位": r.band, "付款系数": r.payment_factor,
         "月服务费": r.monthly_fee, "应付金额": r.amount, "考核扣款": r.deduction, "整改": "需整改" if r.rectify else "",
     } for r in results], columns=_SUMMARY_COLUMNS)
+    # a month whose working-day limits counted days the calendar lacks says so (docs/lifecycle.md)
+    unconfirmed = [not r.calendar_confirmed for r in results]
+    if any(unconfirmed):
+        summary.loc[unconfirmed, "状态"] = summary.loc[unconfirmed, "状态"] + f"（{CALENDAR_UNCONFIRMED}）"
     _block(ws, summary, {"指标得分": "points", "加分": "points", "扣分": "points", "考核得分": "score",
                          "付款系数": "factor", "月服务费": "money", "应付金额": "money", "考核扣款": "money"})
     _finish(ws)

@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard.infra.concurrent_reads import concurrently
+from dashboard.services import calendar_days
 from dashboard.services.exports.safe import write_sheet
 from dashboard.services.rules_store import rules_for_month
 from domain import staffing
@@ -179,6 +180,7 @@ def standup_pack(conn: Connection, *, day: date, now: datetime, team: str | None
         act = standup.act_today(c, now=now).rename(columns=ACT_COLUMNS)
         actions = standup.actions_for(c, day=day)
         actions["carried_over"] = actions["carried_over"].map({True: "是", False: "否"})
+        calendar_days.load(c)     # day_kind reads the calendar table's holidays
         surge = forecast.surge_status(c, now, kind_of=staffing.day_kind)
         return act, standup.act_today_counts(c, now=now), actions.rename(columns=ACTIONS_CN), surge
 

@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 
+from dashboard.services import calendar_days
 from dashboard.web.reads import cached, engine
 from domain.staffing import day_kind
 from queries import forecast
@@ -15,6 +16,7 @@ def surge_status(now: datetime) -> dict:
     """{"active", "message", "hour", "actual", "expected", "upper", "ratio", "level", ...}"""
     fc = day_forecast(now.date(), now)       # the same forecast the shifts page shows (one read)
     with engine().connect() as conn:
+        calendar_days.load(conn)     # day_kind reads the calendar table's holidays
         return forecast.surge_status(conn, now, kind_of=day_kind, fc=fc)
 
 
@@ -27,6 +29,7 @@ def day_forecast(day: date, now: datetime) -> forecast.DayForecast:
 @cached(ttl="300s", max_entries=32, show_spinner=False)
 def _forecast_until(day: date, until: datetime) -> forecast.DayForecast:
     with engine().connect() as conn:
+        calendar_days.load(conn)     # day_kind reads the calendar table's holidays
         return forecast.forecast_for(conn, day=day, now=until, kind_of=day_kind)
 
 

@@ -7,6 +7,7 @@ from fractions import Fraction
 import pandas as pd
 
 from dashboard.infra.concurrent_reads import concurrently
+from dashboard.services import calendar_days
 from dashboard.services.rules_store import rules_for_month
 from dashboard.web.reads import cached, cached_query, engine
 from domain.calendar import add_working_days
@@ -39,6 +40,7 @@ def _params(conn, start: datetime, end: datetime, working_days: bool):
     rules = rules_for_month(conn, f"{start:%Y-%m}")
     offsets = None
     if working_days:
+        calendar_days.load(conn)
         offsets = working_day_close_offsets(rules, start.date(), (end - timedelta(microseconds=1)).date())
     return rules.limits(), offsets
 
