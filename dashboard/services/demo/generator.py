@@ -482,7 +482,8 @@ def check_params(days: int, tickets_per_day: int) -> None:
 
 
 # tickets a day of a window given in days, and of the default window (the contract year so far):
-# a real district sees about 1,000–1,500 a day; a year at 1,000 builds in minutes, not a quarter hour
+# a real district sees about 1,000–1,500 a day; a year at 1,000 is a third smaller and faster to
+# build than at 1,500 (docs/cli.md, demo)
 TICKETS_PER_DAY = 1500
 CONTRACT_YEAR_TICKETS_PER_DAY = 1000
 
