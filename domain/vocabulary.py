@@ -147,3 +147,7 @@ ITEM_TYPES = (ITEM_DEDUCTION, ITEM_BONUS, ITEM_VETO)
 # --- reports the vendor delivers ------------------------------------------------------------------
 
 REPORT_KINDS = {"daily": "日报", "weekly": "周报", "monthly": "月报", "topic": "专报"}
+
+# a month with no ticket received and no event: a gap in the data, it has no score
+NO_DATA = "无数据"
+NO_DATA_MEANING = "当月没有任何受理工单、流转、排班、报表或加扣分记录"

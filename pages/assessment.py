@@ -17,6 +17,7 @@ from domain.calendar import UNCONFIRMED_NOTE
 from domain.formatting import number_text, yuan
 from domain.payment import fmt_factor
 from domain.scoring import ITEM_TYPES
+from domain.vocabulary import NO_DATA, NO_DATA_MEANING
 
 user = require_role("assessment")
 now = now_minute()
@@ -34,6 +35,10 @@ EVIDENCE_LABELS = {
     "short": "缺口",
 }
 ACTION_LABELS = {"QC_PASS": "质检通过", "QC_REJECT": "质检退回", "REPLY": "回复"}
+
+
+def score_text(score: Decimal | None) -> str:
+    return NO_DATA if score is None else f"{score:f}"
 
 
 def chart_value(score: Decimal) -> int | float:
@@ -63,13 +68,16 @@ if not r.calendar_confirmed:
     st.warning(UNCONFIRMED_NOTE, icon=":material/event_busy:")
 
 ui.tiles([
-    ui.Tile("考核得分", f"{r.score:f}",
+    ui.Tile("考核得分", score_text(r.score),
             help=f"指标得分合计 + 加分（上限 {number_text(rules.bonus_cap)}）− 扣分，四舍五入到 0.01；一票否决为 0"),
     ui.Tile("得分档位", r.band + ("（需整改）" if r.rectify else "")),
-    ui.Tile("付款系数", fmt_factor(r.payment_factor)),
-    ui.Tile("当月应付（元）", yuan(r.amount)),
-    ui.Tile("考核扣款（元）", yuan(r.deduction), help="月服务费 − 当月应付"),
+    ui.Tile("付款系数", NO_DATA if r.payment_factor is None else fmt_factor(r.payment_factor)),
+    ui.Tile("当月应付（元）", NO_DATA if r.amount is None else yuan(r.amount)),
+    ui.Tile("考核扣款（元）", NO_DATA if r.deduction is None else yuan(r.deduction), help="月服务费 − 当月应付"),
 ])
+if not r.has_data:
+    st.info(f"{month} {NO_DATA}：{NO_DATA_MEANING}，这是数据缺口而不是考核结果，"
+            "不计得分、不计为已考核月份，也不能签认。", icon=":material/help:")
 
 tab_ind, tab_manual, tab_trend, tab_sign = st.tabs(["指标与失分证据", "加扣分", "趋势与测算", "签核"])
 
@@ -158,28 +166,31 @@ with tab_trend:
         st.caption(f"虚线：{number_text(full)} 分（全额付款）与 {number_text(rectify)} 分（整改线）")
     with right:
         st.subheader("假设测算")
-        keys = [i.key for i in r.indicators]
-        wk = st.selectbox("指标", keys, format_func=lambda k: r.indicator(k).label, key="whatif_key")
-        ind = r.indicator(wk)
-        current = float(ind.value * 100) if ind.value is not None else 100.0
-        hv = st.number_input("假设实际值（%）", min_value=0.0, max_value=100.0, value=round(current, 2), step=0.5,
-                             format="%.2f", key="whatif_value")
-        # the typed text is decimal: build the Fraction from its string, never from the float
-        hyp = Fraction(f"{hv:.2f}") / 100
-        w = what_if(r, data.rules(month), wk, hyp)
+        if r.score is None or r.payment_factor is None or r.amount is None or r.deduction is None:
+            st.caption(f"{month} {NO_DATA}，没有可供测算的考核结果。")
+        else:
+            keys = [i.key for i in r.indicators]
+            wk = st.selectbox("指标", keys, format_func=lambda k: r.indicator(k).label, key="whatif_key")
+            ind = r.indicator(wk)
+            current = float(ind.value * 100) if ind.value is not None else 100.0
+            hv = st.number_input("假设实际值（%）", min_value=0.0, max_value=100.0, value=round(current, 2), step=0.5,
+                                 format="%.2f", key="whatif_value")
+            # the typed text is decimal: build the Fraction from its string, never from the float
+            hyp = Fraction(f"{hv:.2f}") / 100
+            w = what_if(r, data.rules(month), wk, hyp)
 
-        def moved(diff, fmt):
-            return None if diff == 0 else fmt.format(diff)
-        ui.tiles([
-            ui.Tile("测算得分", f"{w.score:f}", delta=moved(w.score - r.score, "{:+f}")),
-            ui.Tile("付款系数", fmt_factor(w.factor), delta=moved(w.factor - r.payment_factor, "{:+f}")),
-        ])
-        ui.tiles([
-            ui.Tile("测算当月应付（元）", yuan(w.amount), delta=moved(w.amount - r.amount, "{:+,.2f}")),
-            ui.Tile("测算考核扣款（元）", yuan(w.deduction), delta=moved(w.deduction - r.deduction, "{:+,.2f}"),
-                    delta_color="inverse"),
-        ])
-        st.caption("测算只改变所选指标，其余指标与加扣分保持不变；与正式结果使用同一套计分规则。")
+            def moved(diff, fmt):
+                return None if diff == 0 else fmt.format(diff)
+            ui.tiles([
+                ui.Tile("测算得分", f"{w.score:f}", delta=moved(w.score - r.score, "{:+f}")),
+                ui.Tile("付款系数", fmt_factor(w.factor), delta=moved(w.factor - r.payment_factor, "{:+f}")),
+            ])
+            ui.tiles([
+                ui.Tile("测算当月应付（元）", yuan(w.amount), delta=moved(w.amount - r.amount, "{:+,.2f}")),
+                ui.Tile("测算考核扣款（元）", yuan(w.deduction), delta=moved(w.deduction - r.deduction, "{:+,.2f}"),
+                        delta_color="inverse"),
+            ])
+            st.caption("测算只改变所选指标，其余指标与加扣分保持不变；与正式结果使用同一套计分规则。")
 
 with tab_sign:
     st.subheader("签核流程")
@@ -204,11 +215,13 @@ with tab_sign:
                 st.success("一致：冻结后的数据、规则与结果均未改变", icon=":material/verified:")
             else:
                 st.error("不一致：冻结后的数据或规则已被改动，请核查审计日志", icon=":material/gpp_bad:")
-            st.caption(f"按冻结时点重算得分 {fresh.score:f}（冻结结果 {r.score:f}）")
+            st.caption(f"按冻结时点重算得分 {score_text(fresh.score)}（冻结结果 {score_text(r.score)}）")
 
     stale = data.stale_reason(month, now)
     if stale:
         st.warning(stale, icon=":material/warning:")
+    if not r.has_data and not status["frozen"]:
+        st.warning(signoff.no_data_reason(month), icon=":material/warning:")
     if read_only:
         st.info("业务主管为只读角色：可查看考核结果与证据，不能签核或录入加扣分。")
     else:

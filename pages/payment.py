@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.services.assessment.signoff import SignoffError
-from dashboard.services.assessment.views import INSTALMENT_TERMS, PENDING
+from dashboard.services.assessment.views import INSTALMENT_TERMS, NO_DATA_LABEL, PENDING
 from dashboard.web import ui
 from dashboard.web.auth import require_action, require_role
 from dashboard.web.reads import now_minute
@@ -29,10 +29,14 @@ ui.page_header("付款核算", f"合同年度自 {pv.months['月份'].iloc[0]} �
 inst = pv.instalments
 ui.tiles([
     ui.Tile("合同年度服务费（元）", yuan(t["contract_fee"])),
-    ui.Tile("已考核月份", f"{t['assessed_months']} / 12", help=f"其中已签认冻结 {t['frozen_months']} 个月"),
-    ui.Tile("考核扣款合计（元）", yuan(t["total_deductions"]), help="已考核月份（含未签认的实时测算）扣款之和"),
+    ui.Tile("已考核月份", f"{t['assessed_months']} / 12",
+            help=f"有数据的月份：已签认冻结 {t['frozen_months']} 个月，实时测算（未签认）{t['live_months']} 个月"
+                 + (f"；另有 {t['no_data_months']} 个月{NO_DATA_LABEL}，不计为已考核" if t["no_data_months"] else "")),
+    ui.Tile("考核扣款合计（元）", yuan(t["total_deductions"]),
+            help="已考核月份（含未签认的实时测算）扣款之和；无数据的月份没有考核结果，不计扣款"),
     ui.Tile("尾款（元）", yuan(inst.loc[inst["期次"] == 3, "金额"].iloc[0]),
-            help="第 12 个月服务费 − 各月考核扣款之和，不低于 0"),
+            help="第 12 个月服务费 − 各月考核扣款之和，不低于 0；只计已考核月份的扣款"
+                 + (f"（{t['no_data_months']} 个月{NO_DATA_LABEL}，其扣款未知，尾款为暂计）" if t["no_data_months"] else "")),
     ui.Tile("应追回金额（元）", yuan(t["to_recover"]),
             help="扣款合计超过第 12 个月服务费的部分"),
 ])
@@ -41,17 +45,24 @@ tab_months, tab_inst = st.tabs(["月度付款计算", "分期付款"])
 
 with tab_months:
     m = pv.months.copy()
+    # a month without data reads 「无数据」 in every figure; a month still to come 「待考核」 / —
+    gap = m["状态"] == NO_DATA_LABEL
+
+    def figures(column, fmt, blank="—"):
+        return [NO_DATA_LABEL if g else shown_or(v, fmt, blank) for v, g in zip(m[column], gap)]
+
     shown = m.assign(
         月服务费=m["月服务费"].map(yuan),
-        考核得分=m["考核得分"].map(lambda s: shown_or(s, lambda v: f"{v:f}", PENDING)),
-        付款系数=m["付款系数"].map(lambda f: shown_or(f, fmt_factor)),
-        应付金额=m["应付金额"].map(lambda a: shown_or(a, yuan)),
-        考核扣款=m["考核扣款"].map(lambda a: shown_or(a, yuan)),
+        考核得分=figures("考核得分", lambda v: f"{v:f}", PENDING),
+        付款系数=figures("付款系数", fmt_factor),
+        应付金额=figures("应付金额", yuan),
+        考核扣款=figures("考核扣款", yuan),
     )
     st.dataframe(shown, hide_index=True, width="stretch",
                  column_config={"合同月": st.column_config.NumberColumn(format="第 %d 月", width="small")})
     st.caption(f"付款系数：{bands_text(rules_data.for_month(f'{now:%Y-%m}').payment_bands)}。"
-               "已冻结月份取签认时保存的结果，其余月份为实时测算。")
+               "已冻结月份取签认时保存的结果，其余月份为实时测算；"
+               "没有任何受理工单和流转记录的月份为「无数据」，没有得分，不计为已考核，也不计扣款。")
     ui.downloads(shown, f"付款计算_{now:%Y%m%d}", key="pay-months", sheet="付款计算")
 
 with tab_inst:

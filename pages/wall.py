@@ -24,6 +24,7 @@ from dashboard.web.reads import wall as wall_data
 from domain.formatting import count, half_up, pct, share_text
 from domain.lifecycle import OPEN_STAGES
 from domain.rules import Rules
+from domain.vocabulary import NO_DATA
 from queries.backlog import AGE_BUCKETS
 
 user = require_role("wall")
@@ -279,7 +280,8 @@ def main_tiles(r: Refresh) -> None:
         intake = r.reads.get("intake", overview_data.intake_vs_weekday, r.now)
         totals = r.reads.get("totals", backlog_data.totals, r.now)
         score = r.reads.get("score", wall_data.month_score, f"{r.now:%Y-%m}", r.now)
-        score_value = "—" if not score or score.get("score") is None else str(half_up(score["score"], 2))
+        score_value = (NO_DATA if score and score.get("no_data") else
+                       "—" if not score or score.get("score") is None else str(half_up(score["score"], 2)))
         ui.tiles([
             ui.Tile("今日受理", count(intake["today"]) if intake else "—", intake_delta(intake), delta_color="off",
                     help="今日 0 点至今接收；对比前 4 个同星期日同一时段的平均值"),

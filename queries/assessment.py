@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from domain.rules import Limits
 from domain.vocabulary import INDICATOR_LABELS, URGENT
-from queries.schema import event_clocks, reports, shifts, staff, ticket_events, ticket_facts
+from queries.schema import event_clocks, manual_items, reports, shifts, staff, ticket_events, ticket_facts, tickets
 from queries.sql import add_seconds, as_date, count_if, day_of
 
 INDICATOR_KEYS = list(INDICATOR_LABELS)   # contract order
@@ -38,6 +38,26 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     start = datetime(year, mon, 1)
     end = datetime(year + (mon == 12), mon % 12 + 1, 1)
     return start, end
+
+
+def month_has_data(conn: Connection, month: str, now: datetime) -> bool:
+    """Whether anything was recorded for the month up to `now`: a ticket received, a ticket event,
+    a shift, a report due or a manual item (加扣分, 一票否决). A month with none of these is a gap in
+    the data, not a month of performance (docs/assessment.md, months without data)."""
+    start, end = month_bounds(month)
+    last = min(end, now + timedelta(microseconds=1))   # `<= now` within the month
+    if last <= start:
+        return False
+    lo, hi = _ts(start, "start"), _ts(last, "last")
+    probes = [
+        sa.select(tickets.c.ticket_no).where(tickets.c.received_at >= lo, tickets.c.received_at < hi),
+        sa.select(ticket_events.c.id).where(ticket_events.c.at >= lo, ticket_events.c.at < hi),
+        sa.select(shifts.c.staff_no).where(shifts.c.day >= start.date(), shifts.c.day <= (last - timedelta(
+            microseconds=1)).date()),
+        sa.select(reports.c.report_no).where(reports.c.due_at >= lo, reports.c.due_at < hi),
+        sa.select(manual_items.c.id).where(manual_items.c.month == month),
+    ]
+    return any(conn.execute(probe.limit(1)).first() is not None for probe in probes)
 
 
 def _ts(value: datetime, name: str):

@@ -101,7 +101,7 @@ def main() -> None:
     url = f"sqlite:///{db}"
 
     cli(url, "init-db")
-    cli(url, "demo", "--end", END_DAY, "--no-users")
+    cli(url, "demo", "--days", "90", "--tickets-per-day", "1500", "--end", END_DAY, "--no-users")
     cli(url, "users", "add", "snap_admin", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
 
     for month in MONTHS:

@@ -9,6 +9,7 @@ from dashboard.services.assessment.engine import AssessmentError, check_month, k
 from dashboard.services.bootstrap import init_db
 from domain.payment import fmt_factor
 from domain.scoring import to_decimal
+from domain.vocabulary import NO_DATA, NO_DATA_MEANING
 
 NOW_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d")
 
@@ -45,9 +46,14 @@ def render_text(r) -> str:
         lines.append(f"  {m.item_type} {to_decimal(m.points, 2)}  {m.reason}（{m.entered_by}）")
     lines.append(f"加分: {to_decimal(r.bonus, 2)}（封顶前 {to_decimal(r.bonus_uncapped, 2)}）  "
                  f"扣分: {to_decimal(r.deductions, 2)}  一票否决: {'是' if r.veto else '否'}")
-    lines.append(f"考核得分: {r.score}  档次: {r.band}  付款系数: {fmt_factor(r.payment_factor)}"
-                 + ("  需整改" if r.rectify else ""))
-    lines.append(f"当月应付: {r.amount} 元  扣款: {r.deduction} 元（月服务费 {r.monthly_fee} 元）")
+    if r.score is None or r.payment_factor is None:
+        lines.append(f"考核得分: {NO_DATA}  档次: {NO_DATA}  付款系数: {NO_DATA}"
+                     f"（{NO_DATA_MEANING}，不计为已考核月份）")
+        lines.append(f"当月应付: {NO_DATA}  扣款: {NO_DATA}（月服务费 {r.monthly_fee} 元）")
+    else:
+        lines.append(f"考核得分: {r.score}  档次: {r.band}  付款系数: {fmt_factor(r.payment_factor)}"
+                     + ("  需整改" if r.rectify else ""))
+        lines.append(f"当月应付: {r.amount} 元  扣款: {r.deduction} 元（月服务费 {r.monthly_fee} 元）")
     t = r.three_rates
     lines.append("")
     lines.append(f"三率考评周期 {t.period_start:%Y-%m-%d} 至 {t.period_end:%Y-%m-%d}  考核工单 {t.population} 件")

@@ -61,8 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("rebuild-facts", help="由流转记录重建工单派生数据")
 
     d = sub.add_parser("demo", help="生成演示数据")
-    d.add_argument("--days", type=int, default=90)
-    d.add_argument("--tickets-per-day", type=int, default=1500)
+    d.add_argument("--days", type=int, default=None,
+                   help="天数（默认：自合同开始日至 --end，即本合同年度至今）")
+    d.add_argument("--tickets-per-day", type=int, default=None,
+                   help="每日工单数（默认：指定 --days 时 1500；合同年度至今时 1000）")
     d.add_argument("--seed", type=int, default=12345)
     d.add_argument("--end", help="最后一天 YYYY-MM-DD（默认今天）")
     d.add_argument("--no-users", action="store_true", help="不创建演示账号")

@@ -46,17 +46,18 @@ def test_assessment_evidence_switch(app_db):
 
 
 def test_signoff_flow_in_page(app_db):
+    # the demo data lie in 2026-01; 2025-12 has none and cannot be signed off
     at = app_as("manager", "pages/assessment.py")
-    at.selectbox(key="assess_month").set_value("2025-12").run()
+    at.selectbox(key="assess_month").set_value("2026-01").run()
     at.button(key="btn_vendor").click().run()
     assert not errors(at), errors(at)
     at = app_as("reviewer", "pages/assessment.py")
-    at.selectbox(key="assess_month").set_value("2025-12").run()
+    at.selectbox(key="assess_month").set_value("2026-01").run()
     at.button(key="btn_approve").click().run()
     assert not errors(at), errors(at)
     assert any("一致" in s.value for s in at.success)
     at = app_as("admin", "pages/assessment.py")
-    at.selectbox(key="assess_month").set_value("2025-12").run()
+    at.selectbox(key="assess_month").set_value("2026-01").run()
     assert any(ti.label == "解冻理由" for ti in at.text_input)
     ti = next(t for t in at.text_input if t.label == "解冻理由")
     ti.input("测试解冻")

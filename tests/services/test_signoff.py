@@ -116,6 +116,8 @@ def test_signoff_roles_rechecked(sqlite_engine, step, role):
 
 
 def test_order_of_steps(sqlite_engine):
+    # one ticket received in the month: a month without any data cannot be signed off at all
+    load(sqlite_engine, tickets_=[("K1", "2025-12-01 08:00:00")])
     with sqlite_engine.begin() as conn:
         with pytest.raises(signoff.SignoffError, match="乙方确认"):
             signoff.approve(conn, "2025-12", "rev", "reviewer")

@@ -3,6 +3,10 @@
 Counts come from queries.assessment (SQL); points, score, factor and money from the pure domain
 functions. A frozen (signed-off) month is read back from month_signoffs.result_json, never
 recomputed; `recompute` ignores the freeze (for the hash comparison and the evidence view).
+
+A month with no ticket received and no event in it (up to `now`) is a gap in the data: its score,
+factor, amount and deduction are None (null in `kpi --json`, 「无数据」 on pages and in workbooks)
+and it is not counted as assessed (docs/assessment.md, months without data).
 """
 from __future__ import annotations
 
@@ -22,7 +26,8 @@ from dashboard.services.rules_store import rules_for_month
 from domain import three_rates
 from domain.payment import fmt_factor, month_index, month_payment, payment_factor
 from domain.scoring import ManualItem, exact, indicator_points, manual_totals, month_score, rate, to_decimal
-from domain.vocabulary import INDICATOR_LABELS
+from domain.vocabulary import INDICATOR_LABELS, NO_DATA
+from queries.assessment import month_has_data
 from queries.schema import manual_items, month_signoffs
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -86,13 +91,13 @@ class MonthResult:
     deductions: Fraction
     veto: bool
     raw_score: Fraction
-    score: Decimal
+    score: Decimal | None              # None (with factor, amount, deduction): a month without data
     band: str
-    payment_factor: Decimal
+    payment_factor: Decimal | None
     rectify: bool
     monthly_fee: Decimal
-    amount: Decimal
-    deduction: Decimal
+    amount: Decimal | None
+    deduction: Decimal | None
     contract_month: int
     three_rates: ThreeRatesResult
     frozen: bool = False
@@ -100,6 +105,10 @@ class MonthResult:
     # False when a working-day limit of the month reaches a day the calendar does not know
     # (those days counted Monday–Friday: 「日历未确认」); not part of what a frozen month stores
     calendar_confirmed: bool = True
+
+    @property
+    def has_data(self) -> bool:
+        return self.score is not None
 
     def indicator(self, key: str) -> IndicatorResult:
         return next(i for i in self.indicators if i.key == key)
@@ -146,11 +155,13 @@ def compute(conn: Connection, month: str, now: datetime | None = None) -> MonthR
     three = ThreeRatesResult(period.start, period.end, rates.population, rates.contacted, rates.resolved,
                              rates.satisfied, rates.basic_satisfied, rates.response_rate, rates.resolution_rate,
                              rates.satisfaction_rate, rates.composite)
+    scored = month_has_data(conn, month, now)
     return MonthResult(
         month=month, now=now, rules_version_id=rules.version_id, indicators=indicators, manual_items=items,
         bonus=totals.bonus, bonus_uncapped=totals.bonus_uncapped, deductions=totals.deductions, veto=totals.veto,
-        raw_score=sc.raw, score=sc.score, band=fac.band, payment_factor=fac.factor, rectify=fac.rectify,
-        monthly_fee=pay.fee, amount=pay.amount, deduction=pay.deduction,
+        raw_score=sc.raw, score=sc.score if scored else None, band=fac.band if scored else NO_DATA,
+        payment_factor=fac.factor if scored else None, rectify=fac.rectify and scored,
+        monthly_fee=pay.fee, amount=pay.amount if scored else None, deduction=pay.deduction if scored else None,
         contract_month=month_index(month, rules.contract_start),
         three_rates=three, calendar_confirmed=confirmed)
 
@@ -186,6 +197,14 @@ def _unfrac(s: str | None) -> Fraction | None:
     return None if s is None else Fraction(s)
 
 
+def _dec(x: Decimal | None) -> str | None:
+    return None if x is None else str(x)
+
+
+def _undec(s: str | None) -> Decimal | None:
+    return None if s is None else Decimal(s)
+
+
 def _ts(x: datetime) -> str:
     return x.isoformat(sep=" ")
 
@@ -203,9 +222,9 @@ def to_dict(r: MonthResult) -> dict:
         "manual_items": [{"item_type": m.item_type, "points": _frac(m.points), "reason": m.reason,
                           "entered_by": m.entered_by} for m in r.manual_items],
         "bonus": _frac(r.bonus), "bonus_uncapped": _frac(r.bonus_uncapped), "deductions": _frac(r.deductions),
-        "veto": r.veto, "raw_score": _frac(r.raw_score), "score": str(r.score), "band": r.band,
-        "payment_factor": str(r.payment_factor), "rectify": r.rectify, "monthly_fee": str(r.monthly_fee),
-        "amount": str(r.amount), "deduction": str(r.deduction), "contract_month": r.contract_month,
+        "veto": r.veto, "raw_score": _frac(r.raw_score), "score": _dec(r.score), "band": r.band,
+        "payment_factor": _dec(r.payment_factor), "rectify": r.rectify, "monthly_fee": str(r.monthly_fee),
+        "amount": _dec(r.amount), "deduction": _dec(r.deduction), "contract_month": r.contract_month,
         "three_rates": {
             "period_start": _ts(t.period_start), "period_end": _ts(t.period_end), "population": t.population,
             "contacted": t.contacted, "resolved": t.resolved, "satisfied": t.satisfied,
@@ -225,9 +244,9 @@ def from_dict(d: dict, frozen: bool = False) -> MonthResult:
         manual_items=[ManualItem(m["item_type"], _unfrac(m["points"]), m["reason"], m["entered_by"])
                       for m in d["manual_items"]],
         bonus=_unfrac(d["bonus"]), bonus_uncapped=_unfrac(d["bonus_uncapped"]), deductions=_unfrac(d["deductions"]),
-        veto=d["veto"], raw_score=_unfrac(d["raw_score"]), score=Decimal(d["score"]), band=d["band"],
-        payment_factor=Decimal(d["payment_factor"]), rectify=d["rectify"], monthly_fee=Decimal(d["monthly_fee"]),
-        amount=Decimal(d["amount"]), deduction=Decimal(d["deduction"]), contract_month=d["contract_month"],
+        veto=d["veto"], raw_score=_unfrac(d["raw_score"]), score=_undec(d["score"]), band=d["band"],
+        payment_factor=_undec(d["payment_factor"]), rectify=d["rectify"], monthly_fee=Decimal(d["monthly_fee"]),
+        amount=_undec(d["amount"]), deduction=_undec(d["deduction"]), contract_month=d["contract_month"],
         three_rates=ThreeRatesResult(
             datetime.fromisoformat(t["period_start"]), datetime.fromisoformat(t["period_end"]), t["population"],
             t["contacted"], t["resolved"], t["satisfied"], t["basic_satisfied"], _unfrac(t["response_rate"]),
@@ -254,10 +273,10 @@ def kpi_json(r: MonthResult) -> dict:
             "deductions": f"{to_decimal(r.deductions, 2):f}",
             "veto": r.veto,
         },
-        "score": f"{r.score:f}",
-        "payment_factor": fmt_factor(r.payment_factor),
-        "amount": f"{r.amount:f}",
-        "deduction": f"{r.deduction:f}",
+        "score": None if r.score is None else f"{r.score:f}",
+        "payment_factor": None if r.payment_factor is None else fmt_factor(r.payment_factor),
+        "amount": None if r.amount is None else f"{r.amount:f}",
+        "deduction": None if r.deduction is None else f"{r.deduction:f}",
         "three_rates": {
             "period_start": _ts(t.period_start), "period_end": _ts(t.period_end), "population": t.population,
             "response_rate": rate_str(t.response_rate), "resolution_rate": rate_str(t.resolution_rate),

@@ -24,8 +24,8 @@ from dashboard.services.assessment.engine import AssessmentError, check_month, c
 from dashboard.services.rules_store import add_version, rules_for_month
 from domain.access import can
 from domain.rules import Rules
-from domain.vocabulary import ITEM_BONUS, ITEM_DEDUCTION, ITEM_TYPES
-from queries.assessment import month_bounds
+from domain.vocabulary import ITEM_BONUS, ITEM_DEDUCTION, ITEM_TYPES, NO_DATA, NO_DATA_MEANING
+from queries.assessment import month_bounds, month_has_data
 from queries.schema import manual_items, month_signoffs, reports, rules_versions, shifts, staff, ticket_events, tickets
 
 DRAFT, VENDOR_CONFIRMED, APPROVED, FROZEN = "draft", "vendor_confirmed", "approved", "frozen"
@@ -92,6 +92,16 @@ def _now(now: datetime | None) -> datetime:
     return (now or datetime.now()).replace(microsecond=0)
 
 
+def no_data_reason(month: str) -> str:
+    return f"{month} {NO_DATA}（{NO_DATA_MEANING}），没有考核结果，不能签认"
+
+
+def ensure_has_data(conn: Connection, month: str, now: datetime | None) -> None:
+    """A month without data has no score: there is nothing to confirm, approve or freeze."""
+    if not month_has_data(conn, month, now or datetime.now()):
+        raise SignoffError(no_data_reason(month))
+
+
 # --- transitions -------------------------------------------------------------------------------
 
 def vendor_confirm(conn: Connection, month: str, username: str, role: str, now: datetime | None = None) -> dict:
@@ -103,6 +113,7 @@ def vendor_confirm(conn: Connection, month: str, username: str, role: str, now: 
         raise SignoffError(f"{month} 已冻结，无需再次确认")
     if st["state"] != DRAFT:
         raise SignoffError(f"{month} 当前状态为「{STATE_LABELS.get(st['state'], st['state'])}」，不能重复确认")
+    ensure_has_data(conn, month, now)
     at = _now(now)
     _save(conn, month, {"state": VENDOR_CONFIRMED, "vendor_confirmed_by": username, "vendor_confirmed_at": at})
     audit.record(conn, username=username, action="signoff_vendor_confirm", target=f"month:{month}",
@@ -120,6 +131,7 @@ def approve(conn: Connection, month: str, username: str, role: str, now: datetim
         raise SignoffError(f"{month} 已冻结")
     if st["state"] != VENDOR_CONFIRMED:
         raise SignoffError(f"{month} 须先由乙方确认，才能由甲方审定")
+    ensure_has_data(conn, month, now)
     at = _now(now)
     _save(conn, month, {"state": APPROVED, "approved_by": username, "approved_at": at})
     audit.record(conn, username=username, action="signoff_approve", target=f"month:{month}",
@@ -135,7 +147,10 @@ def freeze(conn: Connection, month: str, username: str, role: str, now: datetime
     if st["state"] != APPROVED:
         raise SignoffError(f"{month} 须经甲方审定后才能冻结")
     # the result as of the approval moment: what both parties saw and signed
-    result = to_dict(compute(conn, month, now or datetime.now()))
+    computed = compute(conn, month, now or datetime.now())
+    if not computed.has_data:
+        raise SignoffError(no_data_reason(month))
+    result = to_dict(computed)
     result_json = canonical_json(result)
     digest = content_hash(conn, month, result["rules_version_id"], result)
     _save(conn, month, {"state": FROZEN, "frozen": True, "rules_version_id": result["rules_version_id"],

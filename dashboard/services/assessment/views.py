@@ -19,7 +19,7 @@ from domain.formatting import pct
 from domain.payment import instalments, month_index, month_of_index, month_payment, payment_factor
 from domain.rules import Rules
 from domain.scoring import indicator_points, manual_totals, month_score, to_decimal
-from domain.vocabulary import SHIFTS_AS_LISTED, SPECIALIST_ROLES
+from domain.vocabulary import NO_DATA, SHIFTS_AS_LISTED, SPECIALIST_ROLES
 from queries import compliance as compliance_queries
 from queries.assessment import month_bounds
 from queries.overview import latest_data_at
@@ -29,6 +29,13 @@ CONTRACT_MONTHS = 12
 PENDING = "待考核"
 FROZEN_LABEL = "已冻结"
 LIVE_LABEL = "测算（未签认）"
+NO_DATA_LABEL = NO_DATA
+
+
+def state_label(r: MonthResult) -> str:
+    if r.frozen:
+        return FROZEN_LABEL
+    return LIVE_LABEL if r.has_data else NO_DATA_LABEL
 
 INSTALMENT_TERMS = {
     1: ("第 1 期（第 1–6 个月）", "合同签订后，且次年财政资金到位后，预付第 1–6 个月服务费"),
@@ -96,15 +103,16 @@ def what_if(r: MonthResult, rules: Rules, key: str, value: Fraction | None) -> W
 
 
 def trend(conn: Connection, now: datetime, result_of=None) -> pd.DataFrame:
-    """Score per contract month up to `now`: 月份 · 得分 (float for the chart only) · 状态.
+    """Score per contract month up to `now`: 月份 · 得分 (float for the chart only, None for a month
+    without data) · 得分文本 · 状态.
     `result_of(month)`: where month results come from (default month_result; pages pass their
     cached one, so the month they already show is not counted twice)."""
     result_of = result_of or (lambda m: month_result(conn, m, now))
     rows = []
     for m in contract_months(contract_start(conn), now):
         r = result_of(m)
-        rows.append({"月份": m, "得分": float(r.score), "得分文本": f"{r.score:f}",
-                     "状态": FROZEN_LABEL if r.frozen else LIVE_LABEL})
+        rows.append({"月份": m, "得分": None if r.score is None else float(r.score),
+                     "得分文本": NO_DATA if r.score is None else f"{r.score:f}", "状态": state_label(r)})
     return pd.DataFrame(rows)
 
 
@@ -128,7 +136,7 @@ def stale_reason(conn: Connection, month: str, now: datetime, rules: Rules) -> s
 
 @dataclass(frozen=True)
 class PaymentView:
-    months: pd.DataFrame            # one row per contract month (Decimal money, None when 待考核)
+    months: pd.DataFrame            # one row per contract month (Decimal money, None when 待考核 or 无数据)
     instalments: pd.DataFrame       # one row per instalment
     totals: dict
     fee: Decimal
@@ -147,10 +155,12 @@ def payment_view(conn: Connection, now: datetime, result_of=None) -> PaymentView
                          "应付金额": None, "考核扣款": None, "状态": PENDING, "整改": ""})
             continue
         r = result_of(m) if result_of else month_result(conn, m, now)
-        deductions[i] = r.deduction
+        if r.deduction is not None:
+            # a month without data deducts nothing yet, as a month still to come (docs/payment.md)
+            deductions[i] = r.deduction
         rows.append({"合同月": i, "月份": m, "月服务费": r.monthly_fee, "考核得分": r.score,
                      "付款系数": r.payment_factor, "应付金额": r.amount, "考核扣款": r.deduction,
-                     "状态": FROZEN_LABEL if r.frozen else LIVE_LABEL, "整改": "需整改" if r.rectify else ""})
+                     "状态": state_label(r), "整改": "需整改" if r.rectify else ""})
     inst = instalments(fee, deductions)
     dates = payment_dates(conn).set_index("instalment")
     amounts = {1: inst.first, 2: inst.second, 3: inst.third}
@@ -161,11 +171,13 @@ def payment_view(conn: Connection, now: datetime, result_of=None) -> PaymentView
         irows.append({"期次": n, "名称": name, "金额": amounts[n], "支付条件": cond,
                       "应付日期": None if d is None else d["due_on"], "实付日期": None if d is None else d["paid_on"],
                       "备注": "" if d is None else d["note"], "录入人": "" if d is None else d["entered_by"]})
-    assessed = [r for r in rows if r["状态"] != PENDING]
+    assessed = [r for r in rows if r["状态"] in (FROZEN_LABEL, LIVE_LABEL)]
     totals = {
         "contract_fee": (fee * CONTRACT_MONTHS).quantize(Decimal("0.01")),
         "assessed_months": len(assessed),
         "frozen_months": sum(1 for r in rows if r["状态"] == FROZEN_LABEL),
+        "live_months": sum(1 for r in rows if r["状态"] == LIVE_LABEL),
+        "no_data_months": sum(1 for r in rows if r["状态"] == NO_DATA_LABEL),
         "payable_assessed": sum((r["应付金额"] for r in assessed), Decimal("0.00")),
         "total_deductions": inst.total_deductions,
         "to_recover": inst.to_recover,

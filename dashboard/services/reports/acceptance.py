@@ -22,6 +22,7 @@ from domain.formatting import equipment_text, share_text
 from domain.payment import month_index
 from domain.qualifications import BACHELOR_SHARE, bachelor_share_ok
 from domain.scoring import to_decimal
+from domain.vocabulary import NO_DATA
 from queries.evidence import manual_item_rows
 
 RATE_PLACES = 6      # as `kpi --json`
@@ -125,14 +126,20 @@ _SUMMARY_COLUMNS = ["合同月", "月份", "状态", "指标得分", "加分", "
                     "月服务费", "应付金额", "考核扣款", "整改"]
 
 
+def _or_no_data(value):
+    """A month without data has no score, factor, amount or deduction: the cell says so."""
+    return NO_DATA if value is None else value
+
+
 def _summary_sheet(wb: Workbook, results: list, stamp: str) -> None:
     """考核汇总: one row per month."""
     ws = _sheet(wb, "考核汇总", "通州区接诉即办服务项目 月度考核汇总", stamp)
     summary = pd.DataFrame([{
-        "合同月": r.contract_month, "月份": r.month, "状态": "已冻结" if r.frozen else "测算（未签认）",
-        "指标得分": _dec(r.points_total, 2), "加分": _dec(r.bonus, 2), "扣分": _dec(r.deductions, 2),
-        "一票否决": "是" if r.veto else "否", "考核得分": r.score, "档位": r.band, "付款系数": r.payment_factor,
-        "月服务费": r.monthly_fee, "应付金额": r.amount, "考核扣款": r.deduction, "整改": "需整改" if r.rectify else "",
+        "合同月": r.contract_month, "月份": r.month, "状态": views.state_label(r),
+        "指标得分": _dec(r.points_total, 2) if r.has_data else NO_DATA, "加分": _dec(r.bonus, 2),
+        "扣分": _dec(r.deductions, 2), "一票否决": "是" if r.veto else "否", "考核得分": _or_no_data(r.score),
+        "档位": r.band, "付款系数": _or_no_data(r.payment_factor), "月服务费": r.monthly_fee,
+        "应付金额": _or_no_data(r.amount), "考核扣款": _or_no_data(r.deduction), "整改": "需整改" if r.rectify else "",
     } for r in results], columns=_SUMMARY_COLUMNS)
     # a month whose working-day limits counted days the calendar lacks says so (docs/lifecycle.md)
     unconfirmed = [not r.calendar_confirmed for r in results]
@@ -222,7 +229,11 @@ def _payment_sheet(wb: Workbook, conn: Connection, now: datetime, start: str, st
     """付款计算: the months' amounts, the instalments and the contract year's totals."""
     ws = _sheet(wb, "付款计算", "付款计算（月服务费 × 付款系数；尾款 = 月服务费 − 各月考核扣款之和）", stamp)
     pv = views.payment_view(conn, now)
-    _block(ws, pv.months.copy(), {"月服务费": "money", "考核得分": "score", "付款系数": "factor", "应付金额": "money",
+    months = pv.months.copy()
+    gap = months["状态"] == views.NO_DATA_LABEL
+    for column in ("考核得分", "付款系数", "应付金额", "考核扣款"):
+        months[column] = months[column].astype(object).where(~gap, NO_DATA)
+    _block(ws, months, {"月服务费": "money", "考核得分": "score", "付款系数": "factor", "应付金额": "money",
                                   "考核扣款": "money"})
     _block(ws, pv.instalments.copy(), {"金额": "money", "应付日期": "date", "实付日期": "date"}, title="分期付款")
     _block(ws, _payment_totals_frame(pv.totals), {"金额": "money"}, title="合同年度合计（自 " + start + " 起）")

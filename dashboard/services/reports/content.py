@@ -35,6 +35,7 @@ from domain.vocabulary import (
     ANALYST,
     CLOCKS,
     DISPATCHER,
+    NO_DATA,
     OPEN_STAGES,
     PERIOD_19TH,
     QC,
@@ -415,6 +416,11 @@ def _staff_section(conn, spec: ReportSpec, cut: datetime) -> Section:
     return Section("人员", df, note="按事件上的工号归属；按时率口径同人员绩效页")
 
 
+def _or_no_data(value):
+    """A month without any ticket or event has no score, factor, amount or deduction."""
+    return NO_DATA if value is None else value
+
+
 def _assessment_section(result) -> Section:
     rows = []
     for i in result.indicators:
@@ -425,10 +431,10 @@ def _assessment_section(result) -> Section:
                  to_decimal(result.points_total, 2), None])
     rows.append(["加分（封顶后）", None, None, None, None, None, None, to_decimal(result.bonus, 2), None])
     rows.append(["扣分", None, None, None, None, None, None, -to_decimal(result.deductions, 2), None])
-    rows.append(["月度得分", None, None, None, None, None, None, result.score, None])
-    rows.append(["付款系数", None, None, None, None, None, None, result.payment_factor, None])
-    rows.append(["应付金额（元）", None, None, None, None, None, None, result.amount, None])
-    rows.append(["扣减金额（元）", None, None, None, None, None, None, result.deduction, None])
+    rows.append(["月度得分", None, None, None, None, None, None, _or_no_data(result.score), None])
+    rows.append(["付款系数", None, None, None, None, None, None, _or_no_data(result.payment_factor), None])
+    rows.append(["应付金额（元）", None, None, None, None, None, None, _or_no_data(result.amount), None])
+    rows.append(["扣减金额（元）", None, None, None, None, None, None, _or_no_data(result.deduction), None])
     df = pd.DataFrame(rows, columns=["指标", "分子", "分母", "实际值", "目标值", "底线/上限", "权重", "得分",
                                      "失分"], dtype=object)
     state = "已签认冻结" if result.frozen else f"预估（截至 {result.now:%Y-%m-%d %H:%M}）"

@@ -13,6 +13,7 @@ from dashboard.web.reads import cached, cached_query, engine
 from dashboard.web.reads.three_rates import ranking, trend
 from domain.three_rates import Period, ThreeRates, period_containing
 from domain.three_rates import compute as compute_three_rates
+from domain.vocabulary import NO_DATA_MEANING
 from queries import wall
 from queries.three_rates import district_counts
 
@@ -34,7 +35,8 @@ def current_three_rates(now: datetime) -> tuple[Period, ThreeRates]:
 
 @cached(ttl="300s", max_entries=16, show_spinner=False)
 def month_score(month: str, now: datetime) -> dict:
-    """The month's estimated 考核 score: {"score": Decimal | None, "frozen": bool, "note": str}.
+    """The month's estimated 考核 score: {"score": Decimal | None, "frozen": bool, "note": str}
+    (and "no_data": True for a month without any ticket or event, which has no score).
 
     A database outage propagates (the wall keeps the last good figure); any other failure of
     the assessment engine gives "—" with a note, so the wall never breaks on it.
@@ -46,6 +48,8 @@ def month_score(month: str, now: datetime) -> dict:
             raise
         except Exception:  # noqa: BLE001 - a broken estimate must not take the wall down
             return {"score": None, "frozen": False, "note": "考核预估暂不可用"}
+    if not r.has_data:
+        return {"score": None, "frozen": False, "note": NO_DATA_MEANING.replace("当月", "本月"), "no_data": True}
     return {"score": r.score, "frozen": bool(r.frozen), "note": "已签认" if r.frozen else "按当前数据预估"}
 
 
