@@ -159,6 +159,10 @@ def _summary_states(engine) -> dict[str, str]:
 
 def test_acceptance_workbook_marks_the_unconfirmed_month(engine, tmp_path):
     _working_day_rules(engine, "2026-12", contract_start="2026-12")   # the workbook's months: 2026-12
+    with engine.begin() as conn:   # a month with data (a month without any has no result to mark)
+        conn.execute(tickets.insert(), [{"ticket_no": "CAL-0", "received_at": datetime(2026, 12, 1, 10, 0),
+                                         "urgency": "一般", "sla_class": "一般"}])
+        facts.refresh(conn, ["CAL-0"])
     assert _summary_states(engine) == {"2026-12": "测算（未签认）（日历未确认）"}
     assert _import(engine, tmp_path, NOTICE_2027) == 0
     assert _summary_states(engine)["2026-12"] == "测算（未签认）"
