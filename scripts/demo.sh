@@ -9,12 +9,13 @@ PORT="${PORT:-8501}"
 
 ensure_venv requirements.txt
 "$VENV_PY" -m dashboard init-db
-if [ ! -s data/demo-logins.txt ] || [ "${REBUILD_DEMO:-0}" = "1" ]; then
+# Builds only when the database holds no tickets; either way it prints logins that work in this
+# database (never another database's) or says how to get some.
+if [ "${REBUILD_DEMO:-0}" = "1" ]; then
   "$VENV_PY" -m dashboard demo
+else
+  "$VENV_PY" -m dashboard demo --if-empty
 fi
-echo
-echo "演示账号 (demo logins, also in data/demo-logins.txt):"
-cat data/demo-logins.txt
 echo
 echo "接诉即办运行监管平台: http://localhost:${PORT}/"
 exec "$VENV_PY" -m streamlit run app.py --server.port "$PORT" --server.headless true

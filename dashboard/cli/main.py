@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=12345)
     d.add_argument("--end", help="最后一天 YYYY-MM-DD（默认今天）")
     d.add_argument("--no-users", action="store_true", help="不创建演示账号")
+    d.add_argument("--if-empty", action="store_true",
+                   help="数据库已有工单时不重新生成，只显示该数据库可用的演示账号")
 
     i = sub.add_parser("import", help="导入文件")
     i.add_argument("kind", choices=["tickets", "events", "staff", "shifts", "reports", "manual"])

@@ -9,19 +9,10 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.browser.conftest import PASSWORD
-from tests.browser.helpers import error_texts, settle, sign_in
+from tests.browser.helpers import STEP_TIMEOUT_MS, download, error_texts, settle, sign_in
 
 pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1920, "height": 1080}
-
-
-def _download(page, button_name: str) -> bytes:
-    with page.expect_download(timeout=120000) as info:
-        page.get_by_role("button", name=button_name).click()
-    path = info.value.path()
-    assert info.value.failure() is None, info.value.failure()
-    with open(path, "rb") as fh:
-        return fh.read()
 
 
 def test_report_workbook_and_lazy_tabs(server, browser):
@@ -35,9 +26,10 @@ def test_report_workbook_and_lazy_tabs(server, browser):
         page.get_by_role("tab", name="人员").click()
         settle(page)
         panel = page.get_by_role("tabpanel", name="人员")
-        panel.locator('[data-testid="stDataFrame"]').wait_for(timeout=60000)
+        panel.locator('[data-testid="stDataFrame"]').wait_for(timeout=STEP_TIMEOUT_MS)
+        settle(page)
         assert not error_texts(page)
-        wb = load_workbook(BytesIO(_download(page, "下载日报（Excel）")))
+        wb = load_workbook(BytesIO(download(page, "下载日报（Excel）")))
         assert wb.sheetnames[:5] == ["概况", "趋势", "时效", "三率", "在办阶段"]
         assert "人员" in wb.sheetnames and wb["概况"].max_row > 10
     finally:
@@ -54,7 +46,7 @@ def test_standup_workbook(server, browser):
         page.goto(f"{server['base']}/standup")
         settle(page)
         assert not error_texts(page)
-        wb = load_workbook(BytesIO(_download(page, "导出班前会 Excel")))
+        wb = load_workbook(BytesIO(download(page, "导出班前会 Excel")))
         assert tuple(wb.sheetnames) == SHEETS
         head = [c.value for c in wb["昨日概况"][1]]
         assert head[:3] == ["组别", "指标", "数量"]
@@ -70,7 +62,7 @@ def test_three_rates_workbook(server, browser):
         page.goto(f"{server['base']}/three-rates")
         settle(page)
         assert not error_texts(page)
-        wb = load_workbook(BytesIO(_download(page, "导出 Excel（街乡镇 + 区直单位排名）")))
+        wb = load_workbook(BytesIO(download(page, "导出 Excel（街乡镇 + 区直单位排名）")))
         assert wb.sheetnames == ["街乡镇", "区直单位"]
         assert wb["街乡镇"].max_row == 1 + 22 + 1      # header, 22 街乡镇, 汇总
     finally:

@@ -6,7 +6,7 @@ import pytest
 
 from domain.access import PAGES, ROLES, pages_for
 from tests.browser.conftest import PASSWORD, ROOT
-from tests.browser.helpers import error_texts, settle, sign_in
+from tests.browser.helpers import STEP_TIMEOUT_MS, error_texts, settle, sign_in, watch_runs
 
 pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1920, "height": 1080}
@@ -26,7 +26,6 @@ def test_every_menu_page_renders(server, browser, shots_dir, role):
         for p in _existing(role):
             page.goto(f"{server['base']}/{p.path}")
             settle(page)
-            page.wait_for_timeout(300)
             found = error_texts(page)
             if found:
                 problems[p.path or "/"] = found
@@ -53,7 +52,7 @@ def test_typed_url_outside_role_is_refused(server, browser):
     try:
         sign_in(page, server["base"], f"b_{role}", PASSWORD)
         page.goto(f"{server['base']}/{forbidden.path}")
-        page.get_by_text("无权访问").first.wait_for(timeout=30000)
+        page.get_by_text("无权访问").first.wait_for(timeout=STEP_TIMEOUT_MS)
         assert page.query_selector('[data-testid="stDataFrame"]') is None
     finally:
         ctx.close()
@@ -69,21 +68,26 @@ def test_cookie_replayed_after_logout_is_refused(server, browser):
     fresh = browser.new_context(viewport=VIEWPORT)
     fresh.add_cookies(cookies)
     p2 = fresh.new_page()
+    watch_runs(p2)
     p2.goto(server["base"] + "/")
     settle(p2)
     try:
-        p2.wait_for_selector('[data-testid="stMetric"]', timeout=30000)
+        p2.wait_for_selector('[data-testid="stMetric"]', timeout=STEP_TIMEOUT_MS)
     except Exception:  # noqa: BLE001 - report what the page showed instead
         pytest.fail("the cookie did not restore the session: " + p2.inner_text("body")[:500])
     fresh.close()
     # … and is refused after it
     page.get_by_role("button", name="退出登录").click()
+    # signed out (the token bumped on the server) once the form is back
+    page.get_by_label("用户名").wait_for(timeout=STEP_TIMEOUT_MS)
     settle(page)
     ctx.close()
     replay = browser.new_context(viewport=VIEWPORT)
     replay.add_cookies(cookies)
     p3 = replay.new_page()
+    watch_runs(p3)
     p3.goto(server["base"] + "/")
+    p3.get_by_label("用户名").wait_for(timeout=STEP_TIMEOUT_MS)
     settle(p3)
     assert p3.get_by_label("用户名").count() == 1
     assert p3.query_selector('[data-testid="stMetric"]') is None
@@ -113,14 +117,15 @@ def test_bookmarked_wall_url_signs_in_and_stays(server, browser):
     ctx = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
     page = ctx.new_page()
     try:
+        watch_runs(page)
         page.goto(f"{server['base']}/wall?kiosk=1")
-        page.get_by_label("用户名").wait_for(timeout=90000)
+        page.get_by_label("用户名").wait_for(timeout=STEP_TIMEOUT_MS)
         settle(page)
         assert "Page not found" not in page.inner_text("body")
         page.get_by_label("用户名").fill("b_display")
         page.get_by_label("密码").fill(PASSWORD)
         page.get_by_role("button", name="登录").click()
-        page.get_by_text("在办积压").first.wait_for(timeout=90000)
+        page.get_by_text("在办积压").first.wait_for(timeout=STEP_TIMEOUT_MS)
         settle(page)
         body = page.inner_text("body")
         assert "Page not found" not in body and "/wall" in page.url

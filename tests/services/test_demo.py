@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from dashboard.cli import demo as demo_cli
 from dashboard.cli import main as cli
 from dashboard.infra.db import make_engine
 from dashboard.services import facts, users
@@ -160,7 +161,7 @@ def test_cli_creates_demo_users_once(tmp_path, monkeypatch, capsys):
     args = ["--db", url, "demo", "--days", "2", "--tickets-per-day", "20", "--end", "2025-12-10"]
     assert cli.main(args) == 0
     out = capsys.readouterr().out
-    logins = (tmp_path / "data" / "demo-logins.txt")
+    logins = tmp_path / demo_cli.logins_file(url)
     assert oct(logins.stat().st_mode & 0o777) == "0o600"
     lines = [ln.split("\t") for ln in logins.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
     assert {ln[0] for ln in lines} == {f"demo_{r}" for r in ("leader", "reviewer", "manager", "supervisor",
