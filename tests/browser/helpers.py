@@ -128,7 +128,10 @@ def download(page, button_name: str, attempts: int = 3, timeout: float = 180) ->
     whose file the server no longer holds (the click raced a rerun of the page) shows an error under
     the button and no download: then the page is settled again and the button clicked again."""
     received: list = []
-    on_download = received.append
+
+    def on_download(d) -> None:      # a plain function: Playwright cannot wrap a built-in method
+        received.append(d)
+
     page.on("download", on_download)
     try:
         errors = []
