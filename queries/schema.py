@@ -383,3 +383,61 @@ calendar_days = sa.Table(
     sa.Column("working", sa.Boolean, nullable=False),
     sa.Column("source", sa.String(200), nullable=False),
 )
+
+# --- data feeds (docs/feed.md): sources pulled unattended, their watermarks, runs and rejects -----
+# One row per feed (a source file's name, or an inbox folder): how often it should succeed
+# (`every`, seconds; `health` reports a feed that has not succeeded within 3 × every) and when it
+# last did (the freshness badge shows it).
+feeds = sa.Table(
+    "feeds", metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("source", sa.String(300), nullable=False, server_default=""),   # URL without password
+    sa.Column("every_seconds", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("last_success_at", sa.DateTime),
+)
+
+# Per feed and kind: how far the source has been read, in the source's own form (the value's
+# text and its type: datetime, text, integer, …), written in the same transaction as the rows.
+feed_watermarks = sa.Table(
+    "feed_watermarks", metadata,
+    sa.Column("feed", sa.String(200), sa.ForeignKey("feeds.name"), primary_key=True),
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("value", sa.String(64), nullable=False),
+    sa.Column("value_type", sa.String(16), nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+# One row per pull of one kind: status running → ok / failed (a killed process leaves running,
+# turned into failed by the feed's next start).
+feed_runs = sa.Table(
+    "feed_runs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("feed", sa.String(200), sa.ForeignKey("feeds.name"), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("finished_at", sa.DateTime),
+    sa.Column("status", sa.String(8), nullable=False),          # running / ok / failed
+    sa.Column("rows_pulled", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rejects", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("lag_seconds", sa.Integer),
+    sa.Column("error", sa.Text, nullable=False, server_default=""),
+    sa.Index("ix_feed_runs_feed_started_at", "feed", "started_at"),
+)
+
+# Source rows refused by validation (kept aside, the rest flowed): the row's cells as JSON text.
+feed_rejects = sa.Table(
+    "feed_rejects", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("feed", sa.String(200), sa.ForeignKey("feeds.name"), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("feed_runs.id"), nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("row_key", sa.String(64), nullable=False, server_default=""),
+    sa.Column("watermark", sa.String(64), nullable=False, server_default=""),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("row_json", sa.Text, nullable=False),
+    # an event whose ticket has not arrived yet: tried again after each pull of the tickets
+    sa.Column("waiting", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Index("ix_feed_rejects_feed_at", "feed", "at"),
+)

@@ -24,6 +24,7 @@ COMMAND_MODULES = {
     "backup": "dashboard.cli.backup",
     "restore": "dashboard.cli.backup",
     "calendar": "dashboard.cli.calendar",
+    "feed": "dashboard.cli.feed",
 }
 # commands that run unattended (units, timers) log their events from info; the others from warning
 SERVICE_COMMANDS = {"feed", "backup", "restore"}
@@ -96,6 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--period", choices=["calendar", "assessment"], default="calendar")
     r.add_argument("--now")
     r.add_argument("--out", required=True)
+
+    f = sub.add_parser("feed", help="数据接入：从业务系统数据库持续拉取（SOURCE.yaml），或导入投递目录中的文件（--inbox）")
+    f.add_argument("source", nargs="?", metavar="SOURCE.yaml", help="数据源文件（见 docs/feed.md）")
+    f.add_argument("--inbox", metavar="DIR", help="投递目录：导入放入其中的文件")
+    f.add_argument("--once", action="store_true", help="拉取到最新后退出（默认持续运行）")
+    f.add_argument("--quarantine", action="store_true", help="投递目录：导入有效行，隔离其余行")
 
     h = sub.add_parser("health", help="健康检查：0 正常，1 故障，2 降级")
     h.add_argument("--now", help="检查时点 YYYY-MM-DD[ HH:MM:SS]（默认现在）")

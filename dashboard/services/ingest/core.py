@@ -112,31 +112,7 @@ def run_import(engine: Engine, kind: str, filename: str, data: bytes, *, mapping
         res.unknown_columns = p.unknown_columns
         res.warnings = list(p.warnings) + ([_unknown_message(p.unknown_columns)] if p.unknown_columns else [])
         with engine.connect() as conn, writing.checkpoint_after(conn), conn.begin():
-            _one_ticket_writer_at_a_time(conn, p.kind)
-            check_database(conn, p)
-            bad = p.bad_index()
-            _fill_rejects(res, p, bad)
-            if bad and not quarantine:
-                raise _Refused()
-            step(0.4, "写入数据库")
-            with writing.bulk_session(conn):
-                keep = [i for i in range(p.n) if i not in bad] if bad else list(range(p.n))
-                stored = _stored_tickets(conn, p, keep)
-                days = _received_days_before(conn, p, keep, stored)
-                # only files whose tickets are all new: refreshing stored tickets looks their
-                # facts and clocks up by ticket number, which needs the indexes
-                bulk = len(keep) if p.kind == "tickets" and not stored else 0
-                with writing.indexes_built_after(conn, BULK_TABLES, compared_with="tickets", rows_coming=bulk):
-                    counts = write(conn, p, keep, username=username, stored=stored)
-                    step(0.8, "更新工单派生数据")
-                    refresh_facts(conn, counts)
-                if p.kind == "tickets":
-                    # rollups sum tickets per received day: the days tickets left and joined
-                    rollups.refresh_days(conn, days | _received_days_of_file(p, keep))
-                _refresh_settled_counts(conn, p, keep, counts, days)
-            res.inserted, res.updated, res.unchanged = counts.inserted, counts.updated, counts.unchanged
-            res.status = "partial" if bad else "ok"
-            res.message = res.summary()
+            write_prepared(conn, p, res, quarantine=quarantine, username=username, step=step)
             _log(conn, res, username)
         step(1.0, "完成")
         logs.event("import", **_logged(res, username))
@@ -159,6 +135,40 @@ def run_import(engine: Engine, kind: str, filename: str, data: bytes, *, mapping
     return res
 
 
+def write_prepared(conn: Connection, p: Prepared, res: ImportResult, *, quarantine: bool, username: str = "",
+                   step: Callable[[float, str], None] | None = None, wait: bool = False) -> None:
+    """Check and write prepared rows inside the caller's transaction, with everything derived from
+    them (facts, rollups, settled counts); fills res (counts, rejects, status, message). Raises
+    _Refused when rows are bad and quarantine is off. wait: block on another ticket writer
+    (PostgreSQL) instead of refusing at once (the unattended feed waits its turn)."""
+    step = step or (lambda _f, _t: None)
+    _one_ticket_writer_at_a_time(conn, p.kind, wait=wait)
+    check_database(conn, p)
+    bad = p.bad_index()
+    _fill_rejects(res, p, bad)
+    if bad and not quarantine:
+        raise _Refused()
+    step(0.4, "写入数据库")
+    with writing.bulk_session(conn):
+        keep = [i for i in range(p.n) if i not in bad] if bad else list(range(p.n))
+        stored = _stored_tickets(conn, p, keep)
+        days = _received_days_before(conn, p, keep, stored)
+        # only files whose tickets are all new: refreshing stored tickets looks their
+        # facts and clocks up by ticket number, which needs the indexes
+        bulk = len(keep) if p.kind == "tickets" and not stored else 0
+        with writing.indexes_built_after(conn, BULK_TABLES, compared_with="tickets", rows_coming=bulk):
+            counts = write(conn, p, keep, username=username, stored=stored)
+            step(0.8, "更新工单派生数据")
+            refresh_facts(conn, counts)
+        if p.kind == "tickets":
+            # rollups sum tickets per received day: the days tickets left and joined
+            rollups.refresh_days(conn, days | _received_days_of_file(p, keep))
+        _refresh_settled_counts(conn, p, keep, counts, days)
+    res.inserted, res.updated, res.unchanged = counts.inserted, counts.updated, counts.unchanged
+    res.status = "partial" if bad else "ok"
+    res.message = res.summary()
+
+
 def _logged(res: ImportResult, username: str) -> dict:
     """An import's fields in the operational log (counts, never row contents)."""
     return {"kind": res.kind, "file": res.file_name, "rows": res.rows_total, "inserted": res.inserted,
@@ -170,11 +180,15 @@ def _logged(res: ImportResult, username: str) -> dict:
 TICKET_WRITERS_LOCK = 12345_0008
 
 
-def _one_ticket_writer_at_a_time(conn: Connection, kind: str) -> None:
+def _one_ticket_writer_at_a_time(conn: Connection, kind: str, *, wait: bool = False) -> None:
     """PostgreSQL: two imports writing tickets or events at once would take the per-day counts'
     rows (ticket_day_counts, revision 0008) and the derived tables' rows in different orders
-    and could deadlock; the second is refused at once (SQLite has one writer anyway)."""
+    and could deadlock; the second is refused at once (SQLite has one writer anyway), or with
+    wait=True waits until the first has committed."""
     if conn.dialect.name != "postgresql" or kind not in ("tickets", "events"):
+        return
+    if wait:
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(TICKET_WRITERS_LOCK)))
         return
     if not conn.execute(sa.select(sa.func.pg_try_advisory_xact_lock(TICKET_WRITERS_LOCK))).scalar():
         raise FileRefused("另一份工单或流转记录文件正在导入，请等它完成后再试（本文件未写入任何数据）")

@@ -1,0 +1,422 @@
+"""The SQL source feed (docs/feed.md): pull each kind's new and changed rows by watermark from a
+read-only source database into ours, through the import pipeline, one transaction per batch.
+
+How a kind is pulled. Our database keeps its watermark W: every source row with a watermark at
+or below W has been taken. A pull asks the kind's query for rows from `since` (W, or W minus the
+overlap window for a timestamp watermark, so late commits behind W are read again) and `limit`
+(the kind's batch). The rows are ordered by watermark, so:
+- a pull that is not full has shown every row up to the source's newest: all are written and W
+  becomes the last row's watermark (the kind is caught up);
+- a full pull may have cut the rows sharing its last watermark value V in two: its rows are
+  written and W becomes the greatest value below V, so the next pull reads all of V again;
+- a full pull with no value above W below V (thousands of rows stamped with one time by a bulk
+  update, or an overlap window fuller than a batch) cannot move W: it is asked again with twice
+  the limit until it either is not full or reaches a second value, so the feed never stalls and
+  never skips rows whatever order the source gives rows of equal watermark.
+Rows read twice are harmless: the writers compare with what is stored (tickets, staff, shifts and
+reports by key; events on all six fields), so nothing is doubled.
+
+Every batch is one transaction in our database writing the rows, their derived data, the rejects
+and the new watermark together: a process killed at any moment loses nothing and doubles nothing.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from dashboard.infra import logs
+from dashboard.services import audit
+from dashboard.services.feed import state
+from dashboard.services.feed.config import FeedConfig, KindSource
+from dashboard.services.ingest import writing
+from dashboard.services.ingest.core import ImportResult, write_prepared
+from dashboard.services.ingest.parsing import BEIJING
+from dashboard.services.ingest.reading import FileRefused
+from dashboard.services.ingest.spec import KEYS
+from dashboard.services.ingest.validation import prepare
+
+log = logging.getLogger(__name__)
+FEED_USER = "feed"
+WATERMARK_COLUMN = "_watermark"
+FIRST_SINCE = {"timestamp": datetime(1970, 1, 1), "integer": 0}
+CONNECT_TIMEOUT_SECONDS = 10
+BACKOFF_FIRST_SECONDS = 5
+BACKOFF_MAX_SECONDS = 300
+UNKNOWN_TICKET = "不存在（数据库中没有"     # the words of the import's unknown-ticket reason
+
+
+class SourceError(Exception):
+    """The source could not be read (down, slow, a broken query); the message is for the operator."""
+
+
+# --- the source -------------------------------------------------------------------------------------
+
+def source_engine(cfg: FeedConfig) -> Engine:
+    """An engine on the source that cannot write: every connection is read-only (MariaDB/MySQL
+    `SET SESSION TRANSACTION READ ONLY`, PostgreSQL default_transaction_read_only, SQLite
+    query_only) and cancels a statement running longer than the file's timeout where the engine can."""
+    url = sa.engine.make_url(cfg.url)
+    backend = url.get_backend_name()
+    connect_args: dict = {}
+    if backend in ("mysql", "mariadb"):
+        connect_args = {"connect_timeout": CONNECT_TIMEOUT_SECONDS, "read_timeout": cfg.timeout + 30}
+    elif backend == "postgresql":
+        connect_args = {"connect_timeout": CONNECT_TIMEOUT_SECONDS,
+                        "options": f"-c default_transaction_read_only=on -c statement_timeout={cfg.timeout * 1000}"}
+    elif backend == "sqlite":
+        connect_args = {"timeout": 30}
+    engine = sa.create_engine(url, pool_pre_ping=True, pool_size=1, max_overflow=0, connect_args=connect_args) \
+        if backend != "sqlite" else sa.create_engine(url, connect_args=connect_args)
+
+    @event.listens_for(engine, "connect")
+    def _read_only(dbapi_conn, _record):
+        cur = dbapi_conn.cursor()
+        try:
+            if backend in ("mysql", "mariadb"):
+                cur.execute("SET SESSION TRANSACTION READ ONLY")
+                try:
+                    cur.execute(f"SET SESSION max_statement_time = {int(cfg.timeout)}")      # MariaDB
+                except Exception:  # noqa: BLE001 - MySQL names it differently
+                    cur.execute(f"SET SESSION max_execution_time = {int(cfg.timeout) * 1000}")
+            elif backend == "sqlite":
+                cur.execute("PRAGMA query_only = ON")
+        finally:
+            cur.close()
+
+    return engine
+
+
+def fetch(engine: Engine, ks: KindSource, since, limit: int) -> tuple[list[str], list[tuple]]:
+    """The kind's query with :since and :limit: (column names, rows)."""
+    try:
+        with engine.connect() as conn:
+            result = conn.execute(sa.text(ks.query), {"since": since, "limit": limit})
+            names = list(result.keys())
+            rows = [tuple(r) for r in result.all()]
+            conn.rollback()
+    except sa.exc.SQLAlchemyError as e:
+        raise SourceError(f"数据源查询失败（{ks.kind}）：{_first_line(e)}") from e
+    if WATERMARK_COLUMN not in names:
+        raise SourceError(f"数据源的 {ks.kind} 查询没有返回 {WATERMARK_COLUMN} 列")
+    return names, rows
+
+
+def since_for(mark: state.Watermark | None, ks: KindSource, overlap: int, dialect: str):
+    """The :since of the next pull, in the source's own form."""
+    if mark is None:
+        first = FIRST_SINCE[ks.watermark]
+        # SQLite keeps timestamps as text: compared as text, so bound as text
+        return first.isoformat(sep=" ") if isinstance(first, datetime) and dialect == "sqlite" else first
+    v = mark.value
+    if ks.watermark != "timestamp" or not overlap:
+        return v
+    if isinstance(v, datetime):
+        return v - timedelta(seconds=overlap)
+    if isinstance(v, str):
+        try:
+            parsed = datetime.fromisoformat(v.strip())
+        except ValueError:
+            return v          # text the feed cannot read as a time: no overlap window
+        back = parsed - timedelta(seconds=overlap)
+        text = back.isoformat(sep="T" if "T" in v else " ", timespec="microseconds" if "." in v else "seconds")
+        return text
+    return v
+
+
+# --- source rows → import cells ------------------------------------------------------------------
+
+def cell_text(v) -> str:
+    """A source value as the text an import file would hold (value maps match this form)."""
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, datetime):
+        return v.isoformat(sep=" ")
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, Decimal):
+        return format(v, "f")
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    if isinstance(v, bytes | bytearray | memoryview):
+        return bytes(v).decode("utf-8", errors="replace")
+    return str(v)
+
+
+def to_frame(names: list[str], rows: list[tuple]) -> pd.DataFrame:
+    keep = [i for i, n in enumerate(names) if n != WATERMARK_COLUMN]
+    data = {names[i]: [cell_text(r[i]) for r in rows] for i in keep}
+    return pd.DataFrame(data, columns=[names[i] for i in keep], dtype=object)
+
+
+# --- one batch into our database -----------------------------------------------------------------
+
+@dataclass
+class BatchResult:
+    rows: int = 0
+    rejects: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def write_batch(engine: Engine, cfg: FeedConfig, ks: KindSource, run_id: int, frame: pd.DataFrame,
+                marks: list, new_mark: state.Watermark | None, lag_seconds: int | None) -> BatchResult:
+    """One transaction: the rows (quarantine: bad ones kept aside), their derived data, the rejects,
+    the new watermark and the run's counts."""
+    now = datetime.now().replace(microsecond=0)
+    try:
+        p = prepare(ks.kind, frame, ks.mapping)
+    except FileRefused as e:
+        raise SourceError(f"数据源的 {ks.kind} 查询结果不能导入：{e}") from None
+    res = ImportResult(ks.kind, f"feed:{cfg.name}", "")
+    with engine.connect() as conn, writing.checkpoint_after(conn), conn.begin():
+        write_prepared(conn, p, res, quarantine=True, username=FEED_USER, wait=True)
+        new_rejects = state.add_rejects(conn, cfg.name, ks.kind, run_id, now, _rejected(p, ks.kind, marks))
+        if new_mark is not None:
+            state.set_watermark(conn, cfg.name, ks.kind, new_mark, now)
+        state.add_to_run(conn, run_id, rows=len(frame), rejects=new_rejects, lag_seconds=lag_seconds)
+    return BatchResult(len(frame), new_rejects, list(p.warnings))
+
+
+def _rejected(p, kind: str, marks: list) -> list[dict]:
+    reasons: dict[int, list[str]] = {}
+    for i, header, reason in p.errors:
+        reasons.setdefault(i, []).append(f"{header}：{reason}")
+    key = (KEYS.get(kind) or ["ticket_no"])[0]
+    key_values = p.values.get(key)
+    out = []
+    for i in sorted(reasons):
+        texts = reasons[i]
+        key_text = "" if key_values is None or pd.isna(key_values.iloc[i]) else str(key_values.iloc[i])
+        out.append({"row_key": key_text, "watermark": state.Watermark(marks[i]).text if marks else "",
+                    "reason": "；".join(texts), "cells": {str(k): v for k, v in p.raw.iloc[i].items()},
+                    # an event whose only problem is its ticket not having arrived yet waits for it
+                    "waiting": kind == "events" and all(UNKNOWN_TICKET in t for t in texts)})
+    return out
+
+
+def retry_waiting(engine: Engine, cfg: FeedConfig, ks: KindSource, run_id: int) -> int:
+    """Events kept aside because their ticket had not arrived: written now when it has (and
+    dropped from the rejects); the others keep waiting. Returns how many were written."""
+    with engine.connect() as conn, conn.begin():
+        waiting = state.waiting_rows(conn, cfg.name, ks.kind)
+        if not waiting:
+            return 0
+        frame = pd.DataFrame([cells for _, cells in waiting], dtype=object).fillna("")
+        # the kept cells are already the canonical, mapped values
+        p = prepare(ks.kind, frame, None)
+        res = ImportResult(ks.kind, f"feed:{cfg.name}", "")
+        write_prepared(conn, p, res, quarantine=True, username=FEED_USER, wait=True)
+        bad = p.bad_index()
+        done = [rid for i, (rid, _) in enumerate(waiting) if i not in bad]
+        state.drop_rejects(conn, done)
+        if done:
+            state.add_to_run(conn, run_id, rows=len(done), rejects=0)
+    return len(done)
+
+
+# --- pulling a kind until caught up ---------------------------------------------------------------
+
+@dataclass
+class KindOutcome:
+    kind: str
+    rows: int = 0
+    rejects: int = 0
+    batches: int = 0
+    error: str = ""
+
+
+def pull_kind(engine: Engine, source: Engine, cfg: FeedConfig, ks: KindSource, run_id: int,
+              outcome: KindOutcome, *, on_batch: Callable[[KindOutcome], None] | None = None) -> None:
+    """Batches of the kind until a pull brings no row beyond the stored watermark."""
+    dialect = source.dialect.name
+    while True:
+        with engine.connect() as conn:
+            mark = state.watermark(conn, cfg.name, ks.kind)
+        since = since_for(mark, ks, cfg.overlap, dialect)
+        limit = ks.batch
+        while True:
+            names, rows = fetch(source, ks, since, limit)
+            wi = names.index(WATERMARK_COLUMN)
+            marks = [r[wi] for r in rows]
+            if any(m is None for m in marks):
+                raise SourceError(f"数据源的 {ks.kind} 查询返回了空的 {WATERMARK_COLUMN}")
+            full = len(rows) >= limit
+            if not full:
+                new_mark = _max_mark(mark, marks[-1] if marks else None)
+                caught_up = True
+                break
+            below_last = [m for m in marks if m < marks[-1]]
+            complete = max(below_last) if below_last else None
+            if complete is not None and (mark is None or complete > mark.value):
+                new_mark, caught_up = state.Watermark(complete), False
+                break
+            limit *= 2       # one value fills the whole pull: ask for more until it is complete
+        if rows:
+            beyond = [m for m in marks if mark is None or m > mark.value]
+            result = write_batch(engine, cfg, ks, run_id, to_frame(names, rows), marks,
+                                 new_mark if new_mark != mark else None, _lag(beyond, ks, now=datetime.now()))
+            outcome.rows += result.rows
+            outcome.rejects += result.rejects
+            outcome.batches += 1
+            for w in result.warnings:
+                log.warning("feed %s %s: %s", cfg.name, ks.kind, w)
+            if on_batch is not None:
+                on_batch(outcome)
+        if caught_up:
+            return
+
+
+def _max_mark(mark: state.Watermark | None, value) -> state.Watermark | None:
+    if value is None:
+        return mark
+    if mark is None or value > mark.value:
+        return state.Watermark(value)
+    return mark
+
+
+def _lag(beyond: list, ks: KindSource, *, now: datetime) -> int | None:
+    """Seconds the oldest new row had waited in the source (timestamp watermarks read as Beijing
+    time unless the kind names its zone), or None."""
+    if ks.watermark != "timestamp" or not beyond:
+        return None
+    oldest = min(beyond)
+    if isinstance(oldest, str):
+        try:
+            oldest = datetime.fromisoformat(oldest.strip())
+        except ValueError:
+            return None
+    if not isinstance(oldest, datetime):
+        return None
+    if oldest.tzinfo is not None:
+        oldest = oldest.astimezone(ZoneInfo(BEIJING)).replace(tzinfo=None)
+    elif ks.mapping is not None and ks.mapping.timezone:
+        oldest = oldest.replace(tzinfo=ZoneInfo(ks.mapping.timezone)).astimezone(ZoneInfo(BEIJING)).replace(tzinfo=None)
+    return max(0, int((now - oldest).total_seconds()))
+
+
+# --- a cycle: every kind once, until caught up ------------------------------------------------------
+
+@dataclass
+class Cycle:
+    outcomes: list[KindOutcome] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(not o.error for o in self.outcomes)
+
+    @property
+    def error(self) -> str:
+        return next((o.error for o in self.outcomes if o.error), "")
+
+
+def start(engine: Engine, cfg: FeedConfig) -> None:
+    """The feed's row in our database; runs a killed process left open are closed as failed."""
+    now = datetime.now().replace(microsecond=0)
+    with engine.begin() as conn:
+        state.ensure_feed(conn, cfg.name, source=cfg.shown_url, every=cfg.every, now=now)
+        state.close_interrupted(conn, cfg.name, now)
+
+
+def run_cycle(engine: Engine, source: Engine, cfg: FeedConfig) -> Cycle:
+    """Pull every kind until caught up (tickets first, so their events find them). The first
+    failure ends the cycle (recorded as a failed run); the next cycle starts where it stopped."""
+    cycle = Cycle()
+    for kind, ks in cfg.kinds.items():
+        outcome = KindOutcome(kind)
+        cycle.outcomes.append(outcome)
+        started = time.monotonic()
+        run_id = None
+        try:
+            with engine.begin() as conn:
+                run_id = state.start_run(conn, cfg.name, kind, datetime.now().replace(microsecond=0))
+            pull_kind(engine, source, cfg, ks, run_id, outcome)
+            if kind == "events":
+                outcome.rows += retry_waiting(engine, cfg, ks, run_id)
+        except Exception as e:  # noqa: BLE001 - any failure is recorded and retried, never fatal
+            outcome.error = str(e) if isinstance(e, SourceError) else f"{type(e).__name__}: {_first_line(e)}"
+            if not isinstance(e, SourceError | sa.exc.OperationalError):
+                log.exception("feed %s %s failed", cfg.name, kind)
+        _finish(engine, cfg, run_id, outcome, time.monotonic() - started)
+        if outcome.error:
+            break
+    if cycle.ok:
+        with engine.begin() as conn:
+            state.succeeded(conn, cfg.name, datetime.now().replace(microsecond=0))
+    return cycle
+
+
+def _finish(engine: Engine, cfg: FeedConfig, run_id: int | None, outcome: KindOutcome, seconds: float) -> None:
+    error = logs.scrub(outcome.error)[:2000]
+    try:
+        with engine.begin() as conn:
+            lag = None
+            if run_id is not None:
+                state.finish_run(conn, run_id, datetime.now().replace(microsecond=0), error=error)
+                lag = state.run_row(conn, run_id)["lag_seconds"]
+            audit.record(conn, username=FEED_USER, action="feed_run", target=f"{cfg.name}:{outcome.kind}",
+                         detail=f"{'failed' if error else 'ok'}; rows={outcome.rows}; rejects={outcome.rejects}"
+                                + (f"; error={error}" if error else ""))
+    except sa.exc.SQLAlchemyError as e:      # our own database is down: the log still says so
+        lag = None
+        error = error or f"本库写入失败：{_first_line(e)}"
+        outcome.error = outcome.error or error
+    logs.event("feed_run", level=logging.WARNING if error else logging.INFO, feed=cfg.name, kind=outcome.kind,
+               status="failed" if error else "ok", rows=outcome.rows, rejects=outcome.rejects,
+               batches=outcome.batches, lag_seconds=lag, seconds=round(seconds, 2), error=error or None)
+
+
+def run(engine: Engine, cfg: FeedConfig, *, once: bool = False, sleep: Callable[[float], None] = time.sleep,
+        cycles: int | None = None) -> int:
+    """`feed SOURCE.yaml`: with once, pull until caught up and return 0 (1 when it failed);
+    else forever: sleep `every` after a good cycle, back off exponentially after a failed one."""
+    source = source_engine(cfg)
+    failures = 0
+    done = 0
+    try:
+        while True:
+            try:
+                start(engine, cfg)
+                cycle = run_cycle(engine, source, cfg)
+                ok = cycle.ok
+            except sa.exc.SQLAlchemyError as e:      # our database is down before a run could be recorded
+                logs.event("feed_run", level=logging.WARNING, feed=cfg.name, kind="-", status="failed",
+                           error=logs.scrub(_first_line(e)))
+                ok = False
+            done += 1
+            if once:
+                return 0 if ok else 1
+            if cycles is not None and done >= cycles:
+                return 0 if ok else 1
+            if ok:
+                failures = 0
+                sleep(cfg.every)
+            else:
+                failures += 1
+                source.dispose()         # a fresh connection after the source comes back
+                sleep(backoff_seconds(failures, cfg.every))
+    finally:
+        source.dispose()
+
+
+def backoff_seconds(failures: int, every: int) -> float:
+    """5 s after the first failure, doubling, at most max(every, BACKOFF_MAX_SECONDS)."""
+    return float(min(BACKOFF_FIRST_SECONDS * 2 ** (failures - 1), max(every, BACKOFF_MAX_SECONDS)))
+
+
+def _first_line(error: BaseException) -> str:
+    orig = getattr(error, "orig", None) or error
+    text = str(orig).strip()
+    return text.splitlines()[0] if text else type(orig).__name__
