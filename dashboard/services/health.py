@@ -6,9 +6,9 @@ calendar table does not know some of the next CALENDAR_HORIZON_DAYS days, so wor
 for them fall back to Monday–Friday.
 
 The checks that read the database are the functions of DATABASE_CHECKS, each
-`(conn, now) -> list[Finding]`, run in order on one connection once the database answers; a
-check of the data feeds (a feed that has not succeeded within 3 × its interval is a problem)
-belongs there, as one more function, once the feeds keep their runs in the database.
+`(conn, now) -> list[Finding]`, run in order on one connection once the database answers; one
+of them is the data feeds' (late_feeds: a feed recorded in the database that has not succeeded
+within FEED_LATE_FACTOR × its interval is a problem).
 """
 from __future__ import annotations
 
@@ -83,8 +83,34 @@ def calendar_table_gaps(conn: Connection, now: datetime) -> list[Finding]:
     return calendar_gaps(now.date(), calendar_days.load(conn).knows)
 
 
+FEED_LATE_FACTOR = 3
+
+
+def late_feeds(conn: Connection, now: datetime) -> list[Finding]:
+    """One problem per feed whose last success (or, never successful, its first start) is more
+    than FEED_LATE_FACTOR × its interval ago."""
+    from queries.schema import feed_runs, feeds
+
+    if not sa.inspect(conn).has_table(feeds.name):
+        return []          # not migrated yet: schema_at_head says so
+    out = []
+    for name, every, created, last in conn.execute(sa.select(
+            feeds.c.name, feeds.c.every_seconds, feeds.c.created_at, feeds.c.last_success_at).order_by(feeds.c.name)):
+        since = last or created
+        allowed = timedelta(seconds=FEED_LATE_FACTOR * int(every))
+        if now - since <= allowed:
+            continue
+        error = conn.execute(sa.select(feed_runs.c.error).where(feed_runs.c.feed == name, feed_runs.c.error != "")
+                             .order_by(feed_runs.c.id.desc()).limit(1)).scalar()
+        what = f"最近一次成功为 {last:%Y-%m-%d %H:%M:%S}" if last else f"自 {created:%Y-%m-%d %H:%M:%S} 启动以来从未成功"
+        reason = f"；最近的错误：{error.splitlines()[0][:200]}" if error else ""
+        out.append(Finding(PROBLEM, f"数据接入 {name} 已超过 {FEED_LATE_FACTOR} 倍拉取间隔（{FEED_LATE_FACTOR * int(every)} 秒）"
+                                    f"未成功：{what}{reason}"))
+    return out
+
+
 # Checks run once the database answers, in this order (see the module's docstring).
-DATABASE_CHECKS: list[Callable[[Connection, datetime], list[Finding]]] = [schema_at_head, calendar_table_gaps]
+DATABASE_CHECKS: list[Callable[[Connection, datetime], list[Finding]]] = [schema_at_head, calendar_table_gaps, late_feeds]
 
 
 def calendar_gaps(today: date, known: Callable[[date], bool] = known_to_calendar_package,

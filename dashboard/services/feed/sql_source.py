@@ -186,8 +186,10 @@ def write_batch(engine: Engine, cfg: FeedConfig, ks: KindSource, run_id: int, fr
         new_rejects = state.add_rejects(conn, cfg.name, ks.kind, run_id, now, _rejected(p, ks.kind, marks))
         if new_mark is not None:
             state.set_watermark(conn, cfg.name, ks.kind, new_mark, now)
-        state.add_to_run(conn, run_id, rows=len(frame), rejects=new_rejects, lag_seconds=lag_seconds)
-    return BatchResult(len(frame), new_rejects, list(p.warnings))
+        # rows that changed our database (a row read again unchanged is not counted twice)
+        changed = res.inserted + res.updated
+        state.add_to_run(conn, run_id, rows=changed, rejects=new_rejects, lag_seconds=lag_seconds)
+    return BatchResult(changed, new_rejects, list(p.warnings))
 
 
 def _rejected(p, kind: str, marks: list) -> list[dict]:
