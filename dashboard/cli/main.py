@@ -25,6 +25,7 @@ COMMAND_MODULES = {
     "restore": "dashboard.cli.backup",
     "calendar": "dashboard.cli.calendar",
     "feed": "dashboard.cli.feed",
+    "demo-source": "dashboard.cli.demo_source",
 }
 # commands that run unattended (units, timers) log their events from info; the others from warning
 SERVICE_COMMANDS = {"feed", "backup", "restore"}
@@ -103,6 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--inbox", metavar="DIR", help="投递目录：导入放入其中的文件")
     f.add_argument("--once", action="store_true", help="拉取到最新后退出（默认持续运行）")
     f.add_argument("--quarantine", action="store_true", help="投递目录：导入有效行，隔离其余行")
+
+    ds = sub.add_parser("demo-source", help="演示用业务系统：建示例工单库并持续产生工单与流转记录，供 feed 拉取")
+    ds.add_argument("source_url", metavar="SOURCE_URL", help="演示数据源的 SQLAlchemy URL（如 sqlite:///data/demo-source.db）")
+    ds.add_argument("--config", required=True, help="写出的数据接入配置文件（feed 的 SOURCE.yaml）")
+    ds.add_argument("--per-minute", type=int, default=3, help="每分钟新工单数（默认 3）")
+    ds.add_argument("--history", type=int, default=0, help="先补充最近 N 小时的工单（默认 0）")
+    ds.add_argument("--every", type=int, default=60, help="写入配置的拉取间隔秒数（默认 60）")
+    ds.add_argument("--once", action="store_true", help="只产生一次数据后退出")
 
     h = sub.add_parser("health", help="健康检查：0 正常，1 故障，2 降级")
     h.add_argument("--now", help="检查时点 YYYY-MM-DD[ HH:MM:SS]（默认现在）")

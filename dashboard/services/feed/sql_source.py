@@ -217,8 +217,8 @@ def retry_waiting(engine: Engine, cfg: FeedConfig, ks: KindSource, run_id: int) 
         if not waiting:
             return 0
         frame = pd.DataFrame([cells for _, cells in waiting], dtype=object).fillna("")
-        # the kept cells are already the canonical, mapped values
-        p = prepare(ks.kind, frame, None)
+        # the kept cells are the source's own values: mapped again like any pulled row
+        p = prepare(ks.kind, frame, ks.mapping)
         res = ImportResult(ks.kind, f"feed:{cfg.name}", "")
         write_prepared(conn, p, res, quarantine=True, username=FEED_USER, wait=True)
         bad = p.bad_index()
