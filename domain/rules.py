@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -325,3 +326,13 @@ def validation_errors(body: dict[str, Any]) -> list[str]:
     except (KeyError, InvalidOperation, TypeError):
         errors.append("月度服务费必须是数字")
     return errors
+
+
+# --- data feeds (docs/feed.md) ---------------------------------------------------------------------
+# a feed that has not succeeded within this many times its pull interval is late: `health` reports
+# it as a problem and /admin marks it
+FEED_LATE_FACTOR = 3
+
+
+def feed_is_late(last_success_or_start: datetime, every_seconds: int, now: datetime) -> bool:
+    return (now - last_success_or_start).total_seconds() > FEED_LATE_FACTOR * every_seconds

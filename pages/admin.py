@@ -1,6 +1,7 @@
 """系统管理: users, rules versions, audit log (admin only)."""
 from datetime import datetime, timedelta
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.services.users import UserError
@@ -17,13 +18,15 @@ from dashboard.web.admin_actions import (
 from dashboard.web.auth import require_action, require_role
 from dashboard.web.reads import admin as data
 from dashboard.web.reads import calendar as calendar_reads
+from dashboard.web.reads import feeds as feed_reads
 from dashboard.web.reads import now_minute
 from domain.access import ROLES
+from domain.rules import FEED_LATE_FACTOR, feed_is_late
 
 user = require_role("admin")
 require_action(user, "user_admin", "系统管理")
 now = now_minute()
-ui.page_header("系统管理", "账号与角色、考核规则版本、工作日历、审计日志")
+ui.page_header("系统管理", "账号与角色、考核规则版本、工作日历、审计日志、数据接入")
 
 ROLE_OPTIONS = list(ROLES)
 
@@ -41,7 +44,8 @@ def run_action(fn, *args, success: str) -> None:
         st.success(success)
 
 
-tab_users, tab_rules, tab_calendar, tab_audit = st.tabs(["账号与角色", "规则版本", "工作日历", "审计日志"])
+tab_users, tab_rules, tab_calendar, tab_audit, tab_feeds = st.tabs(["账号与角色", "规则版本", "工作日历", "审计日志",
+                                                                     "数据接入"])
 
 with tab_users:
     frame = data.users()
@@ -140,3 +144,46 @@ with tab_audit:
     st.caption(f"共 {len(entries):,} 条（最多显示 5,000 条）")
     st.dataframe(entries, hide_index=True, width="stretch", height=480)
     ui.downloads(entries, f"审计日志_{start_day}_{end_day}", key="audit")
+
+FEED_KINDS = {"tickets": "工单", "events": "流转记录", "staff": "人员", "shifts": "排班考勤", "reports": "报表报送"}
+RUN_STATUS = {"ok": "成功", "failed": "失败", "running": "进行中"}
+
+with tab_feeds:
+    feed_list = feed_reads.feed_list()
+    if feed_list.empty:
+        st.info("尚未启用数据接入：业务系统数据库或投递目录中的数据目前只能通过“数据导入”上传。")
+    else:
+        st.caption(f"每个数据接入按其拉取间隔自动运行；超过拉取间隔的 {FEED_LATE_FACTOR} 倍仍未成功即视为中断，"
+                   "健康检查报告故障，页面上的数据时间标记变为黄色或红色。")
+        names = feed_list["name"].tolist()
+        chosen = st.selectbox("数据接入", names, key="feed-name") if len(names) > 1 else names[0]
+        feed = feed_list[feed_list["name"] == chosen].iloc[0]
+        last = feed["last_success_at"]
+        last = None if last is None or pd.isna(last) else last.to_pydatetime() if hasattr(last, "to_pydatetime") else last
+        started = feed["created_at"].to_pydatetime() if hasattr(feed["created_at"], "to_pydatetime") else feed["created_at"]
+        every = int(feed["every_seconds"])
+        late = feed_is_late(last or started, every, now)
+        st.markdown(f"**{ui.md_escape(chosen)}** · 数据源 {ui.md_escape(feed['source'])} · 拉取间隔 {every:,} 秒")
+        when = f"最近成功拉取 {last:%Y-%m-%d %H:%M:%S}" if last else "尚未成功拉取"
+        st.badge(f"{when}（已中断）" if late else when, color="red" if late else "green",
+                 icon=":material/error:" if late else ":material/check_circle:")
+        runs = feed_reads.recent_runs(chosen)
+        shown_runs = pd.DataFrame({
+            "开始时间": runs["started_at"], "结束时间": runs["finished_at"],
+            "数据类型": runs["kind"].map(lambda k: FEED_KINDS.get(k, k)),
+            "状态": runs["status"].map(lambda x: RUN_STATUS.get(x, x)),
+            "行数": runs["rows_pulled"], "隔离行数": runs["rejects"],
+            "滞后（秒）": runs["lag_seconds"].astype("Int64"), "错误": runs["error"]})
+        st.markdown("**最近的拉取**（最多 100 次）")
+        st.dataframe(shown_runs, hide_index=True, width="stretch", height=320)
+        rejected = feed_reads.rejects(chosen)
+        st.markdown(f"**隔离的数据行**（共 {len(rejected):,} 行；其余行已正常接入）")
+        shown_rejects = pd.DataFrame({
+            "时间": rejected["at"], "数据类型": rejected["kind"].map(lambda k: FEED_KINDS.get(k, k)),
+            "关键字段": rejected["row_key"], "水位": rejected["watermark"], "原因": rejected["reason"],
+            "等待工单": rejected["waiting"].map(lambda w: "是" if w else "否"), "原始数据": rejected["row_json"]})
+        if shown_rejects.empty:
+            st.caption("没有被隔离的数据行。")
+        else:
+            st.dataframe(shown_rejects, hide_index=True, width="stretch", height=320)
+            ui.downloads(shown_rejects, f"数据接入隔离行_{chosen}", key="feed-rejects")

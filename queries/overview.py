@@ -7,6 +7,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from queries import feeds
 from queries.schema import import_log, ticket_events
 from queries.schema import ticket_facts as tf
 from queries.sql import count_if, day_of
@@ -64,7 +65,11 @@ def month_intake(conn: Connection, *, now: datetime) -> int:
 
 
 def latest_data_at(conn: Connection, *, now: datetime) -> datetime | None:
-    """The newest event or import at or before `now` (data freshness, docs/lifecycle.md)."""
+    """The newest event or import at or before `now` (data freshness, docs/lifecycle.md); when a
+    data feed is recorded, its last successful pull (docs/feed.md), once it has had one."""
+    has_feed, pulled = feeds.last_success_at(conn, now=now)
+    if has_feed and pulled is not None:
+        return pulled
     last_event = conn.execute(sa.select(sa.func.max(ticket_events.c.at)).where(ticket_events.c.at <= now)).scalar()
     last_import = conn.execute(sa.select(sa.func.max(import_log.c.at)).where(
         import_log.c.at <= now, import_log.c.status != "refused")).scalar()

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from dashboard.infra.db import alembic_config
 from dashboard.services import calendar_days
+from domain.rules import FEED_LATE_FACTOR, feed_is_late
 
 PROBLEM, WARNING = "problem", "warning"
 CALENDAR_HORIZON_DAYS = 60
@@ -83,9 +84,6 @@ def calendar_table_gaps(conn: Connection, now: datetime) -> list[Finding]:
     return calendar_gaps(now.date(), calendar_days.load(conn).knows)
 
 
-FEED_LATE_FACTOR = 3
-
-
 def late_feeds(conn: Connection, now: datetime) -> list[Finding]:
     """One problem per feed whose last success (or, never successful, its first start) is more
     than FEED_LATE_FACTOR × its interval ago."""
@@ -96,9 +94,7 @@ def late_feeds(conn: Connection, now: datetime) -> list[Finding]:
     out = []
     for name, every, created, last in conn.execute(sa.select(
             feeds.c.name, feeds.c.every_seconds, feeds.c.created_at, feeds.c.last_success_at).order_by(feeds.c.name)):
-        since = last or created
-        allowed = timedelta(seconds=FEED_LATE_FACTOR * int(every))
-        if now - since <= allowed:
+        if not feed_is_late(last or created, int(every), now):
             continue
         error = conn.execute(sa.select(feed_runs.c.error).where(feed_runs.c.feed == name, feed_runs.c.error != "")
                              .order_by(feed_runs.c.id.desc()).limit(1)).scalar()
