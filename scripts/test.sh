@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install everything the tests need (the locked Python packages into .venv, Chromium and CJK fonts
-# for the browser tests, a running PostgreSQL), check the architecture and the code (import-linter
+# for the browser tests, a running PostgreSQL and MariaDB), check the architecture and the code (import-linter
 # layers, ruff, mypy), then run the whole test suite. Any failure fails the script.
 # Usage: bash scripts/test.sh [pytest args]   (PYTHON — the interpreter that makes .venv — may be set)
 set -euo pipefail
@@ -26,6 +26,30 @@ if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start || true
     for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
   fi
+fi
+
+# The data feed's tests read a real MariaDB source on 127.0.0.1:3306 (root, no password; each
+# test makes and drops its own database): Debian's mariadb-server, installed only when missing.
+if ! command -v mariadb-admin >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  echo "== installing MariaDB (apt) for the data feed's tests"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq mariadb-server >/dev/null
+fi
+if command -v mariadb-admin >/dev/null 2>&1 && ! mariadb-admin -h 127.0.0.1 -u root ping >/dev/null 2>&1; then
+  echo "== starting the local MariaDB server"
+  if command -v service >/dev/null 2>&1; then
+    service mariadb start >/dev/null 2>&1 || true
+  fi
+  if ! mariadb-admin -h 127.0.0.1 -u root ping >/dev/null 2>&1 && command -v mysqld_safe >/dev/null 2>&1; then
+    (mysqld_safe --bind-address=127.0.0.1 >/dev/null 2>&1 &)
+  fi
+  for _ in $(seq 1 30); do mariadb-admin -h 127.0.0.1 -u root ping >/dev/null 2>&1 && break; sleep 1; done
+fi
+# a fresh Debian install lets root in through the local socket only: the tests sign in over TCP
+if command -v mariadb >/dev/null 2>&1 && ! mariadb -h 127.0.0.1 -u root -e "SELECT 1" >/dev/null 2>&1; then
+  echo "== letting root sign in to the local MariaDB over TCP without a password (tests only)"
+  mariadb -u root -e "ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD('')" || true
 fi
 
 echo "== checks: import layers, lint, types"
