@@ -157,8 +157,18 @@ def cell_text(v) -> str:
 
 
 def to_frame(names: list[str], rows: list[tuple]) -> pd.DataFrame:
+    """The rows as an import file's table of text cells (without the watermark)."""
     keep = [i for i, n in enumerate(names) if n != WATERMARK_COLUMN]
-    data = {names[i]: [cell_text(r[i]) for r in rows] for i in keep}
+    data = {}
+    for i in keep:
+        values = [r[i] for r in rows]
+        kinds = {type(v) for v in values} - {type(None)}
+        if kinds <= {str}:                      # most columns: text as it is, one pass
+            data[names[i]] = ["" if v is None else v for v in values]
+        elif kinds == {datetime}:
+            data[names[i]] = ["" if v is None else v.isoformat(sep=" ") for v in values]
+        else:
+            data[names[i]] = [cell_text(v) for v in values]
     return pd.DataFrame(data, columns=[names[i] for i in keep], dtype=object)
 
 
