@@ -148,6 +148,12 @@ with tab_audit:
 FEED_KINDS = {"tickets": "工单", "events": "流转记录", "staff": "人员", "shifts": "排班考勤", "reports": "报表报送"}
 RUN_STATUS = {"ok": "成功", "failed": "失败", "running": "进行中"}
 
+
+def count_text(n) -> str:
+    """A count with thousands separators; blank when there is none."""
+    return "" if n is None or pd.isna(n) else f"{int(n):,}"
+
+
 with tab_feeds:
     feed_list = feed_reads.feed_list()
     if feed_list.empty:
@@ -172,10 +178,10 @@ with tab_feeds:
             "开始时间": runs["started_at"], "结束时间": runs["finished_at"],
             "数据类型": runs["kind"].map(lambda k: FEED_KINDS.get(k, k)),
             "状态": runs["status"].map(lambda x: RUN_STATUS.get(x, x)),
-            "行数": runs["rows_pulled"], "隔离行数": runs["rejects"],
-            "滞后（秒）": runs["lag_seconds"].astype("Int64"), "错误": runs["error"]})
+            "行数": runs["rows_pulled"].map(count_text), "隔离行数": runs["rejects"].map(count_text),
+            "滞后（秒）": runs["lag_seconds"].map(count_text), "错误": runs["error"]})
         st.markdown("**最近的拉取**（最多 100 次）")
-        st.dataframe(shown_runs, hide_index=True, width="stretch", height=320)
+        st.dataframe(shown_runs, hide_index=True, width="stretch")
         rejected = feed_reads.rejects(chosen)
         st.markdown(f"**隔离的数据行**（共 {len(rejected):,} 行；其余行已正常接入）")
         shown_rejects = pd.DataFrame({
@@ -185,5 +191,5 @@ with tab_feeds:
         if shown_rejects.empty:
             st.caption("没有被隔离的数据行。")
         else:
-            st.dataframe(shown_rejects, hide_index=True, width="stretch", height=320)
+            st.dataframe(shown_rejects, hide_index=True, width="stretch")
             ui.downloads(shown_rejects, f"数据接入隔离行_{chosen}", key="feed-rejects")

@@ -58,8 +58,8 @@ def test_admin_shows_each_feeds_runs_and_rejects(feed_db):
     # st.badge is Markdown with a colour directive
     assert any(":green-badge[" in m.value and "最近成功拉取 2026-01-15 10:28:00" in m.value for m in tab.markdown)
     runs, rejects = tab.dataframe[0].value, tab.dataframe[1].value
-    assert runs["状态"].tolist() == ["失败", "成功"] and runs["行数"].tolist() == [0, 1234]
-    assert runs["错误"].iloc[0].startswith("数据源查询失败") and runs["滞后（秒）"].iloc[1] == 42
+    assert runs["状态"].tolist() == ["失败", "成功"] and runs["行数"].tolist() == ["0", "1,234"]
+    assert runs["错误"].iloc[0].startswith("数据源查询失败") and runs["滞后（秒）"].tolist() == ["", "42"]
     assert rejects["原因"].tolist() == ['诉求类型：不允许的值 "7"'] and rejects["关键字段"].tolist() == ["=1+1"]
     # the download neutralises formulas in the row's cells
     assert ",'=1+1," in to_csv_bytes(rejects).decode("utf-8-sig")
