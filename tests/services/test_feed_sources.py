@@ -74,3 +74,18 @@ def test_inserts_updates_in_place_and_flow_rows_arrive_exactly(engine, source, t
     # nothing new: a third pull changes nothing
     assert feed_once(engine, path) == 0
     assert_same_as_source(engine, system)
+
+
+def test_the_source_is_opened_read_only(source, tmp_path):
+    kind, url = source
+    cfg = config.load(source_file(tmp_path, url, kind, timeout=5))
+    engine = sql_source.source_engine(cfg)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT COUNT(*) FROM t_status_code")).scalar_one() == 4
+        with pytest.raises(sa.exc.DBAPIError, match="(?i)read.only"), engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO t_status_code (code, name) VALUES (9, '测试')"))
+    finally:
+        engine.dispose()
+    with sa.create_engine(url).connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM t_status_code")).scalar_one() == 4
