@@ -165,6 +165,8 @@ def to_frame(names: list[str], rows: list[tuple]) -> pd.DataFrame:
         kinds = {type(v) for v in values} - {type(None)}
         if kinds <= {str}:                      # most columns: text as it is, one pass
             data[names[i]] = ["" if v is None else v for v in values]
+        elif kinds == {int}:                    # integer codes (value maps match their text)
+            data[names[i]] = ["" if v is None else str(v) for v in values]
         elif kinds == {datetime}:
             data[names[i]] = ["" if v is None else v.isoformat(sep=" ") for v in values]
         else:
