@@ -25,7 +25,10 @@ def run(args) -> int:
         raise CliError(str(e)) from None
     engine = engine_for(args)
     init_db(engine)
-    code = sql_source.run(engine, cfg, once=args.once)
+    try:
+        code = sql_source.run(engine, cfg, once=args.once)
+    except sql_source.SourceError as e:
+        raise CliError(str(e)) from None
     if args.once:
         if code == 0:
             print(f"数据接入 {cfg.name}：已拉取到最新")

@@ -35,6 +35,13 @@ def test_bad_source_files_are_refused_in_one_line(tmp_path, capsys, text, messag
     assert not (tmp_path / "x.db").exists()          # refused before anything was opened
 
 
+def test_a_source_without_its_driver_is_one_line(tmp_path, capsys):
+    path = tmp_path / "src.yaml"
+    path.write_text("source: oracle+nosuchdriver://u:pw@host/db\ntickets: {query: 'q :since :limit'}\n", encoding="utf-8")
+    code, out = run(capsys, "--db", f"sqlite:///{tmp_path / 'x.db'}", "feed", str(path), "--once")
+    assert code == 1 and out.startswith("错误: 无法使用数据源 oracle+nosuchdriver://u:***@host/db") and "pw" not in out
+
+
 def test_usage_errors(tmp_path, capsys):
     assert run(capsys, "feed")[0] == 2
     code, out = run(capsys, "feed", "a.yaml", "--inbox", str(tmp_path))

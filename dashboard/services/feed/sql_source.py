@@ -396,7 +396,10 @@ def run(engine: Engine, cfg: FeedConfig, *, once: bool = False, sleep: Callable[
         cycles: int | None = None) -> int:
     """`feed SOURCE.yaml`: with once, pull until caught up and return 0 (1 when it failed);
     else forever: sleep `every` after a good cycle, back off exponentially after a failed one."""
-    source = source_engine(cfg)
+    try:
+        source = source_engine(cfg)
+    except (sa.exc.ArgumentError, ImportError) as e:     # an unknown dialect or a driver not installed
+        raise SourceError(f"无法使用数据源 {cfg.shown_url}：{_first_line(e)}（数据库驱动是否已安装？）") from None
     failures = 0
     done = 0
     try:
