@@ -24,6 +24,7 @@ COMMAND_MODULES = {
     "backup": "dashboard.cli.backup",
     "restore": "dashboard.cli.backup",
     "calendar": "dashboard.cli.calendar",
+    "feed": "dashboard.cli.feed",
 }
 # commands that run unattended (units, timers) log their events from info; the others from warning
 SERVICE_COMMANDS = {"feed", "backup", "restore"}
@@ -105,6 +106,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     rs = sub.add_parser("restore", help="把备份恢复到空数据库，并按清单核对行数与冻结月份哈希")
     rs.add_argument("dir", help="备份目录")
+
+    f = sub.add_parser("feed", help="数据接入：SQL 数据源或收件箱目录，并按计划报送报表")
+    f.add_argument("source", nargs="?", help="SQL 数据源配置文件 SOURCE.yaml")
+    f.add_argument("--inbox", metavar="DIR", help="收件箱目录：导入放入其中的 KIND-*.csv|xlsx 文件")
+    f.add_argument("--once", action="store_true", help="处理当前已就绪的文件后退出")
+    f.add_argument("--quarantine", action="store_true", help="只导入有效行，错误行写入 FILE.rejects.csv")
+    f.add_argument("--every", type=float, help="轮询间隔秒数（默认 10）")
+    f.add_argument("--settle", type=float, help="文件大小保持不变多少秒后才导入（默认 5）")
+    f.add_argument("--schedule", help="定时报表计划文件（默认 HOTLINE_REPORT_SCHEDULE）")
 
     cal = sub.add_parser("calendar", help="工作日历：导入某年国务院放假通知，查看某年安排")
     csub = cal.add_subparsers(dest="calendar_command", metavar="ACTION", parser_class=_parser_with(db))

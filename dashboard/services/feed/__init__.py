@@ -1,0 +1,1 @@
+"""The data feed: pulls data in unattended (docs/feed-inbox.md)."""
