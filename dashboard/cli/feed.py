@@ -10,8 +10,9 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from dashboard.cli.main import CliError, engine_for
-from dashboard.infra import logs, mail
+from dashboard.cli.main import CliError
+from dashboard.infra import logs, mail, settings
+from dashboard.infra.db import make_engine
 from dashboard.services.bootstrap import init_db
 from dashboard.services.feed import inbox as inbox_feed
 from dashboard.services.reports import schedule
@@ -51,7 +52,7 @@ def run_inbox(args) -> int:
         raise CliError(str(e)) from None
     if config is not None:
         mail.smtp_settings()    # a half-configured SMTP is refused now, not at the first report
-    engine = engine_for(args)
+    engine = writer_engine(args)
     init_db(engine)
     watch = inbox_feed.SettleWatch(settle)
     failures = 0
@@ -61,6 +62,13 @@ def run_inbox(args) -> int:
             return 0 if failures == 0 else 1
         # after failed rounds (database away) wait longer, up to ten rounds' time
         time.sleep(every * min(2 ** failures, 10) if failures else every)
+
+
+def writer_engine(args):
+    """The feed writes: `--db`, else the writers' role (HOTLINE_WRITE_DB_URL), else HOTLINE_DB_URL.
+    No statement timeout: a large file is one long transaction."""
+    explicit = getattr(args, "db", None)
+    return make_engine(settings.db_url(explicit) if explicit else settings.write_db_url(), statement_timeout_ms=0)
 
 
 def _round(engine, folder: Path, args, watch, config, *, verbose: bool) -> bool:

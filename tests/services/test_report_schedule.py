@@ -253,3 +253,24 @@ def test_smtp_settings_from_the_environment():
     assert s == mail.SmtpSettings("mail.x.cn", 587, "a@x.cn", ("b@x.cn", "c@x.cn"), True, "a", "pw")
     with pytest.raises(Exception, match="HOTLINE_SMTP_FROM"):
         mail.smtp_settings({"HOTLINE_SMTP_HOST": "mail.x.cn"})
+
+
+def test_the_feed_command_delivers_what_is_due_and_refuses_a_bad_schedule(sqlite_engine, tmp_path, capsys):
+    from datetime import timedelta
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    sched = tmp_path / "schedule.yaml"
+    sched.write_text(f"outbox: {tmp_path / 'outbox'}\nschedules:\n  - {{kind: daily, at: '00:00', owner: A0101}}\n",
+                     encoding="utf-8")
+    today = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    with sqlite_engine.begin() as c:
+        c.execute(report_schedule_state.insert().values(schedule_key="daily", active_since=today - timedelta(hours=1)))
+    url = url_of(sqlite_engine)
+    assert main(["--db", url, "feed", "--inbox", str(folder), "--once", "--schedule", str(sched)]) == 0
+    no = f"日报-{today - timedelta(days=1):%Y-%m-%d}"
+    assert f"已报送 {no} → {tmp_path / 'outbox' / (no + '.xlsx')}" in capsys.readouterr().out
+    assert [r[:3] for r in report_rows(sqlite_engine)] == [(no, "日报", f"{today:%Y-%m-%d} 00:00")]
+    sched.write_text("schedules:\n  - {kind: daily, at: '08:30'}\n", encoding="utf-8")
+    assert main(["--db", url, "feed", "--inbox", str(folder), "--once", "--schedule", str(sched)]) == 1
+    assert "第 1 项计划：请填写负责人工号 owner" in capsys.readouterr().err

@@ -109,8 +109,17 @@ class SettleWatch:
         self._seen.pop(str(path), None)
 
 
+    def keep_only(self, paths: list[Path]) -> None:
+        """Forget files that have left the folder."""
+        wanted = {str(p) for p in paths}
+        for key in [k for k in self._seen if k not in wanted]:
+            del self._seen[key]
+
+
 def ready_files(inbox: Path, watch: SettleWatch) -> list[Path]:
-    return [p for p in candidates(inbox) if watch.ready(p)]
+    files = candidates(inbox)
+    watch.keep_only(files)
+    return [p for p in files if watch.ready(p)]
 
 
 def process_ready(engine: Engine, inbox: Path, *, quarantine: bool = False,
@@ -126,6 +135,10 @@ def process_ready(engine: Engine, inbox: Path, *, quarantine: bool = False,
             logs.event("feed_run", logging.WARNING, source="inbox", file=path.name, stage="retry_later",
                        reason=str(e))
             break       # name order: the later files wait for this one
+        except OSError as e:   # taken away or not movable: the next round looks again
+            logs.event("feed_run", logging.WARNING, source="inbox", file=path.name, stage="retry_later",
+                       reason=f"{type(e).__name__}: {e}")
+            break
         watch.forget(path)
     return outcomes
 
