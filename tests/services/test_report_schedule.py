@@ -274,3 +274,17 @@ def test_the_feed_command_delivers_what_is_due_and_refuses_a_bad_schedule(sqlite
     sched.write_text("schedules:\n  - {kind: daily, at: '08:30'}\n", encoding="utf-8")
     assert main(["--db", url, "feed", "--inbox", str(folder), "--once", "--schedule", str(sched)]) == 1
     assert "第 1 项计划：请填写负责人工号 owner" in capsys.readouterr().err
+
+
+def test_a_schedule_held_by_another_feed_process_is_left_to_it(sqlite_engine, tmp_path):
+    config = schedule.ScheduleConfig((DAILY,), tmp_path / "outbox")
+    with sqlite_engine.begin() as c:
+        c.execute(report_schedule_state.insert().values(schedule_key="daily", active_since=at("2026-01-14 00:00"),
+                                                        busy_until=at("2026-01-14 08:35")))
+    assert schedule.run_due_reports(sqlite_engine, at("2026-01-14 08:30"), config=config, smtp=None) == []
+    assert report_rows(sqlite_engine) == []
+    # a holder killed mid-delivery holds it no longer than its lease
+    [d] = schedule.run_due_reports(sqlite_engine, at("2026-01-14 08:36"), config=config, smtp=None)
+    assert d.report_no == "日报-2026-01-13"
+    with sqlite_engine.connect() as c:
+        assert c.execute(sa.select(report_schedule_state.c.busy_until)).scalar_one() is None

@@ -47,6 +47,9 @@ MAX_PER_ROUND = 12
 MAX_NAME_CHARS = 24
 LAST_MONTH_DAY = 28          # a monthly time exists in every month
 SCHEDULE_USER = "定时报表"    # who the audit log names
+# how long a process delivering a schedule's reports holds it (a process killed meanwhile
+# leaves it held until then)
+LEASE = timedelta(minutes=10)
 
 
 class ScheduleError(ValueError):
@@ -234,15 +237,38 @@ def run_due_reports(engine: Engine, now: datetime, *, config: ScheduleConfig | N
         since = _active_since(conn, config.schedules, now)
         owed = due_reports(config.schedules, since, set(), now)
         delivered = _delivered(conn, [d.report_no for d in owed])
+    todo = [d for d in owed if d.report_no not in delivered][:MAX_PER_ROUND]
     done = []
-    for due in [d for d in owed if d.report_no not in delivered][:MAX_PER_ROUND]:
+    for key in sorted({d.schedule.key for d in todo}):
+        if not _claim(engine, key, now):
+            continue          # another feed process is delivering this schedule's reports
         try:
-            done.append(deliver(engine, due, now, config.outbox, smtp))
-        except Exception as e:  # noqa: BLE001 - one report's failure does not stop the others
-            logs.event("report_delivery", logging.WARNING, report_no=due.report_no,
-                       due_at=due.due_at, result="failed",
-                       error=f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
-    return done
+            for due in [d for d in todo if d.schedule.key == key]:
+                try:
+                    done.append(deliver(engine, due, now, config.outbox, smtp))
+                except Exception as e:  # noqa: BLE001 - one report's failure does not stop the others
+                    logs.event("report_delivery", logging.WARNING, report_no=due.report_no,
+                               due_at=due.due_at, result="failed",
+                               error=f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+        finally:
+            _release(engine, key)
+    return sorted(done, key=lambda d: (d.due_at, d.report_no))
+
+
+def _claim(engine: Engine, key: str, now: datetime) -> bool:
+    """Hold the schedule for LEASE (committed at once, so another process sees it)."""
+    st = report_schedule_state
+    with engine.begin() as conn:
+        r = conn.execute(st.update().where(st.c.schedule_key == key,
+                                           sa.or_(st.c.busy_until.is_(None), st.c.busy_until < now))
+                         .values(busy_until=now + LEASE))
+        return r.rowcount == 1
+
+
+def _release(engine: Engine, key: str) -> None:
+    st = report_schedule_state
+    with engine.begin() as conn:
+        conn.execute(st.update().where(st.c.schedule_key == key).values(busy_until=None))
 
 
 def _active_since(conn: Connection, schedules, now: datetime) -> dict[str, datetime]:

@@ -1,5 +1,7 @@
 """report_schedule_state: when the feed service first saw each scheduled report, so a time missed
-while the service was down is still delivered (late) and times before the schedule existed are not.
+while the service was down is still delivered (late) and times before the schedule existed are not;
+busy_until is held by the process delivering a schedule's reports, so two feed processes never both
+send one.
 
 Revision ID: 0011
 Revises: 0009
@@ -18,6 +20,7 @@ def upgrade() -> None:
         "report_schedule_state",
         sa.Column("schedule_key", sa.String(length=64), nullable=False),
         sa.Column("active_since", sa.DateTime(), nullable=False),
+        sa.Column("busy_until", sa.DateTime(), nullable=True),
         sa.PrimaryKeyConstraint("schedule_key", name=op.f("pk_report_schedule_state")),
     )
 
