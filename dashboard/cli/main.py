@@ -12,6 +12,7 @@ from dashboard.infra.db import make_engine
 from dashboard.services import facts, users
 from dashboard.services.assessment import settled_counts
 from dashboard.services.bootstrap import init_db
+from dashboard.services.feed import inbox as inbox_feed
 
 # command → module exposing run(args) -> int; each subject owns its module.
 COMMAND_MODULES = {
@@ -112,8 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--inbox", metavar="DIR", help="收件箱目录：导入放入其中的 KIND-*.csv|xlsx 文件")
     f.add_argument("--once", action="store_true", help="处理当前已就绪的文件后退出")
     f.add_argument("--quarantine", action="store_true", help="只导入有效行，错误行写入 FILE.rejects.csv")
-    f.add_argument("--every", type=float, help="轮询间隔秒数（默认 10）")
-    f.add_argument("--settle", type=float, help="文件大小保持不变多少秒后才导入（默认 5）")
+    f.add_argument("--every", type=float, help=f"轮询间隔秒数（默认 {inbox_feed.POLL_SECONDS:g}）")
+    f.add_argument("--settle", type=float,
+                   help=f"文件大小保持不变多少秒后才导入（默认 {inbox_feed.SETTLE_SECONDS:g}）")
     f.add_argument("--schedule", help="定时报表计划文件（默认 HOTLINE_REPORT_SCHEDULE）")
 
     cal = sub.add_parser("calendar", help="工作日历：导入某年国务院放假通知，查看某年安排")
