@@ -227,3 +227,22 @@ def test_a_run_killed_mid_file_leaves_the_file_in_the_inbox_and_the_database_unc
     assert listing(folder) == ["done/tickets-big.csv"]
     assert count(eng, tickets) == 60_000
     eng.dispose()
+
+
+def test_an_xlsx_file_is_imported_like_a_csv(sqlite_engine, tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    staff_rows = pd.read_csv(FIXTURES / "dec_staff.csv", dtype=str, keep_default_na=False)
+    ws.append(list(staff_rows.columns))
+    for row in staff_rows.itertuples(index=False):
+        ws.append(list(row))
+    path = tmp_path / "staff-20261206.xlsx"
+    wb.save(path)
+    then = time.time() - 60
+    os.utime(path, (then, then))
+    [outcome] = run(sqlite_engine, tmp_path)
+    assert (outcome.status, outcome.result.inserted) == ("done", 4)
+    assert count(sqlite_engine, staff) == 4
+    assert listing(tmp_path) == ["done/staff-20261206.xlsx"]
