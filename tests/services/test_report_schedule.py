@@ -288,3 +288,19 @@ def test_a_schedule_held_by_another_feed_process_is_left_to_it(sqlite_engine, tm
     assert d.report_no == "日报-2026-01-13"
     with sqlite_engine.connect() as c:
         assert c.execute(sa.select(report_schedule_state.c.busy_until)).scalar_one() is None
+
+
+def test_times_in_a_frozen_month_are_not_sent(sqlite_engine, tmp_path, smtp_server):
+    from queries.schema import month_signoffs
+
+    controller, box = smtp_server
+    config = schedule.ScheduleConfig((DAILY,), tmp_path / "outbox")
+    with sqlite_engine.begin() as c:
+        c.execute(report_schedule_state.insert().values(schedule_key="daily", active_since=at("2026-01-30 00:00")))
+        c.execute(month_signoffs.insert().values(month="2026-01", state="frozen", frozen=True))
+    up = mail.SmtpSettings("127.0.0.1", controller.port, "hotline@x.cn", ("leader@x.cn",))
+    # back on 1 February: the 31 January time lies in the frozen month, 1 February's does not
+    done = schedule.run_due_reports(sqlite_engine, at("2026-02-01 09:00"), config=config, smtp=up)
+    assert [d.report_no for d in done] == ["日报-2026-01-31"]
+    assert [r[:3] for r in report_rows(sqlite_engine)] == [("日报-2026-01-31", "日报", "2026-02-01 08:30")]
+    assert len(box.messages) == 1

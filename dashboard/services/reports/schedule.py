@@ -34,6 +34,7 @@ from dashboard.infra import logs, mail
 from dashboard.services import audit
 from dashboard.services.assessment import settled_counts
 from dashboard.services.assessment.signoff import SignoffError, ensure_not_frozen
+from dashboard.services.ingest.frozen import frozen_months
 from dashboard.services.reports import periodic
 from dashboard.services.reports.content import PERIODS, ReportSpec, spec_for
 from queries.schema import report_schedule_state, reports
@@ -237,7 +238,9 @@ def run_due_reports(engine: Engine, now: datetime, *, config: ScheduleConfig | N
         since = _active_since(conn, config.schedules, now)
         owed = due_reports(config.schedules, since, set(), now)
         delivered = _delivered(conn, [d.report_no for d in owed])
-    todo = [d for d in owed if d.report_no not in delivered][:MAX_PER_ROUND]
+        # a month signed off and frozen takes no new 报表报送 row: its missed times are not sent
+        frozen = frozen_months(conn) if owed else set()
+    todo = [d for d in owed if d.report_no not in delivered and f"{d.due_at:%Y-%m}" not in frozen][:MAX_PER_ROUND]
     done = []
     for key in sorted({d.schedule.key for d in todo}):
         if not _claim(engine, key, now):
