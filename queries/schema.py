@@ -441,3 +441,15 @@ feed_rejects = sa.Table(
     sa.Column("waiting", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index("ix_feed_rejects_feed_at", "feed", "at"),
 )
+
+# --- report schedule (revision 0011) ---------------------------------------------------------------
+# When the feed service first saw each scheduled report (key: the schedule's name, else its kind):
+# times before it are not owed; times after it that were missed while the service was down are
+# delivered late when it is back (dashboard.services.reports.schedule). busy_until: a process
+# delivering the schedule's reports holds it until then, so two feed processes never both mail one.
+report_schedule_state = sa.Table(
+    "report_schedule_state", metadata,
+    sa.Column("schedule_key", sa.String(64), primary_key=True),
+    sa.Column("active_since", sa.DateTime, nullable=False),
+    sa.Column("busy_until", sa.DateTime),
+)

@@ -12,6 +12,7 @@ from dashboard.infra.db import make_engine
 from dashboard.services import facts, users
 from dashboard.services.assessment import settled_counts
 from dashboard.services.bootstrap import init_db
+from dashboard.services.feed import inbox as inbox_feed
 
 # command → module exposing run(args) -> int; each subject owns its module.
 COMMAND_MODULES = {
@@ -99,12 +100,6 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--now")
     r.add_argument("--out", required=True)
 
-    f = sub.add_parser("feed", help="数据接入：从业务系统数据库持续拉取（SOURCE.yaml），或导入投递目录中的文件（--inbox）")
-    f.add_argument("source", nargs="?", metavar="SOURCE.yaml", help="数据源文件（见 docs/feed.md）")
-    f.add_argument("--inbox", metavar="DIR", help="投递目录：导入放入其中的文件")
-    f.add_argument("--once", action="store_true", help="拉取到最新后退出（默认持续运行）")
-    f.add_argument("--quarantine", action="store_true", help="投递目录：导入有效行，隔离其余行")
-
     ds = sub.add_parser("demo-source", help="演示用业务系统：建示例工单库并持续产生工单与流转记录，供 feed 拉取")
     ds.add_argument("source_url", metavar="SOURCE_URL", help="演示数据源的 SQLAlchemy URL（如 sqlite:///data/demo-source.db）")
     ds.add_argument("--config", required=True, help="写出的数据接入配置文件（feed 的 SOURCE.yaml）")
@@ -121,6 +116,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     rs = sub.add_parser("restore", help="把备份恢复到空数据库，并按清单核对行数与冻结月份哈希")
     rs.add_argument("dir", help="备份目录")
+
+    f = sub.add_parser("feed", help="数据接入：从业务系统数据库持续拉取（SOURCE.yaml）或导入收件箱目录中的文件（--inbox），并按计划报送报表")
+    f.add_argument("source", nargs="?", metavar="SOURCE.yaml", help="SQL 数据源配置文件（见 docs/feed.md）")
+    f.add_argument("--inbox", metavar="DIR", help="收件箱目录：导入放入其中的 KIND-*.csv|xlsx 文件")
+    f.add_argument("--once", action="store_true", help="拉取到最新（或处理完已就绪的文件）后退出，默认持续运行")
+    f.add_argument("--quarantine", action="store_true", help="收件箱：只导入有效行，错误行写入 FILE.rejects.csv")
+    f.add_argument("--every", type=float, help=f"轮询间隔秒数（默认 {inbox_feed.POLL_SECONDS:g}）")
+    f.add_argument("--settle", type=float,
+                   help=f"文件大小保持不变多少秒后才导入（默认 {inbox_feed.SETTLE_SECONDS:g}）")
+    f.add_argument("--schedule", help="定时报表计划文件（默认 HOTLINE_REPORT_SCHEDULE）")
 
     cal = sub.add_parser("calendar", help="工作日历：导入某年国务院放假通知，查看某年安排")
     csub = cal.add_subparsers(dest="calendar_command", metavar="ACTION", parser_class=_parser_with(db))

@@ -45,7 +45,7 @@ def test_a_source_without_its_driver_is_one_line(tmp_path, capsys):
 def test_usage_errors(tmp_path, capsys):
     assert run(capsys, "feed")[0] == 2
     code, out = run(capsys, "feed", "a.yaml", "--inbox", str(tmp_path))
-    assert code == 2 and "只能指定数据源文件或 --inbox 目录之一" in out
+    assert code == 2 and "请只指定一种数据来源" in out
 
 
 def test_source_from_environment_and_defaults():

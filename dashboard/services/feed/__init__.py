@@ -1,3 +1,4 @@
-"""Unattended data feeds (docs/feed.md): an SQL source pulled by watermark (sql_source), the feeds'
-state in our database (state); each kind of row goes through the import pipeline's validation,
-quarantine, derivation and frozen-month rules (dashboard.services.ingest)."""
+"""Unattended data feeds: an SQL source pulled by watermark (sql_source, docs/feed.md), the feeds'
+state in our database (state), and the inbox folder (inbox, docs/feed-inbox.md); each kind of row goes
+through the import pipeline's validation, quarantine, derivation and frozen-month rules
+(dashboard.services.ingest)."""

@@ -393,7 +393,7 @@ def _finish(engine: Engine, cfg: FeedConfig, run_id: int | None, outcome: KindOu
 
 
 def run(engine: Engine, cfg: FeedConfig, *, once: bool = False, sleep: Callable[[float], None] = time.sleep,
-        cycles: int | None = None) -> int:
+        cycles: int | None = None, after_cycle: Callable[[], None] | None = None) -> int:
     """`feed SOURCE.yaml`: with once, pull until caught up and return 0 (1 when it failed);
     else forever: sleep `every` after a good cycle, back off exponentially after a failed one."""
     try:
@@ -413,6 +413,8 @@ def run(engine: Engine, cfg: FeedConfig, *, once: bool = False, sleep: Callable[
                            error=logs.scrub(_first_line(e)))
                 ok = False
             done += 1
+            if after_cycle is not None:
+                after_cycle()
             if once:
                 return 0 if ok else 1
             if cycles is not None and done >= cycles:

@@ -178,6 +178,8 @@ def _logged(res: ImportResult, username: str) -> dict:
 
 # PostgreSQL advisory lock of the imports that write tickets or events (any 64-bit constant)
 TICKET_WRITERS_LOCK = 12345_0008
+# the refusal while another import writes tickets or events: nothing is wrong with the file
+BUSY_MESSAGE = "另一份工单或流转记录文件正在导入，请等它完成后再试（本文件未写入任何数据）"
 
 
 def _one_ticket_writer_at_a_time(conn: Connection, kind: str, *, wait: bool = False) -> None:
@@ -191,7 +193,7 @@ def _one_ticket_writer_at_a_time(conn: Connection, kind: str, *, wait: bool = Fa
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(TICKET_WRITERS_LOCK)))
         return
     if not conn.execute(sa.select(sa.func.pg_try_advisory_xact_lock(TICKET_WRITERS_LOCK))).scalar():
-        raise FileRefused("另一份工单或流转记录文件正在导入，请等它完成后再试（本文件未写入任何数据）")
+        raise FileRefused(BUSY_MESSAGE)
 
 
 # what a tickets file writes: their non-unique indexes are built after a load larger than the
