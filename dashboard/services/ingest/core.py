@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard.infra import logs
-from dashboard.services import audit, calendar_days, facts, rollups
+from dashboard.services import audit, calendar_days, facts, repeats, rollups
 from dashboard.services.assessment import settled_counts
 from dashboard.services.ingest import writing
 from dashboard.services.ingest.frozen import frozen_months
@@ -22,6 +22,7 @@ from dashboard.services.ingest.spec import KIND_LABELS, KINDS, TICKET_EVENT_COLU
 from dashboard.services.ingest.validation import REJECT_COLUMNS, Prepared, prepare
 from dashboard.services.rules_store import current_rules
 from queries.schema import event_clocks, import_log, staff, ticket_facts, tickets
+from queries.sql import as_date
 
 log = logging.getLogger(__name__)
 PREVIEW_ROWS = 20
@@ -133,6 +134,7 @@ def run_import(engine: Engine, kind: str, filename: str, data: bytes, *, mapping
                 if p.kind == "tickets":
                     # rollups sum tickets per received day: the days tickets left and joined
                     rollups.refresh_days(conn, days | _received_days_of_file(p, keep))
+                    refresh_repeats(conn, p, keep, days)
                 _refresh_settled_counts(conn, p, keep, counts, days)
             res.inserted, res.updated, res.unchanged = counts.inserted, counts.updated, counts.unchanged
             res.status = "partial" if bad else "ok"
@@ -203,6 +205,24 @@ def _received_days_before(conn: Connection, p: Prepared, idx: list[int], stored:
         return set()
     rollups.ensure(conn)
     return {d for (d,) in writing.rows_by_keys(conn, ticket_facts, "ticket_no", stored or (), ["received_day"])}
+
+
+def refresh_repeats(conn: Connection, p: Prepared, keep: list[int], days_before: set) -> None:
+    """tickets.repeat_source_no of the tickets a tickets file can have changed: from the earliest
+    to the latest receipt among its rows (new times) and their stored days (old times), and the
+    30 days after (dashboard.services.repeats)."""
+    if not keep:
+        return
+    new = _values(p, "received_at", keep).dropna()
+    if new.empty and not days_before:
+        return
+    starts = [new.min().to_pydatetime()] if not new.empty else []
+    ends = [new.max().to_pydatetime()] if not new.empty else []
+    if days_before:
+        held = [as_date(d) for d in days_before]
+        starts.append(datetime.combine(min(held), datetime.min.time()))
+        ends.append(datetime.combine(max(held), datetime.max.time()))
+    repeats.refresh(conn, min(starts), max(ends))
 
 
 def _values(p: Prepared, key: str, idx: list[int]) -> pd.Series:
