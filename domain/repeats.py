@@ -130,65 +130,68 @@ class RepeatKeys:
         return (self.received_at, self.ticket_no)
 
 
-class RepeatIndex:
-    """The latest ticket seen per caller and per (address, category) key. Fed tickets in the rule's
-    order (RepeatKeys.order), `source` of each is the latest earlier ticket it repeats, or None:
-    the latest match overall is the latest seen, so one look-up per key answers it."""
+def category_or_none(v: str | None) -> str | None:
+    """A category as the rule compares it: None when blank (a blank category matches nothing)."""
+    return v if v is not None and v.strip() else None
 
-    def __init__(self) -> None:
-        self._caller: dict[str, tuple[datetime, str]] = {}
-        self._addr_l2: dict[tuple[str, str], tuple[datetime, str]] = {}        # any S with that 二级分类
-        self._addr_l1_no_l2: dict[tuple[str, str], tuple[datetime, str]] = {}  # S without 二级分类
-        self._addr_l1: dict[tuple[str, str], tuple[datetime, str]] = {}        # any S with that 一级分类
 
-    def source(self, t: RepeatKeys) -> str | None:
-        candidates = []
-        if t.caller_hash:
-            candidates.append(self._caller.get(t.caller_hash))
-        if t.address_key:
-            a, l1, l2 = t.address_key, t.category_l1, t.category_l2
-            if not _blank(l2):
-                candidates.append(self._addr_l2.get((a, l2)))          # type: ignore[arg-type]
-                if not _blank(l1):
-                    candidates.append(self._addr_l1_no_l2.get((a, l1)))  # type: ignore[arg-type]
-            elif not _blank(l1):
-                candidates.append(self._addr_l1.get((a, l1)))          # type: ignore[arg-type]
-        found = [c for c in candidates if c is not None]
-        if not found:
-            return None
-        latest = max(found)
-        return latest[1] if latest[0] >= t.received_at - REPEAT_WINDOW else None
+def sources_in_order(rows: Iterable[tuple]) -> list[str | None]:
+    """重复来源工单 of each row, rows already in the rule's order (received_at, then ticket_no in
+    code-point order) as tuples (received_at, ticket_no, caller_hash, address_key, category_l1,
+    category_l2), blanks as None (category_or_none).
 
-    def add(self, t: RepeatKeys) -> None:
-        mark = t.order
-        if t.caller_hash:
-            self._caller[t.caller_hash] = mark
-        if t.address_key:
-            a, l1, l2 = t.address_key, t.category_l1, t.category_l2
-            if not _blank(l2):
-                self._addr_l2[(a, l2)] = mark                            # type: ignore[index]
-            if not _blank(l1):
-                self._addr_l1[(a, l1)] = mark                            # type: ignore[index]
-                if _blank(l2):
-                    self._addr_l1_no_l2[(a, l1)] = mark                  # type: ignore[index]
-
-    def take(self, t: RepeatKeys) -> str | None:
-        """source(t), then add(t)."""
-        s = self.source(t)
-        self.add(t)
-        return s
+    One pass: the latest ticket seen per caller and per (address, category) key. Fed in order,
+    the latest match overall is the latest seen, so a look-up per key answers "the latest
+    earlier S"; S counts when it lies within the window. A ticket with 二级分类 matches S of the
+    same address with that 二级分类, or S without one but the same 一级分类; a ticket without
+    二级分类 matches S of the same address and 一级分类."""
+    by_caller: dict = {}
+    by_l2: dict = {}           # (address, 二级分类) → latest S with that 二级分类
+    by_l1_no_l2: dict = {}     # (address, 一级分类) → latest S without 二级分类
+    by_l1: dict = {}           # (address, 一级分类) → latest S with that 一级分类
+    window = REPEAT_WINDOW
+    out: list[str | None] = []
+    append = out.append
+    for at, no, caller, address, l1, l2 in rows:
+        best = by_caller.get(caller) if caller is not None else None
+        if address is not None:
+            if l2 is not None:
+                c = by_l2.get((address, l2))
+                if c is not None and (best is None or c > best):
+                    best = c
+                if l1 is not None:
+                    c = by_l1_no_l2.get((address, l1))
+                    if c is not None and (best is None or c > best):
+                        best = c
+            elif l1 is not None:
+                c = by_l1.get((address, l1))
+                if c is not None and (best is None or c > best):
+                    best = c
+        append(best[1] if best is not None and best[0] >= at - window else None)
+        mark = (at, no)
+        if caller is not None:
+            by_caller[caller] = mark
+        if address is not None:
+            if l2 is not None:
+                by_l2[(address, l2)] = mark
+            if l1 is not None:
+                by_l1[(address, l1)] = mark
+                if l2 is None:
+                    by_l1_no_l2[(address, l1)] = mark
+    return out
 
 
 def repeat_sources(rows: Iterable[RepeatKeys]) -> Iterator[tuple[str, str | None]]:
     """(ticket_no, 重复来源工单 or None) of every ticket, in the rule's order."""
-    index = RepeatIndex()
-    for t in sorted(rows, key=lambda r: r.order):
-        yield t.ticket_no, index.take(t)
+    ordered = sorted(rows, key=lambda r: r.order)
+    found = sources_in_order((t.received_at, t.ticket_no, t.caller_hash or None, t.address_key or None,
+                              category_or_none(t.category_l1), category_or_none(t.category_l2)) for t in ordered)
+    return zip((t.ticket_no for t in ordered), found)
 
 
 def is_repeat(t: RepeatKeys, s: RepeatKeys) -> bool:
     """The rule for one pair, as written: S earlier than T, within the window, same caller or same
-    address and category (for tests and explanations; the import uses RepeatIndex)."""
+    address and category (for tests and explanations; the import uses sources_in_order)."""
     if not (s.order < t.order and s.received_at >= t.received_at - REPEAT_WINDOW):
         return False
     if t.caller_hash and t.caller_hash == s.caller_hash:

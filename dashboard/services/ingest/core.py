@@ -22,7 +22,6 @@ from dashboard.services.ingest.spec import KIND_LABELS, KINDS, TICKET_EVENT_COLU
 from dashboard.services.ingest.validation import REJECT_COLUMNS, Prepared, prepare
 from dashboard.services.rules_store import current_rules
 from queries.schema import event_clocks, import_log, staff, ticket_facts, tickets
-from queries.sql import as_date
 
 log = logging.getLogger(__name__)
 PREVIEW_ROWS = 20
@@ -134,7 +133,6 @@ def run_import(engine: Engine, kind: str, filename: str, data: bytes, *, mapping
                 if p.kind == "tickets":
                     # rollups sum tickets per received day: the days tickets left and joined
                     rollups.refresh_days(conn, days | _received_days_of_file(p, keep))
-                    refresh_repeats(conn, p, keep, days)
                 _refresh_settled_counts(conn, p, keep, counts, days)
             res.inserted, res.updated, res.unchanged = counts.inserted, counts.updated, counts.unchanged
             res.status = "partial" if bad else "ok"
@@ -205,24 +203,6 @@ def _received_days_before(conn: Connection, p: Prepared, idx: list[int], stored:
         return set()
     rollups.ensure(conn)
     return {d for (d,) in writing.rows_by_keys(conn, ticket_facts, "ticket_no", stored or (), ["received_day"])}
-
-
-def refresh_repeats(conn: Connection, p: Prepared, keep: list[int], days_before: set) -> None:
-    """tickets.repeat_source_no of the tickets a tickets file can have changed: from the earliest
-    to the latest receipt among its rows (new times) and their stored days (old times), and the
-    30 days after (dashboard.services.repeats)."""
-    if not keep:
-        return
-    new = _values(p, "received_at", keep).dropna()
-    if new.empty and not days_before:
-        return
-    starts = [new.min().to_pydatetime()] if not new.empty else []
-    ends = [new.max().to_pydatetime()] if not new.empty else []
-    if days_before:
-        held = [as_date(d) for d in days_before]
-        starts.append(datetime.combine(min(held), datetime.min.time()))
-        ends.append(datetime.combine(max(held), datetime.max.time()))
-    repeats.refresh(conn, min(starts), max(ends))
 
 
 def _values(p: Prepared, key: str, idx: list[int]) -> pd.Series:
@@ -381,8 +361,10 @@ def write(conn: Connection, p: Prepared, idx: list[int], *, username: str = "",
         cols = _column_lists(p, keys, idx, arrays=True)
         event_times = {k: cols.pop(k) for k in ev_keys}
         rules = current_rules(conn)
+        repeat_changes = repeats.derive_for_file(conn, cols, stored)     # sets cols["repeat_source_no"]
         writing.write_tickets(conn, cols, event_times, counts, stored=stored,
                               while_writing=lambda c: _prepare_fresh_facts(conn, c, rules))
+        repeats.apply(conn, repeat_changes)
     elif p.kind == "events":
         rows = _rows(_column_lists(p, keys, idx))
         for r in rows:
