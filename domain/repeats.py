@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 # the look-back of the rule: an earlier ticket counts when received at most this long before
 REPEAT_WINDOW = timedelta(days=30)
@@ -27,14 +29,17 @@ MASK = "****"
 # steps followed back along a chain of repeats on a ticket's page
 MAX_CHAIN = 20
 
-_DIGITS = frozenset("0123456789")
+_NOT_DIGITS = re.compile(r"[^0-9]+")      # ASCII digits only (not other scripts' digits)
 
 
 def normalise_phone(text: str | None) -> str:
     """The caller's number as digits: NFKC, ASCII digits only, a leading 0086 (else 86) removed
     once from a number longer than 11 digits, then the trunk 0 put in front of a number that is
     not a mobile number (11 digits starting with 1) and does not start with 0. '' when empty."""
-    digits = "".join(c for c in unicodedata.normalize("NFKC", text or "") if c in _DIGITS)
+    text = text or ""
+    if not text.isascii():           # NFKC leaves ASCII as it is
+        text = unicodedata.normalize("NFKC", text)
+    digits = _NOT_DIGITS.sub("", text)
     if len(digits) > MOBILE_DIGITS:
         if digits.startswith("0086"):
             digits = digits[4:]
@@ -57,7 +62,7 @@ def caller_hash(digits: str, key: bytes) -> str | None:
 def caller_hasher(key: bytes) -> Callable[[str], str | None]:
     """caller_hash with the key's HMAC state prepared once (a copy per number: about half the time
     of a fresh HMAC at 100,000s of rows)."""
-    base = hmac.new(key, digestmod=hashlib.sha256)
+    base = hmac.new(key, digestmod="sha256")
 
     def hash_of(digits: str) -> str | None:
         if not digits:
@@ -135,50 +140,57 @@ def category_or_none(v: str | None) -> str | None:
     return v if v is not None and v.strip() else None
 
 
-def sources_in_order(rows: Iterable[tuple]) -> list[str | None]:
-    """重复来源工单 of each row, rows already in the rule's order (received_at, then ticket_no in
-    code-point order) as tuples (received_at, ticket_no, caller_hash, address_key, category_l1,
-    category_l2), blanks as None (category_or_none).
+class RepeatTracker:
+    """The rule fed one ticket at a time, in the rule's order (received_at, then ticket_no in
+    code-point order); categories as category_or_none gives them.
 
-    One pass: the latest ticket seen per caller and per (address, category) key. Fed in order,
-    the latest match overall is the latest seen, so a look-up per key answers "the latest
-    earlier S"; S counts when it lies within the window. A ticket with 二级分类 matches S of the
-    same address with that 二级分类, or S without one but the same 一级分类; a ticket without
+    It keeps the latest ticket seen per caller and per (address, category) key. Fed in order, the
+    latest match overall is the latest seen, so one look-up per key answers "the latest earlier
+    S"; S counts when it lies within the window. A ticket with 二级分类 matches S of the same
+    address with that 二级分类, or S without one but with the same 一级分类; a ticket without
     二级分类 matches S of the same address and 一级分类."""
-    by_caller: dict = {}
-    by_l2: dict = {}           # (address, 二级分类) → latest S with that 二级分类
-    by_l1_no_l2: dict = {}     # (address, 一级分类) → latest S without 二级分类
-    by_l1: dict = {}           # (address, 一级分类) → latest S with that 一级分类
-    window = REPEAT_WINDOW
-    out: list[str | None] = []
-    append = out.append
-    for at, no, caller, address, l1, l2 in rows:
-        best = by_caller.get(caller) if caller is not None else None
+
+    def __init__(self) -> None:
+        self.by_caller: dict[str, tuple[datetime, str]] = {}
+        self.by_l2: dict[tuple[str, str], tuple[datetime, str]] = {}        # any S with that 二级分类
+        self.by_l1_no_l2: dict[tuple[str, str], tuple[datetime, str]] = {}  # S without 二级分类
+        self.by_l1: dict[tuple[str, str], tuple[datetime, str]] = {}        # any S with that 一级分类
+
+    def take(self, at: datetime, no: str, caller: str | None, address: str | None, l1: str | None,
+             l2: str | None) -> str | None:
+        """The ticket's 重复来源工单 (None: not a repeat); the ticket is then remembered."""
+        best = self.by_caller.get(caller) if caller is not None else None
         if address is not None:
             if l2 is not None:
-                c = by_l2.get((address, l2))
+                c = self.by_l2.get((address, l2))
                 if c is not None and (best is None or c > best):
                     best = c
                 if l1 is not None:
-                    c = by_l1_no_l2.get((address, l1))
+                    c = self.by_l1_no_l2.get((address, l1))
                     if c is not None and (best is None or c > best):
                         best = c
             elif l1 is not None:
-                c = by_l1.get((address, l1))
+                c = self.by_l1.get((address, l1))
                 if c is not None and (best is None or c > best):
                     best = c
-        append(best[1] if best is not None and best[0] >= at - window else None)
         mark = (at, no)
         if caller is not None:
-            by_caller[caller] = mark
+            self.by_caller[caller] = mark
         if address is not None:
             if l2 is not None:
-                by_l2[(address, l2)] = mark
+                self.by_l2[(address, l2)] = mark
             if l1 is not None:
-                by_l1[(address, l1)] = mark
+                self.by_l1[(address, l1)] = mark
                 if l2 is None:
-                    by_l1_no_l2[(address, l1)] = mark
-    return out
+                    self.by_l1_no_l2[(address, l1)] = mark
+        return best[1] if best is not None and best[0] >= at - REPEAT_WINDOW else None
+
+
+def sources_in_order(rows: Iterable[tuple[Any, ...]]) -> list[str | None]:
+    """重复来源工单 of each row, rows already in the rule's order, as tuples (received_at,
+    ticket_no, caller_hash, address_key, category_l1, category_l2) with blanks as None."""
+    take = RepeatTracker().take
+    return [take(*r) for r in rows]
 
 
 def repeat_sources(rows: Iterable[RepeatKeys]) -> Iterator[tuple[str, str | None]]:
