@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import datetime
 
 import pandas as pd
 import pytest
@@ -178,3 +179,26 @@ def test_no_clear_number_anywhere(engine, pii_key, tmp_path, capfd, monkeypatch)
     for where, text in texts.items():
         for number in CLEAR_NUMBERS:
             assert number not in text, (where, number)
+
+
+def test_weekly_report_repeat_sheet(engine, pii_key):
+    from openpyxl import load_workbook
+
+    from dashboard.services.reports import periodic
+
+    _import_fixtures(engine)
+    with engine.connect() as c:
+        data = periodic.build_weekly(c, day=datetime(2025, 12, 10).date(), now=datetime(2026, 1, 31))
+    ws = load_workbook(io.BytesIO(data))["重复诉求"]
+    rows = [r[:5] for r in ws.iter_rows(values_only=True) if r[0] in ("合计", "街乡镇", "承办单位", "分类", "反复出现的问题")]
+    # the week 12-08 – 12-14: A1–A5, repeats A2 (供暖, 区城管委) and A4 (一级分类 城乡建设, 梨园镇)
+    assert [r[0] for r in rows] == ["合计", "街乡镇", "承办单位", "承办单位", "分类", "分类", "反复出现的问题", "反复出现的问题"]
+    # equal repeat counts: their order follows the database's collation
+    assert sorted(r[:4] for r in rows) == sorted([
+        ("合计", "全区", 5, 2), ("街乡镇", "梨园镇", 5, 2),
+        ("承办单位", "区城管委", 2, 1), ("承办单位", "梨园镇", 3, 1),
+        ("分类", "城乡建设", 1, 1), ("分类", "供暖", 2, 1),
+        ("反复出现的问题", "通州区梨园镇云景里3号楼（供暖）", 2, 1),
+        ("反复出现的问题", "通州区梨园镇云景里（3号楼）（城乡建设）", 1, 1)])
+    assert rows[6][1] == "通州区梨园镇云景里3号楼（供暖）"       # more tickets first among equal repeats
+    assert float(rows[0][4]) == 0.4

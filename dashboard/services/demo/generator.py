@@ -17,10 +17,10 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from dashboard.infra import settings
 from dashboard.services import calendar_days, reference, rollups
 from dashboard.services.assessment import settled_counts
 from dashboard.services.bootstrap import init_db
-from dashboard.infra import settings
 from dashboard.services.demo import callers as demo_callers
 from dashboard.services.demo import roster as demo_roster
 from dashboard.services.demo import texts
@@ -28,8 +28,8 @@ from dashboard.services.demo.loader import Loader
 from dashboard.services.facts import EVENT_CLOCK_COLUMNS, event_clock_rows, facts_row
 from dashboard.services.rules_store import rules_for_month
 from domain.calendar import is_working_day
-from domain.repeats import key_ok
 from domain.lifecycle import TicketInput, derive
+from domain.repeats import key_ok
 from domain.vocabulary import SLA_CLASSES
 from queries.schema import (
     categories,
