@@ -26,8 +26,13 @@ def _rate(repeats: int, tickets: int) -> str:
     return pct(Fraction(repeats, tickets)) if tickets else "—"
 
 
+def _present(v) -> bool:
+    return v is not None and not (isinstance(v, float) and pd.isna(v)) and v != ""
+
+
 def ticket_link(ticket_no: str | None) -> str | None:
-    return None if not ticket_no else f"/tickets?ticket={quote(str(ticket_no), safe='')}"
+    """The 工单查询 page of a ticket (None when there is no ticket: pandas gives NaN for NULL)."""
+    return f"/tickets?ticket={quote(str(ticket_no), safe='')}" if _present(ticket_no) else None
 
 
 def _link_config(label: str) -> st.column_config.LinkColumn:
@@ -110,7 +115,7 @@ def ticket_chain(ticket_no: str) -> None:
     shown = pd.DataFrame({
         "工单编号": chain["ticket_no"].map(ticket_link),
         "接收时间": chain["received_at"],
-        "来电号码": chain["caller_last4"].map(masked),
+        "来电号码": chain["caller_last4"].map(lambda v: masked(v) if _present(v) else ""),
         "分类": chain["category"], "街乡镇": chain["street"], "承办单位": chain["unit"],
         "诉求地址": chain["address"], "标题": chain["title"],
         "重复来源工单": chain["repeat_source_no"].map(ticket_link)})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -67,6 +68,8 @@ def test_ticket_chain(app_db, role):
     chain = [df.value for df in at.dataframe if "来电号码" in df.value.columns]
     assert chain, "the chain table is shown"
     assert [v.split("=", 1)[1] for v in chain[0]["工单编号"]] == want
+    sources = list(chain[0]["重复来源工单"])
+    assert pd.isna(sources[-1]) and all(v.startswith("/tickets?ticket=") for v in sources[:-1])
     assert all(v == "" or (v.startswith("****") and len(v) == 8) for v in chain[0]["来电号码"])
 
 
@@ -77,3 +80,10 @@ def test_ticket_without_repeat_says_so(app_db):
     at = app_as("analyst", "pages/tickets.py", query={"ticket": lone})
     assert not errors(at), errors(at)
     assert any("不是重复诉求" in i.value for i in at.info)
+
+
+def test_links_and_masks_of_missing_values():
+    from dashboard.web.repeat_sections import ticket_link
+
+    assert ticket_link(None) is None and ticket_link(float("nan")) is None and ticket_link("") is None
+    assert ticket_link("A 1/2") == "/tickets?ticket=A%201%2F2"
