@@ -30,7 +30,7 @@ def test_healthy_database_exits_0(engine, capsys):
     code, lines = run_health(capsys, url_of(engine), IN_A_KNOWN_YEAR)
     assert code == 0
     assert lines == [f"正常：数据库可连接，结构版本 {health.head_revision()} 为最新，工作日历覆盖未来 60 天"]
-    assert health.head_revision() == "0009"
+    assert health.head_revision() == "0013"
 
 
 def test_unreachable_database_exits_1_with_one_line(capsys):
