@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from operator import itemgetter
 
 import numpy as np
 import sqlalchemy as sa
@@ -48,12 +49,13 @@ def derive_for_file(conn: Connection, cols: dict[str, Sequence], stored: set | N
     start, end = min(times), max(times)
     in_file = set(nos)
     context = [r for r in _stored_between(conn, start - REPEAT_WINDOW, end + REPEAT_WINDOW) if r[0] not in in_file]
-    rows = [(at, no, h or None, a or None, category_or_none(l1), category_or_none(l2), None)
+    # imported text is trimmed (blank → NULL), so `or None` is the rule's "blank matches nothing"
+    rows = [(at, no, h or None, a or None, l1 or None, l2 or None, None)
             for no, at, h, a, l1, l2 in zip(nos, received, keys["caller_hash"], keys["address_key"],
                                               keys["category_l1"], keys["category_l2"])]
     rows += [(r[1], r[0], r[2] or None, r[3] or None, category_or_none(r[4]), category_or_none(r[5]), r)
              for r in context]
-    rows.sort(key=lambda x: (x[0], x[1]))
+    rows.sort(key=itemgetter(0, 1))
     found = sources_in_order(r[:6] for r in rows)
     mine: dict = {}
     changes = []

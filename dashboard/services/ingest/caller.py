@@ -32,19 +32,29 @@ def protect(p, source_column: str | None) -> None:
     p.cols.pop(PHONE_KEY, None)
     if phones is None:
         return
-    present = phones.notna() & (phones.astype(str).str.strip() != "")
-    digits = _map_unique(phones.where(present, ""), normalise_phone)
-    if source_column is not None and source_column in p.raw.columns:
-        p.raw[source_column] = _map_unique(digits, lambda d: masked(last_digits(d)))
-    if not present.any():
-        hashes = pd.Series([None] * len(phones), index=phones.index, dtype=object)
-    else:
+    raw = phones.astype(object).where(phones.notna(), None).tolist()
+    digits = {v: normalise_phone(v) for v in set(raw)}       # once per distinct cell
+    if any(digits.values()):
         key = settings.pii_key()
         if not key_ok(key):
             raise FileRefused(key_refusal())
-        hashes = _map_unique(digits, caller_hasher(key))      # type: ignore[arg-type]
-    p.cols["caller_hash"], p.values["caller_hash"] = HASH_COL, hashes
-    p.cols["caller_last4"], p.values["caller_last4"] = LAST4_COL, _map_unique(digits, last_digits)
+        hash_of = caller_hasher(key)                          # type: ignore[arg-type]
+    else:
+        hash_of = _no_hash
+    safe = {v: (hash_of(d), last_digits(d)) for v, d in digits.items()}
+    if source_column is not None and source_column in p.raw.columns:
+        shown = {v: masked(last4) for v, (_h, last4) in safe.items()}
+        p.raw[source_column] = [shown.get(v, "") if v is not None else c
+                                for v, c in zip(raw, p.raw[source_column].tolist())]
+    index = phones.index
+    p.cols["caller_hash"] = HASH_COL
+    p.values["caller_hash"] = pd.Series([safe[v][0] for v in raw], index=index, dtype=object)
+    p.cols["caller_last4"] = LAST4_COL
+    p.values["caller_last4"] = pd.Series([safe[v][1] for v in raw], index=index, dtype=object)
+
+
+def _no_hash(_digits: str) -> None:
+    return None
 
 
 def add_address_key(p) -> None:
