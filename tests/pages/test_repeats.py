@@ -87,3 +87,11 @@ def test_links_and_masks_of_missing_values():
 
     assert ticket_link(None) is None and ticket_link(float("nan")) is None and ticket_link("") is None
     assert ticket_link("A 1/2") == "/tickets?ticket=A%201%2F2"
+
+
+def test_backlog_week_figures(app_db):
+    rows = _raw(app_db)
+    week = [r for r in rows if APP_NOW - timedelta(days=7) <= r.received_at <= APP_NOW]
+    at = app_as("leader", "pages/backlog.py")
+    m = _metrics(at)
+    assert m["近 7 天重复"] == count(sum(1 for r in week if r.repeat_source_no))
