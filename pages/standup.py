@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from dashboard.services.standup_actions import STATUSES, ActionError
-from dashboard.web import ui
+from dashboard.web import repeat_sections, ui
 from dashboard.web.auth import require_action, require_role
 from dashboard.web.reads import now_minute
 from dashboard.web.reads import rules as rules_data
@@ -64,6 +64,8 @@ with right:
         st.success("昨日没有派单错误、质检漏检或报表差错。")
     else:
         st.dataframe(pack.errors, hide_index=True, width="stretch")
+
+repeat_sections.standup_section(day, now)
 
 st.subheader("今日待办工单")
 st.caption("超期 → 即将超期 → 退单审核中 → 多次催办 → 疑难，同类按办结时限排序。")

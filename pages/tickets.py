@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard.services.ingest.spec import APPEAL_TYPES
 from dashboard.services.timeline import LATE, NOT_APPLICABLE, NOT_STARTED, ON_TIME, RUNNING
-from dashboard.web import ui
+from dashboard.web import repeat_sections, ui
 from dashboard.web.auth import require_role
 from dashboard.web.reads import now_minute
 from dashboard.web.reads import rules as rules_data
@@ -187,7 +187,9 @@ with d2:
         st.caption("诉求地址")
         st.text(detail["address"] or "（无）")
 
-tab_events, tab_clocks = st.tabs(["流转记录", "时限"])
+tab_events, tab_clocks, tab_repeats = st.tabs(["流转记录", "时限", "重复诉求"])
+with tab_repeats:
+    repeat_sections.ticket_chain(chosen)
 with tab_events:
     events = data.ticket_timeline(chosen, now)
     if events.empty:

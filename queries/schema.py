@@ -105,6 +105,13 @@ tickets = sa.Table(
     sa.Column("resolved", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("satisfaction", sa.String(8)),
     sa.Column("deadline_at", sa.DateTime),                    # imported 截止时间, optional
+    # repeat complaints (revision 0013, docs/repeats.md): the caller's number only as the keyed
+    # hash of its normalised digits and its last four digits; the normalised address (NULL when
+    # too short to count); the latest earlier ticket this one repeats (NULL: not a repeat)
+    sa.Column("caller_hash", sa.String(64)),
+    sa.Column("caller_last4", sa.String(4)),
+    sa.Column("address_key", sa.Text),
+    sa.Column("repeat_source_no", sa.String(64)),
     sa.Index("ix_tickets_received_at", "received_at"),
 )
 

@@ -107,6 +107,8 @@ def app_db(tmp_path_factory):
     Sets HOTLINE_DB_URL / HOTLINE_COOKIE_KEY / HOTLINE_NOW for the AppTest runs of this session.
     """
     url = f"sqlite:///{tmp_path_factory.mktemp('app') / 'app.db'}"
+    # the demo's fake callers are stored hashed with this key (docs/repeats.md)
+    os.environ.setdefault("HOTLINE_PII_KEY", "test-pii-key-" + "p" * 40)
     eng = make_engine(url)
     init_db(eng)
     generate(eng, **DEMO)

@@ -155,6 +155,11 @@ def run(args) -> int:
         settings.ensure_local_cookie_key()
         return _existing_demo(engine, url)
 
+    if not os.environ.get("HOTLINE_PII_KEY"):
+        key_file = settings.ensure_local_pii_key()
+        print(f"未设置 HOTLINE_PII_KEY：演示数据中虚构的来电号码以本机生成的密钥（{key_file}，权限 600）加密保存；"
+              "正式使用前请设置 HOTLINE_PII_KEY（至少 32 字节）。")
+
     def progress(day, n_tickets, n_events):
         print(f"  … 已生成至 {day}：工单 {n_tickets:,}，流转记录 {n_events:,}", flush=True)
 

@@ -9,7 +9,7 @@ import sys
 
 from dashboard.infra import logs, settings
 from dashboard.infra.db import make_engine
-from dashboard.services import facts, users
+from dashboard.services import facts, repeats, users
 from dashboard.services.assessment import settled_counts
 from dashboard.services.bootstrap import init_db
 from dashboard.services.feed import inbox as inbox_feed
@@ -185,6 +185,7 @@ def cmd_rebuild_facts(args) -> int:
     with engine.begin() as conn:
         n = facts.rebuild_all(conn)
         settled_counts.refill(conn)
+        repeats.rebuild(conn)
     print(f"已重建 {n} 张工单的派生数据")
     return 0
 

@@ -24,7 +24,7 @@ from dashboard.services.rules_store import rules_for_month
 from domain.lifecycle import Event, derive, is_overdue
 from queries.schema import ticket_events, tickets
 
-EXPORT_COLUMNS = ["工单编号", "接收时间", "截止时间", "办结时间", "状态", "是否超期"]
+EXPORT_COLUMNS = ["工单编号", "接收时间", "截止时间", "办结时间", "状态", "是否超期", "是否重复", "重复来源工单"]
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
@@ -54,7 +54,8 @@ def _fmt(ts: datetime | None) -> str:
 
 def ticket_states(conn: Connection, *, now: datetime, month: str | None = None) -> pd.DataFrame:
     """EXPORT_COLUMNS, one row per ticket received at or before `now` (and in `month`), ordered by
-    接收时间 then 工单编号; 状态 and 是否超期 as of `now`."""
+    接收时间 then 工单编号; 状态 and 是否超期 as of `now`; 是否重复 and 重复来源工单 as derived at import
+(dashboard.services.repeats: a source is always received earlier, so it is known at `now`)."""
     cond = [tickets.c.received_at <= now]
     if month:
         start, end = month_bounds(month)
@@ -76,8 +77,9 @@ def ticket_states(conn: Connection, *, now: datetime, month: str | None = None) 
         if m not in rules_cache:
             rules_cache[m] = rules_for_month(conn, m)
         f = derive(ticket_input(t), events.get(t["ticket_no"], []), rules_cache[m], now=now)
+        source = t["repeat_source_no"]
         out.append((t["ticket_no"], _fmt(t["received_at"]), _fmt(f.deadline_at), _fmt(f.closed_at), f.stage,
-                    "是" if is_overdue(f, now) else "否"))
+                    "是" if is_overdue(f, now) else "否", "是" if source else "否", source or ""))
     return pd.DataFrame(out, columns=EXPORT_COLUMNS)
 
 

@@ -68,6 +68,27 @@ def ensure_local_cookie_key() -> Path:
     return COOKIE_KEY_FILE
 
 
+PII_KEY_FILE = Path("data/.pii_key")
+
+
+def pii_key() -> bytes | None:
+    """The key of the callers' number hashes (docs/repeats.md): HOTLINE_PII_KEY, else the local
+    key file the demo writes; None when neither is there. Its length is checked by the import."""
+    key = os.environ.get("HOTLINE_PII_KEY")
+    if not key and PII_KEY_FILE.exists():
+        key = PII_KEY_FILE.read_text(encoding="utf-8").strip()
+    return key.encode("utf-8") if key else None
+
+
+def ensure_local_pii_key() -> Path:
+    """The demo's key file, written once with a random key (ignored by git, mode 600)."""
+    if not PII_KEY_FILE.exists():
+        PII_KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
+        PII_KEY_FILE.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        os.chmod(PII_KEY_FILE, 0o600)
+    return PII_KEY_FILE
+
+
 def production() -> bool:
     return os.environ.get("HOTLINE_ENV", "").lower() == "production"
 

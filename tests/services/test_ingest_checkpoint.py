@@ -10,6 +10,7 @@ from dashboard.services.ingest import run_import, writing
 
 
 def test_import_defers_the_checkpoint_and_a_thread_completes_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOTLINE_PII_KEY", "checkpoint-test-key-" + "k" * 32)   # the file has callers' numbers
     path = tmp_path / "c.db"
     eng = make_engine(f"sqlite:///{path}")
     init_db(eng)

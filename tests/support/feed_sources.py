@@ -187,7 +187,10 @@ def our_tickets(engine) -> dict[str, dict]:
     from queries.schema import tickets
 
     with engine.connect() as c:
-        return {r["ticket_no"]: dict(r) for r in c.execute(sa.select(tickets)).mappings()}
+        # the columns a source sends; the repeat and caller columns are derived here (see docs/repeats.md)
+        derived = {"caller_hash", "caller_last4", "address_key", "repeat_source_no"}
+        columns = [col for col in tickets.c if col.name not in derived]
+        return {r["ticket_no"]: dict(r) for r in c.execute(sa.select(*columns)).mappings()}
 
 
 def our_events(engine) -> list[tuple]:

@@ -17,9 +17,11 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from dashboard.infra import settings
 from dashboard.services import calendar_days, reference, rollups
 from dashboard.services.assessment import settled_counts
 from dashboard.services.bootstrap import init_db
+from dashboard.services.demo import callers as demo_callers
 from dashboard.services.demo import roster as demo_roster
 from dashboard.services.demo import texts
 from dashboard.services.demo.loader import Loader
@@ -27,6 +29,7 @@ from dashboard.services.facts import EVENT_CLOCK_COLUMNS, event_clock_rows, fact
 from dashboard.services.rules_store import rules_for_month
 from domain.calendar import is_working_day
 from domain.lifecycle import TicketInput, derive
+from domain.repeats import key_ok
 from domain.vocabulary import SLA_CLASSES
 from queries.schema import (
     categories,
@@ -78,7 +81,7 @@ APPEAL_TYPES = (("投诉", 45), ("求助", 22), ("举报", 10), ("咨询", 12), 
 TICKET_COLUMNS = ["ticket_no", "called_at", "received_at", "appeal_type", "urgency", "sla_class",
                   "category_l1", "category_l2", "category_l3", "title", "content", "address", "street",
                   "unit", "in_assessment", "callback_at", "callback_valid", "contacted", "resolved",
-                  "satisfaction", "deadline_at"]
+                  "satisfaction", "deadline_at", *demo_callers.COLUMNS]
 STAFF_COLUMNS = ["staff_no", "name", "role", "team", "education", "full_time", "years_experience",
                  "team_size_managed", "management_years", "typing_speed", "hired_on", "left_on"]
 EVENT_COLUMNS = ["ticket_no", "at", "action", "staff_no", "unit", "detail"]
@@ -584,8 +587,10 @@ def generate_into(conn: Connection, *, days: int, tickets_per_day: int, seed: in
     n_reports = _write_reports(conn, loader, rng, roster, start, end, now, seed)
     _write_manual_items(conn, start, end, now)
 
+    key = settings.pii_key()
     plan = _Plan(world=world, rng=rng, rules=rules, start=start, end=end, days=days, now=now, seed=seed,
-                 tickets_per_day=tickets_per_day, dialect=conn.dialect.name)
+                 tickets_per_day=tickets_per_day, dialect=conn.dialect.name,
+                 callers=demo_callers.Callers(seed, key if key_ok(key) else None))
     n_tickets = n_events = 0
     with loader.bulk(tickets, ticket_events, ticket_facts, event_clocks):
         for batch in _batches(plan, parallel=parallel):
@@ -624,6 +629,7 @@ class _Plan:
     seed: int
     tickets_per_day: int
     dialect: str
+    callers: demo_callers.Callers
 
 
 @dataclass
@@ -672,6 +678,7 @@ def _simulate(plan: _Plan):
             no = f"{prefix}{i + 1:06d}"
             rain = rain_day and rng.random() < 0.35
             t, ev = world.ticket(no, received, heating=heat_flags[i], rain=rain)
+            plan.callers.add(t, received)
             ev.sort(key=_at)
             kept = [e for e in ev if e[0] <= now] if ev[-1][0] > now else ev
             unit = None

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard.infra import logs
-from dashboard.services import audit, calendar_days, facts, rollups
+from dashboard.services import audit, calendar_days, facts, repeats, rollups
 from dashboard.services.assessment import settled_counts
 from dashboard.services.ingest import writing
 from dashboard.services.ingest.frozen import frozen_months
@@ -377,8 +377,10 @@ def write(conn: Connection, p: Prepared, idx: list[int], *, username: str = "",
         cols = _column_lists(p, keys, idx, arrays=True)
         event_times = {k: cols.pop(k) for k in ev_keys}
         rules = current_rules(conn)
+        repeat_changes = repeats.derive_for_file(conn, cols, stored)     # sets cols["repeat_source_no"]
         writing.write_tickets(conn, cols, event_times, counts, stored=stored,
                               while_writing=lambda c: _prepare_fresh_facts(conn, c, rules))
+        repeats.apply(conn, repeat_changes)
     elif p.kind == "events":
         rows = _rows(_column_lists(p, keys, idx))
         for r in rows:

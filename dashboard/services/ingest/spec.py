@@ -15,7 +15,9 @@ from domain.vocabulary import (
 )
 
 # Cell types: text (trimmed), free (citizen text, verbatim), ts, date, bool, int, decimal,
-# choice (one of `choices`), action (code or 中文 label), month (YYYY-MM).
+# choice (one of `choices`), action (code or 中文 label), month (YYYY-MM), phone (a caller's
+# number: replaced by its keyed hash and last four digits before anything else sees it,
+# dashboard.services.ingest.caller).
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ KINDS: dict[str, list[Col]] = {
     "tickets": [
         Col("工单编号", "ticket_no", required=True),
         Col("来电时间", "called_at", "ts"),
+        Col("来电号码", "caller_phone", "phone"),
         Col("接收时间", "received_at", "ts", required=True),
         Col("诉求类型", "appeal_type", "choice", choices=APPEAL_TYPES),
         Col("紧急程度", "urgency", "choice", choices=URGENCIES, default="一般"),

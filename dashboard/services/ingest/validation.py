@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from dashboard.services.ingest import parsing
+from dashboard.services.ingest import caller, parsing
 from dashboard.services.ingest.mapping import Mapping
 from dashboard.services.ingest.reading import FileRefused
 from dashboard.services.ingest.spec import KINDS, TICKET_EVENT_COLUMNS, Col, lookup
@@ -113,6 +113,9 @@ def prepare(kind: str, df: pd.DataFrame, mapping: Mapping | None = None) -> Prep
         p.cols[col.key] = col
         p.values[col.key] = _parse(p, col, s, blank, mapping.timezone if mapping else None)
 
+    if kind == "tickets":
+        caller.protect(p, src_of.get(caller.PHONE_KEY))
+        caller.add_address_key(p)
     _cross_checks(p)
     return p
 

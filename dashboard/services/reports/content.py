@@ -27,6 +27,7 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from dashboard.services.assessment.engine import month_result
+from dashboard.services.reports import repeat_section
 from dashboard.services.rules_store import rules_for_month
 from domain import three_rates
 from domain.formatting import pct
@@ -458,6 +459,8 @@ def section_names(spec: ReportSpec) -> list[str]:
         names.append("人员")
     if spec.kind == "monthly" and spec.month:
         names.append("月度考核")
+    if spec.kind == "weekly":
+        names.append(repeat_section.NAME)
     return names
 
 
@@ -497,6 +500,9 @@ def build_section(conn: Connection | None, spec: ReportSpec, name: str, *, now: 
         section = _assessment_section(result)
         section.result = result
         return section
+    if name == repeat_section.NAME and spec.kind == "weekly":
+        frame = repeat_section.repeat_frame(conn, start=spec.start, end=spec.end, cut=cut, rate=rate_decimal)
+        return Section(name, frame, note=repeat_section.note())
     raise ReportError(f"报表没有“{name}”部分")
 
 

@@ -1,0 +1,139 @@
+"""Keep tickets.repeat_source_no current (docs/repeats.md): with every tickets file, and rebuilt
+with the facts.
+
+A ticket's source depends only on the tickets received in the 30 days before it. A tickets file
+changes the sources of its own rows and of the tickets received up to 30 days after any of its
+rows (at their new and their old receipt times). So before the file is written its rows are put
+together with the stored tickets of that stretch (and the 30 days before it, as context) and
+derived in one sorted pass (domain.repeats.sources_in_order): the file's rows carry their source
+into the INSERT (no second write), and the stored tickets whose source changed are updated.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from operator import itemgetter
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from dashboard.services.ingest.frozen import frozen_months
+from domain.repeats import REPEAT_WINDOW, category_or_none, normalise_address, sources_in_order
+from queries.schema import tickets
+
+UPDATE_CHUNK = 5000
+LOOKUP_CHUNK = 900
+KEY_COLUMNS = ("caller_hash", "address_key", "category_l1", "category_l2")
+_STORED = ("ticket_no", "received_at", *KEY_COLUMNS, "repeat_source_no")
+
+
+def derive_for_file(conn: Connection, cols: dict[str, Sequence], stored: set | None) -> list[dict]:
+    """Sets cols['repeat_source_no'] (the file's tickets, columns as writing.write_tickets takes
+    them: received_at a datetime64 array) and returns the updates of other stored tickets, to be
+    run after the file is written (apply). `stored`: the file's ticket numbers already held."""
+    nos = list(cols["ticket_no"])
+    received = np.asarray(cols["received_at"]).astype("datetime64[us]").astype(object).tolist()
+    held = _stored_keys(conn, set(nos) if stored is None else stored)
+    keys = {}
+    for c in KEY_COLUMNS:
+        if c in cols:
+            keys[c] = list(cols[c])
+        else:             # not in the file: stored tickets keep theirs, new ones have none
+            i = _STORED.index(c)
+            keys[c] = [held[no][i] if no in held else None for no in nos]
+    times = [t for t in received if t is not None] + [r[1] for r in held.values()]
+    if not times:
+        cols["repeat_source_no"] = [None] * len(nos)
+        return []
+    start, end = min(times), max(times)
+    in_file = set(nos)
+    context = [r for r in _stored_between(conn, start - REPEAT_WINDOW, end + REPEAT_WINDOW) if r[0] not in in_file]
+    # imported text is trimmed (blank → NULL), so `or None` is the rule's "blank matches nothing"
+    rows = [(at, no, h or None, a or None, l1 or None, l2 or None, None)
+            for no, at, h, a, l1, l2 in zip(nos, received, keys["caller_hash"], keys["address_key"],
+                                              keys["category_l1"], keys["category_l2"])]
+    rows += [(r[1], r[0], r[2] or None, r[3] or None, category_or_none(r[4]), category_or_none(r[5]), r)
+             for r in context]
+    rows.sort(key=itemgetter(0, 1))
+    found = sources_in_order(r[:6] for r in rows)
+    mine: dict = {}
+    changes = []
+    frozen = frozen_months(conn)
+    for row, source in zip(rows, found):
+        old = row[6]
+        if old is None:
+            mine[row[1]] = source
+        elif old[6] != source and row[0] >= start and (not frozen or row[0].strftime("%Y-%m") not in frozen):
+            changes.append({"no": row[1], "src": source})
+    cols["repeat_source_no"] = [mine[no] for no in nos]
+    return changes
+
+
+def apply(conn: Connection, changes: list[dict]) -> int:
+    """UPDATE the sources of stored tickets (derive_for_file, rebuild)."""
+    stmt = (tickets.update().where(tickets.c.ticket_no == sa.bindparam("no"))
+            .values(repeat_source_no=sa.bindparam("src")))
+    for i in range(0, len(changes), UPDATE_CHUNK):
+        conn.execute(stmt, changes[i:i + UPDATE_CHUNK])
+    return len(changes)
+
+
+def refresh(conn: Connection, start: datetime, end: datetime) -> int:
+    """Re-derive the stored sources of tickets received from `start` to 30 days after `end` (a
+    writer that changed tickets some other way); returns how many changed."""
+    return apply(conn, _changed(conn, _stored_between(conn, start - REPEAT_WINDOW, end + REPEAT_WINDOW), since=start))
+
+
+def rebuild(conn: Connection) -> int:
+    """Every ticket: the normalised address again from the stored address, then every source
+    (`python -m dashboard rebuild-facts`). Returns how many sources changed."""
+    fix = []
+    for no, address, key in conn.execute(sa.select(tickets.c.ticket_no, tickets.c.address, tickets.c.address_key)):
+        new = normalise_address(address)
+        if new != key:
+            fix.append({"no": no, "key": new})
+    stmt = tickets.update().where(tickets.c.ticket_no == sa.bindparam("no")).values(address_key=sa.bindparam("key"))
+    for i in range(0, len(fix), UPDATE_CHUNK):
+        conn.execute(stmt, fix[i:i + UPDATE_CHUNK])
+    return apply(conn, _changed(conn, _stored_between(conn, None, None), since=None))
+
+
+def _changed(conn: Connection, stored: list[tuple], since: datetime | None) -> list[dict]:
+    """The stored tickets whose derived source differs from the stored one (received from `since`
+    on; signed-off months keep their figures)."""
+    rows = sorted(stored, key=lambda r: (r[1], r[0]))
+    found = sources_in_order((r[1], r[0], r[2] or None, r[3] or None, category_or_none(r[4]), category_or_none(r[5]))
+                             for r in rows)
+    frozen = frozen_months(conn)
+    return [{"no": r[0], "src": s} for r, s in zip(rows, found) if s != r[6] and (since is None or r[1] >= since)
+            and not (frozen and r[1].strftime("%Y-%m") in frozen)]
+
+
+def _stored_between(conn: Connection, lo: datetime | None, hi: datetime | None) -> list[tuple]:
+    """_STORED of the tickets received in [lo, hi] (all when None), received_at as datetime. On
+    SQLite plain driver SQL (the stored text parsed by fromisoformat: a sixth of SQLAlchemy's
+    per-value processing at 100,000s of rows)."""
+    if conn.dialect.name != "sqlite":
+        cond = [] if lo is None else [tickets.c.received_at >= lo, tickets.c.received_at <= hi]
+        return [tuple(r) for r in conn.execute(sa.select(*[tickets.c[c] for c in _STORED]).where(*cond))]
+    sql = f"SELECT {', '.join(_STORED)} FROM tickets"
+    params: tuple = ()
+    if lo is not None and hi is not None:
+        sql += " WHERE received_at >= ? AND received_at <= ?"
+        params = (lo.isoformat(" ", "microseconds"), hi.isoformat(" ", "microseconds"))
+    parse = datetime.fromisoformat
+    return [(r[0], parse(r[1]), *r[2:]) for r in conn.exec_driver_sql(sql, params).fetchall()]
+
+
+def _stored_keys(conn: Connection, nos: set) -> dict[str, tuple]:
+    """_STORED of these stored tickets, by number."""
+    out: dict[str, tuple] = {}
+    if not nos:
+        return out
+    keys = sorted(nos)
+    cols = [tickets.c[c] for c in _STORED]
+    for i in range(0, len(keys), LOOKUP_CHUNK):
+        for r in conn.execute(sa.select(*cols).where(tickets.c.ticket_no.in_(keys[i:i + LOOKUP_CHUNK]))):
+            out[r[0]] = tuple(r)
+    return out
