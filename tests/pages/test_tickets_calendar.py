@@ -23,7 +23,9 @@ def _marked(at) -> bool:
     facts = next(d.value for d in at.dataframe if list(d.value.columns) == ["项目", "内容"]).set_index("项目")
     in_facts = facts.loc["截止时间", "内容"].endswith("（日历未确认）")
     warned = any(w.value.startswith("日历未确认：") for w in at.warning)
-    assert in_facts == warned
+    clocks = next(d.value for d in at.dataframe if "应完成" in d.value.columns).set_index("时限")
+    in_clock = "日历未确认" in clocks.loc["办结", "说明"]
+    assert in_facts == warned == in_clock
     return warned
 
 
