@@ -13,6 +13,11 @@ WORKING, RESTING = "班", "休"
 CALENDAR_UNCONFIRMED = "日历未确认"
 # who is warned before a year the calendar lacks starts (they can import it or must know of it)
 WARNED_ROLES = ("admin", "reviewer", "manager")
+# a ticket whose working-day deadline counted such days (ticket timeline, tickets export)
+UNCONFIRMED_DEADLINE_NOTE = (f"{CALENDAR_UNCONFIRMED}：本工单的办结截止时间按工作日计算，涉及日历中没有节假日安排的日期，"
+                             "暂按周一至周五计算；管理员导入该年国务院放假通知后自动更正。")
+# the intake forecast's holiday profile used such days (surge alert)
+UNCONFIRMED_PROFILE_NOTE = f"{CALENDAR_UNCONFIRMED}：预测所用的节假日安排涉及日历中没有数据的日期，暂按周一至周五判断"
 UNCONFIRMED_NOTE = (f"{CALENDAR_UNCONFIRMED}：所用的工作日时限涉及日历中没有节假日安排的年份，这些日期暂按周一至周五计算；"
                     "管理员导入该年国务院放假通知后自动更正。")
 
@@ -39,6 +44,10 @@ class WorkingDayCalendar:
     def knows_all(self, first: date, last: date) -> bool:
         """Every day from first to last inclusive is known."""
         return all(y in self._years for y in range(first.year, last.year + 1))
+
+    def confirms(self, start: datetime, working_days: int) -> bool:
+        """Are all the days from `start` to `working_days` working days after it known?"""
+        return self.knows_all(start.date(), self.add_working_days(start, working_days).date())
 
     def is_working_day(self, day: date) -> bool:
         known = self._exceptions.get(day)

@@ -14,7 +14,7 @@ from fractions import Fraction
 from operator import itemgetter
 from typing import NamedTuple, TypeAlias
 
-from domain.calendar import add_working_days
+from domain.calendar import WorkingDayCalendar, add_working_days
 from domain.rules import Rules
 from domain.vocabulary import (  # noqa: F401 - ACTIONS, ACTION_BY_LABEL and the stages are read from here too
     ACTION_BY_LABEL,
@@ -103,6 +103,15 @@ def close_deadline(ticket: TicketInput, extension_days: int, rules: Rules) -> da
     else:
         base = ticket.received_at + timedelta(seconds=limits.close_for(ticket.sla_class))
     return base + timedelta(days=extension_days)
+
+
+def close_deadline_confirmed(ticket: TicketInput, rules: Rules, calendar: WorkingDayCalendar) -> bool:
+    """False when the ticket's close deadline counts working days through a day `calendar` does
+    not know (「日历未确认」); an imported deadline or a limit in calendar time uses no calendar."""
+    if ticket.deadline_at is not None:
+        return True
+    working_days = rules.limits().close_working_days(ticket.sla_class)
+    return working_days is None or calendar.confirms(ticket.received_at, working_days)
 
 
 def at_risk_from(received_at: datetime, deadline_at: datetime, rules: Rules) -> datetime:

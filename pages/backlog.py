@@ -3,7 +3,7 @@ a click-through to the ticket's timeline; exports."""
 import altair as alt
 import streamlit as st
 
-from dashboard.web import repeat_sections, ui
+from dashboard.web import breach_section, repeat_sections, ui
 from dashboard.web.auth import require_role
 from dashboard.web.reads import backlog as data
 from dashboard.web.reads import now_minute
@@ -117,5 +117,6 @@ with tab_overdue:
     attention("overdue", "已超期")
 with tab_risk:
     attention("at_risk", "剩余时间")
+    breach_section.render(now, key="backlog")
 
 repeat_sections.backlog_section(now)

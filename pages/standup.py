@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from dashboard.services.standup_actions import STATUSES, ActionError
-from dashboard.web import repeat_sections, ui
+from dashboard.web import breach_section, repeat_sections, ui
 from dashboard.web.auth import require_action, require_role
 from dashboard.web.reads import now_minute
 from dashboard.web.reads import rules as rules_data
@@ -71,6 +71,7 @@ st.subheader("今日待办工单")
 st.caption("超期 → 即将超期 → 退单审核中 → 多次催办 → 疑难，同类按办结时限排序。")
 st.dataframe(pack.act_today, hide_index=True, width="stretch", height=320,
              column_config={"超期（分钟）": st.column_config.NumberColumn(format="%d")})
+breach_section.render(now, key="standup")
 
 st.subheader("行动项")
 actions = data.actions(day)

@@ -13,6 +13,7 @@ from dashboard.web.reads import now_minute
 from dashboard.web.reads import rules as rules_data
 from dashboard.web.reads import tickets as data
 from domain.access import can
+from domain.calendar import CALENDAR_UNCONFIRMED, UNCONFIRMED_DEADLINE_NOTE
 from domain.formatting import count, duration_text, share_text
 from domain.lifecycle import ALL_STAGES
 
@@ -137,12 +138,15 @@ if detail["is_open"] and deadline is not None:
 else:
     closed = detail["closed_at"]
     remain = ui.Tile("办结时间", f"{closed:%m-%d %H:%M}" if closed else "—")
+deadline_confirmed = data.deadline_confirmed(chosen)
 ui.tiles([
     ui.Tile("工单编号", str(detail["ticket_no"])),
     ui.Tile("状态", stage),
     ui.Tile("截止时间", f"{deadline:%Y-%m-%d %H:%M}" if deadline else "—"),
     remain,
 ])
+if not deadline_confirmed:
+    st.warning(UNCONFIRMED_DEADLINE_NOTE, icon=":material/event_busy:")
 
 
 def _ts(v) -> str:
@@ -167,7 +171,7 @@ if detail["callback_at"] is not None:
 facts = pd.DataFrame([
     ("接收时间", _ts(detail["received_at"])), ("来电时间", _ts(detail["called_at"])),
     ("诉求类型", detail["appeal_type"] or ""), ("紧急程度", detail["urgency"] or ""),
-    ("时限类型", detail["sla_class"] or ""), ("截止时间", _ts(deadline)),
+    ("时限类型", detail["sla_class"] or ""), ("截止时间", _ts(deadline) + ("" if deadline_confirmed else f"（{CALENDAR_UNCONFIRMED}）")),
     ("延期天数", str(detail["extension_days"] or 0)), ("分类", category_path),
     ("街乡镇", detail["street"] or ""), ("承办单位", detail["unit"] or ""),
     ("纳入考核", _yn(detail["in_assessment"])), ("回访结果", callback),

@@ -13,6 +13,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from domain.calendar import UNCONFIRMED_PROFILE_NOTE
 from domain.forecast import RECENT_DAYS, WEEKS, DayForecast, forecast_day, surge_rule
 from queries.rollups import hourly_received, rollups_cover
 from queries.schema import ticket_facts as tf
@@ -68,20 +69,25 @@ def handling_minutes(conn: Connection, *, start: datetime, end: datetime) -> flo
 
 
 def surge_status(conn: Connection, now: datetime, *, weeks: int = WEEKS,
-                 kind_of: Callable[[date], int] | None = None, fc: DayForecast | None = None) -> dict:
+                 kind_of: Callable[[date], int] | None = None, fc: DayForecast | None = None,
+                 knows: Callable[[date, date], bool] | None = None) -> dict:
     """Is today's intake surging at `now`? (for the wall display and the stand-up)
 
     {"day", "active" (bool), "message" (Chinese), "hour" (last completed hour judged or None),
      "actual", "expected", "upper", "ratio", "level", "history_days"}
 
     `fc`: today's forecast_for(day=now.date(), now=now, weeks=weeks, kind_of=kind_of) when the
-    caller has it already (the shifts page shows it too).
+    caller has it already (the shifts page shows it too). `knows(first, last)`: does the calendar
+    know every day from first to last? When it does not know a day of the profile's history or
+    today, "calendar_confirmed" is False and the message says 「日历未确认」.
     """
     day = now.date()
     if fc is None:
         fc = forecast_for(conn, day=day, now=now, weeks=weeks, kind_of=kind_of)
     today = hourly_intake(conn, start=datetime.combine(day, time()), end=now.replace(minute=0, second=0, microsecond=0))
     s = surge_rule(fc, {int(h): int(n) for h, n in zip(today["hour"], today["tickets"])}, now)
-    return {"day": day, "active": s.active, "message": s.message, "hour": s.hour, "actual": s.actual,
+    confirmed = knows is None or knows(history_window(day, weeks).date(), day)
+    message = s.message if confirmed else f"{s.message}（{UNCONFIRMED_PROFILE_NOTE}）"
+    return {"day": day, "active": s.active, "message": message, "hour": s.hour, "actual": s.actual,
             "expected": s.expected, "upper": s.upper, "ratio": s.ratio, "level": fc.level,
-            "history_days": fc.history_days}
+            "history_days": fc.history_days, "calendar_confirmed": confirmed}

@@ -7,6 +7,7 @@ before `now` (the facts table holds the state as of all events, which is later t
 from __future__ import annotations
 
 import re
+import sys
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
@@ -16,14 +17,17 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dashboard.cli.main import CliError, engine_for
+from dashboard.services import calendar_days
 from dashboard.services.bootstrap import init_db
 from dashboard.services.exports.safe import to_csv_bytes, to_xlsx_bytes
 from dashboard.services.facts import ticket_input
 from dashboard.services.ingest.parsing import parse_timestamps
 from dashboard.services.rules_store import rules_for_month
-from domain.lifecycle import Event, derive, is_overdue
+from domain.calendar import CALENDAR_UNCONFIRMED, UNCONFIRMED_DEADLINE_NOTE
+from domain.lifecycle import Event, close_deadline_confirmed, derive, is_overdue
 from queries.schema import ticket_events, tickets
 
+NOTE_SHEET = "说明"
 EXPORT_COLUMNS = ["工单编号", "接收时间", "截止时间", "办结时间", "状态", "是否超期", "是否重复", "重复来源工单"]
 
 
@@ -54,14 +58,22 @@ def _fmt(ts: datetime | None) -> str:
 
 def ticket_states(conn: Connection, *, now: datetime, month: str | None = None) -> pd.DataFrame:
     """EXPORT_COLUMNS, one row per ticket received at or before `now` (and in `month`), ordered by
-    接收时间 then 工单编号; 状态 and 是否超期 as of `now`; 是否重复 and 重复来源工单 as derived at import
-(dashboard.services.repeats: a source is always received earlier, so it is known at `now`)."""
+    工单编号; 状态 and 是否超期 as of `now`; 是否重复 and 重复来源工单 as derived at import
+    (dashboard.services.repeats: a source is always received earlier, so it is known at `now`)."""
+    return ticket_states_and_calendar(conn, now=now, month=month)[0]
+
+
+def ticket_states_and_calendar(conn: Connection, *, now: datetime, month: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """ticket_states, and the tickets whose working-day deadline counted a day the calendar lacks
+    (「日历未确认」), in the same order."""
+    calendar = calendar_days.load(conn)
+    unconfirmed: list[str] = []
     cond = [tickets.c.received_at <= now]
     if month:
         start, end = month_bounds(month)
         cond += [tickets.c.received_at >= start, tickets.c.received_at < end]
-    trows = conn.execute(sa.select(tickets).where(*cond)
-                         .order_by(tickets.c.received_at, tickets.c.ticket_no)).mappings().all()
+    # sorted here, in code-point order, not by the database's collation (which may not be)
+    trows = sorted(conn.execute(sa.select(tickets).where(*cond)).mappings().all(), key=lambda t: t["ticket_no"])
     events: dict[str, list[Event]] = defaultdict(list)
     estmt = (sa.select(ticket_events.c.ticket_no, ticket_events.c.at, ticket_events.c.action,
                        ticket_events.c.staff_no, ticket_events.c.unit, ticket_events.c.detail)
@@ -76,11 +88,26 @@ def ticket_states(conn: Connection, *, now: datetime, month: str | None = None) 
         m = t["received_at"].strftime("%Y-%m")
         if m not in rules_cache:
             rules_cache[m] = rules_for_month(conn, m)
-        f = derive(ticket_input(t), events.get(t["ticket_no"], []), rules_cache[m], now=now)
+        ticket = ticket_input(t)
+        f = derive(ticket, events.get(t["ticket_no"], []), rules_cache[m], now=now)
         source = t["repeat_source_no"]
+        if not close_deadline_confirmed(ticket, rules_cache[m], calendar):
+            unconfirmed.append(t["ticket_no"])
         out.append((t["ticket_no"], _fmt(t["received_at"]), _fmt(f.deadline_at), _fmt(f.closed_at), f.stage,
                     "是" if is_overdue(f, now) else "否", "是" if source else "否", source or ""))
-    return pd.DataFrame(out, columns=EXPORT_COLUMNS)
+    return pd.DataFrame(out, columns=EXPORT_COLUMNS), unconfirmed
+
+
+def calendar_note(unconfirmed: list[str]) -> str:
+    """The line for stderr (both formats) when some deadlines counted unknown days."""
+    return (f"{CALENDAR_UNCONFIRMED}：{len(unconfirmed):,} 张工单的截止时间按工作日计算，涉及日历中没有节假日安排的日期，"
+            f"暂按周一至周五计算（如 {'、'.join(unconfirmed[:3])}）；导入该年国务院放假通知后重新导出即可更正。")
+
+
+def note_sheet(unconfirmed: list[str]) -> pd.DataFrame:
+    """The xlsx workbook's 说明 sheet: the note, then the tickets concerned (the 工单清单 sheet keeps
+    exactly one row per ticket)."""
+    return pd.DataFrame({"说明": [UNCONFIRMED_DEADLINE_NOTE, f"涉及工单 {len(unconfirmed):,} 张："] + unconfirmed})
 
 
 def run(args) -> int:
@@ -94,8 +121,11 @@ def run(args) -> int:
     engine = engine_for(args)
     init_db(engine)
     with engine.connect() as conn:
-        df = ticket_states(conn, now=now, month=args.month)
-    data = to_csv_bytes(df) if out.suffix.lower() == ".csv" else to_xlsx_bytes({"工单清单": df})
+        df, unconfirmed = ticket_states_and_calendar(conn, now=now, month=args.month)
+    if out.suffix.lower() == ".csv":
+        data = to_csv_bytes(df)    # the contract's columns only: the calendar note goes to stderr
+    else:
+        data = to_xlsx_bytes({"工单清单": df, **({NOTE_SHEET: note_sheet(unconfirmed)} if unconfirmed else {})})
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)
@@ -103,4 +133,6 @@ def run(args) -> int:
         raise CliError(f"无法写入 {out}：{e.strerror}") from None
     overdue = int((df["是否超期"] == "是").sum())
     print(f"已导出 {len(df)} 张工单（超期 {overdue}）到 {out}，截至 {_fmt(now)}")
+    if unconfirmed:
+        print(calendar_note(unconfirmed), file=sys.stderr)
     return 0

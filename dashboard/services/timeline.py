@@ -24,6 +24,7 @@ NOT_STARTED = "未开始"
 NOT_APPLICABLE = "不适用"
 STATUSES = (ON_TIME, LATE, RUNNING, NOT_STARTED, NOT_APPLICABLE)
 
+CLOSE_LABEL = "办结"
 CLOCK_COLUMNS = ["时限", "开始", "应完成", "实际完成", "状态", "用时（秒）", "时限（秒）", "说明"]
 
 
@@ -99,13 +100,13 @@ def clocks(ticket: TicketInput, events: list[Event], rules: Rules, now: datetime
 
     close_limit = int((f.deadline_at - received) // timedelta(seconds=1))
     if returned_at is not None:
-        out.append(Clock("close", "办结", received, f.deadline_at, None, NOT_APPLICABLE, close_limit,
+        out.append(Clock("close", CLOSE_LABEL, received, f.deadline_at, None, NOT_APPLICABLE, close_limit,
                          "已退回市级"))
     else:
         note = f"含延期 {f.extension_days} 天" if f.extension_days else ""
         if ticket.deadline_at is not None:
             note = "截止时间为导入值"
-        out.append(Clock("close", "办结", received, f.deadline_at, f.closed_at,
+        out.append(Clock("close", CLOSE_LABEL, received, f.deadline_at, f.closed_at,
                          _status(received, f.deadline_at, f.closed_at, now), close_limit, note))
 
     qc_limit = rules.qc_limit()

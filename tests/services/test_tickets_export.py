@@ -16,7 +16,7 @@ def test_export_is_formula_safe_and_text_ids(sqlite_engine, tmp_path):
     url = sqlite_engine.url.render_as_string(hide_password=False)
     assert main(["--db", url, "tickets", "--now", "2025-12-02 00:00:00", "--out", str(out)]) == 0
     df = pd.read_csv(out, dtype=str, encoding="utf-8-sig")
-    assert list(df["工单编号"]) == ["'=1+1", "000123"]
+    assert list(df["工单编号"]) == ["000123", "'=1+1"]     # sorted by 工单编号 ("0" before "=")
     assert main(["--db", url, "tickets", "--now", "soon", "--out", str(out)]) == 1
     assert main(["--db", url, "tickets", "--month", "2025-13", "--out", str(out)]) == 1
 

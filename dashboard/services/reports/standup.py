@@ -180,8 +180,8 @@ def standup_pack(conn: Connection, *, day: date, now: datetime, team: str | None
         act = standup.act_today(c, now=now).rename(columns=ACT_COLUMNS)
         actions = standup.actions_for(c, day=day)
         actions["carried_over"] = actions["carried_over"].map({True: "是", False: "否"})
-        calendar_days.load(c)     # day_kind reads the calendar table's holidays
-        surge = forecast.surge_status(c, now, kind_of=staffing.day_kind)
+        calendar = calendar_days.load(c)     # day_kind reads the calendar table's holidays
+        surge = forecast.surge_status(c, now, kind_of=staffing.day_kind, knows=calendar.knows_all)
         return act, standup.act_today_counts(c, now=now), actions.rename(columns=ACTIONS_CN), surge
 
     # the heaviest parts first: the pool takes them in this order

@@ -16,8 +16,8 @@ def surge_status(now: datetime) -> dict:
     """{"active", "message", "hour", "actual", "expected", "upper", "ratio", "level", ...}"""
     fc = day_forecast(now.date(), now)       # the same forecast the shifts page shows (one read)
     with engine().connect() as conn:
-        calendar_days.load(conn)     # day_kind reads the calendar table's holidays
-        return forecast.surge_status(conn, now, kind_of=day_kind, fc=fc)
+        calendar = calendar_days.load(conn)     # day_kind reads the calendar table's holidays
+        return forecast.surge_status(conn, now, kind_of=day_kind, fc=fc, knows=calendar.knows_all)
 
 
 def day_forecast(day: date, now: datetime) -> forecast.DayForecast:

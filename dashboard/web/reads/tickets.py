@@ -5,10 +5,12 @@ from datetime import datetime
 
 import pandas as pd
 
+from dashboard.services import calendar_days
 from dashboard.services.rules_store import rules_for_month
-from dashboard.services.timeline import CLOCK_COLUMNS, clock_table, clocks
+from dashboard.services.timeline import CLOCK_COLUMNS, CLOSE_LABEL, clock_table, clocks
 from dashboard.web.reads import cached, cached_query, engine
-from domain.lifecycle import ACTIONS, Event, TicketInput
+from domain.calendar import CALENDAR_UNCONFIRMED
+from domain.lifecycle import ACTIONS, Event, TicketInput, close_deadline_confirmed
 from queries import ticket_detail as ticket_detail_queries
 from queries import tickets as ticket_queries
 
@@ -75,4 +77,23 @@ def ticket_clocks(ticket_no: str, now: datetime) -> pd.DataFrame:
                          d["imported_deadline_at"])
     evs = [Event(r.at.to_pydatetime() if hasattr(r.at, "to_pydatetime") else r.at, r.action, r.staff_no or "",
                  r.unit or "", r.detail or "") for r in events.itertuples(index=False)]
-    return pd.DataFrame(clock_table(clocks(ticket, evs, rules, now)), columns=CLOCK_COLUMNS)
+    table = pd.DataFrame(clock_table(clocks(ticket, evs, rules, now)), columns=CLOCK_COLUMNS)
+    if not deadline_confirmed(ticket_no):
+        close = table["时限"] == CLOSE_LABEL
+        table.loc[close, "说明"] = [f"{n}；{CALENDAR_UNCONFIRMED}" if n else CALENDAR_UNCONFIRMED
+                                   for n in table.loc[close, "说明"]]
+    return table
+
+
+@cached(ttl="300s", max_entries=64, show_spinner=False)
+def deadline_confirmed(ticket_no: str) -> bool:
+    """False when the ticket's working-day close deadline counted a day the calendar lacks (「日历未确认」)."""
+    with engine().connect() as conn:
+        d = ticket_detail_queries.ticket_detail(conn, ticket_no)
+        if d is None:
+            return True
+        rules = rules_for_month(conn, d["received_at"].strftime("%Y-%m"))
+        calendar = calendar_days.load(conn)
+    ticket = TicketInput(d["ticket_no"], d["received_at"], d["urgency"] or "一般", d["sla_class"] or "一般",
+                         d["imported_deadline_at"])
+    return close_deadline_confirmed(ticket, rules, calendar)
