@@ -1,0 +1,114 @@
+"""Hot topics (热点诉求): tickets per ISO week and topic, one topic's tickets, 街乡镇 and texts.
+
+A ticket's topic is its 二级分类, else its 一级分类 (domain.vocabulary.UNCATEGORISED with neither).
+Tickets count by 接收时间 and only up to `now`; periods are half-open [start, end). The SQL only
+counts and lists; domain.hotspots judges the 突增.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from domain.hotspots import week_start
+from domain.vocabulary import NO_STREET, UNCATEGORISED
+from queries.schema import ticket_facts as tf
+from queries.schema import tickets as t
+from queries.sql import as_date, week_of
+
+WEEKLY_COLUMNS = ["week", "topic", "tickets"]
+TOPIC_COUNT_COLUMNS = ["topic", "tickets"]
+STREET_COLUMNS = ["street", "tickets"]
+TOPIC_TICKET_COLUMNS = ["ticket_no", "received_at", "street", "address", "title", "stage"]
+
+
+def topic_of(table=t):
+    """The topic expression of a tickets row: 二级分类, else 一级分类, blanks as missing."""
+    return sa.func.coalesce(sa.func.nullif(table.c.category_l2, ""), sa.func.nullif(table.c.category_l1, ""),
+                            sa.literal(UNCATEGORISED))
+
+
+def _window(start: datetime, end: datetime, now: datetime):
+    return (t.c.received_at >= sa.bindparam("h_start", start, type_=sa.DateTime()),
+            t.c.received_at < sa.bindparam("h_end", end, type_=sa.DateTime()),
+            t.c.received_at <= sa.bindparam("h_now", now, type_=sa.DateTime()))
+
+
+def first_received_at(conn: Connection) -> datetime | None:
+    """When the earliest ticket was received (the data's first week bounds every baseline)."""
+    return conn.execute(sa.select(sa.func.min(t.c.received_at))).scalar()
+
+
+def weekly_topic_counts(conn: Connection, *, start: datetime, end: datetime, now: datetime) -> pd.DataFrame:
+    """Tickets per ISO week and topic received in [start, end) and by `now`.
+
+    week (date: the Monday) · topic (str) · tickets (int); only (week, topic) pairs with tickets,
+    sorted by week and topic.
+    """
+    week, topic = week_of(t.c.received_at), topic_of()
+    stmt = (sa.select(week.label("week"), topic.label("topic"), sa.func.count().label("tickets"))
+            .where(*_window(start, end, now)).group_by(week, topic))
+    df = pd.DataFrame(conn.execute(stmt).all(), columns=WEEKLY_COLUMNS)
+    df["week"] = [as_date(w) for w in df["week"]]
+    df["tickets"] = df["tickets"].astype("int64")
+    return df.sort_values(["week", "topic"]).reset_index(drop=True)
+
+
+def topic_counts(conn: Connection, *, start: datetime, end: datetime, now: datetime) -> pd.DataFrame:
+    """Tickets per topic received in [start, end) and by `now`: topic (str) · tickets (int),
+    most first, then by topic."""
+    topic = topic_of()
+    stmt = (sa.select(topic.label("topic"), sa.func.count().label("tickets"))
+            .where(*_window(start, end, now)).group_by(topic))
+    df = pd.DataFrame(conn.execute(stmt).all(), columns=TOPIC_COUNT_COLUMNS)
+    df["tickets"] = df["tickets"].astype("int64")
+    return df.sort_values(["tickets", "topic"], ascending=[False, True]).reset_index(drop=True)
+
+
+def topic_streets(conn: Connection, *, topic: str, start: datetime, end: datetime, now: datetime) -> pd.DataFrame:
+    """One topic's tickets per 被反映街乡镇 in [start, end) and by `now`: street (str; NO_STREET for
+    blanks) · tickets (int), most first, then by street."""
+    street = sa.func.coalesce(sa.func.nullif(t.c.street, ""), sa.literal(NO_STREET))
+    stmt = (sa.select(street.label("street"), sa.func.count().label("tickets"))
+            .where(*_window(start, end, now), topic_of() == sa.bindparam("h_topic", topic, type_=sa.String()))
+            .group_by(street))
+    df = pd.DataFrame(conn.execute(stmt).all(), columns=STREET_COLUMNS)
+    df["tickets"] = df["tickets"].astype("int64")
+    return df.sort_values(["tickets", "street"], ascending=[False, True]).reset_index(drop=True)
+
+
+def topic_tickets(conn: Connection, *, topic: str, start: datetime, end: datetime, now: datetime,
+                  limit: int) -> pd.DataFrame:
+    """One topic's tickets received in [start, end) and by `now`, newest first, at most `limit`.
+
+    ticket_no · received_at (datetime) · street · address · title · stage (as of all known events)
+    """
+    stmt = (sa.select(t.c.ticket_no, t.c.received_at, t.c.street, t.c.address, t.c.title, tf.c.stage)
+            .select_from(t.outerjoin(tf, tf.c.ticket_no == t.c.ticket_no))
+            .where(*_window(start, end, now), topic_of() == sa.bindparam("h_topic", topic, type_=sa.String()))
+            .order_by(t.c.received_at.desc(), t.c.ticket_no.desc())
+            .limit(sa.bindparam("h_limit", limit, type_=sa.Integer())))
+    df = pd.DataFrame(conn.execute(stmt).all(), columns=TOPIC_TICKET_COLUMNS)
+    df["received_at"] = pd.to_datetime(df["received_at"])
+    return df
+
+
+def topic_texts(conn: Connection, *, topic: str, start: datetime, end: datetime, now: datetime,
+                limit: int) -> list[str]:
+    """标题 + 主要内容 of one topic's tickets received in [start, end) and by `now`, newest first,
+    at most `limit` (the keyword extraction reads a bounded sample)."""
+    stmt = (sa.select(t.c.title, t.c.content)
+            .where(*_window(start, end, now), topic_of() == sa.bindparam("h_topic", topic, type_=sa.String()))
+            .order_by(t.c.received_at.desc(), t.c.ticket_no.desc())
+            .limit(sa.bindparam("h_limit", limit, type_=sa.Integer())))
+    return [f"{title or ''}\n{content or ''}" for title, content in conn.execute(stmt)]
+
+
+def first_week(conn: Connection) -> date | None:
+    """Monday of the week of the earliest ticket, or None without tickets."""
+    first = first_received_at(conn)
+    if first is None:
+        return None
+    return week_start(as_date(first))
