@@ -4,7 +4,7 @@ Pure functions over counts: queries.hotspots counts the tickets per ISO week and
 these decide. The rule (docs/hotspots.md): a category is 突增 in a week when its count c in that
 week (the current week counts up to `now`) is at least SURGE_MIN_COUNT and
 (c − μ) / √max(μ, 1) ≥ SURGE_MIN_SCORE, μ the mean of its counts in the BASELINE_WEEKS weeks
-before, of as many of them as the data covers (at least one; with none there is no verdict).
+before, of as many of them as the data covers (at least one, see first_covered_week; with none there is no verdict).
 """
 from __future__ import annotations
 
@@ -34,9 +34,19 @@ def week_bounds(monday: date) -> tuple[datetime, datetime]:
     return start, start + WEEK
 
 
+def first_covered_week(first_day: date | None) -> date | None:
+    """The first week the data covers whole: the week of the earliest ticket when that ticket came
+    on the week's Monday, else the week after (a week the data starts in the middle of would make a
+    low baseline and false alarms)."""
+    if first_day is None:
+        return None
+    monday = week_start(first_day)
+    return monday if monday == first_day else monday + WEEK
+
+
 def baseline_weeks(monday: date, first_week: date | None, weeks: int = BASELINE_WEEKS) -> list[date]:
     """The Mondays of the `weeks` weeks before `monday` that the data covers (on or after
-    `first_week`, the week of the earliest ticket), oldest first; empty without data."""
+    `first_week`, see first_covered_week), oldest first; empty without data."""
     if first_week is None:
         return []
     return [monday - WEEK * k for k in range(weeks, 0, -1) if monday - WEEK * k >= first_week]

@@ -12,7 +12,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from domain.hotspots import week_start
+from domain.hotspots import first_covered_week
 from domain.vocabulary import NO_STREET, UNCATEGORISED
 from queries.schema import ticket_facts as tf
 from queries.schema import tickets as t
@@ -107,8 +107,7 @@ def topic_texts(conn: Connection, *, topic: str, start: datetime, end: datetime,
 
 
 def first_week(conn: Connection) -> date | None:
-    """Monday of the week of the earliest ticket, or None without tickets."""
+    """Monday of the first week the data covers whole (domain.hotspots.first_covered_week), or
+    None without tickets."""
     first = first_received_at(conn)
-    if first is None:
-        return None
-    return week_start(as_date(first))
+    return None if first is None else first_covered_week(as_date(first))

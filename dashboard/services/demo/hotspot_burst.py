@@ -12,10 +12,10 @@ import random
 from datetime import date, datetime, timedelta
 
 HEATING_MONTHS = (11, 12, 1, 2, 3)
-# extra tickets a day, as a share of the day's base intake (at least MIN_PER_DAY)
-SHARE_THIS_WEEK = 0.05
-SHARE_LAST_WEEK = 0.03
-MIN_PER_DAY = 4
+# extra tickets a day, as a share of the day's base intake, and at least: it starts last week and
+# grows this week (so this week stands out even against a baseline that holds last week's start)
+SHARE_THIS_WEEK, MIN_THIS_WEEK = 0.08, 10
+SHARE_LAST_WEEK, MIN_LAST_WEEK = 0.04, 5
 BIG_STREETS = ("梨园镇", "永顺镇", "马驹桥镇", "台湖镇", "宋庄镇")
 NUMBER_PREFIX = "9"   # burst tickets are numbered YYYYMMDD9NNNNN, apart from the day's own
 
@@ -45,8 +45,8 @@ class Burst:
         for k in range(14):
             day = last_monday + timedelta(days=k)
             if start <= day <= now.date():
-                share = SHARE_THIS_WEEK if day >= this_monday else SHARE_LAST_WEEK
-                self.per_day[day] = max(MIN_PER_DAY, round(tickets_per_day * share))
+                share, least = (SHARE_THIS_WEEK, MIN_THIS_WEEK) if day >= this_monday else (SHARE_LAST_WEEK, MIN_LAST_WEEK)
+                self.per_day[day] = max(least, round(tickets_per_day * share))
         (self.category, self.phrases) = HEATING if now.month in HEATING_MONTHS else WATER
         self.street = self.rng.choice(BIG_STREETS)
         self.community = self.rng.choice(world.communities[self.street])
