@@ -47,10 +47,11 @@ def test_hotspots_page_in_the_browser(server, browser, shots_dir):
 @pytest.mark.parametrize("path, key, ready", [("", "overview", "在办积压"), ("wall", "wall", "在办积压"),
                                               ("hotspots", "hotspots", "突增指数")])
 def test_phone_pages_fit_the_screen(server, browser, shots_dir, path, key, ready):
-    ctx = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True, device_scale_factor=2)
+    ctx = browser.new_context(viewport=DESKTOP, locale="zh-CN")
     page = ctx.new_page()
     try:
         sign_in(page, server["base"], "b_leader", PASSWORD)
+        page.set_viewport_size(PHONE)
         _open(page, server["base"], path)
         page.get_by_text(ready).first.wait_for(timeout=STEP_TIMEOUT_MS)
         settle(page)
