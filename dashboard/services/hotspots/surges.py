@@ -46,16 +46,16 @@ class WeekSurges:
         return week_bounds(self.monday)[1]
 
 
-def week_surges(conn: Connection, *, monday: date, now: datetime, first_week: date | None = None) -> WeekSurges:
-    """The 突增 topics of the week starting `monday`, counted up to `now`."""
-    if first_week is None:
-        first_week = q.first_week(conn)
-    prior = baseline_weeks(monday, first_week)
-    start, end = week_bounds(prior[0] if prior else monday)[0], week_bounds(monday)[1]
-    counts = q.weekly_topic_counts(conn, start=start, end=end, now=now)
+def _by_topic(counts) -> dict[str, dict[date, int]]:
     by_topic: dict[str, dict[date, int]] = {}
     for week, topic, n in counts.itertuples(index=False):
         by_topic.setdefault(topic, {})[week] = int(n)
+    return by_topic
+
+
+def _judge(by_topic: dict[str, dict[date, int]], monday: date, first_week: date | None, now: datetime) -> WeekSurges:
+    """The week's verdicts from the weekly counts of it and the weeks before."""
+    prior = baseline_weeks(monday, first_week)
     surges = []
     for topic, weeks in by_topic.items():
         c = weeks.get(monday, 0)
@@ -63,11 +63,19 @@ def week_surges(conn: Connection, *, monday: date, now: datetime, first_week: da
             continue
         verdict = surge_verdict(c, [weeks.get(w, 0) for w in prior])
         if verdict.surge:
-            trend = tuple((w, weeks.get(w, 0)) for w in [*prior, monday])
-            surges.append(Topic(topic, verdict, trend))
+            surges.append(Topic(topic, verdict, tuple((w, weeks.get(w, 0)) for w in [*prior, monday])))
     surges.sort(key=lambda t: (-(t.verdict.score or 0.0), -t.verdict.count, t.topic))
-    total = int(counts.loc[counts["week"] == monday, "tickets"].sum()) if not counts.empty else 0
-    return WeekSurges(monday, week_bounds(monday)[0] <= now < end, len(prior), total, tuple(surges))
+    total = sum(weeks.get(monday, 0) for weeks in by_topic.values())
+    start, end = week_bounds(monday)
+    return WeekSurges(monday, start <= now < end, len(prior), total, tuple(surges))
+
+
+def week_surges(conn: Connection, *, monday: date, now: datetime, first_week: date | None = None) -> WeekSurges:
+    """The 突增 topics of the week starting `monday`, counted up to `now`."""
+    if first_week is None:
+        first_week = q.first_week(conn)
+    start, end = week_bounds(monday - WEEK * BASELINE_WEEKS)[0], week_bounds(monday)[1]
+    return _judge(_by_topic(q.weekly_topic_counts(conn, start=start, end=end, now=now)), monday, first_week, now)
 
 
 def recent_weeks(now: datetime, weeks: int = TREND_WEEKS) -> list[date]:
@@ -78,19 +86,23 @@ def recent_weeks(now: datetime, weeks: int = TREND_WEEKS) -> list[date]:
 
 def latest_surges(conn: Connection, *, now: datetime) -> WeekSurges:
     """This week's 突增 when it has any, else last week's (early in a week the counts so far are
-    too few to stand out, and last week's surge is still the news)."""
+    too few to stand out, and last week's surge is still the news). One count for both weeks."""
     first_week = q.first_week(conn)
-    this = week_surges(conn, monday=week_start(now), now=now, first_week=first_week)
-    if this.surges:
-        return this
-    last = week_surges(conn, monday=week_start(now) - WEEK, now=now, first_week=first_week)
-    return last if last.surges else this
+    this = week_start(now)
+    start, end = week_bounds(this - WEEK * (BASELINE_WEEKS + 1))[0], week_bounds(this)[1]
+    by_topic = _by_topic(q.weekly_topic_counts(conn, start=start, end=end, now=now))
+    current = _judge(by_topic, this, first_week, now)
+    if current.surges:
+        return current
+    last = _judge(by_topic, this - WEEK, first_week, now)
+    return last if last.surges else current
 
 
 def week_terms(conn: Connection, *, topic: str, monday: date, now: datetime, limit: int) -> Counter[str]:
     """Term counts of a bounded sample (the newest `limit`) of a topic's texts of one week."""
     start, end = week_bounds(monday)
-    return kw.term_counts(q.topic_texts(conn, topic=topic, start=start, end=end, now=now, limit=limit))
+    return kw.term_counts(q.topic_texts(conn, topic=topic, start=start, end=end, now=now, limit=limit,
+                                        chars=kw.TEXT_CHARS))
 
 
 def topic_keywords(conn: Connection, *, topic: str, monday: date, now: datetime,
