@@ -66,7 +66,7 @@ def render(reads: live.Board, now: datetime, height: int = 560) -> None:
             st.markdown(f"本周和上周均没有{SURGE}的诉求类别。")
         return
     topics = week.surges[:SHOWN_TOPICS]
-    for column, (i, topic) in zip(st.columns(SHOWN_TOPICS), enumerate(topics), strict=False):
+    for column, (i, topic) in zip(st.columns(len(topics)), enumerate(topics), strict=True):
         with column, st.container(border=True, key=f"wall-hotspot-{i}"):
             v = topic.verdict
             ui.tiles([ui.Tile(ui.md_escape(topic.topic), count(v.count),
@@ -74,11 +74,16 @@ def render(reads: live.Board, now: datetime, height: int = 560) -> None:
             words = reads.get(f"hotspot-words-{i}", data.topic_keywords, topic.topic, week.monday, now) or []
             with st.container(key=f"wall-hotspot-words-{i}"):
                 st.markdown("、".join(ui.md_escape(k.term) for k in words[:SHOWN_KEYWORDS]) or "—")
-            st.altair_chart(_trend(topic, now, height // 3), width="stretch", theme=None)
+            # a single topic has the whole width: its two charts side by side
+            trend_place, streets_place = st.columns(2) if len(topics) == 1 else (st.container(), st.container())
+            tall = height // 2 if len(topics) == 1 else height // 3
+            with trend_place:
+                st.altair_chart(_trend(topic, now, tall), width="stretch", theme=None)
             streets = _streets(reads.get(f"hotspot-streets-{i}", data.topic_streets, topic.topic, week.monday, now),
-                               height // 3)
+                               tall)
             if streets is not None:
-                st.altair_chart(streets, width="stretch", theme=None)
+                with streets_place:
+                    st.altair_chart(streets, width="stretch", theme=None)
 
 
 STYLE = """<style>

@@ -61,13 +61,21 @@ def tokenizer():
 
 
 def _joined_places(tokens: list[str]) -> list[str]:
+    """A word followed by a residential suffix (in one token or split in two: 北 + 里) is one place."""
     out: list[str] = []
-    for tok in tokens:
-        if tok in _PLACE_SUFFIXES and out and len(out[-1]) >= 2 and _CJK.search(out[-1]) \
-                and out[-1] not in stopwords() and not out[-1].endswith(_PLACE_SUFFIXES):
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        head = out[-1] if out else ""
+        can_join = len(head) >= 2 and _CJK.search(head) and head not in stopwords() and not head.endswith(_PLACE_SUFFIXES)
+        if can_join and tok in _PLACE_SUFFIXES:
             out[-1] += tok
+        elif can_join and i + 1 < len(tokens) and tok + tokens[i + 1] in _PLACE_SUFFIXES:
+            out[-1] += tok + tokens[i + 1]
+            i += 1
         else:
             out.append(tok)
+        i += 1
     return out
 
 
