@@ -139,6 +139,7 @@ def monthly_section() -> None:
                            key="hs-monthly-xlsx", icon=":material/download:", on_click="ignore")
 
 
+# the page's parts, top to bottom: a further section (repeat complaints) is one more function here
 SECTIONS = (surge_section, monthly_section)
 
 for section in SECTIONS:

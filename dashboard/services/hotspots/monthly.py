@@ -33,6 +33,7 @@ class CandidateList:
 
 
 Builder = Callable[..., CandidateList]
+# the lists of every month, in this order; the most repeated problems join with register(builder)
 CANDIDATE_LISTS: list[Builder] = []
 
 
