@@ -108,3 +108,34 @@ def test_no_data(engine):
     with engine.connect() as conn:
         week = surges.week_surges(conn, monday=THIS_WEEK, now=NOW)
     assert week.baseline_weeks == 0 and week.tickets == 0 and not week.surges
+
+
+def test_fastest_growing_candidates_and_a_registered_list(engine):
+    from dashboard.services.hotspots import monthly
+
+    def month_rows(prefix, month_start: datetime, n: int, l2: str, street: str = "中仓街道"):
+        return [row(f"{prefix}{i:03d}", month_start + timedelta(hours=i), l2, street=street) for i in range(n)]
+
+    dec, jan = datetime(2025, 12, 1), datetime(2026, 1, 1)
+    rows = month_rows("AD", dec, 6, "物业管理") + month_rows("AJ", jan, 9, "物业管理") + \
+        month_rows("AK", jan + timedelta(days=3), 3, "物业管理", street="梨园镇")
+    rows += month_rows("BJ", jan, 10, "供暖", street="梨园镇")                       # new this month
+    rows += month_rows("CJ", jan, 9, "噪声")                                         # below the count
+    rows += month_rows("DD", dec, 25, "停车") + month_rows("DJ", jan, 20, "停车")     # shrinking
+    rows += [row("LATE", NOW + timedelta(hours=1), "噪声")]                          # after now
+    load(engine, rows)
+    with engine.connect() as conn:
+        lists = monthly.monthly_candidates(conn, month="2026-01", now=NOW)
+        extra = monthly.CandidateList("most_repeated", "重复最多", "说明", lists[0].frame.head(1))
+        monthly.register(lambda conn, *, month, now: extra)
+        try:
+            with_extra = monthly.monthly_candidates(conn, month="2026-01", now=NOW)
+        finally:
+            monthly.CANDIDATE_LISTS.pop()
+    frame = lists[0].frame
+    assert list(frame.itertuples(index=False, name=None)) == [
+        (1, "供暖", 10, 0, "上月无", "梨园镇（10）"),
+        (2, "物业管理", 12, 6, "+100%", "中仓街道（9）")]
+    assert [c.title for c in with_extra] == ["增长最快", "重复最多"]
+    assert monthly.month_label("2026-01", NOW) == "2026年01月（进行中）"
+    assert monthly.month_label("2025-12", NOW) == "2025年12月"
