@@ -48,7 +48,8 @@ def trend_chart(topic: Topic) -> alt.LayerChart:
 def topic_tickets(topic: Topic, week: WeekSurges, key: str) -> None:
     tickets = data.topic_tickets(topic.topic, week.monday, now)
     shown = tickets.rename(columns={"ticket_no": "工单编号", "received_at": "接收时间", "street": "街乡镇",
-                                    "address": "诉求地址", "title": "标题", "stage": "状态"}).fillna("")
+                                    "address": "诉求地址", "title": "标题", "stage": "状态"})
+    shown = shown.fillna({c: "" for c in ("街乡镇", "诉求地址", "标题", "状态")})
     st.caption(f"最新 {count(len(shown))} 张" + (f"（共 {count(topic.verdict.count)} 张）"
                                                  if topic.verdict.count > len(shown) else "") + "；点选一行可打开该工单的流转记录。")
     event = st.dataframe(shown, hide_index=True, width="stretch", height=280, on_select="rerun",
@@ -93,7 +94,7 @@ def surge_section() -> None:
     latest = data.latest_surges(now)
     monday = st.selectbox("统计周", weeks, index=weeks.index(latest.monday) if latest.monday in weeks else 0,
                           format_func=lambda w: week_label(w, now), key="hs-week")
-    week = data.week_surges(monday, now)
+    week = latest if monday == latest.monday else data.week_surges(monday, now)
     st.caption(RULE_TEXT)
     ui.tiles([
         ui.Tile("当周工单", count(week.tickets)),

@@ -21,9 +21,9 @@ USER_DICTIONARY = HERE / "dict.txt"
 STOPWORDS_FILE = HERE / "stopwords.txt"
 
 TOP_KEYWORDS = 10          # keywords shown per topic
-TEXTS_THIS_WEEK = 150      # sample of the judged week's texts
+TEXTS_THIS_WEEK = 120      # sample of the judged week's texts
 TEXT_CHARS = 300          # of each 主要内容 (the complaint is stated first; the rest is detail)
-TEXTS_PER_PRIOR_WEEK = 25  # sample of each week before (for the week frequency)
+TEXTS_PER_PRIOR_WEEK = 20  # sample of each week before (for the week frequency)
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _NOISE = re.compile(r"^[\d\W_a-zA-Z]+$")   # numbers, punctuation, Latin fragments
