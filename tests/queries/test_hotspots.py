@@ -119,7 +119,8 @@ def test_fastest_growing_candidates_and_a_registered_list(engine):
     dec, jan = datetime(2025, 12, 1), datetime(2026, 1, 1)
     rows = month_rows("AD", dec, 6, "物业管理") + month_rows("AJ", jan, 9, "物业管理") + \
         month_rows("AK", jan + timedelta(days=3), 3, "物业管理", street="梨园镇")
-    rows += month_rows("BJ", jan, 10, "供暖", street="梨园镇")                       # new this month
+    rows += month_rows("BJ", jan, 10, "供暖", street="梨园镇")                       # new this month …
+    rows += month_rows("BD", datetime(2025, 12, 14, 12, 0, 1), 3, "供暖")            # … as of the same span
     rows += month_rows("CJ", jan, 9, "噪声")                                         # below the count
     rows += month_rows("DD", dec, 25, "停车") + month_rows("DJ", jan, 20, "停车")     # shrinking
     rows += [row("LATE", NOW + timedelta(hours=1), "噪声")]                          # after now
@@ -137,5 +138,6 @@ def test_fastest_growing_candidates_and_a_registered_list(engine):
         (1, "供暖", 10, 0, "上月无", "梨园镇（10）"),
         (2, "物业管理", 12, 6, "+100%", "中仓街道（9）")]
     assert [c.title for c in with_extra] == ["增长最快", "重复最多"]
+    assert "较上月同期增长" in lists[0].note
     assert monthly.month_label("2026-01", NOW) == "2026年01月（进行中）"
     assert monthly.month_label("2025-12", NOW) == "2025年12月"

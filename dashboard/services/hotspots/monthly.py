@@ -73,9 +73,13 @@ def _growth_text(current: int, previous: int) -> str:
 def fastest_growing(conn: Connection, *, month: str, now: datetime, top: int = MAX_CANDIDATES) -> CandidateList:
     """Problem categories (二级分类, else 一级分类) with at least SURGE_MIN_COUNT tickets in the
     month, ranked by their growth on the month before (new ones, without tickets the month before,
-    first by count), at most `top`."""
+    first by count), at most `top`. A month in progress is compared with the same span of the
+    month before (its first days up to the same elapsed time)."""
     start, end = month_bounds(month)
     prev_start, prev_end = month_bounds(previous_month(month))
+    running = start <= now < end
+    if running:   # a month in progress against the same span of the month before
+        prev_end = min(prev_end, prev_start + (now - start))
     this = q.topic_counts(conn, start=start, end=end, now=now)
     before = dict(q.topic_counts(conn, start=prev_start, end=prev_end, now=now).itertuples(index=False))
     rows = []
@@ -92,8 +96,8 @@ def fastest_growing(conn: Connection, *, month: str, now: datetime, top: int = M
         streets = q.topic_streets(conn, topic=topic, start=start, end=end, now=now)
         top_street = "" if streets.empty else f"{streets.iloc[0]['street']}（{int(streets.iloc[0]['tickets']):,}）"
         out.append((rank, topic, n, p, _growth_text(n, p), top_street))
-    note = (f"{month_label(month, now)}工单不少于 {SURGE_MIN_COUNT} 件、较上月增长的问题类别，"
-            f"按增幅排列（上月没有的排在最前）。")
+    note = (f"{month_label(month, now)}工单不少于 {SURGE_MIN_COUNT} 件、较上月{'同期' if running else ''}增长的问题类别，"
+            f"按增幅排列（上月{'同期' if running else ''}没有的排在最前）。")
     return CandidateList("fastest_growing", "增长最快", note, pd.DataFrame(out, columns=FASTEST_GROWING_COLUMNS))
 
 
