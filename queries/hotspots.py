@@ -86,6 +86,25 @@ def topic_streets(conn: Connection, *, topic: str, start: datetime, end: datetim
     return df.sort_values(["tickets", "street"], ascending=[False, True]).reset_index(drop=True)
 
 
+def top_streets(conn: Connection, *, topics: list[str], start: datetime, end: datetime,
+                now: datetime) -> pd.DataFrame:
+    """The 被反映街乡镇 with the most tickets of each of `topics` in [start, end) and by `now`
+    (ties: the street first in code-point order; blanks as NO_STREET).
+
+    topic (str) · street (str) · tickets (int), one row per topic that has tickets, by topic."""
+    if not topics:
+        return pd.DataFrame(columns=["topic", "street", "tickets"])
+    street = sa.func.coalesce(sa.func.nullif(t.c.street, ""), sa.literal(NO_STREET))
+    topic = topic_of()
+    stmt = (sa.select(topic.label("topic"), street.label("street"), sa.func.count().label("tickets"))
+            .where(*_window(start, end, now), topic.in_(sa.bindparam("h_topics", list(topics), expanding=True)))
+            .group_by(topic, street))
+    df = pd.DataFrame(conn.execute(stmt).all(), columns=["topic", "street", "tickets"])
+    df["tickets"] = df["tickets"].astype("int64")
+    df = df.sort_values(["topic", "tickets", "street"], ascending=[True, False, True])
+    return df.drop_duplicates("topic").reset_index(drop=True)
+
+
 def topic_tickets(conn: Connection, *, topic: str, start: datetime, end: datetime, now: datetime,
                   limit: int) -> pd.DataFrame:
     """One topic's tickets received in [start, end) and by `now`, newest first, at most `limit`.

@@ -18,9 +18,10 @@ def surge_table(now: datetime) -> tuple[str, pd.DataFrame]:
     week = data.latest_surges(now)
     when = f"本周（{IN_PROGRESS}）" if week.monday == week_start(now) else f"上周（{week.monday:%m-%d} 起）"
     rows = []
+    streets = data.top_streets(tuple(t.topic for t in week.surges), week.monday, now) if week.surges else {}
     for topic in week.surges:
-        streets = data.topic_streets(topic.topic, week.monday, now)
-        top = "" if streets.empty else f"{streets.iloc[0]['street']}（{count(int(streets.iloc[0]['tickets']))}）"
+        street, n = streets.get(topic.topic, ("", 0))
+        top = f"{street}（{count(n)}）" if street else ""
         v = topic.verdict
         rows.append((topic.topic, count(v.count), f"{float(v.baseline or 0):,.1f}",
                      f"{v.score:,.1f}" if v.score is not None else "—", top))

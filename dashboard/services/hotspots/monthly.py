@@ -91,11 +91,10 @@ def fastest_growing(conn: Connection, *, month: str, now: datetime, top: int = M
         rows.append((g is None, g if g is not None else 0, int(n), topic, p))
     rows.sort(key=lambda r: (not r[0], -r[1], -r[2], r[3]))
     rows = [r for r in rows if r[0] or r[1] > 0][:top]
-    out = []
-    for rank, (_new, _g, n, topic, p) in enumerate(rows, start=1):
-        streets = q.topic_streets(conn, topic=topic, start=start, end=end, now=now)
-        top_street = "" if streets.empty else f"{streets.iloc[0]['street']}（{int(streets.iloc[0]['tickets']):,}）"
-        out.append((rank, topic, n, p, _growth_text(n, p), top_street))
+    streets = {topic: f"{street}（{int(n):,}）" for topic, street, n in
+               q.top_streets(conn, topics=[r[3] for r in rows], start=start, end=end, now=now).itertuples(index=False)}
+    out = [(rank, topic, n, p, _growth_text(n, p), streets.get(topic, ""))
+           for rank, (_new, _g, n, topic, p) in enumerate(rows, start=1)]
     note = (f"{month_label(month, now)}工单不少于 {SURGE_MIN_COUNT} 件、较上月{'同期' if running else ''}增长的问题类别，"
             f"按增幅排列（上月{'同期' if running else ''}没有的排在最前）。")
     return CandidateList("fastest_growing", "增长最快", note, pd.DataFrame(out, columns=FASTEST_GROWING_COLUMNS))

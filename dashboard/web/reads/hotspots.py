@@ -18,6 +18,7 @@ TICKETS_SHOWN = 200
 first_week = cached_query(q.first_week, ttl="300s", max_entries=4)
 _topic_streets = cached_query(q.topic_streets, ttl="120s", max_entries=64)
 _topic_tickets = cached_query(q.topic_tickets, ttl="120s", max_entries=64)
+_top_streets = cached_query(q.top_streets, ttl="120s", max_entries=16)
 
 
 @cached(ttl="120s", max_entries=32, show_spinner=False)
@@ -36,6 +37,13 @@ def latest_surges(now: datetime) -> surges.WeekSurges:
 def topic_streets(topic: str, monday: date, now: datetime) -> pd.DataFrame:
     start, end = week_bounds(monday)
     return _topic_streets(topic, start, end, now)
+
+
+def top_streets(topics: tuple[str, ...], monday: date, now: datetime) -> dict[str, tuple[str, int]]:
+    """{topic: (the 街乡镇 with most of its tickets in the week, tickets)}"""
+    start, end = week_bounds(monday)
+    return {topic: (street, int(n)) for topic, street, n in
+            _top_streets(list(topics), start, end, now).itertuples(index=False)}
 
 
 def topic_tickets(topic: str, monday: date, now: datetime) -> pd.DataFrame:
