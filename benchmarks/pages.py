@@ -51,6 +51,7 @@ PAGES = {
     "timeliness": ("supervisor", {}, ("clocks_month",)),
     "three-rates": ("supervisor", {}, ("three_rates_page",)),
     "tickets": ("supervisor", {}, ("ticket_list",)),
+    "hotspots": ("supervisor", {}, ()),
     "staff": ("supervisor", {}, ("staff_page",)),
     "standup": ("supervisor", {}, ("staff_day", "backlog")),
     "shifts": ("supervisor", {}, ("hourly_profile",)),

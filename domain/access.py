@@ -36,6 +36,7 @@ PAGES = [
     Page("timeliness", "timeliness", "时效分析", "pages/timeliness.py", ":material/timer:", DESK),
     Page("three-rates", "three-rates", "三率考评", "pages/three_rates.py", ":material/leaderboard:", DESK),
     Page("tickets", "tickets", "工单查询", "pages/tickets.py", ":material/search:", DESK),
+    Page("hotspots", "hotspots", "热点诉求", "pages/hotspots.py", ":material/local_fire_department:", DESK),
     Page("staff", "staff", "人员绩效", "pages/staff.py", ":material/badge:",
          ("leader", "manager", "supervisor", "reviewer", "admin")),
     Page("standup", "standup", "班前会", "pages/standup.py", ":material/groups:",

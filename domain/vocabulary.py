@@ -151,3 +151,13 @@ REPORT_KINDS = {"daily": "日报", "weekly": "周报", "monthly": "月报", "top
 # a month with no ticket received and no event: a gap in the data, it has no score
 NO_DATA = "无数据"
 NO_DATA_MEANING = "当月没有任何受理工单、流转、排班、报表或加扣分记录"
+
+# --- hot topics (热点诉求) ------------------------------------------------------------------------------
+
+# a ticket's topic is its 二级分类, else its 一级分类; with neither it is this
+UNCATEGORISED = "（未分类）"
+# a ticket without 被反映街乡镇 in a topic's breakdown
+NO_STREET = "（未填）"
+# the week or month still running, wherever a period is labelled
+IN_PROGRESS = "进行中"
+SURGE = "突增"

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from dashboard.services.standup_actions import STATUSES, ActionError
-from dashboard.web import breach_section, repeat_sections, ui
+from dashboard.web import breach_section, repeat_sections, standup_hotspots, ui
 from dashboard.web.auth import require_action, require_role
 from dashboard.web.reads import now_minute
 from dashboard.web.reads import rules as rules_data
@@ -28,6 +28,7 @@ if surge["active"]:
     st.error(surge["message"], icon=":material/trending_up:")
 else:
     st.info(surge["message"], icon=":material/insights:")
+standup_hotspots.render(now)
 
 counts = pack.act_counts
 ui.tiles([

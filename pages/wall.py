@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from dashboard.web import live, ui
+from dashboard.web import live, ui, wall_hotspots
 from dashboard.web.auth import require_role
 from dashboard.web.reads import backlog as backlog_data
 from dashboard.web.reads import now_minute
@@ -29,7 +29,7 @@ from queries.backlog import AGE_BUCKETS
 
 user = require_role("wall")
 
-SCREENS = ("总体态势", "积压与超期", "街乡镇与类别", "三率考评")
+SCREENS = ("总体态势", "积压与超期", "街乡镇与类别", "三率考评", "热点诉求")
 INK, MUTED, GRID, ACCENT, AMBER, RED, GREEN = "#e6edf7", "#8ea0bf", "#1f2b45", "#38bdf8", "#f59e0b", "#ef4444", "#22c55e"
 
 
@@ -388,7 +388,8 @@ def rates_screen(r: Refresh) -> None:
 
 
 LAYOUTS: dict[int | None, Callable[[Refresh], None]] = {
-    None: all_in_one, 0: situation_screen, 1: backlog_screen, 2: streets_screen, 3: rates_screen}
+    None: all_in_one, 0: situation_screen, 1: backlog_screen, 2: streets_screen, 3: rates_screen,
+    4: lambda r: wall_hotspots.render(r.reads, r.now)}
 
 
 def outage_banner(reads: live.Board, alert: DeltaGenerator) -> None:

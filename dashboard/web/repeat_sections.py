@@ -105,6 +105,19 @@ def standup_section(day: date, now: datetime) -> None:
     _counts_columns(start, end, now)
 
 
+def hotspots_section(start: datetime, end: datetime, now: datetime, label: str) -> None:
+    """热点诉求: the period's repeat rate and where the repeats came from (街乡镇, unit, category)."""
+    st.header("重复诉求")
+    st.caption(RULE_TEXT)
+    totals = data.totals(start, end, now)
+    ui.tiles([
+        ui.Tile(f"{label}受理", count(totals["tickets"])),
+        ui.Tile("其中重复", count(totals["repeats"])),
+        ui.Tile("重复率", _rate(totals["repeats"], totals["tickets"]), help="重复工单 ÷ 同期受理工单"),
+    ])
+    _counts_columns(start, end, now)
+
+
 def ticket_chain(ticket_no: str) -> None:
     """The ticket and the earlier tickets it repeats, newest first, each linked."""
     chain = data.chain(ticket_no)

@@ -9,7 +9,7 @@ DESK = {"leader", "manager", "supervisor", "analyst", "reviewer", "admin"}
 CONTRACT_MATRIX = {  # path → roles, as the contract writes them
     "": ALL - {"display"},
     "wall": {"display", "leader", "manager", "supervisor", "admin"},
-    "backlog": DESK, "timeliness": DESK, "three-rates": DESK, "tickets": DESK,
+    "backlog": DESK, "timeliness": DESK, "three-rates": DESK, "tickets": DESK, "hotspots": DESK,
     "staff": {"leader", "manager", "supervisor", "reviewer", "admin"},
     "standup": {"manager", "supervisor", "admin"},
     "shifts": {"leader", "manager", "supervisor", "reviewer", "admin"},

@@ -22,8 +22,8 @@ from dashboard.services import calendar_days, reference, rollups
 from dashboard.services.assessment import settled_counts
 from dashboard.services.bootstrap import init_db
 from dashboard.services.demo import callers as demo_callers
+from dashboard.services.demo import hotspot_burst, texts
 from dashboard.services.demo import roster as demo_roster
-from dashboard.services.demo import texts
 from dashboard.services.demo.loader import Loader
 from dashboard.services.facts import EVENT_CLOCK_COLUMNS, event_clock_rows, facts_row
 from dashboard.services.rules_store import rules_for_month
@@ -651,6 +651,7 @@ def _simulate(plan: _Plan):
     surge = set(surge_days(plan.end, days))
     rains = set(rain_days(start, plan.end, plan.seed))
     mean = plan.tickets_per_day / _WEEK_MEAN
+    burst = hotspot_burst.Burst(world, seed=plan.seed, start=start, now=now, tickets_per_day=plan.tickets_per_day)
     n_tickets = n_events = 0
     t_rows: list[tuple] = []
     e_rows: list[tuple] = []
@@ -672,12 +673,18 @@ def _simulate(plan: _Plan):
             heat_flags[i] = True
         rain_day = day in rains
         prefix = day.strftime("%Y%m%d")
+        day_tickets = []
         for i, received in enumerate(times):
             if received > now:
                 break
             no = f"{prefix}{i + 1:06d}"
             rain = rain_day and rng.random() < 0.35
-            t, ev = world.ticket(no, received, heating=heat_flags[i], rain=rain)
+            day_tickets.append((no, received, world.ticket(no, received, heating=heat_flags[i], rain=rain)))
+        day_tickets += [(no, received, burst.ticket(no, received, fields))
+                        for no, received, fields in burst.tickets(day) if received <= now]
+        # the repeat tracker takes the day's tickets in the rule's order (time received, then 工单编号)
+        day_tickets.sort(key=lambda d: (d[1], d[0]))
+        for no, received, (t, ev) in day_tickets:
             plan.callers.add(t, received)
             ev.sort(key=_at)
             kept = [e for e in ev if e[0] <= now] if ev[-1][0] > now else ev

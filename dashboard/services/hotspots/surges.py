@@ -1,0 +1,124 @@
+"""The 突增 topics of a week, with their trends, and a topic's keywords (docs/hotspots.md).
+
+Counts come from queries.hotspots (SQL, one statement for the judged week and the weeks before);
+the verdict is domain.hotspots.surge_verdict; keywords read bounded samples of the topic's texts.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.engine import Connection
+
+from dashboard.services.hotspots import keywords as kw
+from domain.hotspots import (
+    BASELINE_WEEKS,
+    TREND_WEEKS,
+    WEEK,
+    SurgeVerdict,
+    baseline_weeks,
+    surge_verdict,
+    week_bounds,
+    week_start,
+)
+from domain.vocabulary import IN_PROGRESS
+from queries import hotspots as q
+
+
+@dataclass(frozen=True)
+class Topic:
+    topic: str
+    verdict: SurgeVerdict
+    trend: tuple[tuple[date, int], ...]   # (Monday, tickets) of the covered weeks up to the judged one
+
+
+@dataclass(frozen=True)
+class WeekSurges:
+    monday: date
+    in_progress: bool            # the judged week contains `now`: its count runs up to now
+    baseline_weeks: int          # covered weeks before it (0: no verdict possible)
+    tickets: int                 # all tickets of the judged week (to now)
+    surges: tuple[Topic, ...] = field(default=())   # the 突增 topics, highest score first
+
+    @property
+    def end(self) -> datetime:
+        return week_bounds(self.monday)[1]
+
+
+def _by_topic(counts) -> dict[str, dict[date, int]]:
+    by_topic: dict[str, dict[date, int]] = {}
+    for week, topic, n in counts.itertuples(index=False):
+        by_topic.setdefault(topic, {})[week] = int(n)
+    return by_topic
+
+
+def _judge(by_topic: dict[str, dict[date, int]], monday: date, first_week: date | None, now: datetime) -> WeekSurges:
+    """The week's verdicts from the weekly counts of it and the weeks before."""
+    prior = baseline_weeks(monday, first_week)
+    surges = []
+    for topic, weeks in by_topic.items():
+        c = weeks.get(monday, 0)
+        if not c:
+            continue
+        verdict = surge_verdict(c, [weeks.get(w, 0) for w in prior])
+        if verdict.surge:
+            surges.append(Topic(topic, verdict, tuple((w, weeks.get(w, 0)) for w in [*prior, monday])))
+    surges.sort(key=lambda t: (-(t.verdict.score or 0.0), -t.verdict.count, t.topic))
+    total = sum(weeks.get(monday, 0) for weeks in by_topic.values())
+    start, end = week_bounds(monday)
+    return WeekSurges(monday, start <= now < end, len(prior), total, tuple(surges))
+
+
+def week_surges(conn: Connection, *, monday: date, now: datetime, first_week: date | None = None) -> WeekSurges:
+    """The 突增 topics of the week starting `monday`, counted up to `now`."""
+    if first_week is None:
+        first_week = q.first_week(conn)
+    start, end = week_bounds(monday - WEEK * BASELINE_WEEKS)[0], week_bounds(monday)[1]
+    return _judge(_by_topic(q.weekly_topic_counts(conn, start=start, end=end, now=now)), monday, first_week, now)
+
+
+def recent_weeks(now: datetime, weeks: int = TREND_WEEKS) -> list[date]:
+    """The Mondays of the current week and the weeks before it, newest first."""
+    this = week_start(now)
+    return [this - WEEK * k for k in range(weeks)]
+
+
+def latest_surges(conn: Connection, *, now: datetime) -> WeekSurges:
+    """This week's 突增 when it has any, else last week's (early in a week the counts so far are
+    too few to stand out, and last week's surge is still the news). One count for both weeks."""
+    first_week = q.first_week(conn)
+    this = week_start(now)
+    start, end = week_bounds(this - WEEK * (BASELINE_WEEKS + 1))[0], week_bounds(this)[1]
+    by_topic = _by_topic(q.weekly_topic_counts(conn, start=start, end=end, now=now))
+    current = _judge(by_topic, this, first_week, now)
+    if current.surges:
+        return current
+    last = _judge(by_topic, this - WEEK, first_week, now)
+    return last if last.surges else current
+
+
+def week_terms(conn: Connection, *, topic: str, monday: date, now: datetime, limit: int) -> Counter[str]:
+    """Term counts of a bounded sample (the newest `limit`) of a topic's texts of one week."""
+    start, end = week_bounds(monday)
+    return kw.term_counts(q.topic_texts(conn, topic=topic, start=start, end=end, now=now, limit=limit,
+                                        chars=kw.TEXT_CHARS))
+
+
+def topic_keywords(conn: Connection, *, topic: str, monday: date, now: datetime,
+                   first_week: date | None = None, top: int = kw.TOP_KEYWORDS) -> list[kw.Keyword]:
+    """The topic's keywords in the week starting `monday` against the covered weeks before it."""
+    if first_week is None:
+        first_week = q.first_week(conn)
+    this = week_terms(conn, topic=topic, monday=monday, now=now, limit=kw.TEXTS_THIS_WEEK)
+    prior = [week_terms(conn, topic=topic, monday=w, now=now, limit=kw.TEXTS_PER_PRIOR_WEEK)
+             for w in baseline_weeks(monday, first_week, BASELINE_WEEKS)]
+    return kw.rank_terms(this, prior, top)
+
+
+def week_label(monday: date, now: datetime) -> str:
+    """'2026-W02（01-05 至 01-11）', with the running week marked."""
+    iso = monday.isocalendar()
+    sunday = monday + timedelta(days=6)
+    running = week_bounds(monday)[0] <= now < week_bounds(monday)[1]
+    return f"{iso[0]}年第{iso[1]}周（{monday:%m-%d} 至 {sunday:%m-%d}{'，' + IN_PROGRESS if running else ''}）"

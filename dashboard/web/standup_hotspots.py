@@ -1,0 +1,38 @@
+"""The stand-up's 突增 section: this week's 突增 topics (else last week's) in one small table, with
+the way to /hotspots for their tickets and keywords."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.web.reads import hotspots as data
+from domain.formatting import count
+from domain.hotspots import week_start
+from domain.vocabulary import IN_PROGRESS, SURGE
+
+
+def surge_table(now: datetime) -> tuple[str, pd.DataFrame]:
+    """(heading, rows: 类别 · 当周工单 · 前期周均 · 突增指数 · 最多的街乡镇) of the latest week with 突增."""
+    week = data.latest_surges(now)
+    when = f"本周（{IN_PROGRESS}）" if week.monday == week_start(now) else f"上周（{week.monday:%m-%d} 起）"
+    rows = []
+    streets = data.top_streets(tuple(t.topic for t in week.surges), week.monday, now) if week.surges else {}
+    for topic in week.surges:
+        street, n = streets.get(topic.topic, ("", 0))
+        top = f"{street}（{count(n)}）" if street else ""
+        v = topic.verdict
+        rows.append((topic.topic, count(v.count), f"{float(v.baseline or 0):,.1f}",
+                     f"{v.score:,.1f}" if v.score is not None else "—", top))
+    return f"{when}{SURGE}诉求", pd.DataFrame(rows, columns=["类别", "当周工单", "前期周均", "突增指数", "最多的街乡镇"])
+
+
+def render(now: datetime) -> None:
+    heading, table = surge_table(now)
+    st.subheader(heading)
+    if table.empty:
+        st.success(f"本周和上周没有{SURGE}的诉求类别。")
+        return
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.page_link("pages/hotspots.py", label="到热点诉求查看工单、街乡镇与关键词", icon=":material/local_fire_department:")
