@@ -325,3 +325,9 @@ def validation_errors(body: dict[str, Any]) -> list[str]:
     except (KeyError, InvalidOperation, TypeError):
         errors.append("月度服务费必须是数字")
     return errors
+
+# an improvement measure's effect: its target's rate over this many weeks before the measure
+# started, against the weeks since (docs/ledgers.md)
+MEASURE_EFFECT_WEEKS = 4
+# the QC reports list this many of the period's most frequent defect types
+QC_TOP_DEFECTS = 5
