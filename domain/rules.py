@@ -331,3 +331,5 @@ def validation_errors(body: dict[str, Any]) -> list[str]:
 MEASURE_EFFECT_WEEKS = 4
 # the QC reports list this many of the period's most frequent defect types
 QC_TOP_DEFECTS = 5
+# no percentage change (环比) is shown on a base smaller than this
+CHANGE_MIN_BASE = 30

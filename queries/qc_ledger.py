@@ -25,7 +25,7 @@ from queries.sql import add_seconds, count_if, seconds_between
 
 QC_ACTIONS = ("QC_PASS", "QC_REJECT")
 LEDGER_COLUMNS = ["event_id", "at", "ticket_no", "staff_no", "unit", "action", "defect", "reply_at",
-                  "minutes_since_reply", "on_time", "escaped"]
+                  "seconds_since_reply", "minutes_since_reply", "on_time", "escaped"]
 GROUP_COLUMNS = ["key", "events", "rejects", "judged", "on_time", "escapes"]
 DIMENSIONS = ("defect", "staff", "unit")
 
@@ -74,7 +74,7 @@ def qc_rows(*, start: datetime, end: datetime, now: datetime, qc_limit: int):
     return sa.select(*inner.c, sa.case((on_time, 1), else_=0).label("on_time")).subquery("qc_rows")
 
 
-def _filters(q, *, staff_no=None, unit=None, action=None, defect=None, hours: range | None = None):
+def _filters(q, *, staff_no=None, unit=None, action=None, defect=None):
     conds = []
     if staff_no:
         conds.append(q.c.staff_no == staff_no)
@@ -93,7 +93,8 @@ def qc_ledger(conn: Connection, *, start: datetime, end: datetime, now: datetime
     """质检台账: one row per QC event of the period, in time order.
 
     event_id (int) · at (datetime) · ticket_no · staff_no · unit · action (QC_PASS/QC_REJECT) ·
-    defect ('' for a pass) · reply_at (datetime or None) · minutes_since_reply (float or None) ·
+    defect ('' for a pass) · reply_at (datetime or None) · seconds_since_reply (int or None) ·
+    minutes_since_reply (float or None) ·
     on_time (bool or None when not judged) · escaped (bool)."""
     q = qc_rows(start=start, end=end, now=now, qc_limit=qc_limit)
     secs = sa.case((q.c.reply_at.is_not(None), seconds_between(q.c.reply_at, q.c.at)), else_=None)
@@ -108,6 +109,7 @@ def qc_ledger(conn: Connection, *, start: datetime, end: datetime, now: datetime
         "event_id": int(r.event_id), "at": pd.Timestamp(r.at).to_pydatetime(), "ticket_no": r.ticket_no,
         "staff_no": r.staff_no or "", "unit": r.unit or "", "action": r.action, "defect": r.defect or "",
         "reply_at": pd.Timestamp(r.reply_at).to_pydatetime() if r.reply_at is not None else None,
+        "seconds_since_reply": None if r.secs is None else int(r.secs),
         "minutes_since_reply": None if r.secs is None else int(r.secs) / 60,
         "on_time": None if r.reply_at is None else bool(r.on_time), "escaped": bool(r.escaped),
     } for r in rows], columns=LEDGER_COLUMNS)
