@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from dashboard.services import calendar_days, reference, rollups
 from dashboard.services.assessment import settled_counts
 from dashboard.services.bootstrap import init_db
+from dashboard.services.demo import ledgers as demo_ledgers
 from dashboard.services.demo import roster as demo_roster
 from dashboard.services.demo import texts
 from dashboard.services.demo.loader import Loader
@@ -35,11 +36,14 @@ from queries.schema import (
     event_clocks,
     manual_items,
     metadata,
+    qc_measures,
     reports,
     rollup_daily,
     rollup_day_totals,
     rollup_hourly,
+    shift_handovers,
     shifts,
+    special_flags,
     staff,
     ticket_events,
     ticket_facts,
@@ -465,7 +469,7 @@ class _World:
 
 # --- the whole load ----------------------------------------------------------------------------
 
-OPERATIONAL_TABLES = (day_counts, rollup_daily, rollup_day_totals, rollup_hourly, event_clocks, ticket_facts, ticket_events, tickets,
+OPERATIONAL_TABLES = (special_flags, shift_handovers, qc_measures, day_counts, rollup_daily, rollup_day_totals, rollup_hourly, event_clocks, ticket_facts, ticket_events, tickets,
                       shifts, reports, manual_items, equipment, staff)
 
 
@@ -599,6 +603,7 @@ def generate_into(conn: Connection, *, days: int, tickets_per_day: int, seed: in
                 progress(batch.day, n_tickets, n_events)
     rollups.rebuild_all(conn)
     settled_counts.refill(conn, now)
+    demo_ledgers.write(conn, seed=seed, end=end, now=now)
     # every table the pages join: without statistics PostgreSQL guesses 1 row for `units` and
     # re-runs a whole aggregate per unit (三率 ranking 3.5 s instead of 0.15 s)
     loader.analyze(tickets, ticket_events, ticket_facts, event_clocks, rollup_daily, rollup_day_totals, rollup_hourly, staff, shifts, reports,
