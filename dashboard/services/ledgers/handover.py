@@ -74,7 +74,7 @@ def shift_log(conn: Connection, *, day: date, shift: str, group: str, now: datet
     limits = rules_for_month(conn, f"{start:%Y-%m}").limits()
     measures = standup.group_measures(conn, start=start, end=end, now=cut, limits=limits)
     mine = measures[measures["group"] == GROUP_OF_ROLE[HANDOVER_GROUPS[group]]]
-    work = pd.DataFrame([[r.label, int(r.numerator) if r.denominator is None or pd.isna(r.denominator) else
+    work = pd.DataFrame([[r.label, f"{int(r.numerator):,}" if r.denominator is None or pd.isna(r.denominator) else
                           f"{int(r.numerator):,} / {int(r.denominator):,}",
                           "" if r.denominator is None or pd.isna(r.denominator) else pct(rate(r.numerator, r.denominator))]
                          for r in mine.itertuples()], columns=["工作项", "数量", "比率"], dtype=object)
