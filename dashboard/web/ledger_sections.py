@@ -18,6 +18,7 @@ from domain.access import can
 from domain.formatting import count, pct
 from domain.ledgers import qc_period, rate
 from domain.rules import MEASURE_EFFECT_WEEKS
+from domain.scoring import to_decimal
 from domain.staffing import shift_bounds
 from domain.vocabulary import (
     HANDOVER_GROUPS,
@@ -144,9 +145,9 @@ def qc_report_tab(user, now: datetime) -> None:
     cur, prev = rep.totals, rep.prev_totals
 
     def rate_delta(a, b) -> str | None:
-        if a is None or b is None:
+        if a is None or b is None or a == b:
             return None
-        return f"{float((a - b) * 100):+.2f} 个百分点"
+        return f"{to_decimal((a - b) * 100, 2):+} 个百分点"
 
     st.caption(f"{rep.title}　统计范围 {rep.window_label}　与上期同口径对比")
     pairs = [("退回率", "rejects", "events"), ("质检及时率", "on_time", "judged"), ("质检差错率", "escapes", "closes")]
@@ -176,7 +177,7 @@ def _measures_table(df: pd.DataFrame) -> None:
     shown = df.copy()
     for col in ("措施前比率", "措施后比率"):
         shown[col] = [pct(v) for v in shown[col]]
-    shown["变化"] = [("—" if v is None else f"{float(v) * 100:+.2f} 个百分点") for v in shown["变化"]]
+    shown["变化"] = [("—" if v is None else f"{to_decimal(v * 100, 2):+} 个百分点") for v in shown["变化"]]
 
     def mark(row):
         return ["background-color: #fde2e1" if row["是否逾期"] == "是" else "" for _ in row]
