@@ -146,6 +146,7 @@ def escapes_by(conn: Connection, *, dimension: str, start: datetime, end: dateti
     ec = event_clocks
     p, r = ticket_events.alias("p"), ticket_events.alias("r")
     in_period, escaped = _close_rows(start, end, now)
+    key: sa.ColumnElement
     if dimension == "staff":
         key = (sa.select(p.c.staff_no).where(p.c.ticket_no == ec.c.ticket_no, p.c.action == "QC_PASS", p.c.at <= ec.c.at)
                .order_by(p.c.at.desc(), p.c.id.desc()).limit(1).correlate(ec).scalar_subquery())
@@ -176,11 +177,12 @@ def qc_groups(conn: Connection, *, dimension: str, start: datetime, end: datetim
                      count_if(q.c.reply_at.is_not(None)), sa.func.coalesce(sa.func.sum(q.c.on_time), 0)).group_by(col)
     if dimension == "defect":
         stmt = stmt.where(q.c.action == "QC_REJECT")
-    counts = {str(r[0] or ""): [int(r[1]), int(r[2]), int(r[3]), int(r[4]), 0] for r in conn.execute(stmt).all()}
+    counts: dict[str, list[int]] = {str(r[0] or ""): [int(r[1]), int(r[2]), int(r[3]), int(r[4]), 0]
+                                    for r in conn.execute(stmt).all()}
     if dimension != "defect":
         for key, n in escapes_by(conn, dimension=dimension, start=start, end=end, now=now).items():
             counts.setdefault(key, [0, 0, 0, 0, 0])[4] = n
-    rows = sorted(([k, *v] for k, v in counts.items()), key=lambda x: (-x[1], -x[5], x[0]))
+    rows = sorted(([k, *v] for k, v in counts.items()), key=lambda x: (-x[1], -x[5], x[0]))  # type: ignore[operator]
     return pd.DataFrame(rows, columns=GROUP_COLUMNS).astype(
         {c: "int64" for c in GROUP_COLUMNS[1:]}) if rows else pd.DataFrame(
         {c: pd.Series(dtype=object if c == "key" else "int64") for c in GROUP_COLUMNS})

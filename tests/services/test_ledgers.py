@@ -175,3 +175,21 @@ def test_special_ledger_lists(db):
         special.unflag(conn, username="mgr", role="manager", ticket_no="B", reason="已办结", now=NOW)
     with db.connect() as conn:
         assert special.list_frame(conn, kind="flagged", now=NOW).empty
+
+
+def test_demo_fills_every_ledger(sqlite_engine):
+    from dashboard.services.demo import generate
+
+    end, now = date(2026, 3, 10), datetime(2026, 3, 10, 15, 30)
+    generate(sqlite_engine, days=28, tickets_per_day=150, seed=11, end=end, now=now)
+    with sqlite_engine.connect() as conn:
+        df = measures.measures_frame(conn, now=now)
+        verdicts = dict(zip(df["目标"], df["效果"]))
+        last = handover.last_handovers(conn, now=now)
+        flagged = special.list_frame(conn, kind="flagged", now=now)
+        rep = qc_reports.qc_report(conn, kind="qc-weekly", day=end, now=now)
+    assert verdicts["缺陷类型：未联系诉求人"] == "已改善" and verdicts["缺陷类型：答复口径不规范"] == "未改善"
+    assert (df["是否逾期"] == "是").sum() == 1
+    assert len(last) == 5 and not last["交接说明"].str.contains("暂无").any()
+    assert len(flagged) == 5
+    assert len(rep.section("按缺陷类型").frame) >= 4 and "未注明" not in set(rep.section("按缺陷类型").frame["缺陷类型"])
