@@ -44,7 +44,7 @@ def _defect(e):
     return sa.case((e.c.action != "QC_REJECT", ""), (text == "", UNSPECIFIED_DEFECT), else_=text)
 
 
-def qc_rows(*, start: datetime, end: datetime, now: datetime, qc_limit: int):
+def qc_rows(*, start: datetime, end: datetime, now: datetime, qc_limit: int, dialect: str = ""):
     """A subquery, one row per QC event of the period: event_id, at, ticket_no, staff_no, unit,
     action, defect, reply_at, on_time (1/0; 0 when not judged), escaped (1 when a city-QC REOPEN
     followed it by `now` with no other QC event of the ticket in between)."""
@@ -71,7 +71,11 @@ def qc_rows(*, start: datetime, end: datetime, now: datetime, qc_limit: int):
                     e.c.at <= now_p)).subquery("qc_inner")
     on_time = sa.and_(inner.c.reply_at.is_not(None),
                       inner.c.at <= add_seconds(inner.c.reply_at, sa.bindparam("qc_limit", int(qc_limit))))
-    return sa.select(*inner.c, sa.case((on_time, 1), else_=0).label("on_time")).subquery("qc_rows")
+    rows = sa.select(*inner.c, sa.case((on_time, 1), else_=0).label("on_time"))
+    if dialect == "postgresql":
+        # computed once: PostgreSQL would inline the look-ups into every use of reply_at
+        return rows.cte("qc_rows").prefix_with("MATERIALIZED")
+    return rows.subquery("qc_rows")
 
 
 def _filters(q, *, staff_no=None, unit=None, action=None, defect=None):
@@ -96,7 +100,7 @@ def qc_ledger(conn: Connection, *, start: datetime, end: datetime, now: datetime
     defect ('' for a pass) · reply_at (datetime or None) · seconds_since_reply (int or None) ·
     minutes_since_reply (float or None) ·
     on_time (bool or None when not judged) · escaped (bool)."""
-    q = qc_rows(start=start, end=end, now=now, qc_limit=qc_limit)
+    q = qc_rows(start=start, end=end, now=now, qc_limit=qc_limit, dialect=conn.dialect.name)
     secs = sa.case((q.c.reply_at.is_not(None), seconds_between(q.c.reply_at, q.c.at)), else_=None)
     stmt = (sa.select(q.c.event_id, q.c.at, q.c.ticket_no, q.c.staff_no, q.c.unit, q.c.action, q.c.defect,
                       q.c.reply_at, secs.label("secs"), q.c.on_time, q.c.escaped)
@@ -119,7 +123,7 @@ def qc_ledger(conn: Connection, *, start: datetime, end: datetime, now: datetime
 def qc_totals(conn: Connection, *, start: datetime, end: datetime, now: datetime, qc_limit: int) -> dict[str, int]:
     """{events, rejects, judged, on_time, closes, escapes} of the period (escapes and closes as
     质检差错率 counts them)."""
-    q = qc_rows(start=start, end=end, now=now, qc_limit=qc_limit)
+    q = qc_rows(start=start, end=end, now=now, qc_limit=qc_limit, dialect=conn.dialect.name)
     row = conn.execute(sa.select(sa.func.count(), count_if(q.c.action == "QC_REJECT"),
                                  count_if(q.c.reply_at.is_not(None)), sa.func.coalesce(sa.func.sum(q.c.on_time), 0))
                        ).one()
@@ -171,7 +175,7 @@ def qc_groups(conn: Connection, *, dimension: str, start: datetime, end: datetim
     charged to specialists and units only (0 per defect type)."""
     if dimension not in DIMENSIONS:
         raise ValueError(dimension)
-    q = qc_rows(start=start, end=end, now=now, qc_limit=qc_limit)
+    q = qc_rows(start=start, end=end, now=now, qc_limit=qc_limit, dialect=conn.dialect.name)
     col = {"defect": q.c.defect, "staff": q.c.staff_no, "unit": q.c.unit}[dimension]
     stmt = sa.select(col.label("key"), sa.func.count(), count_if(q.c.action == "QC_REJECT"),
                      count_if(q.c.reply_at.is_not(None)), sa.func.coalesce(sa.func.sum(q.c.on_time), 0)).group_by(col)

@@ -177,7 +177,7 @@ def _measures_table(df: pd.DataFrame) -> None:
     shown = df.copy()
     for col in ("措施前比率", "措施后比率"):
         shown[col] = [pct(v) for v in shown[col]]
-    shown["变化"] = [("—" if v is None else f"{to_decimal(v * 100, 2):+} 个百分点") for v in shown["变化"]]
+    shown["比率变化"] = [("—" if v is None else f"{to_decimal(v * 100, 2):+} 个百分点") for v in shown["比率变化"]]
 
     def mark(row):
         return ["background-color: #fde2e1" if row["是否逾期"] == "是" else "" for _ in row]

@@ -26,7 +26,7 @@ from queries import qc_ledger
 from queries.schema import qc_measures
 
 MEASURE_COLUMNS = ["编号", "措施", "负责人", "开始日期", "完成期限", "状态", "是否逾期", "目标",
-                   "措施前比率", "措施后比率", "变化", "效果"]
+                   "措施前比率", "措施后比率", "比率变化", "效果"]
 
 
 def target_label(kind: str, target: str) -> str:

@@ -13,6 +13,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from dashboard.services.ledgers.measures import effect_note
 from dashboard.services.reports.content import RATE_PLACES, Section
 from dashboard.services.rules_store import rules_for_month
 from domain.ledgers import in_progress, previous_period, qc_period, rate
@@ -153,7 +154,7 @@ def qc_report(conn: Connection, *, kind: str, day: date, now: datetime, measures
     for d in q.DIMENSIONS:
         rep.sections.append(_group_section(frames[d], d, cur_t["events"], names))
     if measures is not None:
-        rep.sections.append(Section("改进措施", measures, note="效果 = 目标在措施开始前与开始后的比率对比"))
+        rep.sections.append(Section("改进措施", measures, note=effect_note()))
     return rep
 
 
