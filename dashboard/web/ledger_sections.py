@@ -122,7 +122,9 @@ def qc_ledger_tab(user, now: datetime, *, start: datetime | None = None, end: da
               ui.Tile("及时率", pct(rate(int((judged["是否及时"] == "是").sum()), len(judged))),
                       help="有回复可判定的质检中，在质检时限内完成的比例"),
               ui.Tile("后续被市级退回", count(int((df["是否后续被市级退回"] == "是").sum())))])
-    st.caption(f"共 {len(df):,} 条（最多显示 5,000 条），点击工单编号打开该工单的流转记录。")
+    running = "（进行中）" if now < end else ""
+    st.caption(f"{start:%Y-%m-%d %H:%M} 至 {end:%Y-%m-%d %H:%M}{running}：共 {len(df):,} 条（最多显示 5,000 条），"
+               "点击工单编号打开该工单的流转记录。")
     st.dataframe(_with_links(df), hide_index=True, width="stretch", height=min(38 + 35 * len(df), 480),
                  column_config={"工单编号": LINK,
                                 "质检时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss")})

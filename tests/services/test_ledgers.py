@@ -193,3 +193,21 @@ def test_demo_fills_every_ledger(sqlite_engine):
     assert len(last) == 5 and not last["交接说明"].str.contains("暂无").any()
     assert len(flagged) == 5
     assert len(rep.section("按缺陷类型").frame) >= 4 and "未注明" not in set(rep.section("按缺陷类型").frame["缺陷类型"])
+
+
+def test_cli_ledger_kinds(sqlite_engine, tmp_path):
+    load(sqlite_engine)
+    url = sqlite_engine.url.render_as_string(hide_password=False)
+    now = f"{NOW:%Y-%m-%d %H:%M:%S}"
+    bad = _cli("report", "handover", "--date", "2026-01-05", "--shift", "早班", "--group", "综合", "--now", now,
+               "--out", str(tmp_path / "h.xlsx"), "--db", url)
+    assert bad.returncode == 1 and "未知的班组" in bad.stderr and not (tmp_path / "h.xlsx").exists()
+    missing = _cli("report", "handover", "--date", "2026-01-05", "--now", now, "--out", str(tmp_path / "h.xlsx"),
+                   "--db", url)
+    assert missing.returncode == 1 and "--shift 和 --group" in missing.stderr
+    ok = _cli("--db", url, "report", "qc-ledger", "--date", "2026-01-05", "--shift", "早班", "--now", now,
+              "--out", str(tmp_path / "l.xlsx"))
+    assert ok.returncode == 0, ok.stderr
+    ws = load_workbook(tmp_path / "l.xlsx")["质检台账"]
+    tickets = [r[1] for r in ws.iter_rows(min_row=7, values_only=True) if r[1]]
+    assert tickets == ["A", "A"]    # 09:00 reject and 12:00 pass; B's 00:00 reject is 夜班, its 22:00:01 pass 中班

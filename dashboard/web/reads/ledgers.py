@@ -54,7 +54,7 @@ def workbook(kind: str, day: date, now: datetime, shift: str | None = None, grou
         return builder(conn, day=day, now=now, shift=shift, group=group)
 
 
-@fresh
+@cached(ttl="120s", max_entries=8, show_spinner=False)
 def measures_list(now: datetime) -> pd.DataFrame:
     with engine().connect() as conn:
         return measures.measures_frame(conn, now=now)
@@ -94,12 +94,15 @@ def last_handovers(now: datetime) -> pd.DataFrame:
 
 def add_measure(**kwargs) -> int:
     with write_engine().begin() as conn:
-        return measures.add_measure(conn, **kwargs)
+        new_id = measures.add_measure(conn, **kwargs)
+    measures_list.clear()
+    return new_id
 
 
 def set_measure_status(**kwargs) -> None:
     with write_engine().begin() as conn:
         measures.set_status(conn, **kwargs)
+    measures_list.clear()
 
 
 def flag_ticket(**kwargs) -> None:
