@@ -99,6 +99,14 @@ def test_qc_report_sections_known_answers(db):
     top = rep.section("主要缺陷").frame
     assert list(top["缺陷类型"]) == ["回复不完整", "未注明"] and list(top["本期退回量"]) == [2, 1]
     assert list(top["上期退回量"]) == [0, 0]
+    defects = rep.section("按缺陷类型").frame.set_index("缺陷类型")
+    assert float(defects.loc["回复不完整", "退回率"]) == pytest.approx(2 / 7, abs=1e-6)
+    assert float(defects.loc["未注明", "占退回比率"]) == pytest.approx(1 / 3, abs=1e-6)
+    assert defects.loc["回复不完整", "质检及时率"] == 1
+    summary = rep.section("概况").frame.set_index("指标")
+    assert (summary.loc["质检量", "本期"], summary.loc["质检量", "上期"], summary.loc["质检量", "变化"]) == (7, 3, 4)
+    assert summary.loc["质检量", "环比"] is None            # a base under 30: no percentage change
+    assert float(summary.loc["质检及时率", "本期"]) == pytest.approx(6 / 7, abs=1e-6)
     by_unit = rep.section("按承办单位").frame
     assert list(by_unit["承办单位"]) == ["梨园镇", "永顺镇", "宋庄镇"]
 

@@ -109,13 +109,14 @@ def _group_section(df: pd.DataFrame, dimension: str, total_events: int, names: d
     for r in df.itertuples():
         key = r.key or "（未填）"
         if dimension == "defect":
-            rows.append([key, r.rejects, _dec(rate(r.rejects, total_events)), _dec(rate(r.rejects, sum(df["rejects"])))])
+            rows.append([key, r.rejects, _dec(rate(r.rejects, total_events)), _dec(rate(r.rejects, sum(df["rejects"]))),
+                         r.judged, _dec(rate(r.on_time, r.judged))])
         else:
             first = [key, names.get(r.key, "")] if dimension == "staff" else [key]
             rows.append([*first, r.events, r.rejects, _dec(rate(r.rejects, r.events)), r.judged,
                          _dec(rate(r.on_time, r.judged)), r.escapes])
     if dimension == "defect":
-        cols = [label, "退回量", "退回率", "占退回比率"]
+        cols = [label, "退回量", "退回率", "占退回比率", "可判定及时量", "质检及时率"]
         note = "退回率 = 该缺陷类型退回量 ÷ 本期质检量；未填写说明的退回记为 未注明"
         chart = {"type": "bar", "x": label, "y": ["退回率"], "title": "各缺陷类型退回率"}
     else:
