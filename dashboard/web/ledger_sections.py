@@ -355,4 +355,6 @@ def staff_part(user, start: datetime, end: datetime, now: datetime) -> None:
         return
     with st.expander(f"{QC_REPORT_TITLES['qc-ledger']}明细（{start:%Y-%m-%d %H:%M} 至 {end - timedelta(seconds=1):%Y-%m-%d %H:%M}）",
                      icon=":material/fact_check:"):
-        qc_ledger_tab(user, now, start=start, end=end, key="staff-qcl")
+        # read only when asked for: an expander's body runs on every page run even while closed
+        if st.toggle("显示本周期的质检台账", key="staff-qcl-on"):
+            qc_ledger_tab(user, now, start=start, end=end, key="staff-qcl")

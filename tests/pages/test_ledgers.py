@@ -62,6 +62,9 @@ def test_staff_qc_ledger_drilldown(app_db, role):
     at = app_as(role, "pages/staff.py")
     assert not errors(at), errors(at)
     assert any("质检台账明细" in e.label for e in at.expander)
+    at.toggle(key="staff-qcl-on").set_value(True).run()
+    assert not errors(at), errors(at)
+    assert any("质检结果" in df.value.columns for df in at.dataframe)
 
 
 def test_measure_recorded_from_the_page(app_db):

@@ -90,7 +90,7 @@ def _handovers(conn: Connection, rng: random.Random, *, end: date, now: datetime
 def _flags(conn: Connection, rng: random.Random, *, now: datetime) -> None:
     tf = ticket_facts
     open_ones = [r[0] for r in conn.execute(sa.select(tf.c.ticket_no).where(tf.c.is_open, tf.c.received_at <= now)
-                                            .order_by(tf.c.received_at).limit(200))]
+                                            .order_by(tf.c.received_at, tf.c.ticket_no).limit(200))]
     if not open_ones:
         return
     picked = rng.sample(open_ones, min(5, len(open_ones)))
