@@ -5,6 +5,7 @@ function. User text (notes, reasons, measures) is shown as data or plain text, n
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
@@ -42,7 +43,7 @@ LINK = st.column_config.LinkColumn("工单编号", display_text=r"ticket=(.*)$",
 
 
 def _with_links(df: pd.DataFrame, column: str = "工单编号") -> pd.DataFrame:
-    return df.assign(**{column: [TICKET_URL.format(n) for n in df[column]]})
+    return df.assign(**{column: [TICKET_URL.format(quote(str(n), safe="")) for n in df[column]]})
 
 
 def _choice(value: str) -> str | None:
