@@ -219,3 +219,18 @@ def test_cli_ledger_kinds(sqlite_engine, tmp_path):
     ws = load_workbook(tmp_path / "l.xlsx")["质检台账"]
     tickets = [r[1] for r in ws.iter_rows(min_row=7, values_only=True) if r[1]]
     assert tickets == ["A", "A"]    # 09:00 reject and 12:00 pass; B's 00:00 reject is 夜班, its 22:00:01 pass 中班
+
+
+def test_overdue_measure_stands_out_in_the_workbook(sqlite_engine):
+    load(sqlite_engine)
+    with sqlite_engine.begin() as conn:
+        measures.add_measure(conn, username="m", role="manager", title="逾期措施", owner="赵质一",
+                             started_on=date(2026, 1, 5), due_on=date(2026, 1, 10), target_kind="defect",
+                             target="回复不完整", now=NOW)
+        measures.add_measure(conn, username="m", role="manager", title="按期措施", owner="赵质一",
+                             started_on=date(2026, 1, 5), due_on=date(2026, 3, 1), target_kind="defect",
+                             target="未注明", now=NOW)
+    with sqlite_engine.connect() as conn:
+        ws = load_workbook(io.BytesIO(workbooks.build_qc_weekly(conn, day=date(2026, 1, 8), now=NOW)))["改进措施"]
+    fills = {row[1].value: row[1].fill.fgColor.rgb for row in ws.iter_rows(min_row=7) if row[1].value}
+    assert fills["逾期措施"].endswith("FDE2E1") and not fills["按期措施"].endswith("FDE2E1")

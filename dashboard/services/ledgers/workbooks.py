@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from openpyxl.styles import Font, PatternFill
 from sqlalchemy.engine import Connection
 
 from dashboard.services.ledgers import handover, measures, qc_reports, special
@@ -17,6 +18,8 @@ from domain.staffing import shift_bounds
 from domain.vocabulary import QC_REPORT_TITLES
 
 ORG = "通州区12345接诉即办"
+OVERDUE_FILL = PatternFill("solid", fgColor="FDE2E1")
+OVERDUE_FONT = Font(name=xlsx.FONT_NAME, size=10, color="C00000")
 
 
 def _now(now: datetime | None) -> datetime:
@@ -34,10 +37,22 @@ def _sheet(wb, section: Section, *, title: str, lines: list[str], footer: str) -
         ws.column_dimensions["A"].width = 26
     xlsx.freeze_below(ws, table, columns=1 if section.row_formats else 0)
     xlsx.print_setup(ws, table, landscape=len(df.columns) > 5, footer=footer)
+    if "是否逾期" in df.columns:
+        _mark_overdue(ws, table, df)
     chart = section.chart
     if chart and len(df):
         anchor = f"{xlsx.get_column_letter(table.ncols + 2)}{table.header_row}"
         xlsx.bar_chart(ws, table, x=chart["x"], y=chart["y"], title=chart["title"], anchor=anchor, rows=chart.get("rows"))
+
+
+def _mark_overdue(ws, table: xlsx.Table, df) -> None:
+    """Overdue measures stand out: the whole row in red."""
+    col = table.col("是否逾期")
+    for r in range(table.first_row, table.last_row + 1):
+        if ws.cell(row=r, column=col).value == "是":
+            for j in range(1, table.ncols + 1):
+                ws.cell(row=r, column=j).fill = OVERDUE_FILL
+                ws.cell(row=r, column=j).font = OVERDUE_FONT
 
 
 def _render(sections: list[Section], *, title: str, lines: list[str], now: datetime, footer: str) -> bytes:
