@@ -85,7 +85,17 @@ def shift_log(conn: Connection, *, day: date, shift: str, group: str, now: datet
                                ["退单审核中", int(by_stage.get(STAGE_RETURN_REVIEW, 0))],
                                ["待质检", int(by_stage.get(STAGE_AWAITING_QC, 0))]],
                               columns=["交接事项", "数量"], dtype=object)
-    return ShiftLog(day, shift, group, start, end, now, work, open_items, _note(conn, day, shift, group))
+    return ShiftLog(day, shift, group, start, end, now, work, open_items, _note_as_of(conn, day, shift, group, now))
+
+
+def _note_as_of(conn: Connection, day: date, shift: str, group: str, now: datetime) -> dict | None:
+    """The note as it stood at `now`: not yet written, or not yet acknowledged, before then."""
+    note = _note(conn, day, shift, group)
+    if note is None or note["written_at"] > now:
+        return None
+    if note["acked_at"] is not None and note["acked_at"] > now:
+        note = dict(note, acked_at=None, acked_by=None)
+    return note
 
 
 def write_note(conn: Connection, *, username: str, role: str | None, day: date, shift: str, group: str, note: str,
@@ -139,6 +149,6 @@ def last_handovers(conn: Connection, *, now: datetime) -> pd.DataFrame:
         if r is None:
             rows.append([group, None, "", "（暂无交接记录）", "", ""])
         else:
-            ack = f"{r['acked_by']} {r['acked_at']:%m-%d %H:%M}" if r["acked_at"] else "未确认"
+            ack = f"{r['acked_by']} {r['acked_at']:%m-%d %H:%M}" if r["acked_at"] and r["acked_at"] <= now else "未确认"
             rows.append([group, r["day"], r["shift"], r["note"], r["written_by"], ack])
     return pd.DataFrame(rows, columns=["班组", "日期", "班次", "交接说明", "交班负责人", "接班确认"], dtype=object)

@@ -85,8 +85,9 @@ def _counts(conn: Connection, kind: str, target: str, start: datetime, end: date
 
 
 def measures_frame(conn: Connection, *, now: datetime) -> pd.DataFrame:
-    """Every measure (newest first) with MEASURE_COLUMNS; rates as exact decimals, 是否逾期 是/否."""
-    rows = conn.execute(sa.select(qc_measures).order_by(qc_measures.c.started_on.desc(), qc_measures.c.id.desc())
+    """Every measure recorded by `now` (newest first) with MEASURE_COLUMNS; rates as exact decimals,
+    是否逾期 是/否."""
+    rows = conn.execute(sa.select(qc_measures).where(qc_measures.c.created_at <= now).order_by(qc_measures.c.started_on.desc(), qc_measures.c.id.desc())
                         ).mappings().all()
     out = []
     for m in rows:
