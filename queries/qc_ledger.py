@@ -44,10 +44,12 @@ def _defect(e):
     return sa.case((e.c.action != "QC_REJECT", ""), (text == "", UNSPECIFIED_DEFECT), else_=text)
 
 
-def qc_rows(*, start: datetime, end: datetime, now: datetime, qc_limit: int, dialect: str = ""):
+def qc_rows(*, start: datetime, end: datetime, now: datetime, qc_limit: int, dialect: str = "",
+            with_unit: bool = True, with_escape: bool = True):
     """A subquery, one row per QC event of the period: event_id, at, ticket_no, staff_no, unit,
     action, defect, reply_at, on_time (1/0; 0 when not judged), escaped (1 when a city-QC REOPEN
-    followed it by `now` with no other QC event of the ticket in between)."""
+    followed it by `now` with no other QC event of the ticket in between). Counts that do not need the
+    unit or the escape flag leave those look-ups out (with_unit / with_escape False: '' and 0)."""
     e, r, r2 = ticket_events.alias("e"), ticket_events.alias("r"), ticket_events.alias("r2")
     ro, q2 = ticket_events.alias("ro"), ticket_events.alias("q2")
     now_p = _ts(now, "qc_now")
@@ -64,8 +66,9 @@ def qc_rows(*, start: datetime, end: datetime, now: datetime, qc_limit: int, dia
                .correlate(e).exists())
     inner = (sa.select(e.c.id.label("event_id"), e.c.at, e.c.ticket_no, e.c.staff_no, e.c.action,
                        _defect(e).label("defect"), reply_at.label("reply_at"),
-                       sa.func.coalesce(sa.func.nullif(reply_unit, ""), tickets.c.unit, "").label("unit"),
-                       sa.case((escaped, 1), else_=0).label("escaped"))
+                       (sa.func.coalesce(sa.func.nullif(reply_unit, ""), tickets.c.unit, "") if with_unit
+                        else sa.literal("")).label("unit"),
+                       (sa.case((escaped, 1), else_=0) if with_escape else sa.literal(0)).label("escaped"))
              .select_from(e.join(tickets, tickets.c.ticket_no == e.c.ticket_no))
              .where(e.c.action.in_(QC_ACTIONS), e.c.at >= _ts(start, "qc_start"), e.c.at < _ts(end, "qc_end"),
                     e.c.at <= now_p)).subquery("qc_inner")
@@ -123,7 +126,8 @@ def qc_ledger(conn: Connection, *, start: datetime, end: datetime, now: datetime
 def qc_totals(conn: Connection, *, start: datetime, end: datetime, now: datetime, qc_limit: int) -> dict[str, int]:
     """{events, rejects, judged, on_time, closes, escapes} of the period (escapes and closes as
     质检差错率 counts them)."""
-    q = qc_rows(start=start, end=end, now=now, qc_limit=qc_limit, dialect=conn.dialect.name)
+    q = qc_rows(start=start, end=end, now=now, qc_limit=qc_limit, dialect=conn.dialect.name, with_unit=False,
+                with_escape=False)
     row = conn.execute(sa.select(sa.func.count(), count_if(q.c.action == "QC_REJECT"),
                                  count_if(q.c.reply_at.is_not(None)), sa.func.coalesce(sa.func.sum(q.c.on_time), 0))
                        ).one()
@@ -175,7 +179,8 @@ def qc_groups(conn: Connection, *, dimension: str, start: datetime, end: datetim
     charged to specialists and units only (0 per defect type)."""
     if dimension not in DIMENSIONS:
         raise ValueError(dimension)
-    q = qc_rows(start=start, end=end, now=now, qc_limit=qc_limit, dialect=conn.dialect.name)
+    q = qc_rows(start=start, end=end, now=now, qc_limit=qc_limit, dialect=conn.dialect.name,
+                with_unit=dimension == "unit", with_escape=False)
     col = {"defect": q.c.defect, "staff": q.c.staff_no, "unit": q.c.unit}[dimension]
     stmt = sa.select(col.label("key"), sa.func.count(), count_if(q.c.action == "QC_REJECT"),
                      count_if(q.c.reply_at.is_not(None)), sa.func.coalesce(sa.func.sum(q.c.on_time), 0)).group_by(col)
