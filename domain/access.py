@@ -68,6 +68,9 @@ ACTIONS = {
     "standup_actions": ("manager", "supervisor", "admin"),
     "user_admin": ("admin",),
     "rules_admin": ("admin",),
+    # ledgers (docs/ledgers.md): read by the desk roles, written by the vendor's manager and supervisors
+    "ledgers_read": DESK,
+    "ledger_write": ("manager", "supervisor"),
 }
 
 

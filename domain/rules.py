@@ -336,3 +336,10 @@ FEED_LATE_FACTOR = 3
 
 def feed_is_late(last_success_or_start: datetime, every_seconds: int, now: datetime) -> bool:
     return (now - last_success_or_start).total_seconds() > FEED_LATE_FACTOR * every_seconds
+# an improvement measure's effect: its target's rate over this many weeks before the measure
+# started, against the weeks since (docs/ledgers.md)
+MEASURE_EFFECT_WEEKS = 4
+# the QC reports list this many of the period's most frequent defect types
+QC_TOP_DEFECTS = 5
+# no percentage change (环比) is shown on a base smaller than this
+CHANGE_MIN_BASE = 30

@@ -161,3 +161,24 @@ NO_STREET = "（未填）"
 # the week or month still running, wherever a period is labelled
 IN_PROGRESS = "进行中"
 SURGE = "突增"
+# --- ledgers and quality reports (docs/ledgers.md) ---------------------------------------------------
+
+# a QC_REJECT whose 说明 is blank: its defect type
+UNSPECIFIED_DEFECT = "未注明"
+QC_RESULTS = {"QC_PASS": "通过", "QC_REJECT": "退回"}
+# the working groups of a shift handover → the 岗位 whose events are that group's work
+HANDOVER_GROUPS = {"派单": DISPATCHER, "退单": RETURNER, "质检": QC, "协查": VERIFIER, "数据": ANALYST}
+# the QC report kinds → the statistics period they cover (domain.staffing.period_bounds)
+QC_REPORT_PERIODS = {"qc-daily": "day", "qc-weekly": "week", "qc-monthly": "month"}
+QC_REPORT_TITLES = {"qc-daily": "质检日报", "qc-weekly": "质检周报", "qc-monthly": "质检月报",
+                    "qc-ledger": "质检台账", "special-ledger": "疑难、未解决、特殊工单台账", "handover": "工作日志与交接班"}
+# improvement measures (改进措施): statuses, and what a measure targets
+MEASURE_STATUSES = ("计划中", "实施中", "已完成", "已取消")
+MEASURE_OPEN_STATUSES = ("计划中", "实施中")
+MEASURE_TARGET_DEFECT = "defect"
+MEASURE_TARGET_INDICATOR = "indicator"
+# why a ticket is on the 疑难、未解决、特殊 ledger
+SPECIAL_HARD = "疑难未办结"
+SPECIAL_UNRESOLVED = "回访未解决"
+SPECIAL_FLAGGED = "主管标记"
+HARD_SLA_CLASS = "疑难"

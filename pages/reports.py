@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard.services.reconcile import LedgerError, template_csv
 from dashboard.services.reports.content import KINDS, PERIODS, ReportError, display_frame, rate_decimal
 from dashboard.services.reports.periodic import DeliveryError
-from dashboard.web import ui
+from dashboard.web import ledger_sections, ui
 from dashboard.web.auth import require_action, require_role
 from dashboard.web.reads import now_minute
 from dashboard.web.reads import reports as data
@@ -177,3 +177,5 @@ with tab_log:
                      column_config={"应报时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
                                     "实报时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
         ui.downloads(table, f"报送记录-{now:%Y%m%d}", key="report-log")
+
+ledger_sections.reports_part(user, now)

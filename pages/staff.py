@@ -5,7 +5,7 @@ from datetime import timedelta
 import altair as alt
 import streamlit as st
 
-from dashboard.web import ui
+from dashboard.web import ledger_sections, ui
 from dashboard.web.auth import require_role
 from dashboard.web.reads import now_minute
 from dashboard.web.reads import rules as rules_data
@@ -131,3 +131,5 @@ for tab, role in zip(tabs, LABELS):
             st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
             ui.downloads(shown, f"人员绩效_{role}_{start:%Y%m%d}", key=f"dl-{role}", sheet=role)
             person_view(role, df)
+
+ledger_sections.staff_part(user, start, end, now)

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from dashboard.services.standup_actions import STATUSES, ActionError
-from dashboard.web import breach_section, repeat_sections, standup_hotspots, ui
+from dashboard.web import breach_section, ledger_sections, repeat_sections, standup_hotspots, ui
 from dashboard.web.auth import require_action, require_role
 from dashboard.web.reads import now_minute
 from dashboard.web.reads import rules as rules_data
@@ -132,3 +132,5 @@ with d1:
                        key="standup-xlsx", icon=":material/download:", type="primary", on_click="ignore")
 with d2:
     st.caption("打印：使用浏览器打印（Ctrl+P / ⌘P，横向）即可得到紧凑版；Excel 含昨日概况、当班、待办工单、行动项、人员明细五个工作表，已设置横向、适应页宽。")
+
+ledger_sections.standup_part(user, now)

@@ -460,3 +460,51 @@ report_schedule_state = sa.Table(
     sa.Column("active_since", sa.DateTime, nullable=False),
     sa.Column("busy_until", sa.DateTime),
 )
+
+# --- ledgers (docs/ledgers.md; revision 0014) -------------------------------------------------------
+# 改进措施: what, owner, due day, status, and the defect type or indicator key it targets; its effect is
+# computed from the target's rate before and since `started_on`
+qc_measures = sa.Table(
+    "qc_measures", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("started_on", sa.Date, nullable=False),
+    sa.Column("due_on", sa.Date, nullable=False),
+    sa.Column("status", sa.String(8), nullable=False),
+    sa.Column("target_kind", sa.String(16), nullable=False),   # defect / indicator
+    sa.Column("target", sa.String(100), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("updated_by", sa.String(64), nullable=False),
+)
+
+# tickets a supervisor flagged as special (特殊工单), with the reason; unflagging stamps cleared_*
+special_flags = sa.Table(
+    "special_flags", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ticket_no", sa.String(64), sa.ForeignKey("tickets.ticket_no"), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("flagged_at", sa.DateTime, nullable=False),
+    sa.Column("flagged_by", sa.String(64), nullable=False),
+    sa.Column("cleared_at", sa.DateTime),
+    sa.Column("cleared_by", sa.String(64)),
+    sa.Column("clear_reason", sa.Text),
+    sa.Index("ix_special_flags_ticket_no", "ticket_no"),
+)
+
+# the shift lead's handover note of a group's shift, and the next shift lead's acknowledgement
+shift_handovers = sa.Table(
+    "shift_handovers", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("shift", sa.String(4), nullable=False),
+    sa.Column("group_name", sa.String(8), nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("written_at", sa.DateTime, nullable=False),
+    sa.Column("written_by", sa.String(64), nullable=False),
+    sa.Column("acked_at", sa.DateTime),
+    sa.Column("acked_by", sa.String(64)),
+    sa.UniqueConstraint("day", "shift", "group_name"),
+)

@@ -93,11 +93,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", required=True)
 
     r = sub.add_parser("report", help="生成报表")
-    r.add_argument("kind", choices=["daily", "weekly", "monthly", "topic", "standup", "acceptance"])
+    r.add_argument("kind", choices=["daily", "weekly", "monthly", "topic", "standup", "acceptance",
+                                    "qc-daily", "qc-weekly", "qc-monthly", "qc-ledger", "special-ledger", "handover"])
     r.add_argument("--date", required=True)
     r.add_argument("--category")
     r.add_argument("--period", choices=["calendar", "assessment"], default="calendar")
     r.add_argument("--now")
+    r.add_argument("--shift", help="班次（qc-ledger、handover）：早班、中班、夜班")
+    r.add_argument("--group", help="班组（handover）：派单、退单、质检、协查、数据")
     r.add_argument("--out", required=True)
 
     ds = sub.add_parser("demo-source", help="演示用业务系统：建示例工单库并持续产生工单与流转记录，供 feed 拉取")

@@ -42,6 +42,7 @@ EXPECTED_ACTIONS = {
     "export": DESK, "import": {"analyst", "admin"}, "manual_item": {"reviewer", "admin"},
     "signoff_vendor": {"manager", "admin"}, "signoff_reviewer": {"reviewer", "admin"}, "unfreeze": {"admin"},
     "user_admin": {"admin"}, "rules_admin": {"admin"},
+    "ledgers_read": DESK, "ledger_write": {"manager", "supervisor"},
 }
 
 

@@ -23,6 +23,7 @@ from dashboard.services.assessment import settled_counts
 from dashboard.services.bootstrap import init_db
 from dashboard.services.demo import callers as demo_callers
 from dashboard.services.demo import hotspot_burst, texts
+from dashboard.services.demo import ledgers as demo_ledgers
 from dashboard.services.demo import roster as demo_roster
 from dashboard.services.demo.loader import Loader
 from dashboard.services.facts import EVENT_CLOCK_COLUMNS, event_clock_rows, facts_row
@@ -38,11 +39,14 @@ from queries.schema import (
     event_clocks,
     manual_items,
     metadata,
+    qc_measures,
     reports,
     rollup_daily,
     rollup_day_totals,
     rollup_hourly,
+    shift_handovers,
     shifts,
+    special_flags,
     staff,
     ticket_events,
     ticket_facts,
@@ -468,7 +472,7 @@ class _World:
 
 # --- the whole load ----------------------------------------------------------------------------
 
-OPERATIONAL_TABLES = (day_counts, rollup_daily, rollup_day_totals, rollup_hourly, event_clocks, ticket_facts, ticket_events, tickets,
+OPERATIONAL_TABLES = (special_flags, shift_handovers, qc_measures, day_counts, rollup_daily, rollup_day_totals, rollup_hourly, event_clocks, ticket_facts, ticket_events, tickets,
                       shifts, reports, manual_items, equipment, staff)
 
 
@@ -604,6 +608,7 @@ def generate_into(conn: Connection, *, days: int, tickets_per_day: int, seed: in
                 progress(batch.day, n_tickets, n_events)
     rollups.rebuild_all(conn)
     settled_counts.refill(conn, now)
+    demo_ledgers.write(conn, seed=seed, end=end, now=now)
     # every table the pages join: without statistics PostgreSQL guesses 1 row for `units` and
     # re-runs a whole aggregate per unit (三率 ranking 3.5 s instead of 0.15 s)
     loader.analyze(tickets, ticket_events, ticket_facts, event_clocks, rollup_daily, rollup_day_totals, rollup_hourly, staff, shifts, reports,

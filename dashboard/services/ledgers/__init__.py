@@ -1,0 +1,1 @@
+"""The group ledgers and quality reports (docs/ledgers.md)."""
