@@ -356,8 +356,8 @@ def _minutes(seconds) -> Decimal | None:
 
 def _three_rates_section(cur: dict, prev: dict, spec: ReportSpec, now: datetime) -> Section:
     rows = []
-    window, prev_window = period_texts(spec, now)
-    for label, window, r in (("本期", window, cur["three_rates"]),
+    this_window, prev_window = period_texts(spec, now)
+    for label, window, r in (("本期", this_window, cur["three_rates"]),
                              ("上期", prev_window, prev["three_rates"])):
         rows.append([label, window, r.population, r.contacted, r.resolved, r.satisfied, r.basic_satisfied,
                      rate_decimal(r.response_rate), rate_decimal(r.resolution_rate),
