@@ -126,7 +126,7 @@ with tab_ledger:
     st.caption("上传现场台账（Excel 或 CSV，第1行为表头：工单编号，可选 日期、事项、状态），与系统在所选日期范围内接收的工单逐一核对。")
     l1, l2, l3 = st.columns([3, 2, 1])
     with l1:
-        upload = st.file_uploader("台账文件", type=["xlsx", "csv"], key="ledger_file")
+        upload = ui.file_uploader("台账文件", types=["xlsx", "csv"], key="ledger_file")
     with l2:
         default = (now.date() - timedelta(days=6), now.date())
         span = st.date_input("核对范围（按系统接收日期）", value=default, key="ledger_range")

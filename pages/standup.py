@@ -57,18 +57,18 @@ with left:
     if pack.worst_delays.empty:
         st.success("昨日没有签收或派单超时。")
     else:
-        st.dataframe(pack.worst_delays, hide_index=True, width="stretch")
+        st.dataframe(ui.without_blanks(pack.worst_delays), hide_index=True, width="stretch")
 with right:
     st.subheader("差错及证据")
     if pack.errors.empty:
         st.success("昨日没有派单错误、质检漏检或报表差错。")
     else:
-        st.dataframe(pack.errors, hide_index=True, width="stretch")
+        st.dataframe(ui.without_blanks(pack.errors), hide_index=True, width="stretch")
 
 st.subheader("今日待办工单")
 st.caption("超期 → 即将超期 → 退单审核中 → 多次催办 → 疑难，同类按办结时限排序。")
-st.dataframe(pack.act_today, hide_index=True, width="stretch", height=320,
-             column_config={"超期（分钟）": st.column_config.NumberColumn(format="%d")})
+st.dataframe(ui.without_blanks(pack.act_today), hide_index=True, width="stretch", height=320,
+             column_config={"超期（分钟）": st.column_config.NumberColumn(format="localized")})
 
 st.subheader("行动项")
 actions = data.actions(day)
