@@ -1,4 +1,6 @@
 """总览: today's intake, backlog, overdue and at-risk, this month, freshness."""
+from decimal import Decimal
+
 import altair as alt
 import streamlit as st
 
@@ -6,11 +8,24 @@ from dashboard.web import ui
 from dashboard.web.auth import require_role
 from dashboard.web.reads import now_minute, overview
 from dashboard.web.reads import rules as rules_data
-from domain.formatting import count, share_text
+from domain.evidence import MIN_PERCENT_BASE
+from domain.formatting import count, half_up, share_text
 from domain.lifecycle import OPEN_STAGES
 
 user = require_role("overview")
 now = now_minute()
+
+
+def intake_delta(today: int, mean) -> str | None:
+    """Today's intake against the same weekday's mean so far: a percentage on a base of at least
+    MIN_PERCENT_BASE, else the plain difference."""
+    if mean is None:
+        return None
+    diff = Decimal(str(today)) - Decimal(str(mean))
+    if Decimal(str(mean)) < MIN_PERCENT_BASE:
+        return f"{half_up(diff, 0):+,} 较同期均值 {half_up(Decimal(str(mean)), 0):,}"
+    return f"{half_up(diff * 100 / Decimal(str(mean)), 1):+}% 较同期均值 {half_up(Decimal(str(mean)), 0):,}"
+
 
 ui.page_header("总览", f"{now:%Y年%m月%d日 %H:%M} · {user.display_name}")
 amber, red = overview.freshness_thresholds()
@@ -23,9 +38,11 @@ overdue = int(stages["overdue"].sum())
 at_risk = int(stages["at_risk"].sum())
 
 mean = intake["weekday_mean"]
-delta = None if mean in (None, 0) else f"{(intake['today'] - mean) / mean:+.1%} 较同期均值 {mean:,.0f}"
+delta = intake_delta(intake["today"], mean)
 ui.tiles([
-    ui.Tile("今日受理", count(intake["today"]), delta, help="今日 0 点至今接收的工单；对比前 4 个同星期日同一时段的平均值"),
+    ui.Tile("今日受理", count(intake["today"]), delta, delta_color="off",
+            help="今日 0 点至今接收的工单；对比前 4 个同星期日同一时段的平均值"
+                 f"（均值不足 {MIN_PERCENT_BASE} 件时只显示差值）"),
     ui.Tile("在办积压", count(open_total), help="已接收、未办结、未退回的工单"),
     ui.Tile("超期", count(overdue), delta=None, help="在办且当前时间已过办结时限"),
     ui.Tile("即将超期", count(at_risk), help=f"在办，剩余时限不足 {share_text(rules_data.current().at_risk_share)}，尚未超期"),
