@@ -321,12 +321,12 @@ def age_panel(r: Refresh, height: int) -> None:
 
 
 def rising_street_panel(r: Refresh, height: int) -> None:
-    _chart(rising_chart(r.reads.get("rising_street", wall_data.rising, r.now, "street"), "街乡镇"), height,
+    _chart(rising_chart(r.reads.get("rising_street", wall_data.above_normal, r.now, "street"), "街乡镇"), height,
            "今日暂无高于常态的街乡镇")
 
 
 def rising_category_panel(r: Refresh, height: int) -> None:
-    _chart(rising_chart(r.reads.get("rising_category", wall_data.rising, r.now, "category"), "类别"), height,
+    _chart(rising_chart(r.reads.get("rising_category", wall_data.above_normal, r.now, "category"), "类别"), height,
            "今日暂无高于常态的类别")
 
 

@@ -19,6 +19,7 @@ from queries.three_rates import district_counts
 
 hourly_profile = cached_query(wall.hourly_profile, ttl="60s", max_entries=32)
 rising = cached_query(wall.rising, ttl="60s", max_entries=32)
+above_normal = cached_query(wall.above_normal, ttl="60s", max_entries=32)
 
 
 @cached(ttl="120s", max_entries=16, show_spinner=False)
