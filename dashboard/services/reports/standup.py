@@ -91,7 +91,10 @@ def person_table(conn: Connection | None, *, start: datetime, end: datetime, now
         else:
             errors = df[col]
         shares = [staffing.share(n, d) for n, d in zip(df[num], df[den])]
-        ranks = staffing.rank_labels(list(df[sample]), shares)
+        rank_errors = (list(df[staff_queries.RANK_ERRORS[role]]) if role in staff_queries.RANK_ERRORS
+                       else [0] * len(df))
+        ranks = staffing.rank_labels(list(df[sample]), [staffing.rank_score(n, d, e) for n, d, e in
+                                                        zip(df[num], df[den], rank_errors)], errors=rank_errors)
         parts.append(pd.DataFrame({
             "岗位": role, "工号": df["staff_no"], "姓名": df["name"], "班组": df["team"],
             "业务量": df[sample].astype("int64"), "及时": df[num].astype("int64"), "判定": df[den].astype("int64"),
