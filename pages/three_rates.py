@@ -58,7 +58,7 @@ ui.tiles([
 ])
 
 RATE_COLS = ("响应率", "解决率", "满意率", "综合成绩")
-COLUMN_CONFIG = {c: st.column_config.NumberColumn(c, format="%d")
+COLUMN_CONFIG = {c: st.column_config.NumberColumn(c, format="localized")
                  for c in ("受理量", "办结量", "有效回访", "联系数", "解决数", "满意数", "基本满意")}
 COLUMN_CONFIG.update({"序号": st.column_config.TextColumn("序号", width="small"),
                       "承办单位": st.column_config.TextColumn("承办单位", width="medium")})

@@ -63,6 +63,14 @@ def file_uploader(label: str, *, types: list[str], key: str, help: str | None = 
     return st.file_uploader(label, type=types, key=key, help=help)
 
 
+ROW_PX, HEADER_PX = 35, 38
+
+
+def table_height(rows: int) -> int:
+    """The height (px) of a st.dataframe that shows all its `rows` without a scroll bar inside."""
+    return HEADER_PX + ROW_PX * max(int(rows), 1) + 3
+
+
 BLANK = "—"
 TIMESTAMP = "%Y-%m-%d %H:%M"
 
