@@ -59,6 +59,16 @@ def three_rates_trend(now: datetime) -> pd.DataFrame:
     return trend(period_containing(now).label, 12)
 
 
+@cached(ttl="120s", max_entries=16, show_spinner=False)
+def lowest_composites(now: datetime, kind: str, n: int = 5) -> pd.DataFrame:
+    """unit · composite (float) · population (int): the `n` lowest composites of the period containing
+    `now` (kind: street = 街乡镇, department = 区直单位 / 承办单位), lowest first."""
+    rows, _ = ranking(period_containing(now).label, kind, now)
+    df = pd.DataFrame([[r.unit, float(r.composite), int(r.population)] for r in rows if r.composite is not None],
+                      columns=["unit", "composite", "population"])
+    return df.sort_values(["composite", "population"], ascending=[True, False]).head(n).reset_index(drop=True)
+
+
 def street_composites(now: datetime) -> pd.DataFrame:
     """unit · composite (float, chart value) of the 街乡镇 in the period containing `now`."""
     rows, _ = ranking(period_containing(now).label, "street", now)
