@@ -82,7 +82,7 @@ def rank_labels(samples: list[int], scores: list[Fraction | None], *, errors: li
     eligible = [(i, s) for i, (n, s) in enumerate(zip(samples, scores)) if n >= min_sample and s is not None]
     out = [SMALL_SAMPLE] * len(samples)
 
-    def key(item: tuple[int, Fraction]) -> tuple:
+    def key(item: tuple[int, Fraction]) -> tuple[Fraction, int, int]:
         i, s = item
         return (s if lower_is_better else -s, errs[i], -int(samples[i]))
 

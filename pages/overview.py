@@ -45,13 +45,7 @@ period, rates = wall_data.current_three_rates(now)
 score = wall_data.month_score(f"{now:%Y-%m}", now)
 score_text = (NO_DATA if score.get("no_data") else "—" if score.get("score") is None else str(half_up(score["score"], 2)))
 
-# Two tiles a row on a phone (390 px), one row on a desk screen: a static style scoped to this block
-st.html("<style>@media (max-width: 640px) {"
-        ".st-key-ov-summary [data-testid='stHorizontalBlock']{flex-wrap:wrap!important;gap:.5rem!important}"
-        ".st-key-ov-summary [data-testid='stColumn']{flex:1 1 calc(50% - .5rem)!important;"
-        "min-width:calc(50% - .5rem)!important;width:calc(50% - .5rem)!important}"
-        ".st-key-ov-summary [data-testid='stMetricValue']{font-size:1.6rem!important}"
-        ".st-key-ov-summary [data-testid='stMetric']{padding:.5rem .7rem!important}}</style>")
+ui.two_per_row_on_phone("ov-summary")
 with st.container(key="ov-summary"):
     ui.tiles([
         ui.Tile("今日受理", count(intake["today"]), delta, delta_color="off",

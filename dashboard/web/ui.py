@@ -90,6 +90,18 @@ def without_blanks(df: pd.DataFrame, timestamp: str = TIMESTAMP) -> pd.DataFrame
     return out
 
 
+def two_per_row_on_phone(key: str) -> None:
+    """Tiles inside the container `key` go two a row on a phone (under 640 px) instead of one;
+    a static style scoped to that container."""
+    scope = f".st-key-{key}"
+    st.html("<style>@media (max-width: 640px) {"
+            f"{scope} [data-testid='stHorizontalBlock']{{flex-wrap:wrap!important;gap:.5rem!important}}"
+            f"{scope} [data-testid='stColumn']{{flex:1 1 calc(50% - .5rem)!important;"
+            "min-width:calc(50% - .5rem)!important;width:calc(50% - .5rem)!important}"
+            f"{scope} [data-testid='stMetricValue']{{font-size:1.6rem!important}}"
+            f"{scope} [data-testid='stMetric']{{padding:.5rem .7rem!important}}}}</style>")
+
+
 @dataclass(frozen=True)
 class Freshness:
     latest: datetime | None
