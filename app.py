@@ -24,12 +24,20 @@ st.set_page_config(page_title="接诉即办运行监管平台", page_icon=":mate
 # (dashboard/services/exports/safe.py); every page has its own guarded export buttons instead.
 st.html("<style>[data-testid='stElementToolbar'] button[aria-label='Download as CSV']{display:none!important}</style>")
 
-kiosk = st.query_params.get("kiosk") == "1"
-if kiosk:
-    # A wall screen nobody touches: no menu, header or toolbar (static CSS, no user text).
+KIOSK_ROLES = ("display",)   # the wall account's screen nobody touches: always kiosk
+
+
+def hide_chrome() -> None:
+    """A wall screen nobody touches: no menu, header or toolbar (static CSS, no user text)."""
     st.html("<style>[data-testid='stSidebar'],[data-testid='stHeader'],[data-testid='stToolbar'],"
             "[data-testid='stSidebarCollapsedControl']{display:none!important}"
             ".block-container{padding-top:1rem!important}</style>")
+
+
+kiosk = st.query_params.get("kiosk") == "1"
+if kiosk:
+    hide_chrome()
+
 
 def show_freshness() -> None:
     """The data-freshness badge on every page (amber after 30 min, red after 2 h by default)."""
@@ -48,6 +56,10 @@ def main() -> None:
         st.navigation(login_pages(authenticator), position="hidden").run()
         st.stop()
 
+    global kiosk
+    if user.role in KIOSK_ROLES and not kiosk:
+        kiosk = True
+        hide_chrome()
     existing = [p for p in access.PAGES if (ROOT / p.file).exists()]
     allowed = [p for p in existing if access.can_open(user.role, p.key)]
     current = st.navigation(navigation_pages(user, existing, allowed), position="hidden")

@@ -115,3 +115,38 @@ def instalments(monthly_fee: Decimal, deductions: dict[int, Decimal]) -> Instalm
     return Instalments((fee * 6).quantize(cent), (fee * 5).quantize(cent),
                        max(remainder, ZERO).quantize(cent), total.quantize(cent),
                        max(-remainder, ZERO).quantize(cent))
+
+
+@dataclass(frozen=True)
+class BandMargin:
+    edge: Decimal          # the lower edge of the score's band (e.g. 90)
+    margin: Decimal        # score − edge (≥ 0)
+    point_below: Decimal   # what the month's amount loses when the score is one point below the edge
+
+
+def band_margin(score: Decimal, bands: list[dict[str, Any]], fee: Decimal) -> BandMargin | None:
+    """How far the (rounded) score is above the lower edge of its payment band, and the money one
+    point below that edge costs against the edge itself; None in the lowest band (nothing below)."""
+    s = Decimal(score)
+    ordered = sorted(bands, key=lambda b: Decimal(str(b["min"])), reverse=True)
+    for b in ordered[:-1]:
+        edge = Decimal(str(b["min"]))
+        if s >= edge:
+            at_edge = month_payment(fee, payment_factor(edge, bands).factor).amount
+            below = month_payment(fee, payment_factor(edge - 1, bands).factor).amount
+            return BandMargin(edge, s - edge, at_edge - below)
+    return None
+
+
+def next_band_up(score: Decimal, bands: list[dict[str, Any]], fee: Decimal) -> BandMargin | None:
+    """The lower edge of the band above the score's, how many points short of it the score is, and
+    what reaching it adds to the month's amount; None in the top band."""
+    s = Decimal(score)
+    edges = sorted((Decimal(str(b["min"])) for b in bands), reverse=True)
+    above = [e for e in edges if e > s]
+    if not above:
+        return None
+    edge = min(above)
+    gain = month_payment(fee, payment_factor(edge, bands).factor).amount - \
+        month_payment(fee, payment_factor(s, bands).factor).amount
+    return BandMargin(edge, edge - s, gain)

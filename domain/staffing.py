@@ -65,18 +65,33 @@ def share(numerator: int, denominator: int) -> Fraction | None:
     return None if not int(denominator) else Fraction(int(numerator), int(denominator))
 
 
-def rank_labels(samples: list[int], scores: list[Fraction | None], *, min_sample: int = MIN_SAMPLE,
-                lower_is_better: bool = False) -> list[str]:
-    """Competition ranks ("1", "2", "2", "4") among people with at least `min_sample` actions;
-    the others get "样本不足" so one lucky ticket does not top the table."""
+def rank_score(numerator: int, denominator: int, errors: int = 0) -> Fraction | None:
+    """The share a person is ranked by: (on time − errors) / judged, never below 0, so an error
+    (a wrong dispatch, a QC escape, a report with errors) costs as much as a late item."""
+    if not int(denominator):
+        return None
+    return Fraction(max(int(numerator) - int(errors), 0), int(denominator))
+
+
+def rank_labels(samples: list[int], scores: list[Fraction | None], *, errors: list[int] | None = None,
+                min_sample: int = MIN_SAMPLE, lower_is_better: bool = False) -> list[str]:
+    """Competition ranks among people with at least `min_sample` actions; the others get "样本不足"
+    so one lucky ticket does not top the table. Order: the score (rank_score), then fewer errors,
+    then more work (a larger sample); people equal on all three share a rank ("1", "1", "3")."""
+    errs = [int(e) for e in errors] if errors is not None else [0] * len(samples)
     eligible = [(i, s) for i, (n, s) in enumerate(zip(samples, scores)) if n >= min_sample and s is not None]
     out = [SMALL_SAMPLE] * len(samples)
-    ordered = sorted(eligible, key=lambda x: x[1], reverse=not lower_is_better)
-    for pos, (i, s) in enumerate(ordered):
+
+    def key(item: tuple[int, Fraction]) -> tuple[Fraction, int, int]:
+        i, s = item
+        return (s if lower_is_better else -s, errs[i], -int(samples[i]))
+
+    ordered = sorted(eligible, key=key)
+    for pos, item in enumerate(ordered):
         rank = pos + 1
-        if pos and ordered[pos - 1][1] == s:
+        if pos and key(ordered[pos - 1]) == key(item):
             rank = int(out[ordered[pos - 1][0]])
-        out[i] = str(rank)
+        out[item[0]] = str(rank)
     return out
 
 

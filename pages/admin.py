@@ -52,7 +52,7 @@ with tab_users:
     shown = frame.rename(columns={"username": "用户名", "display_name": "姓名", "role": "角色", "active": "启用",
                                   "created_at": "创建时间", "updated_at": "更新时间", "last_login_at": "最近登录"})
     shown["角色"] = shown["角色"].map(lambda r: ROLES.get(r, r))
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(ui.without_blanks(shown), hide_index=True, width="stretch")
 
     left, right = st.columns(2)
     with left, st.form("add_user", clear_on_submit=True, border=True):
@@ -119,7 +119,7 @@ with tab_calendar:
     with st.form("calendar_import", clear_on_submit=True, border=True):
         st.markdown("**导入一年的放假通知**（CSV 或 XLSX，列：日期、类型；类型为 休 或 班，只列与周一至周五不同的日期；"
                     "导入后替换该年原有数据）")
-        upload = st.file_uploader("放假通知文件", type=["csv", "xlsx"], key="calendar-file")
+        upload = ui.file_uploader("放假通知文件", types=["csv", "xlsx"], key="calendar-file")
         if st.form_submit_button("导入", type="primary") and upload is not None:
             try:
                 result = import_calendar(user.username, user.role, upload.name, upload.getvalue())

@@ -3,6 +3,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from dashboard.services.assessment import signoff
@@ -15,7 +16,7 @@ from dashboard.web.reads import rules as rules_data
 from domain.access import can, is_read_only
 from domain.calendar import UNCONFIRMED_NOTE
 from domain.formatting import number_text, yuan
-from domain.payment import fmt_factor
+from domain.payment import band_margin, bands_text, fmt_factor, next_band_up
 from domain.scoring import ITEM_TYPES
 from domain.vocabulary import NO_DATA, NO_DATA_MEANING
 
@@ -58,8 +59,12 @@ status = data.status(month)
 with c2:
     st.write("")
     state_label = signoff.STATE_LABELS.get(status["state"], status["state"])
-    st.badge(f"签核状态：{state_label}", color="blue" if status["frozen"] else "gray",
-             icon=":material/lock:" if status["frozen"] else ":material/edit_note:")
+    # the month's status must be unmistakable in the acceptance meeting: signed off (frozen) or a draft
+    if status["frozen"]:
+        st.success(f"已签认（{state_label}）：结果已冻结", icon=":material/lock:")
+    else:
+        st.warning("草稿：实时测算，结果仍会变化" + ("" if state_label == "草稿" else f"（{state_label}）"),
+                   icon=":material/edit_note:")
     if r.frozen:
         st.caption(f"已冻结：显示签认时保存的结果（计算时点 {r.now:%Y-%m-%d %H:%M}）")
     else:
@@ -79,17 +84,54 @@ if not r.has_data:
     st.info(f"{month} {NO_DATA}：{NO_DATA_MEANING}，这是数据缺口而不是考核结果，"
             "不计得分、不计为已考核月份，也不能签认。", icon=":material/help:")
 
+if r.score is not None:
+    chart_col, margin_col = st.columns([3, 2], vertical_alignment="center")
+    with chart_col:
+        steps = [("指标得分", r.points_total), ("加分", r.bonus), ("扣分", -r.deductions)]
+        rows, level = [], Decimal(0)
+        for name, value in steps:
+            value = Decimal(points2(value))
+            text = f"{value:.2f}" if name == "指标得分" else f"{value:+.2f}"
+            rows.append({"item": name, "y0": float(level), "y1": float(level + value), "label": text,
+                         "kind": "minus" if value < 0 else "plus"})
+            level += value
+        rows.append({"item": "考核得分", "y0": 0.0, "y1": float(r.score), "label": f"{r.score:f}", "kind": "score"})
+        order = [row["item"] for row in rows]
+        low = max(0.0, min(float(r.score), float(r.points_total)) - 10)
+        wf = alt.Chart(pd.DataFrame(rows))
+        bars = wf.mark_bar(size=46, clip=True).encode(
+            x=alt.X("item:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelFontSize=14)),
+            y=alt.Y("y0:Q", title="分", scale=alt.Scale(domain=[low, 102])), y2="y1:Q",
+            color=alt.Color("kind:N", legend=None, scale=alt.Scale(domain=["plus", "minus", "score"],
+                                                                  range=["#60a5fa", "#ef4444", "#1d4ed8"])))
+        text = wf.mark_text(dy=-10, fontSize=15, fontWeight="bold").encode(
+            x=alt.X("item:N", sort=order), y="y1:Q", text="label:N")
+        title = "得分构成：指标得分 + 加分 − 扣分 = 考核得分" + ("（一票否决，得分为 0）" if r.veto else "")
+        st.altair_chart((bars + text).properties(height=240, title=title), width="stretch")
+    with margin_col:
+        margin = band_margin(r.score, rules.payment_bands, rules.monthly_fee)
+        upper = next_band_up(r.score, rules.payment_bands, rules.monthly_fee)
+        if margin is not None:
+            st.metric("距本档下限", f"{margin.margin:+.2f} 分", border=True,
+                      help=f"付款系数：{bands_text(rules.payment_bands)}")
+            st.markdown(f"得分 **{r.score:f}**，高于 {number_text(margin.edge)} 分档下限 **{margin.margin:.2f}** 分；"
+                        f"若低于该下限 1 分，当月应付减少 **{yuan(margin.point_below)} 元**。")
+        else:
+            st.markdown(f"得分 **{r.score:f}** 处于最低付款档。")
+        if upper is not None:
+            st.markdown(f"距上一档（{number_text(upper.edge)} 分）还差 **{upper.margin:.2f}** 分，"
+                        f"达到后当月应付增加 **{yuan(upper.point_below)} 元**。")
+
 tab_ind, tab_manual, tab_trend, tab_sign = st.tabs(["指标与失分证据", "加扣分", "趋势与测算", "签核"])
 
 with tab_ind:
     table = indicator_table(r)
     st.dataframe(
         table.drop(columns=["key"]), hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3,
-        column_config={"分子": st.column_config.NumberColumn(format="%d"),
-                       "分母": st.column_config.NumberColumn(format="%d"),
+        column_config={"分子": st.column_config.NumberColumn(format="localized"),
+                       "分母": st.column_config.NumberColumn(format="localized"),
                        "证据条数": st.column_config.NumberColumn(help="分母 − 分子（差错率为分子）")})
-    st.caption(f"指标得分合计 {points2(r.points_total)} / 100 · 加分 {points2(r.bonus)} · 扣分 {points2(r.deductions)}"
-               + (" · 一票否决" if r.veto else "") + " · 点选下方指标查看失分证据")
+    st.caption("点选下方指标查看失分证据")
     st.subheader("失分证据")
     labels = {i.key: f"{i.label}（失分 {row['失分']}，证据 {row['证据条数']} 条）"
               for i, (_, row) in zip(r.indicators, table.iterrows())}

@@ -74,7 +74,7 @@ with tab_dims:
     view = table.rename(columns={"key": DIMENSIONS[dim], "tickets": "在办", "overdue": "超期", "at_risk": "即将超期"})
     with right:
         st.dataframe(view, hide_index=True, width="stretch", column_config={
-            c: st.column_config.NumberColumn(c, format="%d") for c in ("在办", "超期", "即将超期")})
+            c: st.column_config.NumberColumn(c, format="localized") for c in ("在办", "超期", "即将超期")})
     if can(user.role, "export"):
         ui.downloads(view, f"积压分布_{DIMENSIONS[dim]}_{now:%Y%m%d%H%M}", key=f"backlog-dim-{dim}")
 

@@ -54,12 +54,12 @@ with tab_new:
     yaml_bytes = None
     with c3:
         if mapping_choice == flow.UPLOADED_MAPPING:
-            yfile = st.file_uploader("映射文件", type=["yaml", "yml"], key="import_mapping_file")
+            yfile = ui.file_uploader("映射文件", types=["yaml", "yml"], key="import_mapping_file")
             yaml_bytes = yfile.getvalue() if yfile is not None else None
         else:
             st.caption("标准表头：中文表头或英文键名均可识别，多余的列会被忽略并提示。")
 
-    uploaded = st.file_uploader("上传数据文件", type=["csv", "xlsx"], key=f"import_file_{state.import_uploader_n}")
+    uploaded = ui.file_uploader("上传数据文件", types=["csv", "xlsx"], key=f"import_file_{state.import_uploader_n}")
     if uploaded is not None:
         upload = flow.Upload(uploaded.name, uploaded.getvalue())
         if state.get("import_upload") is None or state.import_upload.sha256 != upload.sha256:

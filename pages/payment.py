@@ -29,9 +29,9 @@ ui.page_header("付款核算", f"合同年度自 {pv.months['月份'].iloc[0]} �
 inst = pv.instalments
 ui.tiles([
     ui.Tile("合同年度服务费（元）", yuan(t["contract_fee"])),
-    ui.Tile("已考核月份", f"{t['assessed_months']} / 12",
-            help=f"有数据的月份：已签认冻结 {t['frozen_months']} 个月，实时测算（未签认）{t['live_months']} 个月"
-                 + (f"；另有 {t['no_data_months']} 个月{NO_DATA_LABEL}，不计为已考核" if t["no_data_months"] else "")),
+    ui.Tile("已考核月份", f"{t['frozen_months']} / 12",
+            help=f"已签认冻结的月份；另有实时测算（未签认、草稿）{t['live_months']} 个月，结果仍会变化"
+                 + (f"；{t['no_data_months']} 个月{NO_DATA_LABEL}" if t["no_data_months"] else "")),
     ui.Tile("考核扣款合计（元）", yuan(t["total_deductions"]),
             help="已考核月份（含未签认的实时测算）扣款之和；无数据的月份没有考核结果，不计扣款"),
     ui.Tile("尾款（元）", yuan(inst.loc[inst["期次"] == 3, "金额"].iloc[0]),
@@ -58,7 +58,8 @@ with tab_months:
         应付金额=figures("应付金额", yuan),
         考核扣款=figures("考核扣款", yuan),
     )
-    st.dataframe(shown, hide_index=True, width="stretch",
+    # every contract month at once, no scrolling inside the table: the months under review are the last
+    st.dataframe(shown, hide_index=True, width="stretch", height=ui.table_height(len(shown)),
                  column_config={"合同月": st.column_config.NumberColumn(format="第 %d 月", width="small")})
     st.caption(f"付款系数：{bands_text(rules_data.for_month(f'{now:%Y-%m}').payment_bands)}。"
                "已冻结月份取签认时保存的结果，其余月份为实时测算；"

@@ -5,13 +5,14 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.services.reconcile import LedgerError, template_csv
-from dashboard.services.reports.content import KINDS, PERIODS, ReportError, display_frame, rate_decimal
+from dashboard.services.reports.content import CLOSE_ON_TIME, KINDS, PERIODS, ReportError, display_frame
 from dashboard.services.reports.periodic import DeliveryError
 from dashboard.web import ledger_sections, ui
 from dashboard.web.auth import require_action, require_role
 from dashboard.web.reads import now_minute
 from dashboard.web.reads import reports as data
 from domain.access import can
+from domain.evidence import points_text
 from domain.formatting import count, pct
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -49,32 +50,33 @@ with tab_report:
     except ReportError as e:
         st.error(str(e))
         st.stop()
-    with c4:
-        st.caption(f"报表编号 **{spec.report_no}**　统计范围 {spec.window_label}")
-        st.caption(f"对比上期 {spec.prev_label}　应报时间 {spec.due_at:%Y-%m-%d %H:%M}")
-
     args = (kind, day, now, int(hour), period, category)
     content = data.report_headlines(*args)
     cur, prev = content.headline, content.previous
+    with c4:
+        st.caption(f"报表编号 **{spec.report_no}**　统计范围 {content.window_text}")
+        st.caption(f"对比上期 {content.prev_text}　应报时间 {spec.due_at:%Y-%m-%d %H:%M}")
 
     def delta(a: int, b: int) -> str:
-        return f"{a - b:+,} 较上期"
+        return f"{a - b:+,} 较上期" + ("同期" if content.in_progress else "")
 
     def rate_delta(a, b) -> str | None:
-        if a is None or b is None:
-            return None
-        return f"{rate_decimal(a - b) * 100:+.2f} 个百分点"
+        return None if a is None or b is None else points_text(a - b)
 
-    close_share, close_prev = cur["clocks"]["close"]["share"], prev["clocks"]["close"]["share"]
+    close_share, close_prev = cur["close_on_time"], prev["close_on_time"]
     three, three_prev = cur["three_rates"], prev["three_rates"]
     ui.tiles([
-        ui.Tile("受理量", count(cur["received"]), delta(cur["received"], prev["received"]), delta_color="off"),
-        ui.Tile("办结量", count(cur["closed"]), delta(cur["closed"], prev["closed"])),
+        ui.Tile("受理量", count(cur["received"]), delta(cur["received"], prev["received"]), delta_color="off",
+                help="本期接收的工单"),
+        ui.Tile("办结量", count(cur["closed"]), delta(cur["closed"], prev["closed"]), delta_color="off",
+                help=f"本期办结的工单（不论何时接收），其中超期办结 {count(cur['closed_late'])} 件"),
         ui.Tile("期末在办", count(cur["open"]), help="统计时点仍在办的工单（与总览页同一口径）"),
         ui.Tile("期末超期", count(cur["overdue"]), help="统计时点在办且已过办结时限"),
-        ui.Tile("办结按时率", pct(close_share), rate_delta(close_share, close_prev)),
+        ui.Tile(CLOSE_ON_TIME, pct(close_share), rate_delta(close_share, close_prev),
+                help=f"本期办结的 {count(cur['closed'])} 件中未超期办结的比例：（办结量 − 其中超期办结）÷ 办结量"),
         ui.Tile("满意率", pct(three.satisfaction_rate), rate_delta(three.satisfaction_rate, three_prev.satisfaction_rate),
-                help="有效回访样本；日报、周报样本较小，仅供参考"),
+                help=f"本期接收、纳入考核且有效回访的 {count(three.population)} 件中（满意 + 基本满意折算）的比例；"
+                     "日报、周报样本较小，仅供参考"),
     ])
 
     b1, b2, b3 = st.columns([1.3, 1.3, 5])
@@ -124,7 +126,7 @@ with tab_ledger:
     st.caption("上传现场台账（Excel 或 CSV，第1行为表头：工单编号，可选 日期、事项、状态），与系统在所选日期范围内接收的工单逐一核对。")
     l1, l2, l3 = st.columns([3, 2, 1])
     with l1:
-        upload = st.file_uploader("台账文件", type=["xlsx", "csv"], key="ledger_file")
+        upload = ui.file_uploader("台账文件", types=["xlsx", "csv"], key="ledger_file")
     with l2:
         default = (now.date() - timedelta(days=6), now.date())
         span = st.date_input("核对范围（按系统接收日期）", value=default, key="ledger_range")

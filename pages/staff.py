@@ -35,7 +35,9 @@ team = None if team_label == "全部班组" else team_label
 
 start, end = staffing.period_bounds(kind, anchor, shift)
 st.caption(f"统计区间：{start:%Y-%m-%d %H:%M} 至 {end - timedelta(seconds=1):%Y-%m-%d %H:%M:%S}"
-           f"（截至 {min(now, end):%m-%d %H:%M}）。少于 {staffing.MIN_SAMPLE} 件的人员标注「{staffing.SMALL_SAMPLE}」，不参与排名。")
+           f"（截至 {min(now, end):%m-%d %H:%M}）。少于 {staffing.MIN_SAMPLE} 件的人员标注「{staffing.SMALL_SAMPLE}」，不参与排名。"
+           "排名依据：（按时 − 差错）÷ 应考核（派单错误、质检漏检、报表有误各计一件）；相同时差错少者在前，"
+           "再按业务量多者在前，三者都相同的并列。")
 
 rules = rules_data.for_month(f"{start:%Y-%m}")
 COMMON = {"staff_no": "工号", "name": "姓名", "team": "班组", "planned_shifts": "计划班次",

@@ -1,5 +1,6 @@
 """班前会: yesterday and the running shift per group against the targets, surge alert, worst
 delays and errors, tickets to act on today, the action list; one-click Excel, browser print."""
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import streamlit as st
@@ -10,6 +11,7 @@ from dashboard.web.auth import require_action, require_role
 from dashboard.web.reads import now_minute
 from dashboard.web.reads import rules as rules_data
 from dashboard.web.reads import standup as data
+from domain.evidence import MIN_VERDICT_ITEMS
 from domain.formatting import count, share_text
 
 user = require_role("standup")
@@ -23,13 +25,6 @@ with c1:
     ui.page_header("班前会", f"{day:%Y年%m月%d日} · 昨日 {pack.yesterday:%m-%d} 与当班"
                    f"（{pack.shift} {pack.shift_start:%H:%M}–{pack.shift_end:%H:%M}） · 数据截至 {now:%m-%d %H:%M}")
 
-surge = pack.surge
-if surge["active"]:
-    st.error(surge["message"], icon=":material/trending_up:")
-else:
-    st.info(surge["message"], icon=":material/insights:")
-standup_hotspots.render(now)
-
 counts = pack.act_counts
 ui.tiles([
     ui.Tile("超期", count(counts["超期"]), help="在办且已过办结时限"),
@@ -39,6 +34,76 @@ ui.tiles([
     ui.Tile("疑难在办", count(counts["疑难"])),
     ui.Tile("未完成行动项", count(int((pack.actions["状态"] != "已完成").sum()) if not pack.actions.empty else 0)),
 ])
+# each tile opens its list: the tickets of that reason, right under the tiles
+opened = st.segmented_control("打开清单", list(counts), format_func=lambda k: f"{k} {count(counts[k])}",
+                              key="standup-open")
+if opened:
+    listed = pack.act_today[pack.act_today["关注原因"] == opened]
+    st.dataframe(ui.without_blanks(listed), hide_index=True, width="stretch", height=ui.table_height(min(len(listed), 10)),
+                 column_config={"超期（分钟）": st.column_config.NumberColumn(format="localized")})
+
+
+# --- the agenda, in meeting order; a section is added by one call to agenda_section -------------
+AGENDA: list[tuple[str, Callable[[], None]]] = []
+
+
+def agenda_section(title: str, render: Callable[[], None]) -> None:
+    """One more section of the stand-up agenda (numbered in the order added)."""
+    AGENDA.append((title, render))
+
+
+def yesterday_misses() -> None:
+    groups = pack.yesterday_groups
+    missed = groups[groups["结果"] == "未达标"] if not groups.empty else groups
+    if missed.empty:
+        st.success(f"昨日各组指标均达标或样本不足 {MIN_VERDICT_ITEMS} 件（不作判定）。")
+        return
+    shown = data.for_display(missed.rename(columns={"组别": "责任组"}))
+    st.dataframe(shown, hide_index=True, width="stretch", height=ui.table_height(len(missed)))
+    st.caption(f"少于 {MIN_VERDICT_ITEMS} 件的指标不作达标判定；责任组的业务主管在会上认领，记入下方行动项。")
+
+
+def overdue_by_unit() -> None:
+    overdue = pack.act_today[pack.act_today["关注原因"] == "超期"]
+    if overdue.empty:
+        st.success("当前没有超期工单。")
+        return
+    top = (overdue.groupby("承办单位", dropna=False).size().rename("超期工单").reset_index()
+           .sort_values(["超期工单", "承办单位"], ascending=[False, True]).head(5))
+    top["承办单位"] = top["承办单位"].fillna("（未派单）")
+    top["超期工单"] = top["超期工单"].map(count)
+    st.dataframe(top, hide_index=True, width="stretch", height=ui.table_height(len(top)))
+
+
+def forecast_and_plan() -> None:
+    surge = pack.surge
+    if surge["active"]:
+        st.error(surge["message"], icon=":material/trending_up:")
+    else:
+        st.info(surge["message"], icon=":material/insights:")
+    standup_hotspots.render(now)
+
+
+def breaches_expected() -> None:
+    breach_section.render(now, key="standup")
+
+
+def open_actions() -> None:
+    st.caption("见下方「行动项」：新增、认领和更新状态。")
+
+
+agenda_section("昨日未达标", yesterday_misses)
+agenda_section("超期工单最多的承办单位", overdue_by_unit)
+agenda_section("今日到期工单的超期预测", breaches_expected)
+agenda_section("今日受理预测与排班", forecast_and_plan)
+agenda_section("行动项", open_actions)
+
+for number, (title, render) in enumerate(AGENDA, start=1):
+    st.subheader(f"{number}. {title}")
+    render()
+
+st.divider()
+st.subheader("明细")
 
 GROUP_CONFIG = {"数量": st.column_config.NumberColumn(format="localized"), "指标": st.column_config.TextColumn(width="medium")}
 
@@ -58,21 +123,20 @@ with left:
     if pack.worst_delays.empty:
         st.success("昨日没有签收或派单超时。")
     else:
-        st.dataframe(pack.worst_delays, hide_index=True, width="stretch")
+        st.dataframe(ui.without_blanks(pack.worst_delays), hide_index=True, width="stretch")
 with right:
     st.subheader("差错及证据")
     if pack.errors.empty:
         st.success("昨日没有派单错误、质检漏检或报表差错。")
     else:
-        st.dataframe(pack.errors, hide_index=True, width="stretch")
+        st.dataframe(ui.without_blanks(pack.errors), hide_index=True, width="stretch")
 
 repeat_sections.standup_section(day, now)
 
 st.subheader("今日待办工单")
 st.caption("超期 → 即将超期 → 退单审核中 → 多次催办 → 疑难，同类按办结时限排序。")
-st.dataframe(pack.act_today, hide_index=True, width="stretch", height=320,
-             column_config={"超期（分钟）": st.column_config.NumberColumn(format="%d")})
-breach_section.render(now, key="standup")
+st.dataframe(ui.without_blanks(pack.act_today), hide_index=True, width="stretch", height=320,
+             column_config={"超期（分钟）": st.column_config.NumberColumn(format="localized")})
 
 st.subheader("行动项")
 actions = data.actions(day)

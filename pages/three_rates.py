@@ -11,6 +11,7 @@ from dashboard.web.reads import now_minute
 from dashboard.web.reads import rules as rules_data
 from dashboard.web.reads import three_rates as data
 from domain.access import can
+from domain.evidence import IN_PROGRESS, PERCENTAGE_POINTS
 from domain.formatting import count, half_up, pct, share_text
 
 user = require_role("three-rates")
@@ -23,8 +24,13 @@ with c1:
     label = st.selectbox("考评周期", labels, index=0, key="tr-period",
                          format_func=lambda m: f"{m[:4]}年{int(m[5:]):d}月")
 p = data.period(label)
+compared = data.comparison(label, now)
 with c2:
-    st.caption(f"考评周期 {p.start:%Y-%m-%d %H:%M:%S} 至 {p.end:%Y-%m-%d %H:%M:%S}；变化均对比上一考评周期")
+    if compared.in_progress:
+        st.caption(f"考评周期 {p.start:%Y-%m-%d %H:%M:%S} 至 {p.end:%Y-%m-%d %H:%M:%S}（{IN_PROGRESS}，截至 {now:%m-%d %H:%M}）；"
+                   f"率的变化对比上一考评周期同期（{compared.prev_start:%Y-%m-%d} 至 {compared.prev_cut:%m-%d %H:%M} 接收的工单）")
+    else:
+        st.caption(f"考评周期 {p.start:%Y-%m-%d %H:%M:%S} 至 {p.end:%Y-%m-%d %H:%M:%S}；变化均对比上一考评周期")
 
 figures = data.page_figures(label, now)
 cur, prev = figures.current, figures.previous
@@ -35,21 +41,24 @@ def delta(a, b, places=2, percent=False):
     if a is None or b is None:
         return None
     d = half_up((a - b) * (100 if percent else 1), places)
-    return f"{'+' if d > 0 else ''}{d}{' 个百分点' if percent else ''} 较上期"
+    return f"{'+' if d > 0 else ''}{d}{' ' + PERCENTAGE_POINTS if percent else ''} 较上期" + ("同期" if compared.in_progress else "")
 
 
 ui.tiles([
     ui.Tile("有效回访", count(cur.population), help="周期内接收、纳入考核、有效回访的工单数"),
-    ui.Tile("响应率", pct(cur.response_rate), delta(cur.response_rate, prev.response_rate, percent=True)),
-    ui.Tile("解决率", pct(cur.resolution_rate), delta(cur.resolution_rate, prev.resolution_rate, percent=True)),
-    ui.Tile("满意率", pct(cur.satisfaction_rate), delta(cur.satisfaction_rate, prev.satisfaction_rate, percent=True)),
+    ui.Tile("响应率", pct(cur.response_rate), delta(cur.response_rate, prev.response_rate, percent=True),
+            help=f"已联系 ÷ 有效回访（{count(cur.population)} 件：周期内接收、纳入考核、有效回访）"),
+    ui.Tile("解决率", pct(cur.resolution_rate), delta(cur.resolution_rate, prev.resolution_rate, percent=True),
+            help=f"已解决 ÷ 有效回访（{count(cur.population)} 件）"),
+    ui.Tile("满意率", pct(cur.satisfaction_rate), delta(cur.satisfaction_rate, prev.satisfaction_rate, percent=True),
+            help=f"（满意 + 基本满意折算）÷ 有效回访（{count(cur.population)} 件）"),
     ui.Tile("综合成绩", composite_text(cur.composite), delta(cur.composite, prev.composite),
             help=f"100 ×（{weights['response']} × 响应率 + {weights['resolution']} × 解决率 + "
                  f"{weights['satisfaction']} × 满意率）"),
 ])
 
 RATE_COLS = ("响应率", "解决率", "满意率", "综合成绩")
-COLUMN_CONFIG = {c: st.column_config.NumberColumn(c, format="%d")
+COLUMN_CONFIG = {c: st.column_config.NumberColumn(c, format="localized")
                  for c in ("受理量", "办结量", "有效回访", "联系数", "解决数", "满意数", "基本满意")}
 COLUMN_CONFIG.update({"序号": st.column_config.TextColumn("序号", width="small"),
                       "承办单位": st.column_config.TextColumn("承办单位", width="medium")})

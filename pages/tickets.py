@@ -86,6 +86,9 @@ with p2:
                f"接收日期 {start_day:%Y-%m-%d} 至 {end_day:%Y-%m-%d} · 选中一行查看详情")
 
 table = data.display_frame(frame)
+# an open ticket has no 办结时间: the column is text, 「—」 for those
+table["办结时间"] = [ui.BLANK if pd.isna(v) else f"{pd.Timestamp(v):%Y-%m-%d %H:%M:%S}" for v in table["办结时间"]]
+table = ui.without_blanks(table)
 selection = st.dataframe(
     table, hide_index=True, width="stretch", height=420, key="tk_table", on_select="rerun",
     selection_mode="single-row",
@@ -93,7 +96,7 @@ selection = st.dataframe(
         "工单编号": st.column_config.TextColumn("工单编号", pinned=True),
         "接收时间": st.column_config.DatetimeColumn("接收时间", format=TS),
         "截止时间": st.column_config.DatetimeColumn("截止时间", format=TS),
-        "办结时间": st.column_config.DatetimeColumn("办结时间", format=TS),
+        "办结时间": st.column_config.TextColumn("办结时间"),
         "标题": st.column_config.TextColumn("标题", width="large"),
     },
 )

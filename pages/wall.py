@@ -21,6 +21,7 @@ from dashboard.web.reads import now_minute
 from dashboard.web.reads import overview as overview_data
 from dashboard.web.reads import rules as rules_data
 from dashboard.web.reads import wall as wall_data
+from domain.evidence import MIN_PERCENT_BASE
 from domain.formatting import count, half_up, pct, share_text
 from domain.lifecycle import OPEN_STAGES
 from domain.rules import Rules
@@ -63,7 +64,7 @@ st.html("""<style>
 .block-container { max-width: 100% !important; padding: 1.2rem 2.2rem 1rem 2.2rem !important; }
 [data-testid="stMain"] h1 { font-size: 2.4rem; font-weight: 700; color: #f1f5f9; letter-spacing: .04em; padding: 0; }
 [data-testid="stMain"] h3 { font-size: 1.5rem; color: #cbd5e1; padding: .2rem 0 .4rem 0; }
-[data-testid="stMain"] [data-testid="stCaptionContainer"] p { font-size: 1.1rem; color: #8ea0bf; }
+[data-testid="stMain"] [data-testid="stCaptionContainer"] p { font-size: 1.3rem; color: #8ea0bf; }
 [data-testid="stMetric"] { background: #111a2e; border: 1px solid #1f2b45 !important; border-radius: 12px;
   padding: 10px 20px !important; min-height: 186px; }
 [data-testid="stMetricLabel"] p { font-size: 1.4rem !important; color: #9fb0cc; }
@@ -76,10 +77,21 @@ st.html("""<style>
 [data-testid="stAlertContainer"] { font-size: 1.3rem; }
 .st-key-wall-clock p { font-size: 3rem !important; font-weight: 700; color: #f1f5f9; text-align: right;
   font-variant-numeric: tabular-nums; margin: 0; line-height: 1.1; }
-.st-key-wall-fresh [data-testid="stMarkdownContainer"] { text-align: right; }
-.st-key-wall-fresh span { font-size: 1.25rem !important; padding: .2rem .7rem; }
+[class*="st-key-wall-fresh"] [data-testid="stMarkdownContainer"] { text-align: right; }
+[class*="st-key-wall-fresh"] span { font-size: 1.25rem !important; padding: .2rem .7rem; }
 [data-testid="stMetricDelta"] { background: transparent !important; color: #8ea0bf !important; padding-left: 0 !important; }
 [data-testid="stMetricDelta"] div { color: #8ea0bf !important; }
+[data-testid="stMetricDelta"] { font-size: 1.3rem !important; }
+.st-key-wall-top [data-testid="stMetric"] { min-height: 210px; }
+.st-key-wall-top [data-testid="stMetricLabel"] p { font-size: 1.8rem !important; color: #cbd5e1; }
+.st-key-wall-top [data-testid="stMetricValue"] { font-size: 5.2rem !important; }
+[class*="st-key-wall-tone-red"] [data-testid="stMetricValue"] { color: #f87171 !important; }
+[class*="st-key-wall-tone-amber"] [data-testid="stMetricValue"] { color: #fbbf24 !important; }
+[class*="st-key-wall-tone-green"] [data-testid="stMetricValue"] { color: #4ade80 !important; }
+.st-key-wall-fresh-ok span { font-size: 1.25rem !important; opacity: .55; background: transparent !important; }
+.st-key-wall-fresh-amber span { font-size: 1.5rem !important; font-weight: 700; }
+.st-key-wall-fresh-red span { font-size: 1.9rem !important; font-weight: 800; background: #b91c1c !important;
+  color: #fff !important; padding: .4rem 1rem; }
 </style>""")
 
 
@@ -87,10 +99,10 @@ def _dark(chart: alt.Chart, height: int) -> alt.Chart:
     return (chart.properties(height=height, background="transparent")
             .configure_view(stroke=None)
             .configure_axis(labelColor="#cbd5e1", titleColor=MUTED, gridColor=GRID, domainColor=GRID,
-                            tickColor=GRID, labelFontSize=15, titleFontSize=15, labelLimit=220)
-            .configure_legend(labelColor="#cbd5e1", titleColor=MUTED, labelFontSize=15, titleFontSize=15,
+                            tickColor=GRID, labelFontSize=20, titleFontSize=20, labelLimit=260)
+            .configure_legend(labelColor="#cbd5e1", titleColor=MUTED, labelFontSize=20, titleFontSize=20,
                               orient="top", symbolSize=160)
-            .configure_title(color=INK, fontSize=20, anchor="start"))
+            .configure_title(color=INK, fontSize=24, anchor="start"))
 
 
 def _chart(chart: alt.Chart | None, height: int, empty: str = "暂无数据") -> None:
@@ -262,7 +274,8 @@ def header(now: datetime, screen: int | None, fresh: ui.Freshness) -> DeltaGener
     with right:
         with st.container(key="wall-clock"):
             st.markdown(f"{now:%H:%M}")
-        with st.container(key="wall-fresh"):
+        # quiet while fresh, loud when stale
+        with st.container(key=f"wall-fresh-{fresh.level}"):
             ui.freshness_badge(fresh)
     return alert
 
@@ -272,39 +285,73 @@ def intake_delta(intake: dict | None) -> str | None:
     if not intake or not intake.get("weekday_mean"):
         return None
     mean = intake["weekday_mean"]
+    if mean < MIN_PERCENT_BASE:
+        return f"{intake['today'] - mean:+,.0f} 较同星期均值 {mean:,.0f}"
     return f"{(intake['today'] - mean) / mean:+.0%} 较同星期均值 {mean:,.0f}"
 
 
+def tone_of_count(n: int | None, red_from: int = 1) -> str:
+    """red when there is any (overdue), else plain."""
+    return "plain" if n is None else ("red" if n >= red_from else "green")
+
+
+def tone_of_score(score, rules: Rules) -> str:
+    """The estimate against the payment bands of the rules: paid in full → green, a reduced factor →
+    amber, the 整改 band → red."""
+    if score is None:
+        return "plain"
+    if score >= rules.full_payment_from:
+        return "green"
+    return "amber" if score >= rules.rectify_below else "red"
+
+
+def tile_row(items: list[tuple[ui.Tile, str]], key: str) -> None:
+    """Tiles in one row, each value coloured by its tone (red / amber / green / plain)."""
+    with st.container(key=key):
+        for n, (col, (t, tone)) in enumerate(zip(st.columns(len(items)), items)):
+            with col, st.container(key=f"wall-tone-{tone}-{key}-{n}"):
+                st.metric(t.label, t.value, delta=t.delta, delta_color=t.delta_color, help=t.help, border=True)
+
+
 def main_tiles(r: Refresh) -> None:
+    """The top row, read from 5 m: 超期, 即将超期, 三率综合成绩, 本月考核预估分."""
     with st.container(key=f"wall-{r.state}-main"):
-        intake = r.reads.get("intake", overview_data.intake_vs_weekday, r.now)
         totals = r.reads.get("totals", backlog_data.totals, r.now)
         score = r.reads.get("score", wall_data.month_score, f"{r.now:%Y-%m}", r.now)
+        got = r.reads.get("three_rates", wall_data.current_three_rates, r.now)
+        period, rates = got if got else (None, None)
         score_value = (NO_DATA if score and score.get("no_data") else
                        "—" if not score or score.get("score") is None else str(half_up(score["score"], 2)))
-        ui.tiles([
-            ui.Tile("今日受理", count(intake["today"]) if intake else "—", intake_delta(intake), delta_color="off",
-                    help="今日 0 点至今接收；对比前 4 个同星期日同一时段的平均值"),
-            ui.Tile("在办积压", count(totals["open"]) if totals else "—"),
-            ui.Tile(":red[超期]", count(totals["overdue"]) if totals else "—"),
-            ui.Tile(":orange[即将超期]", count(totals["at_risk"]) if totals else "—",
-                    help=f"剩余时限不足 {share_text(r.rules.at_risk_share)}"),
-            ui.Tile("本月考核预估分", score_value, (score or {}).get("note") or "考核数据不可用",
-                    delta_color="off"),
-        ])
+        overdue = totals["overdue"] if totals else None
+        at_risk = totals["at_risk"] if totals else None
+        caption = None if period is None else f"{period.start:%m月%d日}起 · 有效回访 {count(rates.population)}"
+        tile_row([
+            (ui.Tile("超期", count(overdue) if totals else "—", help="在办且已过办结时限"), tone_of_count(overdue)),
+            (ui.Tile("即将超期", count(at_risk) if totals else "—",
+                     help=f"剩余时限不足 {share_text(r.rules.at_risk_share)}"),
+             "amber" if at_risk else "plain"),
+            (ui.Tile("三率综合成绩", "—" if not rates or rates.composite is None else str(half_up(rates.composite, 2)),
+                     caption, delta_color="off"), "plain"),
+            (ui.Tile("本月考核预估分", score_value, (score or {}).get("note") or "考核数据不可用", delta_color="off"),
+             tone_of_score(None if not score else score.get("score"), r.rules)),
+        ], "wall-top")
 
 
 def rates_tiles(r: Refresh) -> None:
+    """The second row: today's intake, the backlog and the three rates."""
     with st.container(key=f"wall-{r.state}-rates"):
+        intake = r.reads.get("intake", overview_data.intake_vs_weekday, r.now)
+        totals = r.reads.get("totals", backlog_data.totals, r.now)
         got = r.reads.get("three_rates", wall_data.current_three_rates, r.now)
-        period, rates = got if got else (None, None)
-        caption = "" if period is None else f"{period.start:%m月%d日}–{period.end:%m月%d日} · 有效回访 {count(rates.population)}"
-        ui.tiles([
-            ui.Tile("响应率", pct(rates.response_rate) if rates else "—", caption or None, delta_color="off"),
-            ui.Tile("解决率", pct(rates.resolution_rate) if rates else "—"),
-            ui.Tile("满意率", pct(rates.satisfaction_rate) if rates else "—"),
-            ui.Tile("三率综合成绩", "—" if not rates or rates.composite is None else str(half_up(rates.composite, 2))),
-        ])
+        _, rates = got if got else (None, None)
+        tile_row([
+            (ui.Tile("今日受理", count(intake["today"]) if intake else "—", intake_delta(intake), delta_color="off",
+                     help="今日 0 点至今接收；对比前 4 个同星期日同一时段的平均值"), "plain"),
+            (ui.Tile("在办积压", count(totals["open"]) if totals else "—"), "plain"),
+            (ui.Tile("响应率", pct(rates.response_rate) if rates else "—"), "plain"),
+            (ui.Tile("解决率", pct(rates.resolution_rate) if rates else "—"), "plain"),
+            (ui.Tile("满意率", pct(rates.satisfaction_rate) if rates else "—"), "plain"),
+        ], "wall-second")
 
 
 # --- panels: one chart each, read and drawn at the height the screen gives it -------------------
@@ -321,12 +368,12 @@ def age_panel(r: Refresh, height: int) -> None:
 
 
 def rising_street_panel(r: Refresh, height: int) -> None:
-    _chart(rising_chart(r.reads.get("rising_street", wall_data.rising, r.now, "street"), "街乡镇"), height,
+    _chart(rising_chart(r.reads.get("rising_street", wall_data.above_normal, r.now, "street"), "街乡镇"), height,
            "今日暂无高于常态的街乡镇")
 
 
 def rising_category_panel(r: Refresh, height: int) -> None:
-    _chart(rising_chart(r.reads.get("rising_category", wall_data.rising, r.now, "category"), "类别"), height,
+    _chart(rising_chart(r.reads.get("rising_category", wall_data.above_normal, r.now, "category"), "类别"), height,
            "今日暂无高于常态的类别")
 
 
@@ -351,6 +398,33 @@ def composite_panel(r: Refresh, height: int) -> None:
     _chart(composite_chart(r.reads.get("street_ranking", wall_data.street_composites, r.now)), height)
 
 
+def lowest_chart(df: pd.DataFrame | None, what: str):
+    if df is None or df.empty:
+        return None
+    order = list(df["unit"])
+    df = df.assign(start=max(0.0, float(df["composite"].min()) - 5))
+    base = alt.Chart(df).encode(y=alt.Y("unit:N", sort=order, title=None),
+                                tooltip=[alt.Tooltip("unit:N", title=what),
+                                         alt.Tooltip("composite:Q", title="综合成绩", format=".2f"),
+                                         alt.Tooltip("population:Q", title="有效回访")])
+    low = max(0.0, float(df["composite"].min()) - 5)
+    bars = base.mark_bar(color=AMBER, cornerRadiusEnd=4).encode(
+        x=alt.X("start:Q", title="综合成绩", scale=alt.Scale(domain=[low, 100], nice=False, zero=False)),
+        x2="composite:Q")
+    labels = base.mark_text(align="left", dx=6, color=INK, fontSize=20, fontWeight="bold").encode(
+        x="composite:Q", text=alt.Text("composite:Q", format=".2f"))
+    return (bars + labels).properties(title=f"综合成绩最低的 5 个{what}")
+
+
+def lowest_street_panel(r: Refresh, height: int) -> None:
+    _chart(lowest_chart(r.reads.get("lowest_street", wall_data.lowest_composites, r.now, "street"), "街乡镇"), height)
+
+
+def lowest_unit_panel(r: Refresh, height: int) -> None:
+    _chart(lowest_chart(r.reads.get("lowest_unit", wall_data.lowest_composites, r.now, "department"), "承办单位"),
+           height)
+
+
 def panel_row(r: Refresh, height: int, *panels: Callable[[Refresh, int], None]) -> None:
     """Panels side by side in equal columns."""
     for column, panel in zip(st.columns(len(panels)), panels, strict=True):
@@ -362,8 +436,7 @@ def panel_row(r: Refresh, height: int, *panels: Callable[[Refresh, int], None]) 
 def all_in_one(r: Refresh) -> None:
     main_tiles(r)
     rates_tiles(r)
-    panel_row(r, 228, hourly_panel, stage_panel, age_panel)
-    panel_row(r, 228, rising_street_panel, rising_category_panel, trend_panel)
+    panel_row(r, 330, hourly_panel, lowest_street_panel, lowest_unit_panel)
 
 
 def situation_screen(r: Refresh) -> None:
@@ -379,7 +452,7 @@ def backlog_screen(r: Refresh) -> None:
 
 def streets_screen(r: Refresh) -> None:
     main_tiles(r)
-    panel_row(r, 600, rising_street_panel, rising_category_panel, street_panel)
+    panel_row(r, 600, lowest_street_panel, lowest_unit_panel, rising_street_panel)
 
 
 def rates_screen(r: Refresh) -> None:
@@ -387,9 +460,19 @@ def rates_screen(r: Refresh) -> None:
     panel_row(r, 600, rates_trend_panel, composite_panel)
 
 
-LAYOUTS: dict[int | None, Callable[[Refresh], None]] = {
-    None: all_in_one, 0: situation_screen, 1: backlog_screen, 2: streets_screen, 3: rates_screen,
-    4: lambda r: wall_hotspots.render(r.reads, r.now)}
+SCREEN_LAYOUTS: list[Callable[[Refresh], None]] = [
+    situation_screen, backlog_screen, streets_screen, rates_screen, lambda r: wall_hotspots.render(r.reads, r.now)]
+
+
+def add_screen(name: str, layout: Callable[[Refresh], None]) -> None:
+    """One more screen in the rotation (after the others)."""
+    global SCREENS
+    SCREENS = (*SCREENS, name)
+    SCREEN_LAYOUTS.append(layout)
+
+
+def layout_of(screen: int | None) -> Callable[[Refresh], None]:
+    return all_in_one if screen is None else SCREEN_LAYOUTS[screen]
 
 
 def outage_banner(reads: live.Board, alert: DeltaGenerator) -> None:
@@ -409,7 +492,7 @@ def board() -> None:
     screen = live.screen_index(rotate, len(SCREENS), time.time()) if rotate else None
     r, fresh = begin_refresh(now)
     alert = header(now, screen, fresh)
-    LAYOUTS[screen](r)
+    layout_of(screen)(r)
     outage_banner(r.reads, alert)
 
 

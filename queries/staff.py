@@ -57,6 +57,8 @@ RANK_BASIS = {
     VERIFIER: ("assigned", "done_on_time", "verify_judged"),
     ANALYST: ("reports_due", "reports_on_time", "reports_due"),
 }
+# the errors that lower a person's rank (domain.staffing.rank_score), per role
+RANK_ERRORS = {DISPATCHER: "wrong_dispatches", QC: "escapes", ANALYST: "reports_with_errors"}
 SHARES = {  # share column → (numerator, denominator)
     "sign_on_time_share": ("signed_on_time", "signed"),
     "dispatch_on_time_share": ("dispatched_on_time", "dispatch_judged"),

@@ -10,6 +10,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from domain.evidence import above_normal as above_normal_flag
+from domain.evidence import z_score
 from queries.schema import ticket_facts as tf
 from queries.sql import count_if, hour_of
 
@@ -79,3 +81,14 @@ def rising(conn: Connection, *, now: datetime, dimension: str, days: int = DAYS_
     df["change"] = df["today"] - df["usual"]
     df = df[df["change"] > 0].sort_values(["change", "key"], ascending=[False, True]).head(top)
     return df[RISING_COLUMNS].reset_index(drop=True)
+
+
+def above_normal(conn: Connection, *, now: datetime, dimension: str, days: int = DAYS_BACK,
+                 top: int = 8) -> pd.DataFrame:
+    """The keys of `rising` that are above normal on evidence (domain.evidence.above_normal: a
+    minimum count today and a Poisson z-score against the usual level), largest z first, at most
+    `top`. Columns of `rising` plus z (float)."""
+    df = rising(conn, now=now, dimension=dimension, days=days, top=10_000)
+    df = df.assign(z=[z_score(c, u) for c, u in zip(df["today"], df["usual"])])
+    flagged = df[[above_normal_flag(c, u) for c, u in zip(df["today"], df["usual"])]]
+    return flagged.sort_values(["z", "key"], ascending=[False, True]).head(top).reset_index(drop=True)

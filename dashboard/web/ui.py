@@ -42,6 +42,66 @@ def tiles(items: list[Tile], columns: int | None = None) -> None:
             st.metric(t.label, t.value, delta=t.delta, delta_color=t.delta_color, help=t.help, border=True)
 
 
+def file_uploader(label: str, *, types: list[str], key: str, help: str | None = None):
+    """st.file_uploader whose box speaks Chinese: Streamlit writes "Drag and drop file here", "Limit …
+    per file" and "Browse files" itself; a style scoped to this uploader (by its key; static text,
+    no user text) hides those and shows ours instead."""
+    limit = st.get_option("server.maxUploadSize")
+    kinds = "、".join(t.upper() for t in types)
+    scope = f".st-key-{key} [data-testid='stFileUploaderDropzone']"
+    st.html(
+        "<style>"
+        f"{scope} [data-testid='stFileUploaderDropzoneInstructions'] span,"
+        f"{scope} [data-testid='stFileUploaderDropzoneInstructions'] small{{display:none!important}}"
+        f"{scope} [data-testid='stFileUploaderDropzoneInstructions'] > div::before"
+        "{content:'将文件拖放到此处';display:block}"
+        f"{scope} [data-testid='stFileUploaderDropzoneInstructions'] > div::after"
+        f"{{content:'{kinds} 文件，单个不超过 {int(limit)} MB';display:block;font-size:0.8rem;opacity:0.7}}"
+        f"{scope} button [data-testid='stMarkdownContainer'] p{{display:none!important}}"
+        f"{scope} button [data-testid='stMarkdownContainer']::after{{content:'选择文件'}}"
+        "</style>")
+    return st.file_uploader(label, type=types, key=key, help=help)
+
+
+ROW_PX, HEADER_PX = 35, 38
+
+
+def table_height(rows: int) -> int:
+    """The height (px) of a st.dataframe that shows all its `rows` without a scroll bar inside."""
+    return HEADER_PX + ROW_PX * max(int(rows), 1) + 3
+
+
+BLANK = "—"
+TIMESTAMP = "%Y-%m-%d %H:%M"
+
+
+def without_blanks(df: pd.DataFrame, timestamp: str = TIMESTAMP) -> pd.DataFrame:
+    """A table as shown: a blank cell reads 「—」 (a grid shows a missing value as "None"); a time
+    column that has blanks becomes text in `timestamp` format. Columns without blanks keep their type."""
+    out = df.copy()
+    for col in out.columns:
+        values = out[col]
+        if not values.isna().any():
+            continue
+        if pd.api.types.is_datetime64_any_dtype(values) or any(hasattr(v, "strftime") for v in values.dropna()[:1]):
+            out[col] = [BLANK if pd.isna(v) else pd.Timestamp(v).strftime(timestamp) for v in values]
+        else:
+            out[col] = [BLANK if v is None or (not isinstance(v, (list, tuple)) and pd.isna(v)) else v for v in values]
+    return out
+
+
+def two_per_row_on_phone(key: str) -> None:
+    """Tiles inside the container `key` go two a row on a phone (under 640 px) instead of one;
+    a static style scoped to that container."""
+    scope = f".st-key-{key}"
+    st.html("<style>@media (max-width: 640px) {"
+            f"{scope} [data-testid='stHorizontalBlock']{{flex-wrap:wrap!important;gap:.5rem!important}}"
+            f"{scope} [data-testid='stColumn']{{flex:1 1 calc(50% - .5rem)!important;"
+            "min-width:calc(50% - .5rem)!important;width:calc(50% - .5rem)!important}"
+            f"{scope} [data-testid='stMetricValue']{{font-size:1.6rem!important}}"
+            f"{scope} [data-testid='stMetric']{{padding:.5rem .7rem!important}}}}</style>")
+
+
 @dataclass(frozen=True)
 class Freshness:
     latest: datetime | None

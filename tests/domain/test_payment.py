@@ -49,3 +49,27 @@ def test_instalments():
     assert str(i.third) == "675948.84" and str(i.total_deductions) == "35651.16"
     i = instalments(FEE, {m: Decimal("213480.00") for m in range(1, 13)})
     assert str(i.third) == "0.00" and str(i.to_recover) == str(Decimal("213480.00") * 12 - FEE)
+
+
+def test_band_margin_names_the_edge_and_the_money_of_a_point_below():
+    from decimal import Decimal as D
+
+    from domain.payment import band_margin
+    from domain.rules import Rules
+    rules = Rules.default()
+    m = band_margin(D("90.70"), rules.payment_bands, rules.monthly_fee)
+    assert (m.edge, m.margin, m.point_below) == (D("90"), D("0.70"), D("7116.00"))   # 711,600 × 0.01
+    m = band_margin(D("85.00"), rules.payment_bands, rules.monthly_fee)
+    assert (m.edge, m.margin, m.point_below) == (D("80"), D("5.00"), D("14232.00"))   # 0.90 → 0.88
+    assert band_margin(D("60"), rules.payment_bands, rules.monthly_fee) is None
+
+
+def test_next_band_up():
+    from decimal import Decimal as D
+
+    from domain.payment import next_band_up
+    from domain.rules import Rules
+    rules = Rules.default()
+    up = next_band_up(D("89.79"), rules.payment_bands, rules.monthly_fee)
+    assert (up.edge, up.margin, up.point_below) == (D("90"), D("0.21"), D("1494.36"))   # the month's deduction
+    assert next_band_up(D("90.70"), rules.payment_bands, rules.monthly_fee) is None

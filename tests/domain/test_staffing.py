@@ -1,7 +1,7 @@
 """Staffing rules (pure): dispatchers needed for a volume, and ranks that mark small samples."""
 from fractions import Fraction as F
 
-from domain.staffing import SMALL_SAMPLE, dispatchers_needed, rank_labels
+from domain.staffing import SMALL_SAMPLE, dispatchers_needed, rank_labels, rank_score
 
 
 def test_dispatchers_needed_exact_boundaries():
@@ -12,6 +12,16 @@ def test_dispatchers_needed_exact_boundaries():
     assert dispatchers_needed(680, 6, "0.85", hours=8) == 10
 
 
-def test_rank_marks_small_samples():
+def test_rank_marks_small_samples_and_breaks_ties_by_errors_then_volume():
     labels = rank_labels([25, 30, 5, 40], [F(9, 10), F(95, 100), F(1), F(9, 10)])
-    assert labels == ["2", "1", SMALL_SAMPLE, "2"]
+    assert labels == ["3", "1", SMALL_SAMPLE, "2"]          # equal shares: the larger sample first
+    # equal shares and samples: fewer errors first; equal on everything: a shared rank
+    assert rank_labels([30, 30, 30, 30], [F(1), F(1), F(1), F(9, 10)], errors=[1, 0, 0, 0]) == ["3", "1", "1", "4"]
+
+
+def test_errors_lower_the_rank():
+    """40 on time of 40 with 4 wrong dispatches scores 36/40 and ranks below 38/40 without errors."""
+    scores = [rank_score(40, 40, 4), rank_score(38, 40, 0)]
+    assert scores == [F(36, 40), F(38, 40)]
+    assert rank_labels([40, 40], scores, errors=[4, 0]) == ["2", "1"]
+    assert rank_score(2, 40, 5) == 0 and rank_score(0, 0) is None

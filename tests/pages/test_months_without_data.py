@@ -1,13 +1,13 @@
 """The page demo (tests/support/app_database.py) starts mid-contract, on 2026-01-10: the contract's
 first month, 2025-12, has no data. 付款核算 and 月度考核 show it as 「无数据」, count only
-2026-01 as assessed, and refuse to sign 2025-12 off."""
+no month as assessed (已考核 counts signed-off months; 2026-01 is a live estimate), and refuse to sign 2025-12 off."""
 from tests.support.apptest import app_as, errors
 
 
 def test_payment_page_shows_no_data_before_the_data(app_db):
     at = app_as("reviewer", "pages/payment.py")
     assert not errors(at), errors(at)
-    assert next(m for m in at.metric if m.label == "已考核月份").value == "1 / 12"
+    assert next(m for m in at.metric if m.label == "已考核月份").value == "0 / 12"   # none signed off
     months = at.dataframe[0].value.set_index("月份")
     for column in ("考核得分", "付款系数", "应付金额", "考核扣款", "状态"):
         assert months.loc["2025-12", column] == "无数据", column

@@ -50,7 +50,8 @@ def test_other_kinds_render(app_db, kind):
 
 
 # The daily report the page opens with: 15 January, its window from 12:00 the day before, seen at
-# app_db's `now`; the previous window is the 24 hours before it.
+# app_db's `now`, before that window ends (进行中): the previous window is compared over the same
+# elapsed part, from 12:00 two days before up to the same time of day as `now`.
 NOW = APP_NOW
 START = datetime(2026, 1, 14, 12)
 PREVIOUS_START = datetime(2026, 1, 13, 12)
@@ -71,7 +72,8 @@ def figures(app_db) -> dict:
         events = read_events(conn)
     eng.dispose()
     current = [t for t in tickets if START <= t.received_at <= NOW]
-    previous = [t for t in tickets if PREVIOUS_START <= t.received_at < START]
+    previous_cut = PREVIOUS_START + (NOW - START)
+    previous = [t for t in tickets if PREVIOUS_START <= t.received_at <= previous_cut]
 
     on_time, late, running = sign_clock(tickets, events, START, START + timedelta(days=1), NOW)
     open_ = [t for t in tickets if is_open(t, events.get(t.ticket_no, []), NOW)]
@@ -84,7 +86,7 @@ def figures(app_db) -> dict:
         "hourly": [(f"{h:%m-%d %H}:00", sum(1 for t in current if h <= t.received_at < h + timedelta(hours=1)))
                    for h in hours],
         "callbacks": (callback_counts(tickets, START, START + timedelta(days=1)),
-                      callback_counts(tickets, PREVIOUS_START, START)),
+                      callback_counts(tickets, PREVIOUS_START, previous_cut + timedelta(seconds=1))),
         "open": (len(open_), len(late_tickets)),
         "overdue": late_tickets,
         "streets": Counter(t.street for t in current),

@@ -90,7 +90,7 @@ def test_the_data_is_stale_under_the_changed_thresholds_only(changed_db):
     ("overview", "即将超期", "在办，剩余时限不足 25%，尚未超期"),
     ("backlog", "即将超期", "在办，剩余时限不足 25%，尚未超期"),
     ("standup", "即将超期", "剩余时限不足 25%"),
-    ("wall", ":orange[即将超期]", "剩余时限不足 25%"),
+    ("wall", "即将超期", "剩余时限不足 25%"),
 ])
 def test_at_risk_share(changed_db, page, label, text):
     assert tile_help(run(page), label) == text

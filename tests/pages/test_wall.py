@@ -61,3 +61,13 @@ def test_wall_backlog_tiles_agree_with_backlog_and_overview_pages(app_db):
     for label in ("在办积压", "超期", "即将超期"):
         assert wall_tiles[label] == backlog_tiles[label] == overview_tiles[label]
     assert wall_tiles["今日受理"] == overview_tiles["今日受理"]
+
+
+def test_display_account_opens_the_wall_in_kiosk_layout(app_db):
+    """The wall account needs no ?kiosk=1: no menu is drawn for it, and the top row leads with
+    超期, 即将超期, 三率综合成绩 and 本月考核预估分."""
+    at = app_as("display", "pages/wall.py")
+    assert not errors(at), errors(at)
+    assert not at.sidebar.children or not any(b.label == "退出登录" for b in at.sidebar.button)
+    assert [m.label for m in at.metric][:4] == ["超期", "即将超期", "三率综合成绩", "本月考核预估分"]
+

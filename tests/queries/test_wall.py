@@ -26,3 +26,23 @@ def test_hourly_profile_and_rising(engine):
     assert streets["today"].tolist() == [2, 1]
     assert streets["usual"].tolist() == pytest.approx([1 / 7, 1 / 7])
     assert set(cats["key"]) == {"城乡建设", "住房"}
+
+
+def test_above_normal_needs_volume_and_significance(engine):
+    """Thursday 10:30. Over the same 00:00–10:30 of the 7 days before: 西集镇 1 a day, 宋庄镇 10 a day,
+    others none. Today 西集镇 12 (z = 11: flagged), 宋庄镇 15 (z ≈ 1.6: noise), 漷县镇 9 (under the
+    minimum), 永顺镇 1 (a single ticket: never)."""
+    rows = []
+    for k in range(1, 8):
+        day = f"2026-01-{15 - k:02d}"
+        rows.append(ticket(f"X{k}", f"{day} 08:00:00", street="西集镇"))
+        rows += [ticket(f"Y{k}-{i}", f"{day} 09:{i:02d}:00", street="宋庄镇") for i in range(10)]
+    for street, n in (("西集镇", 12), ("宋庄镇", 15), ("漷县镇", 9), ("永顺镇", 1)):
+        rows += [ticket(f"T-{street}-{i}", f"2026-01-15 10:{i:02d}:00", street=street) for i in range(n)]
+    load(engine, rows)
+    with engine.connect() as conn:
+        flagged = wall.above_normal(conn, now=NOW, dimension="street")
+        rising = wall.rising(conn, now=NOW, dimension="street", top=10)
+    assert set(rising["key"]) == {"西集镇", "宋庄镇", "漷县镇", "永顺镇"}
+    assert flagged["key"].tolist() == ["西集镇"]
+    assert flagged["today"].tolist() == [12] and flagged["z"].tolist() == pytest.approx([11.0])

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection
 from dashboard.services.assessment.engine import month_result
 from dashboard.services.reports import repeat_section
 from dashboard.services.rules_store import rules_for_month
-from domain import three_rates
+from domain import evidence, three_rates
 from domain.formatting import pct
 from domain.scoring import to_decimal
 from domain.vocabulary import (
@@ -191,6 +191,28 @@ class ReportContent:
     def section(self, name: str) -> Section:
         return next(s for s in self.sections if s.name == name)
 
+    @property
+    def in_progress(self) -> bool:
+        return self.now < self.spec.end
+
+    @property
+    def window_text(self) -> str:
+        return period_texts(self.spec, self.now)[0]
+
+    @property
+    def prev_text(self) -> str:
+        return period_texts(self.spec, self.now)[1]
+
+
+def period_texts(spec: ReportSpec, now: datetime) -> tuple[str, str]:
+    """(this window, the previous window as compared): a window not ended at `now` is 「进行中」 and
+    is compared with the same elapsed part of the previous one."""
+    cmp = evidence.like_for_like(spec.start, spec.end, spec.prev_start, spec.prev_end, now)
+    if not cmp.in_progress:
+        return spec.window_label, spec.prev_label
+    return (f"{spec.window_label}（{evidence.IN_PROGRESS}，截至 {max(now, spec.start):%Y-%m-%d %H:%M}）",
+            f"{spec.prev_start:%Y-%m-%d %H:%M} 至 {cmp.prev_cut:%Y-%m-%d %H:%M}（上期同期）")
+
 
 def rate_decimal(x: Fraction | None) -> Decimal | None:
     return None if x is None else to_decimal(x, RATE_PLACES)
@@ -231,6 +253,8 @@ def headline(conn: Connection, *, start: datetime, end: datetime, now: datetime,
     if not category:
         totals = report_queries.window_totals(conn, start=start, end=end, now=cut)
     out["closed_late"] = totals["closed_late"]
+    # 办结按时率 describes the closings counted beside it: (办结量 − 其中超期办结) / 办结量
+    out["close_on_time"] = _share(out["closed"] - out["closed_late"], out["closed"])
     out["open"] = int(stages["tickets"].sum())
     out["overdue"] = int(stages["overdue"].sum())
     out["at_risk"] = int(stages["at_risk"].sum())
@@ -240,7 +264,8 @@ def headline(conn: Connection, *, start: datetime, end: datetime, now: datetime,
     for c in clocks.values():
         c["share"] = _share(c["on_time"], c["total"])
     out["clocks"] = clocks
-    last = end - timedelta(seconds=1)
+    # the 三率 population as of the cut: the whole window once it has ended, its elapsed part before
+    last = min(end - timedelta(seconds=1), cut)
     if category:
         counts = report_queries.topic_three_rate_counts(conn, start=start, end=last, category=category)
     else:
@@ -259,7 +284,8 @@ def _summary(cur: dict, prev: dict) -> Section:
 
     def count_row(label, a, b):
         change = None if b is None else a - b
-        ratio = None if not b else to_decimal(Fraction(change, b), RATE_PLACES)
+        ratio = evidence.percent_change(a, b)
+        ratio = None if ratio is None else to_decimal(ratio, RATE_PLACES)
         rows.append([label, a, b, change, ratio])
         formats.append("count")
 
@@ -278,7 +304,10 @@ def _summary(cur: dict, prev: dict) -> Section:
     count_row("期末超期", cur["overdue"], None)
     count_row("期末即将超期", cur["at_risk"], None)
     for clock in CLOCK_ORDER:
-        rate_row(f"{CLOCK_LABELS[clock]}按时率", cur["clocks"][clock]["share"], prev["clocks"][clock]["share"])
+        if clock == "close":
+            rate_row(CLOSE_ON_TIME, cur["close_on_time"], prev["close_on_time"])
+        else:
+            rate_row(f"{CLOCK_LABELS[clock]}按时率", cur["clocks"][clock]["share"], prev["clocks"][clock]["share"])
     a, b = cur["three_rates"], prev["three_rates"]
     count_row("有效回访量", a.population, b.population)
     rate_row("响应率", a.response_rate, b.response_rate)
@@ -289,8 +318,15 @@ def _summary(cur: dict, prev: dict) -> Section:
     rows.append(["综合成绩", ca, cb, None if ca is None or cb is None else ca - cb, None])
     formats.append("score")
     df = pd.DataFrame(rows, columns=SUMMARY_COLUMNS, dtype=object)
-    return Section("概况", df, note="变化 = 本期 − 上期；率类指标的变化为百分点；环比 = 变化 ÷ 上期；"
-                                     "期末在办按当前工单状态统计，不与上期比较", row_formats=formats)
+    return Section("概况", df, note=SUMMARY_NOTE, row_formats=formats)
+
+
+CLOSE_ON_TIME = "办结按时率"
+SUMMARY_NOTE = (f"变化 = 本期 − 上期；率类指标的变化为{evidence.PERCENTAGE_POINTS}；环比 = 变化 ÷ 上期，"
+                f"上期不足 {evidence.MIN_PERCENT_BASE} 件时不计环比。"
+                f"{CLOSE_ON_TIME} = （办结量 − 其中超期办结）÷ 办结量，即本期办结的工单中未超期的比例；"
+                "其他环节按时率的样本为本期开始计时的环节（见“时效”）；三率的样本为本期接收、纳入考核且有效回访的工单。"
+                "期末在办按当前工单状态统计，不与上期比较")
 
 
 def _clock_section(cur: dict) -> Section:
@@ -298,12 +334,18 @@ def _clock_section(cur: dict) -> Section:
     for clock in CLOCK_ORDER:
         c = cur["clocks"][clock]
         p50, p90 = c.get("p50_seconds"), c.get("p90_seconds")
-        rows.append([CLOCK_LABELS[clock], c["total"], c["on_time"], c["late"], c["running"],
+        rows.append([CLOCK_SECTION_LABELS.get(clock, CLOCK_LABELS[clock]), c["total"], c["on_time"], c["late"], c["running"],
                      rate_decimal(c["share"]), _minutes(p50), _minutes(p90)])
     df = pd.DataFrame(rows, columns=["时限", "应考核", "按时", "超时", "计时中（不计）", "按时率",
                                      "用时中位数（分钟）", "用时P90（分钟）"], dtype=object)
-    return Section("时效", df, note="计时中：截至统计时点尚未完成且仍在时限内，不计入分子分母",
+    return Section("时效", df, note="样本：本期开始计时的环节（签收、派单、响应、办结按本期接收的工单，质检、协查按本期的回复、派发）；"
+                                    "计时中：截至统计时点尚未完成且仍在时限内，不计入分子分母。"
+                                    f"概况中的{CLOSE_ON_TIME}按本期办结的工单统计",
                    chart={"type": "bar", "x": "时限", "y": ["按时率"], "title": "各环节按时率"})
+
+
+# the close clock of tickets received in the window, named apart from the 办结按时率 of the closings
+CLOCK_SECTION_LABELS = {"close": "办结时限（本期接收）"}
 
 
 def _minutes(seconds) -> Decimal | None:
@@ -313,10 +355,11 @@ def _minutes(seconds) -> Decimal | None:
     return (Decimal(str(seconds)) / 60).quantize(Decimal("0.1"))
 
 
-def _three_rates_section(cur: dict, prev: dict, spec: ReportSpec) -> Section:
+def _three_rates_section(cur: dict, prev: dict, spec: ReportSpec, now: datetime) -> Section:
     rows = []
-    for label, window, r in (("本期", spec.window_label, cur["three_rates"]),
-                             ("上期", spec.prev_label, prev["three_rates"])):
+    this_window, prev_window = period_texts(spec, now)
+    for label, window, r in (("本期", this_window, cur["three_rates"]),
+                             ("上期", prev_window, prev["three_rates"])):
         rows.append([label, window, r.population, r.contacted, r.resolved, r.satisfied, r.basic_satisfied,
                      rate_decimal(r.response_rate), rate_decimal(r.resolution_rate),
                      rate_decimal(r.satisfaction_rate), None if r.composite is None else to_decimal(r.composite, 2)])
@@ -447,7 +490,8 @@ def headline_windows(spec: ReportSpec, now: datetime | None) -> tuple[datetime, 
     arguments of `headline` for both windows. A headline depends on `now` only through its cut,
     so the previous window's stays the same once that window has closed."""
     now = resolve_now(spec, now)
-    prev_now = min(now, spec.prev_end)
+    cmp = evidence.like_for_like(spec.start, spec.end, spec.prev_start, spec.prev_end, now)
+    prev_now = cmp.prev_cut if cmp.in_progress else min(now, spec.prev_end)
     return (now, (spec.start, spec.end, _cut(spec.start, spec.end, now)),
             (spec.prev_start, spec.prev_end, _cut(spec.prev_start, spec.prev_end, prev_now)))
 
@@ -478,7 +522,7 @@ def build_section(conn: Connection | None, spec: ReportSpec, name: str, *, now: 
     if name == "时效":
         return _clock_section(cur)
     if name == "三率":
-        return _three_rates_section(cur, prev, spec)
+        return _three_rates_section(cur, prev, spec, now)
     if name == "在办阶段":
         return _stage_section(cur["stages"])
     if name == "趋势":

@@ -30,7 +30,7 @@ def render(content: ReportContent) -> bytes:
     for section in content.sections:
         ws = wb.create_sheet(xlsx.sheet_name(section.name))
         df = section.frame
-        lines = [f"报表编号：{spec.report_no}　统计范围：{spec.window_label}　对比上期：{spec.prev_label}",
+        lines = [f"报表编号：{spec.report_no}　统计范围：{content.window_text}　对比上期：{content.prev_text}",
                  f"数据时点：{content.as_of:%Y-%m-%d %H:%M}　生成时间：{now:%Y-%m-%d %H:%M}"
                  + (f"　分类：{spec.category}" if spec.category else ""),
                  section.note]

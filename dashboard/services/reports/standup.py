@@ -20,6 +20,7 @@ from dashboard.services import calendar_days
 from dashboard.services.exports.safe import write_sheet
 from dashboard.services.rules_store import rules_for_month
 from domain import staffing
+from domain.evidence import verdict_allowed
 from domain.formatting import half_up
 from domain.rules import Limits, Rules
 from domain.vocabulary import ACTIONS, ANALYST, DISPATCHER, QC, RETURNER, STAFF_ROLES, VERIFIER
@@ -48,7 +49,9 @@ def with_targets(measures: pd.DataFrame, rules: Rules) -> pd.DataFrame:
         if isinstance(m.indicator, str) and m.indicator:
             ind = rules.indicator(m.indicator)
             target = Decimal(ind["target"])
-            if value is not None:
+            if value is not None and not verdict_allowed(den):
+                verdict = staffing.SMALL_SAMPLE      # a verdict needs MIN_VERDICT_ITEMS items
+            elif value is not None:
                 ok = value <= target if ind.get("lower_is_better") else value >= target
                 verdict = "达标" if ok else "未达标"
         rows.append({"组别": m.group, "指标": m.label, "数量": int(m.numerator),
@@ -91,7 +94,10 @@ def person_table(conn: Connection | None, *, start: datetime, end: datetime, now
         else:
             errors = df[col]
         shares = [staffing.share(n, d) for n, d in zip(df[num], df[den])]
-        ranks = staffing.rank_labels(list(df[sample]), shares)
+        rank_errors = (list(df[staff_queries.RANK_ERRORS[role]]) if role in staff_queries.RANK_ERRORS
+                       else [0] * len(df))
+        ranks = staffing.rank_labels(list(df[sample]), [staffing.rank_score(n, d, e) for n, d, e in
+                                                        zip(df[num], df[den], rank_errors)], errors=rank_errors)
         parts.append(pd.DataFrame({
             "岗位": role, "工号": df["staff_no"], "姓名": df["name"], "班组": df["team"],
             "业务量": df[sample].astype("int64"), "及时": df[num].astype("int64"), "判定": df[den].astype("int64"),

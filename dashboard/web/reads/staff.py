@@ -39,7 +39,9 @@ def _ranked(conn, role: str, start: datetime, end: datetime, now: datetime, team
     df = staff_queries.staff_performance(conn, role=role, start=start, end=end, now=now, team=team,
                                          limits=_limits(conn, start))
     sample, num, den = RANK_BASIS[role]
-    df["rank"] = staffing.rank_labels(list(df[sample]), [staffing.share(n, d) for n, d in zip(df[num], df[den])])
+    errors = list(df[staff_queries.RANK_ERRORS[role]]) if role in staff_queries.RANK_ERRORS else [0] * len(df)
+    df["rank"] = staffing.rank_labels(list(df[sample]), [staffing.rank_score(n, d, e) for n, d, e in
+                                                         zip(df[num], df[den], errors)], errors=errors)
     # ranked people first (by rank), then the small samples by 工号
     order = [int(r) if r.isdigit() else 10**6 for r in df["rank"]]
     return df.assign(_o=order).sort_values(["_o", "staff_no"]).drop(columns="_o").reset_index(drop=True)

@@ -10,6 +10,7 @@ from dashboard.infra.concurrent_reads import concurrently
 from dashboard.services import rankings
 from dashboard.services.rules_store import rules_for_month, rules_for_months
 from dashboard.web.reads import cached, engine
+from domain.evidence import Comparison, like_for_like
 from domain.formatting import pct
 from domain.three_rates import Period, ThreeRates, period_containing, period_for_month
 from domain.three_rates import compute as compute_three_rates
@@ -53,8 +54,9 @@ def page_figures(label: str, now: datetime) -> PageFigures:
     counts, the trend) at the same time on their own connections (dashboard.infra.concurrent_reads);
     the same values as district / ranking_frame / trend one by one."""
     prev = previous_label(label)
+    prev_until = comparison(label, now).prev_cut
     cur_rates, prev_rates, counts, prev_counts, trend_frame = concurrently(engine(), [
-        lambda c: _district(c, label), lambda c: _district(c, prev),
+        lambda c: _district(c, label), lambda c: _district(c, prev, prev_until),
         lambda c: _ranking_counts(c, label, now), lambda c: _ranking_counts(c, prev, None),
         lambda c: _trend(c, label, 12)])
     with engine().connect() as conn:
@@ -71,10 +73,19 @@ def district(label: str) -> ThreeRates:
         return _district(conn, label)
 
 
-def _district(conn, label: str) -> ThreeRates:
+def comparison(label: str, now: datetime) -> Comparison:
+    """How the period `label` is compared at `now`: while it runs (进行中), with the same elapsed
+    part of the previous period; once ended, with the whole of it."""
+    p, q = period(label), period(previous_label(label))
+    return like_for_like(p.start, p.end_exclusive, q.start, q.end_exclusive, now)
+
+
+def _district(conn, label: str, until: datetime | None = None) -> ThreeRates:
+    """The period's 三率; with `until`, of the tickets received up to that instant only."""
     rules = rules_for_month(conn, label)
     p = period_for_month(label, rules)
-    c = three_rates_queries.district_counts(conn, start=p.start, end=p.end)
+    end = p.end if until is None else min(p.end, until)
+    c = three_rates_queries.district_counts(conn, start=p.start, end=end)
     return compute_three_rates(c["population"], c["contacted"], c["resolved"], c["satisfied"], c["basic_satisfied"], rules)
 
 

@@ -19,6 +19,7 @@ from queries.three_rates import district_counts
 
 hourly_profile = cached_query(wall.hourly_profile, ttl="60s", max_entries=32)
 rising = cached_query(wall.rising, ttl="60s", max_entries=32)
+above_normal = cached_query(wall.above_normal, ttl="60s", max_entries=32)
 
 
 @cached(ttl="120s", max_entries=16, show_spinner=False)
@@ -56,6 +57,16 @@ def month_score(month: str, now: datetime) -> dict:
 def three_rates_trend(now: datetime) -> pd.DataFrame:
     """The last 12 periods up to the one containing `now` (see dashboard.web.reads.three_rates.trend)."""
     return trend(period_containing(now).label, 12)
+
+
+@cached(ttl="120s", max_entries=16, show_spinner=False)
+def lowest_composites(now: datetime, kind: str, n: int = 5) -> pd.DataFrame:
+    """unit · composite (float) · population (int): the `n` lowest composites of the period containing
+    `now` (kind: street = 街乡镇, department = 区直单位 / 承办单位), lowest first."""
+    rows, _ = ranking(period_containing(now).label, kind, now)
+    df = pd.DataFrame([[r.unit, float(r.composite), int(r.population)] for r in rows if r.composite is not None],
+                      columns=["unit", "composite", "population"])
+    return df.sort_values(["composite", "population"], ascending=[True, False]).head(n).reset_index(drop=True)
 
 
 def street_composites(now: datetime) -> pd.DataFrame:
