@@ -14,7 +14,7 @@ from dashboard.web.admin_actions import (
     reset_password,
     set_active,
 )
-from dashboard.web.auth import require_action, require_role
+from dashboard.web.auth import code_input, require_action, require_role
 from dashboard.web.reads import admin as data
 from dashboard.web.reads import calendar as calendar_reads
 from dashboard.web.reads import now_minute
@@ -90,10 +90,12 @@ with tab_rules:
             c1, c2 = st.columns(2)
             effective = c1.text_input("适用起始月 (YYYY-MM)", value=f"{now:%Y-%m}")
             note = c2.text_input("说明（必填）")
+            rules_code = code_input(user, "rules_admin", "rules_code")
             if st.form_submit_button("保存为新版本", type="primary"):
                 if not note.strip():
                     st.error("请填写说明。")
                 else:
+                    require_action(user, "rules_admin", "保存规则版本", rules_code)
                     try:
                         vid = add_rules_version(user.username, user.role, text, effective, note)
                     except ValueError as e:   # AdminError / SignoffError: refusals with a Chinese message

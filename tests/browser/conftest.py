@@ -48,7 +48,7 @@ def server(tmp_path_factory):
     env = dict(os.environ, HOTLINE_DB_URL=db_url, HOTLINE_COOKIE_KEY="browser-test-cookie-key-" + "z" * 32,
                HOTLINE_NOW=NOW)
     log = open(work / "streamlit.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
                              "--server.headless", "true", "--browser.gatherUsageStats", "false"],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

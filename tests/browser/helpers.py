@@ -1,7 +1,7 @@
 """Waiting for Streamlit to finish a run, signing in, downloading, and finding error elements.
 
 Every wait here is for an event in the page (a script run ending, a component reporting its value,
-a cookie, a download), with a generous deadline for a cold server on a loaded machine; none is a
+a download), with a generous deadline for a cold server on a loaded machine; none is a
 fixed pause."""
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ ERROR_SELECTORS = ['[data-testid="stException"]', '[data-testid="stAlertContentE
 STEP_TIMEOUT_MS = 90_000
 
 # Records, in the page, when a script run starts or ends and when a component (an iframe) reports
-# its value. A component's value starts a new run, and the cookie manager of the sign-in library
-# reports the browser's cookies once its iframe has loaded, which on a loaded machine can come well
-# after the first run ended: a page whose state reads "notRunning" may be about to run again.
+# its value. A component's value starts a new run, which on a loaded machine can come well after
+# the first run ended: a page whose state reads "notRunning" may be about to run again.
 _WATCH_RUNS = """
 (() => {
   if (window.__hotlineRuns) return;
@@ -92,17 +91,22 @@ def settle(page, timeout: float = 120, quiet_ms: int = 1000) -> None:
         raise TimeoutError(f"the page did not settle within {timeout} s (state {state})") from e
 
 
-def sign_in(page, base: str, username: str, password: str, attempts: int = 3) -> None:
-    """Sign in through the form; a cold server may re-render the form while it is being filled,
-    so an attempt that does not reach the app is retried."""
+SESSION_COOKIE = "hotline_session"
+
+
+def sign_in(page, base: str, username: str, password: str, attempts: int = 3, path: str = "/") -> None:
+    """Sign in through the form. The browser posts it to the sign-in route, whose answer sets the
+    HttpOnly session cookie and sends the browser back to the page; a cold server may re-render the
+    form while it is being filled, so an attempt that does not reach the app is retried."""
     watch_runs(page)
-    page.goto(base + "/")
+    page.goto(base + path)
     for attempt in range(attempts):
         page.get_by_label("用户名").wait_for(timeout=STEP_TIMEOUT_MS)
         settle(page)
         page.get_by_label("用户名").fill(username)
         page.get_by_label("密码").fill(password)
-        page.get_by_role("button", name="登录").click()
+        with page.expect_navigation(timeout=STEP_TIMEOUT_MS):
+            page.get_by_role("button", name="登录", exact=True).click()
         try:
             page.wait_for_selector('[data-testid="stSidebar"], [data-testid="stMetric"]',
                                    timeout=STEP_TIMEOUT_MS)
@@ -110,17 +114,10 @@ def sign_in(page, base: str, username: str, password: str, attempts: int = 3) ->
         except Exception:  # noqa: BLE001 - retried below, raised on the last attempt
             if attempt == attempts - 1:
                 raise
-            page.goto(base + "/")
+            page.goto(base + path)
     settle(page)
-    # The login cookie is written by a browser-side component after the first signed-in run;
-    # wait for it so that a later page load (a typed URL) restores the session.
-    deadline = time.monotonic() + STEP_TIMEOUT_MS / 1000
-    while time.monotonic() < deadline:
-        if any(c["name"] == "hotline_auth" for c in page.context.cookies()):
-            settle(page)
-            return
-        page.wait_for_timeout(200)
-    raise AssertionError("the login cookie was not written")
+    if not any(c["name"] == SESSION_COOKIE for c in page.context.cookies()):
+        raise AssertionError("the sign-in route set no session cookie")
 
 
 def download(page, button_name: str, attempts: int = 3, timeout: float = 180) -> bytes:

@@ -71,7 +71,7 @@ def test_a_revoked_session_ends_on_the_next_run(app_db):
     at = _login("u_analyst", PASSWORD)
     assert any(m.label == "今日受理" for m in at.metric)
     with make_engine(app_db).begin() as conn:
-        assert sessions.revoke_all(conn, "u_analyst") == 1
+        assert sessions.revoke_all(conn, "u_analyst") >= 1
     at.run()
     assert not at.metric and signin_form(at)
 

@@ -40,12 +40,15 @@ def test_every_page_refuses_roles_outside_its_list(app_db, role, page):
     assert not at.dataframe and not at.metric
 
 
+@pytest.mark.usefixtures("through_app")
 def test_disabled_user_is_signed_out(app_db):
     eng = make_engine(app_db)
+    at = app_as("analyst")
+    assert at.metric
     with eng.begin() as conn:
         conn.execute(users.update().where(users.c.username == "u_analyst").values(active=False))
     try:
-        at = app_as("analyst")
+        at.run()
         assert not at.metric
         assert "name=\"username\"" in signin_form(at)
     finally:

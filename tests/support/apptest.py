@@ -12,11 +12,11 @@ from tests.support.paths import ROOT
 def sign_in_state(at: AppTest, username: str, *, second_factor: bool = True) -> str:
     """Open a real server-side session for `username` in the app's database (HOTLINE_DB_URL) and
     hand its token to the AppTest session, as a signed-in browser session holds it; returns it."""
+    from sqlalchemy.exc import OperationalError
+
     from dashboard.infra.db import make_engine
     from dashboard.services import sessions
     from dashboard.web.auth import SSO_TOKEN_KEY
-
-    from sqlalchemy.exc import OperationalError
 
     try:
         with make_engine(os.environ["HOTLINE_DB_URL"]).begin() as conn:
@@ -27,14 +27,16 @@ def sign_in_state(at: AppTest, username: str, *, second_factor: bool = True) -> 
     return token
 
 
-def app_as(role: str | None, page: str | None = None, *, timeout: float = 60, query: dict | None = None) -> AppTest:
-    """app.py run as the user `u_<role>` (see the app_db fixture), switched to `page` (a pages/ file)."""
+def app_as(role: str | None, page: str | None = None, *, timeout: float = 60, query: dict | None = None,
+           second_factor: bool = True) -> AppTest:
+    """app.py run as the user `u_<role>` (see the app_db fixture), switched to `page` (a pages/ file);
+    `second_factor`: the session has just been given a TOTP code."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
     if query:
         for k, v in query.items():
             at.query_params[k] = v
     if role is not None:
-        sign_in_state(at, f"u_{role}")
+        sign_in_state(at, f"u_{role}", second_factor=second_factor)
     at.run()
     if page is not None:
         at.switch_page(page)
