@@ -18,4 +18,4 @@ else
 fi
 echo
 echo "接诉即办运行监管平台: http://localhost:${PORT}/"
-exec "$VENV_PY" -m streamlit run app.py --server.port "$PORT" --server.headless true
+exec "$VENV_PY" -m streamlit run serve.py --server.port "$PORT" --server.headless true

@@ -92,6 +92,24 @@ def settle(page, timeout: float = 120, quiet_ms: int = 1000) -> None:
 
 
 SESSION_COOKIE = "hotline_session"
+# TOTP secrets of the test accounts that must give a code at sign-in (filled by the server fixture),
+# and the last time step each has used: a code is accepted once, so the next sign-in uses a later step.
+TOTP_SECRETS: dict[str, str] = {}
+_LAST_STEP: dict[str, int] = {}
+
+
+def totp_code(username: str) -> str:
+    """A code the server has not seen yet: this step's, else the next one's (accepted one step
+    early for clocks a little apart)."""
+    import pyotp
+
+    totp = pyotp.TOTP(TOTP_SECRETS[username])
+    now = int(time.time()) // 30
+    step = max(now, _LAST_STEP.get(username, -1) + 1)
+    if step > now + 1:
+        raise AssertionError("more than two sign-ins of one TOTP account within 30 s")
+    _LAST_STEP[username] = step
+    return totp.at(step * 30)
 
 
 def sign_in(page, base: str, username: str, password: str, attempts: int = 3, path: str = "/") -> None:
@@ -108,8 +126,14 @@ def sign_in(page, base: str, username: str, password: str, attempts: int = 3, pa
         with page.expect_navigation(timeout=STEP_TIMEOUT_MS):
             page.get_by_role("button", name="登录", exact=True).click()
         try:
-            page.wait_for_selector('[data-testid="stSidebar"], [data-testid="stMetric"]',
-                                   timeout=STEP_TIMEOUT_MS)
+            page.wait_for_selector('[data-testid="stSidebar"], [data-testid="stMetric"], '
+                                   'input[aria-label="动态验证码"]', timeout=STEP_TIMEOUT_MS)
+            if username in TOTP_SECRETS and page.get_by_label("动态验证码").count():
+                settle(page)
+                page.get_by_label("动态验证码").fill(totp_code(username))
+                page.get_by_role("button", name="验证").click()
+                page.wait_for_selector('[data-testid="stSidebar"], [data-testid="stMetric"]',
+                                       timeout=STEP_TIMEOUT_MS)
             break
         except Exception:  # noqa: BLE001 - retried below, raised on the last attempt
             if attempt == attempts - 1:
