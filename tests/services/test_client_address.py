@@ -1,0 +1,31 @@
+"""The client address behind a reverse proxy: forwarded headers believed only from a trusted proxy,
+the chain read from the right."""
+import pytest
+
+from dashboard.infra.client_address import TrustedProxyError, resolve, trusted_networks
+
+NGINX = trusted_networks("127.0.0.1/32, 10.0.0.0/24")
+
+
+@pytest.mark.parametrize("peer, headers, client", [
+    ("127.0.0.1", {"X-Forwarded-For": "192.168.5.7"}, "192.168.5.7"),                 # through nginx
+    ("127.0.0.1", {"X-Real-IP": "192.168.5.8"}, "192.168.5.8"),
+    ("127.0.0.1", {"x-forwarded-for": "6.6.6.6, 192.168.5.7"}, "192.168.5.7"),        # client forged the first hop
+    ("127.0.0.1", {"X-Forwarded-For": "192.168.5.7, 10.0.0.3"}, "192.168.5.7"),       # two trusted proxies
+    ("192.168.9.9", {"X-Forwarded-For": "10.66.0.1", "X-Real-IP": "10.66.0.1"}, "192.168.9.9"),  # untrusted peer
+    ("127.0.0.1", {"X-Forwarded-For": "not-an-address, 192.168.5.7"}, "192.168.5.7"),
+    ("127.0.0.1", {"X-Forwarded-For": "192.168.5.7, garbage"}, "127.0.0.1"),         # nothing left of it is sure
+    ("127.0.0.1", {}, "127.0.0.1"),
+    ("", {"X-Forwarded-For": "192.168.5.7"}, ""),
+])
+def test_resolve(peer, headers, client):
+    assert resolve(peer, headers, NGINX) == client
+
+
+def test_no_trusted_proxy_configured_means_no_header_is_believed():
+    assert resolve("127.0.0.1", {"X-Forwarded-For": "192.168.5.7"}, trusted_networks("")) == "127.0.0.1"
+
+
+def test_a_bad_trusted_list_is_refused_with_a_message():
+    with pytest.raises(TrustedProxyError, match="HOTLINE_TRUSTED_PROXIES"):
+        trusted_networks("127.0.0.1/32, nginx.local")
