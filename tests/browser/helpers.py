@@ -128,10 +128,11 @@ def sign_in(page, base: str, username: str, password: str, attempts: int = 3, pa
         try:
             page.wait_for_selector('[data-testid="stSidebar"], [data-testid="stMetric"], '
                                    'input[aria-label="动态验证码"]', timeout=STEP_TIMEOUT_MS)
-            if username in TOTP_SECRETS and page.get_by_label("动态验证码").count():
+            code_field = page.locator('input[aria-label="动态验证码"]')
+            if username in TOTP_SECRETS and code_field.count():
                 settle(page)
-                page.get_by_label("动态验证码").fill(totp_code(username))
-                page.get_by_role("button", name="验证").click()
+                code_field.fill(totp_code(username))
+                code_field.press("Enter")      # submits the form, as a user would
                 page.wait_for_selector('[data-testid="stSidebar"], [data-testid="stMetric"]',
                                        timeout=STEP_TIMEOUT_MS)
             break
