@@ -11,7 +11,9 @@ from dashboard.web.admin_actions import (
     add_user,
     change_role,
     import_calendar,
+    link_identity,
     reset_password,
+    reset_second_factor,
     set_active,
 )
 from dashboard.web.auth import code_input, require_action, require_role
@@ -46,7 +48,8 @@ tab_users, tab_rules, tab_calendar, tab_audit = st.tabs(["账号与角色", "规
 with tab_users:
     frame = data.users()
     shown = frame.rename(columns={"username": "用户名", "display_name": "姓名", "role": "角色", "active": "启用",
-                                  "created_at": "创建时间", "updated_at": "更新时间", "last_login_at": "最近登录"})
+                                  "created_at": "创建时间", "updated_at": "更新时间", "last_login_at": "最近登录",
+                                  "email": "统一身份认证标识"})
     shown["角色"] = shown["角色"].map(lambda r: ROLES.get(r, r))
     st.dataframe(shown, hide_index=True, width="stretch")
 
@@ -56,19 +59,28 @@ with tab_users:
         new_name = st.text_input("用户名", help="字母、数字、下划线、点、横线")
         new_display = st.text_input("姓名")
         new_role = st.selectbox("角色", ROLE_OPTIONS, format_func=role_label)
-        new_password = st.text_input("初始密码", type="password", help="至少 12 个字符，最多 72 字节")
+        new_password = st.text_input("初始密码", type="password",
+                                     help="至少 12 个字符，最多 72 字节；只用统一身份认证登录的账号可不填")
+        new_email = st.text_input("统一身份认证标识", help="统一身份认证中的身份标识（默认为邮箱），用于单点登录匹配本账号")
         if st.form_submit_button("创建", type="primary"):
-            run_action(add_user, new_name, new_role, new_password, new_display, success=f"已创建账号 {new_name}")
+            run_action(add_user, new_name, new_role, new_password, new_display, new_email,
+                       success=f"已创建账号 {new_name}")
     with right, st.form("edit_user", border=True):
         st.markdown("**修改账号**")
         names = frame["username"].tolist()
         target = st.selectbox("账号", names) if names else None
-        what = st.radio("操作", ["修改角色", "重置密码", "停用", "启用"], horizontal=True)
+        what = st.radio("操作", ["修改角色", "重置密码", "停用", "启用", "关联统一身份认证", "重置动态验证码"],
+                        horizontal=True)
         target_role = st.selectbox("新角色", ROLE_OPTIONS, format_func=role_label, key="target_role")
         target_password = st.text_input("新密码", type="password", key="target_password")
+        target_email = st.text_input("统一身份认证标识", key="target_email")
         if st.form_submit_button("执行") and target:
             if what == "修改角色":
                 run_action(change_role, target, target_role, success=f"已将 {target} 的角色改为 {ROLES[target_role]}，其现有登录已失效")
+            elif what == "关联统一身份认证":
+                run_action(link_identity, target, target_email, success=f"已将 {target} 关联到统一身份认证，其现有登录已失效")
+            elif what == "重置动态验证码":
+                run_action(reset_second_factor, target, success=f"已清除 {target} 的动态验证码绑定，下次登录时重新绑定")
             elif what == "重置密码":
                 run_action(reset_password, target, target_password, success=f"已重置 {target} 的密码，其现有登录已失效")
             else:

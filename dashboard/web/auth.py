@@ -224,7 +224,10 @@ def require_action(user: CurrentUser, action: str, label: str, code: str | None 
 def code_input(user: CurrentUser, action: str, key: str) -> str | None:
     """A field for the TOTP code beside an action that needs one, shown only when the last code
     given in this session is too old; the action passes what was typed to require_action."""
-    if not access.can(user.role, action) or not needs_code(user, action):
-        return None
+    try:
+        if not access.can(user.role, action) or not needs_code(user, action):
+            return None
+    except live.UNAVAILABLE:
+        return None           # no write goes through while the database is unreachable anyway
     return st.text_input("动态验证码", key=key, max_chars=12, placeholder="身份验证器中的 6 位数字",
                          help=f"涉及金额或已冻结数据的操作需要动态验证码，验证后 {identity.SECOND_FACTOR_FRESH_MINUTES} 分钟内有效。")
