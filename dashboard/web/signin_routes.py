@@ -38,13 +38,15 @@ def _https(request: Request) -> bool:
     return forwarded == "https" and client_address.from_trusted_proxy(peer)
 
 
-def _same_origin(request: Request) -> bool:
+def same_origin(request: Request) -> bool:
     """A form posted from another site (a forged sign-in into someone else's account) is refused;
-    browsers send Origin with every POST."""
+    browsers send Origin with every POST. Host names are compared without ports: a reverse proxy
+    may pass the host without the port it listens on."""
     origin = request.headers.get("origin")
-    if not origin or origin == "null":
-        return origin is None
-    return urlsplit(origin).netloc == request.headers.get("host", "")
+    if origin is None:
+        return True
+    host = request.headers.get("host", "")
+    return origin != "null" and urlsplit(origin).hostname == urlsplit("//" + host).hostname
 
 
 def safe_next(raw: str | None) -> str:
@@ -63,7 +65,7 @@ def _with_params(target: str, **params: str) -> str:
 
 
 async def login(request: Request) -> Response:
-    if not _same_origin(request):
+    if not same_origin(request):
         return Response("跨站提交的登录请求已拒绝。", status_code=403, media_type="text/plain; charset=utf-8")
     form = await request.form()
     target = safe_next(str(form.get("next") or "/"))
@@ -90,7 +92,7 @@ def _revoke(token: str, client: str) -> None:
 
 
 async def logout(request: Request) -> Response:
-    if not _same_origin(request):
+    if not same_origin(request):
         return Response("跨站提交的退出请求已拒绝。", status_code=403, media_type="text/plain; charset=utf-8")
     token = request.cookies.get(COOKIE_NAME, "")
     if token:

@@ -29,3 +29,19 @@ def test_no_trusted_proxy_configured_means_no_header_is_believed():
 def test_a_bad_trusted_list_is_refused_with_a_message():
     with pytest.raises(TrustedProxyError, match="HOTLINE_TRUSTED_PROXIES"):
         trusted_networks("127.0.0.1/32, nginx.local")
+
+
+def test_sign_in_posts_from_another_site_are_refused():
+    from starlette.requests import Request
+
+    from dashboard.web.signin_routes import same_origin
+
+    def request(headers: dict) -> Request:
+        return Request({"type": "http", "method": "POST", "path": "/auth/local/login",
+                        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()]})
+
+    assert same_origin(request({"Host": "dashboard.tzq.gov.cn", "Origin": "https://dashboard.tzq.gov.cn"}))
+    assert same_origin(request({"Host": "127.0.0.1", "Origin": "http://127.0.0.1:8600"}))   # proxy dropped the port
+    assert same_origin(request({"Host": "dashboard.tzq.gov.cn"}))                             # no Origin: not a browser
+    assert not same_origin(request({"Host": "dashboard.tzq.gov.cn", "Origin": "https://evil.example"}))
+    assert not same_origin(request({"Host": "dashboard.tzq.gov.cn", "Origin": "null"}))
