@@ -62,8 +62,9 @@ def sign_in(engine: Engine, username: str, password: str, client: str) -> SignIn
         logs.event("sign_in_failed", reason="throttled", client=client, **_who(row))
         return SignIn(THROTTLED, wait=wait)
     has_password = row is not None and row.password_hash != users_mod.NO_PASSWORD
-    ok = users_mod.verify_password(password or "", row.password_hash if has_password else _DUMMY_HASH)
-    if not (ok and has_password):
+    ok = users_mod.verify_password(password or "", row.password_hash if row is not None and has_password
+                                   else _DUMMY_HASH)
+    if row is None or not (ok and has_password):
         with engine.begin() as conn:
             audit.record(conn, username="", action="login_failed", target=username, client=client)
         logs.event("sign_in_failed", reason="credentials", client=client, **_who(row))
