@@ -52,7 +52,8 @@ def same_origin(request: Request) -> bool:
 def safe_next(raw: str | None) -> str:
     """Where to go after signing in: a path of this site only (never another host)."""
     target = (raw or "/").strip()
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+    # browsers drop tabs and newlines from a URL ("/\t/evil.example" becomes "//evil.example")
+    if any(ord(c) < 0x21 or c == "\\" for c in target) or not target.startswith("/") or target.startswith("//"):
         return "/"
     return target
 

@@ -1,5 +1,6 @@
-"""The client address behind a reverse proxy: forwarded headers believed only from a trusted proxy,
-the chain read from the right."""
+"""The client address behind a reverse proxy (forwarded headers believed only from a trusted proxy,
+the chain read from the right), and the sign-in route's guards: posts from another site refused,
+and after signing in only this site's paths."""
 import pytest
 
 from dashboard.infra.client_address import TrustedProxyError, resolve, trusted_networks
@@ -45,3 +46,13 @@ def test_sign_in_posts_from_another_site_are_refused():
     assert same_origin(request({"Host": "dashboard.tzq.gov.cn"}))                             # no Origin: not a browser
     assert not same_origin(request({"Host": "dashboard.tzq.gov.cn", "Origin": "https://evil.example"}))
     assert not same_origin(request({"Host": "dashboard.tzq.gov.cn", "Origin": "null"}))
+
+
+@pytest.mark.parametrize("raw, target", [
+    ("/wall?kiosk=1", "/wall?kiosk=1"), ("/", "/"), ("", "/"), ("https://evil.example/", "/"),
+    ("//evil.example/", "/"), ("/\\evil.example", "/"), ("/\t/evil.example", "/"), ("wall", "/"),
+])
+def test_after_sign_in_only_this_sites_paths(raw, target):
+    from dashboard.web.signin_routes import safe_next
+
+    assert safe_next(raw) == target
