@@ -2,7 +2,7 @@
 payment dates and rules versions need a code given within the last minutes; a wrong or reused code
 is refused and audited."""
 import sqlite3
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pyotp
 import pytest
@@ -11,6 +11,7 @@ import streamlit as st
 
 from dashboard.infra.db import make_engine
 from dashboard.services import second_factor
+from domain.identity import SECOND_FACTOR_FRESH_MINUTES
 from queries.schema import audit_log, month_signoffs, user_totp
 from tests.support.apptest import app_as, errors
 
@@ -133,3 +134,21 @@ def test_admin_signs_in_with_a_recovery_code_once(own_db):
     again.text_input(key="second_factor_code").input(codes[0])
     next(b for b in again.button if b.label == "验证").click().run()
     assert not again.metric and [e.value for e in again.error] == ["动态验证码不正确。"]
+
+
+def test_payment_dates_and_rules_versions_need_a_fresh_code_too(own_db):
+    payment = app_as("reviewer", "pages/payment.py", second_factor=False)
+    assert any(t.key == "payment_dates_code" for t in payment.text_input)
+    next(b for b in payment.button if b.label == "保存").click().run()
+    assert any("此操作需要动态验证码" in e.value for e in payment.error)
+    admin = app_as("admin", "pages/admin.py")
+    with make_engine(own_db).begin() as conn:         # the admin's sign-in code is older than allowed
+        conn.execute(sa.text("UPDATE user_sessions SET second_factor_at = :old WHERE username = 'u_admin'"),
+                     {"old": datetime.now() - timedelta(minutes=SECOND_FACTOR_FRESH_MINUTES + 1)})
+    admin.run()
+    assert any(t.key == "rules_code" for t in admin.text_input)
+    next(t for t in admin.text_input if t.label == "说明（必填）").input("测试")
+    next(b for b in admin.button if b.label == "保存为新版本").click().run()
+    assert any("此操作需要动态验证码" in e.value for e in admin.error)
+    refused = [t for u, t, d in audit_rows(own_db, "refused") if d == "second factor required"]
+    assert refused == ["录入付款日期", "保存规则版本"]
