@@ -7,10 +7,9 @@ typed URL to another page is refused by that page rather than silently redirecte
 from pathlib import Path
 
 import streamlit as st
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
-from dashboard.infra import settings
-from dashboard.web import auth, live, ui
+from dashboard.web import auth, live, signin_page, ui
 from dashboard.web.reads import calendar as calendar_reads
 from dashboard.web.reads import now_minute, overview
 from domain import access
@@ -50,10 +49,13 @@ NO_PAGES_MESSAGE = "当前账号没有可访问的页面，请联系系统管理
 
 
 def main() -> None:
-    authenticator = authenticator_or_none()
-    user = signed_in_user(authenticator)
+    user = auth.current_user()
     if user is None:
-        st.navigation(login_pages(authenticator), position="hidden").run()
+        st.navigation(login_pages(), position="hidden").run()
+        st.stop()
+    if user.needs_second_factor:
+        st.navigation([st.Page(lambda: second_factor_page(user), title="动态验证码", url_path="verify",
+                               default=True)], position="hidden").run()
         st.stop()
 
     global kiosk
@@ -63,10 +65,8 @@ def main() -> None:
     existing = [p for p in access.PAGES if (ROOT / p.file).exists()]
     allowed = [p for p in existing if access.can_open(user.role, p.key)]
     current = st.navigation(navigation_pages(user, existing, allowed), position="hidden")
-    if authenticator is not None:
-        auth.write_pending_cookie(authenticator)
     if not kiosk:
-        sidebar(user, allowed, authenticator)
+        sidebar(user, allowed)
     if not allowed:
         st.error(NO_PAGES_MESSAGE)
         st.stop()
@@ -83,56 +83,20 @@ def warn_of_missing_calendar() -> None:
         st.warning(text, icon=":material/event_busy:")
 
 
-def authenticator_or_none():
-    """The authenticator; None while the database is unreachable for a session signed in before."""
-    try:
-        return auth.authenticator()
-    except settings.SettingsError as e:
-        st.error(str(e))
-        st.stop()
-    except live.UNAVAILABLE:
-        # Nobody can sign in while the database is unreachable; a session signed in before goes on
-        # with the last good figures if auth.current_user can vouch for it (it raises otherwise).
-        if not st.session_state.get("authentication_status"):
-            raise
-        return None
-
-
-def signed_in_user(authenticator):
-    """The user of this session (also from the sign-in cookie), or None when signed out."""
-    user = auth.current_user()
-    if user is None and authenticator is None:
-        raise OperationalError("sign-in needs the database", None, ConnectionError("database unreachable"))
-    if user is None and not st.session_state.get("authentication_status"):
-        auth.login_from_cookie(authenticator)
-        user = auth.current_user()
-    return user
-
-
-def login_form(authenticator) -> None:
-    """The centred sign-in form; a refused sign-in says why under it."""
+def login_page() -> None:
+    """The centred sign-in page: single sign-on where configured, and the password form where some
+    role may still use one; a refused sign-in says why under it."""
     _, middle, _ = st.columns([1, 1.2, 1])
     with middle:
         st.title("接诉即办运行监管平台")
         st.caption("通州区城市管理指挥中心 · 12345 接诉即办运行监管与考核")
-        with st.form("login", border=True):
-            st.subheader("登录")
-            username = st.text_input("用户名", autocomplete="username")
-            password = st.text_input("密码", type="password", autocomplete="current-password")
-            submitted = st.form_submit_button("登录", type="primary", width="stretch")
-        if submitted:
-            ok, message = auth.attempt_login(authenticator, username, password)
-            if ok:
-                st.rerun()
-            st.error(message)
+        signin_page.single_sign_on()
+        signin_page.password_form()
 
 
-def login_pages(authenticator) -> list:
-    """Every page path shows the login form while signed out, so a bookmarked URL (the wall PC's
+def login_pages() -> list:
+    """Every page path shows the sign-in page while signed out, so a bookmarked URL (the wall PC's
     /wall?kiosk=1) never raises "page not found" and keeps its path for after sign-in."""
-    def login_page():
-        login_form(authenticator)
-
     def login_at(path: str):
         def page():
             login_page()
@@ -141,6 +105,14 @@ def login_pages(authenticator) -> list:
 
     paths = [p.path for p in access.PAGES if p.path and (ROOT / p.file).exists()]
     return [st.Page(login_page, title="登录", url_path="login", default=True)] + [login_at(path) for path in paths]
+
+
+def second_factor_page(user) -> None:
+    """An admin (or any role that must) gives a TOTP code, or enrols, before any page opens."""
+    _, middle, _ = st.columns([1, 1.2, 1])
+    with middle:
+        st.title("接诉即办运行监管平台")
+        signin_page.second_factor_step(user)
 
 
 def navigation_pages(user, existing: list, allowed: list) -> list:
@@ -169,7 +141,7 @@ def forwarding_start_page(allowed: list):
     return st.Page(start_page, title="首页", url_path="start", default=True)
 
 
-def sidebar(user, allowed: list, authenticator) -> None:
+def sidebar(user, allowed: list) -> None:
     """Who is signed in, the data freshness, the pages the role may open and signing out."""
     with st.sidebar:
         st.markdown("### 接诉即办运行监管平台")
@@ -179,7 +151,7 @@ def sidebar(user, allowed: list, authenticator) -> None:
             st.page_link(p.file, label=p.title, icon=p.icon)
         st.divider()
         if st.button("退出登录", icon=":material/logout:", key="sign_out_button"):
-            auth.sign_out(authenticator, user)
+            auth.sign_out(user)
             st.rerun()
 
 

@@ -114,9 +114,14 @@ def _record(page_key: str, role: str, query: dict) -> tuple[list[Call], str]:
         at = AppTest.from_file(os.path.join(root, "app.py"), default_timeout=900)
         for k, v in query.items():
             at.query_params[k] = v
-        at.session_state["authentication_status"] = True
-        at.session_state["username"] = f"bench_{role}"
-        at.session_state["logout"] = None
+        from dashboard.infra.db import make_engine
+        from dashboard.infra.settings import db_url
+        from dashboard.services import sessions
+        from dashboard.web.auth import SSO_TOKEN_KEY
+
+        with make_engine(db_url()).begin() as conn:   # a real server-side session, as after sign-in
+            at.session_state[SSO_TOKEN_KEY] = sessions.create(conn, f"bench_{role}", method="password",
+                                                              second_factor_given=True)
         at.run()
         at.switch_page(page.file)
         del calls[:]            # the app shell's default page is not this page's work

@@ -164,8 +164,8 @@ async def check_errors(page, who: str, path: str, stats: Stats):
 async def login(page, base: str, user: str, password: str) -> float:
     """Sign in on the login page; returns the time from the (last) click to the first page being idle.
 
-    The login page reruns once more when its cookie component reports in; a click during that
-    rerun is dropped by Streamlit, so the form is retried (as a person would) up to three times."""
+    The form posts to the sign-in route, which sets the session cookie and sends the browser back;
+    a click that does not get through (a slow server) is retried, as a person would, up to three times."""
     await page.goto(f"{base}/", timeout=PAGE_TIMEOUT * 1000)
     await wait_idle(page, time.perf_counter())
     signed_in = "[data-testid='stSidebar'] a, [data-testid='stMetric']"
@@ -177,7 +177,7 @@ async def login(page, base: str, user: str, password: str) -> float:
         await page.get_by_label("用户名").fill(user)
         await page.get_by_label("密码").fill(password)
         t0 = time.perf_counter()
-        await page.get_by_role("button", name="登录").click()
+        await page.get_by_role("button", name="登录", exact=True).click()
         try:
             await page.wait_for_selector(signed_in, timeout=15000 if attempt < 2 else PAGE_TIMEOUT * 1000)
             return await wait_idle(page, t0)

@@ -41,6 +41,7 @@ trap cleanup EXIT INT TERM
 PASSWORD=$(python -c "import secrets; print(secrets.token_urlsafe(18))")
 export HOTLINE_COOKIE_KEY=$(python -c "import secrets; print(secrets.token_urlsafe(40))")
 export HOTLINE_DB_URL="$DB"
+export HOTLINE_TRUSTED_PROXIES=127.0.0.1/32   # nginx, on this machine: its forwarded client address is believed
 unset HOTLINE_NOW
 
 # load-test accounts: lt_display_1..W (display), lt_supervisor_1..S (supervisor)
@@ -64,7 +65,7 @@ print("accounts ready")
 PY
 
 for port in 8601 8602; do
-  streamlit run app.py --server.port "$port" --server.address 127.0.0.1 --server.headless true \
+  streamlit run serve.py --server.port "$port" --server.address 127.0.0.1 --server.headless true \
     --browser.gatherUsageStats false > "$WORK/streamlit-$port.log" 2>&1 &
   PIDS+=($!)
 done

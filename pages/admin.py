@@ -12,10 +12,12 @@ from dashboard.web.admin_actions import (
     add_user,
     change_role,
     import_calendar,
+    link_identity,
     reset_password,
+    reset_second_factor,
     set_active,
 )
-from dashboard.web.auth import require_action, require_role
+from dashboard.web.auth import code_input, require_action, require_role
 from dashboard.web.reads import admin as data
 from dashboard.web.reads import calendar as calendar_reads
 from dashboard.web.reads import feeds as feed_reads
@@ -50,7 +52,8 @@ tab_users, tab_rules, tab_calendar, tab_audit, tab_feeds = st.tabs(["账号与�
 with tab_users:
     frame = data.users()
     shown = frame.rename(columns={"username": "用户名", "display_name": "姓名", "role": "角色", "active": "启用",
-                                  "created_at": "创建时间", "updated_at": "更新时间", "last_login_at": "最近登录"})
+                                  "created_at": "创建时间", "updated_at": "更新时间", "last_login_at": "最近登录",
+                                  "email": "统一身份认证标识"})
     shown["角色"] = shown["角色"].map(lambda r: ROLES.get(r, r))
     st.dataframe(ui.without_blanks(shown), hide_index=True, width="stretch")
 
@@ -60,19 +63,28 @@ with tab_users:
         new_name = st.text_input("用户名", help="字母、数字、下划线、点、横线")
         new_display = st.text_input("姓名")
         new_role = st.selectbox("角色", ROLE_OPTIONS, format_func=role_label)
-        new_password = st.text_input("初始密码", type="password", help="至少 12 个字符，最多 72 字节")
+        new_password = st.text_input("初始密码", type="password",
+                                     help="至少 12 个字符，最多 72 字节；只用统一身份认证登录的账号可不填")
+        new_email = st.text_input("统一身份认证标识", help="统一身份认证中的身份标识（默认为邮箱），用于单点登录匹配本账号")
         if st.form_submit_button("创建", type="primary"):
-            run_action(add_user, new_name, new_role, new_password, new_display, success=f"已创建账号 {new_name}")
+            run_action(add_user, new_name, new_role, new_password, new_display, new_email,
+                       success=f"已创建账号 {new_name}")
     with right, st.form("edit_user", border=True):
         st.markdown("**修改账号**")
         names = frame["username"].tolist()
         target = st.selectbox("账号", names) if names else None
-        what = st.radio("操作", ["修改角色", "重置密码", "停用", "启用"], horizontal=True)
+        what = st.radio("操作", ["修改角色", "重置密码", "停用", "启用", "关联统一身份认证", "重置动态验证码"],
+                        horizontal=True)
         target_role = st.selectbox("新角色", ROLE_OPTIONS, format_func=role_label, key="target_role")
         target_password = st.text_input("新密码", type="password", key="target_password")
+        target_email = st.text_input("统一身份认证标识", key="target_email")
         if st.form_submit_button("执行") and target:
             if what == "修改角色":
                 run_action(change_role, target, target_role, success=f"已将 {target} 的角色改为 {ROLES[target_role]}，其现有登录已失效")
+            elif what == "关联统一身份认证":
+                run_action(link_identity, target, target_email, success=f"已将 {target} 关联到统一身份认证，其现有登录已失效")
+            elif what == "重置动态验证码":
+                run_action(reset_second_factor, target, success=f"已清除 {target} 的动态验证码绑定，下次登录时重新绑定")
             elif what == "重置密码":
                 run_action(reset_password, target, target_password, success=f"已重置 {target} 的密码，其现有登录已失效")
             else:
@@ -94,10 +106,12 @@ with tab_rules:
             c1, c2 = st.columns(2)
             effective = c1.text_input("适用起始月 (YYYY-MM)", value=f"{now:%Y-%m}")
             note = c2.text_input("说明（必填）")
+            rules_code = code_input(user, "rules_admin", "rules_code")
             if st.form_submit_button("保存为新版本", type="primary"):
                 if not note.strip():
                     st.error("请填写说明。")
                 else:
+                    require_action(user, "rules_admin", "保存规则版本", rules_code)
                     try:
                         vid = add_rules_version(user.username, user.role, text, effective, note)
                     except ValueError as e:   # AdminError / SignoffError: refusals with a Chinese message

@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard.services.assessment import signoff
 from dashboard.services.assessment.views import indicator_table, manual_table, points2, what_if
 from dashboard.web import ui
-from dashboard.web.auth import require_action, require_role
+from dashboard.web.auth import code_input, require_action, require_role
 from dashboard.web.reads import assessment as data
 from dashboard.web.reads import now_minute
 from dashboard.web.reads import rules as rules_data
@@ -168,8 +168,9 @@ with tab_manual:
             item_type = f1.selectbox("类型", ITEM_TYPES)
             points = f2.text_input("分值", value="2", help="不小于 0，最多两位小数；一票否决可填 0")
             reason = f3.text_input("事由", placeholder="例如：12 月 3 日有效投诉（工单 T123）")
+            manual_code = code_input(user, "manual_item", "manual_item_code")
             if st.form_submit_button("录入", type="primary"):
-                require_action(user, "manual_item", "录入加扣分")
+                require_action(user, "manual_item", "录入加扣分", manual_code)
                 try:
                     data.write(signoff.add_manual_item, month, item_type, points, reason, user.username, user.role)
                     st.success("已录入，并记入审计日志。")
@@ -183,8 +184,9 @@ with tab_manual:
                                    format_func=lambda i: f"#{i} " + " ".join(
                                        str(v) for v in rows.loc[rows["编号"] == i, ["类型", "分值", "事由"]].iloc[0]))
             d2.write("")
+            delete_code = code_input(user, "manual_item", "manual_delete_code")
             if d2.button("删除", key="manual_delete"):
-                require_action(user, "manual_item", "删除加扣分")
+                require_action(user, "manual_item", "删除加扣分", delete_code)
                 try:
                     data.write(signoff.delete_manual_item, int(item_id), user.username, user.role)
                     st.rerun()
@@ -267,11 +269,16 @@ with tab_sign:
     if read_only:
         st.info("业务主管为只读角色：可查看考核结果与证据，不能签核或录入加扣分。")
     else:
+        signoff_code = None
+        if status["state"] in ("draft", "vendor_confirmed") and (
+                can(user.role, "signoff_vendor") or can(user.role, "signoff_reviewer")):
+            signoff_code = code_input(user, "signoff_vendor" if status["state"] == "draft" else "signoff_reviewer",
+                                      "signoff_code")
         b1, b2, b3 = st.columns(3)
         if can(user.role, "signoff_vendor") and status["state"] == "draft":
             with b1:
                 if st.button("乙方确认", type="primary", key="btn_vendor", width="stretch"):
-                    require_action(user, "signoff_vendor", "乙方确认")
+                    require_action(user, "signoff_vendor", "乙方确认", signoff_code)
                     try:
                         data.write(signoff.vendor_confirm, month, user.username, user.role, now=now)
                         st.rerun()
@@ -281,7 +288,7 @@ with tab_sign:
             with b2:
                 if st.button("甲方审定并冻结", type="primary", key="btn_approve", disabled=bool(stale),
                              width="stretch", help=stale):
-                    require_action(user, "signoff_reviewer", "甲方审定")
+                    require_action(user, "signoff_reviewer", "甲方审定", signoff_code)
                     if data.stale_reason(month, now):
                         st.error("数据不新鲜，暂不能审定")
                     else:
@@ -294,8 +301,9 @@ with tab_sign:
             with b3:
                 with st.form("unfreeze_form"):
                     why = st.text_input("解冻理由", placeholder="必填：例如 复核发现 12 月报表数据有误")
+                    unfreeze_code = code_input(user, "unfreeze", "unfreeze_code")
                     if st.form_submit_button("解冻（退回草稿）"):
-                        require_action(user, "unfreeze", "解冻")
+                        require_action(user, "unfreeze", "解冻", unfreeze_code)
                         try:
                             data.write(signoff.unfreeze, month, user.username, user.role, why)
                             st.rerun()

@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard.services.assessment.signoff import SignoffError
 from dashboard.services.assessment.views import INSTALMENT_TERMS, NO_DATA_LABEL, PENDING
 from dashboard.web import ui
-from dashboard.web.auth import require_action, require_role
+from dashboard.web.auth import code_input, require_action, require_role
 from dashboard.web.reads import now_minute
 from dashboard.web.reads import payment as data
 from dashboard.web.reads import rules as rules_data
@@ -87,8 +87,9 @@ with tab_inst:
             due = c2.date_input("应付日期", value=None, format="YYYY-MM-DD")
             paid = c3.date_input("实付日期", value=None, format="YYYY-MM-DD")
             note = c4.text_input("备注", placeholder="例如：财政资金到位通知文号")
+            dates_code = code_input(user, "payment_dates", "payment_dates_code")
             if st.form_submit_button("保存", type="primary"):
-                require_action(user, "payment_dates", "录入付款日期")
+                require_action(user, "payment_dates", "录入付款日期", dates_code)
                 try:
                     data.save_dates(instalment=int(n), due_on=due, paid_on=paid, note=note,
                                     username=user.username, role=user.role)

@@ -9,11 +9,12 @@ from sqlalchemy.engine import Connection
 
 from queries.schema import audit_log, rules_versions, users
 
-USERS_COLUMNS = ["username", "display_name", "role", "active", "created_at", "updated_at", "last_login_at"]
+USERS_COLUMNS = ["username", "display_name", "role", "active", "created_at", "updated_at", "last_login_at", "email"]
 
 
 def list_users(conn: Connection) -> pd.DataFrame:
-    """username · display_name · role · active (bool) · created_at · updated_at · last_login_at"""
+    """username · display_name · role · active (bool) · created_at · updated_at · last_login_at ·
+    email (the single sign-on claim linked to the account, or None)"""
     rows = conn.execute(sa.select(*[users.c[c] for c in USERS_COLUMNS]).order_by(users.c.username)).all()
     return pd.DataFrame(rows, columns=USERS_COLUMNS)
 

@@ -259,6 +259,8 @@ users = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
     sa.Column("last_login_at", sa.DateTime),
+    # identity (0012): the single sign-on claim (default the e-mail address) linking an identity
+    sa.Column("email", sa.String(254), unique=True, index=True),
 )
 
 audit_log = sa.Table(
@@ -507,4 +509,33 @@ shift_handovers = sa.Table(
     sa.Column("acked_at", sa.DateTime),
     sa.Column("acked_by", sa.String(64)),
     sa.UniqueConstraint("day", "shift", "group_name"),
+)
+
+# --- identity (0012) ---------------------------------------------------------------------------
+# A sign-in session: the browser holds a random token in an HttpOnly cookie (or, for single sign-on,
+# the server-side session state holds it); only its SHA-256 is stored. Every run looks the session
+# up, so revoking it, disabling the user or changing the password ends it on every instance.
+user_sessions = sa.Table(
+    "user_sessions", metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, index=True),
+    sa.Column("method", sa.String(16), nullable=False),            # password | sso
+    sa.Column("token_version", sa.Integer, nullable=False),        # users.token_version at sign-in
+    sa.Column("client", sa.String(64), nullable=False, server_default=""),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("last_seen_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+    sa.Column("revoked_at", sa.DateTime),
+    sa.Column("second_factor_at", sa.DateTime),                    # last accepted TOTP code
+)
+
+# A user's TOTP second factor (RFC 6238): the base32 secret, when enrolment was confirmed, the last
+# time step accepted (a code is never accepted twice) and the SHA-256 of each unused recovery code.
+user_totp = sa.Table(
+    "user_totp", metadata,
+    sa.Column("username", sa.String(64), primary_key=True),
+    sa.Column("secret", sa.String(64), nullable=False),
+    sa.Column("confirmed_at", sa.DateTime),
+    sa.Column("last_step", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("recovery_hashes", sa.Text, nullable=False, server_default=""),
 )

@@ -40,7 +40,7 @@ if [ "$LIVE" = "1" ]; then
 fi
 echo "接诉即办运行监管平台: http://localhost:${PORT}/"
 if [ "$LIVE" = "1" ]; then
-  "$VENV_PY" -m streamlit run app.py --server.port "$PORT" --server.headless true
+  "$VENV_PY" -m streamlit run serve.py --server.port "$PORT" --server.headless true
 else
-  exec "$VENV_PY" -m streamlit run app.py --server.port "$PORT" --server.headless true
+  exec "$VENV_PY" -m streamlit run serve.py --server.port "$PORT" --server.headless true
 fi

@@ -26,5 +26,5 @@ project=(wheels/hotline_dashboard-*.whl)
 echo "已安装 / installed into $(pwd)/.venv. Next:"
 echo "  .venv/bin/python -m dashboard init-db        # HOTLINE_DB_URL selects the database (deploy/hotline.env.example)"
 echo "  .venv/bin/python -m dashboard demo --days 7  # demo data only; never on a production database"
-echo "  .venv/bin/python -m streamlit run app.py --server.port 8501"
+echo "  .venv/bin/python -m streamlit run serve.py --server.port 8501"
 echo "Service units, nginx and PostgreSQL: deploy/README.md"

@@ -2,7 +2,7 @@
 
 Run on a machine whose PostgreSQL may be restarted (it stops and starts the local cluster):
     python scripts/pg_restart_check.py
-It builds a small demo database, starts `streamlit run app.py`, opens /wall in headless Chromium,
+It builds a small demo database, starts `streamlit run serve.py`, opens /wall in headless Chromium,
 stops PostgreSQL, checks the red banner over the last good figures, starts PostgreSQL again and
 checks that the same page (no reload) recovers. Exit code 0 = pass.
 """
@@ -60,7 +60,7 @@ def main() -> int:
     cli("demo", "--days", "7", "--tickets-per-day", "200", "--no-users")
     cli("users", "add", "restart_wall", "--role", "display", "--password-stdin", stdin=PASSWORD + "\n")
     env = dict(os.environ, HOTLINE_DB_URL=URL, HOTLINE_COOKIE_KEY="restart-check-cookie-key-" + "r" * 32)
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(PORT),
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(PORT),
                                "--server.headless", "true"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{PORT}"

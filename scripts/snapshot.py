@@ -64,9 +64,14 @@ def page_figures(page: str) -> dict:
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = "snap_admin"
-    at.session_state["logout"] = None
+    from dashboard.infra.db import make_engine
+    from dashboard.infra.settings import db_url
+    from dashboard.services import sessions
+    from dashboard.web.auth import SSO_TOKEN_KEY
+
+    with make_engine(db_url()).begin() as conn:   # a real server-side session, as after sign-in
+        at.session_state[SSO_TOKEN_KEY] = sessions.create(conn, "snap_admin", method="password",
+                                                          second_factor_given=True)
     at.run()
     at.switch_page(f"pages/{page}.py")
     at.run()

@@ -19,6 +19,23 @@ if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "no
   fi
 fi
 
+# nginx, for the tests of two app instances behind the load-test kit's reverse proxy.
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ] && command -v apt-get >/dev/null 2>&1; then
+  echo "== installing nginx-light (apt) for the reverse-proxy tests"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq nginx-light >/dev/null
+fi
+
+# The single sign-on tests run a real OpenID Connect provider (oidc-provider) under Node.
+if command -v npm >/dev/null 2>&1; then
+  if [ ! -d tests/support/oidc/node_modules/oidc-provider ] || \
+     [ tests/support/oidc/package-lock.json -nt tests/support/oidc/node_modules/.package-lock.json ]; then
+    echo "== installing the test OpenID Connect provider (npm ci in tests/support/oidc)"
+    (cd tests/support/oidc && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
+
 # The PostgreSQL variants of the tests need the local server on 127.0.0.1:5432.
 if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432; then
   if command -v pg_ctlcluster >/dev/null 2>&1; then

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCT = ["app.py", "pages", "dashboard", "queries", "domain", "benchmarks", "scripts", "deploy", "mappings"]
+PRODUCT = ["app.py", "serve.py", "pages", "dashboard", "queries", "domain", "benchmarks", "scripts", "deploy", "mappings"]
 SOURCE_SUFFIXES = {".py", ".sh", ".sql", ".conf", ".toml", ".yaml", ".yml", ".service", ".timer"}
 
 

@@ -9,7 +9,7 @@ import sys
 
 from dashboard.infra import logs, settings
 from dashboard.infra.db import make_engine
-from dashboard.services import facts, repeats, users
+from dashboard.services import facts, repeats, second_factor, users
 from dashboard.services.assessment import settled_counts
 from dashboard.services.bootstrap import init_db
 from dashboard.services.feed import inbox as inbox_feed
@@ -143,8 +143,17 @@ def build_parser() -> argparse.ArgumentParser:
     ua = usub.add_parser("add")
     ua.add_argument("name")
     ua.add_argument("--role", required=True)
-    ua.add_argument("--password-stdin", action="store_true", required=True)
+    ua.add_argument("--password-stdin", action="store_true",
+                    help="从标准输入读取密码（只用统一身份认证登录的账号可以不设密码）")
     ua.add_argument("--display-name")
+    ua.add_argument("--email", help="统一身份认证的身份标识（默认按 email 声明匹配，见 HOTLINE_OIDC_CLAIM）")
+    ul = usub.add_parser("link", help="把账号关联到统一身份认证的身份标识")
+    ul.add_argument("name")
+    ul.add_argument("--email", required=True)
+    ue = usub.add_parser("enable")
+    ue.add_argument("name")
+    ut = usub.add_parser("totp-reset", help="清除账号的动态验证码绑定（手机丢失且恢复码用完时），下次登录重新绑定")
+    ut.add_argument("name")
     usub.add_parser("list")
     ud = usub.add_parser("disable")
     ud.add_argument("name")
@@ -198,12 +207,27 @@ def cmd_users(args) -> int:
     init_db(engine)
     action = args.users_command
     if action is None:
-        raise CliError("用法: users add|list|disable|passwd", 2)
+        raise CliError("用法: users add|list|disable|enable|passwd|link|totp-reset", 2)
     try:
         with engine.begin() as conn:
             if action == "add":
-                users.add(conn, args.name, args.role, read_password_stdin(), display_name=args.display_name)
+                if not args.password_stdin and not args.email:
+                    raise users.UserError("请用 --password-stdin 设置密码，或用 --email 关联统一身份认证 "
+                                          "(give --password-stdin or --email)")
+                password = read_password_stdin() if args.password_stdin else None
+                users.add(conn, args.name, args.role, password, display_name=args.display_name, email=args.email)
                 print(f"已创建用户 {args.name}（{args.role}）")
+            elif action == "link":
+                users.set_email(conn, args.name, args.email)
+                print(f"已将用户 {args.name} 关联到统一身份认证 {args.email}")
+            elif action == "enable":
+                users.enable(conn, args.name)
+                print(f"已启用用户 {args.name}")
+            elif action == "totp-reset":
+                if not users.get(conn, args.name):
+                    raise users.UserError(f"用户 {args.name} 不存在 (no such user)")
+                second_factor.reset(conn, args.name, actor="cli")
+                print(f"已清除用户 {args.name} 的动态验证码绑定，下次登录时重新绑定")
             elif action == "list":
                 rows = users.list_users(conn)
                 print(f"{'用户名':<20}{'角色':<12}{'状态':<6}最近登录")

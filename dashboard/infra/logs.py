@@ -142,6 +142,7 @@ def _configured() -> None:
 LEVELS = {
     "sign_in_failed": logging.WARNING,
     "refused": logging.WARNING,
+    "second_factor_failed": logging.WARNING,
     "slow_query": logging.WARNING,
     "db_outage_begin": logging.ERROR,
 }

@@ -99,3 +99,16 @@ def statement_timeout_ms() -> int:
         return max(0, int(os.environ.get("HOTLINE_STATEMENT_TIMEOUT_MS", "30000")))
     except ValueError:
         return 30000
+
+
+def local_login_roles() -> tuple[str, ...] | None:
+    """HOTLINE_LOCAL_LOGIN_ROLES: the roles that may sign in with a password (comma-separated);
+    None (unset or empty) = every role."""
+    raw = os.environ.get("HOTLINE_LOCAL_LOGIN_ROLES", "")
+    roles = tuple(part.strip() for part in raw.split(",") if part.strip())
+    return roles or None
+
+
+def oidc_claim() -> str:
+    """HOTLINE_OIDC_CLAIM: the single sign-on claim matched to users.email (default email)."""
+    return os.environ.get("HOTLINE_OIDC_CLAIM", "").strip() or "email"

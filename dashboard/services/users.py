@@ -14,6 +14,8 @@ from queries.schema import users
 
 MIN_PASSWORD_CHARS = 12
 MAX_PASSWORD_BYTES = 72  # bcrypt ignores what lies beyond
+# The password hash of an account that signs in only through single sign-on: no password matches it.
+NO_PASSWORD = "!"
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
 
 
@@ -49,19 +51,42 @@ def get(conn: Connection, username: str) -> dict | None:
     return dict(row) if row else None
 
 
-def add(conn: Connection, username: str, role: str, password: str, *, display_name: str | None = None,
-        actor: str = "cli") -> None:
+def add(conn: Connection, username: str, role: str, password: str | None, *, display_name: str | None = None,
+        actor: str = "cli", email: str | None = None) -> None:
+    """A new account; `password` None makes one that signs in only through single sign-on (`email`)."""
     if not USERNAME.match(username or ""):
         raise UserError("用户名只能包含字母、数字、下划线、点和横线，2–64 个字符 (invalid user name)")
     if role not in ROLES:
         raise UserError(f"未知角色 {role!r}，可选：{', '.join(ROLES)} (unknown role)")
     if get(conn, username):
         raise UserError(f"用户 {username} 已存在 (user already exists)")
+    email = _checked_email(conn, email, username) if email else None
     now = _now()
     conn.execute(users.insert().values(
         username=username, display_name=display_name or username, role=role,
-        password_hash=hash_password(password), active=True, token_version=1, created_at=now, updated_at=now))
+        password_hash=hash_password(password) if password is not None else NO_PASSWORD, active=True,
+        token_version=1, created_at=now, updated_at=now, email=email))
     audit.record(conn, username=actor, action="user_add", target=username, detail=f"role={role}")
+
+
+def _checked_email(conn: Connection, email: str, username: str) -> str:
+    email = email.strip()
+    if not email or len(email) > 254 or any(c.isspace() for c in email):
+        raise UserError("统一身份认证标识不能为空、不能含空格，最长 254 个字符 (invalid identity claim)")
+    other = conn.execute(sa.select(users.c.username).where(
+        sa.func.lower(users.c.email) == email.lower(), users.c.username != username)).scalar()
+    if other:
+        raise UserError(f"标识 {email} 已关联到用户 {other} (claim already linked)")
+    return email
+
+
+def set_email(conn: Connection, username: str, email: str, *, actor: str = "cli") -> None:
+    """Link an account to a single sign-on identity (the configured claim's value)."""
+    _require(conn, username)
+    email = _checked_email(conn, email, username)
+    conn.execute(users.update().where(users.c.username == username).values(
+        email=email, token_version=users.c.token_version + 1, updated_at=_now()))
+    audit.record(conn, username=actor, action="user_link", target=username, detail=f"claim={email}")
 
 
 def _require(conn: Connection, username: str) -> dict:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from dashboard.services import calendar_import, users
+from dashboard.services import calendar_import, second_factor, users
 from dashboard.services.assessment.signoff import add_rules_version as add_guarded
 from dashboard.web.reads import write_engine
 from domain import access
@@ -19,10 +19,29 @@ def _check(role: str, action: str = "user_admin") -> None:
         raise AdminError("无权执行此操作。")
 
 
-def add_user(actor: str, role: str, username: str, new_role: str, password: str, display_name: str) -> None:
+def add_user(actor: str, role: str, username: str, new_role: str, password: str, display_name: str,
+             email: str = "") -> None:
+    """A new account; with a single sign-on claim (`email`) and no password it signs in only
+    through single sign-on."""
+    _check(role)
+    if not password and not email.strip():
+        raise AdminError("请设置初始密码，或填写统一身份认证标识。")
+    with write_engine().begin() as conn:
+        users.add(conn, username.strip(), new_role, password or None, display_name=display_name.strip() or None,
+                  actor=actor, email=email.strip() or None)
+
+
+def link_identity(actor: str, role: str, username: str, email: str) -> None:
     _check(role)
     with write_engine().begin() as conn:
-        users.add(conn, username.strip(), new_role, password, display_name=display_name.strip() or None, actor=actor)
+        users.set_email(conn, username, email, actor=actor)
+
+
+def reset_second_factor(actor: str, role: str, username: str) -> None:
+    """A lost phone with no recovery code left: the user enrols again at the next sign-in."""
+    _check(role)
+    with write_engine().begin() as conn:
+        second_factor.reset(conn, username, actor=actor)
 
 
 def set_active(actor: str, role: str, username: str, active: bool) -> None:

@@ -31,6 +31,22 @@ def _cli(db_url: str, *args: str, stdin: str | None = None) -> None:
                    input=stdin, text=True, capture_output=True)
 
 
+def _enrol_totp(db_url: str, username: str) -> None:
+    """Enrol an account's second factor as its first sign-in would, and let sign_in() give codes."""
+    import pyotp
+
+    from dashboard.infra.db import make_engine
+    from dashboard.services import second_factor
+    from tests.browser import helpers
+
+    with make_engine(db_url).begin() as conn:
+        started = second_factor.start_enrolment(conn, username)
+        totp = pyotp.TOTP(started.secret)
+        earlier = totp.at(int(time.time()) - 30)   # confirm with an older step than any sign-in uses
+        assert second_factor.check(conn, username, earlier, purpose="enrolment", confirming=True) == "accepted"
+    helpers.TOTP_SECRETS[username] = started.secret
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     if not Path(CHROMIUM).exists():
@@ -44,11 +60,12 @@ def server(tmp_path_factory):
     _cli(db_url, "demo", "--days", "21", "--tickets-per-day", "150", "--end", NOW[:10], "--no-users")
     for role in ROLES:
         _cli(db_url, "users", "add", f"b_{role}", "--role", role, "--password-stdin", stdin=PASSWORD + "\n")
+    _enrol_totp(db_url, "b_admin")
     port = _free_port()
     env = dict(os.environ, HOTLINE_DB_URL=db_url, HOTLINE_COOKIE_KEY="browser-test-cookie-key-" + "z" * 32,
                HOTLINE_NOW=NOW)
     log = open(work / "streamlit.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
                              "--server.headless", "true", "--browser.gatherUsageStats", "false"],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

@@ -1,7 +1,7 @@
 """Waiting for Streamlit to finish a run, signing in, downloading, and finding error elements.
 
 Every wait here is for an event in the page (a script run ending, a component reporting its value,
-a cookie, a download), with a generous deadline for a cold server on a loaded machine; none is a
+a download), with a generous deadline for a cold server on a loaded machine; none is a
 fixed pause."""
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ ERROR_SELECTORS = ['[data-testid="stException"]', '[data-testid="stAlertContentE
 STEP_TIMEOUT_MS = 90_000
 
 # Records, in the page, when a script run starts or ends and when a component (an iframe) reports
-# its value. A component's value starts a new run, and the cookie manager of the sign-in library
-# reports the browser's cookies once its iframe has loaded, which on a loaded machine can come well
-# after the first run ended: a page whose state reads "notRunning" may be about to run again.
+# its value. A component's value starts a new run, which on a loaded machine can come well after
+# the first run ended: a page whose state reads "notRunning" may be about to run again.
 _WATCH_RUNS = """
 (() => {
   if (window.__hotlineRuns) return;
@@ -92,35 +91,58 @@ def settle(page, timeout: float = 120, quiet_ms: int = 1000) -> None:
         raise TimeoutError(f"the page did not settle within {timeout} s (state {state})") from e
 
 
-def sign_in(page, base: str, username: str, password: str, attempts: int = 3) -> None:
-    """Sign in through the form; a cold server may re-render the form while it is being filled,
-    so an attempt that does not reach the app is retried."""
+SESSION_COOKIE = "hotline_session"
+# TOTP secrets of the test accounts that must give a code at sign-in (filled by the server fixture),
+# and the last time step each has used: a code is accepted once, so the next sign-in uses a later step.
+TOTP_SECRETS: dict[str, str] = {}
+_LAST_STEP: dict[str, int] = {}
+
+
+def totp_code(username: str) -> str:
+    """A code the server has not seen yet: this step's, else the next one's (accepted one step
+    early for clocks a little apart)."""
+    import pyotp
+
+    totp = pyotp.TOTP(TOTP_SECRETS[username])
+    now = int(time.time()) // 30
+    step = max(now, _LAST_STEP.get(username, -1) + 1)
+    if step > now + 1:
+        raise AssertionError("more than two sign-ins of one TOTP account within 30 s")
+    _LAST_STEP[username] = step
+    return totp.at(step * 30)
+
+
+def sign_in(page, base: str, username: str, password: str, attempts: int = 3, path: str = "/") -> None:
+    """Sign in through the form. The browser posts it to the sign-in route, whose answer sets the
+    HttpOnly session cookie and sends the browser back to the page; a cold server may re-render the
+    form while it is being filled, so an attempt that does not reach the app is retried."""
     watch_runs(page)
-    page.goto(base + "/")
+    page.goto(base + path)
     for attempt in range(attempts):
         page.get_by_label("用户名").wait_for(timeout=STEP_TIMEOUT_MS)
         settle(page)
         page.get_by_label("用户名").fill(username)
         page.get_by_label("密码").fill(password)
-        page.get_by_role("button", name="登录").click()
+        with page.expect_navigation(timeout=STEP_TIMEOUT_MS):
+            page.get_by_role("button", name="登录", exact=True).click()
         try:
-            page.wait_for_selector('[data-testid="stSidebar"], [data-testid="stMetric"]',
-                                   timeout=STEP_TIMEOUT_MS)
+            page.wait_for_selector('[data-testid="stSidebar"], [data-testid="stMetric"], '
+                                   'input[aria-label="动态验证码"]', timeout=STEP_TIMEOUT_MS)
+            code_field = page.locator('input[aria-label="动态验证码"]')
+            if username in TOTP_SECRETS and code_field.count():
+                settle(page)
+                code_field.fill(totp_code(username))
+                code_field.press("Enter")      # submits the form, as a user would
+                page.wait_for_selector('[data-testid="stSidebar"], [data-testid="stMetric"]',
+                                       timeout=STEP_TIMEOUT_MS)
             break
         except Exception:  # noqa: BLE001 - retried below, raised on the last attempt
             if attempt == attempts - 1:
                 raise
-            page.goto(base + "/")
+            page.goto(base + path)
     settle(page)
-    # The login cookie is written by a browser-side component after the first signed-in run;
-    # wait for it so that a later page load (a typed URL) restores the session.
-    deadline = time.monotonic() + STEP_TIMEOUT_MS / 1000
-    while time.monotonic() < deadline:
-        if any(c["name"] == "hotline_auth" for c in page.context.cookies()):
-            settle(page)
-            return
-        page.wait_for_timeout(200)
-    raise AssertionError("the login cookie was not written")
+    if not any(c["name"] == SESSION_COOKIE for c in page.context.cookies()):
+        raise AssertionError("the sign-in route set no session cookie")
 
 
 def download(page, button_name: str, attempts: int = 3, timeout: float = 180) -> bytes:

@@ -6,7 +6,7 @@ import pytest
 
 from domain.access import PAGES, ROLES, pages_for
 from tests.browser.conftest import PASSWORD, ROOT
-from tests.browser.helpers import STEP_TIMEOUT_MS, error_texts, settle, sign_in, watch_runs
+from tests.browser.helpers import SESSION_COOKIE, STEP_TIMEOUT_MS, error_texts, settle, sign_in, watch_runs
 
 pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1920, "height": 1080}
@@ -63,7 +63,11 @@ def test_cookie_replayed_after_logout_is_refused(server, browser):
     page = ctx.new_page()
     sign_in(page, server["base"], "b_leader", PASSWORD)
     cookies = ctx.cookies()
-    assert any(c["name"] == "hotline_auth" for c in cookies)
+    (session,) = [c for c in cookies if c["name"] == SESSION_COOKIE]
+    assert session["httpOnly"] and session["sameSite"] == "Lax"
+    # page JavaScript cannot read the session token
+    assert SESSION_COOKIE not in page.evaluate("document.cookie")
+    assert session["value"] not in page.evaluate("document.cookie")
     # the cookie alone restores a session before logout …
     fresh = browser.new_context(viewport=VIEWPORT)
     fresh.add_cookies(cookies)
@@ -78,7 +82,7 @@ def test_cookie_replayed_after_logout_is_refused(server, browser):
     fresh.close()
     # … and is refused after it
     page.get_by_role("button", name="退出登录").click()
-    # signed out (the token bumped on the server) once the form is back
+    # signed out (the session revoked on the server) once the form is back
     page.get_by_label("用户名").wait_for(timeout=STEP_TIMEOUT_MS)
     settle(page)
     ctx.close()

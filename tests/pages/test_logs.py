@@ -17,7 +17,7 @@ from dashboard.services.ingest import run_import
 from dashboard.web import live
 from dashboard.web.reads import fresh
 from tests.support.app_database import PASSWORD
-from tests.support.apptest import app_as
+from tests.support.apptest import app_as, password_sign_in
 
 DOWN = "postgresql+psycopg://127.0.0.1:1/hotline_down"
 PHONE = "13912345678"
@@ -131,11 +131,7 @@ def test_sql_parameters_are_cut_from_errors():
 # --- sign-in, failed sign-in, sign-out, refusal (through the app) ------------------------------------
 
 def _login(username, password):
-    at = app_as(None)
-    at.text_input[0].input(username)
-    at.text_input[1].input(password)
-    at.button[0].click().run()
-    return at
+    return password_sign_in(app_as(None), username, password)
 
 
 @pytest.mark.usefixtures("through_app")

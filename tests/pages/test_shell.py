@@ -4,7 +4,7 @@ import pytest
 from dashboard.infra.db import make_engine
 from domain.access import PAGES, ROLES, can_open
 from queries.schema import users
-from tests.support.apptest import ROOT, app_as, errors
+from tests.support.apptest import ROOT, app_as, errors, signin_form
 
 EXISTING = [p for p in PAGES if (ROOT / p.file).exists()]
 
@@ -12,7 +12,7 @@ EXISTING = [p for p in PAGES if (ROOT / p.file).exists()]
 def test_anonymous_sees_login_form(app_db):
     at = app_as(None)
     assert not at.exception
-    assert any(ti.label == "用户名" for ti in at.text_input)
+    assert "name=\"username\"" in signin_form(at)
     assert not at.metric
 
 
@@ -40,14 +40,17 @@ def test_every_page_refuses_roles_outside_its_list(app_db, role, page):
     assert not at.dataframe and not at.metric
 
 
+@pytest.mark.usefixtures("through_app")
 def test_disabled_user_is_signed_out(app_db):
     eng = make_engine(app_db)
+    at = app_as("analyst")
+    assert at.metric
     with eng.begin() as conn:
         conn.execute(users.update().where(users.c.username == "u_analyst").values(active=False))
     try:
-        at = app_as("analyst")
+        at.run()
         assert not at.metric
-        assert any(ti.label == "用户名" for ti in at.text_input)
+        assert "name=\"username\"" in signin_form(at)
     finally:
         with eng.begin() as conn:
             conn.execute(users.update().where(users.c.username == "u_analyst").values(active=True))

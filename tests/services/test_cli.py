@@ -49,3 +49,26 @@ def test_db_after_the_command_wins_over_the_one_before(tmp_path):
     first, second = tmp_path / "first.db", tmp_path / "second.db"
     done = dashboard("--db", f"sqlite:///{first}", "init-db", "--db", f"sqlite:///{second}")
     assert done.returncode == 0 and second.exists() and not first.exists()
+
+
+def test_users_link_single_sign_on_identities(tmp_path):
+    url = f"sqlite:///{tmp_path / 'sso.db'}"
+    sso_only = dashboard("users", "add", "zhang.wei", "--role", "reviewer", "--email", "zhang.wei@tzq.gov.cn",
+                         "--db", url)
+    assert sso_only.returncode == 0, sso_only.stderr
+    neither = dashboard("users", "add", "li.na", "--role", "leader", "--db", url)
+    assert neither.returncode == 1 and "--email" in neither.stderr
+    assert dashboard("users", "add", "li.na", "--role", "leader", "--password-stdin", "--db", url,
+                     stdin="a long passphrase here\n").returncode == 0
+    taken = dashboard("users", "link", "li.na", "--email", "ZHANG.WEI@tzq.gov.cn", "--db", url)
+    assert taken.returncode == 1 and "zhang.wei" in taken.stderr        # one identity, one account
+    linked = dashboard("users", "link", "li.na", "--email", "li.na@tzq.gov.cn", "--db", url)
+    assert linked.returncode == 0 and "li.na@tzq.gov.cn" in linked.stdout
+    assert dashboard("users", "totp-reset", "nobody", "--db", url).returncode == 1
+    eng = sa.create_engine(url)
+    with eng.connect() as conn:
+        rows = dict(conn.execute(sa.text("SELECT username, email FROM users")).all())
+        refused = conn.execute(sa.text("SELECT password_hash FROM users WHERE username = 'zhang.wei'")).scalar()
+    eng.dispose()
+    assert rows == {"zhang.wei": "zhang.wei@tzq.gov.cn", "li.na": "li.na@tzq.gov.cn"}
+    assert refused == "!"                  # no password can match it

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard.infra.db import make_engine
-from dashboard.services import audit
+from dashboard.services import audit, second_factor, sessions
 from dashboard.services.bootstrap import init_db
 from queries import overview
 from queries.schema import manual_items, ticket_events, tickets, users
@@ -53,6 +53,11 @@ def test_dashboard_role_reads_and_records_logins_only(roles):
         overview.backlog_by_stage(conn, now=now)
         audit.record(conn, username="role_probe", action="login")
         conn.execute(users.update().where(users.c.username == "role_probe").values(last_login_at=now))
+        # sign-in sessions and the second factor are the dashboards' own bookkeeping
+        token = sessions.create(conn, "role_probe", method="password")
+        sessions.mark_second_factor(conn, token)
+        assert sessions.lookup(conn, token)["username"] == "role_probe"
+        second_factor.start_enrolment(conn, "role_probe")
     with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
         with dash.begin() as conn:
             conn.execute(tickets.insert().values(ticket_no="X1", received_at=now))

@@ -1,0 +1,128 @@
+"""TOTP second factor (RFC 6238, 30-second steps, 6 digits): enrolment with a QR code and recovery
+codes, and checking a code. A code is accepted once (the last step used is kept), a recovery code
+once (only their SHA-256 is stored); every failure is audited by the caller's action."""
+from __future__ import annotations
+
+import hashlib
+import io
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import pyotp
+import segno
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from dashboard.services import audit
+from domain import identity
+from queries.schema import user_totp
+
+ISSUER = "接诉即办运行监管平台"
+# A code from the step before or after the current one is accepted (clocks a little apart).
+VALID_WINDOW = 1
+
+ACCEPTED, WRONG, REUSED, NOT_ENROLLED = "accepted", "wrong", "reused", "not_enrolled"
+MESSAGES = {
+    WRONG: "动态验证码不正确。",
+    REUSED: "该动态验证码已使用过，请等待下一个验证码。",
+    NOT_ENROLLED: "尚未绑定动态验证码，请先完成绑定。",
+}
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    secret: str
+    uri: str
+    recovery_codes: list[str]
+
+
+def _now() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.strip().replace("-", "").lower().encode("ascii", "ignore")).hexdigest()
+
+
+def status(conn: Connection, username: str) -> dict | None:
+    row = conn.execute(sa.select(user_totp).where(user_totp.c.username == username)).mappings().first()
+    return dict(row) if row else None
+
+
+def enrolled(conn: Connection, username: str) -> bool:
+    row = status(conn, username)
+    return bool(row and row["confirmed_at"])
+
+
+def start_enrolment(conn: Connection, username: str) -> Enrolment:
+    """A new secret and recovery codes (replacing an unconfirmed one); the codes are shown once."""
+    secret = pyotp.random_base32()
+    codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(identity.RECOVERY_CODES)]
+    hashes = ",".join(_hash(c) for c in codes)
+    conn.execute(user_totp.delete().where(user_totp.c.username == username, user_totp.c.confirmed_at.is_(None)))
+    if status(conn, username):
+        raise ValueError("already enrolled")
+    conn.execute(user_totp.insert().values(username=username, secret=secret, last_step=0, recovery_hashes=hashes))
+    uri = pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=ISSUER)
+    return Enrolment(secret, uri, codes)
+
+
+def qr_png(uri: str) -> bytes:
+    buffer = io.BytesIO()
+    segno.make(uri, error="m").save(buffer, kind="png", scale=6, border=2)
+    return buffer.getvalue()
+
+
+def _step_of(totp: pyotp.TOTP, code: str, at: datetime) -> int | None:
+    """The time step whose code this is (within VALID_WINDOW of now), else None."""
+    now_step = totp.timecode(at)
+    for offset in range(-VALID_WINDOW, VALID_WINDOW + 1):
+        step = now_step + offset
+        if secrets.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def check(conn: Connection, username: str, code: str, *, purpose: str, client: str = "",
+          at: datetime | None = None, confirming: bool = False) -> str:
+    """Check a TOTP or recovery code and record the outcome in the audit log; returns ACCEPTED,
+    WRONG, REUSED or NOT_ENROLLED."""
+    row = status(conn, username)
+    code = (code or "").strip().replace(" ", "")
+    outcome = NOT_ENROLLED
+    if row and (row["confirmed_at"] or confirming):
+        outcome = WRONG
+        totp = pyotp.TOTP(row["secret"])
+        step = _step_of(totp, code, at or datetime.now()) if code.isdigit() and len(code) == 6 else None
+        if step is not None:
+            if step <= row["last_step"]:
+                outcome = REUSED
+            else:
+                outcome = ACCEPTED
+                values: dict = {"last_step": step}
+                if confirming and not row["confirmed_at"]:
+                    values["confirmed_at"] = _now()
+                conn.execute(user_totp.update().where(user_totp.c.username == username).values(**values))
+        elif row["confirmed_at"] and code:
+            hashes = [h for h in row["recovery_hashes"].split(",") if h]
+            if _hash(code) in hashes:
+                hashes.remove(_hash(code))
+                conn.execute(user_totp.update().where(user_totp.c.username == username)
+                             .values(recovery_hashes=",".join(hashes)))
+                outcome = ACCEPTED
+                purpose += " recovery-code"
+    action = "second_factor" if outcome == ACCEPTED else "second_factor_failed"
+    audit.record(conn, username=username, action=action, target=purpose[:128], detail=outcome, client=client)
+    return outcome
+
+
+def remaining_recovery_codes(conn: Connection, username: str) -> int:
+    row = status(conn, username)
+    return len([h for h in row["recovery_hashes"].split(",") if h]) if row else 0
+
+
+def reset(conn: Connection, username: str, *, actor: str) -> None:
+    """Remove a user's second factor (a lost phone with no recovery code left); they enrol again."""
+    conn.execute(user_totp.delete().where(user_totp.c.username == username))
+    audit.record(conn, username=actor, action="second_factor_reset", target=username)

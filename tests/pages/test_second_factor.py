@@ -1,0 +1,154 @@
+"""TOTP second factor: admins give a code (or enrol) before any page; sign-off, reopen, manual items,
+payment dates and rules versions need a code given within the last minutes; a wrong or reused code
+is refused and audited."""
+import sqlite3
+from datetime import datetime, timedelta
+
+import pyotp
+import pytest
+import sqlalchemy as sa
+import streamlit as st
+
+from dashboard.infra.db import make_engine
+from dashboard.services import second_factor
+from domain.identity import SECOND_FACTOR_FRESH_MINUTES
+from queries.schema import audit_log, month_signoffs, user_totp
+from tests.support.apptest import app_as, errors
+
+
+@pytest.fixture
+def own_db(app_db, tmp_path, monkeypatch):
+    """A copy of the page-test database (these tests sign months off), as HOTLINE_DB_URL."""
+    path = tmp_path / "copy.db"
+    src, dst = sqlite3.connect(sa.engine.make_url(app_db).database), sqlite3.connect(path)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("HOTLINE_DB_URL", url)
+    st.cache_data.clear()
+    yield url
+    st.cache_data.clear()
+
+
+def enrol(url: str, username: str) -> tuple[str, list[str]]:
+    """Enrol `username` as the enrolment page does: a secret, then a first code confirms it."""
+    with make_engine(url).begin() as conn:
+        started = second_factor.start_enrolment(conn, username)
+        # confirm with the previous step's code, so the tests' "current" code is still unused
+        totp = pyotp.TOTP(started.secret)
+        previous = totp.at(totp.timecode(datetime.now()) * 30 - 30)
+        assert second_factor.check(conn, username, previous, purpose="enrolment", confirming=True) == "accepted"
+    return started.secret, started.recovery_codes
+
+
+def audit_rows(url: str, action: str) -> list[tuple[str, str, str]]:
+    with make_engine(url).connect() as conn:
+        return [tuple(r) for r in conn.execute(
+            sa.select(audit_log.c.username, audit_log.c.target, audit_log.c.detail)
+            .where(audit_log.c.action == action).order_by(audit_log.c.id))]
+
+
+def state(url: str, month: str = "2026-01") -> str | None:
+    with make_engine(url).connect() as conn:
+        return conn.execute(sa.select(month_signoffs.c.state).where(month_signoffs.c.month == month)).scalar()
+
+
+def vendor_page(second_factor_given: bool = False):
+    at = app_as("manager", "pages/assessment.py", second_factor=second_factor_given)
+    at.selectbox(key="assess_month").set_value("2026-01").run()
+    return at
+
+
+def test_sign_off_without_a_fresh_code_is_refused(own_db):
+    enrol(own_db, "u_manager")
+    at = vendor_page()
+    assert any(t.key == "signoff_code" for t in at.text_input)      # the field is offered
+    at.button(key="btn_vendor").click().run()
+    assert any("此操作需要动态验证码" in e.value for e in at.error)
+    assert state(own_db) in (None, "draft")
+    assert ("u_manager", "乙方确认", "second factor required") in audit_rows(own_db, "refused")
+
+
+def test_sign_off_with_a_valid_code_works_and_the_code_cannot_be_used_again(own_db):
+    secret, _ = enrol(own_db, "u_manager")
+    code = pyotp.TOTP(secret).now()
+    at = vendor_page()
+    at.text_input(key="signoff_code").input(code)
+    at.button(key="btn_vendor").click().run()
+    assert not errors(at), errors(at)
+    assert state(own_db) == "vendor_confirmed"
+    assert ("u_manager", "乙方确认", "accepted") in audit_rows(own_db, "second_factor")
+    # the same code in another session (a replay) is refused and audited
+    with make_engine(own_db).begin() as conn:
+        conn.execute(month_signoffs.update().where(month_signoffs.c.month == "2026-01").values(state="draft"))
+    again = vendor_page()
+    again.text_input(key="signoff_code").input(code)
+    again.button(key="btn_vendor").click().run()
+    assert [e.value for e in again.error] == ["该动态验证码已使用过，请等待下一个验证码。"]
+    assert state(own_db) == "draft"
+    assert ("u_manager", "乙方确认", "reused") in audit_rows(own_db, "second_factor_failed")
+
+
+def test_a_wrong_code_is_refused_and_audited(own_db):
+    secret, _ = enrol(own_db, "u_manager")
+    totp = pyotp.TOTP(secret)
+    wrong = totp.at(totp.timecode(datetime.now()) * 30 + 300)   # ten steps ahead
+    at = vendor_page()
+    at.text_input(key="signoff_code").input(wrong)
+    at.button(key="btn_vendor").click().run()
+    assert [e.value for e in at.error] == ["动态验证码不正确。"]
+    assert state(own_db) in (None, "draft")
+    assert ("u_manager", "乙方确认", "wrong") in audit_rows(own_db, "second_factor_failed")
+
+
+def test_a_fresh_code_covers_the_next_action_without_asking_again(own_db):
+    at = vendor_page(second_factor_given=True)
+    assert not any(t.key == "signoff_code" for t in at.text_input)
+    at.button(key="btn_vendor").click().run()
+    assert not errors(at) and state(own_db) == "vendor_confirmed"
+
+
+def test_admin_enrols_before_any_page_and_recovery_codes_are_stored_hashed(own_db):
+    at = app_as("admin", second_factor=False)
+    assert not at.metric and not at.sidebar.button
+    assert any(t.key == "totp_enrol_code" for t in at.text_input)
+    secret = at.session_state["totp_enrolment"]["secret"]
+    codes = at.session_state["totp_enrolment"]["codes"]
+    with make_engine(own_db).connect() as conn:
+        stored = conn.execute(sa.select(user_totp.c.recovery_hashes).where(user_totp.c.username == "u_admin")).scalar()
+    assert len(codes) == 10 and not any(c in stored for c in codes)
+    at.text_input(key="totp_enrol_code").input(pyotp.TOTP(secret).now())
+    next(b for b in at.button if b.label == "完成绑定").click().run()
+    assert not errors(at), errors(at)
+    assert any(m.label == "今日受理" for m in at.metric)
+
+
+def test_admin_signs_in_with_a_recovery_code_once(own_db):
+    _, codes = enrol(own_db, "u_admin")
+    at = app_as("admin", second_factor=False)
+    at.text_input(key="second_factor_code").input(codes[0])
+    next(b for b in at.button if b.label == "验证").click().run()
+    assert any(m.label == "今日受理" for m in at.metric)
+    again = app_as("admin", second_factor=False)
+    again.text_input(key="second_factor_code").input(codes[0])
+    next(b for b in again.button if b.label == "验证").click().run()
+    assert not again.metric and [e.value for e in again.error] == ["动态验证码不正确。"]
+
+
+def test_payment_dates_and_rules_versions_need_a_fresh_code_too(own_db):
+    payment = app_as("reviewer", "pages/payment.py", second_factor=False)
+    assert any(t.key == "payment_dates_code" for t in payment.text_input)
+    next(b for b in payment.button if b.label == "保存").click().run()
+    assert any("此操作需要动态验证码" in e.value for e in payment.error)
+    admin = app_as("admin", "pages/admin.py")
+    with make_engine(own_db).begin() as conn:         # the admin's sign-in code is older than allowed
+        conn.execute(sa.text("UPDATE user_sessions SET second_factor_at = :old WHERE username = 'u_admin'"),
+                     {"old": datetime.now() - timedelta(minutes=SECOND_FACTOR_FRESH_MINUTES + 1)})
+    admin.run()
+    assert any(t.key == "rules_code" for t in admin.text_input)
+    next(t for t in admin.text_input if t.label == "说明（必填）").input("测试")
+    next(b for b in admin.button if b.label == "保存为新版本").click().run()
+    assert any("此操作需要动态验证码" in e.value for e in admin.error)
+    refused = [t for u, t, d in audit_rows(own_db, "refused") if d == "second factor required"]
+    assert refused == ["录入付款日期", "保存规则版本"]
