@@ -130,10 +130,10 @@ with tab_ind:
         table.drop(columns=["key"]), hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3,
         column_config={"分子": st.column_config.NumberColumn(format="localized"),
                        "分母": st.column_config.NumberColumn(format="localized"),
-                       "证据条数": st.column_config.NumberColumn(help="分母 − 分子（差错率为分子）")})
+                       "证据条数": st.column_config.NumberColumn(format="localized", help="分母 − 分子（差错率为分子）")})
     st.caption("点选下方指标查看失分证据")
     st.subheader("失分证据")
-    labels = {i.key: f"{i.label}（失分 {row['失分']}，证据 {row['证据条数']} 条）"
+    labels = {i.key: f"{i.label}（失分 {row['失分']}，证据 {row['证据条数']:,} 条）"
               for i, (_, row) in zip(r.indicators, table.iterrows())}
     pick, _ = st.columns([2, 3])
     key = pick.selectbox("选择指标", list(labels), format_func=labels.get, key="evidence_key")
