@@ -23,13 +23,10 @@ now = now_minute()
 
 ui.page_header("排班与在岗", f"排班计划与实际到岗、7×24 在岗覆盖、人员流动、突增预警与人力测算 · {now:%Y-%m-%d %H:%M}")
 
-c1, c2, _ = st.columns([2, 2, 5])
+c1, _ = st.columns([2, 7])
 with c1:
     anchor = st.date_input("所在周（任选一天）", value=now.date(), key="shifts-week")
 week_start = anchor - timedelta(days=anchor.weekday())
-with c2:
-    # the roles with a per-shift minimum in the rules of that week
-    role = st.selectbox("覆盖岗位", list(rules_data.for_month(f"{week_start:%Y-%m}").shift_minimum), key="shifts-role")
 week_end = week_start + timedelta(days=6)
 month_start = anchor.replace(day=1)
 month_end = (pd.Timestamp(month_start) + pd.offsets.MonthEnd(0)).date()
@@ -73,7 +70,7 @@ with tabs[0]:
                             scale=alt.Scale(domain=["计划", "到岗"], range=["#9ecae1", "#08519c"])),
             column=alt.Column("日期:N", title=None),
             tooltip=["日期:N", "shift:N", "类别:N", "人次:Q"],
-        ).properties(width=150, height=240, title="每日各班次计划与到岗"))
+        ).properties(width=150, height=240, title="每日各班次计划与到岗（全部岗位）"))
         table = daily.drop(columns="rate").rename(columns={"day": "日期", "shift": "班次", "planned": "计划",
                                                            "started": "已开班", "present": "到岗", "absent": "缺岗"})
         table["到岗率"] = [pct(staffing.share(p, s)) for p, s in zip(daily["present"], daily["started"])]
@@ -81,6 +78,10 @@ with tabs[0]:
         ui.downloads(table, f"排班到岗_{week_start:%Y%m%d}", key="dl-att", sheet="排班到岗")
 
 with tabs[1]:
+    # the role filter belongs to this tab only: the plan chart of the first tab counts every role
+    pick, _ = st.columns([2, 7])
+    role = pick.selectbox("覆盖岗位", list(rules_data.for_month(f"{week_start:%Y-%m}").shift_minimum),
+                          key="shifts-role")
     minimum = data.shift_minimum(f"{week_start:%Y-%m}")
     need = int(minimum.get(role, 0))
     cov = data.coverage(week_start, week_end, now)
@@ -92,7 +93,7 @@ with tabs[1]:
                     if (week_start + timedelta(days=d)) in set(cov["day"])}
     grid["达标"] = [("未排班" if day not in planned_days else "达标" if n >= need else "不足")
                   for day, n in zip(grid["日期"], grid["在岗"])]
-    st.caption(f"{role}：每小时在岗人数（已开班按实际到岗，未开班按排班），每班最低 {need} 人（规则 staffing.shift_minimum）。"
+    st.caption(f"{role}：每小时在岗人数（已开班按实际到岗，未开班按排班），每班最低 {need} 人（考核规则）。"
                f"本周已排班日期中共 {int((grid['达标'] == '不足').sum())} 个小时低于最低配置（红字）；无排班的日期显示为灰色。")
     base = alt.Chart(grid).encode(
         x=alt.X("日期:O", title="日期", axis=alt.Axis(labelAngle=0)),

@@ -21,6 +21,8 @@ DEVELOPER_TEXT = [
     (re.compile("设计" "文档"), "a document section"),
     (re.compile(r"\bNone\b"), "None"),
     (re.compile(r"\b(nan|NaN|NaT)\b"), "nan"),
+    # a code name such as a rules key or a module attribute (staffing.shift_minimum)
+    (re.compile(r"\b[a-z]+\.[a-z]+_[a-z_]+\b"), "a code name"),
     # Streamlit's English widget texts
     (re.compile(r"Drag and drop|Browse files|Limit \d+MB|Choose an option|Choose options|No options to select"
                 r"|No results|Press Enter|Add row"), "English widget text"),
