@@ -39,21 +39,23 @@ if projector:
             "[data-testid='stSidebarCollapsedControl'],[data-testid='stSidebarNav']{display:none!important}"
             ".block-container{padding:1rem 2.5rem!important;max-width:100%!important}"
             "[data-testid='stAppViewContainer'],[data-testid='stMain']{background:#ffffff!important;color:#000000!important}"
-            "[data-testid='stMarkdownContainer'] p,[data-testid='stCaptionContainer']{font-size:1.35rem!important;color:#111111!important}"
+            "[data-testid='stMain'] [data-testid='stMarkdownContainer'] p{font-size:1.35rem}"
+            "[data-testid='stCaptionContainer'],[data-testid='stCaptionContainer'] p{color:#222222!important;font-size:1.1rem!important}"
             "h1{font-size:2.8rem!important;color:#0b2545!important}"
             "h2,h3{font-size:2.1rem!important;color:#0b2545!important;border-bottom:3px solid #0b2545;padding-bottom:.2rem}"
             "[data-testid='stMetricLabel'] p{font-size:1.4rem!important;color:#000000!important}"
-            "[data-testid='stMetricValue']{font-size:3.2rem!important;color:#000000!important}"
-            "[data-testid='stTable'] table{font-size:1.35rem!important;color:#000000!important}"
-            "[data-testid='stTable'] th{background:#0b2545!important;color:#ffffff!important;font-weight:700}"
+            "[data-testid='stMetricValue'] p{font-size:3.2rem!important;font-weight:700;color:#000000!important}"
+            "[data-testid='stTable'] td{color:#000000}"
             "[data-testid='stTable'] td,[data-testid='stTable'] th{padding:.35rem .7rem!important}"
-            "[data-testid='stAlert'] p{font-size:1.35rem!important}</style>")
+            "[data-testid='stTable'] th{background:#0b2545!important}"
+            "[data-testid='stTable'] th.row_heading,[data-testid='stTable'] th.blank{display:none!important}"
+            "[data-testid='stTable'] th p{color:#ffffff!important;font-weight:700}</style>")
 
 
 def table(df, rows: int | None = None, **kwargs) -> None:
     """A table of the agenda: an HTML table on the projector (large type, every row), else the grid."""
     if projector:
-        st.table(df)
+        st.table((df if hasattr(df, "hide") else df.style).hide(axis="index"))
     else:
         shown = rows if rows is not None else len(getattr(df, "data", df))   # a Styler holds its frame in .data
         st.dataframe(df, hide_index=True, width="stretch", height=ui.table_height(shown), **kwargs)
@@ -153,7 +155,7 @@ def overdue_by_unit() -> None:
            .sort_values(["超期工单", "承办单位"], ascending=[False, True]).head(5))
     top["承办单位"] = top["承办单位"].fillna("（未派单）")
     top["超期工单"] = top["超期工单"].map(count)
-    table(top)
+    table(top.reset_index(drop=True))
 
 
 def forecast_and_plan() -> None:
@@ -180,11 +182,11 @@ def forecast_and_plan() -> None:
         st.error(surge["message"], icon=":material/trending_up:")
     else:
         st.info(surge["message"], icon=":material/insights:")
-    standup_hotspots.render(now)
+    standup_hotspots.render(now, large=projector)
 
 
 def breaches_expected() -> None:
-    breach_section.render(now, key="standup")
+    breach_section.render(now, key="standup", large=projector)
 
 
 def open_actions() -> None:
