@@ -25,3 +25,25 @@ def test_errors_lower_the_rank():
     assert scores == [F(36, 40), F(38, 40)]
     assert rank_labels([40, 40], scores, errors=[4, 0]) == ["2", "1"]
     assert rank_score(2, 40, 5) == 0 and rank_score(0, 0) is None
+
+
+def test_follow_up_owner_from_the_roster():
+    """A shift's miss goes to its duty 业务主管 (those present first, else those planned), the whole
+    day's to the 项目经理; nobody on the roster reads 未排班."""
+    from domain.staffing import NO_OWNER, WHOLE_DAY, follow_up_owner
+
+    leads = [("早班", "周主管", False), ("早班", "吴主管", True), ("中班", "郑主管", False),
+             ("中班", "王主管", False)]
+    assert follow_up_owner("早班", leads, ["冯经理"]) == "吴主管"
+    assert follow_up_owner("中班", leads, ["冯经理"]) == "郑主管、王主管"
+    assert follow_up_owner("夜班", leads, ["冯经理"]) == NO_OWNER == "未排班"
+    assert follow_up_owner(WHOLE_DAY, leads, ["冯经理"]) == "冯经理"
+    assert follow_up_owner(WHOLE_DAY, leads, []) == NO_OWNER
+
+
+def test_plan_verdict_known_answers():
+    from domain.staffing import plan_verdict, staffing_gap
+
+    assert [staffing_gap(n, p) for n, p in ((6, 6), (6, 8), (7, 4), (0, 0))] == [0, 0, 3, 0]
+    assert plan_verdict(6, 6) == "够用" and plan_verdict(6, 8) == "够用"
+    assert plan_verdict(7, 4) == "缺 3 人"
