@@ -38,18 +38,18 @@ if projector:
     st.html("<style>[data-testid='stSidebar'],[data-testid='stHeader'],[data-testid='stToolbar'],"
             "[data-testid='stSidebarCollapsedControl'],[data-testid='stSidebarNav']{display:none!important}"
             ".block-container{padding:1rem 2.5rem!important;max-width:100%!important}"
-            "[data-testid='stAppViewContainer'],[data-testid='stMain']{background:#ffffff!important;color:#000000!important}"
+            "[data-testid='stAppViewContainer'],[data-testid='stMain']{background:#fff!important;color:#000!important}"
             "[data-testid='stMain'] [data-testid='stMarkdownContainer'] p{font-size:1.35rem}"
-            "[data-testid='stCaptionContainer'],[data-testid='stCaptionContainer'] p{color:#222222!important;font-size:1.1rem!important}"
+            "[data-testid='stCaptionContainer'],[data-testid='stCaptionContainer'] p{color:#222!important;font-size:1.1rem!important}"
             "h1{font-size:2.8rem!important;color:#0b2545!important}"
             "h2,h3{font-size:2.1rem!important;color:#0b2545!important;border-bottom:3px solid #0b2545;padding-bottom:.2rem}"
-            "[data-testid='stMetricLabel'] p{font-size:1.4rem!important;color:#000000!important}"
-            "[data-testid='stMetricValue'] p{font-size:3.2rem!important;font-weight:700;color:#000000!important}"
-            "[data-testid='stTable'] td{color:#000000}"
+            "[data-testid='stMetricLabel'] p{font-size:1.4rem!important;color:#000!important}"
+            "[data-testid='stMetricValue'] p{font-size:3.2rem!important;font-weight:700;color:#000!important}"
+            "[data-testid='stTable'] td{color:#000}"
             "[data-testid='stTable'] td,[data-testid='stTable'] th{padding:.35rem .7rem!important}"
             "[data-testid='stTable'] th{background:#0b2545!important}"
             "[data-testid='stTable'] th.row_heading,[data-testid='stTable'] th.blank{display:none!important}"
-            "[data-testid='stTable'] th p{color:#ffffff!important;font-weight:700}</style>")
+            "[data-testid='stTable'] th p{color:#fff!important;font-weight:700}</style>")
 
 
 def table(df, rows: int | None = None, **kwargs) -> None:
@@ -120,24 +120,28 @@ def yesterday_misses() -> None:
     if missed.empty:
         st.success(f"昨日全天及各班次指标均达标或样本不足 {MIN_VERDICT_ITEMS} 件（不作判定）。")
         return
-    table(data.for_display(missed))
+    table(data.for_display(missed.assign(数量=missed["数量"].map(count))))
     st.caption(f"全天与每个班次分别判定，分母少于 {MIN_VERDICT_ITEMS} 件的不作判定（样本不足）。"
                "跟进人取自排班：班次未达标由该班排班的业务主管跟进（到岗者优先），全天未达标由项目经理跟进。")
     if projector or not may_write:
         return
-    labels = {f"{r.班次} · {r.组别} · {r.指标}（跟进人 {r.跟进人}）": i for i, r in enumerate(missed.itertuples())}
     pick_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
     with pick_col:
-        picked = st.selectbox("转为行动项", list(labels), key="miss-pick")
+        st.selectbox("转为行动项", list(miss_labels()), key="miss-pick")
     with button_col:
-        st.button("填入行动项", key="miss-to-action", icon=":material/playlist_add:",
-                  on_click=prefill_action, args=(labels.get(picked or "", 0),))
+        st.button("填入行动项", key="miss-to-action", icon=":material/playlist_add:", on_click=prefill_action)
 
 
-def prefill_action(row: int) -> None:
+def miss_labels() -> dict[str, int]:
+    """Each 未达标 line's label in the 转为行动项 list → its row in pack.misses."""
+    return {f"{r.班次} · {r.组别} · {r.指标}（跟进人 {r.跟进人}）": i for i, r in enumerate(pack.misses.itertuples())}
+
+
+def prefill_action() -> None:
     """The chosen 未达标 line into the 新增行动项 form below: its owner and a text to complete
     (only a role that may write actions; the write itself checks again)."""
-    if not access.can(user.role, "standup_actions"):
+    row = miss_labels().get(st.session_state.get("miss-pick") or "")
+    if row is None or not access.can(user.role, "standup_actions"):
         return
     miss = pack.misses.iloc[row]
     if miss["跟进人"] != staffing.NO_OWNER:
