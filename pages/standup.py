@@ -40,7 +40,7 @@ if projector:
             ".block-container{padding:1rem 2.5rem!important;max-width:100%!important}"
             "[data-testid='stAppViewContainer'],[data-testid='stMain']{background:#fff!important;color:#000!important}"
             "[data-testid='stMain'] [data-testid='stMarkdownContainer'] p{font-size:1.35rem}"
-            "[data-testid='stCaptionContainer'],[data-testid='stCaptionContainer'] p{color:#222!important;font-size:1.1rem!important}"
+            "[data-testid='stCaptionContainer'],[data-testid='stCaptionContainer'] p{color:#222!important;opacity:1!important;font-size:1.25rem!important}"
             "h1{font-size:2.8rem!important;color:#0b2545!important}"
             "h2,h3{font-size:2.1rem!important;color:#0b2545!important;border-bottom:3px solid #0b2545;padding-bottom:.2rem}"
             "[data-testid='stMetricLabel'] p{font-size:1.4rem!important;color:#000!important}"
