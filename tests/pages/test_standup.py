@@ -175,3 +175,12 @@ def test_standup_workbook_built_on_request_from_the_shown_pack(app_db):
     todo = [r[0] for r in wb["待办工单"].iter_rows(min_row=2, values_only=True) if r[0]]
     assert todo == list(pack.act_today["工单编号"]) and len(todo) > 0
     assert wb.sheetnames == list(report.SHEETS)
+
+
+def test_projector_switch_sets_the_address(app_db):
+    at = app_as("manager", "pages/standup.py")
+    at.toggle(key="standup-projector").set_value(True).run()
+    assert not errors(at), errors(at)
+    assert at.query_params.get("projector") in ("1", ["1"]) and at.table and not at.dataframe
+    at.toggle(key="standup-projector").set_value(False).run()
+    assert "projector" not in at.query_params and at.dataframe
