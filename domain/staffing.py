@@ -134,6 +134,37 @@ def shift_need(fc: DayForecast, shift: str, handling_minutes: Decimal | int | st
     }
 
 
+# --- the stand-up: who follows a miss up, and whether a shift's plan covers its forecast ------------
+
+WHOLE_DAY = "全天"
+NO_OWNER = "未排班"
+
+
+def follow_up_owner(shift: str, leads: list[tuple[str, str, bool]], managers: list[str]) -> str:
+    """Who follows up a target missed yesterday (docs/staff.md, 班前会): for a shift, the 业务主管 on
+    the roster for that shift — those present, or, when none was, those planned; for the whole
+    day (WHOLE_DAY), the 项目经理, who answers for every shift. `leads`: (shift, name, present)
+    of the day's 业务主管 rows; `managers`: the names of the 项目经理 employed that day. Names are
+    joined with 、; NO_OWNER when the roster has no one."""
+    if shift == WHOLE_DAY:
+        names = list(managers)
+    else:
+        rows = [(name, present) for s, name, present in leads if s == shift]
+        names = [name for name, present in rows if present] or [name for name, _ in rows]
+    return "、".join(dict.fromkeys(names)) or NO_OWNER
+
+
+def staffing_gap(needed: int, planned: int) -> int:
+    """People short of the need on a shift (never below 0)."""
+    return max(int(needed) - int(planned), 0)
+
+
+def plan_verdict(needed: int, planned: int) -> str:
+    """The stand-up's word on a shift's plan against its forecast need: 「够用」 or 「缺 N 人」."""
+    gap = staffing_gap(needed, planned)
+    return "够用" if gap == 0 else f"缺 {gap} 人"
+
+
 def day_kind(day: date) -> int:
     """Weekday for the forecast profile, calendar-aware: a statutory holiday behaves like a Sunday,
     a 调休 make-up weekend working day like an ordinary Tuesday."""

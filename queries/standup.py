@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from domain.rules import Limits
-from domain.vocabulary import ANALYST, DISPATCHER, GROUP_OF_ROLE, QC, RETURNER, VERIFIER
+from domain.vocabulary import ANALYST, DISPATCHER, GROUP_OF_ROLE, PROJECT_MANAGER, QC, RETURNER, SUPERVISOR, VERIFIER
 from queries import staff as sq
-from queries.schema import standup_actions
+from queries.schema import shifts, staff, standup_actions
 from queries.schema import ticket_events as ev
 from queries.schema import ticket_facts as tf
 from queries.sql import count_if, seconds_between
@@ -141,15 +141,66 @@ def act_today(conn: Connection, *, now: datetime, limit: int = 200, min_urges: i
     return df.astype({"urge_count": "int64", "overdue_minutes": "int64"})
 
 
+def _reason_conditions(n, min_urges: int) -> dict[str, sa.ColumnElement[bool]]:
+    """Each tile's condition on an open ticket at `n` (a ticket may meet several): the one home of
+    what a stand-up tile counts and of the list it opens."""
+    return {
+        "超期": tf.c.deadline_at < n,
+        "即将超期": sa.and_(tf.c.at_risk_at <= n, tf.c.deadline_at >= n),
+        "退单审核中": tf.c.stage == "退单审核中",
+        "多次催办": tf.c.urge_count >= min_urges,
+        "疑难": tf.c.sla_class == "疑难",
+    }
+
+
 def act_today_counts(conn: Connection, *, now: datetime, min_urges: int = 2) -> dict[str, int]:
     """How many open tickets each reason covers (a ticket may count under several)."""
     n = sa.bindparam("a_now", now, type_=sa.DateTime())
-    row = conn.execute(sa.select(
-        count_if(tf.c.deadline_at < n), count_if(sa.and_(tf.c.at_risk_at <= n, tf.c.deadline_at >= n)),
-        count_if(tf.c.stage == "退单审核中"), count_if(tf.c.urge_count >= min_urges),
-        count_if(tf.c.sla_class == "疑难"))
-        .where(tf.c.is_open, tf.c.received_at <= n)).one()
+    conditions = _reason_conditions(n, min_urges)
+    row = conn.execute(sa.select(*(count_if(conditions[r]) for r in REASONS))
+                       .where(tf.c.is_open, tf.c.received_at <= n)).one()
     return {k: int(v) for k, v in zip(REASONS, row)}
+
+
+def reason_list(conn: Connection, *, now: datetime, reason: str, limit: int = 500,
+                min_urges: int = 2) -> pd.DataFrame:
+    """The open tickets a tile of act_today_counts counts, by the same condition (so a tile's
+    count is the rows of its list when it is not over `limit`), the earliest deadline first.
+
+    Columns as act_today (reason is `reason` on every row)."""
+    n = sa.bindparam("a_now", now, type_=sa.DateTime())
+    condition = _reason_conditions(n, min_urges)[reason]
+    stmt = (sa.select(tf.c.ticket_no, sa.literal(reason), tf.c.stage, tf.c.sla_class, tf.c.received_at,
+                      tf.c.deadline_at, tf.c.street, tf.c.unit, tf.c.urge_count,
+                      seconds_between(tf.c.deadline_at, n) / 60)
+            .where(tf.c.is_open, tf.c.received_at <= n, condition)
+            .order_by(tf.c.deadline_at, tf.c.ticket_no).limit(limit))
+    df = pd.DataFrame(conn.execute(stmt).all(), columns=ACT_TODAY_COLUMNS)
+    return df.astype({"urge_count": "int64", "overdue_minutes": "int64"})
+
+
+DUTY_COLUMNS = ["shift", "staff_no", "name", "role", "present"]
+
+
+def duty_leads(conn: Connection, *, day: date) -> pd.DataFrame:
+    """Who leads each shift of `day` and who answers for the whole day, from the roster and the
+    staff table: the 业务主管 on the roster for each shift (present or not), and the 项目经理
+    employed on `day` (shift ''), for the owner rule of domain.staffing.follow_up_owner.
+
+    shift ('' for the 项目经理) · staff_no · name · role · present (bool; True for the 项目经理)
+    """
+    lead = (sa.select(shifts.c.shift, staff.c.staff_no, staff.c.name, staff.c.role, shifts.c.present)
+            .join(staff, staff.c.staff_no == shifts.c.staff_no)
+            .where(shifts.c.day == sa.bindparam("d_day", day, type_=sa.Date()), staff.c.role == SUPERVISOR))
+    employed = sa.and_(sa.or_(staff.c.hired_on.is_(None), staff.c.hired_on <= day),
+                       sa.or_(staff.c.left_on.is_(None), staff.c.left_on > day))
+    manager = (sa.select(sa.literal("").label("shift"), staff.c.staff_no, staff.c.name, staff.c.role,
+                         sa.true().label("present"))
+               .where(staff.c.role == PROJECT_MANAGER, employed))
+    u = sa.union_all(lead, manager).subquery()
+    df = pd.DataFrame(conn.execute(sa.select(u).order_by(u.c.shift, u.c.staff_no)).all(), columns=DUTY_COLUMNS)
+    df["present"] = df["present"].astype(bool)
+    return df
 
 
 ACTIONS_COLUMNS = ["id", "created_on", "owner", "text", "due", "status", "created_by", "updated_at", "carried_over"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.web import ui
@@ -14,8 +15,9 @@ from domain.formatting import count, half_up, pct
 HORIZON_HOURS = int(HORIZON.total_seconds() // 3600)
 
 
-def render(now: datetime, *, key: str) -> None:
-    """The section; `key` keeps its widgets apart from the page's."""
+def render(now: datetime, *, key: str, large: bool = False) -> None:
+    """The section; `key` keeps its widgets apart from the page's. `large`: plain tables in the
+    page's type size and no per-ticket list (the stand-up's projector layout)."""
     fc = data.forecast(now)
     st.subheader(f"超期预测（未来 {HORIZON_HOURS} 小时）")
     st.caption(f"{now:%m-%d %H:%M} 起 {HORIZON_HOURS} 小时内到期的在办工单，按同一承办单位、同一时限类型近 {HISTORY_DAYS} 天"
@@ -30,6 +32,16 @@ def render(now: datetime, *, key: str) -> None:
                 help="各工单（1 − 按时办结概率）之和"),
         ui.Tile("预计按时办结", pct(1 - fc.expected / fc.due, 1)),
     ])
+    if large:
+        left, right = st.columns([3, 2])
+        with left:
+            st.table(pd.DataFrame({"承办单位": fc.units["unit"].head(15), "到期工单": fc.units["due"].head(15).map(count),
+                                   "预计超期": fc.units["expected"].head(15).map(lambda v: f"{v:.1f}")})
+                     .style.hide(axis="index"))
+        with right:
+            st.table(pd.DataFrame({"班次（到期时段）": fc.shifts["shift"], "到期工单": fc.shifts["due"].map(count),
+                                   "预计超期": fc.shifts["expected"].map(lambda v: f"{v:.1f}")}).style.hide(axis="index"))
+        return
     left, right = st.columns([3, 2])
     with left:
         st.dataframe(fc.units.head(15), hide_index=True, width="stretch", column_config={

@@ -15,8 +15,9 @@ from dashboard.web.reads import engine
 from dashboard.web.signin_routes import LOGIN_PATH, OUTCOME_PARAM, WAIT_PARAM
 from domain import access
 
-# Query parameters kept across sign-in (the wall PC's bookmark /wall?kiosk=1&rotate=60).
-_KEPT_PARAMS = {"kiosk": str.isdigit, "rotate": str.isdigit}
+# Query parameters kept across sign-in (the wall PC's bookmark /wall?kiosk=1&rotate=60, the meeting
+# room's /standup?projector=1).
+_KEPT_PARAMS = {"kiosk": str.isdigit, "rotate": str.isdigit, "projector": str.isdigit}
 
 _FORM_STYLE = """
 <style>

@@ -28,11 +28,15 @@ def surge_table(now: datetime) -> tuple[str, pd.DataFrame]:
     return f"{when}{SURGE}诉求", pd.DataFrame(rows, columns=["类别", "当周工单", "前期周均", "突增指数", "最多的街乡镇"])
 
 
-def render(now: datetime) -> None:
+def render(now: datetime, *, large: bool = False) -> None:
+    """`large`: a plain table in the page's type size (the stand-up's projector layout)."""
     heading, table = surge_table(now)
     st.subheader(heading)
     if table.empty:
         st.success(f"本周和上周没有{SURGE}的诉求类别。")
+        return
+    if large:
+        st.table(table.style.hide(axis="index"))
         return
     st.dataframe(table, hide_index=True, width="stretch")
     st.page_link("pages/hotspots.py", label="到热点诉求查看工单、街乡镇与关键词", icon=":material/local_fire_department:")

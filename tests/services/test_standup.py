@@ -136,3 +136,87 @@ def test_pack_read_concurrently_is_the_pack_read_in_turn(db):
         else:
             assert a == b, f.name
     assert int(serial.people["业务量"].sum()) > 0 and len(serial.worst_delays) == 2
+
+
+def test_verdict_only_on_thirty_items():
+    """A shift line is judged only on MIN_VERDICT_ITEMS (30) items: the night shift's 16 signs are
+    「样本不足」 whatever their share, 29 too; 30 with 28 on time (93.33 % < 99 %) is 未达标,
+    30 on time of 30 达标."""
+    import pandas as pd
+
+    from dashboard.services.reports.standup import with_targets
+    from domain.evidence import MIN_VERDICT_ITEMS
+    from domain.rules import Rules
+
+    assert MIN_VERDICT_ITEMS == 30
+    rows = [("派单", "sign_on_time", "签收及时率", num, den, "sign_on_time_rate", False)
+            for num, den in ((10, 16), (16, 16), (20, 29), (28, 30), (30, 30))]
+    measures = pd.DataFrame(rows, columns=standup.GROUP_MEASURES_COLUMNS)
+    got = with_targets(measures, Rules.default())
+    assert list(got["结果"]) == ["样本不足", "样本不足", "样本不足", "未达标", "达标"]
+    assert list(got["分母"]) == [16, 16, 29, 30, 30]
+
+
+LEADS = [("S01", "周主管", "业务主管"), ("S02", "吴主管", "业务主管"), ("M01", "冯经理", "项目经理"),
+         ("M02", "前经理", "项目经理")]
+
+
+@pytest.fixture
+def leads_db(db):
+    from queries.schema import shifts, staff
+
+    with db.begin() as conn:
+        conn.execute(staff.insert(), [{"staff_no": s, "name": n, "role": r, "hired_on": date(2025, 1, 1),
+                                       "left_on": date(2026, 1, 1) if s == "M02" else None} for s, n, r in LEADS])
+        conn.execute(shifts.insert(), [
+            {"staff_no": "S01", "day": date(2026, 1, 5), "shift": "早班", "present": False},
+            {"staff_no": "S02", "day": date(2026, 1, 5), "shift": "早班", "present": True},
+            {"staff_no": "S01", "day": date(2026, 1, 5), "shift": "中班", "present": False},
+            {"staff_no": "S02", "day": date(2026, 1, 6), "shift": "夜班", "present": True}])
+    return db
+
+
+def test_duty_leads_and_misses_with_owner(leads_db):
+    """The roster of 5 Jan: 早班 S01 absent and S02 present, 中班 S01 planned but absent, no 夜班
+    lead; 冯经理 employed, 前经理 left on 1 Jan. Each 未达标 line gets its owner; 样本不足 and
+    达标 lines are not misses."""
+    import pandas as pd
+
+    from dashboard.services.reports.standup import MISS_COLUMNS, misses_with_owner
+
+    with leads_db.connect() as conn:
+        leads = standup.duty_leads(conn, day=date(2026, 1, 5))
+    assert [(r.shift, r.staff_no, r.present) for r in leads.itertuples()] == [
+        ("", "M01", True), ("中班", "S01", False), ("早班", "S01", False), ("早班", "S02", True)]
+
+    def groups(*verdicts):
+        return pd.DataFrame([{"组别": "派单", "指标": f"指标{i}", "数量": 1, "分母": 40, "实际": None, "目标": None,
+                              "结果": v} for i, v in enumerate(verdicts)])
+
+    misses = misses_with_owner(groups("未达标", "达标"), {"夜班": groups("未达标"), "早班": groups("样本不足", "未达标"),
+                                                       "中班": groups("未达标")}, leads)
+    assert list(misses.columns) == MISS_COLUMNS
+    assert [(r.班次, r.指标, r.跟进人) for r in misses.itertuples()] == [
+        ("全天", "指标0", "冯经理"), ("夜班", "指标0", "未排班"), ("早班", "指标1", "吴主管"), ("中班", "指标0", "周主管")]
+
+
+def test_pack_misses_come_from_the_roster(leads_db):
+    """The pack's 未达标 list reads the roster of the stand-up's yesterday (the fixture's few items
+    give no verdict, so there is no miss), and the workbook carries the same table."""
+    with leads_db.connect() as conn:
+        pack = standup_pack(conn, day=DAY, now=AT)
+        wb = load_workbook(io.BytesIO(build_standup_workbook(conn, DAY, AT)))
+    assert pack.misses.empty
+    titles = [r[0] for r in wb["昨日概况"].iter_rows(values_only=True) if r and r[0]]
+    assert "昨日未达标及跟进人（全天与分班次）" in titles
+
+
+def test_each_tile_list_is_what_the_tile_counts(db):
+    """A tile counts a ticket under every reason it meets; its list holds exactly those tickets."""
+    with db.connect() as conn:
+        counts = standup.act_today_counts(conn, now=NOW)
+        lists = {r: standup.reason_list(conn, now=NOW, reason=r) for r in standup.REASONS}
+        capped = standup.reason_list(conn, now=NOW, reason="超期", limit=2)
+    assert {r: len(df) for r, df in lists.items()} == counts
+    assert sorted(lists["超期"]["ticket_no"]) == ["T1", "T2", "T3", "T4", "T7", "T8"]
+    assert list(capped["ticket_no"]) == list(lists["超期"]["ticket_no"][:2])   # earliest deadline first

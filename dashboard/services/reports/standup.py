@@ -23,7 +23,18 @@ from domain import staffing
 from domain.evidence import verdict_allowed
 from domain.formatting import half_up
 from domain.rules import Limits, Rules
-from domain.vocabulary import ACTIONS, ANALYST, DISPATCHER, QC, RETURNER, STAFF_ROLES, VERIFIER
+from domain.vocabulary import (
+    ACTIONS,
+    ANALYST,
+    DISPATCHER,
+    PROJECT_MANAGER,
+    QC,
+    RETURNER,
+    SHIFTS,
+    STAFF_ROLES,
+    SUPERVISOR,
+    VERIFIER,
+)
 from queries import forecast, standup
 from queries import staff as staff_queries
 
@@ -127,6 +138,7 @@ class StandupPack:
     actions: pd.DataFrame
     people: pd.DataFrame
     surge: dict
+    misses: pd.DataFrame          # yesterday's 未达标 lines, whole day and per shift, with 跟进人
 
 
 def shift_moment(day: date, now: datetime) -> datetime:
@@ -142,6 +154,26 @@ ERRORS_CN = {"kind": "类型", "ticket_no": "工单编号", "staff_no": "工号"
 ACT_COLUMNS = {"ticket_no": "工单编号", "reason": "关注原因", "stage": "阶段", "sla_class": "时限类型",
                "received_at": "接收时间", "deadline_at": "办结时限", "street": "街乡镇", "unit": "承办单位",
                "urge_count": "催办次数", "overdue_minutes": "超期（分钟）"}
+MISS_COLUMNS = ["班次", "组别", "指标", "数量", "分母", "实际", "目标", "结果", "跟进人"]
+
+
+def misses_with_owner(whole_day: pd.DataFrame, by_shift: dict[str, pd.DataFrame], leads: pd.DataFrame) -> pd.DataFrame:
+    """Yesterday's 未达标 lines — of the whole day, then of each shift in the order they ran — each
+    with who follows it up (domain.staffing.follow_up_owner over the roster's `leads`,
+    queries.standup.duty_leads). A line under MIN_VERDICT_ITEMS items has no verdict (样本不足),
+    so it is never a miss."""
+    supervisors = [(r.shift, r.name, bool(r.present)) for r in leads.itertuples() if r.role == SUPERVISOR]
+    managers = [r.name for r in leads.itertuples() if r.role == PROJECT_MANAGER]
+    parts = []
+    for shift, groups in [(staffing.WHOLE_DAY, whole_day), *by_shift.items()]:
+        missed = groups[groups["结果"] == "未达标"].copy()
+        missed.insert(0, "班次", shift)
+        missed["跟进人"] = staffing.follow_up_owner(shift, supervisors, managers)
+        parts.append(missed)
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return out.reindex(columns=MISS_COLUMNS).reset_index(drop=True)
+
+
 ACTIONS_CN = {"id": "编号", "created_on": "提出日期", "owner": "责任人", "text": "行动内容", "due": "完成期限",
               "status": "状态", "created_by": "记录人", "updated_at": "更新时间", "carried_over": "延续"}
 
@@ -174,6 +206,16 @@ def standup_pack(conn: Connection, *, day: date, now: datetime, team: str | None
     def shift_part(c: Connection):
         return with_targets(standup.group_measures(c, start=s_start, end=s_end, now=as_of, limits=limits), rules)
 
+    def yesterday_shift(name: str):
+        # one of yesterday's shifts, judged on its own (the night shift often has too few items)
+        def part(c: Connection):
+            start, end = staffing.shift_bounds(yesterday, name)
+            return with_targets(standup.group_measures(c, start=start, end=end, now=now, limits=limits), rules)
+        return part
+
+    def leads_part(c: Connection):
+        return standup.duty_leads(c, day=yesterday)
+
     def delays_part(c: Connection):
         return standup.worst_delays(c, start=y_start, end=y_end, now=now).rename(columns=DELAY_COLUMNS)
 
@@ -193,7 +235,8 @@ def standup_pack(conn: Connection, *, day: date, now: datetime, team: str | None
     # the heaviest parts first: the pool takes them in this order
     parts = {DISPATCHER: yesterday_role(DISPATCHER), QC: yesterday_role(QC), "today": today_part,
              "shift": shift_part, "errors": errors_part, "delays": delays_part,
-             **{role: yesterday_role(role) for role in (VERIFIER, RETURNER, ANALYST)}}
+             **{role: yesterday_role(role) for role in (VERIFIER, RETURNER, ANALYST)},
+             **{f"shift:{name}": yesterday_shift(name) for name in SHIFTS}, "leads": leads_part}
     got = dict(zip(parts, concurrently(engine, list(parts.values())) if engine is not None
                    else [part(conn) for part in parts.values()]))
     act, act_counts, actions, surge = got["today"]
@@ -202,8 +245,9 @@ def standup_pack(conn: Connection, *, day: date, now: datetime, team: str | None
                                                    counts={role: got[role][0] for role in STAFF_ROLES}), rules)
     people = person_table(None, start=y_start, end=y_end, now=now, limits=limits, team=team,
                           performance={role: got[role][1] for role in STAFF_ROLES})
+    misses = misses_with_owner(y_groups, {name: got[f"shift:{name}"] for name in SHIFTS}, got["leads"])
     return StandupPack(day, now, yesterday, shift, s_start, s_end, y_groups, s_groups, delays,
-                       errs, act, act_counts, actions, people, surge)
+                       errs, act, act_counts, actions, people, surge, misses)
 
 
 # --- workbook ------------------------------------------------------------------------------------
@@ -290,6 +334,7 @@ def render_standup_workbook(pack: StandupPack) -> bytes:
     _table(ws, pack.yesterday_groups)
     _table(ws, pack.worst_delays, "最严重的超时（前 10）")
     _table(ws, pack.errors, "差错及证据")
+    _table(ws, pack.misses, "昨日未达标及跟进人（全天与分班次）")
     ws.oddHeader.center.text = f"班前会 {pack.day:%Y-%m-%d} · 昨日（{pack.yesterday:%Y-%m-%d}）各组概况"
 
     ws = wb.create_sheet("当班")

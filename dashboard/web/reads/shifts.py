@@ -80,6 +80,6 @@ def staffing_plan(day: date, now: datetime) -> dict:
     rows = [staffing.shift_need(fc, s, minutes, occupancy) for s in staffing.SHIFTS]
     df = pd.DataFrame(rows).merge(plan, on="shift", how="left").fillna({"planned": 0, "on_duty": 0})
     df["minimum"] = minimum
-    df["gap"] = [max(int(n) - int(p), 0) for n, p in zip(df["needed"], df["planned"].fillna(0))]
+    df["gap"] = [staffing.staffing_gap(n, p) for n, p in zip(df["needed"], df["planned"].fillna(0))]
     return {"forecast": fc, "handling_minutes": minutes, "handling_source": source, "occupancy": occupancy,
             "shifts": df.astype({"planned": "int64", "on_duty": "int64"})}

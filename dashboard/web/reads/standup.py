@@ -14,6 +14,18 @@ from queries import standup as standup_queries
 
 actions = cached_query(standup_queries.actions_for, fresh=True)
 
+# the most rows a tile's list shows on the page (the backlog lists them all)
+TILE_LIST_ROWS = 500
+
+
+@cached(ttl="120s", max_entries=32, show_spinner=False)
+def reason_list(reason: str, now: datetime) -> pd.DataFrame:
+    """The open tickets a stand-up tile counts at `now` (queries.standup.reason_list), Chinese
+    columns as the 今日待办工单 table, at most TILE_LIST_ROWS."""
+    with engine().connect() as conn:
+        df = standup_queries.reason_list(conn, now=now, reason=reason, limit=TILE_LIST_ROWS)
+    return df.rename(columns=standup_report.ACT_COLUMNS)
+
 
 @cached(ttl="120s", max_entries=16, show_spinner=False)
 def pack(day: date, now: datetime) -> standup_report.StandupPack:
