@@ -14,13 +14,14 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from dashboard.web import live, ui, wall_hotspots
+from dashboard.web import live, ui, wall_hotspots, wall_ticker
 from dashboard.web.auth import require_role
 from dashboard.web.reads import backlog as backlog_data
 from dashboard.web.reads import now_minute
 from dashboard.web.reads import overview as overview_data
 from dashboard.web.reads import rules as rules_data
 from dashboard.web.reads import wall as wall_data
+from dashboard.web.wall_trends import DAY_ENDS, Trend, backlog_lines, intake_line, rates_lines, score_line
 from domain.evidence import MIN_PERCENT_BASE
 from domain.formatting import count, half_up, pct, share_text
 from domain.lifecycle import OPEN_STAGES
@@ -305,35 +306,45 @@ def tone_of_score(score, rules: Rules) -> str:
     return "amber" if score >= rules.rectify_below else "red"
 
 
-def tile_row(items: list[tuple[ui.Tile, str]], key: str) -> None:
-    """Tiles in one row, each value coloured by its tone (red / amber / green / plain)."""
+def tile_row(items: list[tuple[ui.Tile, str, Trend]], key: str) -> None:
+    """Tiles in one row, each value coloured by its tone (red / amber / green / plain), each with
+    its trend line under the number when it has one."""
     with st.container(key=key):
-        for n, (col, (t, tone)) in enumerate(zip(st.columns(len(items)), items)):
+        for n, (col, (t, tone, trend)) in enumerate(zip(st.columns(len(items)), items)):
             with col, st.container(key=f"wall-tone-{tone}-{key}-{n}"):
-                st.metric(t.label, t.value, delta=t.delta, delta_color=t.delta_color, help=t.help, border=True)
+                st.metric(t.label, t.value, delta=t.delta, delta_color=t.delta_color, help=t.help, border=True,
+                          chart_data=trend, chart_type="line")
 
 
 def main_tiles(r: Refresh) -> None:
     """The top row, read from 5 m: 超期, 即将超期, 三率综合成绩, 本月考核预估分."""
     with st.container(key=f"wall-{r.state}-main"):
         totals = r.reads.get("totals", backlog_data.totals, r.now)
-        score = r.reads.get("score", wall_data.month_score, f"{r.now:%Y-%m}", r.now)
+        month = f"{r.now:%Y-%m}"
+        score = r.reads.get("score", wall_data.month_score, month, r.now)
         got = r.reads.get("three_rates", wall_data.current_three_rates, r.now)
         period, rates = got if got else (None, None)
+        backlog = backlog_lines(r.reads, r.now, totals)
+        rate_lines = rates_lines(r.reads, r.now, period, rates)
+        has_score = bool(score) and score.get("score") is not None
         score_value = (NO_DATA if score and score.get("no_data") else
-                       "—" if not score or score.get("score") is None else str(half_up(score["score"], 2)))
+                       str(half_up(score["score"], 2)) if has_score else "—")
         overdue = totals["overdue"] if totals else None
         at_risk = totals["at_risk"] if totals else None
         caption = None if period is None else f"{period.start:%m月%d日}起 · 有效回访 {count(rates.population)}"
         tile_row([
-            (ui.Tile("超期", count(overdue) if totals else "—", help="在办且已过办结时限"), tone_of_count(overdue)),
+            (ui.Tile("超期", count(overdue) if totals else "—", help=f"在办且已过办结时限；{DAY_ENDS}"),
+             tone_of_count(overdue), backlog["overdue"]),
             (ui.Tile("即将超期", count(at_risk) if totals else "—",
-                     help=f"剩余时限不足 {share_text(r.rules.at_risk_share)}"),
-             "amber" if at_risk else "plain"),
+                     help=f"剩余时限不足 {share_text(r.rules.at_risk_share)}；{DAY_ENDS}"),
+             "amber" if at_risk else "plain", backlog["at_risk"]),
             (ui.Tile("三率综合成绩", "—" if not rates or rates.composite is None else str(half_up(rates.composite, 2)),
-                     caption, delta_color="off"), "plain"),
-            (ui.Tile("本月考核预估分", score_value, (score or {}).get("note") or "考核数据不可用", delta_color="off"),
-             tone_of_score(None if not score else score.get("score"), r.rules)),
+                     caption, delta_color="off", help="趋势线：前几个考评周期与本周期至今"),
+             "plain", rate_lines["composite"]),
+            (ui.Tile("本月考核预估分", score_value, (score or {}).get("note") or "考核数据不可用", delta_color="off",
+                     help="趋势线：前几个合同月与本月预估"),
+             tone_of_score(None if not score else score.get("score"), r.rules),
+             score_line(r.reads, month, float(score["score"]) if has_score else None)),
         ], "wall-top")
 
 
@@ -343,14 +354,19 @@ def rates_tiles(r: Refresh) -> None:
         intake = r.reads.get("intake", overview_data.intake_vs_weekday, r.now)
         totals = r.reads.get("totals", backlog_data.totals, r.now)
         got = r.reads.get("three_rates", wall_data.current_three_rates, r.now)
-        _, rates = got if got else (None, None)
+        period, rates = got if got else (None, None)
+        hourly = r.reads.get("hourly", wall_data.hourly_profile, r.now)
+        backlog = backlog_lines(r.reads, r.now, totals)
+        lines = rates_lines(r.reads, r.now, period, rates)
         tile_row([
             (ui.Tile("今日受理", count(intake["today"]) if intake else "—", intake_delta(intake), delta_color="off",
-                     help="今日 0 点至今接收；对比前 4 个同星期日同一时段的平均值"), "plain"),
-            (ui.Tile("在办积压", count(totals["open"]) if totals else "—"), "plain"),
-            (ui.Tile("响应率", pct(rates.response_rate) if rates else "—"), "plain"),
-            (ui.Tile("解决率", pct(rates.resolution_rate) if rates else "—"), "plain"),
-            (ui.Tile("满意率", pct(rates.satisfaction_rate) if rates else "—"), "plain"),
+                     help="今日 0 点至今接收；对比前 4 个同星期日同一时段的平均值；趋势线：今日逐时累计"),
+             "plain", intake_line(hourly, intake)),
+            (ui.Tile("在办积压", count(totals["open"]) if totals else "—", help=DAY_ENDS),
+             "plain", backlog["open"]),
+            (ui.Tile("响应率", pct(rates.response_rate) if rates else "—"), "plain", lines["response_rate"]),
+            (ui.Tile("解决率", pct(rates.resolution_rate) if rates else "—"), "plain", lines["resolution_rate"]),
+            (ui.Tile("满意率", pct(rates.satisfaction_rate) if rates else "—"), "plain", lines["satisfaction_rate"]),
         ], "wall-second")
 
 
@@ -493,6 +509,7 @@ def board() -> None:
     r, fresh = begin_refresh(now)
     alert = header(now, screen, fresh)
     layout_of(screen)(r)
+    wall_ticker.render(r.reads, r.now, time.time())
     outage_banner(r.reads, alert)
 
 
