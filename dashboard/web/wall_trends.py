@@ -65,3 +65,10 @@ def rates_lines(reads: live.Board, now: datetime, period, rates) -> dict[str, Tr
 def score_line(reads: live.Board, month: str, score: float | None) -> Trend:
     """The previous contract months' 考核 scores, then this month's estimate."""
     return ending_on(reads.get("earlier_scores", wall_data.earlier_month_scores, month), score)
+
+
+def since_midnight(line: Trend) -> str | None:
+    """A backlog tile's second line: its change since today's 0:00 (the line's last day-end)."""
+    if not line or len(line) < 2:
+        return None
+    return f"较今日 0 时 {int(line[-1] - line[-2]):+,d}"
