@@ -21,8 +21,7 @@ from dashboard.web.reads import now_minute
 from dashboard.web.reads import overview as overview_data
 from dashboard.web.reads import rules as rules_data
 from dashboard.web.reads import wall as wall_data
-from dashboard.web.wall_trends import (DAY_ENDS, Trend, backlog_lines, intake_line, rates_lines, score_line,
-                                        since_midnight)
+from dashboard.web.wall_trends import DAY_ENDS, Trend, backlog_lines, intake_line, rates_lines, score_line, since_midnight
 from domain.evidence import MIN_PERCENT_BASE
 from domain.formatting import count, half_up, pct, share_text
 from domain.lifecycle import OPEN_STAGES
