@@ -11,6 +11,7 @@ from dashboard.infra.db import make_engine
 from dashboard.services.assessment.engine import month_result
 from dashboard.services.rankings import composite_text
 from dashboard.web import live, wall_ticker, wall_trends
+from dashboard.web.reads import wall as wall_reads
 from domain.access import ROLES, can_open
 from domain.formatting import pct
 from domain.three_rates import Period, ThreeRates
@@ -152,3 +153,20 @@ def test_ticker_html_escapes_every_value():
     assert "None" not in out and "nan" not in out
     assert "animation-delay:-" in out and "<script" not in wall_ticker.ticker_html(None, 0)
     assert wall_ticker.NOTHING in wall_ticker.ticker_html(df.iloc[0:0], 0)
+
+
+def test_ticker_on_the_page_escapes_imported_text(app_db, monkeypatch):
+    """A ticket whose 街乡镇, unit and category carry markup reaches the wall as text, never as HTML."""
+    evil = pd.DataFrame([{"ticket_no": "X<script>alert(1)</script>", "street": "<script>alert(2)</script>",
+                          "unit": "<img src=x onerror=alert(3)>", "category": "<b>类</b>", "urgency": "紧急",
+                          "overdue": True, "seconds": 7_200}])
+    monkeypatch.setattr(wall_reads, "urgent_ticker", lambda now: evil)
+    try:
+        at = app_as("display", "pages/wall.py")
+    finally:
+        live.forget("wall:ticker")     # the outage tests must not find this list as the last good one
+    assert not errors(at), errors(at)
+    body = next(h.proto.body for h in at.get("html") if "wall-ticker-track" in h.proto.body)
+    assert "<script" not in body and "<img" not in body and "<b>" not in body
+    assert "工单X&lt;script&gt;alert(1)&lt;/script&gt;" in body and "&lt;img src=x onerror=alert(3)&gt;" in body
+    assert "超期 2 小时 00 分" in body
