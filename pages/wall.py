@@ -14,13 +14,14 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from dashboard.web import live, ui, wall_hotspots
+from dashboard.web import live, ui, wall_hotspots, wall_ticker
 from dashboard.web.auth import require_role
 from dashboard.web.reads import backlog as backlog_data
 from dashboard.web.reads import now_minute
 from dashboard.web.reads import overview as overview_data
 from dashboard.web.reads import rules as rules_data
 from dashboard.web.reads import wall as wall_data
+from dashboard.web.wall_trends import DAY_ENDS, Trend, backlog_lines, intake_line, rates_lines, score_line, since_midnight
 from domain.evidence import MIN_PERCENT_BASE
 from domain.formatting import count, half_up, pct, share_text
 from domain.lifecycle import OPEN_STAGES
@@ -82,7 +83,6 @@ st.html("""<style>
 [data-testid="stMetricDelta"] { background: transparent !important; color: #8ea0bf !important; padding-left: 0 !important; }
 [data-testid="stMetricDelta"] div { color: #8ea0bf !important; }
 [data-testid="stMetricDelta"] { font-size: 1.3rem !important; }
-.st-key-wall-top [data-testid="stMetric"] { min-height: 210px; }
 .st-key-wall-top [data-testid="stMetricLabel"] p { font-size: 1.8rem !important; color: #cbd5e1; }
 .st-key-wall-top [data-testid="stMetricValue"] { font-size: 5.2rem !important; }
 [class*="st-key-wall-tone-red"] [data-testid="stMetricValue"] { color: #f87171 !important; }
@@ -90,6 +90,15 @@ st.html("""<style>
 [class*="st-key-wall-tone-green"] [data-testid="stMetricValue"] { color: #4ade80 !important; }
 .st-key-wall-fresh-ok span { font-size: 1.25rem !important; opacity: .55; background: transparent !important; }
 .st-key-wall-fresh-amber span { font-size: 1.5rem !important; font-weight: 700; }
+[data-testid="stMetric"] { display: flex; flex-direction: column; }
+[data-testid="stMetric"] > div:has([data-testid="stMetricChart"]) { margin-top: auto; padding-top: .4rem; }
+[data-testid="stMetricChart"] svg { background-color: transparent !important; }
+[data-testid="stMetricChart"] .mark-line path { stroke: #38bdf8 !important; stroke-width: 3.5px !important; }
+[class*="st-key-wall-tone-red"] [data-testid="stMetricChart"] .mark-line path { stroke: #f87171 !important; }
+[class*="st-key-wall-tone-amber"] [data-testid="stMetricChart"] .mark-line path { stroke: #fbbf24 !important; }
+[class*="st-key-wall-tone-green"] [data-testid="stMetricChart"] .mark-line path { stroke: #4ade80 !important; }
+.st-key-wall-second [data-testid="stMetric"] { min-height: 236px; }
+.st-key-wall-top [data-testid="stMetric"] { min-height: 292px; }
 .st-key-wall-fresh-red span { font-size: 1.9rem !important; font-weight: 800; background: #b91c1c !important;
   color: #fff !important; padding: .4rem 1rem; }
 </style>""")
@@ -119,7 +128,7 @@ _empty_keys = itertools.count(1)
 
 def _with_labels(bars: alt.Chart, field: str) -> alt.LayerChart:
     """Counts written at the bar ends: read from 5 m without tracing the axis."""
-    text = bars.mark_text(align="left", dx=6, color=INK, fontSize=16, fontWeight="bold").encode(
+    text = bars.mark_text(align="left", dx=6, color=INK, fontSize=20, fontWeight="bold").encode(
         text=alt.Text(f"{field}:Q", format=",d"), color=alt.value(INK))
     return bars + text
 
@@ -235,7 +244,7 @@ def composite_chart(df: pd.DataFrame | None):
     bars = base.mark_bar(color=GREEN, cornerRadiusEnd=4).encode(
         x=alt.X("composite:Q", title="综合成绩", scale=alt.Scale(zero=False, nice=False,
                                                               domain=[max(0.0, float(t["composite"].min()) - 5), 100])))
-    labels = base.mark_text(align="left", dx=6, color=INK, fontSize=14).encode(
+    labels = base.mark_text(align="left", dx=6, color=INK, fontSize=20).encode(
         x="composite:Q", text=alt.Text("composite:Q", format=".2f"))
     return (bars + labels).properties(title="本周期街乡镇综合成绩")
 
@@ -305,35 +314,46 @@ def tone_of_score(score, rules: Rules) -> str:
     return "amber" if score >= rules.rectify_below else "red"
 
 
-def tile_row(items: list[tuple[ui.Tile, str]], key: str) -> None:
-    """Tiles in one row, each value coloured by its tone (red / amber / green / plain)."""
+def tile_row(items: list[tuple[ui.Tile, str, Trend]], key: str) -> None:
+    """Tiles in one row, each value coloured by its tone (red / amber / green / plain), each with
+    its trend line under the number when it has one."""
     with st.container(key=key):
-        for n, (col, (t, tone)) in enumerate(zip(st.columns(len(items)), items)):
+        for n, (col, (t, tone, trend)) in enumerate(zip(st.columns(len(items)), items)):
             with col, st.container(key=f"wall-tone-{tone}-{key}-{n}"):
-                st.metric(t.label, t.value, delta=t.delta, delta_color=t.delta_color, help=t.help, border=True)
+                st.metric(t.label, t.value, delta=t.delta, delta_color=t.delta_color, help=t.help, border=True,
+                          chart_data=trend, chart_type="line")
 
 
 def main_tiles(r: Refresh) -> None:
     """The top row, read from 5 m: 超期, 即将超期, 三率综合成绩, 本月考核预估分."""
     with st.container(key=f"wall-{r.state}-main"):
         totals = r.reads.get("totals", backlog_data.totals, r.now)
-        score = r.reads.get("score", wall_data.month_score, f"{r.now:%Y-%m}", r.now)
+        month = f"{r.now:%Y-%m}"
+        score = r.reads.get("score", wall_data.month_score, month, r.now)
         got = r.reads.get("three_rates", wall_data.current_three_rates, r.now)
         period, rates = got if got else (None, None)
+        backlog = backlog_lines(r.reads, r.now, totals)
+        rate_lines = rates_lines(r.reads, r.now, period, rates)
+        has_score = bool(score) and score.get("score") is not None
         score_value = (NO_DATA if score and score.get("no_data") else
-                       "—" if not score or score.get("score") is None else str(half_up(score["score"], 2)))
+                       str(half_up(score["score"], 2)) if has_score else "—")
         overdue = totals["overdue"] if totals else None
         at_risk = totals["at_risk"] if totals else None
         caption = None if period is None else f"{period.start:%m月%d日}起 · 有效回访 {count(rates.population)}"
         tile_row([
-            (ui.Tile("超期", count(overdue) if totals else "—", help="在办且已过办结时限"), tone_of_count(overdue)),
-            (ui.Tile("即将超期", count(at_risk) if totals else "—",
-                     help=f"剩余时限不足 {share_text(r.rules.at_risk_share)}"),
-             "amber" if at_risk else "plain"),
+            (ui.Tile("超期", count(overdue) if totals else "—", since_midnight(backlog["overdue"]), delta_color="off",
+                     help=f"在办且已过办结时限；{DAY_ENDS}"),
+             tone_of_count(overdue), backlog["overdue"]),
+            (ui.Tile("即将超期", count(at_risk) if totals else "—", since_midnight(backlog["at_risk"]), delta_color="off",
+                     help=f"剩余时限不足 {share_text(r.rules.at_risk_share)}；{DAY_ENDS}"),
+             "amber" if at_risk else "plain", backlog["at_risk"]),
             (ui.Tile("三率综合成绩", "—" if not rates or rates.composite is None else str(half_up(rates.composite, 2)),
-                     caption, delta_color="off"), "plain"),
-            (ui.Tile("本月考核预估分", score_value, (score or {}).get("note") or "考核数据不可用", delta_color="off"),
-             tone_of_score(None if not score else score.get("score"), r.rules)),
+                     caption, delta_color="off", help="趋势线：前几个考评周期与本周期至今"),
+             "plain", rate_lines["composite"]),
+            (ui.Tile("本月考核预估分", score_value, (score or {}).get("note") or "考核数据不可用", delta_color="off",
+                     help="趋势线：前几个合同月与本月预估"),
+             tone_of_score(None if not score else score.get("score"), r.rules),
+             score_line(r.reads, month, float(score["score"]) if has_score else None)),
         ], "wall-top")
 
 
@@ -343,14 +363,20 @@ def rates_tiles(r: Refresh) -> None:
         intake = r.reads.get("intake", overview_data.intake_vs_weekday, r.now)
         totals = r.reads.get("totals", backlog_data.totals, r.now)
         got = r.reads.get("three_rates", wall_data.current_three_rates, r.now)
-        _, rates = got if got else (None, None)
+        period, rates = got if got else (None, None)
+        hourly = r.reads.get("hourly", wall_data.hourly_profile, r.now)
+        backlog = backlog_lines(r.reads, r.now, totals)
+        lines = rates_lines(r.reads, r.now, period, rates)
         tile_row([
             (ui.Tile("今日受理", count(intake["today"]) if intake else "—", intake_delta(intake), delta_color="off",
-                     help="今日 0 点至今接收；对比前 4 个同星期日同一时段的平均值"), "plain"),
-            (ui.Tile("在办积压", count(totals["open"]) if totals else "—"), "plain"),
-            (ui.Tile("响应率", pct(rates.response_rate) if rates else "—"), "plain"),
-            (ui.Tile("解决率", pct(rates.resolution_rate) if rates else "—"), "plain"),
-            (ui.Tile("满意率", pct(rates.satisfaction_rate) if rates else "—"), "plain"),
+                     help="今日 0 点至今接收；对比前 4 个同星期日同一时段的平均值；趋势线：今日逐时累计"),
+             "plain", intake_line(hourly, intake)),
+            (ui.Tile("在办积压", count(totals["open"]) if totals else "—", since_midnight(backlog["open"]), delta_color="off",
+                     help=DAY_ENDS),
+             "plain", backlog["open"]),
+            (ui.Tile("响应率", pct(rates.response_rate) if rates else "—"), "plain", lines["response_rate"]),
+            (ui.Tile("解决率", pct(rates.resolution_rate) if rates else "—"), "plain", lines["resolution_rate"]),
+            (ui.Tile("满意率", pct(rates.satisfaction_rate) if rates else "—"), "plain", lines["satisfaction_rate"]),
         ], "wall-second")
 
 
@@ -436,28 +462,28 @@ def panel_row(r: Refresh, height: int, *panels: Callable[[Refresh, int], None]) 
 def all_in_one(r: Refresh) -> None:
     main_tiles(r)
     rates_tiles(r)
-    panel_row(r, 330, hourly_panel, lowest_street_panel, lowest_unit_panel)
+    panel_row(r, 250, hourly_panel, lowest_street_panel, lowest_unit_panel)
 
 
 def situation_screen(r: Refresh) -> None:
     main_tiles(r)
     rates_tiles(r)
-    panel_row(r, 440, hourly_panel, trend_panel)
+    panel_row(r, 220, hourly_panel, trend_panel)
 
 
 def backlog_screen(r: Refresh) -> None:
     main_tiles(r)
-    panel_row(r, 600, stage_panel, age_panel, overdue_street_panel)
+    panel_row(r, 500, stage_panel, age_panel, overdue_street_panel)
 
 
 def streets_screen(r: Refresh) -> None:
     main_tiles(r)
-    panel_row(r, 600, lowest_street_panel, lowest_unit_panel, rising_street_panel)
+    panel_row(r, 470, lowest_street_panel, lowest_unit_panel, rising_street_panel)
 
 
 def rates_screen(r: Refresh) -> None:
     rates_tiles(r)
-    panel_row(r, 600, rates_trend_panel, composite_panel)
+    panel_row(r, 540, rates_trend_panel, composite_panel)
 
 
 SCREEN_LAYOUTS: list[Callable[[Refresh], None]] = [
@@ -493,6 +519,7 @@ def board() -> None:
     r, fresh = begin_refresh(now)
     alert = header(now, screen, fresh)
     layout_of(screen)(r)
+    wall_ticker.render(r.reads, r.now, time.time())
     outage_banner(r.reads, alert)
 
 

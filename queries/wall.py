@@ -12,8 +12,9 @@ from sqlalchemy.engine import Connection
 
 from domain.evidence import above_normal as above_normal_flag
 from domain.evidence import z_score
+from domain.vocabulary import URGENT
 from queries.schema import ticket_facts as tf
-from queries.sql import count_if, hour_of
+from queries.sql import count_if, hour_of, seconds_between
 
 WEEKS_BACK = 4
 DAYS_BACK = 7
@@ -92,3 +93,73 @@ def above_normal(conn: Connection, *, now: datetime, dimension: str, days: int =
     df = df.assign(z=[z_score(c, u) for c, u in zip(df["today"], df["usual"])])
     flagged = df[[above_normal_flag(c, u) for c, u in zip(df["today"], df["usual"])]]
     return flagged.sort_values(["z", "key"], ascending=[False, True]).head(top).reset_index(drop=True)
+
+
+SNAPSHOT_COLUMNS = ["at", "open", "overdue", "at_risk"]
+SNAPSHOT_DAYS = 14
+
+
+def _open_at(t: datetime):
+    """Open at a past moment `t`, as the facts tell it now: received by `t` and still open, or
+    closed / returned after `t`. (A ticket closed, then reopened after `t`, counts as open; its
+    deadline is the one in force now.)"""
+    return sa.and_(tf.c.received_at <= t,
+                   sa.or_(tf.c.is_open, tf.c.closed_at > t, tf.c.return_approved_at > t))
+
+
+def backlog_snapshots(conn: Connection, *, now: datetime, days: int = SNAPSHOT_DAYS) -> pd.DataFrame:
+    """The backlog's trend for the wall's tiles: open · overdue · at_risk at the end of each of the
+    `days` − 1 days before today (at the next midnight) and at `now`, oldest first.
+
+    at (datetime) · open · overdue · at_risk (int). The last row is queries.backlog.backlog_totals
+    at `now` exactly (same conditions); every row is a moment, never a partial period.
+    """
+    day_start = _day_start(now)
+    moments = [day_start - timedelta(days=k) for k in range(days - 2, -1, -1)]
+    moments = [t for t in moments if t < now] + [now]
+    cols = []
+    for i, t in enumerate(moments):
+        opened = sa.and_(tf.c.is_open, tf.c.received_at <= t) if t == now else _open_at(t)
+        cols += [count_if(opened).label(f"o{i}"),
+                 count_if(sa.and_(opened, tf.c.deadline_at < t)).label(f"d{i}"),
+                 count_if(sa.and_(opened, tf.c.at_risk_at <= t, tf.c.deadline_at >= t)).label(f"r{i}")]
+    first = moments[0]
+    row = conn.execute(sa.select(*cols).where(
+        tf.c.received_at <= now,
+        sa.or_(tf.c.is_open, tf.c.closed_at > first, tf.c.return_approved_at > first))).one()
+    out = pd.DataFrame([[t, row[3 * i] or 0, row[3 * i + 1] or 0, row[3 * i + 2] or 0]
+                        for i, t in enumerate(moments)], columns=SNAPSHOT_COLUMNS)
+    return out.astype({"open": "int64", "overdue": "int64", "at_risk": "int64"})
+
+
+def running_intake(profile: pd.DataFrame) -> list[int]:
+    """Today's intake as it grew: the running total at the end of each hour up to the current
+    one (whose total is the count up to `now`, so the last value is the 今日受理 figure).
+    `profile` is hourly_profile's frame; a running total never dips when an hour is still open."""
+    known = profile.dropna(subset=["today"])
+    return [int(x) for x in known["today"].astype("int64").cumsum()]
+
+
+TICKER_COLUMNS = ["ticket_no", "street", "unit", "category", "urgency", "overdue", "seconds"]
+TICKER_LIMIT = 20
+
+
+def urgent_ticker(conn: Connection, *, now: datetime, limit: int = TICKER_LIMIT) -> pd.DataFrame:
+    """The wall's ticker: open tickets at `now` that are overdue or urgent (urgency 紧急, domain.vocabulary.URGENT).
+    Overdue first, most overdue first; then the urgent ones still in time, newest first; at most
+    `limit` (LIMIT in SQL). No caller, no title or content: what the wall may show from 5 m.
+
+    ticket_no · street · unit · category · urgency (str | None) · overdue (bool) ·
+    seconds (int: overdue → seconds past the deadline; else seconds left)
+    """
+    late = tf.c.deadline_at < now
+    secs = sa.case((late, seconds_between(tf.c.deadline_at, sa.literal(now, sa.DateTime))),
+                   else_=seconds_between(sa.literal(now, sa.DateTime), tf.c.deadline_at))
+    stmt = (sa.select(tf.c.ticket_no, tf.c.street, tf.c.unit, tf.c.category_l1, tf.c.urgency,
+                      sa.case((late, 1), else_=0).label("overdue"), secs.label("seconds"))
+            .where(tf.c.is_open, tf.c.received_at <= now, sa.or_(late, tf.c.urgency == URGENT))
+            .order_by(sa.case((late, 0), else_=1), sa.case((late, tf.c.deadline_at), else_=None),
+                      tf.c.received_at.desc(), tf.c.ticket_no)
+            .limit(limit))
+    df = pd.DataFrame(conn.execute(stmt).all(), columns=TICKER_COLUMNS)
+    return df.astype({"overdue": bool, "seconds": "int64"})

@@ -25,8 +25,8 @@ INK, MUTED, GRID, RED, ACCENT = "#e6edf7", "#8ea0bf", "#1f2b45", "#ef4444", "#38
 def _dark(chart, height: int):
     return (chart.properties(height=height, background="transparent").configure_view(stroke=None)
             .configure_axis(labelColor="#cbd5e1", titleColor=MUTED, gridColor=GRID, domainColor=GRID, tickColor=GRID,
-                            labelFontSize=15, titleFontSize=15, labelLimit=200)
-            .configure_title(color=INK, fontSize=20, anchor="start"))
+                            labelFontSize=20, titleFontSize=20, labelLimit=200)
+            .configure_title(color=INK, fontSize=22, anchor="start"))
 
 
 def _trend(topic, now: datetime, height: int):
@@ -46,7 +46,7 @@ def _streets(frame: pd.DataFrame | None, height: int):
     bars = alt.Chart(top).mark_bar(color=ACCENT, cornerRadiusEnd=4).encode(
         y=alt.Y("street:N", sort=list(top["street"]), title=None),
         x=alt.X("tickets:Q", title="工单数", axis=alt.Axis(tickMinStep=1, format=",d")))
-    text = bars.mark_text(align="left", dx=6, color=INK, fontSize=16, fontWeight="bold").encode(
+    text = bars.mark_text(align="left", dx=6, color=INK, fontSize=20, fontWeight="bold").encode(
         text=alt.Text("tickets:Q", format=",d"))
     return _dark((bars + text).properties(title="街乡镇"), height)
 

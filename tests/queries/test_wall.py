@@ -2,8 +2,8 @@
 import pandas as pd
 import pytest
 
-from queries import wall
-from tests.support.live_fixture import NOW, load, ticket
+from queries import backlog, overview, wall
+from tests.support.live_fixture import NOW, event, load, ticket, ts
 
 
 def test_hourly_profile_and_rising(engine):
@@ -46,3 +46,60 @@ def test_above_normal_needs_volume_and_significance(engine):
     assert set(rising["key"]) == {"西集镇", "宋庄镇", "漷县镇", "永顺镇"}
     assert flagged["key"].tolist() == ["西集镇"]
     assert flagged["today"].tolist() == [12] and flagged["z"].tolist() == pytest.approx([11.0])
+
+
+def _backlog_morning(engine):
+    """Thursday 10:30. A overdue since 01-13 12:00; B at risk on 01-14 00:00, closed 01-14 18:00;
+    C received 01-14, overdue since 09:00 today; D returned 01-14 12:00; E, E2 urgent in time;
+    F after now; G closed long ago; H urgent but closed."""
+    rows = [ticket("A", "2026-01-10 08:00:00", deadline_at=ts("2026-01-13 12:00:00"), street="宋庄镇", unit="区城管委"),
+            ticket("B", "2026-01-10 08:00:00", deadline_at=ts("2026-01-14 12:00:00")),
+            ticket("C", "2026-01-14 09:00:00", deadline_at=ts("2026-01-15 09:00:00"), category_l1="住房"),
+            ticket("D", "2026-01-13 09:00:00", deadline_at=ts("2026-01-20 09:00:00")),
+            ticket("E", "2026-01-15 10:00:00", deadline_at=ts("2026-01-15 12:00:00"), urgency="紧急"),
+            ticket("E2", "2026-01-15 09:00:00", deadline_at=ts("2026-01-15 20:00:00"), urgency="紧急"),
+            ticket("F", "2026-01-15 10:31:00", deadline_at=ts("2026-01-15 10:40:00"), urgency="紧急"),
+            ticket("G", "2026-01-11 08:00:00", deadline_at=ts("2026-01-12 08:00:00")),
+            ticket("H", "2026-01-15 08:00:00", deadline_at=ts("2026-01-15 09:00:00"), urgency="紧急")]
+    events = [event("B", "2026-01-14 18:00:00", "CLOSE"), event("D", "2026-01-14 12:00:00", "RETURN_APPROVED"),
+              event("G", "2026-01-12 07:00:00", "CLOSE"), event("H", "2026-01-15 08:30:00", "CLOSE")]
+    load(engine, rows, events)
+
+
+def test_backlog_snapshots_end_on_the_tiles_figures(engine):
+    _backlog_morning(engine)
+    with engine.connect() as conn:
+        snaps = wall.backlog_snapshots(conn, now=NOW, days=3)
+        totals = backlog.backlog_totals(conn, now=NOW)
+    assert snaps["at"].tolist() == [ts("2026-01-14 00:00:00"), ts("2026-01-15 00:00:00"), NOW]
+    assert snaps["open"].tolist() == [3, 2, 4]          # A B D · A C · A C E E2 (F not yet received)
+    assert snaps["overdue"].tolist() == [1, 1, 2]       # A · A · A C
+    assert snaps["at_risk"].tolist() == [1, 0, 0]       # B (from 01-13 16:00) · none · none
+    last = snaps.iloc[-1]
+    assert {k: int(last[k]) for k in ("open", "overdue", "at_risk")} == totals
+    with engine.connect() as conn:
+        assert len(wall.backlog_snapshots(conn, now=NOW)) == wall.SNAPSHOT_DAYS
+
+
+def test_running_intake_ends_on_todays_intake(engine):
+    rows = [ticket("A1", "2026-01-15 00:10:00"), ticket("A2", "2026-01-15 09:50:00"),
+            ticket("A3", "2026-01-15 10:29:00"), ticket("A4", "2026-01-15 10:31:00")]
+    load(engine, rows)
+    with engine.connect() as conn:
+        running = wall.running_intake(wall.hourly_profile(conn, now=NOW))
+        today = overview.intake_vs_weekday(conn, now=NOW)["today"]
+    assert running == [1] * 9 + [2, 3]                  # hours 0–10; 10 is still running: no dip
+    assert running[-1] == today == 3
+
+
+def test_urgent_ticker_overdue_first_then_urgent_newest(engine):
+    _backlog_morning(engine)
+    with engine.connect() as conn:
+        tick = wall.urgent_ticker(conn, now=NOW)
+        two = wall.urgent_ticker(conn, now=NOW, limit=2)
+    assert tick["ticket_no"].tolist() == ["A", "C", "E", "E2"]
+    assert tick["overdue"].tolist() == [True, True, False, False]
+    assert tick["seconds"].tolist() == [46 * 3600 + 1800, 5400, 5400, 9 * 3600 + 1800]
+    assert tick.iloc[0][["street", "unit", "category"]].tolist() == ["宋庄镇", "区城管委", "城乡建设"]
+    assert two["ticket_no"].tolist() == ["A", "C"]
+    assert not {"title", "content", "caller_hash", "caller_last4"} & set(tick.columns)

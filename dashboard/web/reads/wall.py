@@ -7,6 +7,7 @@ from datetime import datetime
 import pandas as pd
 
 from dashboard.services.assessment.engine import month_result
+from dashboard.services.assessment.views import contract_months, contract_start
 from dashboard.services.rules_store import rules_for_month
 from dashboard.web.live import UNAVAILABLE
 from dashboard.web.reads import cached, cached_query, engine
@@ -20,6 +21,10 @@ from queries.three_rates import district_counts
 hourly_profile = cached_query(wall.hourly_profile, ttl="60s", max_entries=32)
 rising = cached_query(wall.rising, ttl="60s", max_entries=32)
 above_normal = cached_query(wall.above_normal, ttl="60s", max_entries=32)
+backlog_snapshots = cached_query(wall.backlog_snapshots, ttl="60s", max_entries=32)
+urgent_ticker = cached_query(wall.urgent_ticker, ttl="60s", max_entries=32)
+
+TREND_POINTS = 6   # points in the wall's 三率 and 考核 trend lines, the current period's included
 
 
 @cached(ttl="120s", max_entries=16, show_spinner=False)
@@ -74,3 +79,25 @@ def street_composites(now: datetime) -> pd.DataFrame:
     rows, _ = ranking(period_containing(now).label, "street", now)
     return pd.DataFrame([[r.unit, None if r.composite is None else float(r.composite)] for r in rows],
                         columns=["unit", "composite"])
+
+
+@cached(ttl="1800s", max_entries=8, show_spinner=False)
+def earlier_month_scores(month: str, n: int = TREND_POINTS - 1) -> list[float]:
+    """The 考核 scores of the (at most `n`) contract months before `month` that have one, oldest
+    first (chart values only): the points before the 本月考核预估分 tile's figure in its trend line.
+    Finished months change only on late corrections, hence the long cache. A broken estimate gives
+    no points (the tile says why); an outage propagates like every wall read."""
+    with engine().connect() as conn:
+        start = contract_start(conn)
+        months = [m for m in contract_months(start, datetime.strptime(month + "-01", "%Y-%m-%d")) if m < month]
+        scores = []
+        for m in months[-n:] if n else []:
+            try:
+                r = month_result(conn, m, None)
+            except UNAVAILABLE:
+                raise
+            except Exception:  # noqa: BLE001 - a broken estimate must not take the wall down
+                continue
+            if r.has_data and r.score is not None:
+                scores.append(float(r.score))
+        return scores
