@@ -1,5 +1,8 @@
 """Killed at any moment (kill -9, 20 times during a large pull in small batches), the feed loses
-nothing and doubles nothing: a final run leaves exactly the source's tickets and events."""
+nothing and doubles nothing: a final run leaves exactly the source's tickets and events.
+
+Before every run the source changes again (a slice of orders updated in place, new flow rows), so
+each run has many batches to pull however fast the machine is, and the kill lands inside them."""
 from __future__ import annotations
 
 import os
@@ -9,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +22,8 @@ from tests.support.feed_sources import ROOT, OrderSystem, mariadb_source, our_ev
 
 ORDERS = 30_000
 KILLS = 20
+CHANGED_PER_RUN = 12_000          # orders updated in place before each run: a dozen batches of 1,000
+KILL_WITHIN_SECONDS = 0.8         # after the run has started; well inside a dozen batches
 
 
 def runs_started(engine) -> int:
@@ -27,6 +32,21 @@ def runs_started(engine) -> int:
             return conn.execute(sa.select(sa.func.count()).select_from(feed_runs)).scalar_one()
         except sa.exc.OperationalError:      # the first process is still creating the schema
             return 0
+
+
+def change_in_place(system: OrderSystem, run: int, nos: list[str]) -> None:
+    """What the ticketing system does all day: callback results written into a window of orders
+    (each with its own later updated_at) and flow rows added for some of them."""
+    first = (run * CHANGED_PER_RUN) % ORDERS
+    ids = (first + 1, first + CHANGED_PER_RUN)
+    with system.engine.begin() as c:
+        c.execute(sa.text(
+            "UPDATE t_order SET hf_time = DATE_ADD(recv_time, INTERVAL 2 DAY), hf_valid = 1, hf_contacted = 1, "
+            "hf_resolved = (id + :run) % 2, myd = 1 + (id + :run) % 3, "
+            "updated_at = DATE_ADD(:base, INTERVAL id SECOND) "
+            "WHERE id BETWEEN :lo AND :hi"),
+            {"run": run, "base": datetime(2026, 10, 1) + timedelta(days=run), "lo": ids[0], "hi": ids[1]})
+    system.add_flow(nos[first:first + CHANGED_PER_RUN:7], 8, after_minutes=90 + run, remark=f"催办{run}")
 
 
 @pytest.fixture
@@ -47,13 +67,14 @@ def test_twenty_kill_9_during_a_large_pull_lose_and_double_nothing(sqlite_engine
     env = {**os.environ, "HOTLINE_LOG_LEVEL": "error"}
     rng = random.Random(20261206)
     killed = 0
-    for _ in range(KILLS):
+    for run in range(KILLS):
+        change_in_place(system, run, nos)
         before = runs_started(sqlite_engine)
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         # kill during the pull: once this process has started its run, at a random moment
         while proc.poll() is None and runs_started(sqlite_engine) == before:
-            time.sleep(0.05)
-        time.sleep(rng.uniform(0.0, 2.5))
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, KILL_WITHIN_SECONDS))
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
             killed += 1
