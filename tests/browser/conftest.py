@@ -47,6 +47,36 @@ def _enrol_totp(db_url: str, username: str) -> None:
     helpers.TOTP_SECRETS[username] = started.secret
 
 
+def start_streamlit(db_url: str, work: Path, log_name: str = "streamlit.log") -> tuple[str, subprocess.Popen]:
+    """`streamlit run serve.py` on the database, as the service units start it; returns its base URL
+    once its health check answers."""
+    port = _free_port()
+    env = dict(os.environ, HOTLINE_DB_URL=db_url, HOTLINE_COOKIE_KEY="browser-test-cookie-key-" + "z" * 32,
+               HOTLINE_NOW=NOW)
+    log = open(work / log_name, "w")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
+                             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    log.close()
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            if urlopen(base + "/_stcore/health", timeout=2).status == 200:
+                return base, proc
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    pytest.fail("streamlit did not start: " + (work / log_name).read_text()[-2000:])
+
+
+def stop_streamlit(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     if not Path(CHROMIUM).exists():
@@ -61,30 +91,9 @@ def server(tmp_path_factory):
     for role in ROLES:
         _cli(db_url, "users", "add", f"b_{role}", "--role", role, "--password-stdin", stdin=PASSWORD + "\n")
     _enrol_totp(db_url, "b_admin")
-    port = _free_port()
-    env = dict(os.environ, HOTLINE_DB_URL=db_url, HOTLINE_COOKIE_KEY="browser-test-cookie-key-" + "z" * 32,
-               HOTLINE_NOW=NOW)
-    log = open(work / "streamlit.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
-                             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            if urlopen(base + "/_stcore/health", timeout=2).status == 200:
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + (work / "streamlit.log").read_text()[-2000:])
+    base, proc = start_streamlit(db_url, work)
     yield {"base": base, "db_url": db_url, "work": work}
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    stop_streamlit(proc)
 
 
 @pytest.fixture(scope="session")
