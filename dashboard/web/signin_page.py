@@ -15,9 +15,15 @@ from dashboard.web.reads import engine
 from dashboard.web.signin_routes import LOGIN_PATH, OUTCOME_PARAM, WAIT_PARAM
 from domain import access
 
-# Query parameters kept across sign-in (the wall PC's bookmark /wall?kiosk=1&rotate=60, the meeting
-# room's /standup?projector=1).
-_KEPT_PARAMS = {"kiosk": str.isdigit, "rotate": str.isdigit, "projector": str.isdigit}
+
+def _plain_ticket_no(value: str) -> bool:
+    return 0 < len(value) <= 40 and all(c.isascii() and (c.isalnum() or c in "-_") for c in value)
+
+
+# Query parameters kept across sign-in (the wall PC's bookmark /wall?kiosk=1&refresh=30&rotate=60,
+# the meeting room's /standup?projector=1, a link to one ticket /tickets?ticket=…).
+_KEPT_PARAMS = {"kiosk": str.isdigit, "refresh": str.isdigit, "rotate": str.isdigit, "projector": str.isdigit,
+                "ticket": _plain_ticket_no}
 
 _FORM_STYLE = """
 <style>

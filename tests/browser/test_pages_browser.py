@@ -122,7 +122,7 @@ def test_bookmarked_wall_url_signs_in_and_stays(server, browser):
     page = ctx.new_page()
     try:
         watch_runs(page)
-        page.goto(f"{server['base']}/wall?kiosk=1")
+        page.goto(f"{server['base']}/wall?kiosk=1&refresh=30&rotate=90")
         page.get_by_label("用户名").wait_for(timeout=STEP_TIMEOUT_MS)
         settle(page)
         assert "Page not found" not in page.inner_text("body")
@@ -133,6 +133,8 @@ def test_bookmarked_wall_url_signs_in_and_stays(server, browser):
         settle(page)
         body = page.inner_text("body")
         assert "Page not found" not in body and "/wall" in page.url
+        # the bookmark's settings came through the sign-in: the wall says its refresh
+        assert all(p in page.url for p in ("kiosk=1", "refresh=30", "rotate=90")) and "每 30 秒刷新" in body
         assert not error_texts(page)
     finally:
         ctx.close()
