@@ -23,6 +23,11 @@ RECOVERY_CODES = 10
 # The claim of a single sign-on identity matched to users.email unless HOTLINE_OIDC_CLAIM says otherwise.
 DEFAULT_OIDC_CLAIM = "email"
 
+# A single sign-on identity (the provider's sign-in, kept by Streamlit in a signed cookie) may open a
+# first session here only this soon after the provider issued it; later only while a session it
+# opened is still live (another tab), and never again once one of its sessions was signed out.
+SSO_SIGN_IN_WINDOW_MINUTES = 10
+
 
 def session_hours(role: str) -> int:
     return SESSION_HOURS.get(role, DEFAULT_SESSION_HOURS)

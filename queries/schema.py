@@ -527,6 +527,8 @@ user_sessions = sa.Table(
     sa.Column("expires_at", sa.DateTime, nullable=False),
     sa.Column("revoked_at", sa.DateTime),
     sa.Column("second_factor_at", sa.DateTime),                    # last accepted TOTP code
+    # single sign-on: SHA-256 of the provider sign-in (issuer, subject, issue time) that opened it
+    sa.Column("sso_identity", sa.String(64), index=True),
 )
 
 # A user's TOTP second factor (RFC 6238): the base32 secret, when enrolment was confirmed, the last

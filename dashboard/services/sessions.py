@@ -18,6 +18,8 @@ from queries.schema import user_sessions, users
 
 # last_seen_at is written at most this often (not on every run of every page)
 SEEN_EVERY = timedelta(minutes=1)
+# the identity provider's clock and ours may differ this much
+CLOCK_SKEW = timedelta(minutes=1)
 
 
 def _now() -> datetime:
@@ -29,9 +31,10 @@ def token_hash(token: str) -> str:
 
 
 def create(conn: Connection, username: str, *, method: str, client: str = "",
-           now: datetime | None = None, second_factor_given: bool = False) -> str:
+           now: datetime | None = None, second_factor_given: bool = False, sso_identity: str | None = None) -> str:
     """Open a session for an active user and return its token (shown to no one but the browser).
-    `second_factor_given`: the caller has just checked a TOTP code (tools that sign in as a user)."""
+    `second_factor_given`: the caller has just checked a TOTP code (tools that sign in as a user);
+    `sso_identity`: the key of the single sign-on identity that opens it (sso_identity_state)."""
     now = now or _now()
     row = conn.execute(sa.select(users.c.role, users.c.token_version).where(
         users.c.username == username, users.c.active)).first()
@@ -42,8 +45,32 @@ def create(conn: Connection, username: str, *, method: str, client: str = "",
         token_hash=token_hash(token), username=username, method=method, token_version=row.token_version,
         client=client[:64], created_at=now, last_seen_at=now,
         expires_at=now + timedelta(hours=identity.session_hours(row.role)),
-        second_factor_at=now if second_factor_given else None))
+        second_factor_at=now if second_factor_given else None, sso_identity=sso_identity))
     return token
+
+
+# What a single sign-on identity may still do here (sso_identity_state).
+SSO_NEW = "new"            # issued within the sign-in window, never used: may open its first session
+SSO_LIVE = "live"          # a session it opened is live: may open another (a second tab)
+SSO_ENDED = "ended"        # one of its sessions was signed out or revoked: refused for good
+SSO_STALE = "stale"        # too old to open a first session, none of its sessions live: sign in again
+
+
+def sso_identity_state(conn: Connection, identity_key: str, issued_at: datetime | None,
+                       now: datetime | None = None) -> str:
+    """Whether the identity `identity_key` (issued by the provider at `issued_at`, None when it did
+    not say) may open a session now. A replayed cookie of a signed-out identity is ENDED; one kept
+    past its sessions' end is STALE."""
+    now = now or _now()
+    rows = conn.execute(sa.select(user_sessions.c.revoked_at, user_sessions.c.expires_at).where(
+        user_sessions.c.sso_identity == identity_key)).all()
+    if any(r.revoked_at is not None for r in rows):
+        return SSO_ENDED
+    if any(r.expires_at > now for r in rows):
+        return SSO_LIVE
+    fresh = issued_at is not None and -CLOCK_SKEW <= now - issued_at <= timedelta(
+        minutes=identity.SSO_SIGN_IN_WINDOW_MINUTES) + CLOCK_SKEW
+    return SSO_NEW if fresh and not rows else SSO_STALE
 
 
 def lookup(conn: Connection, token: str | None, now: datetime | None = None) -> dict | None:
@@ -71,12 +98,19 @@ def lookup(conn: Connection, token: str | None, now: datetime | None = None) -> 
 
 
 def revoke(conn: Connection, token: str | None, now: datetime | None = None) -> bool:
-    """End one session; True when it was live."""
+    """End one session (sign-out) and, for single sign-on, every other session its identity opened
+    (the other tabs of that browser); True when it was live."""
     if not token:
         return False
+    now = now or _now()
+    key = conn.execute(sa.select(user_sessions.c.sso_identity).where(
+        user_sessions.c.token_hash == token_hash(token))).scalar()
     result = conn.execute(user_sessions.update().where(
         user_sessions.c.token_hash == token_hash(token), user_sessions.c.revoked_at.is_(None))
-        .values(revoked_at=now or _now()))
+        .values(revoked_at=now))
+    if key:
+        conn.execute(user_sessions.update().where(
+            user_sessions.c.sso_identity == key, user_sessions.c.revoked_at.is_(None)).values(revoked_at=now))
     return bool(result.rowcount)
 
 

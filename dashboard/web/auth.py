@@ -86,17 +86,27 @@ def current_user() -> CurrentUser | None:
 
 def _sso_session() -> tuple[dict | None, str]:
     """A single sign-on identity (st.user) matched to an active user opens a session; an unknown
-    or disabled identity is refused (sso.refusal says why)."""
+    or disabled identity is refused, and so is one signed out of or too old to open a first session
+    (sessions.sso_identity_state; sso.refusal says why)."""
     identity_claims = sso.signed_in_claims()
     if identity_claims is None:
         return None, ""
     username = sso.match_user(identity_claims, client_address())
     if username is None:
         return None, ""
+    key = sso.identity_key(identity_claims)
     with engine().begin() as conn:
-        token = sessions.create(conn, username, method=identity.METHOD_SSO, client=client_address())
-        audit.record(conn, username=username, action="login", detail="sso", client=client_address())
-        row = sessions.lookup(conn, token)
+        state = sessions.sso_identity_state(conn, key, sso.issued_at(identity_claims))
+        if state in (sessions.SSO_NEW, sessions.SSO_LIVE):
+            token = sessions.create(conn, username, method=identity.METHOD_SSO, client=client_address(),
+                                    sso_identity=key)
+            audit.record(conn, username=username, action="login", detail="sso", client=client_address())
+            row = sessions.lookup(conn, token)
+    if state not in (sessions.SSO_NEW, sessions.SSO_LIVE):
+        # a cookie kept or replayed after sign-out, or older than its sessions: the provider again
+        sso.refuse(sso.SIGNED_OUT if state == sessions.SSO_ENDED else sso.EXPIRED, state, username,
+                   identity_claims, client_address())
+        return None, ""
     logs.event("sign_in", user=username, role=row["role"] if row else None, client=client_address(), method="sso")
     st.session_state[SSO_TOKEN_KEY] = token
     return row, token

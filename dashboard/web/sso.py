@@ -4,6 +4,10 @@ says whether they may come in and with which role: the identity's claim (HOTLINE
 default email) must match an active user's users.email."""
 from __future__ import annotations
 
+import hashlib
+import json
+from datetime import datetime
+
 import sqlalchemy as sa
 import streamlit as st
 
@@ -16,6 +20,8 @@ REFUSAL_KEY = "hotline_sso_refusal"
 UNKNOWN = "统一身份认证账号「{who}」未在本系统登记，无法登录。请联系系统管理员开通。"
 DISABLED = "统一身份认证账号「{who}」对应的本系统账号已停用，无法登录。"
 NO_CLAIM = "统一身份认证未提供所需的身份信息（{claim}），无法登录。请联系系统管理员。"
+SIGNED_OUT = "此次统一身份认证登录已退出，请重新登录。"
+EXPIRED = "统一身份认证登录已过期，请重新登录。"
 
 
 def configured() -> bool:
@@ -36,6 +42,34 @@ def signed_in_claims() -> dict | None:
         return None
 
 
+def identity_key(claims: dict) -> str:
+    """The provider's sign-in these claims come from: SHA-256 of its issuer, subject, issue time
+    and nonce (the same on every replay of the cookie, new at every sign-in at the provider)."""
+    parts = [claims.get(k) for k in ("iss", "sub", "iat", "nonce", "sid")]
+    if not any(parts[2:]):              # a provider that says none of them: all claims identify it
+        parts = sorted((k, str(v)) for k, v in claims.items() if k != "is_logged_in")
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()
+
+
+def issued_at(claims: dict) -> datetime | None:
+    """When the provider issued the identity (its iat claim, seconds since 1970), in local time."""
+    try:
+        return datetime.fromtimestamp(int(claims["iat"]))
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def refuse(message: str, reason: str, username: str, claims: dict, client: str) -> None:
+    """Keep the refusal for the sign-in page; audited and logged once per browser session."""
+    if st.session_state.get(REFUSAL_KEY) != message:
+        value = str(claims.get(settings.oidc_claim()) or "")
+        with engine().begin() as conn:
+            audit.record(conn, username=username, action="login_refused", target=value[:128],
+                         detail=f"sso {reason}", client=client)
+        logs.event("sign_in_failed", reason=f"sso_{reason}", client=client)
+    st.session_state[REFUSAL_KEY] = message
+
+
 def match_user(claims: dict, client: str) -> str | None:
     """The active user whose users.email equals the identity's claim, else None (the refusal is
     audited once per browser session and kept for the sign-in page to show)."""
@@ -53,12 +87,7 @@ def match_user(claims: dict, client: str) -> str | None:
         message, reason = UNKNOWN.format(who=value), "unknown"
     else:
         message, reason = DISABLED.format(who=value), "disabled"
-    if st.session_state.get(REFUSAL_KEY) != message:
-        with engine().begin() as conn:
-            audit.record(conn, username=row.username if row else "", action="login_refused",
-                         target=value[:128], detail=f"sso {reason}", client=client)
-        logs.event("sign_in_failed", reason=f"sso_{reason}", client=client)
-    st.session_state[REFUSAL_KEY] = message
+    refuse(message, reason, row.username if row else "", claims, client)
     return None
 
 

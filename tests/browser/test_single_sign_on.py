@@ -1,6 +1,7 @@
 """Single sign-on through a real OpenID Connect provider (oidc-provider under Node, started here) and
 Streamlit's st.login: an identity linked to a user lands on that role's pages; an unknown identity
-and a disabled user are refused and audited; a user disabled while signed in is out on the next run."""
+and a disabled user are refused and audited; a user disabled while signed in is out on the next run;
+after sign-out (here and at the provider) the identity's cookie replayed opens nothing."""
 from __future__ import annotations
 
 import json
@@ -29,6 +30,7 @@ ACCOUNTS = {   # provider account id -> its claims
     "sso-stranger": {"email": "stranger@sso.test", "name": "陌生人"},
     "sso-gone": {"email": "gone@sso.test", "name": "已停用"},
     "sso-leaver": {"email": "leaver@sso.test", "name": "将离职"},
+    "sso-signout": {"email": "signout@sso.test", "name": "退出者"},
 }
 
 
@@ -55,7 +57,10 @@ def sso_app(server, tmp_path_factory):
     client_secret = secrets.token_urlsafe(24)
     config = {"port": provider_port, "accounts": ACCOUNTS,
               "client": {"client_id": "hotline", "client_secret": client_secret,
-                         "redirect_uris": [f"http://127.0.0.1:{app_port}/oauth2callback"]}}
+                         "redirect_uris": [f"http://127.0.0.1:{app_port}/oauth2callback"],
+                         # Streamlit's st.logout sends the browser to the provider's end-session
+                         # endpoint, which returns it to the redirect URL: it must be registered
+                         "post_logout_redirect_uris": [f"http://127.0.0.1:{app_port}/oauth2callback"]}}
     (work / "provider.json").write_text(json.dumps(config), encoding="utf-8")
     (work / "secrets.toml").write_text(
         "[auth]\n"
@@ -70,6 +75,7 @@ def sso_app(server, tmp_path_factory):
         users.add(conn, "s_gone", "manager", None, email="gone@sso.test")
         users.disable(conn, "s_gone")
         users.add(conn, "s_leaver", "manager", None, display_name="将离职经理", email="leaver@sso.test")
+        users.add(conn, "s_signout", "leader", None, display_name="退出者", email="signout@sso.test")
     provider_log, app_log = work / "provider.log", work / "streamlit.log"
     provider = subprocess.Popen([node, "server.mjs", str(work / "provider.json")], cwd=OIDC_DIR,
                                 stdout=provider_log.open("w"), stderr=subprocess.STDOUT)
@@ -165,3 +171,34 @@ def test_a_user_disabled_while_signed_in_is_out_on_the_next_run(sso_app, browser
         assert page.query_selector('[data-testid="stMetric"]') is None
     finally:
         ctx.close()
+
+
+def test_after_sign_out_the_identity_cookie_replayed_is_refused(sso_app, browser):
+    ctx = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    try:
+        page = ctx.new_page()
+        sso_sign_in(page, sso_app, "sso-signout")
+        assert "退出者 · 甲方领导" in page.locator('[data-testid="stSidebar"]').inner_text()
+        kept = ctx.cookies()                      # what a script or a shared PC could keep
+        assert any(c["name"].startswith("_streamlit_user") for c in kept)
+        page.get_by_role("button", name="退出登录").click()
+        page.wait_for_url(sso_app["provider"] + "/**", timeout=STEP_TIMEOUT_MS)   # signed out at the provider too
+        page.locator('button[name="logout"][value="yes"]').click()
+        page.get_by_role("button", name="统一身份认证登录").wait_for(timeout=STEP_TIMEOUT_MS)
+    finally:
+        ctx.close()
+
+    replay = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    try:
+        replay.add_cookies(kept)
+        page = replay.new_page()
+        watch_runs(page)
+        page.goto(sso_app["base"] + "/")
+        page.wait_for_selector('[data-testid="stSidebar"], [data-testid="stAlertContentError"]', timeout=STEP_TIMEOUT_MS)
+        settle(page)
+        assert page.query_selector('[data-testid="stSidebar"]') is None
+        assert page.query_selector('[data-testid="stMetric"]') is None
+        assert "已退出" in page.locator('[data-testid="stAlertContentError"]').first.inner_text()
+        assert refusals(sso_app["db_url"], "signout@sso.test") == ["sso ended"]
+    finally:
+        replay.close()

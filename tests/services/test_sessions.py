@@ -59,3 +59,30 @@ def test_second_factor_freshness(engine):
         limit = timedelta(minutes=identity.SECOND_FACTOR_FRESH_MINUTES)
         assert sessions.second_factor_fresh(sessions.lookup(conn, token, T0), T0 + limit)
         assert not sessions.second_factor_fresh(sessions.lookup(conn, token, T0), T0 + limit + timedelta(seconds=1))
+
+
+def test_a_single_sign_on_identity_opens_sessions_until_it_is_signed_out(engine):
+    window = timedelta(minutes=identity.SSO_SIGN_IN_WINDOW_MINUTES)
+    issued = T0 - timedelta(minutes=2)
+    with engine.begin() as conn:
+        _user(conn, "s_sso")
+        state = sessions.sso_identity_state
+        assert state(conn, "id-a", issued, T0) == sessions.SSO_NEW
+        # the provider's identity kept longer than the window cannot open a first session
+        assert state(conn, "id-a", T0 - window - sessions.CLOCK_SKEW - timedelta(seconds=1), T0) == sessions.SSO_STALE
+        assert state(conn, "id-a", None, T0) == sessions.SSO_STALE          # a provider that gives no iat
+        first = sessions.create(conn, "s_sso", method="sso", now=T0, sso_identity="id-a")
+        # a second tab an hour later: its first session is live
+        assert state(conn, "id-a", issued, T0 + timedelta(hours=1)) == sessions.SSO_LIVE
+        second = sessions.create(conn, "s_sso", method="sso", now=T0 + timedelta(hours=1), sso_identity="id-a")
+        # past the sessions' end the identity must sign in at the provider again
+        end = T0 + timedelta(hours=1, minutes=1) + timedelta(hours=identity.DEFAULT_SESSION_HOURS)
+        assert state(conn, "id-a", issued, end) == sessions.SSO_STALE
+        # signing out in one tab ends the identity and the other tab's session: its cookie replayed opens nothing
+        other = sessions.create(conn, "s_sso", method="sso", now=T0, sso_identity="id-other")
+        assert sessions.revoke(conn, first, T0 + timedelta(hours=2))
+        assert state(conn, "id-a", issued, T0 + timedelta(hours=2)) == sessions.SSO_ENDED
+        assert sessions.lookup(conn, second, T0 + timedelta(hours=2)) is None
+        assert sessions.lookup(conn, other, T0 + timedelta(hours=2)) is not None   # another sign-in of the user's
+        # a new sign-in at the provider is a new identity
+        assert state(conn, "id-b", T0 + timedelta(hours=2), T0 + timedelta(hours=2)) == sessions.SSO_NEW
