@@ -1,4 +1,4 @@
-"""`python -m benchmarks.pages [--db URL] [--repeat 5] [--only PAGE]`: page query timings (not a test).
+"""`python -m benchmarks.pages [--db URL] [--repeat 5] [--only PAGE] [--product-only] [--steady-feed PER_DAY]`: page query timings (not a test).
 
 For every page (docs/roles-and-pages.md) the benchmark first opens the page once in Streamlit's AppTest as a
 role that may open it, at the data's own "now", and records the cached data-layer calls the page
@@ -18,6 +18,7 @@ Numbers are wall-clock on whatever machine runs it; run it niced on a shared mac
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
@@ -28,6 +29,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 import sqlalchemy as sa
 
+from benchmarks.steady_feed import PULL_EVERY, steady_feed
 from dashboard.cli.main import engine_for
 from dashboard.infra.settings import db_url
 from dashboard.services import users
@@ -495,6 +497,17 @@ def run(args) -> int:
     engine_name = engine.dialect.name
     print(f"# {engine_name}: {n_t:,} tickets, {n_e:,} events, now = {now}, repeat = {repeat}")
     print(f"# {machine()}")
+    steady = int(getattr(args, "steady_feed", 0) or 0)
+    with contextlib.ExitStack() as stack:
+        if steady:
+            work = stack.enter_context(steady_feed(url, steady))
+            print(f"# steady feed: {steady:,} tickets a day from MariaDB, pulled every {PULL_EVERY} s ({work})")
+        results = _measure(engine, now, only, repeat, args)
+    _print_table(engine_name, results)
+    return 0
+
+
+def _measure(engine, now, only, repeat, args) -> list:
     results = []
     for key, (role, query, kinds) in PAGES.items():
         if only and key != only:
@@ -506,7 +519,7 @@ def run(args) -> int:
             res.error = f"{type(e).__name__}: {e}"[:300]
         if res.calls:
             res.product = [_replay(res.calls) for _ in range(repeat)]
-        if kinds:
+        if kinds and not getattr(args, "product_only", False):
             with engine.connect() as conn:
                 first = _timed(lambda kinds=kinds: run_raw(conn, kinds, now))
                 reps = 1 if first > RAW_SLOW else repeat
@@ -516,8 +529,7 @@ def run(args) -> int:
         results.append(res)
         _print_row(res)
         sys.stdout.flush()
-    _print_table(engine_name, results)
-    return 0
+    return results
 
 
 def _timed(fn) -> float:
@@ -569,6 +581,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--db", help="数据库 URL（默认 HOTLINE_DB_URL 或 sqlite:///data/hotline.db）")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--only", help="只测某个页面")
+    ap.add_argument("--steady-feed", type=int, metavar="PER_DAY",
+                    help="测量期间持续接入：MariaDB 示例业务库每天产生 PER_DAY 张工单，feed 每分钟拉取")
+    ap.add_argument("--product-only", action="store_true",
+                    help="只测本产品的查询（不测原始 SQL 与 pandas 对照），如对比有无持续数据接入")
     return run(ap.parse_args(argv))
 
 

@@ -1,0 +1,57 @@
+"""A steady feed beside a benchmark (not a test): the example ticketing system on a fresh MariaDB
+database keeps receiving tickets (PER_DAY a day, evenly, with their flow steps and closes;
+dashboard.services.feed.demo_source), and the real `feed SOURCE.yaml` service pulls them into the
+benchmarked database every minute. Used by `python -m benchmarks.pages --steady-feed PER_DAY`.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from dashboard.services.feed import demo_source
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SOURCE_ADMIN = "mysql+pymysql://root@127.0.0.1:3306/test?charset=utf8mb4"
+PULL_EVERY = 60     # seconds, as mappings/source-mariadb-example.yaml
+
+
+@contextlib.contextmanager
+def steady_feed(db_url: str, per_day: int, admin_url: str = DEFAULT_SOURCE_ADMIN):
+    """While inside: one new ticket every 86,400 / PER_DAY seconds in the source, pulled every
+    PULL_EVERY seconds. Yields the folder holding the feed's log and source file."""
+    name = f"feedsteady_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(admin_url)
+    with admin.connect() as c:
+        c.execute(sa.text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4"))
+    source_url = sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    demo_source.create(source_url)
+    work = Path(tempfile.mkdtemp(prefix="steady-feed-"))
+    config = demo_source.source_file(work / "source.yaml", source_url, every=PULL_EVERY)
+    env = {k: v for k, v in os.environ.items() if k != "HOTLINE_NOW"}
+    env["HOTLINE_LOG_LEVEL"] = "warning"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from dashboard.services.feed import demo_source; "
+         "demo_source.run(sys.argv[1], per_minute=1, seconds_between=float(sys.argv[2]), say=lambda _: None)",
+         source_url, str(86_400 / per_day)], cwd=ROOT, env=env,
+        stdout=open(work / "writer.log", "w"), stderr=subprocess.STDOUT)
+    feed = subprocess.Popen([sys.executable, "-m", "dashboard", "--db", db_url, "feed", str(config)], cwd=ROOT,
+                            env=env, stdout=open(work / "feed.log", "w"), stderr=subprocess.STDOUT)
+    try:
+        yield work
+    finally:
+        for proc in (writer, feed):
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        with admin.connect() as c:
+            c.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+        admin.dispose()
