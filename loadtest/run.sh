@@ -39,7 +39,6 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 PASSWORD=$(python -c "import secrets; print(secrets.token_urlsafe(18))")
-export HOTLINE_COOKIE_KEY=$(python -c "import secrets; print(secrets.token_urlsafe(40))")
 export HOTLINE_DB_URL="$DB"
 export HOTLINE_TRUSTED_PROXIES=127.0.0.1/32   # nginx, on this machine: its forwarded client address is believed
 unset HOTLINE_NOW

@@ -531,12 +531,13 @@ user_sessions = sa.Table(
     sa.Column("sso_identity", sa.String(64), index=True),
 )
 
-# A user's TOTP second factor (RFC 6238): the base32 secret, when enrolment was confirmed, the last
-# time step accepted (a code is never accepted twice) and the SHA-256 of each unused recovery code.
+# A user's TOTP second factor (RFC 6238): the base32 secret (sealed: dashboard.infra.secret_box),
+# when enrolment was confirmed, the last time step accepted (a code is never accepted twice) and the
+# SHA-256 of each unused recovery code.
 user_totp = sa.Table(
     "user_totp", metadata,
     sa.Column("username", sa.String(64), primary_key=True),
-    sa.Column("secret", sa.String(64), nullable=False),
+    sa.Column("secret", sa.String(200), nullable=False),
     sa.Column("confirmed_at", sa.DateTime),
     sa.Column("last_step", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("recovery_hashes", sa.Text, nullable=False, server_default=""),

@@ -152,7 +152,6 @@ def run(args) -> int:
     engine = engine_for(args)
     url = settings.db_url(getattr(args, "db", None))
     if getattr(args, "if_empty", False) and _has_tickets(engine):
-        settings.ensure_local_cookie_key()
         return _existing_demo(engine, url)
 
     if not os.environ.get("HOTLINE_PII_KEY"):
@@ -173,7 +172,6 @@ def run(args) -> int:
     print(f"  工单 {result.tickets:,} 张，流转记录 {result.events:,} 条，人员 {result.staff} 人，"
           f"排班 {result.shifts:,} 条，报表 {result.reports} 份，用时 {result.seconds:.1f} 秒")
 
-    settings.ensure_local_cookie_key()
     if not getattr(args, "no_users", False):
         rows = create_demo_users(engine)
         _print_logins(_write_logins(url, rows), rows)

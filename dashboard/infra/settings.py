@@ -1,4 +1,4 @@
-"""Where the database is, the cookie key, and other deployment settings.
+"""Where the database is, the key for personal data, and other deployment settings.
 
 Read from arguments, then environment variables, then local files; never from a committed file.
 """
@@ -9,10 +9,6 @@ import secrets
 from pathlib import Path
 
 DEFAULT_DB_URL = "sqlite:///data/hotline.db"
-COOKIE_KEY_FILE = Path("data/.cookie_key")
-MIN_COOKIE_KEY_BYTES = 32
-# Keys published in documentation and examples; a deployment using one is refused.
-KNOWN_DEFAULT_KEYS = {"some_signature_key", "abcdef", "changeme", "secret", "random_signature_key"}
 
 
 class SettingsError(Exception):
@@ -41,39 +37,13 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def check_cookie_key(key: str | None) -> str:
-    if not key:
-        raise SettingsError("未配置登录 Cookie 密钥：请设置环境变量 HOTLINE_COOKIE_KEY 或运行 python -m dashboard demo 生成本地密钥。")
-    if key.strip().lower() in KNOWN_DEFAULT_KEYS:
-        raise SettingsError("登录 Cookie 密钥使用了公开的默认值，拒绝启动：请设置随机密钥（至少 32 字节）。")
-    if len(key.encode("utf-8")) < MIN_COOKIE_KEY_BYTES:
-        raise SettingsError("登录 Cookie 密钥过短（至少 32 字节），拒绝启动。")
-    return key
-
-
-def cookie_key(from_secrets: str | None = None) -> str:
-    """HOTLINE_COOKIE_KEY, else the secrets value, else the local key file written by `demo`."""
-    key = os.environ.get("HOTLINE_COOKIE_KEY") or from_secrets
-    if not key and COOKIE_KEY_FILE.exists():
-        key = COOKIE_KEY_FILE.read_text(encoding="utf-8").strip()
-    return check_cookie_key(key)
-
-
-def ensure_local_cookie_key() -> Path:
-    """Write a random key into the ignored local file, once."""
-    if not COOKIE_KEY_FILE.exists():
-        COOKIE_KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
-        COOKIE_KEY_FILE.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-        os.chmod(COOKIE_KEY_FILE, 0o600)
-    return COOKIE_KEY_FILE
-
-
 PII_KEY_FILE = Path("data/.pii_key")
 
 
 def pii_key() -> bytes | None:
-    """The key of the callers' number hashes (docs/repeats.md): HOTLINE_PII_KEY, else the local
-    key file the demo writes; None when neither is there. Its length is checked by the import."""
+    """The key for personal data: callers' number hashes (docs/repeats.md) and the sealed TOTP
+    secrets (docs/identity.md). HOTLINE_PII_KEY, else the local key file the demo writes; None when
+    neither is there. Its length is checked by its users."""
     key = os.environ.get("HOTLINE_PII_KEY")
     if not key and PII_KEY_FILE.exists():
         key = PII_KEY_FILE.read_text(encoding="utf-8").strip()

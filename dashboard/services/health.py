@@ -1,9 +1,9 @@
 """Is the service healthy? The checks behind `python -m dashboard health` (docs/operations.md).
 
 A finding is a problem (the service is broken: exit 1) or a warning (it runs, degraded: exit 2).
-Problems: the database does not answer; its schema is not at the newest migration. Warning: the
+Problems: the database does not answer; its schema is not at the newest migration. Warnings: the
 calendar table does not know some of the next CALENDAR_HORIZON_DAYS days, so working-day limits
-for them fall back to Monday–Friday.
+for them fall back to Monday–Friday; TOTP secrets lie in the database unencrypted.
 
 The checks that read the database are the functions of DATABASE_CHECKS, each
 `(conn, now) -> list[Finding]`, run in order on one connection once the database answers; one
@@ -22,6 +22,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
+from dashboard.infra import secret_box
 from dashboard.infra.db import alembic_config
 from dashboard.services import calendar_days
 from domain.rules import FEED_LATE_FACTOR, feed_is_late
@@ -105,8 +106,24 @@ def late_feeds(conn: Connection, now: datetime) -> list[Finding]:
     return out
 
 
+def unsealed_second_factors(conn: Connection, _now: datetime) -> list[Finding]:
+    """A warning while TOTP secrets lie in the database unencrypted (no usable HOTLINE_PII_KEY)."""
+    from queries.schema import user_totp
+
+    if not sa.inspect(conn).has_table(user_totp.name):
+        return []
+    plain = conn.execute(sa.select(sa.func.count()).select_from(user_totp).where(
+        sa.not_(user_totp.c.secret.startswith(secret_box.SEALED_PREFIX)))).scalar_one()
+    if not plain:
+        return []
+    if secret_box.available():
+        return [Finding(WARNING, f"{plain} 个账号的动态验证码密钥尚未加密保存：将在其下次输入验证码时加密")]
+    return [Finding(WARNING, f"未配置加密密钥 HOTLINE_PII_KEY：{plain} 个账号的动态验证码密钥以明文保存在数据库中")]
+
+
 # Checks run once the database answers, in this order (see the module's docstring).
-DATABASE_CHECKS: list[Callable[[Connection, datetime], list[Finding]]] = [schema_at_head, calendar_table_gaps, late_feeds]
+DATABASE_CHECKS: list[Callable[[Connection, datetime], list[Finding]]] = [
+    schema_at_head, calendar_table_gaps, late_feeds, unsealed_second_factors]
 
 
 def calendar_gaps(today: date, known: Callable[[date], bool] = known_to_calendar_package,

@@ -1,6 +1,7 @@
 """TOTP second factor (RFC 6238, 30-second steps, 6 digits): enrolment with a QR code and recovery
 codes, and checking a code. A code is accepted once (the last step used is kept), a recovery code
-once (only their SHA-256 is stored); every failure is audited by the caller's action."""
+once (only their SHA-256 is stored); every failure is audited by the caller's action. The secret is
+stored sealed (dashboard.infra.secret_box)."""
 from __future__ import annotations
 
 import hashlib
@@ -14,6 +15,7 @@ import segno
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from dashboard.infra import secret_box
 from dashboard.services import audit
 from domain import identity
 from queries.schema import user_totp
@@ -22,11 +24,12 @@ ISSUER = "接诉即办运行监管平台"
 # A code from the step before or after the current one is accepted (clocks a little apart).
 VALID_WINDOW = 1
 
-ACCEPTED, WRONG, REUSED, NOT_ENROLLED = "accepted", "wrong", "reused", "not_enrolled"
+ACCEPTED, WRONG, REUSED, NOT_ENROLLED, NO_KEY = "accepted", "wrong", "reused", "not_enrolled", "no_key"
 MESSAGES = {
     WRONG: "动态验证码不正确。",
     REUSED: "该动态验证码已使用过，请等待下一个验证码。",
     NOT_ENROLLED: "尚未绑定动态验证码，请先完成绑定。",
+    NO_KEY: "服务器的加密密钥（HOTLINE_PII_KEY）未配置或已更换，无法校验动态验证码。请联系系统管理员。",
 }
 
 
@@ -63,7 +66,8 @@ def start_enrolment(conn: Connection, username: str) -> Enrolment:
     conn.execute(user_totp.delete().where(user_totp.c.username == username, user_totp.c.confirmed_at.is_(None)))
     if status(conn, username):
         raise ValueError("already enrolled")
-    conn.execute(user_totp.insert().values(username=username, secret=secret, last_step=0, recovery_hashes=hashes))
+    conn.execute(user_totp.insert().values(username=username, secret=secret_box.seal(secret, username), last_step=0,
+                                           recovery_hashes=hashes))
     uri = pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=ISSUER)
     return Enrolment(secret, uri, codes)
 
@@ -87,34 +91,49 @@ def _step_of(totp: pyotp.TOTP, code: str, at: datetime) -> int | None:
 def check(conn: Connection, username: str, code: str, *, purpose: str, client: str = "",
           at: datetime | None = None, confirming: bool = False) -> str:
     """Check a TOTP or recovery code and record the outcome in the audit log; returns ACCEPTED,
-    WRONG, REUSED or NOT_ENROLLED."""
+    WRONG, REUSED, NOT_ENROLLED or NO_KEY (the sealed secret cannot be opened here: a recovery code
+    still works)."""
     row = status(conn, username)
     code = (code or "").strip().replace(" ", "")
     outcome = NOT_ENROLLED
     if row and (row["confirmed_at"] or confirming):
-        outcome = WRONG
-        totp = pyotp.TOTP(row["secret"])
-        step = _step_of(totp, code, at or datetime.now()) if code.isdigit() and len(code) == 6 else None
-        if step is not None:
-            if step <= row["last_step"]:
-                outcome = REUSED
-            else:
-                outcome = ACCEPTED
-                values: dict = {"last_step": step}
-                if confirming and not row["confirmed_at"]:
-                    values["confirmed_at"] = _now()
-                conn.execute(user_totp.update().where(user_totp.c.username == username).values(**values))
-        elif row["confirmed_at"] and code:
-            hashes = [h for h in row["recovery_hashes"].split(",") if h]
-            if _hash(code) in hashes:
-                hashes.remove(_hash(code))
-                conn.execute(user_totp.update().where(user_totp.c.username == username)
-                             .values(recovery_hashes=",".join(hashes)))
-                outcome = ACCEPTED
-                purpose += " recovery-code"
+        outcome = _check_code(conn, row, code, at or datetime.now(), confirming)
+        if outcome in (WRONG, NO_KEY) and row["confirmed_at"] and code and _use_recovery_code(conn, row, code):
+            outcome = ACCEPTED
+            purpose += " recovery-code"
     action = "second_factor" if outcome == ACCEPTED else "second_factor_failed"
     audit.record(conn, username=username, action=action, target=purpose[:128], detail=outcome, client=client)
     return outcome
+
+
+def _check_code(conn: Connection, row: dict, code: str, at: datetime, confirming: bool) -> str:
+    username = row["username"]
+    try:
+        secret = secret_box.unseal(row["secret"], username)
+    except secret_box.SecretKeyError:
+        return NO_KEY
+    step = _step_of(pyotp.TOTP(secret), code, at) if code.isdigit() and len(code) == 6 else None
+    if step is None:
+        return WRONG
+    if step <= row["last_step"]:
+        return REUSED
+    values: dict = {"last_step": step}
+    if confirming and not row["confirmed_at"]:
+        values["confirmed_at"] = _now()
+    if not secret_box.is_sealed(row["secret"]) and secret_box.available():
+        values["secret"] = secret_box.seal(secret, username)   # stored before the key was set
+    conn.execute(user_totp.update().where(user_totp.c.username == username).values(**values))
+    return ACCEPTED
+
+
+def _use_recovery_code(conn: Connection, row: dict, code: str) -> bool:
+    hashes = [h for h in row["recovery_hashes"].split(",") if h]
+    if _hash(code) not in hashes:
+        return False
+    hashes.remove(_hash(code))
+    conn.execute(user_totp.update().where(user_totp.c.username == row["username"])
+                 .values(recovery_hashes=",".join(hashes)))
+    return True
 
 
 def remaining_recovery_codes(conn: Connection, username: str) -> int:

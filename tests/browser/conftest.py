@@ -87,6 +87,8 @@ def server(tmp_path_factory):
 
     work = tmp_path_factory.mktemp("browser")
     db_url = f"sqlite:///{work / 'browser.db'}"
+    # one key for the demo's callers, the TOTP secrets sealed here and every server started later
+    os.environ.setdefault("HOTLINE_PII_KEY", "browser-test-pii-key-" + "q" * 40)
     _cli(db_url, "demo", "--days", "21", "--tickets-per-day", "150", "--end", NOW[:10], "--no-users")
     for role in ROLES:
         _cli(db_url, "users", "add", f"b_{role}", "--role", role, "--password-stdin", stdin=PASSWORD + "\n")

@@ -1,14 +1,17 @@
 """TOTP second factor: admins give a code (or enrol) before any page; sign-off, reopen, manual items,
 payment dates and rules versions need a code given within the last minutes; a wrong or reused code
 is refused and audited."""
+import os
 import sqlite3
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pyotp
 import pytest
 import sqlalchemy as sa
 import streamlit as st
 
+from dashboard.infra import secret_box, settings
 from dashboard.infra.db import make_engine
 from dashboard.services import second_factor
 from domain.identity import SECOND_FACTOR_FRESH_MINUTES
@@ -152,3 +155,38 @@ def test_payment_dates_and_rules_versions_need_a_fresh_code_too(own_db):
     assert any("此操作需要动态验证码" in e.value for e in admin.error)
     refused = [t for u, t, d in audit_rows(own_db, "refused") if d == "second factor required"]
     assert refused == ["录入付款日期", "保存规则版本"]
+
+
+
+def test_the_totp_secret_is_stored_sealed_and_opens_only_with_its_key(own_db, monkeypatch):
+    secret, codes = enrol(own_db, "u_manager")
+    engine = make_engine(own_db)
+    with engine.begin() as conn:
+        stored = conn.execute(sa.select(user_totp.c.secret).where(user_totp.c.username == "u_manager")).scalar_one()
+    assert secret_box.is_sealed(stored) and secret not in stored
+    assert secret_box.unseal(stored, "u_manager") == secret
+    with pytest.raises(secret_box.SecretKeyError):          # bound to its owner
+        secret_box.unseal(stored, "u_admin")
+    monkeypatch.setenv("HOTLINE_PII_KEY", "another-key-" + "z" * 40)
+    with engine.begin() as conn:
+        assert second_factor.check(conn, "u_manager", pyotp.TOTP(secret).now(), purpose="sign-off") == second_factor.NO_KEY
+        # the way back in without the key: a recovery code
+        assert second_factor.check(conn, "u_manager", codes[0], purpose="sign-off") == second_factor.ACCEPTED
+    assert "HOTLINE_PII_KEY" in second_factor.MESSAGES[second_factor.NO_KEY]
+
+
+def test_a_secret_stored_before_the_key_was_set_is_sealed_on_its_next_use(own_db, monkeypatch):
+    key = os.environ["HOTLINE_PII_KEY"]
+    monkeypatch.delenv("HOTLINE_PII_KEY")
+    monkeypatch.setattr(settings, "PII_KEY_FILE", Path("/nonexistent/.pii_key"))
+    secret, _ = enrol(own_db, "u_supervisor")
+    read = sa.select(user_totp.c.secret).where(user_totp.c.username == "u_supervisor")
+    engine = make_engine(own_db)
+    with engine.begin() as conn:
+        assert conn.execute(read).scalar_one() == secret
+    monkeypatch.setenv("HOTLINE_PII_KEY", key)
+    with engine.begin() as conn:
+        next_step = pyotp.TOTP(secret).at(datetime.now() + timedelta(seconds=30))
+        assert second_factor.check(conn, "u_supervisor", next_step, purpose="sign-off") == second_factor.ACCEPTED
+        stored = conn.execute(read).scalar_one()
+    assert secret_box.is_sealed(stored) and secret_box.unseal(stored, "u_supervisor") == secret

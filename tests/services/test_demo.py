@@ -170,7 +170,6 @@ def test_cli_creates_demo_users_once(tmp_path, monkeypatch, capsys):
     assert len(password) == 16 and password in out
     with make_engine(url).connect() as c:
         assert users.verify_password(password, users.get(c, name)["password_hash"])
-    assert (tmp_path / "data" / ".cookie_key").exists()
     assert cli.main(args) == 0        # a second run replaces the demo users instead of failing
     with make_engine(url).connect() as c:
         assert not users.verify_password(password, users.get(c, name)["password_hash"])

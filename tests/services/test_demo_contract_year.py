@@ -40,7 +40,7 @@ def test_an_end_before_the_contract_needs_days(sqlite_engine):
 
 
 def test_cli_without_days(tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(tmp_path)   # the command writes data/.cookie_key under the working directory
+    monkeypatch.chdir(tmp_path)   # the command may write data/.pii_key under the working directory
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     assert cli.main(["--db", url, "demo", "--tickets-per-day", "5", "--end", "2025-12-03", "--no-users"]) == 0
     assert "演示数据已生成：2025-12-01 至 2025-12-03" in capsys.readouterr().out

@@ -104,3 +104,24 @@ def test_a_further_database_check_plugs_in(engine, monkeypatch):
     monkeypatch.setattr(health, "DATABASE_CHECKS", [*health.DATABASE_CHECKS, late_feed])
     result = health.check(engine, datetime(2026, 6, 1, 9, 0))
     assert result.exit_code == 1 and result.problems == ["数据源 demo 自 09:00 起未成功"]
+
+
+def test_totp_secrets_in_clear_are_a_warning_until_sealed(engine, monkeypatch, tmp_path):
+    from dashboard.infra import settings
+    from dashboard.services import second_factor, users
+
+    monkeypatch.delenv("HOTLINE_PII_KEY", raising=False)
+    monkeypatch.setattr(settings, "PII_KEY_FILE", tmp_path / "no-key-here")
+    with engine.begin() as conn:
+        users.add(conn, "h_admin", "admin", "correct horse battery")
+        second_factor.start_enrolment(conn, "h_admin")
+    result = health.check(engine, datetime(2026, 6, 1, 9, 0))
+    assert result.exit_code == 2
+    assert result.warnings == ["未配置加密密钥 HOTLINE_PII_KEY：1 个账号的动态验证码密钥以明文保存在数据库中"]
+    monkeypatch.setenv("HOTLINE_PII_KEY", "health-test-key-" + "h" * 32)
+    assert health.check(engine, datetime(2026, 6, 1, 9, 0)).warnings == [
+        "1 个账号的动态验证码密钥尚未加密保存：将在其下次输入验证码时加密"]
+    with engine.begin() as conn:
+        second_factor.reset(conn, "h_admin", actor="test")
+        second_factor.start_enrolment(conn, "h_admin")          # enrolled with the key: sealed
+    assert health.check(engine, datetime(2026, 6, 1, 9, 0)).exit_code == 0
