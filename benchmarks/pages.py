@@ -489,7 +489,6 @@ def run(args) -> int:
     now = _data_now(engine)
     os.environ["HOTLINE_DB_URL"] = url
     os.environ["HOTLINE_NOW"] = now.isoformat(" ")
-    os.environ.setdefault("HOTLINE_COOKIE_KEY", "bench-" + "k" * 40)
     _ensure_users(engine)
     with engine.connect() as conn:
         n_t = conn.execute(sa.select(sa.func.count()).select_from(tk)).scalar()

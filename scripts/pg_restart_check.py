@@ -59,7 +59,7 @@ def main() -> int:
     admin.dispose()
     cli("demo", "--days", "7", "--tickets-per-day", "200", "--no-users")
     cli("users", "add", "restart_wall", "--role", "display", "--password-stdin", stdin=PASSWORD + "\n")
-    env = dict(os.environ, HOTLINE_DB_URL=URL, HOTLINE_COOKIE_KEY="restart-check-cookie-key-" + "r" * 32)
+    env = dict(os.environ, HOTLINE_DB_URL=URL)
     server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(PORT),
                                "--server.headless", "true"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -124,7 +124,6 @@ def main() -> None:
 
     os.environ["HOTLINE_DB_URL"] = url
     os.environ["HOTLINE_NOW"] = NOW
-    os.environ.setdefault("HOTLINE_COOKIE_KEY", "snapshot-cookie-key-" + "x" * 40)
     sys.path.insert(0, str(ROOT))
     os.chdir(ROOT)
     for page in PAGES:

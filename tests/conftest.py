@@ -104,7 +104,7 @@ def pg_engine(pg_url):
 def app_db(tmp_path_factory):
     """A SQLite database for page tests: a few days of demo data and one user per role (u_<role>).
 
-    Sets HOTLINE_DB_URL / HOTLINE_COOKIE_KEY / HOTLINE_NOW for the AppTest runs of this session.
+    Sets HOTLINE_DB_URL / HOTLINE_NOW for the AppTest runs of this session.
     """
     url = f"sqlite:///{tmp_path_factory.mktemp('app') / 'app.db'}"
     # the demo's fake callers are stored hashed with this key (docs/repeats.md)
@@ -115,6 +115,5 @@ def app_db(tmp_path_factory):
     with eng.begin() as conn:
         add_role_users(conn)
     os.environ["HOTLINE_DB_URL"] = url
-    os.environ["HOTLINE_COOKIE_KEY"] = "test-key-" + "x" * 40
     os.environ["HOTLINE_NOW"] = f"{APP_NOW:%Y-%m-%d %H:%M:%S}"
     return url

@@ -51,8 +51,7 @@ def start_streamlit(db_url: str, work: Path, log_name: str = "streamlit.log") ->
     """`streamlit run serve.py` on the database, as the service units start it; returns its base URL
     once its health check answers."""
     port = _free_port()
-    env = dict(os.environ, HOTLINE_DB_URL=db_url, HOTLINE_COOKIE_KEY="browser-test-cookie-key-" + "z" * 32,
-               HOTLINE_NOW=NOW)
+    env = dict(os.environ, HOTLINE_DB_URL=db_url, HOTLINE_NOW=NOW)
     log = open(work / log_name, "w")
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
                              "--server.headless", "true", "--browser.gatherUsageStats", "false"],

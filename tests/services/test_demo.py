@@ -156,7 +156,6 @@ def test_facts_match_a_rebuild_from_the_database(engine):
 
 def test_cli_creates_demo_users_once(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("HOTLINE_COOKIE_KEY", raising=False)
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     args = ["--db", url, "demo", "--days", "2", "--tickets-per-day", "20", "--end", "2025-12-10"]
     assert cli.main(args) == 0

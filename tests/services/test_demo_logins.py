@@ -40,7 +40,6 @@ def _ticket_count(url: str) -> int:
 
 def _setup(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("HOTLINE_COOKIE_KEY", raising=False)
     monkeypatch.delenv("HOTLINE_DB_URL", raising=False)
     return f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}"
 
