@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
-from dashboard.web import auth, live, signin_page, ui
+from dashboard.web import auth, live, page_not_found, signin_page, ui
 from dashboard.web.reads import calendar as calendar_reads
 from dashboard.web.reads import now_minute, overview
 from domain import access
@@ -51,11 +51,15 @@ NO_PAGES_MESSAGE = "当前账号没有可访问的页面，请联系系统管理
 def main() -> None:
     user = auth.current_user()
     if user is None:
-        st.navigation(login_pages(), position="hidden").run()
+        login = st.navigation(login_pages(), position="hidden")
+        page_not_found.forget()
+        login.run()
         st.stop()
     if user.needs_second_factor:
-        st.navigation([st.Page(lambda: second_factor_page(user), title="动态验证码", url_path="verify",
-                               default=True)], position="hidden").run()
+        verify = st.navigation([st.Page(lambda: second_factor_page(user), title="动态验证码", url_path="verify",
+                                        default=True)], position="hidden")
+        page_not_found.forget()
+        verify.run()
         st.stop()
 
     global kiosk
@@ -65,6 +69,7 @@ def main() -> None:
     existing = [p for p in access.PAGES if (ROOT / p.file).exists()]
     allowed = [p for p in existing if access.can_open(user.role, p.key)]
     current = st.navigation(navigation_pages(user, existing, allowed), position="hidden")
+    page_not_found.notice()
     if not kiosk:
         sidebar(user, allowed)
     if not allowed:

@@ -50,3 +50,25 @@ def test_signed_in_wall_reloads_its_bookmark_after_a_restart(server, browser):
             stop_streamlit(second)
     finally:
         ctx.close()
+
+
+def test_an_address_naming_no_page_says_so_in_chinese(server, browser):
+    from dashboard.web.page_not_found import MESSAGE
+
+    ctx = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    page = ctx.new_page()
+    try:
+        watch_runs(page)
+        page.goto(server["base"] + "/no-such-page")
+        page.get_by_label("用户名").wait_for(timeout=STEP_TIMEOUT_MS)     # signed out: the sign-in form
+        settle(page)
+        assert "Page not found" not in page.inner_text("body")
+        sign_in(page, server["base"], "b_leader", PASSWORD)
+        page.goto(server["base"] + "/staff-old")
+        page.get_by_text(MESSAGE).first.wait_for(timeout=STEP_TIMEOUT_MS)
+        settle(page)
+        body = page.inner_text("body")
+        assert "Page not found" not in body and "does not seem to exist" not in body
+        assert page.locator('[data-testid="stMetric"]').count() > 0          # the leader's first page
+    finally:
+        ctx.close()
