@@ -12,7 +12,8 @@ cycles), reads the 今日受理 tile, commits one new ticket received "now" in t
 (a) until the ticket is in our database (the feed's part) and (b) until the tile shows one more
 (what leadership sees). Prints each sample and the median and worst of both.
 
-The source database is dropped at the end; the display account (bench_wall_…) is disabled.
+The source database and the feed's records are removed at the end; the display account
+(bench_wall_…) is disabled; the 20-odd tickets stay. Not across midnight: 今日受理 starts again.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from urllib.request import urlopen
 
 import sqlalchemy as sa
 
+from benchmarks.steady_feed import forget_feed
 from dashboard.infra.db import make_engine
 from dashboard.services.feed import demo_source
 from dashboard.services.reference import STREET_NAMES
@@ -128,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="feedlat-"))
     source_url, source, source_name = make_source(args.source_admin)
-    config = demo_source.source_file(work / "source.yaml", source_url, every=args.every)
+    config = demo_source.source_file(work / f"{source_name}.yaml", source_url, every=args.every)   # the feed's name
     user, password = f"bench_wall_{uuid.uuid4().hex[:6]}", secrets.token_urlsafe(18)
     cli(args.db, "users", "add", user, "--role", "display", "--password-stdin", stdin=password + "\n")
     env = {**os.environ, "HOTLINE_DB_URL": args.db, "HOTLINE_LOG_LEVEL": "warning"}
@@ -148,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
                 if urlopen(base + "/_stcore/health", timeout=2).status == 200:
                     break
             except OSError:
-                time.sleep(0.5)
+                pass
+            time.sleep(0.5)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1920, "height": 1080})
@@ -187,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         cli(args.db, "users", "disable", user)
         source.dispose()
         drop_source(args.source_admin, source_name)
+        forget_feed(args.db, source_name)
     if wall_s:
         print(f"入库：中位 {statistics.median(feed_s):.1f} s，最慢 {max(feed_s):.1f} s；"
               f"大屏：中位 {statistics.median(wall_s):.1f} s，最慢 {max(wall_s):.1f} s"

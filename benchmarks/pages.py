@@ -1,4 +1,5 @@
-"""`python -m benchmarks.pages [--db URL] [--repeat 5] [--only PAGE] [--product-only] [--steady-feed PER_DAY]`: page query timings (not a test).
+"""`python -m benchmarks.pages [--db URL] [--repeat 5] [--only PAGE] [--now T] [--product-only] [--steady-feed PER_DAY]`:
+page query timings (not a test).
 
 For every page (docs/roles-and-pages.md) the benchmark first opens the page once in Streamlit's AppTest as a
 role that may open it, at the data's own "now", and records the cached data-layer calls the page
@@ -486,7 +487,7 @@ def run(args) -> int:
     repeat = max(1, int(getattr(args, "repeat", 5) or 5))
     if only and only not in PAGES:
         raise SystemExit(f"未知页面：{only}（可选：{', '.join(PAGES)}）")
-    now = _data_now(engine)
+    now = datetime.fromisoformat(args.now) if getattr(args, "now", None) else _data_now(engine)
     os.environ["HOTLINE_DB_URL"] = url
     os.environ["HOTLINE_NOW"] = now.isoformat(" ")
     _ensure_users(engine)
@@ -582,6 +583,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", help="只测某个页面")
     ap.add_argument("--steady-feed", type=int, metavar="PER_DAY",
                     help="测量期间持续接入：MariaDB 示例业务库每天产生 PER_DAY 张工单，feed 每分钟拉取")
+    ap.add_argument("--now", help="页面的“现在” YYYY-MM-DD HH:MM（默认：最后一条流转记录后一分钟）；"
+                                  "对比多次运行时用同一时刻")
     ap.add_argument("--product-only", action="store_true",
                     help="只测本产品的查询（不测原始 SQL 与 pandas 对照），如对比有无持续数据接入")
     return run(ap.parse_args(argv))

@@ -2,6 +2,7 @@
 database keeps receiving tickets (PER_DAY a day, evenly, with their flow steps and closes;
 dashboard.services.feed.demo_source), and the real `feed SOURCE.yaml` service pulls them into the
 benchmarked database every minute. Used by `python -m benchmarks.pages --steady-feed PER_DAY`.
+The tickets it brought stay (they are a day's ordinary traffic); the feed's own records are removed.
 """
 from __future__ import annotations
 
@@ -15,11 +16,24 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from dashboard.infra.db import make_engine
 from dashboard.services.feed import demo_source
+from queries.schema import feed_rejects, feed_runs, feed_watermarks, feeds
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCE_ADMIN = "mysql+pymysql://root@127.0.0.1:3306/test?charset=utf8mb4"
 PULL_EVERY = 60     # seconds, as mappings/source-mariadb-example.yaml
+
+
+def forget_feed(db_url: str, name: str) -> None:
+    """Remove a benchmark's feed from the benchmarked database (its watermarks would skip the next
+    source's rows, and `health` would report it late from then on)."""
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        for table in (feed_rejects, feed_runs, feed_watermarks):
+            conn.execute(table.delete().where(table.c.feed == name))
+        conn.execute(feeds.delete().where(feeds.c.name == name))
+    engine.dispose()
 
 
 @contextlib.contextmanager
@@ -33,7 +47,7 @@ def steady_feed(db_url: str, per_day: int, admin_url: str = DEFAULT_SOURCE_ADMIN
     source_url = sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     demo_source.create(source_url)
     work = Path(tempfile.mkdtemp(prefix="steady-feed-"))
-    config = demo_source.source_file(work / "source.yaml", source_url, every=PULL_EVERY)
+    config = demo_source.source_file(work / f"{name}.yaml", source_url, every=PULL_EVERY)   # the feed's name
     env = {k: v for k, v in os.environ.items() if k != "HOTLINE_NOW"}
     env["HOTLINE_LOG_LEVEL"] = "warning"
     writer = subprocess.Popen(
@@ -55,3 +69,4 @@ def steady_feed(db_url: str, per_day: int, admin_url: str = DEFAULT_SOURCE_ADMIN
         with admin.connect() as c:
             c.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
         admin.dispose()
+        forget_feed(db_url, name)

@@ -58,8 +58,8 @@ def unseal(stored: str, owner: str) -> str:
     key = _key()
     if key is None:
         raise SecretKeyError("no key")
-    raw = base64.urlsafe_b64decode(stored[len(SEALED_PREFIX):].encode("ascii"))
     try:
+        raw = base64.urlsafe_b64decode(stored[len(SEALED_PREFIX):].encode("ascii"))
         return AESGCM(key).decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], owner.encode("utf-8")).decode("utf-8")
-    except InvalidTag:
-        raise SecretKeyError("another key") from None
+    except (InvalidTag, ValueError):      # another key, or a damaged value
+        raise SecretKeyError("cannot open") from None

@@ -3,7 +3,8 @@
 A finding is a problem (the service is broken: exit 1) or a warning (it runs, degraded: exit 2).
 Problems: the database does not answer; its schema is not at the newest migration. Warnings: the
 calendar table does not know some of the next CALENDAR_HORIZON_DAYS days, so working-day limits
-for them fall back to Monday–Friday; TOTP secrets lie in the database unencrypted.
+for them fall back to Monday–Friday; TOTP secrets lie in the database unencrypted (a problem when
+sealed ones no longer open: second_factor_secrets).
 
 The checks that read the database are the functions of DATABASE_CHECKS, each
 `(conn, now) -> list[Finding]`, run in order on one connection once the database answers; one
@@ -25,6 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 from dashboard.infra import secret_box
 from dashboard.infra.db import alembic_config
 from dashboard.services import calendar_days
+from domain.repeats import MIN_PII_KEY_BYTES
 from domain.rules import FEED_LATE_FACTOR, feed_is_late
 
 PROBLEM, WARNING = "problem", "warning"
@@ -106,24 +108,38 @@ def late_feeds(conn: Connection, now: datetime) -> list[Finding]:
     return out
 
 
-def unsealed_second_factors(conn: Connection, _now: datetime) -> list[Finding]:
-    """A warning while TOTP secrets lie in the database unencrypted (no usable HOTLINE_PII_KEY)."""
+def second_factor_secrets(conn: Connection, _now: datetime) -> list[Finding]:
+    """A problem when sealed TOTP secrets do not open with the key this process has (it is missing
+    or was changed: those users get in only with recovery codes); a warning while any lies in the
+    database unencrypted."""
     from queries.schema import user_totp
 
     if not sa.inspect(conn).has_table(user_totp.name):
         return []
-    plain = conn.execute(sa.select(sa.func.count()).select_from(user_totp).where(
-        sa.not_(user_totp.c.secret.startswith(secret_box.SEALED_PREFIX)))).scalar_one()
-    if not plain:
-        return []
-    if secret_box.available():
-        return [Finding(WARNING, f"{plain} 个账号的动态验证码密钥尚未加密保存：将在其下次输入验证码时加密")]
-    return [Finding(WARNING, f"未配置加密密钥 HOTLINE_PII_KEY：{plain} 个账号的动态验证码密钥以明文保存在数据库中")]
+    rows = conn.execute(sa.select(user_totp.c.username, user_totp.c.secret)).all()
+    plain = sum(1 for r in rows if not secret_box.is_sealed(r.secret))
+    locked = 0
+    for r in rows:
+        if secret_box.is_sealed(r.secret):
+            try:
+                secret_box.unseal(r.secret, r.username)
+            except secret_box.SecretKeyError:
+                locked += 1
+    out = []
+    if locked:
+        out.append(Finding(PROBLEM, f"{locked} 个账号的动态验证码密钥无法用当前的加密密钥 HOTLINE_PII_KEY 解开（未配置或已更换）："
+                                    "这些账号只能用恢复码登录；请恢复原密钥，或运行 python -m dashboard users totp-reset 后重新绑定"))
+    if plain and secret_box.available():
+        out.append(Finding(WARNING, f"{plain} 个账号的动态验证码密钥尚未加密保存：将在其下次输入验证码时加密"))
+    elif plain:
+        out.append(Finding(WARNING, f"未配置加密密钥 HOTLINE_PII_KEY（或不足 {MIN_PII_KEY_BYTES} 字节）："
+                                    f"{plain} 个账号的动态验证码密钥以明文保存在数据库中"))
+    return out
 
 
 # Checks run once the database answers, in this order (see the module's docstring).
 DATABASE_CHECKS: list[Callable[[Connection, datetime], list[Finding]]] = [
-    schema_at_head, calendar_table_gaps, late_feeds, unsealed_second_factors]
+    schema_at_head, calendar_table_gaps, late_feeds, second_factor_secrets]
 
 
 def calendar_gaps(today: date, known: Callable[[date], bool] = known_to_calendar_package,

@@ -19,7 +19,7 @@ from queries.schema import user_sessions, users
 # last_seen_at is written at most this often (not on every run of every page)
 SEEN_EVERY = timedelta(minutes=1)
 # the identity provider's clock and ours may differ this much
-CLOCK_SKEW = timedelta(minutes=1)
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def _now() -> datetime:
@@ -41,10 +41,16 @@ def create(conn: Connection, username: str, *, method: str, client: str = "",
     if row is None:
         raise LookupError(username)
     token = secrets.token_urlsafe(32)
+    expires = now + timedelta(hours=identity.session_hours(row.role))
+    if sso_identity:
+        # a second tab of a single sign-on lasts no longer than the first: opening tabs cannot
+        # keep an identity (and a replayed cookie of it) alive beyond its first session
+        first = conn.execute(sa.select(sa.func.min(user_sessions.c.expires_at)).where(
+            user_sessions.c.sso_identity == sso_identity)).scalar()
+        expires = min(expires, first) if first is not None else expires
     conn.execute(user_sessions.insert().values(
         token_hash=token_hash(token), username=username, method=method, token_version=row.token_version,
-        client=client[:64], created_at=now, last_seen_at=now,
-        expires_at=now + timedelta(hours=identity.session_hours(row.role)),
+        client=client[:64], created_at=now, last_seen_at=now, expires_at=expires,
         second_factor_at=now if second_factor_given else None, sso_identity=sso_identity))
     return token
 

@@ -109,6 +109,7 @@ def _sso_session() -> tuple[dict | None, str]:
         return None, ""
     logs.event("sign_in", user=username, role=row["role"] if row else None, client=client_address(), method="sso")
     st.session_state[SSO_TOKEN_KEY] = token
+    sso.accepted()
     return row, token
 
 
@@ -135,6 +136,9 @@ def sign_out(user: CurrentUser) -> None:
         st.session_state.pop(key, None)
     if user.method == identity.METHOD_SSO:
         sso.logout()
+        # the browser goes to the provider's sign-out page next; a rerun now (the caller's) would
+        # start a new run that drops that redirect before it reaches the browser
+        st.stop()
 
 
 def client_address() -> str:

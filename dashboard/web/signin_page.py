@@ -91,9 +91,10 @@ def single_sign_on() -> None:
     refused = sso.refusal()
     if refused:
         st.error(refused)
-        if st.button("退出统一身份认证", key="sso_logout_button", width="stretch"):
-            sso.logout()
-        return
+        if not sso.may_sign_in_again():
+            if st.button("退出统一身份认证", key="sso_logout_button", width="stretch"):
+                sso.logout()
+            return
     if st.button("统一身份认证登录", key="sso_login_button", type="primary", width="stretch",
                  icon=":material/badge:"):
         sso.login()

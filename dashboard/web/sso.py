@@ -79,7 +79,6 @@ def match_user(claims: dict, client: str) -> str | None:
         row = conn.execute(sa.select(users.c.username, users.c.active).where(
             sa.func.lower(users.c.email) == value.lower())).first() if value else None
     if row is not None and row.active:
-        st.session_state.pop(REFUSAL_KEY, None)
         return str(row.username)
     if not value:
         message, reason = NO_CLAIM.format(claim=claim), "no_claim"
@@ -93,6 +92,17 @@ def match_user(claims: dict, client: str) -> str | None:
 
 def refusal() -> str | None:
     return st.session_state.get(REFUSAL_KEY)
+
+
+def accepted() -> None:
+    """A session was opened: an earlier refusal is over."""
+    st.session_state.pop(REFUSAL_KEY, None)
+
+
+def may_sign_in_again() -> bool:
+    """The refusal is about this sign-in (signed out, expired), not about the account: a new sign-in
+    at the provider is the way back."""
+    return st.session_state.get(REFUSAL_KEY) in (SIGNED_OUT, EXPIRED)
 
 
 def login() -> None:

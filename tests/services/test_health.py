@@ -117,7 +117,7 @@ def test_totp_secrets_in_clear_are_a_warning_until_sealed(engine, monkeypatch, t
         second_factor.start_enrolment(conn, "h_admin")
     result = health.check(engine, datetime(2026, 6, 1, 9, 0))
     assert result.exit_code == 2
-    assert result.warnings == ["未配置加密密钥 HOTLINE_PII_KEY：1 个账号的动态验证码密钥以明文保存在数据库中"]
+    assert result.warnings == ["未配置加密密钥 HOTLINE_PII_KEY（或不足 32 字节）：1 个账号的动态验证码密钥以明文保存在数据库中"]
     monkeypatch.setenv("HOTLINE_PII_KEY", "health-test-key-" + "h" * 32)
     assert health.check(engine, datetime(2026, 6, 1, 9, 0)).warnings == [
         "1 个账号的动态验证码密钥尚未加密保存：将在其下次输入验证码时加密"]
@@ -125,3 +125,6 @@ def test_totp_secrets_in_clear_are_a_warning_until_sealed(engine, monkeypatch, t
         second_factor.reset(conn, "h_admin", actor="test")
         second_factor.start_enrolment(conn, "h_admin")          # enrolled with the key: sealed
     assert health.check(engine, datetime(2026, 6, 1, 9, 0)).exit_code == 0
+    monkeypatch.setenv("HOTLINE_PII_KEY", "a-changed-key-" + "c" * 32)   # the key changed: locked out
+    result = health.check(engine, datetime(2026, 6, 1, 9, 0))
+    assert result.exit_code == 1 and result.problems[0].startswith("1 个账号的动态验证码密钥无法用当前的加密密钥")

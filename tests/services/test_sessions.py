@@ -75,6 +75,10 @@ def test_a_single_sign_on_identity_opens_sessions_until_it_is_signed_out(engine)
         # a second tab an hour later: its first session is live
         assert state(conn, "id-a", issued, T0 + timedelta(hours=1)) == sessions.SSO_LIVE
         second = sessions.create(conn, "s_sso", method="sso", now=T0 + timedelta(hours=1), sso_identity="id-a")
+        # ... which ends with the first: tabs opened one after another cannot keep the identity alive
+        first_end = T0 + timedelta(hours=identity.DEFAULT_SESSION_HOURS)
+        assert sessions.lookup(conn, second, first_end - timedelta(seconds=1)) is not None
+        assert sessions.lookup(conn, second, first_end) is None
         # past the sessions' end the identity must sign in at the provider again
         end = T0 + timedelta(hours=1, minutes=1) + timedelta(hours=identity.DEFAULT_SESSION_HOURS)
         assert state(conn, "id-a", issued, end) == sessions.SSO_STALE
