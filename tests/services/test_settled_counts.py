@@ -133,6 +133,20 @@ def test_last_settled_day():
     assert sc.last_settled_day(datetime(2026, 3, 10), limits, datetime(2026, 3, 10, 0, 0, 1)) is None
 
 
+def test_a_view_of_the_present_is_not_unsettled_by_what_the_feed_stored_this_minute():
+    limits = Rules.default().limits()
+    now = datetime(2026, 3, 10, 9, 30)                          # the page's minute
+    settled = sc.last_settled_day(now, limits, None)
+    just_stored = now + timedelta(seconds=50)                   # a ticket the feed brought a moment ago
+    assert sc.last_settled_day(now, limits, just_stored, clock=now + timedelta(seconds=55)) == settled
+    # a source clock a little ahead is still the present; data well after it is not
+    assert sc.last_settled_day(now, limits, now + sc.PRESENT_SLACK, clock=now + timedelta(seconds=5)) == settled
+    assert sc.last_settled_day(now, limits, now + sc.PRESENT_SLACK + timedelta(seconds=1),
+                               clock=now + timedelta(seconds=5)) is None
+    # a view of a past moment (a pinned now, a report of last week) stays strict
+    assert sc.last_settled_day(now, limits, just_stored, clock=now + timedelta(days=3)) is None
+
+
 def _one_day_live(conn, d, now):
     p = _params(conn, f"{d:%Y-%m}")
     start = datetime.combine(d, datetime.min.time())

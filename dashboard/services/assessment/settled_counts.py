@@ -6,7 +6,8 @@ staffing days that start in the period (queries.assessment.window_counts), and t
 population counts are sums over the tickets received in it; so a month is the sum of its days.
 A day's counts depend on `now` only while one of its clocks is still running or data later than
 `now` exists: once `now` is past the day's end plus the longest limit and no event, ticket or
-report delivery is later than `now`, they are those of the data alone — the day is settled.
+report delivery is later than `now`, they are those of the data alone — the day is settled. (For
+a view of the present, what a live feed stored in the last minutes is not "later": PRESENT_SLACK.)
 Writers store settled days (`refill`, inside their transaction) and drop the days a write
 touched (`invalidate_since`); readers add up the stored settled days of the window, count the
 rest live, and use a stored day only with the limits and head counts it was counted with.
@@ -51,9 +52,21 @@ def _midnight(d: date) -> datetime:
     return datetime.combine(d, time())
 
 
-def last_settled_day(now: datetime, limits: Limits, horizon: datetime | None) -> date | None:
-    """The last day whose counts can no longer change as `now` moves on (None: none is)."""
-    if horizon is not None and horizon > now:
+# A view of the present takes `now` to the minute (pages cache by it) while a live feed keeps
+# storing tickets received in the current minute, and a source's clock may run a little ahead:
+# data up to this much after such a `now` is the present, not later data.
+PRESENT_SLACK = timedelta(minutes=2)
+
+
+def last_settled_day(now: datetime, limits: Limits, horizon: datetime | None,
+                     clock: datetime | None = None) -> date | None:
+    """The last day whose counts can no longer change as `now` moves on (None: none is).
+
+    Data later than `now` unsettles every day — except, when `now` is the present (within
+    PRESENT_SLACK of `clock`, the machine's time), data no later than now + PRESENT_SLACK."""
+    clock = clock or datetime.now()
+    present = abs(clock - now) <= PRESENT_SLACK
+    if horizon is not None and horizon > now and not (present and horizon <= now + PRESENT_SLACK):
         return None
     # day D settles at D+1 00:00 + the longest limit counted + 1 s (a clock is late only once past due)
     return (now - timedelta(seconds=max(_counted_limits(limits).values()) + 1)).date() - _DAY
