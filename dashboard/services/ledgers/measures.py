@@ -3,13 +3,14 @@ the list with status, overdue state and effect — the target's rate in the week
 started against the weeks since (domain.ledgers.measure_windows, MEASURE_EFFECT_WEEKS)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dashboard.services import audit
+from dashboard.services.assessment import settled_counts
 from dashboard.services.ledgers.guard import LedgerError, require_writer, required_text
 from dashboard.services.rules_store import rules_for_month
 from domain.ledgers import measure_effect, measure_overdue, measure_windows
@@ -78,9 +79,15 @@ def _counts(conn: Connection, kind: str, target: str, start: datetime, end: date
     """(numerator, denominator) of the target over [start, end) as of `now`, and lower-is-better."""
     if kind == MEASURE_TARGET_INDICATOR:
         rules = rules_for_month(conn, f"{start:%Y-%m}")
-        counts = assessment_queries.window_counts(conn, start=start, end=end, now=now, limits=rules.limits(),
-                                                  required=rules.required_heads())
-        return counts[target], bool(rules.indicator(target).get("lower_is_better", False))
+        limits, required = rules.limits(), rules.required_heads()
+        if start.time() == end.time() == time():
+            # whole days (the weeks before a measure): the stored counts of settled days, as the
+            # assessment reads them; the same figures, without counting weeks of clocks again
+            counts = settled_counts.window(conn, start=start, end=end, now=now, limits=limits, required=required)
+        else:
+            counts = assessment_queries.window_counts(conn, start=start, end=end, now=now, limits=limits,
+                                                      required=required)
+        return tuple(counts[target]), bool(rules.indicator(target).get("lower_is_better", False))
     return qc_ledger.defect_counts(conn, start=start, end=end, now=now, defect=target), True
 
 
