@@ -37,16 +37,17 @@ def runs_started(engine) -> int:
 def change_in_place(system: OrderSystem, run: int, nos: list[str]) -> None:
     """What the ticketing system does all day: callback results written into a window of orders
     (each with its own later updated_at) and flow rows added for some of them."""
-    first = (run * CHANGED_PER_RUN) % ORDERS
-    ids = (first + 1, first + CHANGED_PER_RUN)
+    first = (run * CHANGED_PER_RUN) % ORDERS          # a window of the orders, wrapping round
     with system.engine.begin() as c:
         c.execute(sa.text(
             "UPDATE t_order SET hf_time = DATE_ADD(recv_time, INTERVAL 2 DAY), hf_valid = 1, hf_contacted = 1, "
             "hf_resolved = (id + :run) % 2, myd = 1 + (id + :run) % 3, "
             "updated_at = DATE_ADD(:base, INTERVAL id SECOND) "
-            "WHERE id BETWEEN :lo AND :hi"),
-            {"run": run, "base": datetime(2026, 10, 1) + timedelta(days=run), "lo": ids[0], "hi": ids[1]})
-    system.add_flow(nos[first:first + CHANGED_PER_RUN:7], 8, after_minutes=90 + run, remark=f"催办{run}")
+            "WHERE MOD(id - 1 - :first + :orders, :orders) < :n"),
+            {"run": run, "base": datetime(2026, 10, 1) + timedelta(days=run), "first": first, "orders": ORDERS,
+             "n": CHANGED_PER_RUN})
+    window = (nos[first:] + nos[:first])[:CHANGED_PER_RUN]
+    system.add_flow(window[::7], 8, after_minutes=90 + run, remark=f"催办{run}")
 
 
 @pytest.fixture
