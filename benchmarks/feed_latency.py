@@ -36,7 +36,7 @@ from urllib.request import urlopen
 
 import sqlalchemy as sa
 
-from benchmarks.steady_feed import forget_feed
+from benchmarks.steady_feed import DEFAULT_SOURCE_ADMIN, drop_mariadb_source, forget_feed, mariadb_source, stop
 from dashboard.infra.db import make_engine
 from dashboard.services.feed import demo_source
 from dashboard.services.reference import STREET_NAMES
@@ -65,24 +65,6 @@ def free_port() -> int:
 def cli(db: str, *args: str, stdin: str | None = None) -> None:
     subprocess.run([sys.executable, "-m", "dashboard", "--db", db, *args], cwd=ROOT, check=True, input=stdin,
                    text=True, capture_output=True)
-
-
-def make_source(admin_url: str) -> tuple[str, sa.Engine, str]:
-    name = f"feedlat_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(admin_url)
-    with admin.connect() as c:
-        c.execute(sa.text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4"))
-    admin.dispose()
-    url = sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    demo_source.create(url)
-    return url, sa.create_engine(url), name
-
-
-def drop_source(admin_url: str, name: str) -> None:
-    admin = sa.create_engine(admin_url)
-    with admin.connect() as c:
-        c.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
-    admin.dispose()
 
 
 def commit_ticket(source: sa.Engine, n: int) -> str:
@@ -117,7 +99,7 @@ def sign_in(page, base: str, username: str, password: str, refresh: int) -> None
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--db", required=True, help="our database (the benchmark data set)")
-    ap.add_argument("--source-admin", default="mysql+pymysql://root@127.0.0.1:3306/test?charset=utf8mb4",
+    ap.add_argument("--source-admin", default=DEFAULT_SOURCE_ADMIN,
                     help="a MariaDB account that may create and drop a database")
     ap.add_argument("--samples", type=int, default=20)
     ap.add_argument("--every", type=int, default=60, help="the feed's pull interval (s)")
@@ -129,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
 
     rng = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="feedlat-"))
-    source_url, source, source_name = make_source(args.source_admin)
+    source_url, source_name = mariadb_source(args.source_admin, "feedlat")
+    source = sa.create_engine(source_url)
     config = demo_source.source_file(work / f"{source_name}.yaml", source_url, every=args.every)   # the feed's name
     user, password = f"bench_wall_{uuid.uuid4().hex[:6]}", secrets.token_urlsafe(18)
     cli(args.db, "users", "add", user, "--role", "display", "--password-stdin", stdin=password + "\n")
@@ -181,15 +164,10 @@ def main(argv: list[str] | None = None) -> int:
                       f"（{TILE} {before:,} → {value:,}）", flush=True)
             browser.close()
     finally:
-        for proc in (app, feed):
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(app, feed)
         cli(args.db, "users", "disable", user)
         source.dispose()
-        drop_source(args.source_admin, source_name)
+        drop_mariadb_source(args.source_admin, source_name)
         forget_feed(args.db, source_name)
     if wall_s:
         print(f"入库：中位 {statistics.median(feed_s):.1f} s，最慢 {max(feed_s):.1f} s；"

@@ -25,6 +25,35 @@ DEFAULT_SOURCE_ADMIN = "mysql+pymysql://root@127.0.0.1:3306/test?charset=utf8mb4
 PULL_EVERY = 60     # seconds, as mappings/source-mariadb-example.yaml
 
 
+def mariadb_source(admin_url: str, prefix: str) -> tuple[str, str]:
+    """A fresh MariaDB database `prefix_…` holding the example ticketing schema: (its URL, its
+    name, which is also the feed's name when the source file is named after it)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(admin_url)
+    with admin.connect() as c:
+        c.execute(sa.text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4"))
+    admin.dispose()
+    url = sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    demo_source.create(url)
+    return url, name
+
+
+def drop_mariadb_source(admin_url: str, name: str) -> None:
+    admin = sa.create_engine(admin_url)
+    with admin.connect() as c:
+        c.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+    admin.dispose()
+
+
+def stop(*procs: subprocess.Popen, timeout: float = 30) -> None:
+    for proc in procs:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def forget_feed(db_url: str, name: str) -> None:
     """Remove a benchmark's feed from the benchmarked database (its watermarks would skip the next
     source's rows, and `health` would report it late from then on)."""
@@ -40,12 +69,7 @@ def forget_feed(db_url: str, name: str) -> None:
 def steady_feed(db_url: str, per_day: int, admin_url: str = DEFAULT_SOURCE_ADMIN):
     """While inside: one new ticket every 86,400 / PER_DAY seconds in the source, pulled every
     PULL_EVERY seconds. Yields the folder holding the feed's log and source file."""
-    name = f"feedsteady_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(admin_url)
-    with admin.connect() as c:
-        c.execute(sa.text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4"))
-    source_url = sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    demo_source.create(source_url)
+    source_url, name = mariadb_source(admin_url, "feedsteady")
     work = Path(tempfile.mkdtemp(prefix="steady-feed-"))
     config = demo_source.source_file(work / f"{name}.yaml", source_url, every=PULL_EVERY)   # the feed's name
     env = {k: v for k, v in os.environ.items() if k != "HOTLINE_NOW"}
@@ -60,13 +84,6 @@ def steady_feed(db_url: str, per_day: int, admin_url: str = DEFAULT_SOURCE_ADMIN
     try:
         yield work
     finally:
-        for proc in (writer, feed):
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        with admin.connect() as c:
-            c.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
-        admin.dispose()
+        stop(writer, feed)
+        drop_mariadb_source(admin_url, name)
         forget_feed(db_url, name)

@@ -27,6 +27,8 @@ DEFAULT_OIDC_CLAIM = "email"
 # first session here only this soon after the provider issued it; later only while a session it
 # opened is still live (another tab), and never again once one of its sessions was signed out.
 SSO_SIGN_IN_WINDOW_MINUTES = 10
+# The identity provider's clock and ours may differ this much (either way) when that window is judged.
+SSO_CLOCK_SKEW_MINUTES = 5
 
 
 def session_hours(role: str) -> int:

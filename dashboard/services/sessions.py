@@ -18,8 +18,7 @@ from queries.schema import user_sessions, users
 
 # last_seen_at is written at most this often (not on every run of every page)
 SEEN_EVERY = timedelta(minutes=1)
-# the identity provider's clock and ours may differ this much
-CLOCK_SKEW = timedelta(minutes=5)
+CLOCK_SKEW = timedelta(minutes=identity.SSO_CLOCK_SKEW_MINUTES)
 
 
 def _now() -> datetime:
