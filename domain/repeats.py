@@ -8,12 +8,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 # the look-back of the rule: an earlier ticket counts when received at most this long before
@@ -87,16 +85,19 @@ def key_ok(key: bytes | None) -> bool:
     return key is not None and len(key) >= MIN_PII_KEY_BYTES
 
 
-@lru_cache(maxsize=1)
-def _address_drop_table() -> dict[int, None]:
+class _AddressDropTable(dict):
     """str.translate table deleting whitespace (str.isspace) and Unicode punctuation and
-    separators (categories P* and Z*)."""
-    drop: dict[int, None] = {}
-    for cp in range(sys.maxunicode + 1):
+    separators (categories P* and Z*), filled per character as addresses use them (the whole
+    code space takes over a second to walk)."""
+
+    def __missing__(self, cp: int) -> int | None:
         c = chr(cp)
-        if c.isspace() or unicodedata.category(c)[0] in "PZ":
-            drop[cp] = None
-    return drop
+        kept = None if c.isspace() or unicodedata.category(c)[0] in "PZ" else cp
+        self[cp] = kept
+        return kept
+
+
+_ADDRESS_DROP = _AddressDropTable()
 
 
 def normalise_address(text: str | None) -> str | None:
@@ -104,7 +105,7 @@ def normalise_address(text: str | None) -> str | None:
     (such an address matches nothing)."""
     if not text:
         return None
-    s = unicodedata.normalize("NFKC", text).translate(_address_drop_table())
+    s = unicodedata.normalize("NFKC", text).translate(_ADDRESS_DROP)
     return s if len(s) >= MIN_ADDRESS_CHARS else None
 
 

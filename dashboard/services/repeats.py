@@ -2,11 +2,14 @@
 with the facts.
 
 A ticket's source depends only on the tickets received in the 30 days before it. A tickets file
-changes the sources of its own rows and of the tickets received up to 30 days after any of its
-rows (at their new and their old receipt times). So before the file is written its rows are put
-together with the stored tickets of that stretch (and the 30 days before it, as context) and
-derived in one sorted pass (domain.repeats.sources_in_order): the file's rows carry their source
-into the INSERT (no second write), and the stored tickets whose source changed are updated.
+moves the points the rule looks at of its new tickets and of the stored ones whose time or keys
+(caller, address, categories) change; only tickets received from the first moved point on can
+get another source. So before the file is written its moved rows are put together with the
+stored tickets from that point to 30 days after the last one, and with the latest earlier ticket
+of each of their callers and addresses in the 30 days before (the rule only ever takes the
+latest match), and derived in one sorted pass (domain.repeats.sources_in_order): the file's rows
+carry their source into the INSERT (no second write), and the stored tickets whose source
+changed are updated. A file that moves no point (a status update, a close) derives nothing.
 """
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ from queries.schema import tickets
 
 UPDATE_CHUNK = 5000
 LOOKUP_CHUNK = 900
+KEY_CHUNK = 2000        # callers or addresses per query of the latest earlier tickets
 KEY_COLUMNS = ("caller_hash", "address_key", "category_l1", "category_l2")
 _STORED = ("ticket_no", "received_at", *KEY_COLUMNS, "repeat_source_no")
 
@@ -42,32 +46,55 @@ def derive_for_file(conn: Connection, cols: dict[str, Sequence], stored: set | N
         else:             # not in the file: stored tickets keep theirs, new ones have none
             i = _STORED.index(c)
             keys[c] = [held[no][i] if no in held else None for no in nos]
-    times = [t for t in received if t is not None] + [r[1] for r in held.values()]
-    if not times:
-        cols["repeat_source_no"] = [None] * len(nos)
+    # the file's tickets that move a point the rule looks at: new ones, and stored ones whose time
+    # or keys change (at both places); a ticket written again as it was moves nothing
+    moved: list[tuple] = []
+    times: list[datetime] = []
+    for no, at, h, a, l1, l2 in zip(nos, received, keys["caller_hash"], keys["address_key"],
+                                    keys["category_l1"], keys["category_l2"]):
+        point = _point(at, no, h, a, l1, l2)
+        old = held.get(no)
+        if old is not None:
+            if _point(old[1], *old[:1], *old[2:6]) == point:
+                continue
+            times.append(old[1])
+        moved.append(point)
+        times.append(at)
+    if not moved:
+        cols["repeat_source_no"] = [held[no][6] for no in nos]
         return []
     start, end = min(times), max(times)
-    in_file = set(nos)
-    context = [r for r in _stored_between(conn, start - REPEAT_WINDOW, end + REPEAT_WINDOW) if r[0] not in in_file]
-    # imported text is trimmed (blank → NULL), so `or None` is the rule's "blank matches nothing"
-    rows = [(at, no, h or None, a or None, l1 or None, l2 or None, None)
-            for no, at, h, a, l1, l2 in zip(nos, received, keys["caller_hash"], keys["address_key"],
-                                              keys["category_l1"], keys["category_l2"])]
-    rows += [(r[1], r[0], r[2] or None, r[3] or None, category_or_none(r[4]), category_or_none(r[5]), r)
-             for r in context]
+    moved_nos = {p[1] for p in moved}
+    # every stored ticket from the first moved point on may change source: derived with its
+    # stored row; before that point only the latest earlier ticket of each caller and address
+    # the derived rows look up counts (the rule takes the latest match in the window)
+    after = [r for r in _stored_between(conn, start, end + REPEAT_WINDOW) if r[0] not in moved_nos]
+    derived = [*moved, *(_point(r[1], r[0], *r[2:6]) for r in after)]
+    before = _latest_before(conn, start - REPEAT_WINDOW, start, {p[2] for p in derived if p[2]},
+                            {p[3] for p in derived if p[3]})
+    rows = [*((*p, None) for p in moved), *((*_point(r[1], r[0], *r[2:6]), r) for r in after),
+            *((*_point(r[1], r[0], *r[2:6]), ()) for r in before)]
     rows.sort(key=itemgetter(0, 1))
     found = sources_in_order(r[:6] for r in rows)
     mine: dict = {}
     changes = []
     frozen = frozen_months(conn)
+    file_nos = set(nos)
     for row, source in zip(rows, found):
         old = row[6]
-        if old is None:
+        if old is None or (old and old[0] in file_nos):
             mine[row[1]] = source
-        elif old[6] != source and row[0] >= start and (not frozen or row[0].strftime("%Y-%m") not in frozen):
+        elif old and old[6] != source and (not frozen or row[0].strftime("%Y-%m") not in frozen):
             changes.append({"no": row[1], "src": source})
-    cols["repeat_source_no"] = [mine[no] for no in nos]
+    cols["repeat_source_no"] = [mine[no] if no in mine else held[no][6] for no in nos]
     return changes
+
+
+def _point(at: datetime, no: str, caller: str | None, address: str | None, l1: str | None,
+           l2: str | None) -> tuple:
+    """What the rule looks at of one ticket, blanks as None (imported text is trimmed, so
+    `or None` is the rule's "blank matches nothing")."""
+    return (at, no, caller or None, address or None, category_or_none(l1), category_or_none(l2))
 
 
 def apply(conn: Connection, changes: list[dict]) -> int:
@@ -137,3 +164,27 @@ def _stored_keys(conn: Connection, nos: set) -> dict[str, tuple]:
         for r in conn.execute(sa.select(*cols).where(tickets.c.ticket_no.in_(keys[i:i + LOOKUP_CHUNK]))):
             out[r[0]] = tuple(r)
     return out
+
+
+def _latest_before(conn: Connection, lo: datetime, hi: datetime, callers: set, addresses: set) -> list[tuple]:
+    """_STORED of the tickets received in [lo, hi) that are the latest of their caller or of
+    their address and categories, for these callers and addresses (ties at the same time: all
+    of them; the rule's order decides). The rule only ever takes the latest earlier match, so
+    these stand for the whole stretch. Grouped first, then joined back: a window function over
+    the stretch sorted every row of it (several times slower on SQLite)."""
+    out: dict[str, tuple] = {}
+    row = tickets.alias("t")
+    for names, wanted in ((("caller_hash",), callers), (("address_key", "category_l1", "category_l2"), addresses)):
+        keys = sorted(wanted)
+        for i in range(0, len(keys), KEY_CHUNK):
+            latest = (sa.select(*[tickets.c[n] for n in names], sa.func.max(tickets.c.received_at).label("latest"))
+                      .where(tickets.c.received_at >= lo, tickets.c.received_at < hi,
+                             tickets.c[names[0]].in_(keys[i:i + KEY_CHUNK]))
+                      .group_by(*[tickets.c[n] for n in names])
+                      .subquery())
+            same = [row.c[n].is_not_distinct_from(latest.c[n]) for n in names]
+            query = (sa.select(*[row.c[c] for c in _STORED])
+                     .join_from(row, latest, sa.and_(row.c.received_at == latest.c.latest, *same)))
+            for r in conn.execute(query):
+                out[r[0]] = tuple(r)
+    return list(out.values())
