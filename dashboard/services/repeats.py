@@ -7,14 +7,15 @@ moves the points the rule looks at of its new tickets and of the stored ones who
 get another source. So before the file is written its moved rows are put together with the
 stored tickets from that point to 30 days after the last one, and with the latest earlier ticket
 of each of their callers and addresses in the 30 days before (the rule only ever takes the
-latest match), and derived in one sorted pass (domain.repeats.sources_in_order): the file's rows
+latest match; the last day is read first, and only tickets with no match there are looked up
+further back), and derived in one sorted pass (domain.repeats.sources_in_order): the file's rows
 carry their source into the INSERT (no second write), and the stored tickets whose source
 changed are updated. A file that moves no point (a status update, a close) derives nothing.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from operator import itemgetter
 
 import numpy as np
@@ -27,6 +28,7 @@ from queries.schema import tickets
 
 UPDATE_CHUNK = 5000
 LOOKUP_CHUNK = 900
+RECENT_FIRST = timedelta(days=1)   # the stretch before a file read first for the latest earlier tickets
 KEY_CHUNK = 2000        # callers or addresses per query of the latest earlier tickets
 KEY_COLUMNS = ("caller_hash", "address_key", "category_l1", "category_l2")
 _STORED = ("ticket_no", "received_at", *KEY_COLUMNS, "repeat_source_no")
@@ -70,8 +72,7 @@ def derive_for_file(conn: Connection, cols: dict[str, Sequence], stored: set | N
     # the derived rows look up counts (the rule takes the latest match in the window)
     after = [r for r in _stored_between(conn, start, end + REPEAT_WINDOW) if r[0] not in moved_nos]
     derived = [*moved, *(_point(r[1], r[0], *r[2:6]) for r in after)]
-    before = _latest_before(conn, start - REPEAT_WINDOW, start, {p[2] for p in derived if p[2]},
-                            {p[3] for p in derived if p[3]})
+    before = _latest_before(conn, start, derived)
     rows = [*((*p, None) for p in moved), *((*_point(r[1], r[0], *r[2:6]), r) for r in after),
             *((*_point(r[1], r[0], *r[2:6]), ()) for r in before)]
     rows.sort(key=itemgetter(0, 1))
@@ -166,16 +167,55 @@ def _stored_keys(conn: Connection, nos: set) -> dict[str, tuple]:
     return out
 
 
-def _latest_before(conn: Connection, lo: datetime, hi: datetime, callers: set, addresses: set) -> list[tuple]:
-    """_STORED of the tickets received in [lo, hi) that are the latest of their caller or of
-    their address and categories, for these callers and addresses (ties at the same time: all
-    of them; the rule's order decides). The rule only ever takes the latest earlier match, so
-    these stand for the whole stretch. Grouped first, then joined back: a window function over
-    the stretch sorted every row of it (several times slower on SQLite)."""
+def _latest_before(conn: Connection, start: datetime, points: list[tuple]) -> list[tuple]:
+    """_STORED of stored tickets received in the 30 days before `start` that include the latest
+    earlier ticket of every caller and address-and-category these points look up (the rule only
+    ever takes the latest earlier match, so they stand for the whole stretch). The last day is
+    read first: a point with a match there needs nothing older (any match there is later than
+    every older one), and only the others' keys are looked for further back."""
+    recent = _latest_between(conn, start - RECENT_FIRST, start, _lookups(points))
+    found = _lookups([_point(r[1], r[0], *r[2:6]) for r in recent], made=True)
+    missing: set[tuple] = set()
+    for point in points:
+        wanted = _lookups([point])
+        if not wanted & found:
+            missing |= wanted
+    older = _latest_between(conn, start - REPEAT_WINDOW, start - RECENT_FIRST, missing) if missing else []
+    return [*recent, *older]
+
+
+def _lookups(points: list[tuple], *, made: bool = False) -> set[tuple]:
+    """The keys of domain.repeats.RepeatTracker these points look up, or with made=True the keys
+    remembering them fills."""
+    out: set[tuple] = set()
+    for _at, _no, caller, address, l1, l2 in points:
+        if caller is not None:
+            out.add(("caller", caller))
+        if address is None:
+            continue
+        if l2 is not None:
+            out.add(("l2", address, l2))
+        if l1 is None:
+            continue
+        if made:
+            out.add(("l1", address, l1))
+            if l2 is None:
+                out.add(("l1 without l2", address, l1))
+        else:
+            out.add(("l1 without l2", address, l1) if l2 is not None else ("l1", address, l1))
+    return out
+
+
+def _latest_between(conn: Connection, lo: datetime, hi: datetime, lookups: set[tuple]) -> list[tuple]:
+    """_STORED of the tickets received in [lo, hi) that are the latest of their caller, or of
+    their address and categories, for the callers and addresses of these look-ups (ties at the
+    same time: all of them; the rule's order decides). Grouped first, then joined back: a window
+    function over the stretch sorted every row of it (several times slower on SQLite)."""
+    callers = sorted({k[1] for k in lookups if k[0] == "caller"})
+    addresses = sorted({k[1] for k in lookups if k[0] != "caller"})
     out: dict[str, tuple] = {}
     row = tickets.alias("t")
-    for names, wanted in ((("caller_hash",), callers), (("address_key", "category_l1", "category_l2"), addresses)):
-        keys = sorted(wanted)
+    for names, keys in ((("caller_hash",), callers), (("address_key", "category_l1", "category_l2"), addresses)):
         for i in range(0, len(keys), KEY_CHUNK):
             latest = (sa.select(*[tickets.c[n] for n in names], sa.func.max(tickets.c.received_at).label("latest"))
                       .where(tickets.c.received_at >= lo, tickets.c.received_at < hi,

@@ -86,3 +86,17 @@ def test_every_file_leaves_the_sources_the_whole_rule_gives(engine, pii_key, see
         assert stored == expected, f"after file {step}"
         repeats_seen = sum(1 for v in stored.values() if v)
     assert repeats_seen >= 10        # the sequence exercised the rule, not only empty sources
+
+
+def test_an_older_match_is_found_behind_a_recent_ticket_that_does_not_match(engine, pii_key):
+    # T (二级分类 燃气) repeats S (same address, same 一级分类, no 二级分类) ten days before it;
+    # X, hours before T at the same address and 一级分类, has another 二级分类: it repeats S too
+    # but is no match for T
+    older = ("工单编号,接收时间,一级分类,二级分类,诉求地址\n"
+             "S,2025-12-01 09:00:00,城乡建设,,通州区梨园镇云景里3号楼\n"
+             "X,2025-12-11 06:00:00,城乡建设,供暖,通州区梨园镇云景里3号楼\n").encode()
+    assert ingest.run_import(engine, "tickets", "older.csv", older).ok
+    new = "工单编号,接收时间,一级分类,二级分类,诉求地址\nT,2025-12-11 09:00:00,城乡建设,燃气,通州区梨园镇云景里3号楼\n"
+    assert ingest.run_import(engine, "tickets", "new.csv", new.encode()).ok
+    stored, expected = _stored_and_expected(engine)
+    assert stored == expected == {"S": None, "X": "S", "T": "S"}
