@@ -173,14 +173,21 @@ def _latest_before(conn: Connection, start: datetime, points: list[tuple]) -> li
     ever takes the latest earlier match, so they stand for the whole stretch). The last day is
     read first: a point with a match there needs nothing older (any match there is later than
     every older one), and only the others' keys are looked for further back."""
-    recent = _latest_between(conn, start - RECENT_FIRST, start, _lookups(points))
-    found = _lookups([_point(r[1], r[0], *r[2:6]) for r in recent], made=True)
-    missing: set[tuple] = set()
-    for point in points:
-        wanted = _lookups([point])
-        if not wanted & found:
-            missing |= wanted
-    older = _latest_between(conn, start - REPEAT_WINDOW, start - RECENT_FIRST, missing) if missing else []
+    earliest = start - REPEAT_WINDOW
+    if conn.execute(sa.select(tickets.c.ticket_no).where(tickets.c.received_at >= earliest,
+                                                         tickets.c.received_at < start).limit(1)).first() is None:
+        return []          # nothing stored before (a first load)
+    needed = _lookups(points)
+    recent = _latest_between(conn, start - RECENT_FIRST, start, needed)
+    missing = needed
+    if recent:
+        found = _lookups([_point(r[1], r[0], *r[2:6]) for r in recent], made=True)
+        missing = set()
+        for point in points:
+            wanted = _lookups([point])
+            if not wanted & found:
+                missing |= wanted
+    older = _latest_between(conn, earliest, start - RECENT_FIRST, missing) if missing else []
     return [*recent, *older]
 
 

@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from dashboard.services.assessment import settled_counts
 from dashboard.services.feed import config, sql_source
-from queries.schema import feed_runs, feed_watermarks, feeds, ticket_facts
+from queries.schema import day_counts, feed_runs, feed_watermarks, feeds, ticket_facts
 from tests.support.feed_sources import (
     OrderSystem,
     mariadb_source,
@@ -89,3 +90,34 @@ def test_the_source_is_opened_read_only(source, tmp_path):
         engine.dispose()
     with sa.create_engine(url).connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM t_status_code")).scalar_one() == 4
+
+
+@pytest.mark.parametrize("ending", ["rows", "empty"])
+def test_settled_days_are_counted_again_when_the_pull_is_caught_up(engine, source, tmp_path, monkeypatch, ending):
+    # batches of 16 over five days of tickets: the batches before the last only drop the stored
+    # counts of the days they touch; the one that catches up (or, when the last pull comes back
+    # empty — rows deleted in the source meanwhile — a refill of its own) counts them again
+    kind, url = source
+    system = OrderSystem(url)
+    nos = system.add_orders(40, START, step_seconds=3 * 3600)
+    if ending == "empty":
+        real_fetch = sql_source.fetch
+
+        def last_pull_empty(src, ks, since, limit):
+            names, rows = real_fetch(src, ks, since, limit)
+            return (names, []) if ks.kind == "tickets" and len(rows) < limit else (names, rows)
+        monkeypatch.setattr(sql_source, "fetch", last_pull_empty)
+    else:
+        system.add_flow(nos, 1, after_minutes=30)
+    path = source_file(tmp_path, url, kind, tickets={"batch": 16}, events={"batch": 16})
+    assert feed_once(engine, path) == 0
+    with engine.begin() as conn:
+        fed = _day_counts(conn)
+        conn.execute(day_counts.delete())
+        settled_counts.refill(conn)
+        assert fed == _day_counts(conn) and len(fed) >= 4
+
+
+def _day_counts(conn) -> set[tuple]:
+    return {(str(d)[:10], p, c) for d, p, c in conn.execute(sa.select(day_counts.c.day, day_counts.c.params,
+                                                                     day_counts.c.counts))}

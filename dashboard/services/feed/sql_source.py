@@ -36,6 +36,7 @@ from sqlalchemy.engine import Engine
 
 from dashboard.infra import logs
 from dashboard.services import audit
+from dashboard.services.assessment import settled_counts
 from dashboard.services.feed import state
 from dashboard.services.feed.config import FeedConfig, KindSource
 from dashboard.services.ingest import writing
@@ -184,9 +185,11 @@ class BatchResult:
 
 
 def write_batch(engine: Engine, cfg: FeedConfig, ks: KindSource, run_id: int, frame: pd.DataFrame,
-                marks: list, new_mark: state.Watermark | None, lag_seconds: int | None) -> BatchResult:
+                marks: list, new_mark: state.Watermark | None, lag_seconds: int | None,
+                *, last: bool = True) -> BatchResult:
     """One transaction: the rows (quarantine: bad ones kept aside), their derived data, the rejects,
-    the new watermark and the run's counts."""
+    the new watermark and the run's counts. Only the last batch of a pull counts the settled days
+    again (core.write_prepared's refill_settled): the others only drop the days they touched."""
     now = datetime.now().replace(microsecond=0)
     try:
         p = prepare(ks.kind, frame, ks.mapping)
@@ -194,7 +197,7 @@ def write_batch(engine: Engine, cfg: FeedConfig, ks: KindSource, run_id: int, fr
         raise SourceError(f"数据源的 {ks.kind} 查询结果不能导入：{e}") from None
     res = ImportResult(ks.kind, f"feed:{cfg.name}", "")
     with engine.connect() as conn, writing.checkpoint_after(conn), conn.begin():
-        write_prepared(conn, p, res, quarantine=True, username=FEED_USER, wait=True)
+        write_prepared(conn, p, res, quarantine=True, username=FEED_USER, wait=True, refill_settled=last)
         new_rejects = state.add_rejects(conn, cfg.name, ks.kind, run_id, now, _rejected(p, ks.kind, marks))
         if new_mark is not None:
             state.set_watermark(conn, cfg.name, ks.kind, new_mark, now)
@@ -256,6 +259,7 @@ def pull_kind(engine: Engine, source: Engine, cfg: FeedConfig, ks: KindSource, r
               outcome: KindOutcome, *, on_batch: Callable[[KindOutcome], None] | None = None) -> None:
     """Batches of the kind until a pull brings no row beyond the stored watermark."""
     dialect = source.dialect.name
+    refill_owed = False
     while True:
         with engine.connect() as conn:
             mark = state.watermark(conn, cfg.name, ks.kind)
@@ -281,7 +285,9 @@ def pull_kind(engine: Engine, source: Engine, cfg: FeedConfig, ks: KindSource, r
         if rows:
             beyond = [m for m in marks if mark is None or m > mark.value]
             result = write_batch(engine, cfg, ks, run_id, to_frame(names, rows), marks,
-                                 new_mark if new_mark != mark else None, _lag(beyond, ks, now=datetime.now()))
+                                 new_mark if new_mark != mark else None, _lag(beyond, ks, now=datetime.now()),
+                                 last=caught_up)
+            refill_owed = not caught_up
             outcome.rows += result.rows
             outcome.rejects += result.rejects
             outcome.batches += 1
@@ -290,6 +296,9 @@ def pull_kind(engine: Engine, source: Engine, cfg: FeedConfig, ks: KindSource, r
             if on_batch is not None:
                 on_batch(outcome)
         if caught_up:
+            if refill_owed:          # the pull ended on an empty batch
+                with engine.begin() as conn:
+                    settled_counts.refill(conn)
             return
 
 

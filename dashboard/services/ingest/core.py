@@ -136,11 +136,14 @@ def run_import(engine: Engine, kind: str, filename: str, data: bytes, *, mapping
 
 
 def write_prepared(conn: Connection, p: Prepared, res: ImportResult, *, quarantine: bool, username: str = "",
-                   step: Callable[[float, str], None] | None = None, wait: bool = False) -> None:
+                   step: Callable[[float, str], None] | None = None, wait: bool = False,
+                   refill_settled: bool = True) -> None:
     """Check and write prepared rows inside the caller's transaction, with everything derived from
     them (facts, rollups, settled counts); fills res (counts, rejects, status, message). Raises
     _Refused when rows are bad and quarantine is off. wait: block on another ticket writer
-    (PostgreSQL) instead of refusing at once (the unattended feed waits its turn)."""
+    (PostgreSQL) instead of refusing at once (the unattended feed waits its turn).
+    refill_settled=False drops the stored counts of the days written without counting them again
+    (readers count a missing day live): a writer with more batches to come refills after its last."""
     step = step or (lambda _f, _t: None)
     _one_ticket_writer_at_a_time(conn, p.kind, wait=wait)
     check_database(conn, p)
@@ -163,7 +166,7 @@ def write_prepared(conn: Connection, p: Prepared, res: ImportResult, *, quaranti
         if p.kind == "tickets":
             # rollups sum tickets per received day: the days tickets left and joined
             rollups.refresh_days(conn, days | _received_days_of_file(p, keep))
-        _refresh_settled_counts(conn, p, keep, counts, days)
+        _refresh_settled_counts(conn, p, keep, counts, days, refill=refill_settled)
     res.inserted, res.updated, res.unchanged = counts.inserted, counts.updated, counts.unchanged
     res.status = "partial" if bad else "ok"
     res.message = res.summary()
@@ -257,9 +260,10 @@ def _prepare_fresh_facts(conn: Connection, counts: writing.Counts, rules) -> Non
                             writing.prepare_insert(conn, event_clocks, clock_cols, counts.memo)]
 
 
-def _refresh_settled_counts(conn: Connection, p: Prepared, keep: list[int], counts: writing.Counts, days: set) -> None:
-    """Drop the stored counts of every day the file can have changed, then store the settled
-    ones again (dashboard.services.assessment.settled_counts), in the import's transaction."""
+def _refresh_settled_counts(conn: Connection, p: Prepared, keep: list[int], counts: writing.Counts, days: set,
+                            *, refill: bool = True) -> None:
+    """Drop the stored counts of every day the file can have changed, then (refill) store the
+    settled ones again (dashboard.services.assessment.settled_counts), in the import's transaction."""
     if p.kind == "manual" or not keep:
         return
     if p.kind == "staff":
@@ -280,7 +284,8 @@ def _refresh_settled_counts(conn: Connection, p: Prepared, keep: list[int], coun
         if not starts:
             return
         settled_counts.invalidate_since(conn, min(pd.Timestamp(x) for x in starts))
-    settled_counts.refill(conn)
+    if refill:
+        settled_counts.refill(conn)
 
 
 def _check_kind(kind: str) -> None:
