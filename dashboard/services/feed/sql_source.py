@@ -97,13 +97,13 @@ def source_engine(cfg: FeedConfig) -> Engine:
     return engine
 
 
-def fetch(engine: Engine, ks: KindSource, since, limit: int) -> tuple[list[str], list[tuple]]:
-    """The kind's query with :since and :limit: (column names, rows)."""
+def fetch(engine: Engine, ks: KindSource, since, limit: int) -> tuple[list[str], list]:
+    """The kind's query with :since and :limit: (column names, rows as sequences)."""
     try:
         with engine.connect() as conn:
             result = conn.execute(sa.text(ks.query), {"since": since, "limit": limit})
             names = list(result.keys())
-            rows = [tuple(r) for r in result.all()]
+            rows = result.all()
             conn.rollback()
     except sa.exc.SQLAlchemyError as e:
         raise SourceError(f"数据源查询失败（{ks.kind}）：{_first_line(e)}") from e
@@ -157,22 +157,25 @@ def cell_text(v) -> str:
     return str(v)
 
 
-def to_frame(names: list[str], rows: list[tuple]) -> pd.DataFrame:
+def to_frame(names: list[str], rows: list) -> pd.DataFrame:
     """The rows as an import file's table of text cells (without the watermark)."""
-    keep = [i for i, n in enumerate(names) if n != WATERMARK_COLUMN]
+    columns = list(zip(*rows)) if rows else [()] * len(names)
     data = {}
-    for i in keep:
-        values = [r[i] for r in rows]
-        kinds = {type(v) for v in values} - {type(None)}
-        if kinds <= {str}:                      # most columns: text as it is, one pass
-            data[names[i]] = ["" if v is None else v for v in values]
+    for name, values in zip(names, columns):
+        if name == WATERMARK_COLUMN:
+            continue
+        kinds = set(map(type, values))
+        kinds.discard(type(None))
+        blanks = None in values
+        if kinds <= {str}:                      # most columns: text as it is
+            data[name] = [("" if v is None else v) for v in values] if blanks else list(values)
         elif kinds == {int}:                    # integer codes (value maps match their text)
-            data[names[i]] = ["" if v is None else str(v) for v in values]
+            data[name] = [("" if v is None else str(v)) for v in values] if blanks else list(map(str, values))
         elif kinds == {datetime}:
-            data[names[i]] = ["" if v is None else v.isoformat(sep=" ") for v in values]
+            data[name] = ["" if v is None else v.isoformat(sep=" ") for v in values]
         else:
-            data[names[i]] = [cell_text(v) for v in values]
-    return pd.DataFrame(data, columns=[names[i] for i in keep], dtype=object)
+            data[name] = [cell_text(v) for v in values]
+    return pd.DataFrame(data, columns=[n for n in names if n != WATERMARK_COLUMN], dtype=object)
 
 
 # --- one batch into our database -----------------------------------------------------------------

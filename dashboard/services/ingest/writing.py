@@ -260,25 +260,39 @@ def stored_values(conn: Connection, column: sa.Column, values: Sequence, memo: d
 
 
 class Insert:
-    """An INSERT of rows given as columns, with its parameters already in the driver's form."""
+    """An INSERT of rows given as columns, with its parameters already in the driver's form: on
+    SQLite the driver's executemany of tuples (sql), on PostgreSQL through psycopg one COPY of the
+    rows (names: their columns; a plain INSERT with the same defaults, constraints and triggers,
+    several times faster than an executemany of parameter sets), elsewhere SQLAlchemy's."""
 
-    def __init__(self, table, sql: str | None, rows: list):
-        self.table, self.sql, self.rows = table, sql, rows
+    def __init__(self, table, sql: str | None, rows: list, names: list[str] | None = None):
+        self.table, self.sql, self.rows, self.names = table, sql, rows, names
 
     def run(self, conn: Connection) -> int:
+        if not self.rows:
+            return 0
         if self.sql is not None:
             for part in chunks(self.rows, CHUNK):
                 conn.exec_driver_sql(self.sql, part)
+        elif conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+            self._copy(conn)
         else:
             for part in chunks(self.rows, CHUNK):
-                conn.execute(self.table.insert(), part)
+                conn.execute(self.table.insert(), [dict(zip(self.names, r)) for r in part])
         return len(self.rows)
+
+    def _copy(self, conn: Connection) -> None:
+        preparer = conn.dialect.identifier_preparer
+        sql = (f"COPY {preparer.format_table(self.table)} "
+               f"({', '.join(preparer.quote(n) for n in self.names)}) FROM STDIN")
+        with conn.connection.driver_connection.cursor() as cursor, cursor.copy(sql) as copy:
+            for row in self.rows:
+                copy.write_row(row)
 
 
 def prepare_insert(conn: Connection, table, cols: dict[str, Sequence], memo: dict | None = None) -> Insert:
     """The INSERT of rows given as columns (equal lengths; timestamps may be datetime64 arrays),
-    ready to run: on SQLite the driver's executemany of tuples, elsewhere SQLAlchemy's. Needs
-    the connection's dialect only, not the connection itself."""
+    ready to run (Insert). Needs the connection's dialect only, not the connection itself."""
     names = list(cols)
     n = len(cols[names[0]]) if names else 0
     if not n:
@@ -291,7 +305,13 @@ def prepare_insert(conn: Connection, table, cols: dict[str, Sequence], memo: dic
         bound = [v for v, mark in zip(values, marks) if mark == "?"]
         sql = f'INSERT INTO {table.name} ({", ".join(names)}) VALUES ({", ".join(marks)})'
         return Insert(table, sql, list(zip(*bound)) if bound else [()] * n)
-    return Insert(table, None, [dict(zip(names, r)) for r in zip(*values)])
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        # what SQLAlchemy does to each value before binding it (booleans from 1/0), column-wise
+        for i, c in enumerate(names):
+            process = table.c[c].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+            if process is not None:
+                values[i] = list(map(process, values[i]))
+    return Insert(table, None, list(zip(*values)), names)
 
 
 def insert_columns(conn: Connection, table, cols: dict[str, Sequence], memo: dict | None = None) -> int:
