@@ -22,12 +22,12 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from dashboard.services.ingest import writing
 from dashboard.services.ingest.frozen import frozen_months
 from domain.repeats import REPEAT_WINDOW, category_or_none, normalise_address, sources_in_order
 from queries.schema import tickets
 
 UPDATE_CHUNK = 5000
-LOOKUP_CHUNK = 900
 RECENT_FIRST = timedelta(days=1)   # the stretch before a file read first for the latest earlier tickets
 KEY_CHUNK = 2000        # callers or addresses per query of the latest earlier tickets
 KEY_COLUMNS = ("caller_hash", "address_key", "category_l1", "category_l2")
@@ -156,15 +156,7 @@ def _stored_between(conn: Connection, lo: datetime | None, hi: datetime | None) 
 
 def _stored_keys(conn: Connection, nos: set) -> dict[str, tuple]:
     """_STORED of these stored tickets, by number."""
-    out: dict[str, tuple] = {}
-    if not nos:
-        return out
-    keys = sorted(nos)
-    cols = [tickets.c[c] for c in _STORED]
-    for i in range(0, len(keys), LOOKUP_CHUNK):
-        for r in conn.execute(sa.select(*cols).where(tickets.c.ticket_no.in_(keys[i:i + LOOKUP_CHUNK]))):
-            out[r[0]] = tuple(r)
-    return out
+    return {r[0]: tuple(r) for r in writing.rows_by_keys(conn, tickets, "ticket_no", nos, list(_STORED))}
 
 
 def _latest_before(conn: Connection, start: datetime, points: list[tuple]) -> list[tuple]:

@@ -19,6 +19,7 @@ from datetime import datetime
 
 import numpy as np
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from dashboard.services.ingest.spec import TICKET_EVENT_COLUMNS
@@ -378,6 +379,12 @@ def rows_by_keys(conn: Connection, table, key: str, keys, columns: list[str],
     if not keys:
         return []
     out: list[tuple] = []
+    if conn.dialect.name == "postgresql":
+        # one array parameter (= ANY) instead of IN lists of 900 compiled parameters
+        cond = [table.c[key] == sa.any_(sa.bindparam("keys", keys, type_=postgresql.ARRAY(table.c[key].type)))]
+        if also:
+            cond.append(table.c[also[0]].in_(also[1]))
+        return list(conn.execute(sa.select(*[table.c[c] for c in columns]).where(*cond)).tuples())
     if conn.dialect.name != "sqlite":
         cols = [table.c[c] for c in columns]
         for part in chunks(keys, LOOKUP_CHUNK):
