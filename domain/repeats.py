@@ -85,7 +85,7 @@ def key_ok(key: bytes | None) -> bool:
     return key is not None and len(key) >= MIN_PII_KEY_BYTES
 
 
-class _AddressDropTable(dict):
+class _AddressDropTable(dict[int, int | None]):
     """str.translate table deleting whitespace (str.isspace) and Unicode punctuation and
     separators (categories P* and Z*), filled per character as addresses use them (the whole
     code space takes over a second to walk)."""
