@@ -116,15 +116,15 @@ def second_factor_secrets(conn: Connection, _now: datetime) -> list[Finding]:
 
     if not sa.inspect(conn).has_table(user_totp.name):
         return []
-    rows = conn.execute(sa.select(user_totp.c.username, user_totp.c.secret)).all()
-    plain = sum(1 for r in rows if not secret_box.is_sealed(r.secret))
-    locked = 0
-    for r in rows:
-        if secret_box.is_sealed(r.secret):
-            try:
-                secret_box.unseal(r.secret, r.username)
-            except secret_box.SecretKeyError:
-                locked += 1
+    plain = locked = 0
+    for r in conn.execute(sa.select(user_totp.c.username, user_totp.c.secret)):
+        if not secret_box.is_sealed(r.secret):
+            plain += 1
+            continue
+        try:
+            secret_box.unseal(r.secret, r.username)
+        except secret_box.SecretKeyError:
+            locked += 1
     out = []
     if locked:
         out.append(Finding(PROBLEM, f"{locked} 个账号的动态验证码密钥无法用当前的加密密钥 HOTLINE_PII_KEY 解开（未配置或已更换）："

@@ -275,7 +275,7 @@ class Insert:
         if self.sql is not None:
             for part in chunks(self.rows, CHUNK):
                 conn.exec_driver_sql(self.sql, part)
-        elif conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        elif _copies(conn):
             self._copy(conn)
         else:
             for part in chunks(self.rows, CHUNK):
@@ -289,6 +289,11 @@ class Insert:
         with conn.connection.driver_connection.cursor() as cursor, cursor.copy(sql) as copy:
             for row in self.rows:
                 copy.write_row(row)
+
+
+def _copies(conn: Connection) -> bool:
+    """New rows go in by COPY: PostgreSQL through psycopg."""
+    return conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
 
 
 def prepare_insert(conn: Connection, table, cols: dict[str, Sequence], memo: dict | None = None) -> Insert:
@@ -306,7 +311,7 @@ def prepare_insert(conn: Connection, table, cols: dict[str, Sequence], memo: dic
         bound = [v for v, mark in zip(values, marks) if mark == "?"]
         sql = f'INSERT INTO {table.name} ({", ".join(names)}) VALUES ({", ".join(marks)})'
         return Insert(table, sql, list(zip(*bound)) if bound else [()] * n)
-    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+    if _copies(conn):
         # what SQLAlchemy does to each value before binding it (booleans from 1/0), column-wise
         for i, c in enumerate(names):
             process = table.c[c].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
@@ -374,13 +379,13 @@ def rows_by_keys(conn: Connection, table, key: str, keys, columns: list[str],
     """`columns` of the rows whose `key` is one of `keys` (and, with also=(column, values), whose
     column is one of those values), typed as SQLAlchemy returns them. On SQLite plain driver SQL
     with the key values bound (compiling SQLAlchemy IN lists of 100,000s of keys costs more
-    than the look-up), with the columns' own result conversion."""
+    than the look-up), with the columns' own result conversion; on PostgreSQL the keys as one
+    array parameter (= ANY)."""
     keys = sorted(set(keys))
     if not keys:
         return []
     out: list[tuple] = []
     if conn.dialect.name == "postgresql":
-        # one array parameter (= ANY) instead of IN lists of 900 compiled parameters
         cond = [table.c[key] == sa.any_(sa.bindparam("keys", keys, type_=postgresql.ARRAY(table.c[key].type)))]
         if also:
             cond.append(table.c[also[0]].in_(also[1]))
