@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import starmap
 from typing import Any
 
 # the look-back of the rule: an earlier ticket counts when received at most this long before
@@ -35,6 +36,8 @@ def normalise_phone(text: str | None) -> str:
     once from a number longer than 11 digits, then the trunk 0 put in front of a number that is
     not a mobile number (11 digits starting with 1) and does not start with 0. '' when empty."""
     text = text or ""
+    if len(text) == MOBILE_DIGITS and text.isascii() and text.isdigit() and text[0] == "1":
+        return text                  # a mobile number as written (most of them): nothing to do
     if not text.isascii():           # NFKC leaves ASCII as it is
         text = unicodedata.normalize("NFKC", text)
     digits = _NOT_DIGITS.sub("", text)
@@ -58,17 +61,27 @@ def caller_hash(digits: str, key: bytes) -> str | None:
 
 
 def caller_hasher(key: bytes) -> Callable[[str], str | None]:
-    """caller_hash with the key's HMAC state prepared once (a copy per number: about half the time
-    of a fresh HMAC at 100,000s of rows)."""
-    base = hmac.new(key, digestmod="sha256")
+    """caller_hash with the key's two HMAC pads hashed once (RFC 2104 built from SHA-256 states:
+    a copy of each per number, about half the time of copying an hmac object, which adds a
+    Python layer around the same two states, at 100,000s of rows)."""
+    block = hashlib.sha256().block_size
+    padded = (hashlib.sha256(key).digest() if len(key) > block else key).ljust(block, b"\0")
+    inner = hashlib.sha256(padded.translate(_INNER_PAD))
+    outer = hashlib.sha256(padded.translate(_OUTER_PAD))
 
     def hash_of(digits: str) -> str | None:
         if not digits:
             return None
-        h = base.copy()
+        h = inner.copy()
         h.update(digits.encode("ascii"))
-        return h.hexdigest()
+        o = outer.copy()
+        o.update(h.digest())
+        return o.hexdigest()
     return hash_of
+
+
+_INNER_PAD = bytes(x ^ 0x36 for x in range(256))
+_OUTER_PAD = bytes(x ^ 0x5C for x in range(256))
 
 
 def last_digits(digits: str) -> str | None:
@@ -190,8 +203,7 @@ class RepeatTracker:
 def sources_in_order(rows: Iterable[tuple[Any, ...]]) -> list[str | None]:
     """重复来源工单 of each row, rows already in the rule's order, as tuples (received_at,
     ticket_no, caller_hash, address_key, category_l1, category_l2) with blanks as None."""
-    take = RepeatTracker().take
-    return [take(*r) for r in rows]
+    return list(starmap(RepeatTracker().take, rows))
 
 
 def repeat_sources(rows: Iterable[RepeatKeys]) -> Iterator[tuple[str, str | None]]:

@@ -48,20 +48,26 @@ def derive_for_file(conn: Connection, cols: dict[str, Sequence], stored: set | N
         else:             # not in the file: stored tickets keep theirs, new ones have none
             i = _STORED.index(c)
             keys[c] = [held[no][i] if no in held else None for no in nos]
+    # column-wise, as _point makes them one by one (categories: a few distinct values)
+    points = list(zip(received, nos, [h or None for h in keys["caller_hash"]],
+                      [a or None for a in keys["address_key"]],
+                      _per_distinct(category_or_none, keys["category_l1"]),
+                      _per_distinct(category_or_none, keys["category_l2"])))
     # the file's tickets that move a point the rule looks at: new ones, and stored ones whose time
     # or keys change (at both places); a ticket written again as it was moves nothing
-    moved: list[tuple] = []
-    times: list[datetime] = []
-    for no, at, h, a, l1, l2 in zip(nos, received, keys["caller_hash"], keys["address_key"],
-                                    keys["category_l1"], keys["category_l2"]):
-        point = _point(at, no, h, a, l1, l2)
-        old = held.get(no)
-        if old is not None:
-            if _point(old[1], *old[:1], *old[2:6]) == point:
-                continue
-            times.append(old[1])
-        moved.append(point)
-        times.append(at)
+    if held:
+        moved: list[tuple] = []
+        times: list[datetime] = []
+        for point in points:
+            old = held.get(point[1])
+            if old is not None:
+                if _point(old[1], *old[:1], *old[2:6]) == point:
+                    continue
+                times.append(old[1])
+            moved.append(point)
+            times.append(point[0])
+    else:                 # all new (a first load, the feed's new tickets)
+        moved, times = points, received
     if not moved:
         cols["repeat_source_no"] = [held[no][6] for no in nos]
         return []
@@ -73,22 +79,32 @@ def derive_for_file(conn: Connection, cols: dict[str, Sequence], stored: set | N
     after = [r for r in _stored_between(conn, start, end + REPEAT_WINDOW) if r[0] not in moved_nos]
     derived = [*moved, *(_point(r[1], r[0], *r[2:6]) for r in after)]
     before = _latest_before(conn, start, derived)
-    rows = [*((*p, None) for p in moved), *((*_point(r[1], r[0], *r[2:6]), r) for r in after),
-            *((*_point(r[1], r[0], *r[2:6]), ()) for r in before)]
+    # the stored row of each derived ticket that is not a moved one; () for the earlier tickets
+    # that only stand in for the look-back (their own sources are not derived here)
+    origin: dict[str, tuple] = {r[0]: r for r in after}
+    origin.update((r[0], ()) for r in before)
+    rows = [*derived, *(_point(r[1], r[0], *r[2:6]) for r in before)]
     rows.sort(key=itemgetter(0, 1))
-    found = sources_in_order(r[:6] for r in rows)
+    found = sources_in_order(rows)
     mine: dict = {}
     changes = []
     frozen = frozen_months(conn)
     file_nos = set(nos)
+    stored_row = origin.get
     for row, source in zip(rows, found):
-        old = row[6]
+        old = stored_row(row[1])
         if old is None or (old and old[0] in file_nos):
             mine[row[1]] = source
         elif old and old[6] != source and (not frozen or row[0].strftime("%Y-%m") not in frozen):
             changes.append({"no": row[1], "src": source})
     cols["repeat_source_no"] = [mine[no] if no in mine else held[no][6] for no in nos]
     return changes
+
+
+def _per_distinct(f, values: list) -> list:
+    """f of each value, computed once per distinct value."""
+    done = {v: f(v) for v in dict.fromkeys(values)}
+    return [done[v] for v in values]
 
 
 def _point(at: datetime, no: str, caller: str | None, address: str | None, l1: str | None,
@@ -177,7 +193,7 @@ def _latest_before(conn: Connection, start: datetime, points: list[tuple]) -> li
         missing = set()
         for point in points:
             wanted = _lookups([point])
-            if not wanted & found:
+            if found.isdisjoint(wanted):
                 missing |= wanted
     older = _latest_between(conn, earliest, start - RECENT_FIRST, missing) if missing else []
     return [*recent, *older]

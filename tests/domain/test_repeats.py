@@ -1,4 +1,6 @@
 """The repeat rule and the caller's number, clause by clause, with hand-worked answers."""
+import hashlib
+import hmac
 from datetime import datetime, timedelta
 
 import pytest
@@ -51,6 +53,14 @@ def test_hash_is_keyed_and_empty_matches_no_one():
     assert "01061234567" not in a
     assert caller_hash("", KEY) is None and caller_hasher(KEY)("") is None
     assert last_digits("01061234567") == "4567" and masked("4567") == "****4567" and masked(None) == ""
+
+
+@pytest.mark.parametrize("key", [b"k" * 32, b"k" * 64, bytes(range(200)), b"\x00key-with-a-nul" * 3])
+def test_prepared_hasher_is_the_standard_hmac(key):
+    # keys shorter than, equal to and longer than SHA-256's block: the pads built by hand equal
+    # the standard library's HMAC, which is what stored hashes were made with
+    expected = hmac.new(key, b"13912345678", hashlib.sha256).hexdigest()
+    assert caller_hasher(key)("13912345678") == expected == caller_hash("13912345678", key)
 
 
 def test_address_normalised():

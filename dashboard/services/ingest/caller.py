@@ -33,7 +33,7 @@ def protect(p, source_column: str | None) -> None:
     if phones is None:
         return
     raw = phones.astype(object).where(phones.notna(), None).tolist()
-    digits = {v: normalise_phone(v) for v in set(raw)}       # once per distinct cell
+    digits = {v: normalise_phone(v) for v in dict.fromkeys(raw)}       # once per distinct cell
     if any(digits.values()):
         key = settings.pii_key()
         if not key_ok(key):
@@ -41,16 +41,17 @@ def protect(p, source_column: str | None) -> None:
         hash_of = caller_hasher(key)                          # type: ignore[arg-type]
     else:
         hash_of = _no_hash
-    safe = {v: (hash_of(d), last_digits(d)) for v, d in digits.items()}
+    hashes = {v: hash_of(d) for v, d in digits.items()}
+    last4 = {v: last_digits(d) for v, d in digits.items()}
     if source_column is not None and source_column in p.raw.columns:
-        shown = {v: masked(last4) for v, (_h, last4) in safe.items()}
-        p.raw[source_column] = [shown.get(v, "") if v is not None else c
+        shown = {v: masked(d) for v, d in last4.items()}
+        p.raw[source_column] = [shown[v] if v is not None else c
                                 for v, c in zip(raw, p.raw[source_column].tolist())]
     index = phones.index
     p.cols["caller_hash"] = HASH_COL
-    p.values["caller_hash"] = pd.Series([safe[v][0] for v in raw], index=index, dtype=object)
+    p.values["caller_hash"] = pd.Series(list(map(hashes.__getitem__, raw)), index=index, dtype=object)
     p.cols["caller_last4"] = LAST4_COL
-    p.values["caller_last4"] = pd.Series([safe[v][1] for v in raw], index=index, dtype=object)
+    p.values["caller_last4"] = pd.Series(list(map(last4.__getitem__, raw)), index=index, dtype=object)
 
 
 def _no_hash(_digits: str) -> None:
