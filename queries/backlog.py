@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from queries.schema import ticket_events as ev
 from queries.schema import ticket_facts as tf
-from queries.sql import count_if, seconds_between
+from queries.sql import count_if, seconds_between, tuples
 
 AGE_BUCKETS = ("< 1 天", "1–3 天", "3–7 天", "> 7 天")
 DIMENSIONS = ("stage", "age", "street", "unit", "category")
@@ -73,7 +73,7 @@ def backlog_by(conn: Connection, *, now: datetime, dimension: str) -> pd.DataFra
         .group_by(key)
         .order_by(sa.func.count().desc(), key)
     )
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=BACKLOG_COLUMNS)
+    df = pd.DataFrame(tuples(conn.execute(stmt)), columns=BACKLOG_COLUMNS)
     return df.astype({"key": str, "tickets": "int64", "overdue": "int64", "at_risk": "int64"})
 
 
@@ -98,7 +98,7 @@ def backlog_stage_age(conn: Connection, *, now: datetime) -> pd.DataFrame:
     age = age_bucket(now)
     stmt = sa.select(tf.c.stage, age.label("age"), sa.func.count().label("tickets")).where(
         _open(now)).group_by(tf.c.stage, age)
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=STAGE_AGE_COLUMNS)
+    df = pd.DataFrame(tuples(conn.execute(stmt)), columns=STAGE_AGE_COLUMNS)
     return df.astype({"tickets": "int64"})
 
 
@@ -126,7 +126,7 @@ def attention_list(conn: Connection, *, now: datetime, kind: str, limit: int = 2
         .order_by(tf.c.deadline_at, tf.c.ticket_no)
         .limit(limit)
     )
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=ATTENTION_COLUMNS)
+    df = pd.DataFrame(tuples(conn.execute(stmt)), columns=ATTENTION_COLUMNS)
     return df.astype({"seconds": "int64", "urge_count": "int64"})
 
 
@@ -142,4 +142,4 @@ def ticket_events_of(conn: Connection, *, ticket_no: str, now: datetime | None =
         ev.c.ticket_no == ticket_no).order_by(ev.c.at, ev.c.id)
     if now is not None:
         stmt = stmt.where(ev.c.at <= now)
-    return pd.DataFrame(conn.execute(stmt).all(), columns=TIMELINE_COLUMNS)
+    return pd.DataFrame(tuples(conn.execute(stmt)), columns=TIMELINE_COLUMNS)

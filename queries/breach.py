@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from domain.breach import HISTORY_DAYS, HORIZON, SHARE_BUCKETS
 from queries.schema import ticket_facts as tf
-from queries.sql import seconds_between
+from queries.sql import seconds_between, tuples
 
 NO_UNIT = "（未派单）"
 HISTORY_COLUMNS = ["unit", "sla_class", "open_through", "on_time", "tickets"]
@@ -57,7 +57,7 @@ def breach_history(conn: Connection, *, now: datetime, days: int = HISTORY_DAYS,
                       sa.func.count().label("tickets"))
             .group_by(inner.c.unit, inner.c.sla_class, inner.c.open_through, inner.c.on_time)
             .order_by(inner.c.unit, inner.c.sla_class, inner.c.open_through, inner.c.on_time))
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=HISTORY_COLUMNS)
+    df = pd.DataFrame(tuples(conn.execute(stmt)), columns=HISTORY_COLUMNS)
     return df.astype({"unit": str, "sla_class": str, "open_through": "int64", "on_time": bool, "tickets": "int64"})
 
 
@@ -76,7 +76,7 @@ def breach_targets(conn: Connection, *, now: datetime, horizon: timedelta = HORI
                    sa.and_(sa.or_(tf.c.closed_at.is_(None), tf.c.closed_at > now), _not_returned_by(now))
                    if as_of else tf.c.is_open)
             .order_by(tf.c.deadline_at, tf.c.ticket_no))
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=TARGET_COLUMNS)
+    df = pd.DataFrame(tuples(conn.execute(stmt)), columns=TARGET_COLUMNS)
     for c in ("received_at", "deadline_at", "closed_at", "return_approved_at"):
         df[c] = pd.to_datetime(df[c], format="ISO8601")
     return df

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from domain.vocabulary import CONTRACT_ROLES, SHIFTS_AS_LISTED
 from queries.schema import equipment, shifts, staff
-from queries.sql import count_if
+from queries.sql import count_if, tuples
 
 ACTIVE_STAFF_COLUMNS = ["staff_no", "name", "role", "team", "education", "full_time", "years_experience",
                         "team_size_managed", "management_years", "typing_speed", "hired_on", "left_on"]
@@ -36,7 +36,7 @@ def active_staff(conn: Connection, *, day: date) -> pd.DataFrame:
             .where(staff.c.hired_on.is_not(None), staff.c.hired_on <= d,
                    sa.or_(staff.c.left_on.is_(None), staff.c.left_on > d))
             .order_by(_rank(staff.c.role, CONTRACT_ROLES), staff.c.role, staff.c.staff_no))
-    return pd.DataFrame([tuple(r) for r in conn.execute(stmt).all()], columns=ACTIVE_STAFF_COLUMNS)
+    return pd.DataFrame(tuples(conn.execute(stmt)), columns=ACTIVE_STAFF_COLUMNS)
 
 
 def equipment_counts(conn: Connection) -> pd.DataFrame:
@@ -44,7 +44,7 @@ def equipment_counts(conn: Connection) -> pd.DataFrame:
     stmt = (sa.select(equipment.c.kind, equipment.c.status, equipment.c.leased, sa.func.count().label("items"))
             .group_by(equipment.c.kind, equipment.c.status, equipment.c.leased)
             .order_by(equipment.c.kind, equipment.c.status, equipment.c.leased))
-    return pd.DataFrame([tuple(r) for r in conn.execute(stmt).all()], columns=EQUIPMENT_COLUMNS)
+    return pd.DataFrame(tuples(conn.execute(stmt)), columns=EQUIPMENT_COLUMNS)
 
 
 def shift_coverage(conn: Connection, *, first_day: date, last_day: date) -> pd.DataFrame:
@@ -59,7 +59,7 @@ def shift_coverage(conn: Connection, *, first_day: date, last_day: date) -> pd.D
             .where(s.c.day >= _d(first_day, "first_day"), s.c.day <= _d(last_day, "last_day"))
             .group_by(s.c.day, s.c.shift, staff.c.role)
             .order_by(s.c.day, _rank(s.c.shift, SHIFTS_AS_LISTED), _rank(staff.c.role, CONTRACT_ROLES)))
-    df = pd.DataFrame([tuple(r) for r in conn.execute(stmt).all()], columns=SHIFT_COVERAGE_COLUMNS)
+    df = pd.DataFrame(tuples(conn.execute(stmt)), columns=SHIFT_COVERAGE_COLUMNS)
     df["planned"] = df["planned"].astype(int)
     df["present"] = df["present"].astype(int)
     if not df.empty:

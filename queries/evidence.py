@@ -22,7 +22,7 @@ from domain.rules import Limits
 from domain.vocabulary import CITY_QC_REASONS, URGENT
 from queries.assessment import INDICATOR_KEYS, _before, _days, _has_event, _ts, month_bounds, staffing_pairs_and_heads
 from queries.schema import manual_items, reports, shifts, staff, ticket_events, ticket_facts
-from queries.sql import add_seconds, one_if  # one_if: a row as count_if counts it (a NULL condition is 0)
+from queries.sql import add_seconds, one_if, tuples  # one_if: a row as count_if counts it (a NULL condition is 0)
 
 # key → column contract of its evidence frame
 EVIDENCE_COLUMNS = {
@@ -48,7 +48,7 @@ MISSING_SIGN, MISSING_DISPATCH, MISSING_VERIFY, MISSING_REPORT = "未签收", "�
 
 def _frame(conn: Connection, stmt, key: str) -> pd.DataFrame:
     cols = EVIDENCE_COLUMNS[key]
-    return pd.DataFrame([tuple(r) for r in conn.execute(stmt).all()], columns=cols)
+    return pd.DataFrame(tuples(conn.execute(stmt)), columns=cols)
 
 
 def _in_month(start, end, now):
@@ -236,7 +236,7 @@ def staffing_pairs(conn: Connection, *, month: str, now: datetime, required: dic
     pairs, heads = staffing_pairs_and_heads(days, required)
     stmt = sa.select(pairs.c.role, pairs.c.day, pairs.c.required, heads.label("heads")) \
         .order_by(pairs.c.day, pairs.c.role)
-    df = pd.DataFrame([tuple(r) for r in conn.execute(stmt).all()], columns=cols[:4])
+    df = pd.DataFrame(tuples(conn.execute(stmt)), columns=cols[:4])
     df["heads"] = df["heads"].astype(int)
     df["required"] = df["required"].astype(int)
     df["short"] = (df["required"] - df["heads"]).clip(lower=0)
@@ -273,4 +273,4 @@ def manual_item_rows(conn: Connection, *, month: str) -> pd.DataFrame:
     """The month's 加扣分 rows as stored: id · item_type · points (decimal str) · reason · entered_by · entered_at."""
     mi = manual_items
     stmt = sa.select(*[mi.c[c] for c in MANUAL_ITEM_COLUMNS]).where(mi.c.month == month).order_by(mi.c.id)
-    return pd.DataFrame([tuple(r) for r in conn.execute(stmt).all()], columns=MANUAL_ITEM_COLUMNS)
+    return pd.DataFrame(tuples(conn.execute(stmt)), columns=MANUAL_ITEM_COLUMNS)

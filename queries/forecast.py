@@ -17,7 +17,7 @@ from domain.calendar import UNCONFIRMED_PROFILE_NOTE
 from domain.forecast import RECENT_DAYS, WEEKS, DayForecast, forecast_day, surge_rule
 from queries.rollups import hourly_received, rollups_cover
 from queries.schema import ticket_facts as tf
-from queries.sql import hour_of, seconds_between
+from queries.sql import hour_of, seconds_between, tuples
 
 HOURLY_COLUMNS = ["day", "hour", "tickets"]
 
@@ -31,7 +31,7 @@ def hourly_intake(conn: Connection, *, start: datetime, end: datetime) -> pd.Dat
             .where(tf.c.received_at >= sa.bindparam("f_start", start, type_=sa.DateTime()),
                    tf.c.received_at < sa.bindparam("f_end", end, type_=sa.DateTime()))
             .group_by(tf.c.received_day, h))
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=HOURLY_COLUMNS)
+    df = pd.DataFrame(tuples(conn.execute(stmt)), columns=HOURLY_COLUMNS)
     df["day"] = pd.to_datetime(df["day"]).dt.date
     return df.astype({"hour": "int64", "tickets": "int64"}).sort_values(["day", "hour"]).reset_index(drop=True)
 

@@ -16,7 +16,7 @@ from domain.hotspots import first_covered_week
 from domain.vocabulary import NO_STREET, UNCATEGORISED
 from queries.schema import ticket_facts as tf
 from queries.schema import tickets as t
-from queries.sql import as_date
+from queries.sql import as_date, tuples
 
 WEEKLY_COLUMNS = ["week", "topic", "tickets"]
 TOPIC_COUNT_COLUMNS = ["topic", "tickets"]
@@ -57,7 +57,7 @@ def weekly_topic_counts(conn: Connection, *, start: datetime, end: datetime, now
     topic = topic_of()
     stmt = (sa.select(week.label("week"), topic.label("topic"), sa.func.count().label("tickets"))
             .where(*_window(start, end, now)).group_by(week, topic))
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=WEEKLY_COLUMNS)
+    df = pd.DataFrame(tuples(conn.execute(stmt)), columns=WEEKLY_COLUMNS)
     df["week"] = [mondays[int(k)].date() for k in df["week"]]
     df["tickets"] = df["tickets"].astype("int64")
     return df.sort_values(["week", "topic"]).reset_index(drop=True)
@@ -69,7 +69,7 @@ def topic_counts(conn: Connection, *, start: datetime, end: datetime, now: datet
     topic = topic_of()
     stmt = (sa.select(topic.label("topic"), sa.func.count().label("tickets"))
             .where(*_window(start, end, now)).group_by(topic))
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=TOPIC_COUNT_COLUMNS)
+    df = pd.DataFrame(tuples(conn.execute(stmt)), columns=TOPIC_COUNT_COLUMNS)
     df["tickets"] = df["tickets"].astype("int64")
     return df.sort_values(["tickets", "topic"], ascending=[False, True]).reset_index(drop=True)
 
@@ -81,7 +81,7 @@ def topic_streets(conn: Connection, *, topic: str, start: datetime, end: datetim
     stmt = (sa.select(street.label("street"), sa.func.count().label("tickets"))
             .where(*_window(start, end, now), topic_of() == sa.bindparam("h_topic", topic, type_=sa.String()))
             .group_by(street))
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=STREET_COLUMNS)
+    df = pd.DataFrame(tuples(conn.execute(stmt)), columns=STREET_COLUMNS)
     df["tickets"] = df["tickets"].astype("int64")
     return df.sort_values(["tickets", "street"], ascending=[False, True]).reset_index(drop=True)
 
@@ -99,7 +99,7 @@ def top_streets(conn: Connection, *, topics: list[str], start: datetime, end: da
     stmt = (sa.select(topic.label("topic"), street.label("street"), sa.func.count().label("tickets"))
             .where(*_window(start, end, now), topic.in_(sa.bindparam("h_topics", list(topics), expanding=True)))
             .group_by(topic, street))
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=["topic", "street", "tickets"])
+    df = pd.DataFrame(tuples(conn.execute(stmt)), columns=["topic", "street", "tickets"])
     df["tickets"] = df["tickets"].astype("int64")
     df = df.sort_values(["topic", "tickets", "street"], ascending=[True, False, True])
     return df.drop_duplicates("topic").reset_index(drop=True)
@@ -116,7 +116,7 @@ def topic_tickets(conn: Connection, *, topic: str, start: datetime, end: datetim
             .where(*_window(start, end, now), topic_of() == sa.bindparam("h_topic", topic, type_=sa.String()))
             .order_by(t.c.received_at.desc(), t.c.ticket_no.desc())
             .limit(sa.bindparam("h_limit", limit, type_=sa.Integer())))
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=TOPIC_TICKET_COLUMNS)
+    df = pd.DataFrame(tuples(conn.execute(stmt)), columns=TOPIC_TICKET_COLUMNS)
     df["received_at"] = pd.to_datetime(df["received_at"])
     return df
 

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from queries import feeds
 from queries.schema import import_log, ticket_events
 from queries.schema import ticket_facts as tf
-from queries.sql import count_if, day_of
+from queries.sql import count_if, day_of, tuples
 
 WEEKS_BACK = 4
 
@@ -54,7 +54,7 @@ def backlog_by_stage(conn: Connection, *, now: datetime) -> pd.DataFrame:
         .where(tf.c.is_open, tf.c.received_at <= now)
         .group_by(tf.c.stage)
     )
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=BACKLOG_BY_STAGE_COLUMNS)
+    df = pd.DataFrame(tuples(conn.execute(stmt)), columns=BACKLOG_BY_STAGE_COLUMNS)
     return df.astype({"tickets": "int64", "overdue": "int64", "at_risk": "int64"})
 
 
@@ -90,8 +90,8 @@ def daily_intake(conn: Connection, *, start: datetime, now: datetime) -> pd.Data
     closed_day = day_of(tf.c.closed_at)
     closed = (sa.select(closed_day.label("day"), sa.func.count().label("n"))
               .where(tf.c.closed_at >= start, tf.c.closed_at <= now).group_by(closed_day))
-    r = pd.DataFrame(conn.execute(received).all(), columns=["day", "received"])
-    c = pd.DataFrame(conn.execute(closed).all(), columns=["day", "closed"])
+    r = pd.DataFrame(tuples(conn.execute(received)), columns=["day", "received"])
+    c = pd.DataFrame(tuples(conn.execute(closed)), columns=["day", "closed"])
     for df in (r, c):
         df["day"] = pd.to_datetime(df["day"]).dt.date
     out = pd.merge(r, c, on="day", how="outer").fillna(0).sort_values("day")

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from queries.schema import payment_records
+from queries.sql import tuples
 
 PAYMENT_RECORD_COLUMNS = ["instalment", "due_on", "paid_on", "note", "entered_by", "entered_at"]
 
@@ -13,7 +14,7 @@ PAYMENT_RECORD_COLUMNS = ["instalment", "due_on", "paid_on", "note", "entered_by
 def payment_dates(conn: Connection) -> pd.DataFrame:
     """instalment (1–3) · due_on (date|None) · paid_on (date|None) · note · entered_by · entered_at."""
     stmt = sa.select(*[payment_records.c[c] for c in PAYMENT_RECORD_COLUMNS]).order_by(payment_records.c.instalment)
-    return pd.DataFrame([tuple(r) for r in conn.execute(stmt).all()], columns=PAYMENT_RECORD_COLUMNS)
+    return pd.DataFrame(tuples(conn.execute(stmt)), columns=PAYMENT_RECORD_COLUMNS)
 
 
 def save_payment_dates(conn: Connection, *, instalment: int, due_on, paid_on, note: str, entered_by: str,

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from domain.repeats import MAX_CHAIN
 from queries.schema import ticket_facts as tf
 from queries.schema import tickets as t
+from queries.sql import tuples
 
 # the groupings of repeat_counts: key → the column (category: 二级分类, else 一级分类)
 UNCLASSIFIED = "未分类"
@@ -143,5 +144,5 @@ def open_repeats(conn: Connection, *, now: datetime, limit: int = 50) -> tuple[p
                       t.c.unit, _category().label("category"), t.c.title)
             .join(tf, tf.c.ticket_no == t.c.ticket_no).where(*cond)
             .order_by(tf.c.deadline_at, t.c.ticket_no).limit(limit))
-    df = pd.DataFrame([tuple(r) for r in conn.execute(stmt).all()], columns=OPEN_REPEAT_COLUMNS)
+    df = pd.DataFrame(tuples(conn.execute(stmt)), columns=OPEN_REPEAT_COLUMNS)
     return df, int(total)

@@ -20,7 +20,7 @@ from queries.backlog import _at_risk, _open, _overdue
 from queries.schema import categories, reports
 from queries.schema import ticket_facts as tf
 from queries.schema import tickets as t
-from queries.sql import count_if, day_of, percentile_columns
+from queries.sql import count_if, day_of, percentile_columns, tuples
 from queries.three_rates import DISTRICT_COUNTS_COLUMNS, _counts, population_filter
 from queries.timeliness import clock_rows
 
@@ -68,7 +68,7 @@ def window_breakdown(conn: Connection, *, start: datetime, end: datetime, now: d
         .where(sa.or_(received, closed), _category_filter(category))
         .group_by(key)
     )
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=BREAKDOWN_COLUMNS)
+    df = pd.DataFrame(tuples(conn.execute(stmt)), columns=BREAKDOWN_COLUMNS)
     df = df.astype({"key": str, "received": "int64", "closed": "int64", "closed_late": "int64"})
     return df.sort_values(["received", "closed", "key"], ascending=[False, False, True]).reset_index(drop=True)
 
@@ -104,8 +104,8 @@ def daily_counts(conn: Connection, *, start: datetime, end: datetime, now: datet
     c = (sa.select(cday.label("day"), sa.func.count().label("n")).select_from(_joined())
          .where(tf.c.closed_at >= start, tf.c.closed_at < end, tf.c.closed_at <= now,
                 _category_filter(category)).group_by(cday))
-    rd = pd.DataFrame(conn.execute(r).all(), columns=["day", "received"])
-    cd = pd.DataFrame(conn.execute(c).all(), columns=["day", "closed"])
+    rd = pd.DataFrame(tuples(conn.execute(r)), columns=["day", "received"])
+    cd = pd.DataFrame(tuples(conn.execute(c)), columns=["day", "closed"])
     for df in (rd, cd):
         df["day"] = pd.to_datetime(df["day"]).dt.date
     out = pd.merge(rd, cd, on="day", how="outer").fillna(0).sort_values("day")
@@ -128,7 +128,7 @@ def topic_overdue(conn: Connection, *, now: datetime, category: str, limit: int 
                       tf.c.category_l1, t.c.category_l2, t.c.title)
             .select_from(_joined()).where(_open(now), _overdue(now), _category_filter(category))
             .order_by(tf.c.deadline_at, tf.c.ticket_no).limit(limit))
-    return pd.DataFrame(conn.execute(stmt).all(), columns=TOPIC_OVERDUE_COLUMNS)
+    return pd.DataFrame(tuples(conn.execute(stmt)), columns=TOPIC_OVERDUE_COLUMNS)
 
 
 def topic_clock_summary(conn: Connection, clock: str, *, start: datetime, end: datetime, now: datetime,
@@ -215,7 +215,7 @@ def report_log(conn: Connection, *, start: datetime, end: datetime) -> pd.DataFr
     stmt = (sa.select(*[reports.c[c] for c in REPORT_LOG_COLUMNS])
             .where(reports.c.due_at >= start, reports.c.due_at < end)
             .order_by(reports.c.due_at.desc(), reports.c.report_no))
-    return pd.DataFrame(conn.execute(stmt).all(), columns=REPORT_LOG_COLUMNS)
+    return pd.DataFrame(tuples(conn.execute(stmt)), columns=REPORT_LOG_COLUMNS)
 
 
 LEDGER_SYSTEM_COLUMNS = ["ticket_no", "received_at", "category_l1", "category_l2", "category_l3", "title",
@@ -237,7 +237,7 @@ def ledger_system_rows(conn: Connection, *, ticket_nos: list[str], start: dateti
     names = sorted(set(ticket_nos))
     conds = [in_range] + [t.c.ticket_no.in_(names[i:i + IN_CHUNK]) for i in range(0, len(names), IN_CHUNK)]
     stmt = sa.select(*cols).select_from(frm).where(sa.or_(*conds)).order_by(t.c.ticket_no)
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=LEDGER_SYSTEM_COLUMNS)
+    df = pd.DataFrame(tuples(conn.execute(stmt)), columns=LEDGER_SYSTEM_COLUMNS)
     df["in_range"] = df["in_range"].astype(bool)
     return df
 
@@ -262,5 +262,5 @@ def topic_backlog_by(conn: Connection, *, now: datetime, category: str, dimensio
     stmt = (sa.select(key.label("key"), sa.func.count().label("tickets"), count_if(_overdue(now)).label("overdue"),
                       count_if(_at_risk(now)).label("at_risk"))
             .select_from(_joined()).where(_open(now), _category_filter(category)).group_by(key))
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=["key", "tickets", "overdue", "at_risk"])
+    df = pd.DataFrame(tuples(conn.execute(stmt)), columns=["key", "tickets", "overdue", "at_risk"])
     return df.astype({"key": str, "tickets": "int64", "overdue": "int64", "at_risk": "int64"})

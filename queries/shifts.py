@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from domain.vocabulary import SHIFT_START_HOUR, SHIFTS
 from queries.schema import shifts, staff
-from queries.sql import count_if
+from queries.sql import count_if, tuples
 
 
 def started(now: datetime):
@@ -39,7 +39,7 @@ def attendance_by_day_shift(conn: Connection, *, first_day: date, last_day: date
                       count_if(sa.and_(st, shifts.c.present)), count_if(sa.and_(st, ~shifts.c.present)))
             .where(shifts.c.day >= first_day, shifts.c.day <= last_day)
             .group_by(shifts.c.day, shifts.c.shift))
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=ATTENDANCE_COLUMNS)
+    df = pd.DataFrame(tuples(conn.execute(stmt)), columns=ATTENDANCE_COLUMNS)
     df["day"] = pd.to_datetime(df["day"]).dt.date
     df = _ints(df, ATTENDANCE_COLUMNS[2:])
     df["order"] = df["shift"].map({s: i for i, s in enumerate(SHIFTS)})
@@ -66,7 +66,7 @@ def coverage(conn: Connection, *, first_day: date, last_day: date, now: datetime
             .select_from(shifts.join(staff, staff.c.staff_no == shifts.c.staff_no))
             .where(shifts.c.day >= first_day, shifts.c.day <= last_day)
             .group_by(shifts.c.day, shifts.c.shift, staff.c.role))
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=COVERAGE_COLUMNS)
+    df = pd.DataFrame(tuples(conn.execute(stmt)), columns=COVERAGE_COLUMNS)
     df["day"] = pd.to_datetime(df["day"]).dt.date
     return _ints(df, ["planned", "on_duty"])
 
@@ -84,7 +84,7 @@ def headcount_flow(conn: Connection, *, first_day: date, last_day: date) -> pd.D
                       count_if(sa.and_(staff.c.hired_on >= first_day, staff.c.hired_on <= last_day)),
                       count_if(sa.and_(staff.c.left_on >= first_day, staff.c.left_on <= last_day)))
             .group_by(staff.c.role).order_by(staff.c.role))
-    return _ints(pd.DataFrame(conn.execute(stmt).all(), columns=FLOW_COLUMNS), FLOW_COLUMNS[1:])
+    return _ints(pd.DataFrame(tuples(conn.execute(stmt)), columns=FLOW_COLUMNS), FLOW_COLUMNS[1:])
 
 
 def people_moves(conn: Connection, *, first_day: date, last_day: date) -> pd.DataFrame:

@@ -139,6 +139,13 @@ def _month_of_sqlite(element, compiler, **kw):
     return f"strftime('%Y-%m', {ts})"
 
 
+def tuples(rows) -> list[tuple]:
+    """Result rows as plain tuples, for a DataFrame: pandas asks every row it is given for a dtype,
+    and an SQLAlchemy Row answers an attribute it lacks through an exception (about 5 µs a row,
+    13 ms for 2,400 rows against 2 ms as tuples)."""
+    return list(map(tuple, rows))
+
+
 def one_if(cond):
     """1 where `cond` holds, else 0 (a NULL condition gives 0)."""
     return sa.case((cond, 1), else_=0)

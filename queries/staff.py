@@ -29,12 +29,13 @@ from domain.vocabulary import (
     RETURNER,
     SHIFT_HOURS,
     SHIFT_START_HOUR,
+    SHIFTS,
     STAFF_ROLES,
     VERIFIED_NOT_TRUE,
     VERIFIER,
 )
 from queries.schema import reports, shifts, staff, ticket_events, ticket_facts
-from queries.sql import add_seconds, count_if, day_of, one_if, seconds_between
+from queries.sql import add_seconds, count_if, day_of, hour_of, one_if, seconds_between, tuples
 
 ROLES = STAFF_ROLES   # the roles measured here (COUNTS), in contract order
 
@@ -87,14 +88,49 @@ def _in_period(e, start, end, now):
     return sa.and_(e.c.at >= _ts(start, "p_start"), e.c.at < _ts(end, "p_end"), e.c.at <= _ts(now, "p_now"))
 
 
-def _frame(conn: Connection, stmt, columns: list[str]) -> pd.DataFrame:
-    """The rows of a (key, count, count, …) query: the key as object, the counts as int64 — built
-    column by column (a hundred rows; pandas' per-column conversions cost more than the query)."""
+def _frame(conn: Connection, stmt, columns: list[str], keys: int = 1) -> pd.DataFrame:
+    """The rows of a (key…, count, count, …) query: the first `keys` columns as object, the counts
+    as int64 — built column by column (a hundred rows; pandas' per-column conversions cost more
+    than the query)."""
     rows = conn.execute(stmt).all()
-    data = {columns[0]: pd.Series([r[0] for r in rows], dtype=object)}
-    for i, c in enumerate(columns[1:], start=1):
+    data = {c: pd.Series([r[i] for r in rows], dtype=object) for i, c in enumerate(columns[:keys])}
+    for i, c in enumerate(columns[keys:], start=keys):
         data[c] = np.fromiter((int(r[i]) for r in rows), dtype=np.int64, count=len(rows))
     return pd.DataFrame(data, columns=columns)
+
+
+# role_counts(by_shift=True): one more key column, the shift on duty at the counted moment
+SHIFT_KEY = "shift"
+
+
+def _shift_of(at):
+    """The shift on duty at `at` (SHIFTS[hour // SHIFT_HOURS]): the shifts split the calendar day,
+    so a day's counts are the sums of its shifts' counts."""
+    h = hour_of(at)
+    return sa.case(*[(h < (i + 1) * SHIFT_HOURS, name) for i, name in enumerate(SHIFTS[:-1])], else_=SHIFTS[-1])
+
+
+def _keys(staff_no, at, by_shift: bool) -> list:
+    """The GROUP BY of a per-工号 count, per shift of `at` as well with by_shift."""
+    return [staff_no, _shift_of(at).label(SHIFT_KEY)] if by_shift else [staff_no]
+
+
+def _key_names(by_shift: bool) -> list[str]:
+    return ["staff_no", SHIFT_KEY] if by_shift else ["staff_no"]
+
+
+def shift_parts(split: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """role_counts(by_shift=True) → {shift: that shift's role_counts}, every shift of SHIFTS."""
+    return {name: split[split[SHIFT_KEY] == name].drop(columns=SHIFT_KEY).reset_index(drop=True)
+            for name in SHIFTS}
+
+
+def summed_shifts(split: pd.DataFrame) -> pd.DataFrame:
+    """The period's role_counts from role_counts(by_shift=True) of a period of whole calendar days."""
+    counted = [c for c in split.columns if c not in ("staff_no", SHIFT_KEY)]
+    out = split.groupby("staff_no", sort=True, as_index=False, dropna=False)[counted].sum()
+    out["staff_no"] = out["staff_no"].astype(object)
+    return out.astype({c: "int64" for c in counted})[["staff_no", *counted]]
 
 
 def _staff_filter(e, staff_no: str | None):
@@ -104,7 +140,7 @@ def _staff_filter(e, staff_no: str | None):
 # --- per-role counts by 工号 (all 工号 with events, including '' for events without staff) ---------
 
 def dispatcher_counts(conn: Connection, *, start: datetime, end: datetime, now: datetime,
-                      staff_no: str | None = None) -> pd.DataFrame:
+                      staff_no: str | None = None, by_shift: bool = False) -> pd.DataFrame:
     """staff_no · signed · signed_on_time · dispatched · dispatch_judged (tickets without a return
     request by `now`, as the contract's 派单及时率) · dispatched_on_time · wrong_dispatches (a
     REDISPATCH of the ticket follows this DISPATCH by `now`) · urges"""
@@ -114,9 +150,10 @@ def dispatcher_counts(conn: Connection, *, start: datetime, end: datetime, now: 
                                      _after(r, e), r.c.at <= now_p)
     no_return = sa.or_(tf.c.first_return_request_at.is_(None), tf.c.first_return_request_at > now_p)
     is_sign, is_disp = e.c.action == "SIGN", e.c.action == "DISPATCH"
+    keys = _keys(e.c.staff_no, e.c.at, by_shift)
     stmt = (
         sa.select(
-            e.c.staff_no,
+            *keys,
             count_if(is_sign), count_if(sa.and_(is_sign, e.c.at <= tf.c.sign_due_at)),
             count_if(is_disp), count_if(sa.and_(is_disp, no_return)),
             count_if(sa.and_(is_disp, no_return, e.c.at <= tf.c.dispatch_due_at)),
@@ -126,10 +163,10 @@ def dispatcher_counts(conn: Connection, *, start: datetime, end: datetime, now: 
         .select_from(e.join(tf, tf.c.ticket_no == e.c.ticket_no))
         .where(e.c.action.in_(["SIGN", "DISPATCH", "URGE"]), _in_period(e, start, end, now),
                _staff_filter(e, staff_no))
-        .group_by(e.c.staff_no)
+        .group_by(*keys)
     )
-    return _frame(conn, stmt, ["staff_no", "signed", "signed_on_time", "dispatched", "dispatch_judged",
-                               "dispatched_on_time", "wrong_dispatches", "urges"])
+    return _frame(conn, stmt, [*_key_names(by_shift), "signed", "signed_on_time", "dispatched", "dispatch_judged",
+                               "dispatched_on_time", "wrong_dispatches", "urges"], keys=len(keys))
 
 
 def _median_minutes(conn: Connection, lags, *, by_staff: bool) -> dict[str, float]:
@@ -171,7 +208,7 @@ def dispatcher_medians(conn: Connection, *, start: datetime, end: datetime, now:
 
 
 def returner_counts(conn: Connection, *, start: datetime, end: datetime, now: datetime,
-                    staff_no: str | None = None) -> pd.DataFrame:
+                    staff_no: str | None = None, by_shift: bool = False) -> pd.DataFrame:
     """staff_no · requests · requests_on_time (at or before the ticket's return-request due time) ·
     decided (the city decided after this request, by `now`) · approved (that first decision is
     RETURN_APPROVED)"""
@@ -184,14 +221,16 @@ def returner_counts(conn: Connection, *, start: datetime, end: datetime, now: da
                                          _after(d2, e), sa.or_(d2.c.at < d.c.at, sa.and_(d2.c.at == d.c.at, d2.c.id < d.c.id)))
     approved = _exists(d, d.c.ticket_no == e.c.ticket_no, d.c.action == "RETURN_APPROVED",
                                  _after(d, e), d.c.at <= now_p, ~rejected_between)
+    keys = _keys(e.c.staff_no, e.c.at, by_shift)
     stmt = (
-        sa.select(e.c.staff_no, sa.func.count(),
+        sa.select(*keys, sa.func.count(),
                   count_if(e.c.at <= tf.c.return_request_due_at), count_if(decided), count_if(approved))
         .select_from(e.join(tf, tf.c.ticket_no == e.c.ticket_no))
         .where(e.c.action == "RETURN_REQUEST", _in_period(e, start, end, now), _staff_filter(e, staff_no))
-        .group_by(e.c.staff_no)
+        .group_by(*keys)
     )
-    return _frame(conn, stmt, ["staff_no", "requests", "requests_on_time", "decided", "approved"])
+    return _frame(conn, stmt, [*_key_names(by_shift), "requests", "requests_on_time", "decided", "approved"],
+                  keys=len(keys))
 
 
 def _qc_rows(start, end, now, staff_no=None, dialect: str = ""):
@@ -222,23 +261,25 @@ def _limits_or_default(limits: Limits | None) -> Limits:
 
 
 def qc_counts(conn: Connection, *, start: datetime, end: datetime, now: datetime,
-              limits: Limits | None = None, staff_no: str | None = None) -> pd.DataFrame:
+              limits: Limits | None = None, staff_no: str | None = None, by_shift: bool = False) -> pd.DataFrame:
     """staff_no · reviews (QC_PASS + QC_REJECT) · rejects · qc_judged (with a REPLY at or before) ·
     qc_on_time (within the QC limit of the latest such REPLY) · escapes (a QC_PASS followed by a
     REOPEN city_qc with no other QC_PASS in between, by `now`)"""
     lim = _limits_or_default(limits)
     q = _qc_rows(start, end, now, staff_no, conn.dialect.name)
-    stmt = (sa.select(q.c.staff_no, sa.func.count(), count_if(q.c.action == "QC_REJECT"),
+    keys = _keys(q.c.staff_no, q.c.at, by_shift)
+    stmt = (sa.select(*keys, sa.func.count(), count_if(q.c.action == "QC_REJECT"),
                       count_if(q.c.reply_at.is_not(None)),
                       count_if(sa.and_(q.c.reply_at.is_not(None),
                                        q.c.at <= add_seconds(q.c.reply_at, sa.literal(lim.qc)))),
                       sa.func.coalesce(sa.func.sum(q.c.escaped), 0))
-            .group_by(q.c.staff_no))
-    return _frame(conn, stmt, ["staff_no", "reviews", "rejects", "qc_judged", "qc_on_time", "escapes"])
+            .group_by(*keys))
+    return _frame(conn, stmt, [*_key_names(by_shift), "reviews", "rejects", "qc_judged", "qc_on_time", "escapes"],
+                  keys=len(keys))
 
 
 def verifier_counts(conn: Connection, *, start: datetime, end: datetime, now: datetime,
-                    limits: Limits | None = None, staff_no: str | None = None) -> pd.DataFrame:
+                    limits: Limits | None = None, staff_no: str | None = None, by_shift: bool = False) -> pd.DataFrame:
     """staff_no · assigned (VERIFY_ASSIGN naming this 工号) · verify_judged (done by `now`, or the
     verification limit passed) · done_on_time (a VERIFY_DONE of the ticket within the limit, by
     `now`) · done (VERIFY_DONE by this 工号 in the period) · not_true_findings (those with outcome 不属实)"""
@@ -248,35 +289,38 @@ def verifier_counts(conn: Connection, *, start: datetime, end: datetime, now: da
     due = add_seconds(e.c.at, sa.literal(lim.verify))
     done_in_time = _exists(dn, dn.c.ticket_no == e.c.ticket_no, dn.c.action == "VERIFY_DONE",
                                      dn.c.at >= e.c.at, dn.c.at <= due, dn.c.at <= now_p)
-    assigned = (sa.select(e.c.staff_no, sa.func.count().label("assigned"),
+    keys, names = _keys(e.c.staff_no, e.c.at, by_shift), _key_names(by_shift)
+    assigned = (sa.select(*keys, sa.func.count().label("assigned"),
                           count_if(sa.or_(done_in_time, now_p > due)).label("verify_judged"),
                           count_if(done_in_time).label("done_on_time"))
                 .where(e.c.action == "VERIFY_ASSIGN", _in_period(e, start, end, now), _staff_filter(e, staff_no))
-                .group_by(e.c.staff_no))
-    a = _frame(conn, assigned, ["staff_no", "assigned", "verify_judged", "done_on_time"])
-    done = (sa.select(e.c.staff_no, sa.func.count(), count_if(e.c.detail == VERIFIED_NOT_TRUE))
+                .group_by(*keys))
+    a = _frame(conn, assigned, [*names, "assigned", "verify_judged", "done_on_time"], keys=len(keys))
+    done = (sa.select(*keys, sa.func.count(), count_if(e.c.detail == VERIFIED_NOT_TRUE))
             .where(e.c.action == "VERIFY_DONE", _in_period(e, start, end, now), _staff_filter(e, staff_no))
-            .group_by(e.c.staff_no))
-    d = _frame(conn, done, ["staff_no", "done", "not_true_findings"])
-    out = pd.merge(a, d, on="staff_no", how="outer").fillna(0)
+            .group_by(*keys))
+    d = _frame(conn, done, [*names, "done", "not_true_findings"], keys=len(keys))
+    out = pd.merge(a, d, on=names, how="outer").fillna(0)
     cols = ["assigned", "verify_judged", "done_on_time", "done", "not_true_findings"]
-    return out.astype({c: "int64" for c in cols})[["staff_no", *cols]]
+    return out.astype({c: "int64" for c in cols})[[*names, *cols]]
 
 
 def analyst_counts(conn: Connection, *, start: datetime, end: datetime, now: datetime,
-                   staff_no: str | None = None) -> pd.DataFrame:
+                   staff_no: str | None = None, by_shift: bool = False) -> pd.DataFrame:
     """staff_no · reports_due (due in the period, at or before `now`) · reports_on_time (delivered
     at or before due) · reports_with_errors"""
     rp = reports
     cond = [rp.c.due_at >= _ts(start, "p_start"), rp.c.due_at < _ts(end, "p_end"), rp.c.due_at <= _ts(now, "p_now")]
     if staff_no is not None:
         cond.append(rp.c.staff_no == staff_no)
-    stmt = (sa.select(rp.c.staff_no, sa.func.count(),
+    keys = _keys(rp.c.staff_no, rp.c.due_at, by_shift)
+    stmt = (sa.select(*keys, sa.func.count(),
                       count_if(sa.and_(rp.c.delivered_at.is_not(None), rp.c.delivered_at <= rp.c.due_at,
                                       rp.c.delivered_at <= _ts(now, "p_now"))),
                       count_if(rp.c.has_error))
-            .where(*cond).group_by(rp.c.staff_no))
-    df = _frame(conn, stmt, ["staff_no", "reports_due", "reports_on_time", "reports_with_errors"])
+            .where(*cond).group_by(*keys))
+    df = _frame(conn, stmt, [*_key_names(by_shift), "reports_due", "reports_on_time", "reports_with_errors"],
+                keys=len(keys))
     df["staff_no"] = df["staff_no"].fillna("")
     return df
 
@@ -306,10 +350,12 @@ COUNTS = {DISPATCHER: dispatcher_counts, RETURNER: returner_counts, QC: qc_count
 
 
 def role_counts(conn: Connection, role: str, *, start: datetime, end: datetime, now: datetime,
-                limits: Limits | None = None, staff_no: str | None = None) -> pd.DataFrame:
+                limits: Limits | None = None, staff_no: str | None = None, by_shift: bool = False) -> pd.DataFrame:
+    """The role's per-工号 counts of [start, end) as of `now`; with by_shift per 工号 and shift on
+    duty at the counted moment (a `shift` column after staff_no: shift_parts, summed_shifts)."""
     fn = COUNTS[role]
     kw = {"limits": limits} if role in (QC, VERIFIER) else {}
-    return fn(conn, start=start, end=end, now=now, staff_no=staff_no, **kw)
+    return fn(conn, start=start, end=end, now=now, staff_no=staff_no, by_shift=by_shift, **kw)
 
 
 def roster(conn: Connection, *, role: str | None, start: datetime, end: datetime,
@@ -323,7 +369,7 @@ def roster(conn: Connection, *, role: str | None, start: datetime, end: datetime
     if team:
         cond.append(staff.c.team == team)
     stmt = sa.select(staff.c.staff_no, staff.c.name, staff.c.team, staff.c.role).where(*cond).order_by(staff.c.staff_no)
-    return pd.DataFrame(conn.execute(stmt).all(), columns=["staff_no", "name", "team", "role"])
+    return pd.DataFrame(tuples(conn.execute(stmt)), columns=["staff_no", "name", "team", "role"])
 
 
 def _share_col(df: pd.DataFrame, num: str, den: str) -> pd.Series:
@@ -385,7 +431,7 @@ def person_daily(conn: Connection, *, staff_no: str, start: datetime, end: datet
     stmt = (sa.select(d, e.c.action, sa.func.count())
             .where(e.c.staff_no == staff_no, _in_period(e, start, end, now))
             .group_by(d, e.c.action).order_by(d))
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=PERSON_DAILY_COLUMNS)
+    df = pd.DataFrame(tuples(conn.execute(stmt)), columns=PERSON_DAILY_COLUMNS)
     df["day"] = pd.to_datetime(df["day"]).dt.date
     return df.astype({"events": "int64"})
 
@@ -406,7 +452,7 @@ def person_tickets(conn: Connection, *, staff_no: str, start: datetime, end: dat
             .select_from(e.join(tf, tf.c.ticket_no == e.c.ticket_no))
             .where(e.c.staff_no == staff_no, _in_period(e, start, end, now))
             .group_by(e.c.ticket_no).order_by(sa.desc("first_at")).limit(limit))
-    base = pd.DataFrame(conn.execute(stmt).all(),
+    base = pd.DataFrame(tuples(conn.execute(stmt)),
                         columns=["ticket_no", "first_at", "events", "stage", "received_at", "deadline_at"])
     acts = (sa.select(e.c.ticket_no, e.c.action).distinct()
             .where(e.c.staff_no == staff_no, _in_period(e, start, end, now),
@@ -450,7 +496,7 @@ def errors_with_evidence(conn: Connection, *, start: datetime, end: datetime, no
               .where(e.c.action == "QC_PASS", _in_period(e, start, end, now), _staff_filter(e, staff_no),
                      ~passed_again))
     rows = conn.execute(sa.union_all(wrong, escape).order_by(sa.text("action_at")).limit(limit)).all()
-    df = pd.DataFrame(rows, columns=ERRORS_COLUMNS)
+    df = pd.DataFrame(tuples(rows), columns=ERRORS_COLUMNS)
     rp = reports
     cond = [rp.c.due_at >= _ts(start, "p_start"), rp.c.due_at < _ts(end, "p_end"), rp.c.due_at <= now_p, rp.c.has_error]
     if staff_no is not None:

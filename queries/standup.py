@@ -18,7 +18,7 @@ from queries import staff as sq
 from queries.schema import shifts, staff, standup_actions
 from queries.schema import ticket_events as ev
 from queries.schema import ticket_facts as tf
-from queries.sql import count_if, seconds_between
+from queries.sql import count_if, seconds_between, tuples
 
 GROUP_MEASURES_COLUMNS = ["group", "measure", "label", "numerator", "denominator", "indicator", "lower_is_better"]
 
@@ -106,7 +106,7 @@ def worst_delays(conn: Connection, *, start: datetime, end: datetime, now: datet
                             done > due, extra))
     u = sa.union_all(*parts).subquery()
     stmt = sa.select(u).order_by(u.c.overrun_minutes.desc(), u.c.ticket_no).limit(limit)
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=WORST_DELAYS_COLUMNS)
+    df = pd.DataFrame(tuples(conn.execute(stmt)), columns=WORST_DELAYS_COLUMNS)
     return df.astype({"overrun_minutes": "int64"})
 
 
@@ -137,7 +137,7 @@ def act_today(conn: Connection, *, now: datetime, limit: int = 200, min_urges: i
                       tf.c.street, tf.c.unit, tf.c.urge_count, seconds_between(tf.c.deadline_at, n) / 60)
             .where(tf.c.is_open, tf.c.received_at <= n, reason.is_not(None))
             .order_by(priority, tf.c.urge_count.desc(), tf.c.deadline_at, tf.c.ticket_no).limit(limit))
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=ACT_TODAY_COLUMNS)
+    df = pd.DataFrame(tuples(conn.execute(stmt)), columns=ACT_TODAY_COLUMNS)
     return df.astype({"urge_count": "int64", "overdue_minutes": "int64"})
 
 
@@ -175,7 +175,7 @@ def reason_list(conn: Connection, *, now: datetime, reason: str, limit: int = 50
                       seconds_between(tf.c.deadline_at, n) / 60)
             .where(tf.c.is_open, tf.c.received_at <= n, condition)
             .order_by(tf.c.deadline_at, tf.c.ticket_no).limit(limit))
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=ACT_TODAY_COLUMNS)
+    df = pd.DataFrame(tuples(conn.execute(stmt)), columns=ACT_TODAY_COLUMNS)
     return df.astype({"urge_count": "int64", "overdue_minutes": "int64"})
 
 
@@ -198,7 +198,7 @@ def duty_leads(conn: Connection, *, day: date) -> pd.DataFrame:
                          sa.true().label("present"))
                .where(staff.c.role == PROJECT_MANAGER, employed))
     u = sa.union_all(lead, manager).subquery()
-    df = pd.DataFrame(conn.execute(sa.select(u).order_by(u.c.shift, u.c.staff_no)).all(), columns=DUTY_COLUMNS)
+    df = pd.DataFrame(tuples(conn.execute(sa.select(u).order_by(u.c.shift, u.c.staff_no))), columns=DUTY_COLUMNS)
     df["present"] = df["present"].astype(bool)
     return df
 
@@ -217,6 +217,6 @@ def actions_for(conn: Connection, *, day: date) -> pd.DataFrame:
                       a.c.updated_at, (a.c.created_on < day).label("carried_over"))
             .where(sa.or_(a.c.created_on == day, sa.and_(a.c.created_on < day, a.c.status != "已完成")))
             .order_by(a.c.created_on, a.c.id))
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=ACTIONS_COLUMNS)
+    df = pd.DataFrame(tuples(conn.execute(stmt)), columns=ACTIONS_COLUMNS)
     df["carried_over"] = df["carried_over"].astype(bool)
     return df

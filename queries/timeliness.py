@@ -23,7 +23,18 @@ from domain.rules import Limits
 from domain.vocabulary import CLOCKS, EVENT_CLOCKS, SHIFT_HOURS, SHIFT_START_HOUR, SHIFTS, TICKET_CLOCKS
 from queries.schema import event_clocks, tickets
 from queries.schema import ticket_facts as tf
-from queries.sql import add_seconds, count_if, day_of, hour_of, month_of, percentile_columns, seconds_between, week_of, weekday_of
+from queries.sql import (
+    add_seconds,
+    count_if,
+    day_of,
+    hour_of,
+    month_of,
+    percentile_columns,
+    seconds_between,
+    tuples,
+    week_of,
+    weekday_of,
+)
 
 GROUPINGS = {  # key → output columns
     "all": [],
@@ -189,7 +200,7 @@ def clock_summary(conn: Connection, clock: str, *, start: datetime, end: datetim
     stmt = sa.select(*groups, *[count_if(rows.c.status == k).label(k) for k in STATUSES],
                      *percentile_columns(conn.dialect.name, rows.c.lag_seconds,
                                          {"p50_seconds": (1, 2), "p90_seconds": (9, 10)})).group_by(*groups)
-    out = pd.DataFrame(conn.execute(stmt).all(), columns=keys + list(STATUSES) + ["p50_seconds", "p90_seconds"])
+    out = pd.DataFrame(tuples(conn.execute(stmt)), columns=keys + list(STATUSES) + ["p50_seconds", "p90_seconds"])
     _normalise_keys(out, keys)
     for c in ("on_time", "late", "running"):
         out[c] = out[c].astype("int64")
@@ -286,7 +297,7 @@ def breaches(conn: Connection, clock: str, *, start: datetime, end: datetime, no
     stmt = (sa.select(rows.c.ticket_no, rows.c.started_at, rows.c.due_at, rows.c.ended_at,
                       late_by.label("late_seconds"), rows.c.unit, rows.c.street, rows.c.category)
             .where(rows.c.status == "late").order_by(rows.c.due_at.desc(), rows.c.ticket_no).limit(limit))
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=BREACH_COLUMNS)
+    df = pd.DataFrame(tuples(conn.execute(stmt)), columns=BREACH_COLUMNS)
     df["late_seconds"] = df["late_seconds"].astype("int64")
     return df
 
@@ -303,4 +314,4 @@ def intake_heatmap(conn: Connection, *, start: datetime, end: datetime, now: dat
     stmt = (sa.select(wd.label("weekday"), hr.label("hour"), sa.func.count().label("tickets"))
             .where(tf.c.received_at >= start, tf.c.received_at < end, tf.c.received_at <= now)
             .group_by(wd, hr))
-    return pd.DataFrame(conn.execute(stmt).all(), columns=INTAKE_HEATMAP_COLUMNS).astype("int64")
+    return pd.DataFrame(tuples(conn.execute(stmt)), columns=INTAKE_HEATMAP_COLUMNS).astype("int64")

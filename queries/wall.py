@@ -14,7 +14,7 @@ from domain.evidence import above_normal as above_normal_flag
 from domain.evidence import z_score
 from domain.vocabulary import URGENT
 from queries.schema import ticket_facts as tf
-from queries.sql import count_if, hour_of, seconds_between
+from queries.sql import count_if, hour_of, seconds_between, tuples
 
 WEEKS_BACK = 4
 DAYS_BACK = 7
@@ -76,7 +76,7 @@ def rising(conn: Connection, *, now: datetime, dimension: str, days: int = DAYS_
                       count_if(sa.or_(*past_conds)).label("past"))
             .where(col.is_not(None), tf.c.received_at >= day_start - timedelta(days=days), tf.c.received_at <= now)
             .group_by(col))
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=["key", "today", "past"])
+    df = pd.DataFrame(tuples(conn.execute(stmt)), columns=["key", "today", "past"])
     df["today"] = df["today"].astype("int64")
     df["usual"] = df["past"].astype("float64") / days
     df["change"] = df["today"] - df["usual"]
@@ -182,5 +182,5 @@ def urgent_ticker(conn: Connection, *, now: datetime, limit: int = TICKER_LIMIT)
             .order_by(sa.case((late, 0), else_=1), sa.case((late, tf.c.deadline_at), else_=None),
                       tf.c.received_at.desc(), tf.c.ticket_no)
             .limit(limit))
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=TICKER_COLUMNS)
+    df = pd.DataFrame(tuples(conn.execute(stmt)), columns=TICKER_COLUMNS)
     return df.astype({"overdue": bool, "seconds": "int64"})

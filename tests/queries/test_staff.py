@@ -1,10 +1,12 @@
 """Per-person counts, shares, errors with their evidence and medians on a hand-built month, on SQLite
 and PostgreSQL."""
-from datetime import datetime
+from datetime import date, datetime
 
+import pandas as pd
 import pytest
 
-from domain.staffing import period_bounds
+from domain.staffing import period_bounds, shift_bounds
+from domain.vocabulary import SHIFTS, STAFF_ROLES
 from queries import staff as q
 from tests.support.staff_fixture import NOW, load
 
@@ -101,3 +103,35 @@ def test_group_median_overall(db):
         med = q.dispatcher_medians(conn, start=JAN[0], end=JAN[1], now=NOW, by_staff=False)
     # sign lags: P01 5,10,15,20,30,30:01 and P02 10,20 → 8 values, middle 15 and 20
     assert med.iloc[0].median_sign_minutes == pytest.approx(17.5)
+
+
+def _same(a, b):
+    def norm(df):
+        return df.sort_values("staff_no", kind="stable").reset_index(drop=True)
+    pd.testing.assert_frame_equal(norm(a), norm(b))
+
+
+@pytest.mark.parametrize("role", STAFF_ROLES)
+def test_counts_by_shift_are_each_shifts_counts_and_sum_to_the_period(db, role):
+    """The stand-up reads a role's day once per 工号 and shift: each shift's part equals the counts
+    of that shift's window, and the parts of a month sum to the month's counts."""
+    with db.connect() as conn:
+        whole = q.role_counts(conn, role, start=JAN[0], end=JAN[1], now=NOW)
+        month = q.role_counts(conn, role, start=JAN[0], end=JAN[1], now=NOW, by_shift=True)
+        for day in (date(2026, 1, 1), date(2026, 1, 5), date(2026, 1, 6), date(2026, 1, 10)):
+            start, end = period_bounds("day", day)
+            parts = q.shift_parts(q.role_counts(conn, role, start=start, end=end, now=NOW, by_shift=True))
+            assert list(parts) == list(SHIFTS)
+            for name in SHIFTS:
+                s_start, s_end = shift_bounds(day, name)
+                _same(parts[name], q.role_counts(conn, role, start=s_start, end=s_end, now=NOW))
+    _same(q.summed_shifts(month), whole)
+    assert int(whole.drop(columns="staff_no").to_numpy().sum()) > 0
+
+
+def test_a_sign_after_midnight_is_the_night_shifts(db):
+    start, end = period_bounds("day", date(2026, 1, 1))
+    with db.connect() as conn:
+        parts = q.shift_parts(q.role_counts(conn, "派单专员", start=start, end=end, now=NOW, by_shift=True))
+    assert row(parts["夜班"], "P01").signed == 1          # T8 signed at 00:10
+    assert parts["早班"].empty and parts["中班"].empty

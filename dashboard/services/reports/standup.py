@@ -195,23 +195,19 @@ def standup_pack(conn: Connection, *, day: date, now: datetime, team: str | None
     as_of = min(now, s_end)
 
     def yesterday_role(role: str):
-        # one role's per-工号 counts of yesterday, read once: the group lines sum them and the
-        # per-person table is made from them; one part per role, so the heavy roles run side by side
+        # one role's per-工号 counts of yesterday, read once per 工号 and shift: the shifts split
+        # the day, so the day's group lines and per-person table are their sums and each shift's
+        # own lines their parts; one part per role, so the heavy roles run side by side
         def part(c: Connection):
-            counts = staff_queries.role_counts(c, role, start=y_start, end=y_end, now=now, limits=limits)
+            split = staff_queries.role_counts(c, role, start=y_start, end=y_end, now=now, limits=limits,
+                                              by_shift=True)
+            counts = staff_queries.summed_shifts(split)
             return counts, staff_queries.staff_performance(c, role=role, start=y_start, end=y_end, now=now, team=team,
-                                                limits=limits, counts=counts)
+                                                limits=limits, counts=counts), staff_queries.shift_parts(split)
         return part
 
     def shift_part(c: Connection):
         return with_targets(standup.group_measures(c, start=s_start, end=s_end, now=as_of, limits=limits), rules)
-
-    def yesterday_shift(name: str):
-        # one of yesterday's shifts, judged on its own (the night shift often has too few items)
-        def part(c: Connection):
-            start, end = staffing.shift_bounds(yesterday, name)
-            return with_targets(standup.group_measures(c, start=start, end=end, now=now, limits=limits), rules)
-        return part
 
     def leads_part(c: Connection):
         return standup.duty_leads(c, day=yesterday)
@@ -235,8 +231,7 @@ def standup_pack(conn: Connection, *, day: date, now: datetime, team: str | None
     # the heaviest parts first: the pool takes them in this order
     parts = {DISPATCHER: yesterday_role(DISPATCHER), QC: yesterday_role(QC), "today": today_part,
              "shift": shift_part, "errors": errors_part, "delays": delays_part,
-             **{role: yesterday_role(role) for role in (VERIFIER, RETURNER, ANALYST)},
-             **{f"shift:{name}": yesterday_shift(name) for name in SHIFTS}, "leads": leads_part}
+             **{role: yesterday_role(role) for role in (VERIFIER, RETURNER, ANALYST)}, "leads": leads_part}
     got = dict(zip(parts, concurrently(engine, list(parts.values())) if engine is not None
                    else [part(conn) for part in parts.values()]))
     act, act_counts, actions, surge = got["today"]
@@ -245,7 +240,14 @@ def standup_pack(conn: Connection, *, day: date, now: datetime, team: str | None
                                                    counts={role: got[role][0] for role in STAFF_ROLES}), rules)
     people = person_table(None, start=y_start, end=y_end, now=now, limits=limits, team=team,
                           performance={role: got[role][1] for role in STAFF_ROLES})
-    misses = misses_with_owner(y_groups, {name: got[f"shift:{name}"] for name in SHIFTS}, got["leads"])
+    # each of yesterday's shifts judged on its own (the night shift often has too few items)
+    y_shifts = {}
+    for name in SHIFTS:
+        start, end = staffing.shift_bounds(yesterday, name)
+        y_shifts[name] = with_targets(standup.group_measures(None, start=start, end=end, now=now, limits=limits,
+                                                             counts={role: got[role][2][name] for role in STAFF_ROLES}),
+                                      rules)
+    misses = misses_with_owner(y_groups, y_shifts, got["leads"])
     return StandupPack(day, now, yesterday, shift, s_start, s_end, y_groups, s_groups, delays,
                        errs, act, act_counts, actions, people, surge, misses)
 
