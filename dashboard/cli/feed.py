@@ -114,6 +114,7 @@ def _round(engine, folder: Path, args, watch, config, *, verbose: bool) -> bool:
         if verbose:
             print(f"错误：本轮处理失败（{type(e).__name__}），文件留在收件箱中", file=sys.stderr)
         return False
+    sql_source.warm_derived(engine)
     if verbose:
         for o in outcomes:
             _print_outcome(o)

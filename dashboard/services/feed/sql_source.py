@@ -35,7 +35,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from dashboard.infra import logs
-from dashboard.services import audit
+from dashboard.services import audit, breach_history
 from dashboard.services.assessment import settled_counts
 from dashboard.services.feed import state
 from dashboard.services.feed.config import FeedConfig, KindSource
@@ -420,6 +420,7 @@ def run(engine: Engine, cfg: FeedConfig, *, once: bool = False, sleep: Callable[
                 start(engine, cfg)
                 cycle = run_cycle(engine, source, cfg)
                 ok = cycle.ok
+                warm_derived(engine)
             except sa.exc.SQLAlchemyError as e:      # our database is down before a run could be recorded
                 logs.event("feed_run", level=logging.WARNING, feed=cfg.name, kind="-", status="failed",
                            error=logs.scrub(_first_line(e)))
@@ -440,6 +441,17 @@ def run(engine: Engine, cfg: FeedConfig, *, once: bool = False, sleep: Callable[
                 sleep(backoff_seconds(failures, cfg.every))
     finally:
         source.dispose()
+
+
+def warm_derived(engine: Engine) -> None:
+    """What pages read once an hour, counted ahead by the service (the breach forecast's history at
+    the top of the hour) so that no page waits for it; a failure is logged and the feed goes on."""
+    try:
+        if breach_history.warm(engine, datetime.now()):
+            logs.event("feed_run", source="derived", stage="breach_history", status="ok")
+    except Exception as e:  # noqa: BLE001 - the pages count it themselves then
+        logs.event("feed_run", logging.WARNING, source="derived", stage="breach_history", status="failed",
+                   error=f"{type(e).__name__}: {_first_line(e)}")
 
 
 def backoff_seconds(failures: int, every: int) -> float:

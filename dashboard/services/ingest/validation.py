@@ -163,9 +163,8 @@ def _parse(p: Prepared, col: Col, s: pd.Series, blank: pd.Series, tz: str | None
         ok = norm.str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])")
         p.error(~blank & ~ok, h, lambda i: f"月份应为 YYYY-MM，实际为 \"{s[i]}\"")
         return norm.where(~blank, None).astype(object)
-    # text / free: blank → default ('' for event fields) or None
-    vals = s.astype(object).where(~blank, col.default)
-    return vals.where(~(blank & (col.default is None)), None)
+    # text / free: blank → default ('' for event fields) or None (as objects, None stays None)
+    return s.astype(object).where(~blank, col.default)
 
 
 def _cross_checks(p: Prepared) -> None:

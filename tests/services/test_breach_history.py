@@ -1,0 +1,73 @@
+"""The breach forecast's history counted once an hour and kept in the database
+(dashboard.services.breach_history), on both engines, on the hand-built history of
+tests/queries/test_breach.py."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import sqlalchemy as sa
+
+from dashboard.services import breach_history as kept
+from queries import breach
+from queries.schema import breach_history_snapshots
+from tests.queries.test_breach import db  # noqa: F401 - the hand-built history as a fixture
+from tests.support.live_fixture import NOW, event, load, ticket
+
+HOUR = NOW.replace(minute=0, second=0, microsecond=0)
+
+
+def _counted(engine, hour=HOUR) -> pd.DataFrame:
+    with engine.connect() as conn:
+        return breach.breach_history(conn, now=hour)
+
+
+def _kept_hours(engine) -> list:
+    with engine.connect() as conn:
+        return sorted(conn.execute(sa.select(breach_history_snapshots.c.as_of)).scalars())
+
+
+def test_the_first_page_of_the_hour_counts_and_keeps_it_for_the_others(db):  # noqa: F811
+    counted = _counted(db)
+    before = int(counted["tickets"].sum())
+    assert before > 0
+    first = kept.history(db, HOUR, keep=lambda: db)
+    pd.testing.assert_frame_equal(first, counted)
+    assert _kept_hours(db) == [HOUR]
+    # a ticket closed on time arrives within the hour: the hour's history stays as it was counted
+    load(db, [ticket("H11", "2026-01-11 00:00:00", sla_class="及时")],
+         [event("H11", "2026-01-11 00:01:00", "SIGN"), event("H11", "2026-01-11 00:02:00", "DISPATCH", "区水务局"),
+          event("H11", "2026-01-11 03:00:00", "CLOSE")])
+    assert int(_counted(db)["tickets"].sum()) == before + 1
+    again = kept.history(db, HOUR, keep=lambda: db)
+    pd.testing.assert_frame_equal(again, counted)
+    # the next hour is counted afresh, with it
+    later = HOUR + timedelta(hours=1)
+    pd.testing.assert_frame_equal(kept.history(db, later, keep=lambda: db), _counted(db, later))
+    assert _kept_hours(db) == [HOUR, later]
+
+
+def test_a_page_that_may_not_write_still_gets_the_history(db):  # noqa: F811
+    def refused():
+        raise RuntimeError("read-only role")
+    pd.testing.assert_frame_equal(kept.history(db, HOUR, keep=refused), _counted(db))
+    assert _kept_hours(db) == []
+
+
+def test_the_service_counts_once_an_hour_and_drops_old_hours(db):  # noqa: F811
+    with db.begin() as conn:
+        kept.store(conn, HOUR - kept.KEEP - timedelta(hours=1), _counted(db), now=NOW)
+        kept.store(conn, HOUR - timedelta(hours=1), _counted(db), now=NOW)
+    assert kept.warm(db, NOW) is True
+    assert kept.warm(db, NOW + timedelta(minutes=20)) is False      # the same hour: kept already
+    assert _kept_hours(db) == [HOUR - timedelta(hours=1), HOUR]
+    with db.connect() as conn:
+        pd.testing.assert_frame_equal(kept.stored(conn, HOUR), _counted(db))
+
+
+def test_an_empty_history_is_kept_as_empty(engine):
+    assert kept.warm(engine, NOW) is True
+    with engine.connect() as conn:
+        got = kept.stored(conn, HOUR)
+    assert got is not None and got.empty
+    pd.testing.assert_frame_equal(got, _counted(engine))
