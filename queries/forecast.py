@@ -17,7 +17,7 @@ from domain.calendar import UNCONFIRMED_PROFILE_NOTE
 from domain.forecast import RECENT_DAYS, WEEKS, DayForecast, forecast_day, surge_rule
 from queries.rollups import hourly_received, rollups_cover
 from queries.schema import ticket_facts as tf
-from queries.sql import hour_of, seconds_between, tuples
+from queries.sql import hour_of, percentile_columns, seconds_between, tuples
 
 HOURLY_COLUMNS = ["day", "hour", "tickets"]
 
@@ -61,10 +61,10 @@ def handling_minutes(conn: Connection, *, start: datetime, end: datetime) -> flo
             .where(tf.c.dispatched_at >= sa.bindparam("h_start", start, type_=sa.DateTime()),
                    tf.c.dispatched_at < sa.bindparam("h_end", end, type_=sa.DateTime()),
                    tf.c.signed_at.is_not(None), tf.c.dispatched_at >= tf.c.signed_at)).subquery()
-    ranked = sa.select(base.c.secs, sa.func.row_number().over(order_by=base.c.secs).label("rn"),
-                       sa.func.count().over().label("n")).subquery()
-    value = conn.execute(sa.select(sa.func.avg(ranked.c.secs))
-                         .where(ranked.c.rn * 2 >= ranked.c.n, ranked.c.rn * 2 <= ranked.c.n + 2)).scalar()
+    # the middle value, or the mean of the two middle ones (percentile_cont's 0.5): one sorted
+    # aggregate instead of numbering every row in a window (a third of the time at 3 M tickets)
+    (median,) = percentile_columns(conn.dialect.name, base.c.secs, {"median": (1, 2)})
+    value = conn.execute(sa.select(median).where(base.c.secs.is_not(None))).scalar()
     return None if value is None else float(value) / 60
 
 

@@ -72,6 +72,10 @@ def test_handling_minutes_median(engine):
         m = handling_minutes(conn, start=datetime(2026, 1, 1), end=datetime(2026, 2, 1))
     # SIGN→DISPATCH: T1 10, T2 89:59, T3 21, T4 295, T6 10, T7 15 → middle 15 and 21
     assert m == pytest.approx(18.0)
+    with engine.connect() as conn:
+        odd = handling_minutes(conn, start=datetime(2026, 1, 1), end=datetime(2026, 1, 7, 9, 0))
+        none = handling_minutes(conn, start=datetime(2026, 3, 1), end=datetime(2026, 4, 1))
+    assert odd == pytest.approx(21.0) and none is None      # T7 dispatched 09:30: 10 10 21 89:59 295
 
 
 def test_demo_surge_day_fires_and_ordinary_days_do_not(sqlite_engine):
