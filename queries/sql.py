@@ -42,6 +42,50 @@ def _seconds_between_sqlite(element, compiler, **kw):
     return f"(unixepoch({b}) - unixepoch({a}))"
 
 
+class days_after(FunctionElement):
+    """Whole calendar days from the date of `origin` to the date of a timestamp (negative before it;
+    NULL for NULL): the index of the day a timestamp falls in, counted from `origin`'s midnight."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(days_after)
+def _days_after_pg(element, compiler, **kw):
+    ts, origin = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(CAST({ts} AS DATE) - CAST({origin} AS DATE))"
+
+
+@compiles(days_after, "sqlite")
+def _days_after_sqlite(element, compiler, **kw):
+    ts, origin = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(julianday(date({ts})) - julianday(date({origin})) AS INTEGER)"
+
+
+class midnights_until(FunctionElement):
+    """The index of the first midnight at or after a timestamp, counted from `origin`'s midnight (0):
+    days_after, plus one unless the timestamp is a midnight itself. NULL for NULL."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(midnights_until)
+def _midnights_until_pg(element, compiler, **kw):
+    ts, origin = (compiler.process(c, **kw) for c in element.clauses)
+    return (f"((CAST({ts} AS DATE) - CAST({origin} AS DATE)) "
+            f"+ CASE WHEN {ts} > CAST(CAST({ts} AS DATE) AS TIMESTAMP) THEN 1 ELSE 0 END)")
+
+
+@compiles(midnights_until, "sqlite")
+def _midnights_until_sqlite(element, compiler, **kw):
+    # stored timestamps are 'YYYY-MM-DD HH:MM:SS.ffffff' text (SQLAlchemy's SQLite DateTime), as every
+    # comparison of timestamps on SQLite assumes
+    ts, origin = (compiler.process(c, **kw) for c in element.clauses)
+    return (f"(CAST(julianday(date({ts})) - julianday(date({origin})) AS INTEGER) "
+            f"+ ({ts} > date({ts}) || ' 00:00:00.000000'))")
+
+
 class add_seconds(FunctionElement):
     """Timestamp + a whole number of seconds, in the storage format (exactly comparable)."""
 

@@ -5,6 +5,7 @@ queries.overview, so the wall agrees with the desk pages.)
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from itertools import accumulate
 
 import pandas as pd
 import sqlalchemy as sa
@@ -13,8 +14,9 @@ from sqlalchemy.engine import Connection
 from domain.evidence import above_normal as above_normal_flag
 from domain.evidence import z_score
 from domain.vocabulary import URGENT
+from queries.backlog import backlog_totals
 from queries.schema import ticket_facts as tf
-from queries.sql import count_if, hour_of, seconds_between, tuples
+from queries.sql import count_if, days_after, hour_of, midnights_until, seconds_between, tuples
 
 WEEKS_BACK = 4
 DAYS_BACK = 7
@@ -137,20 +139,53 @@ def backlog_snapshots(conn: Connection, *, now: datetime, days: int = SNAPSHOT_D
     at `now` exactly (same conditions); every row is a moment, never a partial period.
     """
     day_start = _day_start(now)
-    moments = [day_start - timedelta(days=k) for k in range(days - 2, -1, -1)]
-    moments = [t for t in moments if t < now] + [now]
-    first = moments[0]
-    u = _touched_since(first, now)
-    cols = []
-    for i, t in enumerate(moments):
-        opened = sa.and_(u.c.is_open, u.c.received_at <= t) if t == now else _open_at(t, u.c)
-        cols += [count_if(opened).label(f"o{i}"),
-                 count_if(sa.and_(opened, u.c.deadline_at < t)).label(f"d{i}"),
-                 count_if(sa.and_(opened, u.c.at_risk_at <= t, u.c.deadline_at >= t)).label(f"r{i}")]
-    row = conn.execute(sa.select(*cols).select_from(u)).one()
-    out = pd.DataFrame([[t, row[3 * i] or 0, row[3 * i + 1] or 0, row[3 * i + 2] or 0]
-                        for i, t in enumerate(moments)], columns=SNAPSHOT_COLUMNS)
+    midnights = [t for t in (day_start - timedelta(days=k) for k in range(days - 2, -1, -1)) if t < now]
+    rows = [[t, *counts] for t, counts in zip(midnights, _at_midnights(conn, midnights, now))]
+    last = backlog_totals(conn, now=now)
+    rows.append([now, last["open"], last["overdue"], last["at_risk"]])
+    out = pd.DataFrame(rows, columns=SNAPSHOT_COLUMNS)
     return out.astype({"open": "int64", "overdue": "int64", "at_risk": "int64"})
+
+
+def _at_midnights(conn: Connection, midnights: list[datetime], now: datetime) -> list[tuple[int, int, int]]:
+    """(open, overdue, at_risk) at each of these consecutive midnights, as _open_at tells it.
+
+    A ticket is open at the midnights from the first one at or after its receipt up to (not
+    including) the first one at or after its end (its close or return, whichever is later; never
+    while open), overdue from the first midnight after its deadline, at risk from the first one at
+    or after at_risk_at up to its deadline. So each ticket adds one to a run of consecutive
+    midnights of each figure: the tickets are counted per (start, end) day indexes in SQL (a few
+    thousand groups instead of three conditions per midnight per ticket) and the runs summed here."""
+    if not midnights:
+        return []
+    origin, m = midnights[0], len(midnights)
+    u = _touched_since(origin, now)
+    at = sa.literal(origin, sa.DateTime)
+    end = sa.case((u.c.is_open, sa.null()),
+                  (u.c.closed_at.is_(None), u.c.return_approved_at),
+                  (u.c.return_approved_at.is_(None), u.c.closed_at),
+                  (u.c.closed_at > u.c.return_approved_at, u.c.closed_at),
+                  else_=u.c.return_approved_at)
+    keys = [midnights_until(u.c.received_at, at), midnights_until(end, at),
+            days_after(u.c.deadline_at, at) + 1, midnights_until(u.c.at_risk_at, at)]
+    labelled = [k.label(n) for k, n in zip(keys, ("r", "e", "d", "a"))]
+    runs: dict[str, list[int]] = {k: [0] * (m + 1) for k in ("open", "overdue", "at_risk")}
+
+    def add(figure: str, first: int, stop: int, n: int) -> None:
+        first, stop = max(first, 0), min(stop, m)
+        if first < stop:
+            runs[figure][first] += n
+            runs[figure][stop] -= n
+
+    groups: list[tuple] = [tuple(g) for g in conn.execute(sa.select(*labelled, sa.func.count())
+                                                          .select_from(u).group_by(*keys))]
+    for r, end_index, d, a, n in groups:
+        e = m if end_index is None else end_index
+        add("open", r, e, n)
+        add("overdue", max(r, d), e, n)
+        add("at_risk", max(r, a), min(e, d), n)
+    totals = {k: list(accumulate(v[:m])) for k, v in runs.items()}
+    return list(zip(totals["open"], totals["overdue"], totals["at_risk"]))
 
 
 def running_intake(profile: pd.DataFrame) -> list[int]:

@@ -1,8 +1,14 @@
 """The wall's own queries on a hand-built morning (both engines): hourly profile and rising topics."""
+import random
+from datetime import datetime, timedelta
+
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from queries import backlog, overview, wall
+from queries.schema import ticket_facts as tf
+from queries.sql import count_if
 from tests.support.live_fixture import NOW, event, load, ticket, ts
 
 
@@ -103,3 +109,56 @@ def test_urgent_ticker_overdue_first_then_urgent_newest(engine):
     assert tick.iloc[0][["street", "unit", "category"]].tolist() == ["宋庄镇", "区城管委", "城乡建设"]
     assert two["ticket_no"].tolist() == ["A", "C"]
     assert not {"title", "content", "caller_hash", "caller_last4"} & set(tick.columns)
+
+
+def _snapshots_one_condition_per_midnight(conn, now, days):
+    """The trend as the definition reads: every figure at every moment its own condition over the
+    tickets (wall._open_at at the midnights, backlog's conditions at `now`)."""
+    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    moments = [t for t in (day_start - timedelta(days=k) for k in range(days - 2, -1, -1)) if t < now] + [now]
+    out = []
+    for t in moments:
+        opened = sa.and_(tf.c.is_open, tf.c.received_at <= t) if t == now else wall._open_at(t)
+        row = conn.execute(sa.select(count_if(opened), count_if(sa.and_(opened, tf.c.deadline_at < t)),
+                                     count_if(sa.and_(opened, tf.c.at_risk_at <= t, tf.c.deadline_at >= t)))).one()
+        out.append([t, *(int(x or 0) for x in row)])
+    return out
+
+
+def test_backlog_trend_at_midnights_edges_on_the_second(engine):
+    # receipts, deadlines, at-risk times, closes and returns on a midnight, a second before and a
+    # second after it, tickets open since before the window, closed then reopened, returned and
+    # closed: the runs of midnights counted per ticket equal each moment's own condition
+    rnd = random.Random(7)
+    base = datetime(2026, 1, 1)
+    rows, events = [], []
+
+    def moment(day: int) -> datetime:
+        return base + timedelta(days=day, seconds=rnd.choice([0, 0, -1, 1, 3600 * rnd.randrange(1, 24)]))
+
+    for i in range(160):
+        no = f"W{i:03d}"
+        received = moment(rnd.randrange(-6, 16))
+        deadline = max(received + timedelta(seconds=1), moment(rnd.randrange(-4, 20)))
+        rows.append(ticket(no, received.isoformat(sep=" "), deadline_at=deadline, sla_class=rnd.choice(["一般", "及时"])))
+        ends = rnd.random()
+        first = max(received + timedelta(seconds=1), moment(rnd.randrange(-3, 17)))
+        if ends < 0.35:
+            events.append(event(no, first.isoformat(sep=" "), "CLOSE"))
+        elif ends < 0.5:
+            events.append(event(no, first.isoformat(sep=" "), "RETURN_APPROVED"))
+        elif ends < 0.6:
+            events.append(event(no, first.isoformat(sep=" "), "CLOSE"))
+            events.append(event(no, (first + timedelta(days=rnd.randrange(0, 3))).isoformat(sep=" "), "REOPEN"))
+        elif ends < 0.7:
+            events.append(event(no, first.isoformat(sep=" "), "CLOSE"))
+            events.append(event(no, (first + timedelta(seconds=rnd.choice([-1, 0, 1, 86400]))).isoformat(sep=" "),
+                                "RETURN_APPROVED"))
+    load(engine, rows, events)
+    with engine.connect() as conn:
+        for now, days in ((datetime(2026, 1, 12, 10, 30), 14), (datetime(2026, 1, 12), 14),
+                          (datetime(2026, 1, 12, 0, 0, 1), 5), (datetime(2026, 1, 20, 23, 59, 59), 3)):
+            got = wall.backlog_snapshots(conn, now=now, days=days)
+            want = _snapshots_one_condition_per_midnight(conn, now, days)
+            assert got.values.tolist() == want, now
+            assert sum(r[1] for r in want) > 0
