@@ -2,22 +2,25 @@
 
 queries.breach.breach_history counts the last 90 days of tickets (about a quarter of a second at
 3 million tickets); the forecast uses it as of the start of the hour, so within an hour every page
-and every app instance can share one count. The feed service counts it at the top of each hour
-(`warm`), so no page waits for it; without a feed, the first page of the hour counts it and keeps
-it (`history`). An import within the hour does not change the hour's count — as the per-process
-cache before it, the history moves on at the next hour.
+and every app instance can share one count. The feed service counts it after its cycles (`warm`),
+so no page waits for it; without a feed, the first page of the hour counts it and keeps it
+(`history`). An import within the hour does not change the hour's count — as the per-process cache
+before it, the history moves on at the next hour; rebuilding the facts, regenerating the demo data
+and importing a calendar year forget every kept hour (`forget`).
 """
 from __future__ import annotations
 
 import json
 import logging
 from collections.abc import Callable
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from dashboard.infra import logs
 from queries.breach import HISTORY_COLUMNS, breach_history
 from queries.schema import breach_history_snapshots as snapshots
 from queries.sql import insert_ignore
@@ -25,9 +28,12 @@ from queries.sql import insert_ignore
 log = logging.getLogger(__name__)
 
 KEEP = timedelta(days=2)     # older hours are dropped when a new one is stored
+# how long keeping a counted history may wait for another writer's lock before it gives up (the
+# page shows what it counted either way)
+KEEP_WAIT_MS = 200
 
 
-def hour_of(now: datetime) -> datetime:
+def hour_start(now: datetime) -> datetime:
     """The start of the hour the forecast's history is counted at."""
     return now.replace(minute=0, second=0, microsecond=0)
 
@@ -48,33 +54,80 @@ def store(conn: Connection, hour: datetime, history: pd.DataFrame, *, now: datet
     conn.execute(snapshots.delete().where(snapshots.c.as_of < hour - KEEP))
 
 
+def forget(conn: Connection) -> None:
+    """Drop every kept hour (the data they were counted from was replaced)."""
+    conn.execute(snapshots.delete())
+
+
 def history(read: Engine, hour: datetime, *, keep: Callable[[], Engine] | None = None) -> pd.DataFrame:
     """The history of `hour`: the kept one, else counted now and, through `keep` (the writers'
-    engine), kept for the rest of the hour. Keeping is best effort: a page whose database role
-    may not write still shows the forecast."""
+    engine), kept for the rest of the hour. Keeping is best effort and never waits long for another
+    writer; a kept history that cannot be read (a role not granted the table yet) is counted."""
+    try:
+        with read.connect() as conn:
+            found = stored(conn, hour)
+    except sa.exc.SQLAlchemyError as e:
+        log.warning("kept breach history of %s not readable: %s", hour, _first_line(e))
+        found = None
+    if found is not None:
+        return found
     with read.connect() as conn:
-        found = stored(conn, hour)
-        if found is not None:
-            return found
         counted = breach_history(conn, now=hour)
     if keep is not None:
         try:
-            with keep().begin() as conn:
+            with keep().connect() as conn, conn.begin(), _waiting_briefly(conn):
+                if conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{KEEP_WAIT_MS}ms'")
                 store(conn, hour, counted, now=datetime.now())
-        except Exception as e:  # noqa: BLE001 - a page still shows what it counted
-            log.info("breach history of %s not kept: %s", hour, type(e).__name__)
+        except sa.exc.SQLAlchemyError as e:
+            log.warning("breach history of %s not kept: %s", hour, _first_line(e))
     return counted
 
 
 def warm(engine: Engine, now: datetime) -> bool:
     """Count and keep the history of the hour of `now` unless it is kept already (the feed service,
-    after each cycle); True when it counted."""
-    hour = hour_of(now)
-    with engine.begin() as conn:
+    after each good cycle); True when it counted. Counted on a read, kept in a short write."""
+    hour = hour_start(now)
+    with engine.connect() as conn:
         if conn.execute(sa.select(snapshots.c.as_of).where(snapshots.c.as_of == hour)).first() is not None:
             return False
-        store(conn, hour, breach_history(conn, now=hour), now=now)
+        counted = breach_history(conn, now=hour)
+    with engine.begin() as conn:
+        store(conn, hour, counted, now=now)
     return True
+
+
+def warm_for_service(engine: Engine) -> None:
+    """warm at the current time for the feed service: logged, and a failure only logged (the pages
+    count the history themselves then)."""
+    try:
+        if warm(engine, datetime.now()):
+            logs.event("feed_run", source="derived", stage="breach_history", status="ok")
+    except sa.exc.SQLAlchemyError as e:
+        logs.event("feed_run", logging.WARNING, source="derived", stage="breach_history", status="failed",
+                   error=_first_line(e))
+
+
+@contextmanager
+def _waiting_briefly(conn: Connection):
+    """SQLite: give up on another writer's lock after KEEP_WAIT_MS instead of the connection's 30 s
+    busy timeout (which would hold the page), restored before the connection goes back to the pool.
+    (PostgreSQL: a lock_timeout local to the transaction, set by the caller.)"""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+    conn.exec_driver_sql(f"PRAGMA busy_timeout = {KEEP_WAIT_MS}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(before or 0)}")
+
+
+def _first_line(e: BaseException) -> str:
+    orig = getattr(e, "orig", None) or e
+    text = str(orig).strip()
+    return f"{type(orig).__name__}: {text.splitlines()[0]}" if text else type(orig).__name__
 
 
 def _frame(rows: list) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from dashboard.services import audit, calendar_days, facts
+from dashboard.services import audit, breach_history, calendar_days, facts
 from dashboard.services.assessment import settled_counts
 from dashboard.services.ingest.reading import FileRefused, read_table
 from domain import calendar as cal
@@ -103,3 +103,4 @@ def _rederive(conn: Connection, year: int) -> None:
     if nos:
         facts.refresh(conn, nos)
         settled_counts.invalidate_since(conn, since)
+        breach_history.forget(conn)     # counted with the deadlines the year's days moved

@@ -14,7 +14,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from dashboard.services import calendar_days
+from dashboard.services import breach_history, calendar_days
 from dashboard.services.rules_store import current_rules
 from domain.calendar import add_working_days
 from domain.lifecycle import Event, Facts, TicketInput, derive, event_clocks
@@ -282,4 +282,5 @@ def rebuild_all(conn: Connection, rules: Rules | None = None) -> int:
     conn.execute(event_clocks_table.delete())
     conn.execute(ticket_facts.delete())
     conn.execute(day_counts.delete())   # counted from the old facts; writers refill them
+    breach_history.forget(conn)          # so were the kept forecast histories
     return refresh(conn, all_nos, rules)

@@ -41,6 +41,13 @@ def test_phone_edge_cases():
     assert normalise_phone("12345") == "012345"               # not 11 digits: not a mobile
 
 
+def test_mobile_numbers_as_written_and_their_look_alikes():
+    assert normalise_phone("13912345678") == "13912345678"          # the fast path: as written
+    assert normalise_phone("23912345678") == "023912345678"         # 11 digits, not a mobile: trunk 0
+    assert normalise_phone("１３９１２３４５６７８") == "13912345678"   # full-width digits: NFKC first
+    assert normalise_phone("139 1234 5678") == "13912345678"
+
+
 def test_removed_once_then_trunk_zero():
     # 86 86 10 6123 4567 → one 86 removed → 861061234567 is not a mobile and lacks a 0 → 0861061234567
     assert normalise_phone("86861061234567") == "0861061234567"

@@ -1,6 +1,6 @@
 """Per-person counts, shares, errors with their evidence and medians on a hand-built month, on SQLite
 and PostgreSQL."""
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -111,14 +111,55 @@ def _same(a, b):
     pd.testing.assert_frame_equal(norm(a), norm(b))
 
 
+EDGES = ["00:00:00", "07:59:59", "08:00:00", "15:59:59", "16:00:00", "23:59:59"]
+
+
+def _shift_edges(engine) -> None:
+    """Every role's work on 2026-01-12 at each shift's first and last second; the moments it is judged
+    against (the REPLY before a QC, the delivery of a report) fall in the shifts in other numbers, so
+    a count keyed by the wrong time lands in the wrong shift."""
+    from queries.schema import reports, ticket_events
+
+    day = "2026-01-12"
+    rows = []
+    for i, t in enumerate(EDGES):
+        no = ("T1", "T2", "T3", "T4", "T6", "T7")[i]
+        at = datetime.fromisoformat(f"{day} {t}")
+        before = _earlier(at, i)
+        for action, staff_no, when, detail in (("SIGN", "P01", at, ""), ("DISPATCH", "P02", at, ""),
+                                               ("URGE", "P01", at, ""), ("RETURN_REQUEST", "R01", at, "非本区"),
+                                               ("REPLY", "", before, ""), ("QC_PASS", "Q01", at, ""),
+                                               ("QC_REJECT", "Q01", at, "回复不完整"), ("VERIFY_ASSIGN", "V01", at, ""),
+                                               ("VERIFY_DONE", "V01", at, "属实")):
+            rows.append({"ticket_no": no, "at": when, "action": action, "staff_no": staff_no, "unit": "",
+                         "detail": detail})
+    with engine.begin() as conn:
+        conn.execute(ticket_events.insert(), rows)
+        conn.execute(reports.insert(), [
+            {"report_no": f"EDGE{i}", "report_type": "日报", "due_at": datetime.fromisoformat(f"{day} {t}"),
+             "delivered_at": _earlier(datetime.fromisoformat(f"{day} {t}"), i), "staff_no": "A01",
+             "has_error": i % 2 == 0} for i, t in enumerate(EDGES)])
+
+
+def _earlier(at: datetime, i: int) -> datetime:
+    """The moment a count is judged against: for the night shift's two hours before in the evening
+    shift, else a second before (the shifts of these moments are not those of the counted ones)."""
+    return at - (timedelta(hours=1 + 8 * i) if i < 2 else timedelta(seconds=1))
+
+
 @pytest.mark.parametrize("role", STAFF_ROLES)
 def test_counts_by_shift_are_each_shifts_counts_and_sum_to_the_period(db, role):
     """The stand-up reads a role's day once per 工号 and shift: each shift's part equals the counts
     of that shift's window, and the parts of a month sum to the month's counts."""
+    _shift_edges(db)
     with db.connect() as conn:
+        start, end = period_bounds("day", date(2026, 1, 12))
+        edges = q.shift_parts(q.role_counts(conn, role, start=start, end=end, now=NOW, by_shift=True))
+        # two of the role's moments in each shift, each shift's counts its own
+        assert all(int(edges[name].drop(columns="staff_no").to_numpy().sum()) > 0 for name in SHIFTS), edges
         whole = q.role_counts(conn, role, start=JAN[0], end=JAN[1], now=NOW)
         month = q.role_counts(conn, role, start=JAN[0], end=JAN[1], now=NOW, by_shift=True)
-        for day in (date(2026, 1, 1), date(2026, 1, 5), date(2026, 1, 6), date(2026, 1, 10)):
+        for day in (date(2026, 1, 1), date(2026, 1, 5), date(2026, 1, 6), date(2026, 1, 10), date(2026, 1, 12)):
             start, end = period_bounds("day", day)
             parts = q.shift_parts(q.role_counts(conn, role, start=start, end=end, now=NOW, by_shift=True))
             assert list(parts) == list(SHIFTS)

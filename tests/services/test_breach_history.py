@@ -49,7 +49,7 @@ def test_the_first_page_of_the_hour_counts_and_keeps_it_for_the_others(db):  # n
 
 def test_a_page_that_may_not_write_still_gets_the_history(db):  # noqa: F811
     def refused():
-        raise RuntimeError("read-only role")
+        raise sa.exc.ProgrammingError("INSERT", {}, Exception("permission denied for table breach_history_snapshots"))
     pd.testing.assert_frame_equal(kept.history(db, HOUR, keep=refused), _counted(db))
     assert _kept_hours(db) == []
 
@@ -71,3 +71,48 @@ def test_an_empty_history_is_kept_as_empty(engine):
         got = kept.stored(conn, HOUR)
     assert got is not None and got.empty
     pd.testing.assert_frame_equal(got, _counted(engine))
+
+
+def test_rebuilding_the_facts_or_the_demo_forgets_the_kept_hours(db):  # noqa: F811
+    from dashboard.services import facts
+    from dashboard.services.demo.generator import clear_operational
+
+    assert kept.warm(db, NOW) is True
+    with db.begin() as conn:
+        facts.rebuild_all(conn)
+    assert _kept_hours(db) == []
+    assert kept.warm(db, NOW) is True
+    with db.begin() as conn:
+        clear_operational(conn)
+    assert _kept_hours(db) == []
+
+
+def test_a_kept_history_that_cannot_be_read_is_counted(db, monkeypatch):  # noqa: F811
+    def refused(conn, hour):
+        raise sa.exc.OperationalError("SELECT", {}, Exception("permission denied for table breach_history_snapshots"))
+    monkeypatch.setattr(kept, "stored", refused)
+    pd.testing.assert_frame_equal(kept.history(db, HOUR), _counted(db))
+
+
+def test_keeping_gives_up_at_once_while_another_writer_holds_sqlite(sqlite_engine):
+    import threading
+
+    engine = sqlite_engine
+    holder = engine.raw_connection()
+    holder.execute("BEGIN IMMEDIATE")           # an import in progress: the write lock is taken
+    result: dict = {}
+
+    def page():
+        result["history"] = kept.history(engine, HOUR, keep=lambda: engine)
+    try:
+        reader = threading.Thread(target=page)
+        reader.start()
+        reader.join(timeout=10)                 # the connection's own busy timeout is 30 s
+        assert not reader.is_alive()
+    finally:
+        holder.rollback()
+        holder.close()
+    pd.testing.assert_frame_equal(result["history"], _counted(engine))
+    assert _kept_hours(engine) == []           # not kept this time: the next page tries again
+    with engine.connect() as conn:              # the pooled connection has its usual timeout back
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() > kept.KEEP_WAIT_MS

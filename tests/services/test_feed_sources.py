@@ -131,7 +131,7 @@ def test_the_service_counts_the_hours_breach_history_ahead_of_the_pages(engine, 
     kind, url = source
     OrderSystem(url).add_orders(5, START, step_seconds=3600)
     assert feed_once(engine, source_file(tmp_path, url, kind)) == 0
-    hour = breach_history.hour_of(datetime.now())
+    hour = breach_history.hour_start(datetime.now())
     with engine.connect() as conn:
         kept = breach_history.stored(conn, hour)
         if kept is None:        # the clock turned an hour between the cycle and this line

@@ -33,6 +33,7 @@ from domain.lifecycle import TicketInput, derive
 from domain.repeats import key_ok
 from domain.vocabulary import SLA_CLASSES
 from queries.schema import (
+    breach_history_snapshots,
     categories,
     day_counts,
     equipment,
@@ -472,7 +473,7 @@ class _World:
 
 # --- the whole load ----------------------------------------------------------------------------
 
-OPERATIONAL_TABLES = (special_flags, shift_handovers, qc_measures, day_counts, rollup_daily, rollup_day_totals, rollup_hourly, event_clocks, ticket_facts, ticket_events, tickets,
+OPERATIONAL_TABLES = (breach_history_snapshots, special_flags, shift_handovers, qc_measures, day_counts, rollup_daily, rollup_day_totals, rollup_hourly, event_clocks, ticket_facts, ticket_events, tickets,
                       shifts, reports, manual_items, equipment, staff)
 
 

@@ -420,7 +420,8 @@ def run(engine: Engine, cfg: FeedConfig, *, once: bool = False, sleep: Callable[
                 start(engine, cfg)
                 cycle = run_cycle(engine, source, cfg)
                 ok = cycle.ok
-                warm_derived(engine)
+                if ok:      # what the pages read once an hour, counted ahead (docs/feed.md)
+                    breach_history.warm_for_service(engine)
             except sa.exc.SQLAlchemyError as e:      # our database is down before a run could be recorded
                 logs.event("feed_run", level=logging.WARNING, feed=cfg.name, kind="-", status="failed",
                            error=logs.scrub(_first_line(e)))
@@ -441,17 +442,6 @@ def run(engine: Engine, cfg: FeedConfig, *, once: bool = False, sleep: Callable[
                 sleep(backoff_seconds(failures, cfg.every))
     finally:
         source.dispose()
-
-
-def warm_derived(engine: Engine) -> None:
-    """What pages read once an hour, counted ahead by the service (the breach forecast's history at
-    the top of the hour) so that no page waits for it; a failure is logged and the feed goes on."""
-    try:
-        if breach_history.warm(engine, datetime.now()):
-            logs.event("feed_run", source="derived", stage="breach_history", status="ok")
-    except Exception as e:  # noqa: BLE001 - the pages count it themselves then
-        logs.event("feed_run", logging.WARNING, source="derived", stage="breach_history", status="failed",
-                   error=f"{type(e).__name__}: {_first_line(e)}")
 
 
 def backoff_seconds(failures: int, every: int) -> float:

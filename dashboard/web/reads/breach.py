@@ -23,4 +23,4 @@ def history(hour: datetime) -> pd.DataFrame:
 
 
 def forecast(now: datetime) -> breach_forecast.BreachForecast:
-    return breach_forecast.build(history(kept_history.hour_of(now)), targets(now), now)
+    return breach_forecast.build(history(kept_history.hour_start(now)), targets(now), now)
