@@ -79,6 +79,10 @@ def history(read: Engine, hour: datetime, *, keep: Callable[[], Engine] | None =
                 if conn.dialect.name == "postgresql":
                     conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{KEEP_WAIT_MS}ms'")
                 store(conn, hour, counted, now=datetime.now())
+                # another instance may have kept its count first: every page of the hour shows one
+                kept = stored(conn, hour)
+            if kept is not None:
+                return kept
         except sa.exc.SQLAlchemyError as e:
             log.warning("breach history of %s not kept: %s", hour, _first_line(e))
     return counted

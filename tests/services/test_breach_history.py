@@ -116,3 +116,16 @@ def test_keeping_gives_up_at_once_while_another_writer_holds_sqlite(sqlite_engin
     assert _kept_hours(engine) == []           # not kept this time: the next page tries again
     with engine.connect() as conn:              # the pooled connection has its usual timeout back
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() > kept.KEEP_WAIT_MS
+
+
+def test_a_page_that_lost_the_race_shows_the_history_kept_first(db, monkeypatch):  # noqa: F811
+    # another instance kept its count of the hour while this page was counting: the page shows that one
+    earlier = _counted(db).assign(tickets=lambda df: df["tickets"] + 100)
+    real_count = kept.breach_history
+
+    def counting_while_another_keeps(conn, now):
+        with db.begin() as other:
+            kept.store(other, HOUR, earlier, now=NOW)
+        return real_count(conn, now=now)
+    monkeypatch.setattr(kept, "breach_history", counting_while_another_keeps)
+    pd.testing.assert_frame_equal(kept.history(db, HOUR, keep=lambda: db), earlier)
