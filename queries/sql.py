@@ -13,6 +13,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import Date, DateTime, Integer
 
+from domain.vocabulary import SHIFT_HOURS, SHIFT_START_HOUR, SHIFTS
+
 
 def as_date(x) -> date:
     """A calendar day read back from either engine (a date, a datetime, or SQLite's ISO text)."""
@@ -84,6 +86,13 @@ def _midnights_until_sqlite(element, compiler, **kw):
     ts, origin = (compiler.process(c, **kw) for c in element.clauses)
     return (f"(CAST(julianday(date({ts})) - julianday(date({origin})) AS INTEGER) "
             f"+ ({ts} > date({ts}) || ' 00:00:00.000000'))")
+
+
+def shift_of_hour(hour):
+    """The shift whose hours contain `hour` (an SQL expression, 0–23), as a CASE over the shifts' ends
+    (domain.vocabulary: the shifts split the calendar day in their order)."""
+    *earlier, last = SHIFTS
+    return sa.case(*[(hour < SHIFT_START_HOUR[s] + SHIFT_HOURS, s) for s in earlier], else_=last)
 
 
 class add_seconds(FunctionElement):

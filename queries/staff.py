@@ -35,7 +35,7 @@ from domain.vocabulary import (
     VERIFIER,
 )
 from queries.schema import reports, shifts, staff, ticket_events, ticket_facts
-from queries.sql import add_seconds, count_if, day_of, hour_of, one_if, seconds_between, tuples
+from queries.sql import add_seconds, count_if, day_of, hour_of, one_if, seconds_between, shift_of_hour, tuples
 
 ROLES = STAFF_ROLES   # the roles measured here (COUNTS), in contract order
 
@@ -103,16 +103,10 @@ def _frame(conn: Connection, stmt, columns: list[str], keys: int = 1) -> pd.Data
 SHIFT_KEY = "shift"
 
 
-def _shift_of(at):
-    """The shift on duty at `at` (SHIFTS[hour // SHIFT_HOURS]): the shifts split the calendar day,
-    so a day's counts are the sums of its shifts' counts."""
-    h = hour_of(at)
-    return sa.case(*[(h < (i + 1) * SHIFT_HOURS, name) for i, name in enumerate(SHIFTS[:-1])], else_=SHIFTS[-1])
-
-
 def _keys(staff_no, at, by_shift: bool) -> list:
-    """The GROUP BY of a per-工号 count, per shift of `at` as well with by_shift."""
-    return [staff_no, _shift_of(at).label(SHIFT_KEY)] if by_shift else [staff_no]
+    """The GROUP BY of a per-工号 count, per shift on duty at `at` as well with by_shift (the shifts
+    split the calendar day, so a day's counts are the sums of its shifts' counts)."""
+    return [staff_no, shift_of_hour(hour_of(at)).label(SHIFT_KEY)] if by_shift else [staff_no]
 
 
 def _key_names(by_shift: bool) -> list[str]:

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from domain.rules import Limits
-from domain.vocabulary import CLOCKS, EVENT_CLOCKS, SHIFT_HOURS, SHIFT_START_HOUR, SHIFTS, TICKET_CLOCKS
+from domain.vocabulary import CLOCKS, EVENT_CLOCKS, TICKET_CLOCKS
 from queries.schema import event_clocks, tickets
 from queries.schema import ticket_facts as tf
 from queries.sql import (
@@ -31,6 +31,7 @@ from queries.sql import (
     month_of,
     percentile_columns,
     seconds_between,
+    shift_of_hour,
     tuples,
     week_of,
     weekday_of,
@@ -141,12 +142,6 @@ def _event_limit(limits: Limits | None, clock: str) -> int:
     return limits.qc if clock == "qc" else limits.verify
 
 
-def _shift_of_hour(hour):
-    """The shift whose hours contain `hour` (an SQL expression), as a CASE over the shifts' ends."""
-    *earlier, last = SHIFTS
-    return sa.case(*[(hour < SHIFT_START_HOUR[s] + SHIFT_HOURS, s) for s in earlier], else_=last)
-
-
 def clock_rows(conn: Connection, clock: str, *, start: datetime, end: datetime, now: datetime,
                limits: Limits | None = None, close_offsets: dict[str, dict[date, int]] | None = None,
                with_groups: bool = True):
@@ -163,7 +158,7 @@ def clock_rows(conn: Connection, clock: str, *, start: datetime, end: datetime, 
         base = _ticket_clock(clock, start=start, end=end, now=now, close_offsets=close_offsets).subquery("base")
     status = _status(base.c.ended_at, base.c.due_at, now)
     hour = hour_of(base.c.started_at)
-    shift = _shift_of_hour(hour)
+    shift = shift_of_hour(hour)
     return sa.select(
         base.c.ticket_no, base.c.started_at, base.c.ended_at, base.c.due_at,
         sa.func.coalesce(base.c.unit, "（未派单）").label("unit"),

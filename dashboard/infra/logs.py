@@ -179,7 +179,7 @@ class OutageWatch:
             if self._since is not None:
                 return
             self._since = self.clock()
-        event("db_outage_begin", error=_first_line(error))
+        event("db_outage_begin", error=first_line(error))
 
     def recovered(self) -> None:
         if self._since is None:      # the common case: no lock taken per successful read
@@ -199,7 +199,8 @@ def breaker_changed(db: str, old: str, new: str) -> None:
     event("breaker", logging.INFO if new == "closed" else logging.WARNING, db=db, old=old, new=new)
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
+    """The first line of a (database) error's own message, for a log line."""
     orig = getattr(error, "orig", None) or error
     text = str(orig).strip()
     return text.splitlines()[0] if text else type(orig).__name__

@@ -129,9 +129,8 @@ def _waiting_briefly(conn: Connection):
 
 
 def _first_line(e: BaseException) -> str:
-    orig = getattr(e, "orig", None) or e
-    text = str(orig).strip()
-    return f"{type(orig).__name__}: {text.splitlines()[0]}" if text else type(orig).__name__
+    """The error's first line for the log, scrubbed as every logged text (logs.scrub)."""
+    return logs.scrub(logs.first_line(e))
 
 
 def _frame(rows: list) -> pd.DataFrame:
