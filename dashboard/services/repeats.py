@@ -191,8 +191,10 @@ def _latest_before(conn: Connection, start: datetime, points: list[tuple]) -> li
     if recent:
         found = _lookups([_point(r[1], r[0], *r[2:6]) for r in recent], made=True)
         missing = set()
-        for point in points:
-            wanted = _lookups([point])
+        # what a point looks up depends on its caller, address and categories alone: each of
+        # those once (a file's tickets share a few hundred addresses)
+        for keys in dict.fromkeys(point[2:6] for point in points):
+            wanted = _lookups([(None, None, *keys)])
             if found.isdisjoint(wanted):
                 missing |= wanted
     older = _latest_between(conn, earliest, start - RECENT_FIRST, missing) if missing else []

@@ -30,9 +30,10 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from dashboard.infra import logs
 from dashboard.services import audit, breach_history
@@ -44,7 +45,7 @@ from dashboard.services.ingest.core import ImportResult, write_prepared
 from dashboard.services.ingest.parsing import BEIJING
 from dashboard.services.ingest.reading import FileRefused
 from dashboard.services.ingest.spec import KEYS
-from dashboard.services.ingest.validation import prepare
+from dashboard.services.ingest.validation import Prepared, prepare
 
 log = logging.getLogger(__name__)
 FEED_USER = "feed"
@@ -54,6 +55,9 @@ CONNECT_TIMEOUT_SECONDS = 10
 BACKOFF_FIRST_SECONDS = 5
 BACKOFF_MAX_SECONDS = 300
 UNKNOWN_TICKET = "不存在（数据库中没有"     # the words of the import's unknown-ticket reason
+# batches read before they are checked together and written one by one: checking a batch costs
+# about as much for a few rows as for thousands
+READ_AHEAD_BATCHES = 8
 
 
 class SourceError(Exception):
@@ -158,7 +162,8 @@ def cell_text(v) -> str:
 
 
 def to_frame(names: list[str], rows: list) -> pd.DataFrame:
-    """The rows as an import file's table of text cells (without the watermark)."""
+    """The rows as an import file's table of text cells (without the watermark), in pandas' text
+    type as a CSV file is read (the checks run on it at the speed they run on a file's)."""
     columns = list(zip(*rows)) if rows else [()] * len(names)
     data = {}
     for name, values in zip(names, columns):
@@ -168,14 +173,15 @@ def to_frame(names: list[str], rows: list) -> pd.DataFrame:
         kinds.discard(type(None))
         blanks = None in values
         if kinds <= {str}:                      # most columns: text as it is
-            data[name] = [("" if v is None else v) for v in values] if blanks else list(values)
+            cells = [("" if v is None else v) for v in values] if blanks else values
         elif kinds == {int}:                    # integer codes (value maps match their text)
-            data[name] = [("" if v is None else str(v)) for v in values] if blanks else list(map(str, values))
+            cells = [("" if v is None else str(v)) for v in values] if blanks else list(map(str, values))
         elif kinds == {datetime}:
-            data[name] = ["" if v is None else v.isoformat(sep=" ") for v in values]
+            cells = ["" if v is None else v.isoformat(sep=" ") for v in values]
         else:
-            data[name] = [cell_text(v) for v in values]
-    return pd.DataFrame(data, columns=[n for n in names if n != WATERMARK_COLUMN], dtype=object)
+            cells = [cell_text(v) for v in values]
+        data[name] = pd.array(pa.array(cells, type=pa.large_string()), dtype="str")
+    return pd.DataFrame(data, columns=[n for n in names if n != WATERMARK_COLUMN])
 
 
 # --- one batch into our database -----------------------------------------------------------------
@@ -184,22 +190,18 @@ def to_frame(names: list[str], rows: list) -> pd.DataFrame:
 class BatchResult:
     rows: int = 0
     rejects: int = 0
-    warnings: list[str] = field(default_factory=list)
 
 
-def write_batch(engine: Engine, cfg: FeedConfig, ks: KindSource, run_id: int, frame: pd.DataFrame,
+def write_batch(conn: Connection, cfg: FeedConfig, ks: KindSource, run_id: int, p: Prepared,
                 marks: list, new_mark: state.Watermark | None, lag_seconds: int | None,
                 *, last: bool = True) -> BatchResult:
-    """One transaction: the rows (quarantine: bad ones kept aside), their derived data, the rejects,
-    the new watermark and the run's counts. Only the last batch of a pull counts the settled days
-    again (core.write_prepared's refill_settled): the others only drop the days they touched."""
+    """One transaction on `conn`: the batch's checked rows (quarantine: bad ones kept aside), their
+    derived data, the rejects, the new watermark and the run's counts. Only the last batch of a
+    pull counts the settled days again (core.write_prepared's refill_settled): the others only drop
+    the days they touched."""
     now = datetime.now().replace(microsecond=0)
-    try:
-        p = prepare(ks.kind, frame, ks.mapping)
-    except FileRefused as e:
-        raise SourceError(f"数据源的 {ks.kind} 查询结果不能导入：{e}") from None
     res = ImportResult(ks.kind, f"feed:{cfg.name}", "")
-    with engine.connect() as conn, writing.checkpoint_after(conn), conn.begin():
+    with conn.begin():
         write_prepared(conn, p, res, quarantine=True, username=FEED_USER, wait=True, refill_settled=last)
         new_rejects = state.add_rejects(conn, cfg.name, ks.kind, run_id, now, _rejected(p, ks.kind, marks))
         if new_mark is not None:
@@ -207,7 +209,24 @@ def write_batch(engine: Engine, cfg: FeedConfig, ks: KindSource, run_id: int, fr
         # rows that changed our database (a row read again unchanged is not counted twice)
         changed = res.inserted + res.updated
         state.add_to_run(conn, run_id, rows=changed, rejects=new_rejects, lag_seconds=lag_seconds)
-    return BatchResult(changed, new_rejects, list(p.warnings))
+    return BatchResult(changed, new_rejects)
+
+
+def check(cfg: FeedConfig, ks: KindSource, names: list[str], batches: list[list]) -> list[Prepared]:
+    """The batches' rows checked and parsed at once (the checks cost as much for a few rows as for
+    thousands), then parted again into one table per batch."""
+    rows = [r for batch in batches for r in batch]
+    starts, at = [], 0
+    for batch in batches:
+        starts.append(at)
+        at += len(batch)
+    try:
+        whole = prepare(ks.kind, to_frame(names, rows), ks.mapping, part_starts=starts)
+    except FileRefused as e:
+        raise SourceError(f"数据源的 {ks.kind} 查询结果不能导入：{e}") from None
+    for w in whole.warnings:
+        log.warning("feed %s %s: %s", cfg.name, ks.kind, w)
+    return [whole.part(lo, lo + len(batch)) for lo, batch in zip(starts, batches)]
 
 
 def _rejected(p, kind: str, marks: list) -> list[dict]:
@@ -258,47 +277,84 @@ class KindOutcome:
     error: str = ""
 
 
+@dataclass
+class Pulled:
+    """One pull's rows and what the kind's watermark becomes once they are written."""
+    names: list[str]
+    rows: list
+    marks: list
+    mark_before: state.Watermark | None
+    new_mark: state.Watermark | None
+    caught_up: bool
+
+
+def pull(source: Engine, ks: KindSource, mark: state.Watermark | None, overlap: int) -> Pulled:
+    """The next batch after `mark` (see the module's notes)."""
+    since = since_for(mark, ks, overlap, source.dialect.name)
+    limit = ks.batch
+    while True:
+        names, rows = fetch(source, ks, since, limit)
+        wi = names.index(WATERMARK_COLUMN)
+        marks = [r[wi] for r in rows]
+        if any(m is None for m in marks):
+            raise SourceError(f"数据源的 {ks.kind} 查询返回了空的 {WATERMARK_COLUMN}")
+        if len(rows) < limit:
+            return Pulled(names, rows, marks, mark, _max_mark(mark, marks[-1] if marks else None), True)
+        below_last = [m for m in marks if m < marks[-1]]
+        complete = max(below_last) if below_last else None
+        if complete is not None and (mark is None or complete > mark.value):
+            return Pulled(names, rows, marks, mark, state.Watermark(complete), False)
+        limit *= 2       # one value fills the whole pull: ask for more until it is complete
+
+
+def read_ahead(source: Engine, ks: KindSource, mark: state.Watermark | None, overlap: int
+               ) -> tuple[list[Pulled], SourceError | None]:
+    """Batches after `mark`, each pulled from where the one before will leave the watermark, until
+    caught up or READ_AHEAD_BATCHES are read. A source failure after the first batch ends the
+    reading and is returned beside the batches read, so they are written before it is raised."""
+    pulled: list[Pulled] = []
+    while True:
+        try:
+            batch = pull(source, ks, mark, overlap)
+        except SourceError as e:
+            if not pulled:
+                raise
+            return pulled, e
+        pulled.append(batch)
+        if batch.caught_up or len(pulled) >= READ_AHEAD_BATCHES:
+            return pulled, None
+        mark = batch.new_mark
+
+
 def pull_kind(engine: Engine, source: Engine, cfg: FeedConfig, ks: KindSource, run_id: int,
               outcome: KindOutcome, *, on_batch: Callable[[KindOutcome], None] | None = None) -> None:
-    """Batches of the kind until a pull brings no row beyond the stored watermark."""
-    dialect = source.dialect.name
+    """Batches of the kind until a pull brings no row beyond the stored watermark: read a few
+    batches ahead, check them at once, and write each in its own transaction."""
     refill_owed = False
     while True:
         with engine.connect() as conn:
             mark = state.watermark(conn, cfg.name, ks.kind)
-        since = since_for(mark, ks, cfg.overlap, dialect)
-        limit = ks.batch
-        while True:
-            names, rows = fetch(source, ks, since, limit)
-            wi = names.index(WATERMARK_COLUMN)
-            marks = [r[wi] for r in rows]
-            if any(m is None for m in marks):
-                raise SourceError(f"数据源的 {ks.kind} 查询返回了空的 {WATERMARK_COLUMN}")
-            full = len(rows) >= limit
-            if not full:
-                new_mark = _max_mark(mark, marks[-1] if marks else None)
-                caught_up = True
-                break
-            below_last = [m for m in marks if m < marks[-1]]
-            complete = max(below_last) if below_last else None
-            if complete is not None and (mark is None or complete > mark.value):
-                new_mark, caught_up = state.Watermark(complete), False
-                break
-            limit *= 2       # one value fills the whole pull: ask for more until it is complete
-        if rows:
-            beyond = [m for m in marks if mark is None or m > mark.value]
-            result = write_batch(engine, cfg, ks, run_id, to_frame(names, rows), marks,
-                                 new_mark if new_mark != mark else None, _lag(beyond, ks, now=datetime.now()),
-                                 last=caught_up)
-            refill_owed = not caught_up
-            outcome.rows += result.rows
-            outcome.rejects += result.rejects
-            outcome.batches += 1
-            for w in result.warnings:
-                log.warning("feed %s %s: %s", cfg.name, ks.kind, w)
-            if on_batch is not None:
-                on_batch(outcome)
-        if caught_up:
+        pulled, failure = read_ahead(source, ks, mark, cfg.overlap)
+        full = [b for b in pulled if b.rows]
+        checked = check(cfg, ks, full[0].names, [b.rows for b in full]) if full else []
+        now = datetime.now()
+        # one connection for the batches read together (SQLite copies its write-ahead log into the
+        # database file once after them: writing.checkpoint_after)
+        with engine.connect() as conn, writing.checkpoint_after(conn):
+            for b, p in zip(full, checked):
+                beyond = [m for m in b.marks if b.mark_before is None or m > b.mark_before.value]
+                result = write_batch(conn, cfg, ks, run_id, p, b.marks,
+                                     b.new_mark if b.new_mark != b.mark_before else None, _lag(beyond, ks, now=now),
+                                     last=b.caught_up)
+                refill_owed = not b.caught_up
+                outcome.rows += result.rows
+                outcome.rejects += result.rejects
+                outcome.batches += 1
+                if on_batch is not None:
+                    on_batch(outcome)
+        if failure is not None:
+            raise failure
+        if pulled[-1].caught_up:
             if refill_owed:          # the pull ended on an empty batch
                 with engine.begin() as conn:
                     settled_counts.refill(conn)

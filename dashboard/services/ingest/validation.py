@@ -4,8 +4,10 @@ Row numbers are spreadsheet rows: the header is row 1, the first data row 第2�
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from dashboard.services.ingest import caller, parsing
@@ -50,8 +52,22 @@ class Prepared:
     def messages(self) -> list[str]:
         return [f"第{i + 2}行 {h}：{r}" for i, h, r in sorted(self.errors, key=lambda e: e[0])]
 
+    def part(self, start: int, stop: int) -> Prepared:
+        """Rows [start, stop) as a table of their own (rows and reasons renumbered from 0), for
+        writing in parts what was checked at once. The warnings stay with the whole."""
+        def rows(series: pd.Series) -> pd.Series:
+            return series.iloc[start:stop].reset_index(drop=True)
+        return Prepared(self.kind, self.raw.iloc[start:stop].reset_index(drop=True),
+                        {k: rows(v) for k, v in self.values.items()}, self.cols, self.recognised,
+                        self.unknown_columns,
+                        [(i - start, h, r) for i, h, r in self.errors if start <= i < stop])
 
-def prepare(kind: str, df: pd.DataFrame, mapping: Mapping | None = None) -> Prepared:
+
+def prepare(kind: str, df: pd.DataFrame, mapping: Mapping | None = None, *,
+            part_starts: Sequence[int] = (0,)) -> Prepared:
+    """The table's cells checked and parsed. `part_starts`: the first row of each part of a table
+    read in parts (a feed's batches, checked at once and written one by one): a key is duplicate
+    only within its part, and a duplicate's reason names the row number within the part."""
     if mapping is not None and mapping.kind != kind:
         raise FileRefused(f"映射文件用于 {mapping.kind}，不能用于导入 {kind}")
     by_header = lookup(kind)
@@ -116,7 +132,7 @@ def prepare(kind: str, df: pd.DataFrame, mapping: Mapping | None = None) -> Prep
     if kind == "tickets":
         caller.protect(p, src_of.get(caller.PHONE_KEY))
         caller.add_address_key(p)
-    _cross_checks(p)
+    _cross_checks(p, part_starts)
     return p
 
 
@@ -167,7 +183,7 @@ def _parse(p: Prepared, col: Col, s: pd.Series, blank: pd.Series, tz: str | None
     return s.astype(object).where(~blank, col.default)
 
 
-def _cross_checks(p: Prepared) -> None:
+def _cross_checks(p: Prepared, part_starts: Sequence[int] = (0,)) -> None:
     v = p.values
     if p.kind == "tickets":
         received = v["received_at"]
@@ -195,13 +211,17 @@ def _cross_checks(p: Prepared) -> None:
                 "reports": ["report_no"]}.get(p.kind)
     if key_cols and all(k in v for k in key_cols):
         frame = pd.DataFrame({k: v[k] for k in key_cols})
-        dup = frame.duplicated(keep="first") & frame.notna().all(axis=1)
+        starts = np.asarray(part_starts, dtype=np.int64)
+        part = np.searchsorted(starts, np.arange(p.n), side="right") - 1
+        if len(starts) > 1:
+            frame.insert(0, "_part", part)
+        dup = frame.duplicated(keep="first") & frame[key_cols].notna().all(axis=1)
         if dup.any():
             first = {}
             for i, row in frame[frame.duplicated(keep=False)].iterrows():
                 first.setdefault(tuple(row), i)
             hdr = p.cols[key_cols[0]].header
-            p.error(dup, hdr, lambda i: f"与第{first[tuple(frame.loc[i])] + 2}行重复")
+            p.error(dup, hdr, lambda i: f"与第{first[tuple(frame.loc[i])] - starts[part[i]] + 2}行重复")
 
 
 def _fmt(ts) -> str:

@@ -1,0 +1,106 @@
+"""A few batches are read ahead, checked at once and written one transaction each: every batch
+commits its own watermark, rows read again in the next batch's overlap window are no duplicates, a
+duplicate within one batch still is, and a source that fails after the first batch keeps what was
+read before it failed."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from dashboard.services.feed import config, sql_source, state
+from dashboard.services.ingest.validation import prepare
+from queries.schema import feed_rejects, feed_runs, tickets
+from tests.support.feed_sources import OrderSystem, mariadb_source, our_tickets, source_file
+
+START = datetime(2026, 11, 2, 8, 0, 0)
+# 200 s between rows and the default overlap of 300 s: each pull of 5 re-reads 2 rows of the one before
+STEP_SECONDS = 200
+
+
+@pytest.fixture
+def maria():
+    url, drop = mariadb_source()
+    yield url
+    drop()
+
+
+def _pull(engine, cfg, on_batch) -> sql_source.KindOutcome:
+    sql_source.start(engine, cfg)
+    with engine.begin() as conn:
+        run_id = state.start_run(conn, cfg.name, "tickets", datetime(2026, 12, 1))
+    outcome = sql_source.KindOutcome("tickets")
+    source = sql_source.source_engine(cfg)
+    try:
+        sql_source.pull_kind(engine, source, cfg, cfg.kinds["tickets"], run_id, outcome, on_batch=on_batch)
+    finally:
+        source.dispose()
+    return outcome
+
+
+def test_each_batch_read_ahead_commits_its_own_watermark(sqlite_engine, maria, tmp_path):
+    system = OrderSystem(maria)
+    system.add_orders(23, START, step_seconds=STEP_SECONDS)
+    cfg = config.load(source_file(tmp_path, maria, "mariadb", tickets={"batch": 5}, events=None))
+    stored: list[tuple[datetime, int]] = []
+
+    def after_batch(_outcome):
+        with sqlite_engine.connect() as conn:
+            mark = state.watermark(conn, cfg.name, "tickets")
+            count = conn.execute(sa.select(sa.func.count()).select_from(tickets)).scalar_one()
+        stored.append((mark.value, count))
+
+    outcome = _pull(sqlite_engine, cfg, after_batch)
+    # more batches than one read-ahead holds, each committed with its watermark before the next
+    assert outcome.batches == len(stored) > sql_source.READ_AHEAD_BATCHES
+    marks, counts = zip(*stored)
+    assert list(marks) == sorted(set(marks))
+    # batch k takes rows 2k-1 … 2k+3 and keeps the watermark at row 2k+2 (the last row's value may
+    # not be complete yet); the last batch re-reads rows 21-23 and is caught up at row 23
+    assert list(counts) == [*range(5, 24, 2), 23]
+    assert list(marks) == [START + pd.Timedelta(seconds=row * STEP_SECONDS) for row in [*range(4, 23, 2), 23]]
+    assert our_tickets(sqlite_engine) == system.expected_tickets()
+    assert outcome.rows == 23 and outcome.rejects == 0
+    with sqlite_engine.connect() as conn:
+        assert conn.execute(sa.select(feed_rejects.c.reason)).all() == []
+
+
+def test_a_source_failing_after_the_first_batch_keeps_the_batches_read(sqlite_engine, maria, tmp_path, monkeypatch):
+    system = OrderSystem(maria)
+    system.add_orders(23, START, step_seconds=STEP_SECONDS)
+    path = source_file(tmp_path, maria, "mariadb", tickets={"batch": 5}, events=None)
+    real_fetch, calls = sql_source.fetch, []
+
+    def failing_third(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise sql_source.SourceError("数据源查询失败（tickets）：连接被重置")
+        return real_fetch(*args, **kwargs)
+
+    monkeypatch.setattr(sql_source, "fetch", failing_third)
+    assert sql_source.run(sqlite_engine, config.load(path), once=True) == 1
+    with sqlite_engine.connect() as conn:
+        # batch 1 (rows 1-5) and batch 2 (rows 3-7) were written before the failure was recorded
+        assert conn.execute(sa.select(tickets.c.ticket_no).order_by(tickets.c.ticket_no)).scalars().all() == \
+            sorted(system.expected_tickets())[:7]
+        assert conn.execute(sa.select(feed_runs.c.status, feed_runs.c.rows_pulled, feed_runs.c.error)).one() == \
+            ("failed", 7, "数据源查询失败（tickets）：连接被重置")
+
+    monkeypatch.setattr(sql_source, "fetch", real_fetch)
+    assert sql_source.run(sqlite_engine, config.load(path), once=True) == 0
+    assert our_tickets(sqlite_engine) == system.expected_tickets()
+
+
+def test_keys_are_duplicate_only_within_their_part():
+    frame = pd.DataFrame({"工单编号": ["A", "B", "A", "A", "C", "C"],
+                          "接收时间": ["2026-11-02 08:00:00"] * 6, "诉求类型": ["咨询"] * 6}, dtype=object)
+    whole = prepare("tickets", frame, part_starts=[0, 3])
+    first, second = whole.part(0, 3), whole.part(3, 6)
+    assert first.errors == [(2, "工单编号", "与第2行重复")]
+    assert second.errors == [(2, "工单编号", "与第3行重复")]
+    assert second.values["ticket_no"].tolist() == ["A", "C", "C"]
+    assert list(second.raw["工单编号"]) == ["A", "C", "C"]
+    # as one table, the same rows are three duplicates
+    assert [e[0] for e in prepare("tickets", frame).errors] == [2, 3, 5]
