@@ -66,7 +66,8 @@ with c2:
     day = st.date_input("班前会日期", value=now.date(), max_value=now.date(), key="standup-day")
     st.toggle("投影模式", value=projector, key="standup-projector", on_change=switch_projector,
               help="大字号、高对比度，只显示议程，适合会议室投影")
-pack = data.pack(day, now)
+agenda = data.agenda(day, now)
+pack = agenda.pack
 with c1:
     ui.page_header("班前会", f"{day:%Y年%m月%d日} · 昨日 {pack.yesterday:%m-%d} 与当班"
                    f"（{pack.shift} {pack.shift_start:%H:%M}–{pack.shift_end:%H:%M}） · 数据截至 {now:%m-%d %H:%M}")
@@ -186,7 +187,7 @@ def forecast_and_plan() -> None:
         st.error(surge["message"], icon=":material/trending_up:")
     else:
         st.info(surge["message"], icon=":material/insights:")
-    standup_hotspots.render(now, large=projector)
+    standup_hotspots.render(now, large=projector, week=agenda.surges)
 
 
 def breaches_expected() -> None:
@@ -311,4 +312,4 @@ with d1:
 with d2:
     st.caption("打印：使用浏览器打印（Ctrl+P / ⌘P，横向）即可得到紧凑版；Excel 含昨日概况、当班、待办工单、行动项、人员明细五个工作表，已设置横向、适应页宽。")
 
-ledger_sections.standup_part(user, now)
+ledger_sections.standup_part(user, now, measures=agenda.measures)

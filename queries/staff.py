@@ -115,16 +115,41 @@ def _key_names(by_shift: bool) -> list[str]:
 
 def shift_parts(split: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """role_counts(by_shift=True) → {shift: that shift's role_counts}, every shift of SHIFTS."""
-    return {name: split[split[SHIFT_KEY] == name].drop(columns=SHIFT_KEY).reset_index(drop=True)
-            for name in SHIFTS}
+    counted = [c for c in split.columns if c not in ("staff_no", SHIFT_KEY)]
+    shift = split[SHIFT_KEY].to_numpy(dtype=object)
+    staff_nos = split["staff_no"].to_numpy(dtype=object)
+    arrays = {c: split[c].to_numpy(dtype=np.int64) for c in counted}
+    out = {}
+    for name in SHIFTS:
+        mask = shift == name
+        out[name] = _counts_frame(staff_nos[mask], {c: a[mask] for c, a in arrays.items()})
+    return out
 
 
 def summed_shifts(split: pd.DataFrame) -> pd.DataFrame:
-    """The period's role_counts from role_counts(by_shift=True) of a period of whole calendar days."""
+    """The period's role_counts from role_counts(by_shift=True) of a period of whole calendar days:
+    one row per 工号 in 工号 order (a hundred rows: sums by position, not a pandas group-by)."""
     counted = [c for c in split.columns if c not in ("staff_no", SHIFT_KEY)]
-    out = split.groupby("staff_no", sort=True, as_index=False, dropna=False)[counted].sum()
-    out["staff_no"] = out["staff_no"].astype(object)
-    return out.astype({c: "int64" for c in counted})[["staff_no", *counted]]
+    staff_nos = split["staff_no"].tolist()
+    order = sorted(set(staff_nos), key=lambda k: (k is None, k or ""))
+    at = {k: i for i, k in enumerate(order)}
+    rows = np.fromiter((at[k] for k in staff_nos), dtype=np.int64, count=len(staff_nos))
+    sums = {}
+    for c in counted:
+        total = np.zeros(len(order), dtype=np.int64)
+        np.add.at(total, rows, split[c].to_numpy(dtype=np.int64))
+        sums[c] = total
+    return _counts_frame(np.array(order, dtype=object), sums)
+
+
+def _counts_frame(staff_nos: np.ndarray, counts: dict[str, np.ndarray]) -> pd.DataFrame:
+    """A per-工号 count frame (staff_no as object, the counts as int64) from its arrays."""
+    return pd.DataFrame({"staff_no": pd.Series(staff_nos, dtype=object), **counts}, columns=["staff_no", *counts])
+
+
+def column_sums(counts: pd.DataFrame) -> dict[str, int]:
+    """Each count column's sum over every 工号 (a group's line)."""
+    return {c: int(counts[c].to_numpy(dtype=np.int64).sum()) for c in counts.columns if c != "staff_no"}
 
 
 def _staff_filter(e, staff_no: str | None):
@@ -371,24 +396,33 @@ def _share_col(df: pd.DataFrame, num: str, den: str) -> pd.Series:
     return pd.Series([None if d == 0 else n / d for n, d in zip(df[num], df[den])], index=df.index, dtype="float64")
 
 
-def staff_performance(conn: Connection, *, role: str, start: datetime, end: datetime, now: datetime,
+def staff_performance(conn: Connection | None, *, role: str, start: datetime, end: datetime, now: datetime,
                       team: str | None = None, limits: Limits | None = None,
-                      counts: pd.DataFrame | None = None) -> pd.DataFrame:
+                      counts: pd.DataFrame | None = None, people: pd.DataFrame | None = None,
+                      shifts_worked: pd.DataFrame | None = None, medians: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per person of `role` (and 班组 `team`) employed in the period.
 
     staff_no · name · team · the role's ROLE_COLUMNS · planned_shifts · attended_shifts · sample
     (the actions the rank rests on). Shares are floats for display, None when the denominator is 0;
     every share sits next to its integer numerator and denominator.
-    `counts`: role_counts of the same role, period and limits when the caller has read them.
+    What the caller has read of the same period (then not read again; with all of them conn may be
+    None): `counts` role_counts of the role and limits, `people` the roster of every role (and the
+    team), `shifts_worked` shift_counts, `medians` dispatcher_medians (the dispatchers').
     """
-    people = roster(conn, role=role, start=start, end=end, team=team)[PERSON_COLUMNS].reset_index(drop=True)
+    if people is None:
+        people = roster(conn, role=role, start=start, end=end, team=team)
+    people = people[people["role"] == role][PERSON_COLUMNS].reset_index(drop=True)
     if counts is None:
         counts = role_counts(conn, role, start=start, end=end, now=now, limits=limits)
+    if shifts_worked is None:
+        shifts_worked = shift_counts(conn, start=start, end=end, now=now)
     keys = people["staff_no"].tolist()
     # look-ups by 工号 instead of pandas merges: a hundred people, five roles, every stand-up
-    df = people.assign(**_by_staff(keys, counts), **_by_staff(keys, shift_counts(conn, start=start, end=end, now=now)))
+    df = people.assign(**_by_staff(keys, counts), **_by_staff(keys, shifts_worked))
     if role == DISPATCHER:
-        medians = dispatcher_medians(conn, start=start, end=end, now=now).set_index("staff_no")
+        if medians is None:
+            medians = dispatcher_medians(conn, start=start, end=end, now=now)
+        medians = medians.set_index("staff_no")
         for col in ("median_sign_minutes", "median_dispatch_minutes"):
             got = medians[col].to_dict()
             df[col] = np.array([got.get(k, np.nan) for k in keys], dtype=np.float64)

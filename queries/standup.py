@@ -42,7 +42,7 @@ def group_measures(conn: Connection | None, *, start: datetime, end: datetime, n
         if df is None:
             assert conn is not None, "conn is needed for the roles whose counts were not passed"
             df = sq.role_counts(conn, role, start=start, end=end, now=now, limits=limits)
-        return df.drop(columns="staff_no").sum()
+        return sq.column_sums(df)
 
     roles = (DISPATCHER, RETURNER, QC, VERIFIER, ANALYST)
     d, r, q, v, a = (total(role) for role in roles)

@@ -331,8 +331,9 @@ def handover_tab(user, now: datetime) -> None:
 
 # --- 班前会 ---------------------------------------------------------------------------------------
 
-def standup_part(user, now: datetime) -> None:
-    """The last handover of each group and the improvement measures with status and effect."""
+def standup_part(user, now: datetime, *, measures: pd.DataFrame | None = None) -> None:
+    """The last handover of each group and the improvement measures with status and effect
+    (`measures`: data.measures_list(now) when the page has read it)."""
     if not can(user.role, "ledgers_read"):
         return
     st.subheader("交接班与改进措施")
@@ -340,7 +341,7 @@ def standup_part(user, now: datetime) -> None:
     st.dataframe(last, hide_index=True, width="stretch",
                  column_config={"日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
                                 "交接说明": st.column_config.TextColumn(width="large")})
-    df = data.measures_list(now)
+    df = measures if measures is not None else data.measures_list(now)
     if df.empty:
         st.caption("尚未登记改进措施。")
     else:

@@ -171,7 +171,7 @@ def test_standup_workbook_built_on_request_from_the_shown_pack(app_db):
     finally:
         report.render_standup_workbook = real
     assert len(calls) == 1
-    pack = data.pack(now.date(), now)
+    pack = data.agenda(now.date(), now).pack
     todo = [r[0] for r in wb["待办工单"].iter_rows(min_row=2, values_only=True) if r[0]]
     assert todo == list(pack.act_today["工单编号"]) and len(todo) > 0
     assert wb.sheetnames == list(report.SHEETS)

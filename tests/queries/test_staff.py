@@ -176,3 +176,22 @@ def test_a_sign_after_midnight_is_the_night_shifts(db):
         parts = q.shift_parts(q.role_counts(conn, "派单专员", start=start, end=end, now=NOW, by_shift=True))
     assert row(parts["夜班"], "P01").signed == 1          # T8 signed at 00:10
     assert parts["早班"].empty and parts["中班"].empty
+
+
+@pytest.mark.parametrize("role", STAFF_ROLES)
+def test_performance_from_frames_read_once_equals_its_own_reads(db, role):
+    """The stand-up reads the roster, the shifts and the medians once for the five roles and the
+    counts per shift; each role's table made from them is the one staff_performance reads itself."""
+    with db.connect() as conn:
+        own = q.staff_performance(conn, role=role, start=JAN[0], end=JAN[1], now=NOW)
+        split = q.role_counts(conn, role, start=JAN[0], end=JAN[1], now=NOW, by_shift=True)
+        people = q.roster(conn, role=None, start=JAN[0], end=JAN[1])
+        worked = q.shift_counts(conn, start=JAN[0], end=JAN[1], now=NOW)
+        medians = q.dispatcher_medians(conn, start=JAN[0], end=JAN[1], now=NOW)
+    assert len(set(people["role"])) > 1
+    made = q.staff_performance(None, role=role, start=JAN[0], end=JAN[1], now=NOW, counts=q.summed_shifts(split),
+                               people=people, shifts_worked=worked, medians=medians)
+    pd.testing.assert_frame_equal(made, own)
+    assert len(own) > 0 and int(own["sample"].sum()) > 0
+    assert q.column_sums(q.summed_shifts(split)) == {c: int(split[c].sum()) for c in split.columns
+                                                      if c not in ("staff_no", q.SHIFT_KEY)}

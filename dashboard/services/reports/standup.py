@@ -199,12 +199,14 @@ def standup_pack(conn: Connection, *, day: date, now: datetime, team: str | None
         # the day, so the day's group lines and per-person table are their sums and each shift's
         # own lines their parts; one part per role, so the heavy roles run side by side
         def part(c: Connection):
-            split = staff_queries.role_counts(c, role, start=y_start, end=y_end, now=now, limits=limits,
-                                              by_shift=True)
-            counts = staff_queries.summed_shifts(split)
-            return counts, staff_queries.staff_performance(c, role=role, start=y_start, end=y_end, now=now, team=team,
-                                                limits=limits, counts=counts), staff_queries.shift_parts(split)
+            return staff_queries.role_counts(c, role, start=y_start, end=y_end, now=now, limits=limits, by_shift=True)
         return part
+
+    def people_part(c: Connection):
+        # who was employed and their shifts, read once for the five roles' per-person tables
+        return (staff_queries.roster(c, role=None, start=y_start, end=y_end, team=team),
+                staff_queries.shift_counts(c, start=y_start, end=y_end, now=now),
+                staff_queries.dispatcher_medians(c, start=y_start, end=y_end, now=now))
 
     def shift_part(c: Connection):
         return with_targets(standup.group_measures(c, start=s_start, end=s_end, now=as_of, limits=limits), rules)
@@ -231,22 +233,28 @@ def standup_pack(conn: Connection, *, day: date, now: datetime, team: str | None
     # the heaviest parts first: the pool takes them in this order
     parts = {DISPATCHER: yesterday_role(DISPATCHER), QC: yesterday_role(QC), "today": today_part,
              "shift": shift_part, "errors": errors_part, "delays": delays_part,
-             **{role: yesterday_role(role) for role in (VERIFIER, RETURNER, ANALYST)}, "leads": leads_part}
+             **{role: yesterday_role(role) for role in (VERIFIER, RETURNER, ANALYST)}, "people": people_part,
+             "leads": leads_part}
     got = dict(zip(parts, concurrently(engine, list(parts.values())) if engine is not None
                    else [part(conn) for part in parts.values()]))
     act, act_counts, actions, surge = got["today"]
     s_groups, errs, delays = got["shift"], got["errors"], got["delays"]
+    employed, shifts_worked, medians = got["people"]
+    day_counts = {role: staff_queries.summed_shifts(got[role]) for role in STAFF_ROLES}
     y_groups = with_targets(standup.group_measures(None, start=y_start, end=y_end, now=now, limits=limits,
-                                                   counts={role: got[role][0] for role in STAFF_ROLES}), rules)
-    people = person_table(None, start=y_start, end=y_end, now=now, limits=limits, team=team,
-                          performance={role: got[role][1] for role in STAFF_ROLES})
+                                                   counts=day_counts), rules)
+    performance = {role: staff_queries.staff_performance(
+        None, role=role, start=y_start, end=y_end, now=now, team=team, limits=limits, counts=day_counts[role],
+        people=employed, shifts_worked=shifts_worked, medians=medians) for role in STAFF_ROLES}
+    people = person_table(None, start=y_start, end=y_end, now=now, limits=limits, team=team, performance=performance)
     # each of yesterday's shifts judged on its own (the night shift often has too few items)
+    shift_counts = {role: staff_queries.shift_parts(got[role]) for role in STAFF_ROLES}
     y_shifts = {}
     for name in SHIFTS:
         start, end = staffing.shift_bounds(yesterday, name)
         y_shifts[name] = with_targets(standup.group_measures(None, start=start, end=end, now=now, limits=limits,
-                                                             counts={role: got[role][2][name] for role in STAFF_ROLES}),
-                                      rules)
+                                                             counts={role: shift_counts[role][name]
+                                                                     for role in STAFF_ROLES}), rules)
     misses = misses_with_owner(y_groups, y_shifts, got["leads"])
     return StandupPack(day, now, yesterday, shift, s_start, s_end, y_groups, s_groups, delays,
                        errs, act, act_counts, actions, people, surge, misses)

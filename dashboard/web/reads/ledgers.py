@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from dashboard.services.ledgers import handover, measures, qc_reports, special, workbooks
 from dashboard.services.ledgers.qc_reports import QcReport
 from dashboard.web.reads import cached, engine, fresh, write_engine
+from dashboard.web.reads import standup as standup_reads
 from queries import qc_ledger
 from queries import special_ledger as special_queries
 from queries.schema import staff
@@ -96,6 +97,7 @@ def add_measure(**kwargs) -> int:
     with write_engine().begin() as conn:
         new_id = measures.add_measure(conn, **kwargs)
     measures_list.clear()
+    standup_reads.agenda.clear()     # the stand-up reads the measures with its pack
     return new_id
 
 
@@ -103,6 +105,7 @@ def set_measure_status(**kwargs) -> None:
     with write_engine().begin() as conn:
         measures.set_status(conn, **kwargs)
     measures_list.clear()
+    standup_reads.agenda.clear()
 
 
 def flag_ticket(**kwargs) -> None:

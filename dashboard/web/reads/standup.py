@@ -2,11 +2,15 @@
 dashboard.services.standup_actions (which re-checks the role)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import pandas as pd
 
+from dashboard.infra.concurrent_reads import concurrently
 from dashboard.services import standup_actions
+from dashboard.services.hotspots import surges
+from dashboard.services.ledgers import measures
 from dashboard.services.reports import standup as standup_report
 from dashboard.web.reads import cached, cached_query, engine, write_engine
 from domain.formatting import pct
@@ -27,16 +31,31 @@ def reason_list(reason: str, now: datetime) -> pd.DataFrame:
     return df.rename(columns=standup_report.ACT_COLUMNS)
 
 
+@dataclass(frozen=True)
+class Agenda:
+    """What the stand-up page reads: its pack, the improvement measures and the latest 突增."""
+    pack: standup_report.StandupPack
+    measures: pd.DataFrame
+    surges: surges.WeekSurges
+
+
 @cached(ttl="120s", max_entries=16, show_spinner=False)
-def pack(day: date, now: datetime) -> standup_report.StandupPack:
-    with engine().connect() as conn:
-        return standup_report.standup_pack(conn, day=day, now=now, engine=engine())
+def agenda(day: date, now: datetime) -> Agenda:
+    """The three read at the same time: the measures' and the 突增's statements wait on the
+    database while the pack's own parts (read side by side as well) are put together."""
+    eng = engine()
+    pack, measures_frame, week = concurrently(eng, [
+        lambda conn: standup_report.standup_pack(conn, day=day, now=now, engine=eng),
+        lambda conn: measures.measures_frame(conn, now=now),
+        lambda conn: surges.latest_surges(conn, now=now),
+    ])
+    return Agenda(pack, measures_frame, week)
 
 
 @cached(keep_last=False, ttl="120s", max_entries=8, show_spinner=False)
 def workbook(day: date, now: datetime) -> bytes:
     """The workbook of the pack the page shows (built on request: the download button's callable)."""
-    return standup_report.render_standup_workbook(pack(day, now))
+    return standup_report.render_standup_workbook(agenda(day, now).pack)
 
 
 def for_display(df: pd.DataFrame):
@@ -58,7 +77,7 @@ def add_action(*, role: str, username: str, owner: str, text: str, due: date | N
     with write_engine().begin() as conn:
         new_id = standup_actions.add(conn, role=role, username=username, owner=owner, text=text, due=due,
                                      created_on=created_on)
-    pack.clear()
+    agenda.clear()
     workbook.clear()
     return new_id
 
@@ -68,6 +87,6 @@ def update_action(*, role: str, username: str, action_id: int, status: str | Non
     with write_engine().begin() as conn:
         changed = standup_actions.update(conn, role=role, username=username, action_id=action_id,
                                          status=status, owner=owner, due=due)
-    pack.clear()
+    agenda.clear()
     workbook.clear()
     return changed
