@@ -13,7 +13,6 @@ from dashboard.web import breach_section, ledger_sections, repeat_sections, stan
 from dashboard.web.auth import require_action, require_role
 from dashboard.web.reads import now_minute
 from dashboard.web.reads import rules as rules_data
-from dashboard.web.reads import shifts as shifts_data
 from dashboard.web.reads import standup as data
 from domain import access, staffing
 from domain.evidence import MIN_VERDICT_ITEMS
@@ -164,7 +163,7 @@ def overdue_by_unit() -> None:
 
 
 def forecast_and_plan() -> None:
-    plan = shifts_data.staffing_plan(day, now)
+    plan = agenda.plan
     shifts = plan["shifts"].set_index("shift").reindex(list(staffing.SHIFTS)).reset_index()
     rows = pd.DataFrame({
         "班次": shifts["shift"],

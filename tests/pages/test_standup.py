@@ -111,19 +111,21 @@ TILE_OF = {"超期": "超期", "即将超期": "即将超期", "退单审核中"
 
 
 def test_forecast_against_the_shift_plan(app_db, monkeypatch):
-    """The section shows the plan of dashboard.web.reads.shifts.staffing_plan: needed 1/4/2
-    against planned 1/3/2 is 够用, 缺 1 人, 够用."""
+    """The section shows the plan of dashboard.services.staffing_plan.plan (read with the rest of
+    the agenda): needed 1/4/2 against planned 1/3/2 is 够用, 缺 1 人, 够用."""
     import pandas as pd
 
-    from dashboard.web.reads import shifts as shifts_reads
+    from dashboard.services import staffing_plan
 
     plan = {"handling_minutes": "6", "handling_source": "规则默认值", "occupancy": "0.85",
             "shifts": pd.DataFrame({"shift": ["夜班", "早班", "中班"], "volume": [24.0, 174.0, 80.0],
                                     "peak_hour_volume": [3.0, 34.0, 10.0], "needed": [1, 4, 2],
                                     "needed_average": [1, 3, 2], "planned": [1, 3, 2], "on_duty": [1, 3, 0],
                                     "minimum": [4, 4, 4], "gap": [0, 1, 0]})}
-    monkeypatch.setattr(shifts_reads, "staffing_plan", lambda day, now: plan)
+    monkeypatch.setattr(staffing_plan, "plan", lambda conn, day, now: plan)
+    data.agenda.clear()
     at = app_as("supervisor", "pages/standup.py")
+    data.agenda.clear()
     shown = table_with(at, "所需派单人数")
     assert [tuple(r) for r in shown[["班次", "预测受理量", "所需派单人数", "排班派单人数", "结论"]].itertuples(index=False)] == [
         ("夜班", "24", "1", "1", "够用"), ("早班", "174", "4", "3", "缺 1 人"), ("中班", "80", "2", "2", "够用")]

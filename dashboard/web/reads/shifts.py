@@ -1,19 +1,16 @@
 """Cached shift, coverage, headcount and staffing-need figures for the 排班与在岗 page."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from datetime import date, datetime
 
 import pandas as pd
 
+from dashboard.services import staffing_plan as staffing_plan_service
 from dashboard.services.rules_store import rules_for_month
 from dashboard.web.reads import cached, cached_query, engine
 from dashboard.web.reads.forecast import day_forecast
 from domain import staffing
-from queries import forecast
 from queries import shifts as shifts_queries
-
-HANDLING_WINDOW_DAYS = 28
 
 attendance_total = cached_query(shifts_queries.attendance_total, ttl="120s", max_entries=32)
 coverage = cached_query(shifts_queries.coverage, ttl="120s", max_entries=32)
@@ -48,38 +45,17 @@ def shift_minimum(month: str) -> dict[str, int]:
 
 @cached(ttl="600s", max_entries=16, show_spinner=False)
 def handling_minutes(day: date, until: datetime) -> float | None:
-    """queries.forecast.handling_minutes of the HANDLING_WINDOW_DAYS before `day` (up to `until`
-    = min(now, day 00:00)): for today one cache entry for the whole day, not one per minute."""
-    since = datetime.combine(day, time()) - timedelta(days=HANDLING_WINDOW_DAYS)
+    """dashboard.services.staffing_plan.handling_minutes: for today one cache entry for the whole
+    day, not one per minute."""
     with engine().connect() as conn:
-        return forecast.handling_minutes(conn, start=since, end=until)
+        return staffing_plan_service.handling_minutes(conn, day, until)
 
 
 @cached(ttl="300s", max_entries=32, show_spinner=False)
 def staffing_plan(day: date, now: datetime) -> dict:
-    """Forecast, observed handling minutes and the dispatchers needed per shift of `day`, next to
-    the plan and the contract minimum.
-
-    {"forecast": DayForecast, "handling_minutes": Decimal, "handling_source": str,
-     "occupancy": Decimal, "shifts": DataFrame[shift, volume, peak_hour_volume, needed,
-     needed_average, planned, on_duty, minimum]}
-    """
-    observed = handling_minutes(day, min(now, datetime.combine(day, time())))
+    """dashboard.services.staffing_plan.plan, with the handling minutes and the forecast from
+    their caches (the surge panel reads the same forecast of today)."""
+    observed = handling_minutes(day, staffing_plan_service.handling_until(day, now))
+    fc = day_forecast(day, now)
     with engine().connect() as conn:
-        rules = rules_for_month(conn, f"{day:%Y-%m}")
-        cfg = rules.body.get("staffing", {})
-        occupancy = Decimal(str(cfg.get("target_occupancy", staffing.DEFAULT_OCCUPANCY)))
-        if observed:
-            minutes, source = Decimal(f"{observed:.2f}"), f"近 {HANDLING_WINDOW_DAYS} 天签收→派单时长中位数"
-        else:
-            minutes = Decimal(str(cfg.get("handling_minutes", staffing.DEFAULT_HANDLING_MINUTES)))
-            source = "规则默认值"
-        plan = shifts_queries.planned_by_shift(conn, day=day, role="派单专员", now=now)
-        minimum = int(cfg.get("shift_minimum", {}).get("派单专员", 0))
-    fc = day_forecast(day, now)   # cached: the surge panel reads the same forecast of today
-    rows = [staffing.shift_need(fc, s, minutes, occupancy) for s in staffing.SHIFTS]
-    df = pd.DataFrame(rows).merge(plan, on="shift", how="left").fillna({"planned": 0, "on_duty": 0})
-    df["minimum"] = minimum
-    df["gap"] = [staffing.staffing_gap(n, p) for n, p in zip(df["needed"], df["planned"].fillna(0))]
-    return {"forecast": fc, "handling_minutes": minutes, "handling_source": source, "occupancy": occupancy,
-            "shifts": df.astype({"planned": "int64", "on_duty": "int64"})}
+        return staffing_plan_service.plan(conn, day=day, now=now, observed=observed, fc=fc, read=False)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from dashboard.infra.concurrent_reads import concurrently
-from dashboard.services import standup_actions
+from dashboard.services import staffing_plan, standup_actions
 from dashboard.services.hotspots import surges
 from dashboard.services.ledgers import measures
 from dashboard.services.reports import standup as standup_report
@@ -33,23 +33,26 @@ def reason_list(reason: str, now: datetime) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Agenda:
-    """What the stand-up page reads: its pack, the improvement measures and the latest 突增."""
+    """What the stand-up page reads: its pack, the improvement measures, the latest 突增 and the
+    day's staffing plan (dashboard.services.staffing_plan.plan)."""
     pack: standup_report.StandupPack
     measures: pd.DataFrame
     surges: surges.WeekSurges
+    plan: dict
 
 
 @cached(ttl="120s", max_entries=16, show_spinner=False)
 def agenda(day: date, now: datetime) -> Agenda:
-    """The three read at the same time: the measures' and the 突增's statements wait on the
-    database while the pack's own parts (read side by side as well) are put together."""
+    """The four read at the same time: the others' statements wait on the database while the
+    pack's own parts (read side by side as well) are put together."""
     eng = engine()
-    pack, measures_frame, week = concurrently(eng, [
+    pack, measures_frame, week, plan = concurrently(eng, [
         lambda conn: standup_report.standup_pack(conn, day=day, now=now, engine=eng),
         lambda conn: measures.measures_frame(conn, now=now),
         lambda conn: surges.latest_surges(conn, now=now),
+        lambda conn: staffing_plan.plan(conn, day=day, now=now),
     ])
-    return Agenda(pack, measures_frame, week)
+    return Agenda(pack, measures_frame, week, plan)
 
 
 @cached(keep_last=False, ttl="120s", max_entries=8, show_spinner=False)
