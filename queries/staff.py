@@ -410,18 +410,18 @@ def staff_performance(conn: Connection | None, *, role: str, start: datetime, en
     team), `shifts_worked` shift_counts, `medians` dispatcher_medians (the dispatchers').
     """
     if people is None:
-        people = roster(conn, role=role, start=start, end=end, team=team)
+        people = roster(_needed(conn), role=role, start=start, end=end, team=team)
     people = people[people["role"] == role][PERSON_COLUMNS].reset_index(drop=True)
     if counts is None:
-        counts = role_counts(conn, role, start=start, end=end, now=now, limits=limits)
+        counts = role_counts(_needed(conn), role, start=start, end=end, now=now, limits=limits)
     if shifts_worked is None:
-        shifts_worked = shift_counts(conn, start=start, end=end, now=now)
+        shifts_worked = shift_counts(_needed(conn), start=start, end=end, now=now)
     keys = people["staff_no"].tolist()
     # look-ups by 工号 instead of pandas merges: a hundred people, five roles, every stand-up
     df = people.assign(**_by_staff(keys, counts), **_by_staff(keys, shifts_worked))
     if role == DISPATCHER:
         if medians is None:
-            medians = dispatcher_medians(conn, start=start, end=end, now=now)
+            medians = dispatcher_medians(_needed(conn), start=start, end=end, now=now)
         medians = medians.set_index("staff_no")
         for col in ("median_sign_minutes", "median_dispatch_minutes"):
             got = medians[col].to_dict()
@@ -433,6 +433,13 @@ def staff_performance(conn: Connection | None, *, role: str, start: datetime, en
         df["on_time_share"] = _share_col(df, *ROLE_SHARE[role])
     df["sample"] = df[RANK_BASIS[role][0]]
     return df[PERSON_COLUMNS + ROLE_COLUMNS[role] + SHIFT_COLUMNS + ["sample"]].reset_index(drop=True)
+
+
+def _needed(conn: Connection | None) -> Connection:
+    """The connection for a figure the caller has not read."""
+    if conn is None:
+        raise ValueError("a connection is needed for the figures the caller has not read")
+    return conn
 
 
 def _by_staff(keys: list, counts: pd.DataFrame) -> dict[str, np.ndarray]:
