@@ -19,6 +19,8 @@ from domain.vocabulary import PERIOD_KINDS, SHIFT_HOURS, SHIFT_START_HOUR, SHIFT
 MIN_SAMPLE = 20          # fewer actions than this: "样本不足", not ranked
 SMALL_SAMPLE = "样本不足"
 DEFAULT_HANDLING_MINUTES = Decimal("6")
+# days before a day whose observed SIGN → DISPATCH minutes (their median) set its handling time
+HANDLING_WINDOW_DAYS = 28
 DEFAULT_OCCUPANCY = Decimal("0.85")
 
 

@@ -12,11 +12,11 @@ from sqlalchemy.engine import Connection
 from dashboard.services import calendar_days
 from dashboard.services.rules_store import rules_for_month
 from domain import staffing
+from domain.vocabulary import DISPATCHER
 from queries import forecast
 from queries import shifts as shifts_queries
 
-HANDLING_WINDOW_DAYS = 28
-PLANNED_ROLE = "派单专员"
+PLANNED_ROLE = DISPATCHER
 
 
 def handling_until(day: date, now: datetime) -> datetime:
@@ -26,8 +26,8 @@ def handling_until(day: date, now: datetime) -> datetime:
 
 
 def handling_minutes(conn: Connection, day: date, until: datetime) -> float | None:
-    """queries.forecast.handling_minutes of the HANDLING_WINDOW_DAYS before `day`, up to `until`."""
-    since = datetime.combine(day, time()) - timedelta(days=HANDLING_WINDOW_DAYS)
+    """queries.forecast.handling_minutes of the staffing.HANDLING_WINDOW_DAYS before `day`, up to `until`."""
+    since = datetime.combine(day, time()) - timedelta(days=staffing.HANDLING_WINDOW_DAYS)
     return forecast.handling_minutes(conn, start=since, end=until)
 
 
@@ -54,7 +54,7 @@ def plan(conn: Connection, *, day: date, now: datetime, observed: float | None =
     cfg = rules.body.get("staffing", {})
     occupancy = Decimal(str(cfg.get("target_occupancy", staffing.DEFAULT_OCCUPANCY)))
     if observed:
-        minutes, source = Decimal(f"{observed:.2f}"), f"近 {HANDLING_WINDOW_DAYS} 天签收→派单时长中位数"
+        minutes, source = Decimal(f"{observed:.2f}"), f"近 {staffing.HANDLING_WINDOW_DAYS} 天签收→派单时长中位数"
     else:
         minutes = Decimal(str(cfg.get("handling_minutes", staffing.DEFAULT_HANDLING_MINUTES)))
         source = "规则默认值"

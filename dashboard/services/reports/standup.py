@@ -248,12 +248,12 @@ def standup_pack(conn: Connection, *, day: date, now: datetime, team: str | None
         people=employed, shifts_worked=shifts_worked, medians=medians) for role in STAFF_ROLES}
     people = person_table(None, start=y_start, end=y_end, now=now, limits=limits, team=team, performance=performance)
     # each of yesterday's shifts judged on its own (the night shift often has too few items)
-    shift_counts = {role: staff_queries.shift_parts(got[role]) for role in STAFF_ROLES}
+    counts_by_shift = {role: staff_queries.shift_parts(got[role]) for role in STAFF_ROLES}
     y_shifts = {}
     for name in SHIFTS:
         start, end = staffing.shift_bounds(yesterday, name)
         y_shifts[name] = with_targets(standup.group_measures(None, start=start, end=end, now=now, limits=limits,
-                                                             counts={role: shift_counts[role][name]
+                                                             counts={role: counts_by_shift[role][name]
                                                                      for role in STAFF_ROLES}), rules)
     misses = misses_with_owner(y_groups, y_shifts, got["leads"])
     return StandupPack(day, now, yesterday, shift, s_start, s_end, y_groups, s_groups, delays,
