@@ -31,11 +31,13 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard.infra import logs
+from dashboard.infra.collector import collector_paused
 from dashboard.services import audit, breach_history
 from dashboard.services.assessment import settled_counts
 from dashboard.services.feed import state
@@ -169,19 +171,28 @@ def to_frame(names: list[str], rows: list) -> pd.DataFrame:
     for name, values in zip(names, columns):
         if name == WATERMARK_COLUMN:
             continue
-        kinds = set(map(type, values))
-        kinds.discard(type(None))
-        blanks = None in values
-        if kinds <= {str}:                      # most columns: text as it is
-            cells = [("" if v is None else v) for v in values] if blanks else values
-        elif kinds == {int}:                    # integer codes (value maps match their text)
-            cells = [("" if v is None else str(v)) for v in values] if blanks else list(map(str, values))
-        elif kinds == {datetime}:
-            cells = ["" if v is None else v.isoformat(sep=" ") for v in values]
-        else:
-            cells = [cell_text(v) for v in values]
-        data[name] = pd.array(pa.array(cells, type=pa.large_string()), dtype="str")
+        data[name] = pd.array(_text_cells(values), dtype="str")
     return pd.DataFrame(data, columns=[n for n in names if n != WATERMARK_COLUMN])
+
+
+def _text_cells(values: tuple) -> pa.Array:
+    """One column's values as text, blanks as "" (as a CSV cell)."""
+    try:        # most columns are text already: pyarrow takes them without a look at each value
+        return pc.fill_null(pa.array(values, type=pa.large_string()), "")
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        pass
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if kinds == {int}:                      # integer codes (value maps match their text)
+        try:
+            return pc.fill_null(pc.cast(pa.array(values, type=pa.int64()), pa.large_string()), "")
+        except (pa.ArrowInvalid, OverflowError):        # beyond 64 bits
+            cells = ["" if v is None else str(v) for v in values]
+    elif kinds == {datetime}:
+        cells = ["" if v is None else v.isoformat(sep=" ") for v in values]
+    else:
+        cells = [cell_text(v) for v in values]
+    return pa.array(cells, type=pa.large_string())
 
 
 # --- one batch into our database -----------------------------------------------------------------
@@ -334,9 +345,12 @@ def pull_kind(engine: Engine, source: Engine, cfg: FeedConfig, ks: KindSource, r
     while True:
         with engine.connect() as conn:
             mark = state.watermark(conn, cfg.name, ks.kind)
-        pulled, failure = read_ahead(source, ks, mark, cfg.overlap)
-        full = [b for b in pulled if b.rows]
-        checked = check(cfg, ks, full[0].names, [b.rows for b in full]) if full else []
+        with collector_paused():
+            pulled, failure = read_ahead(source, ks, mark, cfg.overlap)
+            full = [b for b in pulled if b.rows]
+            checked = check(cfg, ks, full[0].names, [b.rows for b in full]) if full else []
+            for b in full:
+                b.rows = []          # checked: their cells live on in `checked`
         now = datetime.now()
         # one connection for the batches read together (SQLite copies its write-ahead log into the
         # database file once after them: writing.checkpoint_after)
