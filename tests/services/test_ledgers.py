@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -201,6 +202,39 @@ def test_demo_fills_every_ledger(sqlite_engine):
     assert len(last) == 5 and not last["交接说明"].str.contains("暂无").any()
     assert len(flagged) == 5
     assert len(rep.section("按缺陷类型").frame) >= 4 and "未注明" not in set(rep.section("按缺陷类型").frame["缺陷类型"])
+
+
+def test_indicator_measure_since_reads_settled_days_and_counts_today_live(engine):
+    """A measure aimed at an indicator, started days ago: its 措施后比率 adds the stored counts of
+    the settled days to today's counted live, and equals the whole window counted live."""
+    from dashboard.services.assessment import settled_counts
+    from dashboard.services.demo import generate
+    from dashboard.services.rules_store import rules_for_month
+    from queries import assessment as assessment_queries
+
+    end, now = date(2026, 3, 10), datetime(2026, 3, 10, 15, 30)
+    generate(engine, days=28, tickets_per_day=150, seed=11, end=end, now=now)
+    started = datetime(2026, 3, 1)
+    with engine.begin() as conn:
+        conn.execute(qc_measures.delete())
+        for target in ("sign_on_time_rate", "qc_escape_rate"):
+            measures.add_measure(conn, username="m", role="manager", title=target, owner="赵质一",
+                                 started_on=started.date(), due_on=date(2026, 3, 20), target_kind="indicator",
+                                 target=target, now=now)
+    with engine.connect() as conn:
+        df = measures.measures_frame(conn, now=now)
+        rules = rules_for_month(conn, "2026-03")
+        limits, required = rules.limits(), rules.required_heads()
+        stored = settled_counts.read_stored(conn, start=started, end=datetime(2026, 3, 10), now=now, limits=limits,
+                                            required=required, horizon=settled_counts.data_horizon(conn))
+        live = assessment_queries.window_counts(conn, start=started, end=now, now=now, limits=limits,
+                                                required=required)
+    assert len(stored) >= 5                     # most of the days since are read from the stored counts
+    rows = {r["措施"]: r for r in df.to_dict("records")}
+    for target in ("sign_on_time_rate", "qc_escape_rate"):
+        numerator, denominator = live[target]
+        assert denominator > 0
+        assert rows[target]["措施后比率"] == pytest.approx(Decimal(numerator) / Decimal(denominator), abs=Decimal("1e-6"))
 
 
 def test_cli_ledger_kinds(sqlite_engine, tmp_path):

@@ -185,3 +185,13 @@ def test_statement_timeout_is_reported_as_such(pg_url):
             conn.execute(sa.text("select pg_sleep(2)"))
     assert is_query_timeout(caught.value)
     eng.dispose()
+
+
+def test_postgresql_plans_every_run_for_its_values(pg_url):
+    """The driver prepares a statement after a few runs; PostgreSQL must still plan each run for
+    its own time range (a generic plan made a range aggregate five times slower), and JIT stays off."""
+    eng = make_engine(pg_url)
+    with eng.connect() as conn:
+        assert conn.execute(sa.text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+        assert conn.execute(sa.text("SHOW jit")).scalar() == "off"
+    eng.dispose()

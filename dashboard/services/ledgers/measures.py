@@ -74,21 +74,47 @@ def set_status(conn: Connection, *, username: str, role: str | None, measure_id:
                  detail=f"{old} -> {status}")
 
 
-def _counts(conn: Connection, kind: str, target: str, start: datetime, end: datetime, now: datetime
-            ) -> tuple[tuple[int, int], bool]:
-    """(numerator, denominator) of the target over [start, end) as of `now`, and lower-is-better."""
-    if kind == MEASURE_TARGET_INDICATOR:
-        rules = rules_for_month(conn, f"{start:%Y-%m}")
-        limits, required = rules.limits(), rules.required_heads()
-        if start.time() == end.time() == time():
-            # whole days (the weeks before a measure): the stored counts of settled days, as the
-            # assessment reads them; the same figures, without counting weeks of clocks again
-            counts = settled_counts.window(conn, start=start, end=end, now=now, limits=limits, required=required)
-        else:
-            counts = assessment_queries.window_counts(conn, start=start, end=end, now=now, limits=limits,
-                                                      required=required)
-        return tuple(counts[target]), bool(rules.indicator(target).get("lower_is_better", False))
-    return qc_ledger.defect_counts(conn, start=start, end=end, now=now, defect=target), True
+class _WindowCounts:
+    """The counts the measures are judged by, each window's read once: measures started the same
+    day share their windows, and every defect type of a window comes from one statement."""
+
+    def __init__(self, conn: Connection, now: datetime) -> None:
+        self.conn, self.now = conn, now
+        self.defects: dict[tuple[datetime, datetime], tuple[dict[str, int], int]] = {}
+        self.indicators: dict[tuple[datetime, datetime], dict] = {}
+
+    def counts(self, kind: str, target: str, start: datetime, end: datetime) -> tuple[tuple[int, int], bool]:
+        """(numerator, denominator) of the target over [start, end) as of `now`, and lower-is-better."""
+        if kind == MEASURE_TARGET_INDICATOR:
+            rules = rules_for_month(self.conn, f"{start:%Y-%m}")
+            counts = self._indicators(start, end, rules)
+            return tuple(counts[target]), bool(rules.indicator(target).get("lower_is_better", False))
+        key = (start, end)
+        if key not in self.defects:
+            self.defects[key] = qc_ledger.rejects_by_defect(self.conn, start=start, end=end, now=self.now)
+        by_defect, events = self.defects[key]
+        return (by_defect.get(target, 0), events), True
+
+    def _indicators(self, start: datetime, end: datetime, rules) -> dict:
+        key = (start, end)
+        if key not in self.indicators:
+            limits, required = rules.limits(), rules.required_heads()
+            # the whole days (the weeks before a measure, and a measure's days up to today): the
+            # stored counts of settled days, as the assessment reads them; only today counted live
+            # (counts add up over days)
+            midnight = datetime.combine(end.date(), time())
+            parts = []
+            if start.time() == time() and midnight > start:
+                parts.append(settled_counts.window(self.conn, start=start, end=midnight, now=self.now, limits=limits,
+                                                   required=required))
+            else:
+                midnight = start
+            if end > midnight:
+                parts.append(assessment_queries.window_counts(self.conn, start=midnight, end=end, now=self.now,
+                                                              limits=limits, required=required))
+            self.indicators[key] = {k: tuple(map(sum, zip(*(p[k] for p in parts))))
+                                    for k in assessment_queries.INDICATOR_KEYS}
+        return self.indicators[key]
 
 
 def measures_frame(conn: Connection, *, now: datetime) -> pd.DataFrame:
@@ -96,11 +122,12 @@ def measures_frame(conn: Connection, *, now: datetime) -> pd.DataFrame:
     是否逾期 是/否."""
     rows = conn.execute(sa.select(qc_measures).where(qc_measures.c.created_at <= now).order_by(qc_measures.c.started_on.desc(), qc_measures.c.id.desc())
                         ).mappings().all()
+    windows = _WindowCounts(conn, now)
     out = []
     for m in rows:
         before, since = measure_windows(m["started_on"], now, MEASURE_EFFECT_WEEKS)
-        b, lower = _counts(conn, m["target_kind"], m["target"], *before, now)
-        s, _ = _counts(conn, m["target_kind"], m["target"], *since, now) if since[1] > since[0] else ((0, 0), lower)
+        b, lower = windows.counts(m["target_kind"], m["target"], *before)
+        s, _ = windows.counts(m["target_kind"], m["target"], *since) if since[1] > since[0] else ((0, 0), lower)
         r0, r1, change, verdict = measure_effect(b, s, lower_is_better=lower)
         out.append([m["id"], m["title"], m["owner"], m["started_on"], m["due_on"], m["status"],
                     "是" if measure_overdue(m["due_on"], m["status"], now) else "否",
