@@ -186,7 +186,7 @@ def forecast_and_plan() -> None:
         st.error(surge["message"], icon=":material/trending_up:")
     else:
         st.info(surge["message"], icon=":material/insights:")
-    standup_hotspots.render(now, large=projector, week=agenda.surges)
+    standup_hotspots.render(now, large=projector, week=agenda.surges, streets=agenda.surge_streets)
 
 
 def breaches_expected() -> None:
@@ -245,7 +245,7 @@ with right:
     else:
         st.dataframe(ui.without_blanks(pack.errors), hide_index=True, width="stretch")
 
-repeat_sections.standup_section(day, now)
+repeat_sections.standup_section(agenda.repeats)
 
 st.subheader("今日待办工单")
 st.caption("超期 → 即将超期 → 退单审核中 → 多次催办 → 疑难，同类按办结时限排序。")

@@ -2,7 +2,7 @@
 ticket's chain of earlier tickets (docs/repeats.md). Each page calls one function."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from fractions import Fraction
 from urllib.parse import quote
 
@@ -16,10 +16,7 @@ from domain.repeats import REPEAT_WINDOW_DAYS, masked
 
 RULE_TEXT = (f"重复诉求：同一来电人，或同一地址的同类诉求，在前 {REPEAT_WINDOW_DAYS} 天内已有工单；"
              "重复来源为其中最近的一张。")
-# the backlog and the stand-up look back over the last week (a month of tickets read four times
-# would cost the pages more than their budgets leave)
-STANDUP_DAYS = 7
-TOP_ROWS = 5
+STANDUP_DAYS = data.RECENT_DAYS
 DIMENSIONS = {"street": "街乡镇", "unit": "承办单位", "category": "分类"}
 
 
@@ -40,18 +37,20 @@ def _link_config(label: str) -> st.column_config.LinkColumn:
     return st.column_config.LinkColumn(label, display_text=r"ticket=(.*)$")
 
 
-def _counts_table(start: datetime, end: datetime, now: datetime, by: str) -> pd.DataFrame:
-    df = data.counts(start, end, by, now, TOP_ROWS)
+def _counts_table(df: pd.DataFrame, by: str) -> pd.DataFrame:
     df = df[df["repeats"] > 0]
     return pd.DataFrame({DIMENSIONS[by]: df["key"], "受理": df["tickets"].map(count), "重复": df["repeats"].map(count),
                          "重复率": [_rate(int(r), int(t)) for r, t in zip(df["repeats"], df["tickets"])]})
 
 
-def _counts_columns(start: datetime, end: datetime, now: datetime) -> None:
+def _counts_columns(start: datetime, end: datetime, now: datetime,
+                    frames: dict[str, pd.DataFrame] | None = None) -> None:
+    """The first rows of each grouping with repeats (`frames`: read already, by grouping)."""
     cols = st.columns(len(DIMENSIONS))
     for col, by in zip(cols, DIMENSIONS):
         with col:
-            table = _counts_table(start, end, now, by)
+            frame = frames[by] if frames is not None else data.counts(start, end, by, now, data.TOP_ROWS)
+            table = _counts_table(frame, by)
             if table.empty:
                 st.caption(f"按{DIMENSIONS[by]}：没有重复诉求。")
             else:
@@ -88,21 +87,19 @@ def backlog_section(now: datetime) -> None:
     _counts_columns(start, now + timedelta(seconds=1), now)
 
 
-def standup_section(day: date, now: datetime) -> None:
-    """The last week's repeats up to the stand-up day, and the open repeats to act on."""
-    end = min(datetime.combine(day, datetime.min.time()), now)
-    start = end - timedelta(days=STANDUP_DAYS)
+def standup_section(recent: data.RecentRepeats) -> None:
+    """The last week's repeats up to the stand-up day, and the open repeats to act on (read with
+    the stand-up's other figures: reads.repeats.recent_parts)."""
+    totals = recent.totals
     st.subheader(f"重复诉求（近 {STANDUP_DAYS} 天）")
-    totals = data.totals(start, end, now)
-    _, open_total = data.open_repeats(now, 1)
     ui.tiles([
         ui.Tile("受理", count(totals["tickets"])),
         ui.Tile("其中重复", count(totals["repeats"])),
         ui.Tile("重复率", _rate(totals["repeats"], totals["tickets"])),
-        ui.Tile("在办的重复诉求", count(open_total)),
+        ui.Tile("在办的重复诉求", count(recent.open_total)),
     ])
     st.caption(RULE_TEXT)
-    _counts_columns(start, end, now)
+    _counts_columns(recent.start, recent.end, recent.end, recent.counts)
 
 
 def hotspots_section(start: datetime, end: datetime, now: datetime, label: str) -> None:

@@ -14,13 +14,15 @@ from domain.hotspots import week_start
 from domain.vocabulary import IN_PROGRESS, SURGE
 
 
-def surge_table(now: datetime, week: surges.WeekSurges | None = None) -> tuple[str, pd.DataFrame]:
+def surge_table(now: datetime, week: surges.WeekSurges | None = None,
+                streets: dict[str, tuple[str, int]] | None = None) -> tuple[str, pd.DataFrame]:
     """(heading, rows: 类别 · 当周工单 · 前期周均 · 突增指数 · 最多的街乡镇) of the latest week with 突增
-    (`week`: the latest 突增 when the page has read them)."""
+    (`week` and its topics' `streets` (reads.hotspots.top_streets): when the page has read them)."""
     week = week if week is not None else data.latest_surges(now)
     when = f"本周（{IN_PROGRESS}）" if week.monday == week_start(now) else f"上周（{week.monday:%m-%d} 起）"
     rows = []
-    streets = data.top_streets(tuple(t.topic for t in week.surges), week.monday, now) if week.surges else {}
+    if streets is None:
+        streets = data.top_streets(tuple(t.topic for t in week.surges), week.monday, now) if week.surges else {}
     for topic in week.surges:
         street, n = streets.get(topic.topic, ("", 0))
         top = f"{street}（{count(n)}）" if street else ""
@@ -30,10 +32,11 @@ def surge_table(now: datetime, week: surges.WeekSurges | None = None) -> tuple[s
     return f"{when}{SURGE}诉求", pd.DataFrame(rows, columns=["类别", "当周工单", "前期周均", "突增指数", "最多的街乡镇"])
 
 
-def render(now: datetime, *, large: bool = False, week: surges.WeekSurges | None = None) -> None:
-    """`large`: a plain table in the page's type size (the stand-up's projector layout); `week` as
-    surge_table's."""
-    heading, table = surge_table(now, week)
+def render(now: datetime, *, large: bool = False, week: surges.WeekSurges | None = None,
+           streets: dict[str, tuple[str, int]] | None = None) -> None:
+    """`large`: a plain table in the page's type size (the stand-up's projector layout); `week` and
+    `streets` as surge_table's."""
+    heading, table = surge_table(now, week, streets)
     st.subheader(heading)
     if table.empty:
         st.success(f"本周和上周没有{SURGE}的诉求类别。")

@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import date, datetime
 
 import pandas as pd
+from sqlalchemy.engine import Connection
 
 from dashboard.services.hotspots import keywords as kw
 from dashboard.services.hotspots import monthly, surges
@@ -42,8 +43,21 @@ def topic_streets(topic: str, monday: date, now: datetime) -> pd.DataFrame:
 def top_streets(topics: tuple[str, ...], monday: date, now: datetime) -> dict[str, tuple[str, int]]:
     """{topic: (the 街乡镇 with most of its tickets in the week, tickets)}"""
     start, end = week_bounds(monday)
-    return {topic: (street, int(n)) for topic, street, n in
-            _top_streets(list(topics), start, end, now).itertuples(index=False)}
+    return _by_topic(_top_streets(list(topics), start, end, now))
+
+
+def surges_with_streets(conn: Connection, now: datetime) -> tuple[surges.WeekSurges, dict[str, tuple[str, int]]]:
+    """The latest 突增 (surges.latest_surges) and top_streets of its topics, on one connection
+    (the stand-up reads them beside its other figures)."""
+    week = surges.latest_surges(conn, now=now)
+    if not week.surges:
+        return week, {}
+    start, end = week_bounds(week.monday)
+    return week, _by_topic(q.top_streets(conn, topics=[t.topic for t in week.surges], start=start, end=end, now=now))
+
+
+def _by_topic(frame: pd.DataFrame) -> dict[str, tuple[str, int]]:
+    return {topic: (street, int(n)) for topic, street, n in frame.itertuples(index=False)}
 
 
 def topic_tickets(topic: str, monday: date, now: datetime) -> pd.DataFrame:

@@ -1,5 +1,11 @@
-"""Cached reads of repeat complaints (queries.repeats)."""
+"""Cached reads of repeat complaints (queries.repeats), and the stand-up's repeat figures as parts
+the stand-up reads beside its other figures (reads.standup.agenda)."""
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import pandas as pd
 
 from dashboard.web.reads import cached_query
 from queries import repeats
@@ -9,3 +15,41 @@ counts = cached_query(repeats.repeat_counts, ttl="60s", max_entries=64)
 top_repeated = cached_query(repeats.top_repeated, ttl="60s", max_entries=32)
 chain = cached_query(repeats.repeat_chain, ttl="60s", max_entries=64)
 open_repeats = cached_query(repeats.open_repeats, ttl="60s", max_entries=32)
+
+# the backlog and the stand-up look back over the last week (a month of tickets read four times
+# would cost the pages more than their budgets leave), and list the first few of each grouping
+RECENT_DAYS = 7
+TOP_ROWS = 5
+GROUPINGS = ("street", "unit", "category")
+
+
+@dataclass(frozen=True)
+class RecentRepeats:
+    """The stand-up's repeat figures of [start, end): received and repeats, the open repeats now,
+    and the first TOP_ROWS of each grouping (queries.repeats.repeat_counts)."""
+    start: datetime
+    end: datetime
+    totals: dict[str, int]
+    open_total: int
+    counts: dict[str, pd.DataFrame]
+
+
+def standup_window(day: date, now: datetime) -> tuple[datetime, datetime]:
+    """The RECENT_DAYS whole days before the stand-up day (up to `now` while it is earlier)."""
+    end = min(datetime.combine(day, datetime.min.time()), now)
+    return end - timedelta(days=RECENT_DAYS), end
+
+
+def recent_parts(day: date, now: datetime) -> list:
+    """The reads of RecentRepeats, each on a connection of its own (recent_from puts them together)."""
+    start, end = standup_window(day, now)
+    return [lambda conn: repeats.repeat_totals(conn, start=start, end=end, now=now),
+            lambda conn: repeats.open_repeats(conn, now=now, limit=1)[1],
+            *[lambda conn, by=by: repeats.repeat_counts(conn, start=start, end=end, by=by, now=now, limit=TOP_ROWS)
+              for by in GROUPINGS]]
+
+
+def recent_from(day: date, now: datetime, got: list) -> RecentRepeats:
+    start, end = standup_window(day, now)
+    totals_, open_total, *frames = got
+    return RecentRepeats(start, end, totals_, int(open_total), dict(zip(GROUPINGS, frames)))

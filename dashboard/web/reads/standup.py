@@ -13,6 +13,8 @@ from dashboard.services.hotspots import surges
 from dashboard.services.ledgers import measures
 from dashboard.services.reports import standup as standup_report
 from dashboard.web.reads import cached, cached_query, engine, write_engine
+from dashboard.web.reads import hotspots as hotspot_reads
+from dashboard.web.reads import repeats as repeat_reads
 from domain.formatting import pct
 from queries import standup as standup_queries
 
@@ -33,26 +35,30 @@ def reason_list(reason: str, now: datetime) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Agenda:
-    """What the stand-up page reads: its pack, the improvement measures, the latest 突增 and the
-    day's staffing plan (dashboard.services.staffing_plan.plan)."""
+    """What the stand-up page reads: its pack, the improvement measures, the latest 突增 with the
+    街乡镇 most of each topic came from, the day's staffing plan (dashboard.services.staffing_plan.plan)
+    and the last week's repeats."""
     pack: standup_report.StandupPack
     measures: pd.DataFrame
     surges: surges.WeekSurges
+    surge_streets: dict[str, tuple[str, int]]
     plan: dict
+    repeats: repeat_reads.RecentRepeats
 
 
 @cached(ttl="120s", max_entries=16, show_spinner=False)
 def agenda(day: date, now: datetime) -> Agenda:
-    """The four read at the same time: the others' statements wait on the database while the
-    pack's own parts (read side by side as well) are put together."""
+    """Read at the same time: the others' statements wait on the database while the pack's own
+    parts (read side by side as well) are put together."""
     eng = engine()
-    pack, measures_frame, week, plan = concurrently(eng, [
+    pack, measures_frame, (week, streets), plan, *recent = concurrently(eng, [
         lambda conn: standup_report.standup_pack(conn, day=day, now=now, engine=eng),
         lambda conn: measures.measures_frame(conn, now=now),
-        lambda conn: surges.latest_surges(conn, now=now),
+        lambda conn: hotspot_reads.surges_with_streets(conn, now),
         lambda conn: staffing_plan.plan(conn, day=day, now=now),
+        *repeat_reads.recent_parts(day, now),
     ])
-    return Agenda(pack, measures_frame, week, plan)
+    return Agenda(pack, measures_frame, week, streets, plan, repeat_reads.recent_from(day, now, recent))
 
 
 @cached(keep_last=False, ttl="120s", max_entries=8, show_spinner=False)
