@@ -113,17 +113,13 @@ def _key_names(by_shift: bool) -> list[str]:
     return ["staff_no", SHIFT_KEY] if by_shift else ["staff_no"]
 
 
-def shift_parts(split: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """role_counts(by_shift=True) → {shift: that shift's role_counts}, every shift of SHIFTS."""
+def shift_sums(split: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """role_counts(by_shift=True) → {shift: each count column's sum over every 工号 of that shift}
+    (a shift's group line), every shift of SHIFTS."""
     counted = [c for c in split.columns if c not in ("staff_no", SHIFT_KEY)]
     shift = split[SHIFT_KEY].to_numpy(dtype=object)
-    staff_nos = split["staff_no"].to_numpy(dtype=object)
     arrays = {c: split[c].to_numpy(dtype=np.int64) for c in counted}
-    out = {}
-    for name in SHIFTS:
-        mask = shift == name
-        out[name] = _counts_frame(staff_nos[mask], {c: a[mask] for c, a in arrays.items()})
-    return out
+    return {name: {c: int(a[shift == name].sum()) for c, a in arrays.items()} for name in SHIFTS}
 
 
 def summed_shifts(split: pd.DataFrame) -> pd.DataFrame:
@@ -371,7 +367,7 @@ COUNTS = {DISPATCHER: dispatcher_counts, RETURNER: returner_counts, QC: qc_count
 def role_counts(conn: Connection, role: str, *, start: datetime, end: datetime, now: datetime,
                 limits: Limits | None = None, staff_no: str | None = None, by_shift: bool = False) -> pd.DataFrame:
     """The role's per-工号 counts of [start, end) as of `now`; with by_shift per 工号 and shift on
-    duty at the counted moment (a `shift` column after staff_no: shift_parts, summed_shifts)."""
+    duty at the counted moment (a `shift` column after staff_no: shift_sums, summed_shifts)."""
     fn = COUNTS[role]
     kw = {"limits": limits} if role in (QC, VERIFIER) else {}
     return fn(conn, start=start, end=end, now=now, staff_no=staff_no, by_shift=by_shift, **kw)
@@ -389,11 +385,6 @@ def roster(conn: Connection, *, role: str | None, start: datetime, end: datetime
         cond.append(staff.c.team == team)
     stmt = sa.select(staff.c.staff_no, staff.c.name, staff.c.team, staff.c.role).where(*cond).order_by(staff.c.staff_no)
     return pd.DataFrame(tuples(conn.execute(stmt)), columns=["staff_no", "name", "team", "role"])
-
-
-def _share_col(df: pd.DataFrame, num: str, den: str) -> pd.Series:
-    """Display share (float) next to its exact numerator and denominator; None when no data."""
-    return pd.Series([None if d == 0 else n / d for n, d in zip(df[num], df[den])], index=df.index, dtype="float64")
 
 
 def staff_performance(conn: Connection | None, *, role: str, start: datetime, end: datetime, now: datetime,
@@ -417,22 +408,35 @@ def staff_performance(conn: Connection | None, *, role: str, start: datetime, en
     if shifts_worked is None:
         shifts_worked = shift_counts(_needed(conn), start=start, end=end, now=now)
     keys = people["staff_no"].tolist()
-    # look-ups by 工号 instead of pandas merges: a hundred people, five roles, every stand-up
-    df = people.assign(**_by_staff(keys, counts), **_by_staff(keys, shifts_worked))
+    # columns by 工号 look-ups, then one frame: a hundred people, five roles, every stand-up (a
+    # pandas merge or column insert on such a frame costs more than the arithmetic)
+    data: dict = {c: people[c] for c in PERSON_COLUMNS}
+    data.update(_by_staff(keys, counts))
+    data.update(_by_staff(keys, shifts_worked))
     if role == DISPATCHER:
         if medians is None:
             medians = dispatcher_medians(_needed(conn), start=start, end=end, now=now)
-        medians = medians.set_index("staff_no")
+        at = {k: i for i, k in enumerate(medians["staff_no"].tolist())}
+        rows = [at.get(k, -1) for k in keys]
         for col in ("median_sign_minutes", "median_dispatch_minutes"):
-            got = medians[col].to_dict()
-            df[col] = np.array([got.get(k, np.nan) for k in keys], dtype=np.float64)
+            values = medians[col].to_numpy(dtype=np.float64)
+            data[col] = np.array([values[i] if i >= 0 else np.nan for i in rows], dtype=np.float64)
     for col, (num, den) in SHARES.items():
-        if num in df:
-            df[col] = _share_col(df, num, den)
+        if num in data:
+            data[col] = _shares(data[num], data[den])
     if role in ROLE_SHARE:
-        df["on_time_share"] = _share_col(df, *ROLE_SHARE[role])
-    df["sample"] = df[RANK_BASIS[role][0]]
-    return df[PERSON_COLUMNS + ROLE_COLUMNS[role] + SHIFT_COLUMNS + ["sample"]].reset_index(drop=True)
+        num, den = ROLE_SHARE[role]
+        data["on_time_share"] = _shares(data[num], data[den])
+    data["sample"] = data[RANK_BASIS[role][0]]
+    columns = PERSON_COLUMNS + ROLE_COLUMNS[role] + SHIFT_COLUMNS + ["sample"]
+    return pd.DataFrame({c: data[c] for c in columns}, columns=columns)
+
+
+def _shares(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """Display shares (float) next to their exact numerators and denominators; NaN when no data."""
+    out = np.full(len(num), np.nan)
+    np.divide(num, den, out=out, where=den != 0)
+    return out
 
 
 def _needed(conn: Connection | None) -> Connection:

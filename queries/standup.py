@@ -24,7 +24,8 @@ GROUP_MEASURES_COLUMNS = ["group", "measure", "label", "numerator", "denominator
 
 
 def group_measures(conn: Connection | None, *, start: datetime, end: datetime, now: datetime,
-                   limits: Limits | None = None, counts: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+                   limits: Limits | None = None, counts: dict[str, pd.DataFrame] | None = None,
+                   sums: dict[str, dict[str, int]] | None = None) -> pd.DataFrame:
     """One row per measure of each group in [start, end) as of `now`.
 
     group (派单/退单/质检/协查/数据分析) · measure (key) · label (中文) · numerator (int) ·
@@ -32,12 +33,16 @@ def group_measures(conn: Connection | None, *, start: datetime, end: datetime, n
     or None) · lower_is_better (bool)
 
     `counts`: {role: staff.role_counts(...)} of the same period and limits when the caller has
-    read them (the stand-up's per-person table is made from the same frames); with all five,
-    no query is made (conn may be None).
+    read them (the stand-up's per-person table is made from the same frames); `sums`: {role:
+    staff.column_sums of them} where the caller has only the sums (staff.shift_sums); with all
+    five roles in one or the other, no query is made (conn may be None).
     """
     counts = counts or {}
+    sums = sums or {}
 
     def total(role):
+        if role in sums:
+            return sums[role]
         df = counts.get(role)
         if df is None:
             assert conn is not None, "conn is needed for the roles whose counts were not passed"

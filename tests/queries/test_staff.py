@@ -154,18 +154,18 @@ def test_counts_by_shift_are_each_shifts_counts_and_sum_to_the_period(db, role):
     _shift_edges(db)
     with db.connect() as conn:
         start, end = period_bounds("day", date(2026, 1, 12))
-        edges = q.shift_parts(q.role_counts(conn, role, start=start, end=end, now=NOW, by_shift=True))
+        edges = q.shift_sums(q.role_counts(conn, role, start=start, end=end, now=NOW, by_shift=True))
         # two of the role's moments in each shift, each shift's counts its own
-        assert all(int(edges[name].drop(columns="staff_no").to_numpy().sum()) > 0 for name in SHIFTS), edges
+        assert all(sum(edges[name].values()) > 0 for name in SHIFTS), edges
         whole = q.role_counts(conn, role, start=JAN[0], end=JAN[1], now=NOW)
         month = q.role_counts(conn, role, start=JAN[0], end=JAN[1], now=NOW, by_shift=True)
         for day in (date(2026, 1, 1), date(2026, 1, 5), date(2026, 1, 6), date(2026, 1, 10), date(2026, 1, 12)):
             start, end = period_bounds("day", day)
-            parts = q.shift_parts(q.role_counts(conn, role, start=start, end=end, now=NOW, by_shift=True))
+            parts = q.shift_sums(q.role_counts(conn, role, start=start, end=end, now=NOW, by_shift=True))
             assert list(parts) == list(SHIFTS)
             for name in SHIFTS:
                 s_start, s_end = shift_bounds(day, name)
-                _same(parts[name], q.role_counts(conn, role, start=s_start, end=s_end, now=NOW))
+                assert parts[name] == q.column_sums(q.role_counts(conn, role, start=s_start, end=s_end, now=NOW))
     _same(q.summed_shifts(month), whole)
     assert int(whole.drop(columns="staff_no").to_numpy().sum()) > 0
 
@@ -173,9 +173,11 @@ def test_counts_by_shift_are_each_shifts_counts_and_sum_to_the_period(db, role):
 def test_a_sign_after_midnight_is_the_night_shifts(db):
     start, end = period_bounds("day", date(2026, 1, 1))
     with db.connect() as conn:
-        parts = q.shift_parts(q.role_counts(conn, "派单专员", start=start, end=end, now=NOW, by_shift=True))
-    assert row(parts["夜班"], "P01").signed == 1          # T8 signed at 00:10
-    assert parts["早班"].empty and parts["中班"].empty
+        split = q.role_counts(conn, "派单专员", start=start, end=end, now=NOW, by_shift=True)
+    assert list(split.loc[split["signed"] > 0, q.SHIFT_KEY]) == ["夜班"]     # T8 signed at 00:10
+    assert row(split[split[q.SHIFT_KEY] == "夜班"], "P01").signed == 1
+    sums = q.shift_sums(split)
+    assert sums["夜班"]["signed"] == 1 and sum(sums["早班"].values()) == sum(sums["中班"].values()) == 0
 
 
 @pytest.mark.parametrize("role", STAFF_ROLES)
