@@ -52,27 +52,28 @@ def _value(num: int, den: int | None) -> Decimal | None:
 
 def with_targets(measures: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """The group measures with value, target and verdict, Chinese columns."""
-    rows = []
-    for m in measures.itertuples(index=False):
-        den = None if m.denominator is None or pd.isna(m.denominator) else int(m.denominator)
-        value = _value(int(m.numerator), den)
+    cols = ["组别", "指标", "数量", "分母", "实际", "目标", "结果"]
+    out: dict[str, list] = {c: [] for c in cols}
+    for group, label, num, den, indicator in zip(measures["group"].tolist(), measures["label"].tolist(),
+                                                 measures["numerator"].tolist(), measures["denominator"].tolist(),
+                                                 measures["indicator"].tolist()):
+        den = None if den is None or pd.isna(den) else int(den)
+        value = _value(int(num), den)
         target = None
         verdict = "—"
-        if isinstance(m.indicator, str) and m.indicator:
-            ind = rules.indicator(m.indicator)
+        if isinstance(indicator, str) and indicator:
+            ind = rules.indicator(indicator)
             target = Decimal(ind["target"])
             if value is not None and not verdict_allowed(den):
                 verdict = staffing.SMALL_SAMPLE      # a verdict needs MIN_VERDICT_ITEMS items
             elif value is not None:
                 ok = value <= target if ind.get("lower_is_better") else value >= target
                 verdict = "达标" if ok else "未达标"
-        rows.append({"组别": m.group, "指标": m.label, "数量": int(m.numerator),
-                     "分母": den,
-                     "实际": value, "目标": target, "结果": verdict})
-    df = pd.DataFrame(rows, columns=["组别", "指标", "数量", "分母", "实际", "目标", "结果"])
-    for col in ("分母", "实际", "目标"):   # keep ints as ints and blanks as None (not NaN floats)
-        df[col] = pd.Series([r[col] for r in rows], dtype=object, index=df.index)
-    return df
+        for c, v in zip(cols, (group, label, int(num), den, value, target, verdict)):
+            out[c].append(v)
+    # ints stay ints and blanks None (not NaN floats) where a share has no denominator
+    return pd.DataFrame({c: pd.Series(out[c], dtype=object if c in ("分母", "实际", "目标") else None)
+                         for c in cols}, columns=cols)
 
 
 ERROR_COLUMN = {  # per role: what counts as its errors in the per-person table
