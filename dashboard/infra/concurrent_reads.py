@@ -15,14 +15,14 @@ from sqlalchemy.engine import Connection, Engine
 MAX_WORKERS = 3
 
 
-def concurrently(engine: Engine, parts: Sequence[Callable[[Connection], Any]]) -> list:
-    """[part(connection) for part in parts], run in up to MAX_WORKERS threads; the first error is
-    raised (after the others finished, so no connection is left checked out)."""
+def concurrently(engine: Engine, parts: Sequence[Callable[[Connection], Any]], *, workers: int = MAX_WORKERS) -> list:
+    """[part(connection) for part in parts], run in up to `workers` threads, in the order given;
+    the first error is raised (after the others finished, so no connection is left checked out)."""
     def run(part):
         with engine.connect() as conn:
             return part(conn)
 
-    with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(parts)) or 1,
+    with ThreadPoolExecutor(max_workers=min(workers, len(parts)) or 1,
                             thread_name_prefix="page-read") as pool:
         futures = [pool.submit(run, part) for part in parts]
         return [f.result() for f in futures]

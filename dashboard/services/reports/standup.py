@@ -7,10 +7,12 @@ and `build_standup_workbook` writes them, so both show the same numbers.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -193,13 +195,30 @@ ACTIONS_CN = {"id": "编号", "created_on": "提出日期", "owner": "责任人"
               "status": "状态", "created_by": "记录人", "updated_at": "更新时间", "carried_over": "延续"}
 
 
+@dataclass
+class PackReads:
+    """The stand-up pack as independent reads (`parts`: name → part(connection)) and the step that
+    puts their results together (`assemble`): a caller may read the parts beside its own."""
+    parts: dict[str, Callable[[Connection], Any]]
+    assemble: Callable[[dict[str, Any]], StandupPack]
+
+
 def standup_pack(conn: Connection, *, day: date, now: datetime, team: str | None = None,
                  engine: Engine | None = None) -> StandupPack:
-    """The stand-up's figures. With `engine`, the independent parts (yesterday's per-工号 counts
-    and per-person figures of each role, the current shift, the delays, the errors, today's
-    lists) are read at the same time on their own connections: about thirty queries that took
-    half a second one after another on PostgreSQL at 3 million tickets. The group lines and the
-    per-person table are then made from those frames without another query."""
+    """The stand-up's figures. With `engine`, the independent parts (pack_reads) are read at the
+    same time on their own connections: about thirty queries that took half a second one after
+    another on PostgreSQL at 3 million tickets."""
+    reads = pack_reads(conn, day=day, now=now, team=team)
+    got = (concurrently(engine, list(reads.parts.values())) if engine is not None
+           else [part(conn) for part in reads.parts.values()])
+    return reads.assemble(dict(zip(reads.parts, got)))
+
+
+def pack_reads(conn: Connection, *, day: date, now: datetime, team: str | None = None) -> PackReads:
+    """The pack's parts — yesterday's per-工号 counts of each role, the roster with the shifts worked,
+    the current shift, the delays, the errors, today's lists — heaviest first (a pool takes them
+    in this order); the group lines and the per-person table are then made from those frames
+    without another query."""
     yesterday = day - timedelta(days=1)
     rules = rules_for_month(conn, f"{yesterday:%Y-%m}")
     limits = rules.limits()
@@ -245,34 +264,35 @@ def standup_pack(conn: Connection, *, day: date, now: datetime, team: str | None
         surge = forecast.surge_status(c, now, kind_of=staffing.day_kind, knows=calendar.knows_all)
         return act, standup.act_today_counts(c, now=now), actions.rename(columns=ACTIONS_CN), surge
 
-    # the heaviest parts first: the pool takes them in this order
     parts = {DISPATCHER: yesterday_role(DISPATCHER), QC: yesterday_role(QC), "today": today_part,
              "shift": shift_part, "errors": errors_part, "delays": delays_part,
              **{role: yesterday_role(role) for role in (VERIFIER, RETURNER, ANALYST)}, "people": people_part,
              "leads": leads_part}
-    got = dict(zip(parts, concurrently(engine, list(parts.values())) if engine is not None
-                   else [part(conn) for part in parts.values()]))
-    act, act_counts, actions, surge = got["today"]
-    s_groups, errs, delays = got["shift"], got["errors"], got["delays"]
-    employed, shifts_worked, medians = got["people"]
-    day_counts = {role: staff_queries.summed_shifts(got[role]) for role in STAFF_ROLES}
-    y_groups = with_targets(standup.group_measures(None, start=y_start, end=y_end, now=now, limits=limits,
-                                                   counts=day_counts), rules)
-    performance = {role: staff_queries.staff_performance(
-        None, role=role, start=y_start, end=y_end, now=now, team=team, limits=limits, counts=day_counts[role],
-        people=employed, shifts_worked=shifts_worked, medians=medians) for role in STAFF_ROLES}
-    people = person_table(None, start=y_start, end=y_end, now=now, limits=limits, team=team, performance=performance)
-    # each of yesterday's shifts judged on its own (the night shift often has too few items)
-    sums_by_shift = {role: staff_queries.shift_sums(got[role]) for role in STAFF_ROLES}
-    y_shifts = {}
-    for name in SHIFTS:
-        start, end = staffing.shift_bounds(yesterday, name)
-        y_shifts[name] = with_targets(standup.group_measures(None, start=start, end=end, now=now, limits=limits,
-                                                             sums={role: sums_by_shift[role][name]
-                                                                   for role in STAFF_ROLES}), rules)
-    misses = misses_with_owner(y_groups, y_shifts, got["leads"])
-    return StandupPack(day, now, yesterday, shift, s_start, s_end, y_groups, s_groups, delays,
-                       errs, act, act_counts, actions, people, surge, misses)
+
+    def assemble(got: dict[str, Any]) -> StandupPack:
+        act, act_counts, actions, surge = got["today"]
+        s_groups, errs, delays = got["shift"], got["errors"], got["delays"]
+        employed, shifts_worked, medians = got["people"]
+        day_counts = {role: staff_queries.summed_shifts(got[role]) for role in STAFF_ROLES}
+        y_groups = with_targets(standup.group_measures(None, start=y_start, end=y_end, now=now, limits=limits,
+                                                       counts=day_counts), rules)
+        performance = {role: staff_queries.staff_performance(
+            None, role=role, start=y_start, end=y_end, now=now, team=team, limits=limits, counts=day_counts[role],
+            people=employed, shifts_worked=shifts_worked, medians=medians) for role in STAFF_ROLES}
+        people = person_table(None, start=y_start, end=y_end, now=now, limits=limits, team=team, performance=performance)
+        # each of yesterday's shifts judged on its own (the night shift often has too few items)
+        sums_by_shift = {role: staff_queries.shift_sums(got[role]) for role in STAFF_ROLES}
+        y_shifts = {}
+        for name in SHIFTS:
+            start, end = staffing.shift_bounds(yesterday, name)
+            y_shifts[name] = with_targets(standup.group_measures(None, start=start, end=end, now=now, limits=limits,
+                                                                 sums={role: sums_by_shift[role][name]
+                                                                       for role in STAFF_ROLES}), rules)
+        misses = misses_with_owner(y_groups, y_shifts, got["leads"])
+        return StandupPack(day, now, yesterday, shift, s_start, s_end, y_groups, s_groups, delays,
+                           errs, act, act_counts, actions, people, surge, misses)
+
+    return PackReads(parts, assemble)
 
 
 # --- workbook ------------------------------------------------------------------------------------

@@ -46,19 +46,33 @@ class Agenda:
     repeats: repeat_reads.RecentRepeats
 
 
+# the agenda's reads in one pool: the pack's parts and the page's other reads take turns on the
+# database, and the pack's Python runs while the others' statements wait on it
+AGENDA_WORKERS = 4
+
+
 @cached(ttl="120s", max_entries=16, show_spinner=False)
 def agenda(day: date, now: datetime) -> Agenda:
-    """Read at the same time: the others' statements wait on the database while the pack's own
-    parts (read side by side as well) are put together."""
+    """Everything the page shows but the action list and the breach forecast, read at the same time."""
     eng = engine()
-    pack, measures_frame, (week, streets), plan, *recent = concurrently(eng, [
-        lambda conn: standup_report.standup_pack(conn, day=day, now=now, engine=eng),
+    with eng.connect() as conn:
+        reads = standup_report.pack_reads(conn, day=day, now=now)
+    others = [
         lambda conn: measures.measures_frame(conn, now=now),
         lambda conn: hotspot_reads.surges_with_streets(conn, now),
         lambda conn: staffing_plan.plan(conn, day=day, now=now),
         *repeat_reads.recent_parts(day, now),
-    ])
-    return Agenda(pack, measures_frame, week, streets, plan, repeat_reads.recent_from(day, now, recent))
+    ]
+    # the pack's two heaviest parts first, then the others' longest, then the rest
+    names = list(reads.parts)
+    first, rest = names[:2], names[2:]
+    order = [reads.parts[n] for n in first] + others[:3] + [reads.parts[n] for n in rest] + others[3:]
+    got = concurrently(eng, order, workers=AGENDA_WORKERS)
+    pack_got = dict(zip(first, got[:2])) | dict(zip(rest, got[5:5 + len(rest)]))
+    measures_frame, (week, streets), plan = got[2:5]
+    recent = got[5 + len(rest):]
+    return Agenda(reads.assemble(pack_got), measures_frame, week, streets, plan,
+                  repeat_reads.recent_from(day, now, recent))
 
 
 @cached(keep_last=False, ttl="120s", max_entries=8, show_spinner=False)
