@@ -52,6 +52,8 @@ def test_standup_repeat_section(app_db, role):
     assert "重复诉求（近 7 天）" in [h.value for h in at.subheader]
     m = _metrics(at)
     assert m["受理"] == count(len(week)) and m["其中重复"] == count(sum(1 for r in week if r.repeat_source_no))
+    by_street = [df.value for df in at.dataframe if "街乡镇" in df.value.columns and "重复率" in df.value.columns]
+    assert by_street and 0 < len(by_street[0]) <= 5          # the first five 街乡镇 with repeats
 
 
 @pytest.mark.parametrize("role", [r for r in ROLES if can_open(r, "tickets")])

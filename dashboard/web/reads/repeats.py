@@ -41,15 +41,20 @@ def standup_window(day: date, now: datetime) -> tuple[datetime, datetime]:
 
 
 def recent_parts(day: date, now: datetime) -> list:
-    """The reads of RecentRepeats, each on a connection of its own (recent_from puts them together)."""
+    """The reads of RecentRepeats, each on a connection of its own (recent_from puts them together).
+    Every 街乡镇 is read (a few dozen rows): the period's totals are their sums."""
     start, end = standup_window(day, now)
-    return [lambda conn: repeats.repeat_totals(conn, start=start, end=end, now=now),
-            lambda conn: repeats.open_repeats(conn, now=now, limit=1)[1],
-            *[lambda conn, by=by: repeats.repeat_counts(conn, start=start, end=end, by=by, now=now, limit=TOP_ROWS)
+    return [lambda conn: repeats.open_repeats(conn, now=now, limit=1)[1],
+            *[lambda conn, by=by: repeats.repeat_counts(conn, start=start, end=end, by=by, now=now,
+                                                         limit=None if by == "street" else TOP_ROWS)
               for by in GROUPINGS]]
 
 
 def recent_from(day: date, now: datetime, got: list) -> RecentRepeats:
     start, end = standup_window(day, now)
-    totals_, open_total, *frames = got
-    return RecentRepeats(start, end, totals_, int(open_total), dict(zip(GROUPINGS, frames)))
+    open_total, *frames = got
+    by = dict(zip(GROUPINGS, frames))
+    streets = by["street"]
+    totals_ = {"tickets": int(streets["tickets"].sum()), "repeats": int(streets["repeats"].sum())}
+    by["street"] = streets.head(TOP_ROWS)
+    return RecentRepeats(start, end, totals_, int(open_total), by)
