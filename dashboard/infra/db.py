@@ -32,7 +32,8 @@ def make_engine(url: str | None = None, *, statement_timeout_ms: int | None = No
     # Custom plans always: the driver prepares a statement run five times, and after five more
     # runs PostgreSQL may switch it to one generic plan for every parameter value, chosen without
     # knowing the time range; for these range aggregates that plan was 5× slower (the stand-up's
-    # improvement measures 100 ms → 500 ms from their sixth run on a pooled connection).
+    # improvement measures 100 ms → 500 ms from their sixth run on a pooled connection). Writers
+    # allow generic plans again for their transaction (ingest.writing.generic_plans_allowed).
     connect_args = {"connect_timeout": 5, "options": "-c jit=off -c plan_cache_mode=force_custom_plan"}
     if timeout_ms:
         connect_args["options"] += f" -c statement_timeout={timeout_ms}"

@@ -195,3 +195,17 @@ def test_postgresql_plans_every_run_for_its_values(pg_url):
         assert conn.execute(sa.text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
         assert conn.execute(sa.text("SHOW jit")).scalar() == "off"
     eng.dispose()
+
+
+def test_writes_keep_generic_plans_for_their_transaction_only(pg_url):
+    """An import's transaction lets the server keep its plans (the same statements for thousands
+    of rows); the pooled connection plans every run for its values again afterwards."""
+    from dashboard.services.ingest import writing
+
+    eng = make_engine(pg_url)
+    with eng.connect() as conn:
+        with conn.begin():
+            writing.generic_plans_allowed(conn)
+            assert conn.execute(sa.text("SHOW plan_cache_mode")).scalar() == "auto"
+        assert conn.execute(sa.text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+    eng.dispose()

@@ -145,6 +145,7 @@ def write_prepared(conn: Connection, p: Prepared, res: ImportResult, *, quaranti
     refill_settled=False drops the stored counts of the days written without counting them again
     (readers count a missing day live): a writer with more batches to come refills after its last."""
     step = step or (lambda _f, _t: None)
+    writing.generic_plans_allowed(conn)
     _one_ticket_writer_at_a_time(conn, p.kind, wait=wait)
     check_database(conn, p)
     bad = p.bad_index()

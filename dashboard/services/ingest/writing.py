@@ -31,6 +31,15 @@ LOOKUP_CHUNK = 900
 _DAY_US = 86_400_000_000
 
 
+def generic_plans_allowed(conn: Connection) -> None:
+    """PostgreSQL: for the rest of the caller's transaction the server may keep one plan for a
+    statement run again and again (the app's sessions plan every run for its own values,
+    dashboard.infra.db): a write runs the same few statements for thousands of rows, and planning
+    each made imports and the feed 60 % slower."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL plan_cache_mode = auto")
+
+
 @contextmanager
 def bulk_session(conn: Connection):
     """A large SQLite page cache for the length of one import: with the default 2 MB the index
