@@ -33,7 +33,7 @@ def make_engine(url: str | None = None, *, statement_timeout_ms: int | None = No
     # runs PostgreSQL may switch it to one generic plan for every parameter value, chosen without
     # knowing the time range; for these range aggregates that plan was 5× slower (the stand-up's
     # improvement measures 100 ms → 500 ms from their sixth run on a pooled connection). Writers
-    # allow generic plans again for their transaction (ingest.writing.generic_plans_allowed).
+    # allow generic plans again while they write rows by key (ingest.writing.generic_plans).
     connect_args = {"connect_timeout": 5, "options": "-c jit=off -c plan_cache_mode=force_custom_plan"}
     if timeout_ms:
         connect_args["options"] += f" -c statement_timeout={timeout_ms}"

@@ -197,15 +197,24 @@ def test_postgresql_plans_every_run_for_its_values(pg_url):
     eng.dispose()
 
 
-def test_writes_keep_generic_plans_for_their_transaction_only(pg_url):
-    """An import's transaction lets the server keep its plans (the same statements for thousands
-    of rows); the pooled connection plans every run for its values again afterwards."""
+def test_writes_by_key_keep_generic_plans_and_nothing_else_does(pg_url):
+    """Writing rows by key lets the server keep its plans (the same statements for thousands of
+    keys); the range aggregates after it in the same transaction (rollups, settled counts) and the
+    pooled connection afterwards plan every run for their values again."""
     from dashboard.services.ingest import writing
 
     eng = make_engine(pg_url)
+
+    def mode(conn):
+        return conn.execute(sa.text("SHOW plan_cache_mode")).scalar()
+
     with eng.connect() as conn:
         with conn.begin():
-            writing.generic_plans_allowed(conn)
-            assert conn.execute(sa.text("SHOW plan_cache_mode")).scalar() == "auto"
-        assert conn.execute(sa.text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+            with writing.generic_plans(conn):
+                assert mode(conn) == "auto"
+            assert mode(conn) == "force_custom_plan"
+        with conn.begin():
+            with pytest.raises(RuntimeError), writing.generic_plans(conn):
+                raise RuntimeError("a write failed")
+        assert mode(conn) == "force_custom_plan"
     eng.dispose()

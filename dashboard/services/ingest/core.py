@@ -145,9 +145,9 @@ def write_prepared(conn: Connection, p: Prepared, res: ImportResult, *, quaranti
     refill_settled=False drops the stored counts of the days written without counting them again
     (readers count a missing day live): a writer with more batches to come refills after its last."""
     step = step or (lambda _f, _t: None)
-    writing.generic_plans_allowed(conn)
     _one_ticket_writer_at_a_time(conn, p.kind, wait=wait)
-    check_database(conn, p)
+    with writing.generic_plans(conn):
+        check_database(conn, p)
     bad = p.bad_index()
     _fill_rejects(res, p, bad)
     if bad and not quarantine:
@@ -155,15 +155,16 @@ def write_prepared(conn: Connection, p: Prepared, res: ImportResult, *, quaranti
     step(0.4, "写入数据库")
     with writing.bulk_session(conn):
         keep = [i for i in range(p.n) if i not in bad] if bad else list(range(p.n))
-        stored = _stored_tickets(conn, p, keep)
-        days = _received_days_before(conn, p, keep, stored)
-        # only files whose tickets are all new: refreshing stored tickets looks their
-        # facts and clocks up by ticket number, which needs the indexes
-        bulk = len(keep) if p.kind == "tickets" and not stored else 0
-        with writing.indexes_built_after(conn, BULK_TABLES, compared_with="tickets", rows_coming=bulk):
-            counts = write(conn, p, keep, username=username, stored=stored)
-            step(0.8, "更新工单派生数据")
-            refresh_facts(conn, counts)
+        with writing.generic_plans(conn):
+            stored = _stored_tickets(conn, p, keep)
+            days = _received_days_before(conn, p, keep, stored)
+            # only files whose tickets are all new: refreshing stored tickets looks their
+            # facts and clocks up by ticket number, which needs the indexes
+            bulk = len(keep) if p.kind == "tickets" and not stored else 0
+            with writing.indexes_built_after(conn, BULK_TABLES, compared_with="tickets", rows_coming=bulk):
+                counts = write(conn, p, keep, username=username, stored=stored)
+                step(0.8, "更新工单派生数据")
+                refresh_facts(conn, counts)
         if p.kind == "tickets":
             # rollups sum tickets per received day: the days tickets left and joined
             rollups.refresh_days(conn, days | _received_days_of_file(p, keep))

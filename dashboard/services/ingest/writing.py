@@ -31,13 +31,21 @@ LOOKUP_CHUNK = 900
 _DAY_US = 86_400_000_000
 
 
-def generic_plans_allowed(conn: Connection) -> None:
-    """PostgreSQL: for the rest of the caller's transaction the server may keep one plan for a
-    statement run again and again (the app's sessions plan every run for its own values,
-    dashboard.infra.db): a write runs the same few statements for thousands of rows, and planning
-    each made imports and the feed 60 % slower."""
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SET LOCAL plan_cache_mode = auto")
+@contextmanager
+def generic_plans(conn: Connection):
+    """PostgreSQL: inside the block the server may keep one plan for a statement run again and
+    again (the app's sessions plan every run for its own values, dashboard.infra.db): a write runs
+    the same few statements for thousands of keys, and planning each made imports and the feed
+    60 % slower. The range aggregates after it (rollups, settled counts) plan for their values
+    again. Only within the caller's transaction; a failure ends the transaction, and the setting
+    with it."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    before = conn.exec_driver_sql("SHOW plan_cache_mode").scalar()
+    conn.execute(sa.select(sa.func.set_config("plan_cache_mode", "auto", True)))
+    yield
+    conn.execute(sa.select(sa.func.set_config("plan_cache_mode", before, True)))
 
 
 @contextmanager
