@@ -114,9 +114,9 @@ class Surge:
             return "今日尚无完整小时，暂不判断突增。"
         span = f"00:00–{self.hour + 1:02d}:00"
         if self.active:
-            return (f"工单突增：今日 {span} 累计受理 {self.actual} 件，超过预测上限 {self.upper:.0f} 件"
-                    f"（预测 {self.expected:.0f} 件）。请增派人手、调整排班。")
-        return f"今日 {span} 累计受理 {self.actual} 件，在预测区间内（上限 {self.upper:.0f} 件）。"
+            return (f"工单突增：今日 {span} 累计受理 {self.actual:,} 件，超过预测上限 {self.upper:,.0f} 件"
+                    f"（预测 {self.expected:,.0f} 件）。请增派人手、调整排班。")
+        return f"今日 {span} 累计受理 {self.actual:,} 件，在预测区间内（上限 {self.upper:,.0f} 件）。"
 
 
 MIN_HOURS_JUDGED = 2   # the first hour or two of a day is too thin to call a surge on

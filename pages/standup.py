@@ -190,7 +190,7 @@ def forecast_and_plan() -> None:
 
 
 def breaches_expected() -> None:
-    breach_section.render(now, key="standup", large=projector)
+    breach_section.render(now, key="standup", large=projector, titled=False)
 
 
 def open_actions() -> None:
@@ -205,7 +205,7 @@ def open_actions() -> None:
 
 agenda_section("昨日未达标", yesterday_misses)
 agenda_section("超期工单最多的承办单位", overdue_by_unit)
-agenda_section("今日到期工单的超期预测", breaches_expected)
+agenda_section(f"未来 {breach_section.HORIZON_HOURS} 小时到期工单的超期预测", breaches_expected)
 agenda_section("今日受理预测与排班", forecast_and_plan)
 agenda_section("行动项", open_actions)
 

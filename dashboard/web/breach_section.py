@@ -15,11 +15,13 @@ from domain.formatting import count, half_up, pct
 HORIZON_HOURS = int(HORIZON.total_seconds() // 3600)
 
 
-def render(now: datetime, *, key: str, large: bool = False) -> None:
+def render(now: datetime, *, key: str, large: bool = False, titled: bool = True) -> None:
     """The section; `key` keeps its widgets apart from the page's. `large`: plain tables in the
-    page's type size and no per-ticket list (the stand-up's projector layout)."""
+    page's type size and no per-ticket list (the stand-up's projector layout). `titled=False`: the
+    page's own heading names it (the stand-up's agenda)."""
     fc = data.forecast(now)
-    st.subheader(f"超期预测（未来 {HORIZON_HOURS} 小时）")
+    if titled:
+        st.subheader(f"超期预测（未来 {HORIZON_HOURS} 小时）")
     st.caption(f"{now:%m-%d %H:%M} 起 {HORIZON_HOURS} 小时内到期的在办工单，按同一承办单位、同一时限类型近 {HISTORY_DAYS} 天"
                f"在相同已用时限比例时仍未办结的工单中按时办结的比例估计按时办结概率；样本不足 {MIN_TICKETS} 张时依次改用"
                f"「{LEVEL_CLASS}」「{LEVEL_ALL}」。预计超期 = Σ（1 − 按时办结概率），班次按办结时限所在时段。")

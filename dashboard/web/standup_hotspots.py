@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard.services.hotspots import surges
 from dashboard.web.reads import hotspots as data
+from dashboard.web.ui import md_escape
 from domain.formatting import count
 from domain.hotspots import week_start
 from domain.vocabulary import IN_PROGRESS, SURGE
@@ -37,7 +38,8 @@ def render(now: datetime, *, large: bool = False, week: surges.WeekSurges | None
     """`large`: a plain table in the page's type size (the stand-up's projector layout); `week` and
     `streets` as surge_table's."""
     heading, table = surge_table(now, week, streets)
-    st.subheader(heading)
+    # a part of the agenda's 受理预测 section, one level below its heading
+    st.markdown(f"#### {md_escape(heading)}")
     if table.empty:
         st.success(f"本周和上周没有{SURGE}的诉求类别。")
         return

@@ -114,6 +114,7 @@ def test_wall_hotspot_screen(app_db, monkeypatch):
 def test_standup_shows_the_weeks_surges(app_db, role):
     at = app_as(role, "pages/standup.py")
     assert not at.exception   # (the burst also lifts today's intake: the stand-up's intake alert may be red)
-    assert any(h.value.endswith("突增诉求") and "进行中" in h.value for h in at.subheader)
+    # a heading one level below the agenda's sections
+    assert any(m.value.startswith("#### ") and m.value.endswith("突增诉求") and "进行中" in m.value for m in at.markdown)
     tables = [df.value for df in at.dataframe if "突增指数" in df.value.columns]
     assert tables and "供暖" in list(tables[0]["类别"])

@@ -7,6 +7,7 @@ import pytest
 from openpyxl import load_workbook
 
 from dashboard.services.reports import standup as report
+from dashboard.web.breach_section import HORIZON_HOURS
 from dashboard.web.reads import standup as data
 from domain.access import ROLES, can_open
 from tests.support.app_database import APP_NOW
@@ -17,7 +18,8 @@ def allowed(key):
     return [r for r in ROLES if can_open(r, key)]
 
 
-AGENDA = ["1. 昨日未达标", "2. 超期工单最多的承办单位", "3. 今日到期工单的超期预测", "4. 今日受理预测与排班", "5. 行动项"]
+AGENDA = ["1. 昨日未达标", "2. 超期工单最多的承办单位", f"3. 未来 {HORIZON_HOURS} 小时到期工单的超期预测", "4. 今日受理预测与排班",
+          "5. 行动项"]
 
 
 def table_with(at, column):

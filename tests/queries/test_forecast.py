@@ -55,6 +55,17 @@ def test_surge_needs_the_cumulative_to_run_over():
     assert s.active and s.actual == 192 and s.hour == 11 and "突增" in s.message
 
 
+def test_surge_message_groups_thousands():
+    """The message's counts read as every count on the pages does: 1,000, never 1000."""
+    fc = forecast_day(flat_history(per_hour=100), DAY)
+    now = datetime(2025, 12, 10, 12, 0)
+    calm = surge_rule(fc, {h: 90 for h in range(12)}, now)
+    assert not calm.active and "累计受理 1,080 件" in calm.message
+    surge = surge_rule(fc, {h: 150 for h in range(12)}, now)
+    assert surge.active and "累计受理 1,800 件" in surge.message
+    assert f"预测上限 {surge.upper:,.0f} 件" in surge.message and "," in f"{surge.upper:,.0f}"
+
+
 def test_shift_need_uses_the_busiest_hour():
     fc = forecast_day(flat_history(bump={(DAY - timedelta(days=7 * k), 9): 60 for k in range(1, 9)}), DAY)
     # the last week ran at 9 an hour against a profile of 10 (one busier day does not move the
