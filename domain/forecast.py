@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from domain.formatting import count
+
 WEEKS = 8           # same-weekday days of the profile
 RECENT_DAYS = 7     # days whose intake sets the recent level
 SIGMAS = 2.0        # width of the band, in standard deviations
@@ -114,9 +116,9 @@ class Surge:
             return "今日尚无完整小时，暂不判断突增。"
         span = f"00:00–{self.hour + 1:02d}:00"
         if self.active:
-            return (f"工单突增：今日 {span} 累计受理 {self.actual:,} 件，超过预测上限 {self.upper:,.0f} 件"
+            return (f"工单突增：今日 {span} 累计受理 {count(self.actual)} 件，超过预测上限 {self.upper:,.0f} 件"
                     f"（预测 {self.expected:,.0f} 件）。请增派人手、调整排班。")
-        return f"今日 {span} 累计受理 {self.actual:,} 件，在预测区间内（上限 {self.upper:,.0f} 件）。"
+        return f"今日 {span} 累计受理 {count(self.actual)} 件，在预测区间内（上限 {self.upper:,.0f} 件）。"
 
 
 MIN_HOURS_JUDGED = 2   # the first hour or two of a day is too thin to call a surge on
