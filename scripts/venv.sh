@@ -44,6 +44,23 @@ ensure_ensurepip() {
   fi
 }
 
+# A lock that pins pip itself (the dev lock) gets that pip first: the pip a venv starts with may be
+# older than the lock's, and pip before 23.3 refuses a hash-checked lock in which a package asks for
+# another with an extra (pip-audit's CacheControl[filecache]) as soon as the index has a newer
+# release of it than the lock's.
+install_locked_pip() {
+  local lock="$1"
+  shift
+  local pin
+  pin=$(awk '/^pip==/ {on=1} on {print; if ($0 !~ /\\$/) exit}' "$lock")
+  [ -n "$pin" ] || return 0
+  local pins
+  pins=$(mktemp)
+  printf '%s\n' "$pin" >"$pins"
+  "$VENV_PY" -m pip install --quiet --disable-pip-version-check --require-hashes "$@" -r "$pins"
+  rm -f "$pins"
+}
+
 # Make .venv unless a usable one (Python ≥ 3.11 with pip) is there, then install the lock into it
 # once per content of the lock. Further arguments go to pip (the offline bundle's --no-index …).
 ensure_venv() {
@@ -61,6 +78,7 @@ ensure_venv() {
   digest=$(sha256sum "$lock" | cut -d' ' -f1)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
     echo "== installing the packages of $lock into $VENV_DIR (hash-checked)"
+    install_locked_pip "$lock" "$@"
     "$VENV_PY" -m pip install --quiet --disable-pip-version-check --require-hashes "$@" -r "$lock"
     echo "$digest" >"$stamp"
   fi
