@@ -104,3 +104,25 @@ def test_keys_are_duplicate_only_within_their_part():
     assert list(second.raw["工单编号"]) == ["A", "C", "C"]
     # as one table, the same rows are three duplicates
     assert [e[0] for e in prepare("tickets", frame).errors] == [2, 3, 5]
+
+
+def test_a_batch_that_fails_to_write_stops_the_pull_and_the_next_run_completes(sqlite_engine, maria, tmp_path, monkeypatch):
+    system = OrderSystem(maria)
+    system.add_orders(23, START, step_seconds=STEP_SECONDS)
+    path = source_file(tmp_path, maria, "mariadb", tickets={"batch": 5}, events=None)
+    cfg = config.load(path)
+    monkeypatch.setattr(sql_source, "READ_AHEAD_BATCHES", 2)
+
+    def broken_second_batch(outcome):
+        if outcome.batches == 2:
+            raise RuntimeError("本库写入中断")
+
+    with pytest.raises(RuntimeError):
+        _pull(sqlite_engine, cfg, broken_second_batch)
+    with sqlite_engine.connect() as conn:
+        # batches 1 and 2 committed (the failure came after the second's commit); the batches read
+        # ahead after them were not written
+        assert conn.execute(sa.select(sa.func.count()).select_from(tickets)).scalar_one() == 7
+        assert state.watermark(conn, cfg.name, "tickets").value == START + pd.Timedelta(seconds=6 * STEP_SECONDS)
+    assert sql_source.run(sqlite_engine, config.load(path), once=True) == 0
+    assert our_tickets(sqlite_engine) == system.expected_tickets()
