@@ -243,6 +243,17 @@ breach_history_snapshots = sa.Table(
     sa.Column("computed_at", sa.DateTime, nullable=False),
 )
 
+# Figures of a finished stretch of time that every page of a day shares (the day's intake forecast,
+# the 28 days' handling minutes, the stand-up's repeats of the week before), counted once and kept
+# for every page and app instance (dashboard.services.kept_figures; revision 0019).
+kept_figures = sa.Table(
+    "kept_figures", metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("as_of", sa.DateTime, primary_key=True),
+    sa.Column("body", sa.Text, nullable=False),             # JSON, the figure's own form
+    sa.Column("computed_at", sa.DateTime, nullable=False),
+)
+
 rules_versions = sa.Table(
     "rules_versions", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pandas as pd
@@ -21,16 +20,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard.infra import logs
+from dashboard.services.kept_figures import read_or_count
 from queries.breach import HISTORY_COLUMNS, breach_history
 from queries.schema import breach_history_snapshots as snapshots
 from queries.sql import insert_ignore
 
-log = logging.getLogger(__name__)
-
 KEEP = timedelta(days=2)     # older hours are dropped when a new one is stored
-# how long keeping a counted history may wait for another writer's lock before it gives up (the
-# page shows what it counted either way)
-KEEP_WAIT_MS = 200
 
 
 def hour_start(now: datetime) -> datetime:
@@ -61,31 +56,12 @@ def forget(conn: Connection) -> None:
 
 def history(read: Engine, hour: datetime, *, keep: Callable[[], Engine] | None = None) -> pd.DataFrame:
     """The history of `hour`: the kept one, else counted now and, through `keep` (the writers'
-    engine), kept for the rest of the hour. Keeping is best effort and never waits long for another
-    writer; a kept history that cannot be read (a role not granted the table yet) is counted."""
-    try:
-        with read.connect() as conn:
-            found = stored(conn, hour)
-    except sa.exc.SQLAlchemyError as e:
-        log.warning("kept breach history of %s not readable: %s", hour, _first_line(e))
-        found = None
-    if found is not None:
-        return found
+    engine), kept for the rest of the hour (kept_figures.read_or_count: best effort, never waiting
+    long for another writer; a kept history that cannot be read is counted)."""
     with read.connect() as conn:
-        counted = breach_history(conn, now=hour)
-    if keep is not None:
-        try:
-            with keep().connect() as conn, conn.begin(), _waiting_briefly(conn):
-                if conn.dialect.name == "postgresql":
-                    conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{KEEP_WAIT_MS}ms'")
-                store(conn, hour, counted, now=datetime.now())
-                # another instance may have kept its count first: every page of the hour shows one
-                kept = stored(conn, hour)
-            if kept is not None:
-                return kept
-        except sa.exc.SQLAlchemyError as e:
-            log.warning("breach history of %s not kept: %s", hour, _first_line(e))
-    return counted
+        return read_or_count(conn, f"breach history of {hour}", load=lambda c: stored(c, hour),
+                             count=lambda c: breach_history(c, now=hour),
+                             store=lambda c, counted: store(c, hour, counted, now=datetime.now()), keep=keep)
 
 
 def warm(engine: Engine, now: datetime) -> bool:
@@ -109,28 +85,7 @@ def warm_for_service(engine: Engine) -> None:
             logs.event("feed_run", source="derived", stage="breach_history", status="ok")
     except sa.exc.SQLAlchemyError as e:
         logs.event("feed_run", logging.WARNING, source="derived", stage="breach_history", status="failed",
-                   error=_first_line(e))
-
-
-@contextmanager
-def _waiting_briefly(conn: Connection):
-    """SQLite: give up on another writer's lock after KEEP_WAIT_MS instead of the connection's 30 s
-    busy timeout (which would hold the page), restored before the connection goes back to the pool.
-    (PostgreSQL: a lock_timeout local to the transaction, set by the caller.)"""
-    if conn.dialect.name != "sqlite":
-        yield
-        return
-    before = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
-    conn.exec_driver_sql(f"PRAGMA busy_timeout = {KEEP_WAIT_MS}")
-    try:
-        yield
-    finally:
-        conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(before or 0)}")
-
-
-def _first_line(e: BaseException) -> str:
-    """The error's first line for the log, scrubbed as every logged text (logs.scrub)."""
-    return logs.scrub(logs.first_line(e))
+                   error=logs.scrub(logs.first_line(e)))
 
 
 def _frame(rows: list) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from dashboard.services import audit, breach_history, calendar_days, facts
+from dashboard.services import audit, breach_history, calendar_days, facts, kept_figures
 from dashboard.services.assessment import settled_counts
 from dashboard.services.ingest.reading import FileRefused, read_table
 from domain import calendar as cal
@@ -91,6 +91,7 @@ def import_notice(conn: Connection, filename: str, data: bytes, *, username: str
                         f"替换原有 {replaced} 行")
     calendar_days.forget()
     calendar_days.load(conn)
+    kept_figures.forget(conn)     # the intake forecasts were counted with the old day kinds
     _rederive(conn, year)
     return result
 

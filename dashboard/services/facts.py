@@ -14,7 +14,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from dashboard.services import breach_history, calendar_days
+from dashboard.services import breach_history, calendar_days, kept_figures
 from dashboard.services.rules_store import current_rules
 from domain.calendar import add_working_days
 from domain.lifecycle import Event, Facts, TicketInput, derive, event_clocks
@@ -283,4 +283,5 @@ def rebuild_all(conn: Connection, rules: Rules | None = None) -> int:
     conn.execute(ticket_facts.delete())
     conn.execute(day_counts.delete())   # counted from the old facts; writers refill them
     breach_history.forget(conn)          # so were the kept forecast histories
+    kept_figures.forget(conn)            # and the day's kept figures
     return refresh(conn, all_nos, rules)

@@ -3,13 +3,13 @@ forecast, the handling minutes observed over the weeks before, the rules' target
 the dispatchers planned and the contract minimum."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from decimal import Decimal
 
 import pandas as pd
 from sqlalchemy.engine import Connection
 
-from dashboard.services import calendar_days
+from dashboard.services import day_figures
 from dashboard.services.rules_store import rules_for_month
 from domain import staffing
 from domain.vocabulary import DISPATCHER
@@ -25,22 +25,23 @@ def handling_until(day: date, now: datetime) -> datetime:
     return min(now, datetime.combine(day, time()))
 
 
-def handling_minutes(conn: Connection, day: date, until: datetime) -> float | None:
-    """queries.forecast.handling_minutes of the staffing.HANDLING_WINDOW_DAYS before `day`, up to `until`."""
-    since = datetime.combine(day, time()) - timedelta(days=staffing.HANDLING_WINDOW_DAYS)
-    return forecast.handling_minutes(conn, start=since, end=until)
+def handling_minutes(conn: Connection, day: date, until: datetime, *, keep: day_figures.Keep = None) -> float | None:
+    """The median handling minutes of the staffing.HANDLING_WINDOW_DAYS before `day`, up to
+    `until` (day_figures.handling_minutes: kept for the day through `keep`)."""
+    return day_figures.handling_minutes(conn, day, until, keep=keep)
 
 
-def day_forecast(conn: Connection, day: date, until: datetime) -> forecast.DayForecast:
-    calendar_days.load(conn)     # day_kind reads the calendar table's holidays
-    return forecast.forecast_for(conn, day=day, now=until, kind_of=staffing.day_kind)
+def day_forecast(conn: Connection, day: date, until: datetime, *, keep: day_figures.Keep = None) -> forecast.DayForecast:
+    """The intake forecast of `day` from the intake before `until` (day_figures.intake_forecast)."""
+    return day_figures.intake_forecast(conn, day, until, keep=keep)
 
 
 def plan(conn: Connection, *, day: date, now: datetime, observed: float | None = None,
-         fc: forecast.DayForecast | None = None, read: bool = True) -> dict:
+         fc: forecast.DayForecast | None = None, read: bool = True, keep: day_figures.Keep = None) -> dict:
     """Forecast, observed handling minutes and the dispatchers needed per shift of `day`, next to
     the plan and the contract minimum. `observed` and `fc`: handling_minutes and day_forecast
-    when the caller has them (read=False: it has both, None meaning none observed).
+    when the caller has them (read=False: it has both, None meaning none observed); `keep`: the
+    writers' engine, to keep both for the day (dashboard.services.day_figures).
 
     {"forecast": DayForecast, "handling_minutes": Decimal, "handling_source": str,
      "occupancy": Decimal, "shifts": DataFrame[shift, volume, peak_hour_volume, needed,
@@ -48,8 +49,8 @@ def plan(conn: Connection, *, day: date, now: datetime, observed: float | None =
     """
     until = handling_until(day, now)
     if read:
-        observed = handling_minutes(conn, day, until) if observed is None else observed
-        fc = day_forecast(conn, day, until) if fc is None else fc
+        observed = handling_minutes(conn, day, until, keep=keep) if observed is None else observed
+        fc = day_forecast(conn, day, until, keep=keep) if fc is None else fc
     rules = rules_for_month(conn, f"{day:%Y-%m}")
     cfg = rules.body.get("staffing", {})
     occupancy = Decimal(str(cfg.get("target_occupancy", staffing.DEFAULT_OCCUPANCY)))

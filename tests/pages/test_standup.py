@@ -124,7 +124,7 @@ def test_forecast_against_the_shift_plan(app_db, monkeypatch):
                                     "peak_hour_volume": [3.0, 34.0, 10.0], "needed": [1, 4, 2],
                                     "needed_average": [1, 3, 2], "planned": [1, 3, 2], "on_duty": [1, 3, 0],
                                     "minimum": [4, 4, 4], "gap": [0, 1, 0]})}
-    monkeypatch.setattr(staffing_plan, "plan", lambda conn, day, now: plan)
+    monkeypatch.setattr(staffing_plan, "plan", lambda conn, day, now, **_kept: plan)
     data.agenda.clear()
     at = app_as("supervisor", "pages/standup.py")
     data.agenda.clear()

@@ -9,6 +9,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from dashboard.services import breach_history as kept
+from dashboard.services import kept_figures
 from queries import breach
 from queries.schema import breach_history_snapshots
 from tests.queries.test_breach import db  # noqa: F401 - the hand-built history as a fixture
@@ -115,7 +116,7 @@ def test_keeping_gives_up_at_once_while_another_writer_holds_sqlite(sqlite_engin
     pd.testing.assert_frame_equal(result["history"], _counted(engine))
     assert _kept_hours(engine) == []           # not kept this time: the next page tries again
     with engine.connect() as conn:              # the pooled connection has its usual timeout back
-        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() > kept.KEEP_WAIT_MS
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() > kept_figures.KEEP_WAIT_MS
 
 
 def test_a_page_that_lost_the_race_shows_the_history_kept_first(db, monkeypatch):  # noqa: F811

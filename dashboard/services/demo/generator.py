@@ -38,6 +38,7 @@ from queries.schema import (
     day_counts,
     equipment,
     event_clocks,
+    kept_figures,
     manual_items,
     metadata,
     qc_measures,
@@ -473,7 +474,7 @@ class _World:
 
 # --- the whole load ----------------------------------------------------------------------------
 
-OPERATIONAL_TABLES = (breach_history_snapshots, special_flags, shift_handovers, qc_measures, day_counts, rollup_daily, rollup_day_totals, rollup_hourly, event_clocks, ticket_facts, ticket_events, tickets,
+OPERATIONAL_TABLES = (breach_history_snapshots, kept_figures, special_flags, shift_handovers, qc_measures, day_counts, rollup_daily, rollup_day_totals, rollup_hourly, event_clocks, ticket_facts, ticket_events, tickets,
                       shifts, reports, manual_items, equipment, staff)
 
 

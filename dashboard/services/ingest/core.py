@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard.infra import logs
-from dashboard.services import audit, calendar_days, facts, repeats, rollups
+from dashboard.services import audit, calendar_days, facts, kept_figures, repeats, rollups
 from dashboard.services.assessment import settled_counts
 from dashboard.services.ingest import writing
 from dashboard.services.ingest.frozen import frozen_months
@@ -113,6 +113,9 @@ def run_import(engine: Engine, kind: str, filename: str, data: bytes, *, mapping
         res.warnings = list(p.warnings) + ([_unknown_message(p.unknown_columns)] if p.unknown_columns else [])
         with engine.connect() as conn, writing.checkpoint_after(conn), conn.begin():
             write_prepared(conn, p, res, quarantine=quarantine, username=username, step=step)
+            if kind in ("tickets", "events"):
+                # a file is a correction as often as news: its days' figures are counted again
+                kept_figures.forget(conn)
             _log(conn, res, username)
         step(1.0, "完成")
         logs.event("import", **_logged(res, username))

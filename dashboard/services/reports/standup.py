@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard.infra.concurrent_reads import concurrently
-from dashboard.services import calendar_days
+from dashboard.services import calendar_days, day_figures
 from dashboard.services.exports.safe import write_sheet
 from dashboard.services.rules_store import rules_for_month
 from domain import staffing
@@ -214,11 +214,13 @@ def standup_pack(conn: Connection, *, day: date, now: datetime, team: str | None
     return reads.assemble(dict(zip(reads.parts, got)))
 
 
-def pack_reads(conn: Connection, *, day: date, now: datetime, team: str | None = None) -> PackReads:
+def pack_reads(conn: Connection, *, day: date, now: datetime, team: str | None = None,
+               keep: Callable[[], Engine] | None = None) -> PackReads:
     """The pack's parts — yesterday's per-工号 counts of each role, the roster with the shifts worked,
     the current shift, the delays, the errors, today's lists — heaviest first (a pool takes them
     in this order); the group lines and the per-person table are then made from those frames
-    without another query."""
+    without another query. `keep`: the writers' engine, to keep today's intake forecast for the
+    day (dashboard.services.day_figures)."""
     yesterday = day - timedelta(days=1)
     rules = rules_for_month(conn, f"{yesterday:%Y-%m}")
     limits = rules.limits()
@@ -261,7 +263,9 @@ def pack_reads(conn: Connection, *, day: date, now: datetime, team: str | None =
         actions = standup.actions_for(c, day=day)
         actions["carried_over"] = actions["carried_over"].map({True: "是", False: "否"})
         calendar = calendar_days.load(c)     # day_kind reads the calendar table's holidays
-        surge = forecast.surge_status(c, now, kind_of=staffing.day_kind, knows=calendar.knows_all)
+        # today's forecast as every page of the day reads it (kept for the day through `keep`)
+        fc = day_figures.intake_forecast(c, now.date(), min(now, datetime.combine(now.date(), time())), keep=keep)
+        surge = forecast.surge_status(c, now, kind_of=staffing.day_kind, fc=fc, knows=calendar.knows_all)
         return act, standup.act_today_counts(c, now=now), actions.rename(columns=ACTIONS_CN), surge
 
     parts = {DISPATCHER: yesterday_role(DISPATCHER), QC: yesterday_role(QC), "today": today_part,

@@ -5,8 +5,8 @@ from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 
-from dashboard.services import calendar_days
-from dashboard.web.reads import cached, engine
+from dashboard.services import calendar_days, day_figures
+from dashboard.web.reads import cached, engine, write_engine
 from domain.staffing import day_kind
 from queries import forecast
 
@@ -28,9 +28,9 @@ def day_forecast(day: date, now: datetime) -> forecast.DayForecast:
 
 @cached(ttl="300s", max_entries=32, show_spinner=False)
 def _forecast_until(day: date, until: datetime) -> forecast.DayForecast:
+    """Kept in the database for the day once the day has begun (dashboard.services.day_figures)."""
     with engine().connect() as conn:
-        calendar_days.load(conn)     # day_kind reads the calendar table's holidays
-        return forecast.forecast_for(conn, day=day, now=until, kind_of=day_kind)
+        return day_figures.intake_forecast(conn, day, until, keep=write_engine)
 
 
 @cached(ttl="120s", max_entries=32, show_spinner=False)

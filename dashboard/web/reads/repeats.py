@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
+from dashboard.services import day_figures
 from dashboard.web.reads import cached_query
 from queries import repeats
 
@@ -40,19 +41,21 @@ def standup_window(day: date, now: datetime) -> tuple[datetime, datetime]:
     return end - timedelta(days=RECENT_DAYS), end
 
 
-def recent_parts(day: date, now: datetime) -> list:
-    """The reads of RecentRepeats, each on a connection of its own (recent_from puts them together).
-    Every 街乡镇 is read (a few dozen rows): the period's totals are their sums."""
+def recent_parts(day: date, now: datetime, *, keep: day_figures.Keep = None) -> list:
+    """The reads of RecentRepeats, each on a connection of its own (recent_from puts them together):
+    the open repeats now, and the groupings' counts of the whole days before the stand-up day (kept
+    for the day through `keep`, dashboard.services.day_figures). Every 街乡镇 is read (a few dozen
+    rows): the period's totals are their sums."""
     start, end = standup_window(day, now)
+    limits = {by: None if by == "street" else TOP_ROWS for by in GROUPINGS}
     return [lambda conn: repeats.open_repeats(conn, now=now, limit=1)[1],
-            *[lambda conn, by=by: repeats.repeat_counts(conn, start=start, end=end, by=by, now=now,
-                                                         limit=None if by == "street" else TOP_ROWS)
-              for by in GROUPINGS]]
+            lambda conn: day_figures.repeat_counts(conn, start, end, now=now, groupings=GROUPINGS, limits=limits,
+                                                   keep=keep)]
 
 
 def recent_from(day: date, now: datetime, got: list) -> RecentRepeats:
     start, end = standup_window(day, now)
-    open_total, *frames = got
+    open_total, frames = got
     by = dict(zip(GROUPINGS, frames))
     streets = by["street"]
     totals_ = {"tickets": int(streets["tickets"].sum()), "repeats": int(streets["repeats"].sum())}

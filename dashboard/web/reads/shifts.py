@@ -7,7 +7,7 @@ import pandas as pd
 
 from dashboard.services import staffing_plan as staffing_plan_service
 from dashboard.services.rules_store import rules_for_month
-from dashboard.web.reads import cached, cached_query, engine
+from dashboard.web.reads import cached, cached_query, engine, write_engine
 from dashboard.web.reads.forecast import day_forecast
 from domain import staffing
 from queries import shifts as shifts_queries
@@ -46,9 +46,9 @@ def shift_minimum(month: str) -> dict[str, int]:
 @cached(ttl="600s", max_entries=16, show_spinner=False)
 def handling_minutes(day: date, until: datetime) -> float | None:
     """dashboard.services.staffing_plan.handling_minutes: for today one cache entry for the whole
-    day, not one per minute."""
+    day, not one per minute, and kept in the database for the day (dashboard.services.day_figures)."""
     with engine().connect() as conn:
-        return staffing_plan_service.handling_minutes(conn, day, until)
+        return staffing_plan_service.handling_minutes(conn, day, until, keep=write_engine)
 
 
 @cached(ttl="300s", max_entries=32, show_spinner=False)

@@ -56,12 +56,12 @@ def agenda(day: date, now: datetime) -> Agenda:
     """Everything the page shows but the action list and the breach forecast, read at the same time."""
     eng = engine()
     with eng.connect() as conn:
-        reads = standup_report.pack_reads(conn, day=day, now=now)
+        reads = standup_report.pack_reads(conn, day=day, now=now, keep=write_engine)
     others = [
         lambda conn: measures.measures_frame(conn, now=now),
         lambda conn: hotspot_reads.surges_with_streets(conn, now),
-        lambda conn: staffing_plan.plan(conn, day=day, now=now),
-        *repeat_reads.recent_parts(day, now),
+        lambda conn: staffing_plan.plan(conn, day=day, now=now, keep=write_engine),
+        *repeat_reads.recent_parts(day, now, keep=write_engine),
     ]
     # the pack's two heaviest parts first, then the others' longest, then the rest
     names = list(reads.parts)
