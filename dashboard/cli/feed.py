@@ -13,7 +13,7 @@ from pathlib import Path
 from dashboard.cli.main import CliError, engine_for
 from dashboard.infra import logs, mail, settings
 from dashboard.infra.db import make_engine
-from dashboard.services import breach_history
+from dashboard.services import breach_history, day_figures
 from dashboard.services.bootstrap import init_db
 from dashboard.services.feed import config, sql_source
 from dashboard.services.feed import inbox as inbox_feed
@@ -116,6 +116,7 @@ def _round(engine, folder: Path, args, watch, config, *, verbose: bool) -> bool:
             print(f"错误：本轮处理失败（{type(e).__name__}），文件留在收件箱中", file=sys.stderr)
         return False
     breach_history.warm_for_service(engine)
+    day_figures.warm_for_service(engine)
     if verbose:
         for o in outcomes:
             _print_outcome(o)

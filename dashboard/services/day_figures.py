@@ -9,20 +9,26 @@ has begun); a day still ahead reads up to `now` and is counted every time. With 
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 import pandas as pd
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from dashboard.infra import logs
 from dashboard.services import calendar_days
 from dashboard.services.kept_figures import figure
 from domain import staffing
 from domain.forecast import DayForecast, HourForecast
 from queries import forecast
 from queries import repeats as repeat_queries
+from queries.schema import kept_figures as kept_table
 
 Keep = Callable[[], Engine] | None
+# the figures the feed service counts ahead for the day (warm)
+WARMED = ("intake_forecast", "handling_minutes")
 
 
 def _day_start(day: date) -> datetime:
@@ -60,6 +66,32 @@ def repeat_counts(conn: Connection, start: datetime, end: datetime, *, now: date
         return count(conn)
     name = f"repeats {'/'.join(groupings)} {(end - start).days}d"
     return figure(conn, name, end, count, encode=_frames_body, decode=_frames_of, keep=keep)
+
+
+def warm(engine: Engine, now: datetime) -> bool:
+    """Count and keep today's intake forecast and handling minutes unless they are kept already
+    (the feed service, after each good cycle, so that no page of the day waits for them); True
+    when it counted."""
+    day = now.date()
+    with engine.connect() as conn:
+        kept = conn.execute(sa.select(kept_table.c.name).where(kept_table.c.name.in_(WARMED),
+                                                               kept_table.c.as_of == _day_start(day))).all()
+        if len(kept) == len(WARMED):
+            return False
+        intake_forecast(conn, day, _day_start(day), keep=lambda: engine)
+        handling_minutes(conn, day, _day_start(day), keep=lambda: engine)
+    return True
+
+
+def warm_for_service(engine: Engine) -> None:
+    """warm at the current time for the feed service: logged, and a failure only logged (the pages
+    count the figures themselves then)."""
+    try:
+        if warm(engine, datetime.now()):
+            logs.event("feed_run", source="derived", stage="day_figures", status="ok")
+    except sa.exc.SQLAlchemyError as e:
+        logs.event("feed_run", logging.WARNING, source="derived", stage="day_figures", status="failed",
+                   error=logs.scrub(logs.first_line(e)))
 
 
 def _forecast_body(fc: DayForecast) -> dict:

@@ -160,3 +160,16 @@ def test_a_kept_figure_drops_the_same_names_older_days(engine):
     # older than KEEP (two days) before the newest of its name: gone; another name keeps its own
     assert [tuple(r) for r in rows] == [("other", DAY - timedelta(days=5)), ("handling_minutes", DAY - timedelta(days=1)),
                                         ("handling_minutes", DAY)]
+
+
+def test_the_feed_service_counts_the_days_figures_ahead_once(engine):
+    _history(engine)
+    assert day_figures.warm(engine, NOW) is True
+    assert _kept_names(engine) == ["handling_minutes", "intake_forecast"]
+    assert day_figures.warm(engine, NOW + timedelta(hours=2)) is False      # the same day: kept already
+    with engine.connect() as conn:
+        assert day_figures.handling_minutes(conn, DAY.date(), DAY, keep=lambda: engine) == 12.0
+    assert day_figures.warm(engine, NOW + timedelta(days=1)) is True
+    with engine.connect() as conn:
+        days = sorted(set(conn.execute(sa.select(kept_table.c.as_of)).scalars()))
+    assert days == [DAY, DAY + timedelta(days=1)]

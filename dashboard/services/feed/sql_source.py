@@ -38,7 +38,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from dashboard.infra import logs
 from dashboard.infra.collector import collector_paused
-from dashboard.services import audit, breach_history
+from dashboard.services import audit, breach_history, day_figures
 from dashboard.services.assessment import settled_counts
 from dashboard.services.feed import state
 from dashboard.services.feed.config import FeedConfig, KindSource
@@ -490,8 +490,9 @@ def run(engine: Engine, cfg: FeedConfig, *, once: bool = False, sleep: Callable[
                 start(engine, cfg)
                 cycle = run_cycle(engine, source, cfg)
                 ok = cycle.ok
-                if ok:      # what the pages read once an hour, counted ahead (docs/feed.md)
+                if ok:      # what the pages read once an hour or a day, counted ahead (docs/feed.md)
                     breach_history.warm_for_service(engine)
+                    day_figures.warm_for_service(engine)
             except sa.exc.SQLAlchemyError as e:      # our database is down before a run could be recorded
                 logs.event("feed_run", level=logging.WARNING, feed=cfg.name, kind="-", status="failed",
                            error=logs.scrub(_first_line(e)))
