@@ -2,9 +2,10 @@
 app instance (table kept_figures; the breach forecast's hourly history keeps its own table through
 the same `read_or_count`).
 
-A kept figure is named and dated: `as_of` is the moment the figure's data ends (the start of the
-day for the day's intake forecast, the 28 days' handling minutes and the stand-up's repeats of the
-week before). The first page that needs it counts it on its own connection and keeps it in a short
+A kept figure is named and dated: `as_of` is the moment the figure stands for — where its data
+ends (the start of the day for the day's intake forecast, the 28 days' handling minutes and the
+stand-up's repeats of the week before) or the hour it was counted in (the 突增's finished weeks,
+whose name carries their range). The first page that needs it counts it on its own connection and keeps it in a short
 write through the writers' engine; every later page of that day reads the kept one. Keeping is best
 effort: a page that may not write, or that finds another writer's lock, shows what it counted.
 Another instance that kept its count first wins, so every page shows one figure.

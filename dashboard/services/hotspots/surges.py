@@ -6,12 +6,15 @@ the verdict is domain.hotspots.surge_verdict; keywords read bounded samples of t
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy.engine import Connection
+import pandas as pd
+from sqlalchemy.engine import Connection, Engine
 
 from dashboard.services.hotspots import keywords as kw
+from dashboard.services.kept_figures import figure
 from domain.hotspots import (
     BASELINE_WEEKS,
     TREND_WEEKS,
@@ -24,6 +27,8 @@ from domain.hotspots import (
 )
 from domain.vocabulary import IN_PROGRESS
 from queries import hotspots as q
+
+Keep = Callable[[], Engine] | None
 
 
 @dataclass(frozen=True)
@@ -70,12 +75,43 @@ def _judge(by_topic: dict[str, dict[date, int]], monday: date, first_week: date 
     return WeekSurges(monday, start <= now < end, len(prior), total, tuple(surges))
 
 
-def week_surges(conn: Connection, *, monday: date, now: datetime, first_week: date | None = None) -> WeekSurges:
-    """The 突增 topics of the week starting `monday`, counted up to `now`."""
+def weekly_counts(conn: Connection, *, start: datetime, end: datetime, now: datetime, keep: Keep = None) -> pd.DataFrame:
+    """queries.hotspots.weekly_topic_counts of [start, end) by `now`: the weeks before the week of
+    `now` (finished, whatever `now`) counted once an hour and kept through `keep` (every page of
+    the hour shows the same 突增, dashboard.services.kept_figures), the week of `now` counted live."""
+    this = datetime.combine(week_start(now), time())
+    closed_end = max(start, min(end, this))
+    parts = []
+    if closed_end > start:
+        def count(c: Connection) -> pd.DataFrame:
+            return q.weekly_topic_counts(c, start=start, end=closed_end, now=now)
+        if keep is None:
+            parts.append(count(conn))
+        else:
+            parts.append(figure(conn, f"topic weeks {start:%Y-%m-%d}/{closed_end:%Y-%m-%d}",
+                                now.replace(minute=0, second=0, microsecond=0), count,
+                                encode=_counts_body, decode=_counts_of, keep=keep))
+    if end > closed_end or not parts:
+        parts.append(q.weekly_topic_counts(conn, start=closed_end, end=end, now=now))
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def _counts_body(df: pd.DataFrame) -> list:
+    return [[w.isoformat(), str(t), int(n)] for w, t, n in df[q.WEEKLY_COLUMNS].itertuples(index=False)]
+
+
+def _counts_of(body: list) -> pd.DataFrame:
+    df = pd.DataFrame([(date.fromisoformat(w), t, n) for w, t, n in body], columns=q.WEEKLY_COLUMNS)
+    return df.astype({"tickets": "int64"})
+
+
+def week_surges(conn: Connection, *, monday: date, now: datetime, first_week: date | None = None,
+                keep: Keep = None) -> WeekSurges:
+    """The 突增 topics of the week starting `monday`, counted up to `now` (`keep`: weekly_counts)."""
     if first_week is None:
         first_week = q.first_week(conn)
     start, end = week_bounds(monday - WEEK * BASELINE_WEEKS)[0], week_bounds(monday)[1]
-    return _judge(_by_topic(q.weekly_topic_counts(conn, start=start, end=end, now=now)), monday, first_week, now)
+    return _judge(_by_topic(weekly_counts(conn, start=start, end=end, now=now, keep=keep)), monday, first_week, now)
 
 
 def recent_weeks(now: datetime, weeks: int = TREND_WEEKS) -> list[date]:
@@ -84,13 +120,14 @@ def recent_weeks(now: datetime, weeks: int = TREND_WEEKS) -> list[date]:
     return [this - WEEK * k for k in range(weeks)]
 
 
-def latest_surges(conn: Connection, *, now: datetime) -> WeekSurges:
+def latest_surges(conn: Connection, *, now: datetime, keep: Keep = None) -> WeekSurges:
     """This week's 突增 when it has any, else last week's (early in a week the counts so far are
-    too few to stand out, and last week's surge is still the news). One count for both weeks."""
+    too few to stand out, and last week's surge is still the news). One count for both weeks
+    (`keep`: weekly_counts)."""
     first_week = q.first_week(conn)
     this = week_start(now)
     start, end = week_bounds(this - WEEK * (BASELINE_WEEKS + 1))[0], week_bounds(this)[1]
-    by_topic = _by_topic(q.weekly_topic_counts(conn, start=start, end=end, now=now))
+    by_topic = _by_topic(weekly_counts(conn, start=start, end=end, now=now, keep=keep))
     current = _judge(by_topic, this, first_week, now)
     if current.surges:
         return current

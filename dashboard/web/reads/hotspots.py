@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 
 from dashboard.services.hotspots import keywords as kw
 from dashboard.services.hotspots import monthly, surges
-from dashboard.web.reads import cached, cached_query, engine
+from dashboard.web.reads import cached, cached_query, engine, write_engine
 from domain.hotspots import baseline_weeks, week_bounds
 from queries import hotspots as q
 
@@ -25,14 +25,14 @@ _top_streets = cached_query(q.top_streets, ttl="120s", max_entries=16)
 @cached(ttl="120s", max_entries=32, show_spinner=False)
 def week_surges(monday: date, now: datetime) -> surges.WeekSurges:
     with engine().connect() as conn:
-        return surges.week_surges(conn, monday=monday, now=now, first_week=first_week())
+        return surges.week_surges(conn, monday=monday, now=now, first_week=first_week(), keep=write_engine)
 
 
 @cached(ttl="120s", max_entries=16, show_spinner=False)
 def latest_surges(now: datetime) -> surges.WeekSurges:
     """This week's 突增, else last week's (the wall and the stand-up)."""
     with engine().connect() as conn:
-        return surges.latest_surges(conn, now=now)
+        return surges.latest_surges(conn, now=now, keep=write_engine)
 
 
 def topic_streets(topic: str, monday: date, now: datetime) -> pd.DataFrame:
@@ -49,7 +49,7 @@ def top_streets(topics: tuple[str, ...], monday: date, now: datetime) -> dict[st
 def surges_with_streets(conn: Connection, now: datetime) -> tuple[surges.WeekSurges, dict[str, tuple[str, int]]]:
     """The latest 突增 (surges.latest_surges) and top_streets of its topics, on one connection
     (the stand-up reads them beside its other figures)."""
-    week = surges.latest_surges(conn, now=now)
+    week = surges.latest_surges(conn, now=now, keep=write_engine)
     if not week.surges:
         return week, {}
     start, end = week_bounds(week.monday)
