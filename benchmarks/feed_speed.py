@@ -29,6 +29,7 @@ import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
 import sqlalchemy as sa
 
 from dashboard.infra.db import make_engine
@@ -89,28 +90,40 @@ def import_file(cfg: config.FeedConfig, folder: Path, name: str = "tickets.csv")
     return path
 
 
-def _history_file(n: int, folder: Path) -> Path:
-    """An import file of n tickets received a minute apart up to the backlog's start."""
+HISTORY_FILE_ROWS = 100_000      # an import file's rows stay well below the import's size limit
+
+
+def _history_files(n: int, folder: Path) -> list[Path]:
+    """Import files of n tickets received a minute apart up to the backlog's start."""
     url = build(n, folder, seed=2, start=BACKLOG_START - timedelta(minutes=n), prefix="H", name="history.db")
     cfg = config.load(demo_source.source_file(folder / "history.yaml", url, events=None))
-    return import_file(cfg, folder, "history.csv")
+    whole = pd.read_csv(import_file(cfg, folder, "history.csv"), dtype=str, keep_default_na=False)
+    paths = []
+    for k, lo in enumerate(range(0, len(whole), HISTORY_FILE_ROWS)):
+        paths.append(folder / f"history-{k:03d}.csv")
+        whole.iloc[lo:lo + HISTORY_FILE_ROWS].to_csv(paths[-1], index=False, encoding="utf-8")
+    return paths
 
 
 class Targets:
     """The fresh databases of a round (feed's, import's), each holding the same history: made
     from one database that imported it once (SQLite: a copy of its file; PostgreSQL: a template)."""
 
-    def __init__(self, pg_admin: str | None, folder: Path, history: Path | None, mapping):
+    def __init__(self, pg_admin: str | None, folder: Path, history: list[Path], mapping):
         self.pg_admin, self.folder, self.mapping = pg_admin, folder, mapping
         self.admin = sa.create_engine(pg_admin, isolation_level="AUTOCOMMIT") if pg_admin else None
         self.made: list[str] = []
         self.template = self._new("bench_history", empty=True)
         engine = make_engine(self.template)
         init_db(engine)
-        if history is not None:
-            t0 = time.perf_counter()
-            res = run_import(engine, "tickets", history.name, history.read_bytes(), username="bench", mapping=mapping)
-            print(f"历史数据：{res.summary()}，用时 {time.perf_counter() - t0:.1f}s（不计入）")
+        t0, held = time.perf_counter(), 0
+        for path in history:
+            res = run_import(engine, "tickets", path.name, path.read_bytes(), username="bench", mapping=mapping)
+            if not res.ok:
+                raise SystemExit(f"历史数据导入失败：{res.message}")
+            held += res.inserted
+        if history:
+            print(f"历史数据：{held:,} 张工单，用时 {time.perf_counter() - t0:.1f}s（不计入）")
         engine.dispose()
 
     def _new(self, stem: str, *, empty: bool = False) -> str:
@@ -163,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         cfg = config.load(src)
         cfg.kinds["tickets"] = config.KindSource(**{**cfg.kinds["tickets"].__dict__, "batch": args.batch})
         tickets_csv = import_file(cfg, folder)
-        history = _history_file(args.history, folder) if args.history else None
+        history = _history_files(args.history, folder) if args.history else []
         print(f"生成数据源 {args.rows:,} 张工单用时 {time.perf_counter() - t0:.1f}s")
         (folder / "targets").mkdir()
         targets = Targets(args.pg, folder / "targets", history, cfg.kinds["tickets"].mapping)

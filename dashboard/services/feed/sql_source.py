@@ -324,6 +324,7 @@ def read_ahead(source: Engine, ks: KindSource, mark: state.Watermark | None, ove
     caught up or READ_AHEAD_BATCHES are read. A source failure after the first batch ends the
     reading and is returned beside the batches read, so they are written before it is raised."""
     pulled: list[Pulled] = []
+    seen: set | None = set()
     while True:
         try:
             batch = pull(source, ks, mark, overlap)
@@ -331,10 +332,32 @@ def read_ahead(source: Engine, ks: KindSource, mark: state.Watermark | None, ove
             if not pulled:
                 raise
             return pulled, e
+        seen = _drop_rows_read_before(batch, seen)
         pulled.append(batch)
         if batch.caught_up or len(pulled) >= READ_AHEAD_BATCHES:
             return pulled, None
         mark = batch.new_mark
+
+
+def _drop_rows_read_before(batch: Pulled, seen: set | None) -> set | None:
+    """Leave out the rows of `batch` that an earlier batch of the same read-ahead held as they are,
+    watermark and all (the overlap window read again moments later, found unchanged): they would
+    only be checked and found unchanged again. A row changed in between has a new watermark, or
+    other cells, and stays; a batch that would be left with no row keeps them all (its watermark is
+    written with them). Returns the rows seen so far, None once a value cannot be compared this
+    way (a memoryview: nothing is left out then)."""
+    if seen is None:
+        return None
+    try:
+        rows = [tuple(r) for r in batch.rows]
+        keep = [i for i, row in enumerate(rows) if row not in seen]
+        seen.update(rows)
+    except TypeError:
+        return None
+    if keep and len(keep) < len(rows):
+        batch.rows = [batch.rows[i] for i in keep]
+        batch.marks = [batch.marks[i] for i in keep]
+    return seen
 
 
 def pull_kind(engine: Engine, source: Engine, cfg: FeedConfig, ks: KindSource, run_id: int,
