@@ -218,3 +218,29 @@ def test_writes_by_key_keep_generic_plans_and_nothing_else_does(pg_url):
                 raise RuntimeError("a write failed")
         assert mode(conn) == "force_custom_plan"
     eng.dispose()
+
+
+def test_look_ups_plan_for_their_values_and_only_the_writes_keep_generic_plans(pg_engine, monkeypatch):
+    """A tickets file's look-ups (stored tickets, the repeat rule's ranges) are one statement each
+    for a whole batch of keys: planned for its values; the inserts and updates by key, run once per
+    row, keep the server's generic plans."""
+    from dashboard.services import repeats
+    from dashboard.services.ingest import core, run_import, writing
+
+    eng = pg_engine
+    seen: dict[str, str] = {}
+
+    def recording(name, real):
+        def wrapped(conn, *args, **kwargs):
+            seen[name] = conn.execute(sa.text("SHOW plan_cache_mode")).scalar()
+            return real(conn, *args, **kwargs)
+        return wrapped
+
+    monkeypatch.setattr(core, "_stored_tickets", recording("stored", core._stored_tickets))
+    monkeypatch.setattr(repeats, "derive_for_file", recording("repeat rule", repeats.derive_for_file))
+    monkeypatch.setattr(writing, "write_tickets", recording("write", writing.write_tickets))
+    monkeypatch.setattr(core, "refresh_facts", recording("facts", core.refresh_facts))
+    data = "工单编号,接收时间,诉求类型\nP1,2026-11-02 08:00:00,投诉\nP2,2026-11-02 09:00:00,咨询\n".encode()
+    assert run_import(eng, "tickets", "t.csv", data, username="t").ok
+    assert seen == {"stored": "force_custom_plan", "repeat rule": "force_custom_plan", "write": "auto",
+                    "facts": "auto"}

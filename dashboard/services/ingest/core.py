@@ -149,8 +149,7 @@ def write_prepared(conn: Connection, p: Prepared, res: ImportResult, *, quaranti
     (readers count a missing day live): a writer with more batches to come refills after its last."""
     step = step or (lambda _f, _t: None)
     _one_ticket_writer_at_a_time(conn, p.kind, wait=wait)
-    with writing.generic_plans(conn):
-        check_database(conn, p)
+    check_database(conn, p)
     bad = p.bad_index()
     _fill_rejects(res, p, bad)
     if bad and not quarantine:
@@ -158,15 +157,17 @@ def write_prepared(conn: Connection, p: Prepared, res: ImportResult, *, quaranti
     step(0.4, "写入数据库")
     with writing.bulk_session(conn):
         keep = [i for i in range(p.n) if i not in bad] if bad else list(range(p.n))
-        with writing.generic_plans(conn):
-            stored = _stored_tickets(conn, p, keep)
-            days = _received_days_before(conn, p, keep, stored)
-            # only files whose tickets are all new: refreshing stored tickets looks their
-            # facts and clocks up by ticket number, which needs the indexes
-            bulk = len(keep) if p.kind == "tickets" and not stored else 0
-            with writing.indexes_built_after(conn, BULK_TABLES, compared_with="tickets", rows_coming=bulk):
-                counts = write(conn, p, keep, username=username, stored=stored)
-                step(0.8, "更新工单派生数据")
+        # look-ups of a whole batch of keys and the repeat rule's ranges are one statement each,
+        # planned for their values; the writes of rows by key keep generic plans (write)
+        stored = _stored_tickets(conn, p, keep)
+        days = _received_days_before(conn, p, keep, stored)
+        # only files whose tickets are all new: refreshing stored tickets looks their
+        # facts and clocks up by ticket number, which needs the indexes
+        bulk = len(keep) if p.kind == "tickets" and not stored else 0
+        with writing.indexes_built_after(conn, BULK_TABLES, compared_with="tickets", rows_coming=bulk):
+            counts = write(conn, p, keep, username=username, stored=stored)
+            step(0.8, "更新工单派生数据")
+            with writing.generic_plans(conn):
                 refresh_facts(conn, counts)
         if p.kind == "tickets":
             # rollups sum tickets per received day: the days tickets left and joined
@@ -388,24 +389,27 @@ def write(conn: Connection, p: Prepared, idx: list[int], *, username: str = "",
         event_times = {k: cols.pop(k) for k in ev_keys}
         rules = current_rules(conn)
         repeat_changes = repeats.derive_for_file(conn, cols, stored)     # sets cols["repeat_source_no"]
-        writing.write_tickets(conn, cols, event_times, counts, stored=stored,
-                              while_writing=lambda c: _prepare_fresh_facts(conn, c, rules))
-        repeats.apply(conn, repeat_changes)
-    elif p.kind == "events":
-        rows = _rows(_column_lists(p, keys, idx))
-        for r in rows:
-            for f in ("staff_no", "unit", "detail"):
-                r[f] = r.get(f) or ""
-        writing.write_events(conn, rows, counts)
-    elif p.kind == "staff":
-        writing.write_staff(conn, _rows(_column_lists(p, keys, idx)), counts)
-    elif p.kind == "shifts":
-        writing.write_shifts(conn, _rows(_column_lists(p, keys, idx)), counts)
-    elif p.kind == "reports":
-        writing.write_reports(conn, _rows(_column_lists(p, keys, idx)), counts)
-    elif p.kind == "manual":
-        rows = _rows(_column_lists(p, keys, idx))
-        for r in rows:
-            r["entered_by"] = r.get("entered_by") or username or "导入"
-        writing.write_manual(conn, rows, counts)
+        with writing.generic_plans(conn):
+            writing.write_tickets(conn, cols, event_times, counts, stored=stored,
+                                  while_writing=lambda c: _prepare_fresh_facts(conn, c, rules))
+            repeats.apply(conn, repeat_changes)
+        return counts
+    with writing.generic_plans(conn):
+        if p.kind == "events":
+            rows = _rows(_column_lists(p, keys, idx))
+            for r in rows:
+                for f in ("staff_no", "unit", "detail"):
+                    r[f] = r.get(f) or ""
+            writing.write_events(conn, rows, counts)
+        elif p.kind == "staff":
+            writing.write_staff(conn, _rows(_column_lists(p, keys, idx)), counts)
+        elif p.kind == "shifts":
+            writing.write_shifts(conn, _rows(_column_lists(p, keys, idx)), counts)
+        elif p.kind == "reports":
+            writing.write_reports(conn, _rows(_column_lists(p, keys, idx)), counts)
+        elif p.kind == "manual":
+            rows = _rows(_column_lists(p, keys, idx))
+            for r in rows:
+                r["entered_by"] = r.get("entered_by") or username or "导入"
+            writing.write_manual(conn, rows, counts)
     return counts
