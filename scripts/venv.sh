@@ -54,11 +54,7 @@ install_locked_pip() {
   local pin
   pin=$(awk '/^pip==/ {on=1} on {print; if ($0 !~ /\\$/) exit}' "$lock")
   [ -n "$pin" ] || return 0
-  local pins
-  pins=$(mktemp)
-  printf '%s\n' "$pin" >"$pins"
-  "$VENV_PY" -m pip install --quiet --disable-pip-version-check --require-hashes "$@" -r "$pins"
-  rm -f "$pins"
+  "$VENV_PY" -m pip install --quiet --disable-pip-version-check --require-hashes "$@" -r <(printf '%s\n' "$pin")
 }
 
 # Make .venv unless a usable one (Python ≥ 3.11 with pip) is there, then install the lock into it

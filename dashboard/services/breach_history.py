@@ -59,7 +59,7 @@ def history(read: Engine, hour: datetime, *, keep: Callable[[], Engine] | None =
     engine), kept for the rest of the hour (kept_figures.read_or_count: best effort, never waiting
     long for another writer; a kept history that cannot be read is counted)."""
     with read.connect() as conn:
-        return read_or_count(conn, f"breach history of {hour}", load=lambda c: stored(c, hour),
+        return read_or_count(conn, f"breach history of {hour}", load=lambda c: _boxed(stored(c, hour)),
                              count=lambda c: breach_history(c, now=hour),
                              store=lambda c, counted: store(c, hour, counted, now=datetime.now()), keep=keep)
 
@@ -86,6 +86,10 @@ def warm_for_service(engine: Engine) -> None:
     except sa.exc.SQLAlchemyError as e:
         logs.event("feed_run", logging.WARNING, source="derived", stage="breach_history", status="failed",
                    error=logs.scrub(logs.first_line(e)))
+
+
+def _boxed(history: pd.DataFrame | None) -> tuple[pd.DataFrame] | None:
+    return None if history is None else (history,)
 
 
 def _frame(rows: list) -> pd.DataFrame:

@@ -11,9 +11,10 @@ effort: a page that may not write, or that finds another writer's lock, shows wh
 Another instance that kept its count first wins, so every page shows one figure.
 
 What is kept is the figure as counted from what the database held then: rows about earlier days
-that the feed brings later show from the next day on. A file import, rebuilding the facts,
-regenerating the demo data and importing a calendar year forget every kept figure (`forget`): the
-next page counts them again.
+that the SQL feed brings later show from the next hour or day on. A file import (also through the
+inbox) that changes rows of the days before today, a SQL feed's first good cycle after it was
+behind since before 00:00, rebuilding the facts, regenerating the demo data and importing a
+calendar year forget every kept figure (`forget`): the next page counts them again.
 """
 from __future__ import annotations
 
@@ -40,21 +41,17 @@ KEEP = timedelta(days=2)     # older figures of a name are dropped when a new on
 KEEP_WAIT_MS = 200
 
 
-def read_or_count(conn: Connection, what: str, *, load: Callable[[Connection], T | None],
+def read_or_count(conn: Connection, what: str, *, load: Callable[[Connection], tuple[T] | None],
                   count: Callable[[Connection], T], store: Callable[[Connection, T], None],
                   keep: Callable[[], Engine] | None) -> T:
-    """The kept figure (`load` on the reader's `conn`), else `count` on `conn` and, through `keep`
-    (the writers' engine), `store` it — the figure then kept is returned, which is another
-    instance's when it kept its count first. A kept figure that cannot be read (a role not granted
-    the table yet) is counted."""
-    try:
-        found = load(conn)
-    except sa.exc.SQLAlchemyError as e:
-        log.warning("kept %s not readable: %s", what, _first_line(e))
-        conn.rollback()
-        found = None
+    """The kept figure (`load` on the reader's `conn`: `(figure,)`, or None when none is kept),
+    else `count` on `conn` and, through `keep` (the writers' engine), `store` it — the figure then
+    kept is returned, which is another instance's when it kept its count first. A kept figure that
+    cannot be read (a role not granted the table yet) is counted; the reader's transaction stays
+    usable (PostgreSQL: the read runs in a savepoint)."""
+    found = _load_safely(conn, load, what)
     if found is not None:
-        return found
+        return found[0]
     counted = count(conn)
     if keep is None:
         return counted
@@ -65,31 +62,54 @@ def read_or_count(conn: Connection, what: str, *, load: Callable[[Connection], T
             store(writer, counted)
             kept = load(writer)
         if kept is not None:
-            return kept
+            return kept[0]
     except sa.exc.SQLAlchemyError as e:
         log.warning("%s not kept: %s", what, _first_line(e))
     return counted
 
 
+def _load_safely(conn: Connection, load: Callable[[Connection], tuple[T] | None], what: str) -> tuple[T] | None:
+    try:
+        if conn.dialect.name == "postgresql":
+            with conn.begin_nested():
+                return load(conn)
+        return load(conn)
+    except sa.exc.SQLAlchemyError as e:
+        log.warning("kept %s not readable: %s", what, _first_line(e))
+        return None
+
+
 def figure(conn: Connection, name: str, as_of: datetime, count: Callable[[Connection], T], *,
            encode: Callable[[T], Any], decode: Callable[[Any], T], keep: Callable[[], Engine] | None) -> T:
     """The figure `name` as of `as_of` from kept_figures (read_or_count); `encode` makes its JSON
-    form, `decode` the figure again — a figure read back equals the one counted."""
-    def load(c: Connection) -> T | None:
+    form, `decode` the figure again — a figure read back equals the one counted (None included)."""
+    def load(c: Connection) -> tuple[T] | None:
         body = c.execute(sa.select(table.c.body).where(table.c.name == name, table.c.as_of == as_of)).scalar()
-        return None if body is None else decode(json.loads(body))
+        return None if body is None else (decode(json.loads(body)["value"]),)
 
     def store(c: Connection, value: T) -> None:
-        insert_ignore(c, table, [{"name": name, "as_of": as_of, "body": json.dumps(encode(value), ensure_ascii=False),
-                                  "computed_at": datetime.now().replace(microsecond=0)}], ["name", "as_of"])
-        c.execute(table.delete().where(table.c.name == name, table.c.as_of < as_of - KEEP))
+        now = datetime.now().replace(microsecond=0)
+        insert_ignore(c, table, [{"name": name, "as_of": as_of, "computed_at": now,
+                                  "body": json.dumps({"value": encode(value)}, ensure_ascii=False)}], ["name", "as_of"])
+        # every figure counted more than KEEP ago, of any name (names carry ranges that move on)
+        c.execute(table.delete().where(table.c.computed_at < now - KEEP))
 
     return read_or_count(conn, f"{name} of {as_of:%Y-%m-%d %H:%M}", load=load, count=count, store=store, keep=keep)
 
 
 def forget(conn: Connection) -> None:
-    """Drop every kept figure (the data they were counted from changed or was replaced)."""
-    conn.execute(table.delete())
+    """Drop every kept figure (the data they were counted from changed or was replaced), inside the
+    caller's transaction. Best effort: where the writers' role has not been granted the table yet
+    (PostgreSQL, before the GRANTs are run again after revision 0019) the write goes on without it
+    and the kept figures stand until they age out."""
+    if conn.dialect.name != "postgresql":
+        conn.execute(table.delete())
+        return
+    try:
+        with conn.begin_nested():
+            conn.execute(table.delete())
+    except sa.exc.SQLAlchemyError as e:
+        log.warning("kept figures not forgotten: %s", _first_line(e))
 
 
 @contextmanager

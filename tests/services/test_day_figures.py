@@ -146,20 +146,33 @@ def test_the_repeats_of_the_days_before_are_kept_as_counted(engine):
     assert _kept_names(engine) == ["repeats street/unit/category 7d"]
 
 
-def test_a_kept_figure_drops_the_same_names_older_days(engine):
+def test_keeping_a_figure_drops_every_figure_counted_more_than_two_days_ago(engine):
+    long_ago = datetime.now().replace(microsecond=0) - kept_figures.KEEP - timedelta(minutes=1)
     with engine.begin() as conn:
-        for days_back in (3, 1):
-            kept_figures.figure(conn, "handling_minutes", DAY - timedelta(days=days_back), lambda c: 1.5,
-                                encode=lambda v: v, decode=lambda v: v, keep=lambda: engine)
-        kept_figures.figure(conn, "other", DAY - timedelta(days=5), lambda c: 2.0,
-                            encode=lambda v: v, decode=lambda v: v, keep=lambda: engine)
+        conn.execute(kept_table.insert(), [
+            {"name": "topic weeks 2025-11-10/2026-01-12", "as_of": DAY, "body": '{"value": []}', "computed_at": long_ago},
+            {"name": "handling_minutes", "as_of": DAY - timedelta(days=3), "body": '{"value": 1.5}', "computed_at": long_ago},
+            {"name": "handling_minutes", "as_of": DAY - timedelta(days=1), "body": '{"value": 2.0}',
+             "computed_at": long_ago + timedelta(minutes=2)}])
     with engine.connect() as conn:
-        assert kept_figures.figure(conn, "handling_minutes", DAY, lambda c: 2.5,
-                                   encode=lambda v: v, decode=lambda v: v, keep=lambda: engine) == 2.5
+        assert kept_figures.figure(conn, "handling_minutes", DAY, lambda c: None,
+                                   encode=lambda v: v, decode=lambda v: v, keep=lambda: engine) is None
         rows = conn.execute(sa.select(kept_table.c.name, kept_table.c.as_of).order_by(kept_table.c.as_of)).all()
-    # older than KEEP (two days) before the newest of its name: gone; another name keeps its own
-    assert [tuple(r) for r in rows] == [("other", DAY - timedelta(days=5)), ("handling_minutes", DAY - timedelta(days=1)),
-                                        ("handling_minutes", DAY)]
+    # names carry ranges that move on: whatever was counted more than KEEP ago goes, of any name
+    assert [tuple(r) for r in rows] == [("handling_minutes", DAY - timedelta(days=1)), ("handling_minutes", DAY)]
+
+
+def test_a_kept_none_is_a_kept_figure(engine):
+    calls = []
+
+    def count(_conn):
+        calls.append(1)
+        return None
+    with engine.connect() as conn:
+        for _ in range(3):
+            assert kept_figures.figure(conn, "handling_minutes", DAY, count, encode=lambda v: v, decode=lambda v: v,
+                                       keep=lambda: engine) is None
+    assert calls == [1]      # counted once: "nothing dispatched in 28 days" is kept like any figure
 
 
 def test_the_feed_service_counts_the_days_figures_ahead_once(engine):
@@ -173,3 +186,26 @@ def test_the_feed_service_counts_the_days_figures_ahead_once(engine):
     with engine.connect() as conn:
         days = sorted(set(conn.execute(sa.select(kept_table.c.as_of)).scalars()))
     assert days == [DAY, DAY + timedelta(days=1)]
+
+
+def test_a_file_of_todays_rows_leaves_the_kept_figures(engine):
+    _history(engine)
+    with engine.connect() as conn:
+        day_figures.handling_minutes(conn, DAY.date(), DAY, keep=lambda: engine)
+    today = datetime.now().replace(microsecond=0)
+    data = f"工单编号,接收时间,诉求类型\nNEW1,{today:%Y-%m-%d %H:%M:%S},投诉\n".encode()
+    assert run_import(engine, "tickets", "today.csv", data, username="t").ok
+    assert _kept_names(engine) == ["handling_minutes"]      # nothing of the days before today changed
+    assert run_import(engine, "tickets", "today.csv", data, username="t").ok      # unchanged: nothing to forget
+    assert _kept_names(engine) == ["handling_minutes"]
+
+
+def test_a_feed_that_catches_up_across_midnight_has_the_days_figures_counted_again():
+    from dashboard.services.feed.sql_source import Cycle, KindOutcome, caught_up_across_midnight
+
+    now = datetime(2026, 1, 15, 8, 0)
+    brought, idle = Cycle([KindOutcome("tickets", rows=40)]), Cycle([KindOutcome("tickets", rows=0)])
+    assert caught_up_across_midnight(datetime(2026, 1, 14, 16, 0), brought, now=now)     # behind since yesterday
+    assert caught_up_across_midnight(None, brought, now=now)                             # the first pull ever
+    assert not caught_up_across_midnight(datetime(2026, 1, 15, 7, 59), brought, now=now)  # up to date today
+    assert not caught_up_across_midnight(datetime(2026, 1, 14, 16, 0), idle, now=now)     # nothing came

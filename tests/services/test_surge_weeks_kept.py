@@ -44,7 +44,7 @@ def test_finished_weeks_kept_and_the_running_week_live_add_up_to_one_count(engin
         whole = q.weekly_topic_counts(conn, start=START, end=END, now=NOW)
         first = surges.weekly_counts(conn, start=START, end=END, now=NOW, keep=lambda: engine)
     pd.testing.assert_frame_equal(first, whole)
-    assert _kept(engine) == [("topic weeks 2025-11-24/2026-01-12", datetime(2026, 1, 15, 10, 0))]
+    assert _kept(engine) == [("topic weeks 2025-11-10/2026-01-12", datetime(2026, 1, 15, 10, 0))]
     assert whole["tickets"].sum() == 7 * 8 + 20
 
     # a ticket of a finished week arrives within the hour through the feed: the hour keeps its count
@@ -66,3 +66,8 @@ def test_the_surge_of_the_running_week_is_the_same_kept_or_counted(engine):
     assert counted == kept == read_back
     assert [t.topic for t in counted.surges] == ["供暖"]
     assert counted.tickets == 20 and counted.in_progress
+    # 热点诉求's current week reads fewer weeks before it: a slice of the same kept figure
+    with engine.connect() as conn:
+        assert surges.week_surges(conn, monday=THIS_MONDAY.date(), now=NOW, keep=lambda: engine) == \
+            surges.week_surges(conn, monday=THIS_MONDAY.date(), now=NOW)
+    assert [name for name, _ in _kept(engine)] == ["topic weeks 2025-11-10/2026-01-12"]

@@ -38,7 +38,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from dashboard.infra import logs
 from dashboard.infra.collector import collector_paused
-from dashboard.services import audit, breach_history, day_figures
+from dashboard.services import audit, breach_history, day_figures, kept_figures
 from dashboard.services.assessment import settled_counts
 from dashboard.services.feed import state
 from dashboard.services.feed.config import FeedConfig, KindSource
@@ -511,9 +511,16 @@ def run(engine: Engine, cfg: FeedConfig, *, once: bool = False, sleep: Callable[
         while True:
             try:
                 start(engine, cfg)
+                with engine.connect() as conn:
+                    before = state.last_success(conn, cfg.name)
                 cycle = run_cycle(engine, source, cfg)
                 ok = cycle.ok
                 if ok:      # what the pages read once an hour or a day, counted ahead (docs/feed.md)
+                    if caught_up_across_midnight(before, cycle):
+                        # rows of the days before today arrived after today's figures may have been
+                        # counted without them (a feed behind since before 00:00): counted again
+                        with engine.begin() as conn:
+                            kept_figures.forget(conn)
                     breach_history.warm_for_service(engine)
                     day_figures.warm_for_service(engine)
             except sa.exc.SQLAlchemyError as e:      # our database is down before a run could be recorded
@@ -536,6 +543,13 @@ def run(engine: Engine, cfg: FeedConfig, *, once: bool = False, sleep: Callable[
                 sleep(backoff_seconds(failures, cfg.every))
     finally:
         source.dispose()
+
+
+def caught_up_across_midnight(last_success: datetime | None, cycle: Cycle, *, now: datetime | None = None) -> bool:
+    """Did this good cycle bring rows while the feed had been behind since before today 00:00?"""
+    today = (now or datetime.now()).replace(hour=0, minute=0, second=0, microsecond=0)
+    rows = sum(o.rows for o in cycle.outcomes)
+    return rows > 0 and (last_success is None or last_success < today)
 
 
 def backoff_seconds(failures: int, every: int) -> float:

@@ -112,6 +112,11 @@ def run_row(conn: Connection, run_id: int) -> dict:
     return dict(conn.execute(sa.select(feed_runs).where(feed_runs.c.id == run_id)).mappings().one())
 
 
+def last_success(conn: Connection, name: str) -> datetime | None:
+    """When the feed last completed a good cycle (None: never)."""
+    return conn.execute(sa.select(feeds.c.last_success_at).where(feeds.c.name == name)).scalar()
+
+
 def succeeded(conn: Connection, name: str, now: datetime) -> None:
     """Every kind of the feed was pulled until caught up at `now`."""
     conn.execute(feeds.update().where(feeds.c.name == name).values(last_success_at=now))

@@ -83,14 +83,20 @@ def weekly_counts(conn: Connection, *, start: datetime, end: datetime, now: date
     closed_end = max(start, min(end, this))
     parts = []
     if closed_end > start:
+        # the finished weeks the latest 突增 reads (the wall, the stand-up, 热点诉求's current
+        # week): one kept figure that each of them slices, so all show the same counts
+        widest = this - WEEK * (BASELINE_WEEKS + 1)
+        lo = widest if closed_end == this and start >= widest else start
+
         def count(c: Connection) -> pd.DataFrame:
-            return q.weekly_topic_counts(c, start=start, end=closed_end, now=now)
+            return q.weekly_topic_counts(c, start=lo, end=closed_end, now=now)
         if keep is None:
-            parts.append(count(conn))
+            finished = count(conn)
         else:
-            parts.append(figure(conn, f"topic weeks {start:%Y-%m-%d}/{closed_end:%Y-%m-%d}",
-                                now.replace(minute=0, second=0, microsecond=0), count,
-                                encode=_counts_body, decode=_counts_of, keep=keep))
+            finished = figure(conn, f"topic weeks {lo:%Y-%m-%d}/{closed_end:%Y-%m-%d}",
+                              now.replace(minute=0, second=0, microsecond=0), count,
+                              encode=_counts_body, decode=_counts_of, keep=keep)
+        parts.append(finished[finished["week"] >= start.date()].reset_index(drop=True) if lo < start else finished)
     if end > closed_end or not parts:
         parts.append(q.weekly_topic_counts(conn, start=closed_end, end=end, now=now))
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]

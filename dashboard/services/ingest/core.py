@@ -113,8 +113,9 @@ def run_import(engine: Engine, kind: str, filename: str, data: bytes, *, mapping
         res.warnings = list(p.warnings) + ([_unknown_message(p.unknown_columns)] if p.unknown_columns else [])
         with engine.connect() as conn, writing.checkpoint_after(conn), conn.begin():
             write_prepared(conn, p, res, quarantine=quarantine, username=username, step=step)
-            if kind in ("tickets", "events"):
-                # a file is a correction as often as news: its days' figures are counted again
+            if _changes_earlier_days(p, res):
+                # a file about earlier days is a correction as often as news: the figures kept
+                # from those days are counted again
                 kept_figures.forget(conn)
             _log(conn, res, username)
         step(1.0, "完成")
@@ -176,6 +177,17 @@ def write_prepared(conn: Connection, p: Prepared, res: ImportResult, *, quaranti
     res.inserted, res.updated, res.unchanged = counts.inserted, counts.updated, counts.unchanged
     res.status = "partial" if bad else "ok"
     res.message = res.summary()
+
+
+def _changes_earlier_days(p: Prepared, res: ImportResult) -> bool:
+    """Did a tickets or events file change rows received or done before today 00:00 (what the
+    kept figures are counted from, dashboard.services.kept_figures)?"""
+    column = {"tickets": "received_at", "events": "at"}.get(p.kind)
+    if column is None or not (res.inserted or res.updated) or column not in p.values:
+        return False
+    earliest = p.values[column].min()
+    today = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    return not pd.isna(earliest) and earliest < pd.Timestamp(today)
 
 
 def _logged(res: ImportResult, username: str) -> dict:

@@ -46,10 +46,11 @@ def top_streets(topics: tuple[str, ...], monday: date, now: datetime) -> dict[st
     return _by_topic(_top_streets(list(topics), start, end, now))
 
 
-def surges_with_streets(conn: Connection, now: datetime) -> tuple[surges.WeekSurges, dict[str, tuple[str, int]]]:
+def surges_with_streets(conn: Connection, now: datetime, *, keep=write_engine
+                        ) -> tuple[surges.WeekSurges, dict[str, tuple[str, int]]]:
     """The latest 突增 (surges.latest_surges) and top_streets of its topics, on one connection
-    (the stand-up reads them beside its other figures)."""
-    week = surges.latest_surges(conn, now=now, keep=write_engine)
+    (the stand-up reads them beside its other figures); `keep`: the writers' engine."""
+    week = surges.latest_surges(conn, now=now, keep=keep)
     if not week.surges:
         return week, {}
     start, end = week_bounds(week.monday)

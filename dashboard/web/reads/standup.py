@@ -55,13 +55,17 @@ AGENDA_WORKERS = 4
 def agenda(day: date, now: datetime) -> Agenda:
     """Everything the page shows but the action list and the breach forecast, read at the same time."""
     eng = engine()
+    writer = write_engine()      # resolved here, not by the pool's threads (one engine, this run's guard)
+
+    def keep():
+        return writer
     with eng.connect() as conn:
-        reads = standup_report.pack_reads(conn, day=day, now=now, keep=write_engine)
+        reads = standup_report.pack_reads(conn, day=day, now=now, keep=keep)
     others = [
         lambda conn: measures.measures_frame(conn, now=now),
-        lambda conn: hotspot_reads.surges_with_streets(conn, now),
-        lambda conn: staffing_plan.plan(conn, day=day, now=now, keep=write_engine),
-        *repeat_reads.recent_parts(day, now, keep=write_engine),
+        lambda conn: hotspot_reads.surges_with_streets(conn, now, keep=keep),
+        lambda conn: staffing_plan.plan(conn, day=day, now=now, keep=keep),
+        *repeat_reads.recent_parts(day, now, keep=keep),
     ]
     # the pack's two heaviest parts first, then the others' longest, then the rest
     names = list(reads.parts)
