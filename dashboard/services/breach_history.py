@@ -11,7 +11,6 @@ and importing a calendar year forget every kept hour (`forget`).
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -19,7 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from dashboard.infra import logs
+from dashboard.services import kept_figures
 from dashboard.services.kept_figures import read_or_count
 from queries.breach import HISTORY_COLUMNS, breach_history
 from queries.schema import breach_history_snapshots as snapshots
@@ -78,14 +77,9 @@ def warm(engine: Engine, now: datetime) -> bool:
 
 
 def warm_for_service(engine: Engine) -> None:
-    """warm at the current time for the feed service: logged, and a failure only logged (the pages
-    count the history themselves then)."""
-    try:
-        if warm(engine, datetime.now()):
-            logs.event("feed_run", source="derived", stage="breach_history", status="ok")
-    except sa.exc.SQLAlchemyError as e:
-        logs.event("feed_run", logging.WARNING, source="derived", stage="breach_history", status="failed",
-                   error=logs.scrub(logs.first_line(e)))
+    """warm at the current time for the feed service (kept_figures.warm_for_service: logged, a
+    failure only logged)."""
+    kept_figures.warm_for_service(engine, "breach_history", warm)
 
 
 def _boxed(history: pd.DataFrame | None) -> tuple[pd.DataFrame] | None:

@@ -9,7 +9,6 @@ has begun); a day still ahead reads up to `now` and is counted every time. With 
 """
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
@@ -17,8 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from dashboard.infra import logs
-from dashboard.services import calendar_days
+from dashboard.services import calendar_days, kept_figures
 from dashboard.services.kept_figures import figure
 from domain import staffing
 from domain.forecast import DayForecast, HourForecast
@@ -84,14 +82,9 @@ def warm(engine: Engine, now: datetime) -> bool:
 
 
 def warm_for_service(engine: Engine) -> None:
-    """warm at the current time for the feed service: logged, and a failure only logged (the pages
-    count the figures themselves then)."""
-    try:
-        if warm(engine, datetime.now()):
-            logs.event("feed_run", source="derived", stage="day_figures", status="ok")
-    except sa.exc.SQLAlchemyError as e:
-        logs.event("feed_run", logging.WARNING, source="derived", stage="day_figures", status="failed",
-                   error=logs.scrub(logs.first_line(e)))
+    """warm at the current time for the feed service (kept_figures.warm_for_service: logged, a
+    failure only logged)."""
+    kept_figures.warm_for_service(engine, "day_figures", warm)
 
 
 def _forecast_body(fc: DayForecast) -> dict:

@@ -97,6 +97,18 @@ def figure(conn: Connection, name: str, as_of: datetime, count: Callable[[Connec
     return read_or_count(conn, f"{name} of {as_of:%Y-%m-%d %H:%M}", load=load, count=count, store=store, keep=keep)
 
 
+def warm_for_service(engine: Engine, stage: str, warm: Callable[[Engine, datetime], bool]) -> None:
+    """`warm(engine, now)` for the feed service after a good cycle (it counts a figure ahead unless
+    it is kept already, True when it counted): logged as `feed_run` with `source=derived` and
+    `stage`, and a failure only logged (the pages count the figure themselves then)."""
+    try:
+        if warm(engine, datetime.now()):
+            logs.event("feed_run", source="derived", stage=stage, status="ok")
+    except sa.exc.SQLAlchemyError as e:
+        logs.event("feed_run", logging.WARNING, source="derived", stage=stage, status="failed",
+                   error=_first_line(e))
+
+
 def forget(conn: Connection) -> None:
     """Drop every kept figure (the data they were counted from changed or was replaced), inside the
     caller's transaction. Best effort: where the writers' role has not been granted the table yet

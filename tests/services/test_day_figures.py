@@ -209,3 +209,30 @@ def test_a_feed_that_catches_up_across_midnight_has_the_days_figures_counted_aga
     assert caught_up_across_midnight(None, brought, now=now)                             # the first pull ever
     assert not caught_up_across_midnight(datetime(2026, 1, 15, 7, 59), brought, now=now)  # up to date today
     assert not caught_up_across_midnight(datetime(2026, 1, 14, 16, 0), idle, now=now)     # nothing came
+
+
+def test_the_service_logs_what_it_counted_ahead_and_a_failure_only_logs(engine, monkeypatch):
+    import logging
+
+    records: list[dict] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(dict(record.hotline_fields))
+
+    handler = Keep()
+    logging.getLogger("dashboard.events").addHandler(handler)
+    try:
+        _history(engine)
+        day_figures.warm_for_service(engine)
+        day_figures.warm_for_service(engine)          # kept already: nothing counted, nothing logged
+
+        def down(_engine, _now):
+            raise sa.exc.OperationalError("SELECT", {}, Exception("server closed the connection"))
+        monkeypatch.setattr(day_figures, "warm", down)
+        day_figures.warm_for_service(engine)          # logged, never raised
+    finally:
+        logging.getLogger("dashboard.events").removeHandler(handler)
+    derived = [r for r in records if r.get("source") == "derived"]
+    assert [(r["stage"], r["status"]) for r in derived] == [("day_figures", "ok"), ("day_figures", "failed")]
+    assert "server closed the connection" in derived[1]["error"]
