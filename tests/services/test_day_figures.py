@@ -221,7 +221,10 @@ def test_the_service_logs_what_it_counted_ahead_and_a_failure_only_logs(engine, 
             records.append(dict(record.hotline_fields))
 
     handler = Keep()
-    logging.getLogger("dashboard.events").addHandler(handler)
+    events = logging.getLogger("dashboard.events")
+    events.addHandler(handler)
+    # another test may have left the log level at WARNING (HOTLINE_LOG_LEVEL): this one reads INFO
+    events.setLevel(logging.INFO)
     try:
         _history(engine)
         day_figures.warm_for_service(engine)
@@ -232,7 +235,8 @@ def test_the_service_logs_what_it_counted_ahead_and_a_failure_only_logs(engine, 
         monkeypatch.setattr(day_figures, "warm", down)
         day_figures.warm_for_service(engine)          # logged, never raised
     finally:
-        logging.getLogger("dashboard.events").removeHandler(handler)
+        events.removeHandler(handler)
+        events.setLevel(logging.NOTSET)
     derived = [r for r in records if r.get("source") == "derived"]
     assert [(r["stage"], r["status"]) for r in derived] == [("day_figures", "ok"), ("day_figures", "failed")]
     assert "server closed the connection" in derived[1]["error"]
