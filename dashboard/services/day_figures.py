@@ -33,6 +33,12 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time())
 
 
+def data_until(day: date, now: datetime) -> datetime:
+    """What a day's forecast and handling minutes read up to: min(now, the day's 00:00) — for a
+    day that has begun, one answer the whole day."""
+    return min(now, _day_start(day))
+
+
 def intake_forecast(conn: Connection, day: date, until: datetime, *, keep: Keep = None) -> DayForecast:
     """queries.forecast.forecast_for of `day` from the intake before `until` (min(now, day 00:00))."""
     def count(c: Connection) -> DayForecast:

@@ -3,7 +3,7 @@ forecast, the handling minutes observed over the weeks before, the rules' target
 the dispatchers planned and the contract minimum."""
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 
 import pandas as pd
@@ -22,7 +22,7 @@ PLANNED_ROLE = DISPATCHER
 def handling_until(day: date, now: datetime) -> datetime:
     """The handling minutes and the forecast of `day` read what happened before min(now, day
     00:00): for today, one answer the whole day."""
-    return min(now, datetime.combine(day, time()))
+    return day_figures.data_until(day, now)
 
 
 def handling_minutes(conn: Connection, day: date, until: datetime, *, keep: day_figures.Keep = None) -> float | None:

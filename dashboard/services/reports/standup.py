@@ -264,7 +264,7 @@ def pack_reads(conn: Connection, *, day: date, now: datetime, team: str | None =
         actions["carried_over"] = actions["carried_over"].map({True: "是", False: "否"})
         calendar = calendar_days.load(c)     # day_kind reads the calendar table's holidays
         # today's forecast as every page of the day reads it (kept for the day through `keep`)
-        fc = day_figures.intake_forecast(c, now.date(), min(now, datetime.combine(now.date(), time())), keep=keep)
+        fc = day_figures.intake_forecast(c, now.date(), day_figures.data_until(now.date(), now), keep=keep)
         surge = forecast.surge_status(c, now, kind_of=staffing.day_kind, fc=fc, knows=calendar.knows_all)
         return act, standup.act_today_counts(c, now=now), actions.rename(columns=ACTIONS_CN), surge
 

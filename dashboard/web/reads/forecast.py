@@ -23,7 +23,7 @@ def surge_status(now: datetime) -> dict:
 def day_forecast(day: date, now: datetime) -> forecast.DayForecast:
     """forecast.forecast_for(day, now): it reads the intake before min(now, day 00:00) only, so
     today's forecast is one cache entry for the whole day, not one per minute."""
-    return _forecast_until(day, min(now, datetime.combine(day, time())))
+    return _forecast_until(day, day_figures.data_until(day, now))
 
 
 @cached(ttl="300s", max_entries=32, show_spinner=False)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import pandas as pd
+import sqlalchemy as sa
 
 from dashboard.infra.concurrent_reads import concurrently
 from dashboard.services import staffing_plan, standup_actions
@@ -55,10 +56,13 @@ AGENDA_WORKERS = 4
 def agenda(day: date, now: datetime) -> Agenda:
     """Everything the page shows but the action list and the breach forecast, read at the same time."""
     eng = engine()
-    writer = write_engine()      # resolved here, not by the pool's threads (one engine, this run's guard)
-
-    def keep():
-        return writer
+    # the writers' engine resolved here, not by the pool's threads (one engine, this run's guard);
+    # a run whose user the database could not confirm keeps nothing and counts every figure
+    try:
+        writer = write_engine()
+    except sa.exc.OperationalError:
+        writer = None
+    keep = None if writer is None else (lambda: writer)
     with eng.connect() as conn:
         reads = standup_report.pack_reads(conn, day=day, now=now, keep=keep)
     others = [
