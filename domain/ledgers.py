@@ -45,10 +45,11 @@ def rate(numerator: int, denominator: int) -> Fraction | None:
 def measure_windows(started_on: date, now: datetime, weeks: int = MEASURE_EFFECT_WEEKS
                     ) -> tuple[tuple[datetime, datetime], tuple[datetime, datetime]]:
     """([start, end) before the measure, [start, end) since): the `weeks` weeks before the day it
-    started, and from that day up to `now` (empty while it has not started)."""
+    started, and its days from that one to today's end, counted as of `now` like any running
+    period, so an event at `now` counts (empty while it has not started)."""
     begin = datetime.combine(started_on, time())
     before = (begin - timedelta(weeks=weeks), begin)
-    since = (begin, max(begin, now))
+    since = (begin, max(begin, datetime.combine(now.date() + timedelta(days=1), time())))
     return before, since
 
 

@@ -5,7 +5,7 @@ import json
 
 from dashboard.services import calendar_import, second_factor, users
 from dashboard.services.assessment.signoff import add_rules_version as add_guarded
-from dashboard.web.reads import write_engine
+from dashboard.web.reads import writing
 from domain import access
 from domain.rules import Rules, merge_defaults, validation_errors
 
@@ -26,21 +26,21 @@ def add_user(actor: str, role: str, username: str, new_role: str, password: str,
     _check(role)
     if not password and not email.strip():
         raise AdminError("请设置初始密码，或填写统一身份认证标识。")
-    with write_engine().begin() as conn:
+    with writing() as conn:
         users.add(conn, username.strip(), new_role, password or None, display_name=display_name.strip() or None,
                   actor=actor, email=email.strip() or None)
 
 
 def link_identity(actor: str, role: str, username: str, email: str) -> None:
     _check(role)
-    with write_engine().begin() as conn:
+    with writing() as conn:
         users.set_email(conn, username, email, actor=actor)
 
 
 def reset_second_factor(actor: str, role: str, username: str) -> None:
     """A lost phone with no recovery code left: the user enrols again at the next sign-in."""
     _check(role)
-    with write_engine().begin() as conn:
+    with writing() as conn:
         second_factor.reset(conn, username, actor=actor)
 
 
@@ -48,13 +48,13 @@ def set_active(actor: str, role: str, username: str, active: bool) -> None:
     _check(role)
     if username == actor and not active:
         raise AdminError("不能停用自己的账号。")
-    with write_engine().begin() as conn:
+    with writing() as conn:
         (users.enable if active else users.disable)(conn, username, actor=actor)
 
 
 def reset_password(actor: str, role: str, username: str, password: str) -> None:
     _check(role)
-    with write_engine().begin() as conn:
+    with writing() as conn:
         users.set_password(conn, username, password, actor=actor)
 
 
@@ -62,7 +62,7 @@ def change_role(actor: str, role: str, username: str, new_role: str) -> None:
     _check(role)
     if username == actor and new_role != "admin":
         raise AdminError("不能取消自己的管理员角色。")
-    with write_engine().begin() as conn:
+    with writing() as conn:
         users.set_role(conn, username, new_role, actor=actor)
 
 
@@ -80,7 +80,7 @@ def add_rules_version(actor: str, role: str, body_text: str, effective_from: str
         raise AdminError("；".join(problems))
     rules = Rules(merged)
 
-    with write_engine().begin() as conn:
+    with writing() as conn:
         return add_guarded(conn, rules, effective_from=effective_from, note=note.strip(), username=actor, role=role)
 
 
@@ -88,7 +88,7 @@ def import_calendar(actor: str, role: str, filename: str, data: bytes) -> calend
     """A year's State Council notice into the calendar table (refusals as AdminError, one reason a line)."""
     _check(role, "rules_admin")
     try:
-        with write_engine().begin() as conn:
+        with writing() as conn:
             return calendar_import.import_notice(conn, filename, data, username=actor)
     except calendar_import.CalendarRefused as e:
         raise AdminError(f"日历文件未导入，原因：\n{e}") from None

@@ -114,7 +114,8 @@ def test_qc_report_sections_known_answers(db):
 
 def test_measure_effect(db):
     with db.begin() as conn:
-        # before 2026-01-05 (4 weeks): 3 QC events, none rejected for 回复不完整; since: 6 events, 2 such rejects
+        # before 2026-01-05 (4 weeks): 3 QC events, none rejected for 回复不完整; since: 9 events up to and
+        # including now (D's reject at exactly now counts, its pass a second later does not), 2 such rejects
         measures.add_measure(conn, username="m", role="manager", title="回复模板", owner="赵质一",
                              started_on=date(2026, 1, 5), due_on=date(2026, 1, 10), target_kind="defect",
                              target="回复不完整", now=NOW)
@@ -125,7 +126,7 @@ def test_measure_effect(db):
         df = measures.measures_frame(conn, now=NOW)
     rows = {r["措施"]: r for r in df.to_dict("records")}
     first = rows["回复模板"]
-    assert first["措施前比率"] == 0 and float(first["措施后比率"]) == pytest.approx(2 / 8)
+    assert first["措施前比率"] == 0 and float(first["措施后比率"]) == pytest.approx(2 / 9)
     assert first["效果"] == "未改善" and first["是否逾期"] == "是"   # 计划中 past its due day
     second = rows["复核差错"]
     # escapes: 4 weeks before 12 Jan: A's CLOSE (escaped) and B's, F's → 1/3; since: G's CLOSE escaped → 1/1
@@ -150,6 +151,24 @@ def test_writes_refused_for_roles_that_may_not_write(db, role):
         denied = conn.execute(sa.select(sa.func.count()).select_from(audit_log)
                               .where(audit_log.c.action == "access_denied")).scalar()
     assert denied == 3
+
+
+def test_a_refused_write_from_the_pages_stays_audited_after_its_transaction_rolls_back(db, monkeypatch):
+    """The pages write through reads.writing(): the refusal's audit row must survive the rollback."""
+    from dashboard.web.reads import ledgers as ledger_writes
+    from dashboard.web.reads import payment as payment_writes
+
+    monkeypatch.setenv("HOTLINE_WRITE_DB_URL", db.url.render_as_string(hide_password=False))
+    with pytest.raises(LedgerError, match="无权"):
+        ledger_writes.flag_ticket(username="lead1", role="leader", ticket_no="A", reason="r", now=NOW)
+    with pytest.raises(Exception, match="无权"):
+        payment_writes.save_dates(instalment=1, due_on=date(2026, 1, 6), paid_on=None, note="", username="an1",
+                                  role="analyst", now=NOW)
+    with db.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(special_flags)).scalar() == 0
+        denied = conn.execute(sa.select(audit_log.c.username, audit_log.c.target)
+                              .where(audit_log.c.action == "access_denied").order_by(audit_log.c.username)).all()
+    assert [tuple(r) for r in denied] == [("an1", "instalment:1"), ("lead1", "ticket:A")]
 
 
 def test_handover_note_verbatim_and_acknowledged_by_the_next_lead(db):

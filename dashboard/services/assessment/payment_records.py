@@ -15,9 +15,9 @@ def save_dates(conn: Connection, *, instalment: int, due_on: date | None, paid_o
                username: str, role: str, now: datetime | None = None) -> None:
     """Re-checks the role server-side, validates, writes and audits (inside the caller's transaction)."""
     if not can(role, "payment_dates"):
-        audit.record(conn, username=username, action="access_denied", target=f"instalment:{instalment}",
-                     detail=f"action=payment_dates role={role}")
-        raise AccessDenied(f"无权执行此操作（payment_dates）：当前角色 {role or '未登录'} 不能录入付款日期")
+        raise audit.denied(conn, AccessDenied(f"无权执行此操作（payment_dates）：当前角色 {role or '未登录'} 不能录入付款日期"),
+                           username=username, target=f"instalment:{instalment}",
+                           detail=f"action=payment_dates role={role}")
     if instalment not in (1, 2, 3):
         raise SignoffError("期次应为 1、2 或 3")
     if due_on is None and paid_on is None:

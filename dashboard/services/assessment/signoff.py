@@ -43,9 +43,8 @@ class AccessDenied(SignoffError):
 
 def _require(conn: Connection, role: str | None, action: str, username: str, target: str) -> None:
     if not can(role, action):
-        audit.record(conn, username=username, action="access_denied", target=target,
-                     detail=f"action={action} role={role}")
-        raise AccessDenied(f"无权执行此操作（{action}）：当前角色 {role or '未登录'} 不具备该权限")
+        raise audit.denied(conn, AccessDenied(f"无权执行此操作（{action}）：当前角色 {role or '未登录'} 不具备该权限"),
+                           username=username, target=target, detail=f"action={action} role={role}")
 
 
 def _month(month: str) -> str:

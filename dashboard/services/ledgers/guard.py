@@ -14,9 +14,8 @@ class LedgerError(ValueError):
 
 def require_writer(conn: Connection, *, username: str, role: str | None, target: str) -> None:
     if not can(role, "ledger_write"):
-        audit.record(conn, username=username, action="access_denied", target=target,
-                     detail=f"action=ledger_write role={role}")
-        raise LedgerError(f"无权操作：{ROLES.get(role or '', '未登录')}不能填写台账（仅项目经理和业务主管可以）")
+        raise audit.denied(conn, LedgerError(f"无权操作：{ROLES.get(role or '', '未登录')}不能填写台账（仅项目经理和业务主管可以）"),
+                           username=username, target=target, detail=f"action=ledger_write role={role}")
 
 
 def required_text(value: str | None, what: str, limit: int = 2000) -> str:

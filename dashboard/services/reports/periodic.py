@@ -103,9 +103,9 @@ def record_delivery(conn: Connection, spec: ReportSpec, *, username: str, role: 
     Returns the row and whether it was new / updated / unchanged.
     """
     if not can(role, "report_delivery"):
-        audit.record(conn, username=username, action="access_denied", target=f"report:{spec.report_no}",
-                     detail=f"action=report_delivery role={role}")
-        raise DeliveryError(f"无权登记报送：当前角色 {role or '未登录'} 不能登记报表报送")
+        raise audit.denied(conn, DeliveryError(f"无权登记报送：当前角色 {role or '未登录'} 不能登记报表报送"),
+                           username=username, target=f"report:{spec.report_no}",
+                           detail=f"action=report_delivery role={role}")
     try:
         ensure_not_frozen(conn, f"{spec.due_at:%Y-%m}")
     except SignoffError as e:

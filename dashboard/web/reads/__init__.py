@@ -7,7 +7,7 @@ A read that opens a connection and asks one query is made by `cached_query`; a r
 (several queries, reshaping for display, reads at the same time) is a function decorated with
 `cached` (st.cache_data) or `fresh` (never cached). All keep the last good answer
 (dashboard.web.live), which stands in during an app run when the database is unreachable.
-Writes are plain functions on `write_engine()`: never answered from memory.
+Writes run in `writing()`, a transaction on `write_engine()`: never answered from memory.
 """
 from __future__ import annotations
 
@@ -15,15 +15,17 @@ import functools
 import inspect
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
 import streamlit as st
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from dashboard.infra import settings
 from dashboard.infra.db import shared_engine
+from dashboard.services import audit
 from dashboard.web import live
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -40,6 +42,21 @@ def write_engine() -> Engine:
     unreachable database) in a run whose user the database could not confirm."""
     live.guard_write()
     return shared_engine(settings.write_db_url())
+
+
+@contextmanager
+def writing() -> Iterator[Connection]:
+    """One write's transaction on write_engine(). A write the service refused for the role rolls
+    back with its audit row; that row is then written on its own, so every refusal stays audited."""
+    try:
+        with write_engine().begin() as conn:
+            yield conn
+    except Exception as error:
+        row = audit.refusal_row(error)
+        if row is not None:
+            with write_engine().begin() as conn:
+                audit.record(conn, **row)
+        raise
 
 
 def now_minute() -> datetime:

@@ -11,7 +11,7 @@ from dashboard.services.assessment.engine import month_result, recompute
 from dashboard.services.assessment.evidence import month_evidence
 from dashboard.services.reports.acceptance import build_acceptance_workbook
 from dashboard.services.rules_store import rules_for_month
-from dashboard.web.reads import cached, cached_query, engine, fresh, write_engine
+from dashboard.web.reads import cached, cached_query, engine, fresh, writing
 from queries.evidence import manual_item_rows
 
 result = cached_query(month_result, ttl="60s", max_entries=32)
@@ -56,7 +56,7 @@ def manual_rows(month: str) -> pd.DataFrame:
 
 def write(fn, *args, **kwargs):
     """Run one sign-off write in its own transaction, then drop the cached results."""
-    with write_engine().begin() as conn:
+    with writing() as conn:
         out = fn(conn, *args, **kwargs)
     st.cache_data.clear()
     return out

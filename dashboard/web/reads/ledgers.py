@@ -1,4 +1,4 @@
-"""Cached reads of the ledgers and QC reports (docs/ledgers.md), and their writes on write_engine()."""
+"""Cached reads of the ledgers and QC reports (docs/ledgers.md), and their writes (each in reads.writing())."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from dashboard.services.ledgers import handover, measures, qc_reports, special, workbooks
 from dashboard.services.ledgers.qc_reports import QcReport
-from dashboard.web.reads import cached, engine, fresh, write_engine
+from dashboard.web.reads import cached, engine, fresh, writing
 from dashboard.web.reads import standup as standup_reads
 from queries import qc_ledger
 from queries import special_ledger as special_queries
@@ -94,7 +94,7 @@ def last_handovers(now: datetime) -> pd.DataFrame:
 # --- writes (each re-checks the role in the service and is audited there) ---------------------------
 
 def add_measure(**kwargs) -> int:
-    with write_engine().begin() as conn:
+    with writing() as conn:
         new_id = measures.add_measure(conn, **kwargs)
     measures_list.clear()
     standup_reads.agenda.clear()     # the stand-up reads the measures with its pack
@@ -102,31 +102,31 @@ def add_measure(**kwargs) -> int:
 
 
 def set_measure_status(**kwargs) -> None:
-    with write_engine().begin() as conn:
+    with writing() as conn:
         measures.set_status(conn, **kwargs)
     measures_list.clear()
     standup_reads.agenda.clear()
 
 
 def flag_ticket(**kwargs) -> None:
-    with write_engine().begin() as conn:
+    with writing() as conn:
         special.flag(conn, **kwargs)
     special_list.clear()
     special_counts.clear()
 
 
 def unflag_ticket(**kwargs) -> None:
-    with write_engine().begin() as conn:
+    with writing() as conn:
         special.unflag(conn, **kwargs)
     special_list.clear()
     special_counts.clear()
 
 
 def write_handover(**kwargs) -> None:
-    with write_engine().begin() as conn:
+    with writing() as conn:
         handover.write_note(conn, **kwargs)
 
 
 def acknowledge_handover(**kwargs) -> None:
-    with write_engine().begin() as conn:
+    with writing() as conn:
         handover.acknowledge(conn, **kwargs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from dashboard.services.assessment import payment_records, views
-from dashboard.web.reads import assessment, cached, engine, write_engine
+from dashboard.web.reads import assessment, cached, engine, writing
 
 
 @cached(ttl="60s", max_entries=16, show_spinner=False)
@@ -14,6 +14,6 @@ def payment_view(now: datetime) -> views.PaymentView:
 
 
 def save_dates(**kwargs) -> None:
-    with write_engine().begin() as conn:
+    with writing() as conn:
         payment_records.save_dates(conn, **kwargs)
     payment_view.clear()

@@ -17,7 +17,7 @@ from dashboard.services.reports.content import (
     section_names,
     spec_for,
 )
-from dashboard.web.reads import cached, cached_query, engine, write_engine
+from dashboard.web.reads import cached, cached_query, engine, writing
 from queries import reports as report_queries
 
 category_options = cached_query(report_queries.category_options, ttl="600s", max_entries=4)
@@ -82,7 +82,7 @@ def report_bytes(kind: str, day: date, now: datetime, window_start_hour: int = 1
 
 def record_delivery(s: ReportSpec, *, username: str, role: str, now: datetime) -> dict:
     """Write the delivery row (not cached); clears the report log cache so the table shows it."""
-    with write_engine().begin() as conn:
+    with writing() as conn:
         row = periodic.record_delivery(conn, s, username=username, role=role, now=now)
     report_log.clear()
     return row
