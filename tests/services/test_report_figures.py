@@ -95,3 +95,30 @@ def test_no_percentage_change_on_a_small_base(intake):
     summary = content.section("概况").frame.set_index("指标")
     assert (summary.loc["受理量", "本期"], summary.loc["受理量", "上期"]) == (4, 4)
     assert summary.loc["受理量", "环比"] is None        # base 4 < 30
+
+
+@pytest.mark.parametrize(("kind", "day", "now", "received", "cut", "counts"), [
+    # 周报 of the week from Monday 01-12, seen Wednesday 06:00: the previous week up to its Wednesday 06:00
+    ("weekly", date(2026, 1, 15), datetime(2026, 1, 14, 6, 0),
+     ["2026-01-05 10:00:00", "2026-01-07 05:59:00", "2026-01-07 06:01:00", "2026-01-11 23:00:00",
+      "2026-01-12 00:00:00", "2026-01-14 05:00:00", "2026-01-14 07:00:00"],
+     "2026-01-05 00:00 至 2026-01-07 06:00", (2, 2)),
+    # 月报 of January seen on the 10th at 12:00: December up to its 10th, 12:00
+    ("monthly", date(2026, 1, 20), datetime(2026, 1, 10, 12, 0),
+     ["2025-12-01 00:00:00", "2025-12-10 11:59:00", "2025-12-10 12:01:00", "2025-12-31 23:00:00",
+      "2026-01-02 08:00:00", "2026-01-10 13:00:00"],
+     "2025-12-01 00:00 至 2025-12-10 12:00", (1, 2)),
+    # 月报 of March seen on the 31st: more time has passed than February has, so all of February
+    ("monthly", date(2026, 3, 20), datetime(2026, 3, 31, 12, 0),
+     ["2026-02-01 00:00:00", "2026-02-28 23:59:00", "2026-03-05 10:00:00", "2026-03-31 11:00:00",
+      "2026-03-31 13:00:00"],
+     "2026-02-01 00:00 至 2026-03-01 00:00", (2, 2)),
+])
+def test_unfinished_week_and_month_are_compared_like_for_like(engine, kind, day, now, received, cut, counts):
+    load(engine, [ticket(f"R{i}", at) for i, at in enumerate(received)])
+    spec = rc.spec_for(kind, day)
+    with engine.connect() as conn:
+        content = rc.build_content(conn, spec, now=now)
+    assert content.in_progress and "进行中" in content.window_text
+    assert content.prev_text == f"{cut}（上期同期）"
+    assert (content.headline["received"], content.previous["received"]) == counts
