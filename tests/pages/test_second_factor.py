@@ -13,9 +13,11 @@ import streamlit as st
 
 from dashboard.infra import secret_box, settings
 from dashboard.infra.db import make_engine
-from dashboard.services import second_factor
+from dashboard.services import login_guard, second_factor
+from dashboard.services.assessment import signoff
 from domain.identity import SECOND_FACTOR_FRESH_MINUTES
-from queries.schema import audit_log, month_signoffs, user_totp
+from queries.schema import audit_log, manual_items, month_signoffs, user_totp
+from tests.support.app_database import APP_NOW
 from tests.support.apptest import app_as, errors
 
 
@@ -103,6 +105,124 @@ def test_a_wrong_code_is_refused_and_audited(own_db):
     assert [e.value for e in at.error] == ["动态验证码不正确。"]
     assert state(own_db) in (None, "draft")
     assert ("u_manager", "乙方确认", "wrong") in audit_rows(own_db, "second_factor_failed")
+
+
+def test_a_correct_code_after_too_many_wrong_ones_is_throttled_and_audited(own_db):
+    secret, _ = enrol(own_db, "u_manager")
+    with make_engine(own_db).begin() as conn:       # as check audits refused codes, just now
+        for _ in range(login_guard.FREE_ATTEMPTS):
+            conn.execute(audit_log.insert().values(at=datetime.now().replace(microsecond=0), username="u_manager",
+                                                   action="second_factor_failed", target="乙方确认", detail="wrong"))
+    at = vendor_page()
+    at.text_input(key="signoff_code").input(pyotp.TOTP(secret).now())
+    at.button(key="btn_vendor").click().run()
+    assert len(at.error) == 1 and at.error[0].value.startswith("动态验证码错误次数过多，请 ")
+    assert at.error[0].value.endswith(" 秒后再试。")
+    assert state(own_db) in (None, "draft")
+    assert ("u_manager", "乙方确认", "throttled") in audit_rows(own_db, "second_factor_failed")
+    assert ("u_manager", "乙方确认", "accepted") not in audit_rows(own_db, "second_factor")
+
+
+def age_second_factor(url: str, username: str) -> None:
+    """The user's sessions were given their last code longer ago than an action allows."""
+    with make_engine(url).begin() as conn:
+        conn.execute(sa.text("UPDATE user_sessions SET second_factor_at = :old WHERE username = :u"),
+                     {"old": datetime.now() - timedelta(minutes=SECOND_FACTOR_FRESH_MINUTES + 1), "u": username})
+
+
+def frozen_admin_page(url: str):
+    """The admin on /assessment with 2026-01 signed off and frozen, their sign-in code too old."""
+    with make_engine(url).begin() as conn:
+        signoff.vendor_confirm(conn, "2026-01", "u_manager", "manager", now=APP_NOW)
+        signoff.approve(conn, "2026-01", "u_reviewer", "reviewer", now=APP_NOW)
+    at = app_as("admin", "pages/assessment.py")
+    age_second_factor(url, "u_admin")
+    at.selectbox(key="assess_month").set_value("2026-01").run()
+    next(t for t in at.text_input if t.label == "解冻理由").input("复核发现数据有误")
+    return at
+
+
+def test_reopening_a_frozen_month_without_a_fresh_code_is_refused_and_audited(own_db):
+    enrol(own_db, "u_admin")
+    at = frozen_admin_page(own_db)
+    assert any(t.key == "unfreeze_code" for t in at.text_input)
+    next(b for b in at.button if b.label == "解冻（退回草稿）").click().run()
+    assert any("此操作需要动态验证码" in e.value for e in at.error)
+    assert state(own_db) == "frozen"
+    assert ("u_admin", "解冻", "second factor required") in audit_rows(own_db, "refused")
+    assert not [r for r in audit_rows(own_db, "signoff_unfreeze")]
+
+
+def test_reopening_a_frozen_month_with_a_valid_code_works(own_db):
+    secret, _ = enrol(own_db, "u_admin")
+    at = frozen_admin_page(own_db)
+    at.text_input(key="unfreeze_code").input(pyotp.TOTP(secret).now())
+    next(b for b in at.button if b.label == "解冻（退回草稿）").click().run()
+    assert not errors(at), errors(at)
+    assert state(own_db) == "draft"
+    assert ("u_admin", "解冻", "accepted") in audit_rows(own_db, "second_factor")
+    assert [u for u, _, _ in audit_rows(own_db, "signoff_unfreeze")] == ["u_admin"]
+
+
+def manual_reasons(url: str) -> list[str]:
+    with make_engine(url).connect() as conn:
+        return list(conn.execute(sa.select(manual_items.c.reason).order_by(manual_items.c.id)).scalars())
+
+
+def reviewer_adding_an_item():
+    at = app_as("reviewer", "pages/assessment.py", second_factor=False)
+    next(t for t in at.text_input if t.label == "分值").input("1.5")
+    next(t for t in at.text_input if t.label == "事由").input("有效投诉（动态验证码测试）")
+    return at
+
+
+def test_adding_a_manual_item_without_a_fresh_code_is_refused_and_audited(own_db):
+    enrol(own_db, "u_reviewer")
+    at = reviewer_adding_an_item()
+    assert any(t.key == "manual_item_code" for t in at.text_input)
+    next(b for b in at.button if b.label == "录入").click().run()
+    assert any("此操作需要动态验证码" in e.value for e in at.error)
+    assert "有效投诉（动态验证码测试）" not in manual_reasons(own_db)
+    assert ("u_reviewer", "录入加扣分", "second factor required") in audit_rows(own_db, "refused")
+
+
+def test_adding_a_manual_item_with_a_valid_code_works(own_db):
+    secret, _ = enrol(own_db, "u_reviewer")
+    at = reviewer_adding_an_item()
+    at.text_input(key="manual_item_code").input(pyotp.TOTP(secret).now())
+    next(b for b in at.button if b.label == "录入").click().run()
+    assert not errors(at), errors(at)
+    assert "有效投诉（动态验证码测试）" in manual_reasons(own_db)
+    assert ("u_reviewer", "录入加扣分", "accepted") in audit_rows(own_db, "second_factor")
+
+
+def reviewer_deleting_an_item(url: str):
+    with make_engine(url).begin() as conn:
+        item_id = signoff.add_manual_item(conn, "2026-01", "扣分", "2", "待删除（动态验证码测试）", "u_reviewer",
+                                          "reviewer")
+    at = app_as("reviewer", "pages/assessment.py", second_factor=False)
+    at.selectbox(key="manual_delete_id").set_value(item_id).run()
+    return at
+
+
+def test_deleting_a_manual_item_without_a_fresh_code_is_refused_and_audited(own_db):
+    enrol(own_db, "u_reviewer")
+    at = reviewer_deleting_an_item(own_db)
+    assert any(t.key == "manual_delete_code" for t in at.text_input)
+    at.button(key="manual_delete").click().run()
+    assert any("此操作需要动态验证码" in e.value for e in at.error)
+    assert "待删除（动态验证码测试）" in manual_reasons(own_db)
+    assert ("u_reviewer", "删除加扣分", "second factor required") in audit_rows(own_db, "refused")
+
+
+def test_deleting_a_manual_item_with_a_valid_code_works(own_db):
+    secret, _ = enrol(own_db, "u_reviewer")
+    at = reviewer_deleting_an_item(own_db)
+    at.text_input(key="manual_delete_code").input(pyotp.TOTP(secret).now())
+    at.button(key="manual_delete").click().run()
+    assert not errors(at), errors(at)
+    assert "待删除（动态验证码测试）" not in manual_reasons(own_db)
+    assert ("u_reviewer", "删除加扣分", "accepted") in audit_rows(own_db, "second_factor")
 
 
 def test_a_fresh_code_covers_the_next_action_without_asking_again(own_db):
