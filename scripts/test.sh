@@ -28,6 +28,12 @@ if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ] && command -v 
 fi
 
 # The single sign-on tests run a real OpenID Connect provider (oidc-provider) under Node.
+if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  echo "== installing Node.js and npm (apt) for the single sign-on tests' OpenID Connect provider"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq nodejs npm >/dev/null
+fi
 if command -v npm >/dev/null 2>&1; then
   if [ ! -d tests/support/oidc/node_modules/oidc-provider ] || \
      [ tests/support/oidc/package-lock.json -nt tests/support/oidc/node_modules/.package-lock.json ]; then

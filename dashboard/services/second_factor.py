@@ -1,7 +1,8 @@
 """TOTP second factor (RFC 6238, 30-second steps, 6 digits): enrolment with a QR code and recovery
 codes, and checking a code. A code is accepted once (the last step used is kept), a recovery code
-once (only their SHA-256 is stored); every failure is audited by the caller's action. The secret is
-stored sealed (dashboard.infra.secret_box)."""
+once (only their SHA-256 is stored); every failure is audited by the caller's action, and refused
+codes are throttled per account and per client address like failed sign-ins
+(dashboard.services.login_guard). The secret is stored sealed (dashboard.infra.secret_box)."""
 from __future__ import annotations
 
 import hashlib
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dashboard.infra import secret_box
-from dashboard.services import audit
+from dashboard.services import audit, login_guard
 from domain import identity
 from queries.schema import user_totp
 
@@ -25,12 +26,30 @@ ISSUER = "接诉即办运行监管平台"
 VALID_WINDOW = 1
 
 ACCEPTED, WRONG, REUSED, NOT_ENROLLED, NO_KEY = "accepted", "wrong", "reused", "not_enrolled", "no_key"
+THROTTLED = "throttled"
 MESSAGES = {
+    THROTTLED: "动态验证码错误次数过多，请 {wait} 秒后再试。",
     WRONG: "动态验证码不正确。",
     REUSED: "该动态验证码已使用过，请等待下一个验证码。",
     NOT_ENROLLED: "尚未绑定动态验证码，请先完成绑定。",
     NO_KEY: "服务器的加密密钥（HOTLINE_PII_KEY）未配置或已更换，无法校验动态验证码。请联系系统管理员。",
 }
+
+
+class Outcome(str):
+    """What check returns: equal to one of the outcome names above; `wait` holds the seconds still
+    to wait when the outcome is THROTTLED."""
+    wait: int
+
+    def __new__(cls, value: str, wait: int = 0) -> Outcome:
+        outcome = super().__new__(cls, value)
+        outcome.wait = wait
+        return outcome
+
+
+def message(outcome: str) -> str:
+    """The Chinese message for a refused outcome of check (with the wait when throttled)."""
+    return MESSAGES[outcome].format(wait=getattr(outcome, "wait", 0))
 
 
 @dataclass(frozen=True)
@@ -89,10 +108,16 @@ def _step_of(totp: pyotp.TOTP, code: str, at: datetime) -> int | None:
 
 
 def check(conn: Connection, username: str, code: str, *, purpose: str, client: str = "",
-          at: datetime | None = None, confirming: bool = False) -> str:
+          at: datetime | None = None, confirming: bool = False) -> Outcome:
     """Check a TOTP or recovery code and record the outcome in the audit log; returns ACCEPTED,
     WRONG, REUSED, NOT_ENROLLED or NO_KEY (the sealed secret cannot be opened here: a recovery code
-    still works)."""
+    still works), or THROTTLED without looking at the code when too many codes were refused lately
+    for this account or from this client (login_guard; `at` is also the throttle's now)."""
+    wait = login_guard.second_factor_retry_after(conn, username, client, at)
+    if wait:
+        audit.record(conn, username=username, action="second_factor_failed", target=purpose[:128],
+                     detail=THROTTLED, client=client)
+        return Outcome(THROTTLED, wait)
     row = status(conn, username)
     code = (code or "").strip().replace(" ", "")
     outcome = NOT_ENROLLED
@@ -103,7 +128,7 @@ def check(conn: Connection, username: str, code: str, *, purpose: str, client: s
             purpose += " recovery-code"
     action = "second_factor" if outcome == ACCEPTED else "second_factor_failed"
     audit.record(conn, username=username, action=action, target=purpose[:128], detail=outcome, client=client)
-    return outcome
+    return Outcome(outcome)
 
 
 def _check_code(conn: Connection, row: dict, code: str, at: datetime, confirming: bool) -> str:

@@ -225,7 +225,7 @@ def require_action(user: CurrentUser, action: str, label: str, code: str | None 
     if code:
         outcome = give_code(user, code, label)
         if outcome != second_factor.ACCEPTED:
-            st.error(second_factor.MESSAGES[outcome])
+            st.error(second_factor.message(outcome))
             st.stop()
     if not second_factor_fresh(user):
         with engine().begin() as conn:

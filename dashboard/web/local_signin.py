@@ -10,9 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from dashboard.infra import logs, settings
-from dashboard.services import audit, sessions
+from dashboard.services import audit, login_guard, sessions
 from dashboard.services import users as users_mod
-from dashboard.web import login_guard
 from domain import identity
 from queries.schema import users
 

@@ -121,7 +121,7 @@ def second_factor_step(user: auth.CurrentUser) -> None:
         outcome = auth.give_code(user, code, "sign-in")
         if outcome == second_factor.ACCEPTED:
             st.rerun()
-        st.error(second_factor.MESSAGES[outcome])
+        st.error(second_factor.message(outcome))
     _sign_out_button(user)
 
 
@@ -152,7 +152,7 @@ def _enrol(user: auth.CurrentUser) -> None:
                 sessions.mark_second_factor(conn, user.token)
             st.session_state.pop("totp_enrolment", None)
             st.rerun()
-        st.error(second_factor.MESSAGES[outcome])
+        st.error(second_factor.message(outcome))
     _sign_out_button(user)
 
 

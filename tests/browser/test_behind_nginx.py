@@ -22,7 +22,7 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard.infra.db import make_engine
-from dashboard.web import login_guard
+from dashboard.services import login_guard
 from queries.schema import audit_log
 from tests.browser.conftest import PASSWORD, ROOT, _free_port
 from tests.browser.helpers import SESSION_COOKIE, STEP_TIMEOUT_MS, settle, sign_in, watch_runs

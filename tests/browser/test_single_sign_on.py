@@ -16,6 +16,7 @@ from urllib.request import urlopen
 
 import pytest
 import sqlalchemy as sa
+from streamlit.web.server.server_util import AUTH_COOKIE_NAME  # "_streamlit_user"
 
 from dashboard.infra.db import make_engine
 from dashboard.services import users
@@ -133,7 +134,11 @@ def test_a_linked_identity_lands_on_its_roles_pages(sso_app, browser):
         assert "单点领导 · 甲方领导" in sidebar
         assert "付款核算" in sidebar and "系统管理" not in sidebar     # the leader's menu, from our table
         page.get_by_text("今日受理").first.wait_for(timeout=STEP_TIMEOUT_MS)
-        assert "hotline_session" not in page.evaluate("document.cookie")
+        # the identity lives in Streamlit's signed cookie, which page scripts cannot read
+        identity = [c for c in ctx.cookies() if c["name"] == AUTH_COOKIE_NAME]
+        assert len(identity) == 1 and identity[0]["httpOnly"], ctx.cookies()
+        assert all(c["httpOnly"] for c in ctx.cookies() if c["name"].startswith(AUTH_COOKIE_NAME))
+        assert AUTH_COOKIE_NAME not in page.evaluate("document.cookie")
     finally:
         ctx.close()
 

@@ -1,6 +1,6 @@
-"""TOTP second factor: admins give a code (or enrol) before any page; sign-off, reopen, manual items,
-payment dates and rules versions need a code given within the last minutes; a wrong or reused code
-is refused and audited."""
+"""TOTP second factor: admins give a code (or enrol) before any page, also after single sign-on;
+sign-off, reopen, manual items, payment dates and rules versions need a code given within the last
+minutes; a wrong or reused code is refused and audited, and too many refused codes are throttled."""
 import os
 import sqlite3
 from datetime import datetime, timedelta
@@ -10,13 +10,19 @@ import pyotp
 import pytest
 import sqlalchemy as sa
 import streamlit as st
+from streamlit.testing.v1 import AppTest
 
 from dashboard.infra import secret_box, settings
 from dashboard.infra.db import make_engine
-from dashboard.services import second_factor
-from domain.identity import SECOND_FACTOR_FRESH_MINUTES
-from queries.schema import audit_log, month_signoffs, user_totp
+from dashboard.services import login_guard, second_factor, sessions, users
+from dashboard.services.assessment import signoff
+from dashboard.web import sso
+from dashboard.web.auth import SSO_TOKEN_KEY
+from domain.identity import METHOD_SSO, SECOND_FACTOR_FRESH_MINUTES
+from queries.schema import audit_log, manual_items, month_signoffs, user_sessions, user_totp
+from tests.support.app_database import APP_NOW
 from tests.support.apptest import app_as, errors
+from tests.support.paths import ROOT
 
 
 @pytest.fixture
@@ -103,6 +109,168 @@ def test_a_wrong_code_is_refused_and_audited(own_db):
     assert [e.value for e in at.error] == ["动态验证码不正确。"]
     assert state(own_db) in (None, "draft")
     assert ("u_manager", "乙方确认", "wrong") in audit_rows(own_db, "second_factor_failed")
+
+
+def test_a_correct_code_after_too_many_wrong_ones_is_throttled_and_audited(own_db):
+    secret, _ = enrol(own_db, "u_manager")
+    with make_engine(own_db).begin() as conn:       # as check audits refused codes, just now
+        for _ in range(login_guard.FREE_ATTEMPTS):
+            conn.execute(audit_log.insert().values(at=datetime.now().replace(microsecond=0), username="u_manager",
+                                                   action="second_factor_failed", target="乙方确认", detail="wrong"))
+    at = vendor_page()
+    at.text_input(key="signoff_code").input(pyotp.TOTP(secret).now())
+    at.button(key="btn_vendor").click().run()
+    assert len(at.error) == 1 and at.error[0].value.startswith("动态验证码错误次数过多，请 ")
+    assert at.error[0].value.endswith(" 秒后再试。")
+    assert state(own_db) in (None, "draft")
+    assert ("u_manager", "乙方确认", "throttled") in audit_rows(own_db, "second_factor_failed")
+    assert ("u_manager", "乙方确认", "accepted") not in audit_rows(own_db, "second_factor")
+
+
+def age_second_factor(url: str, username: str) -> None:
+    """The user's sessions were given their last code longer ago than an action allows."""
+    with make_engine(url).begin() as conn:
+        conn.execute(sa.text("UPDATE user_sessions SET second_factor_at = :old WHERE username = :u"),
+                     {"old": datetime.now() - timedelta(minutes=SECOND_FACTOR_FRESH_MINUTES + 1), "u": username})
+
+
+def frozen_admin_page(url: str):
+    """The admin on /assessment with 2026-01 signed off and frozen, their sign-in code too old."""
+    with make_engine(url).begin() as conn:
+        signoff.vendor_confirm(conn, "2026-01", "u_manager", "manager", now=APP_NOW)
+        signoff.approve(conn, "2026-01", "u_reviewer", "reviewer", now=APP_NOW)
+    at = app_as("admin", "pages/assessment.py")
+    age_second_factor(url, "u_admin")
+    at.selectbox(key="assess_month").set_value("2026-01").run()
+    next(t for t in at.text_input if t.label == "解冻理由").input("复核发现数据有误")
+    return at
+
+
+def test_reopening_a_frozen_month_without_a_fresh_code_is_refused_and_audited(own_db):
+    enrol(own_db, "u_admin")
+    at = frozen_admin_page(own_db)
+    assert any(t.key == "unfreeze_code" for t in at.text_input)
+    next(b for b in at.button if b.label == "解冻（退回草稿）").click().run()
+    assert any("此操作需要动态验证码" in e.value for e in at.error)
+    assert state(own_db) == "frozen"
+    assert ("u_admin", "解冻", "second factor required") in audit_rows(own_db, "refused")
+    assert not [r for r in audit_rows(own_db, "signoff_unfreeze")]
+
+
+def test_reopening_a_frozen_month_with_a_valid_code_works(own_db):
+    secret, _ = enrol(own_db, "u_admin")
+    at = frozen_admin_page(own_db)
+    at.text_input(key="unfreeze_code").input(pyotp.TOTP(secret).now())
+    next(b for b in at.button if b.label == "解冻（退回草稿）").click().run()
+    assert not errors(at), errors(at)
+    assert state(own_db) == "draft"
+    assert ("u_admin", "解冻", "accepted") in audit_rows(own_db, "second_factor")
+    assert [u for u, _, _ in audit_rows(own_db, "signoff_unfreeze")] == ["u_admin"]
+
+
+def manual_reasons(url: str) -> list[str]:
+    with make_engine(url).connect() as conn:
+        return list(conn.execute(sa.select(manual_items.c.reason).order_by(manual_items.c.id)).scalars())
+
+
+def reviewer_adding_an_item():
+    at = app_as("reviewer", "pages/assessment.py", second_factor=False)
+    next(t for t in at.text_input if t.label == "分值").input("1.5")
+    next(t for t in at.text_input if t.label == "事由").input("有效投诉（动态验证码测试）")
+    return at
+
+
+def test_adding_a_manual_item_without_a_fresh_code_is_refused_and_audited(own_db):
+    enrol(own_db, "u_reviewer")
+    at = reviewer_adding_an_item()
+    assert any(t.key == "manual_item_code" for t in at.text_input)
+    next(b for b in at.button if b.label == "录入").click().run()
+    assert any("此操作需要动态验证码" in e.value for e in at.error)
+    assert "有效投诉（动态验证码测试）" not in manual_reasons(own_db)
+    assert ("u_reviewer", "录入加扣分", "second factor required") in audit_rows(own_db, "refused")
+
+
+def test_adding_a_manual_item_with_a_valid_code_works(own_db):
+    secret, _ = enrol(own_db, "u_reviewer")
+    at = reviewer_adding_an_item()
+    at.text_input(key="manual_item_code").input(pyotp.TOTP(secret).now())
+    next(b for b in at.button if b.label == "录入").click().run()
+    assert not errors(at), errors(at)
+    assert "有效投诉（动态验证码测试）" in manual_reasons(own_db)
+    assert ("u_reviewer", "录入加扣分", "accepted") in audit_rows(own_db, "second_factor")
+
+
+def reviewer_deleting_an_item(url: str):
+    with make_engine(url).begin() as conn:
+        item_id = signoff.add_manual_item(conn, "2026-01", "扣分", "2", "待删除（动态验证码测试）", "u_reviewer",
+                                          "reviewer")
+    at = app_as("reviewer", "pages/assessment.py", second_factor=False)
+    at.selectbox(key="manual_delete_id").set_value(item_id).run()
+    return at
+
+
+def test_deleting_a_manual_item_without_a_fresh_code_is_refused_and_audited(own_db):
+    enrol(own_db, "u_reviewer")
+    at = reviewer_deleting_an_item(own_db)
+    assert any(t.key == "manual_delete_code" for t in at.text_input)
+    at.button(key="manual_delete").click().run()
+    assert any("此操作需要动态验证码" in e.value for e in at.error)
+    assert "待删除（动态验证码测试）" in manual_reasons(own_db)
+    assert ("u_reviewer", "删除加扣分", "second factor required") in audit_rows(own_db, "refused")
+
+
+def test_deleting_a_manual_item_with_a_valid_code_works(own_db):
+    secret, _ = enrol(own_db, "u_reviewer")
+    at = reviewer_deleting_an_item(own_db)
+    at.text_input(key="manual_delete_code").input(pyotp.TOTP(secret).now())
+    at.button(key="manual_delete").click().run()
+    assert not errors(at), errors(at)
+    assert "待删除（动态验证码测试）" not in manual_reasons(own_db)
+    assert ("u_reviewer", "删除加扣分", "accepted") in audit_rows(own_db, "second_factor")
+
+
+def sso_admin_app(url: str) -> AppTest:
+    """The admin signed in through single sign-on, as dashboard.web.auth._sso_session leaves a
+    matched identity: a session of method sso bound to the identity's key, its token held in the
+    server's session state (never a cookie); no code given yet."""
+    claims = {"iss": "https://idp.tzq.gov.cn", "sub": "admin-0001", "iat": int(datetime.now().timestamp()),
+              "nonce": "n-0001", "email": "admin@tzq.gov.cn"}
+    with make_engine(url).begin() as conn:
+        users.set_email(conn, "u_admin", "admin@tzq.gov.cn")
+        token = sessions.create(conn, "u_admin", method=METHOD_SSO, sso_identity=sso.identity_key(claims))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state[SSO_TOKEN_KEY] = token
+    return at.run()
+
+
+def test_a_single_sign_on_admin_gives_a_code_at_sign_in_and_again_before_a_money_action(own_db):
+    secret, _ = enrol(own_db, "u_admin")
+    totp = pyotp.TOTP(secret)
+    at = sso_admin_app(own_db)
+    assert not at.metric and any(t.key == "second_factor_code" for t in at.text_input)   # no page yet
+    at.text_input(key="second_factor_code").input(totp.now())
+    next(b for b in at.button if b.label == "验证").click().run()
+    assert any(m.label == "今日受理" for m in at.metric), errors(at)
+    with make_engine(own_db).connect() as conn:
+        assert conn.execute(sa.select(user_sessions.c.method).where(user_sessions.c.username == "u_admin")).scalar_one() == "sso"
+    # the sign-in code is older than an action allows: adding a manual item asks again
+    age_second_factor(own_db, "u_admin")
+    at.switch_page("pages/assessment.py")
+    at.run()
+    next(t for t in at.text_input if t.label == "分值").input("1")
+    next(t for t in at.text_input if t.label == "事由").input("单点登录管理员录入")
+    assert any(t.key == "manual_item_code" for t in at.text_input)
+    next(b for b in at.button if b.label == "录入").click().run()
+    assert any("此操作需要动态验证码" in e.value for e in at.error)
+    assert "单点登录管理员录入" not in manual_reasons(own_db)
+    assert ("u_admin", "录入加扣分", "second factor required") in audit_rows(own_db, "refused")
+    next(t for t in at.text_input if t.label == "分值").input("1")
+    next(t for t in at.text_input if t.label == "事由").input("单点登录管理员录入")
+    at.text_input(key="manual_item_code").input(totp.at(datetime.now() + timedelta(seconds=30)))
+    next(b for b in at.button if b.label == "录入").click().run()
+    assert not errors(at), errors(at)
+    assert "单点登录管理员录入" in manual_reasons(own_db)
+    assert ("u_admin", "录入加扣分", "accepted") in audit_rows(own_db, "second_factor")
 
 
 def test_a_fresh_code_covers_the_next_action_without_asking_again(own_db):

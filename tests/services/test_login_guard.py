@@ -1,8 +1,8 @@
-"""Login throttling (dashboard.web.login_guard): back-off that grows and caps, per user, never a
+"""Login throttling (dashboard.services.login_guard): back-off that grows and caps, per user, never a
 permanent lock-out."""
 from datetime import datetime, timedelta
 
-from dashboard.web import login_guard
+from dashboard.services import login_guard
 from queries.schema import audit_log
 
 
