@@ -16,6 +16,12 @@ from domain.formatting import half_up, to_decimal
 # below it the plain difference is shown and the percentage is left out.
 MIN_PERCENT_BASE = 30
 
+# A ranking leaves out whatever has fewer items than this (「样本不足」, not ranked): people by their
+# actions (人员绩效, 班前会), units by their 有效回访 (the lowest 三率 on the wall and the overview), so
+# that one or two lucky or unlucky items do not top a table or an alarm.
+MIN_RANK_SAMPLE = 20
+SMALL_SAMPLE = "样本不足"
+
 # A verdict (达标 / 未达标) on a rate is given only on at least this many items.
 MIN_VERDICT_ITEMS = 30
 

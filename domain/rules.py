@@ -97,6 +97,13 @@ DEFAULT_RULES: dict[str, Any] = {
         "shift_minimum": {DISPATCHER: 4, RETURNER: 1, QC: 3, VERIFIER: 2, SUPERVISOR: 1},
     },
     "freshness": {"amber_minutes": 30, "red_minutes": 120},
+    # the colours of the wall's top row (docs/figures.md): display thresholds, not contract figures
+    "wall": {
+        "overdue_red_from": 1,          # 超期 red from this many overdue tickets, amber from 1 below it
+        "at_risk_amber_from": 1,        # 即将超期 amber from this many
+        "composite_green_from": "90",   # 三率综合成绩 green from this score …
+        "composite_red_below": "80",    # … red below this one, amber between
+    },
     "equipment": {"电脑": 60, "多功能一体机": 6},  # contract: leased devices in use, by kind
 }
 
@@ -242,6 +249,24 @@ class Rules:
         f = self.body["freshness"]
         return int(f["amber_minutes"]), int(f["red_minutes"])
 
+    # --- the wall's colours ----------------------------------------------------------
+    @property
+    def overdue_red_from(self) -> int:
+        """超期 reads red from this many overdue tickets (amber from 1 up to it, green at 0)."""
+        return int(self.body["wall"]["overdue_red_from"])
+
+    @property
+    def at_risk_amber_from(self) -> int:
+        """即将超期 reads amber from this many tickets."""
+        return int(self.body["wall"]["at_risk_amber_from"])
+
+    @property
+    def composite_bands(self) -> tuple[Decimal, Decimal]:
+        """(green from, red below) for a 三率综合成绩: green at or above the first, red below the
+        second, amber between."""
+        w = self.body["wall"]
+        return Decimal(str(w["composite_green_from"])), Decimal(str(w["composite_red_below"]))
+
     # --- figures that pages, exports and workbooks state (read here, never retyped) -------
     @property
     def contract_start(self) -> str:
@@ -325,6 +350,26 @@ def validation_errors(body: dict[str, Any]) -> list[str]:
         Decimal(str(body["payment"]["monthly_fee"]))
     except (KeyError, InvalidOperation, TypeError):
         errors.append("月度服务费必须是数字")
+    errors.extend(_wall_errors(body.get("wall", {})))
+    return errors
+
+
+def _wall_errors(wall: dict[str, Any]) -> list[str]:
+    """The wall's colour thresholds: whole counts of at least 1; scores within 0–100, the red line not
+    above the green one."""
+    errors = []
+    for key, name in (("overdue_red_from", "大屏超期标红起点"), ("at_risk_amber_from", "大屏即将超期标黄起点")):
+        value = wall.get(key)
+        if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+            errors.append(f"{name}（wall.{key}）必须是不小于 1 的整数")
+    try:
+        green = Decimal(str(wall["composite_green_from"]))
+        red = Decimal(str(wall["composite_red_below"]))
+    except (KeyError, InvalidOperation, TypeError):
+        errors.append("大屏三率综合成绩分档（wall.composite_green_from / composite_red_below）必须是数字")
+        return errors
+    if not (0 <= red <= green <= 100):
+        errors.append("大屏三率综合成绩分档须满足 0 ≤ 标红线（composite_red_below）≤ 标绿线（composite_green_from）≤ 100")
     return errors
 
 

@@ -13,11 +13,11 @@ from fractions import Fraction
 from typing import Any
 
 from domain.calendar import is_working_day
+from domain.evidence import MIN_RANK_SAMPLE, SMALL_SAMPLE  # noqa: F401 - pages and the stand-up read SMALL_SAMPLE here
 from domain.forecast import DayForecast
 from domain.vocabulary import PERIOD_KINDS, SHIFT_HOURS, SHIFT_START_HOUR, SHIFTS  # noqa: F401 - pages read PERIOD_KINDS here
 
-MIN_SAMPLE = 20          # fewer actions than this: "样本不足", not ranked
-SMALL_SAMPLE = "样本不足"
+MIN_SAMPLE = MIN_RANK_SAMPLE      # fewer actions than this: "样本不足", not ranked (domain.evidence)
 DEFAULT_HANDLING_MINUTES = Decimal("6")
 # days before a day whose observed SIGN → DISPATCH minutes (their median) set its handling time
 HANDLING_WINDOW_DAYS = 28

@@ -242,10 +242,10 @@ with tab_sign:
     steps[0].metric("① 草稿", "当前" if status["state"] == "draft" else "✓", border=True)
     steps[1].metric("② 乙方确认", f"{status['vendor_confirmed_by']}" if status["vendor_confirmed_by"] else "—",
                     delta=f"{status['vendor_confirmed_at']:%Y-%m-%d %H:%M}" if status["vendor_confirmed_at"] else None,
-                    delta_color="off", border=True)
+                    delta_color="off", delta_arrow="off", border=True)   # a time, not a change
     steps[2].metric("③ 甲方审定 / 冻结", f"{status['approved_by']}" if status["approved_by"] else "—",
                     delta=f"{status['approved_at']:%Y-%m-%d %H:%M}" if status["approved_at"] else None,
-                    delta_color="off", border=True)
+                    delta_color="off", delta_arrow="off", border=True)   # a time, not a change
     if status["content_hash"]:
         ok = data.hash_check(month)
         fresh = data.recomputed(month, r.now)

@@ -38,7 +38,7 @@ ui.tiles([
             help="本月截至今日，在岗人数低于合同要求的（岗位, 日期）组合数"),
     ui.Tile("资质不达标人数", f"{bad_people}", help="按合同各岗位资质要求逐人核查"),
     ui.Tile("专员全日制本科占比", pct(share), delta=f"{bachelors}/{specialists} 人 · 要求 ≥ {share_text(BACHELOR_SHARE)}",
-            delta_color="normal" if bachelor_share_ok(share) else "inverse"),
+            delta_color="normal" if bachelor_share_ok(share) else "inverse", delta_is_change=False),
     ui.Tile("班次覆盖不足", f"{shifts_short} / {len(cov)}", help="每日每班次各岗位到岗人数低于最低要求的班次数"),
     ui.Tile("设备", "达标" if equip_ok else "不达标", help=equipment_text(equipment_required)),
 ])

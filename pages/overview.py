@@ -4,12 +4,13 @@ from decimal import Decimal
 import altair as alt
 import streamlit as st
 
+from dashboard.services import rankings
 from dashboard.web import ui
 from dashboard.web.auth import require_role
 from dashboard.web.reads import now_minute, overview
 from dashboard.web.reads import rules as rules_data
 from dashboard.web.reads import wall as wall_data
-from domain.evidence import IN_PROGRESS, MIN_PERCENT_BASE
+from domain.evidence import IN_PROGRESS, MIN_PERCENT_BASE, MIN_RANK_SAMPLE
 from domain.formatting import count, half_up, number_text, pct, share_text
 from domain.lifecycle import OPEN_STAGES
 from domain.vocabulary import NO_DATA
@@ -72,11 +73,14 @@ if at_risk:
     attention.append(f"即将超期 {count(at_risk)} 件")
 if score.get("score") is not None and score["score"] < rules_data.current().full_payment_from:
     attention.append(f"本月考核预估 {score_text} 分，低于全额付款线 {number_text(rules_data.current().full_payment_from)} 分")
-lowest = wall_data.lowest_composites(now, "street", 3)
+lowest, left_out = wall_data.lowest_composites(now, "street", 3)
 if not lowest.empty:
     attention.append("三率综合成绩最低的街乡镇：" + "、".join(
         f"{ui.md_escape(u)} {c:.2f}" for u, c in zip(lowest["unit"], lowest["composite"])))
 st.markdown("**需关注**\n\n" + ("\n".join(f"- {a}" for a in attention) if attention else "- 暂无"))
+small_samples = rankings.small_sample_note(left_out, MIN_RANK_SAMPLE, "街乡镇")
+if small_samples:
+    st.caption(small_samples)
 
 left, right = st.columns([3, 2])
 with left:

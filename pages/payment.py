@@ -3,7 +3,13 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.services.assessment.signoff import SignoffError
-from dashboard.services.assessment.views import INSTALMENT_TERMS, NO_DATA_LABEL, PENDING
+from dashboard.services.assessment.views import (
+    ASSESSED_MONTHS,
+    COMPUTED_MONTHS,
+    INSTALMENT_TERMS,
+    NO_DATA_LABEL,
+    PENDING,
+)
 from dashboard.web import ui
 from dashboard.web.auth import code_input, require_action, require_role
 from dashboard.web.reads import now_minute
@@ -29,13 +35,14 @@ ui.page_header("付款核算", f"合同年度自 {pv.months['月份'].iloc[0]} �
 inst = pv.instalments
 ui.tiles([
     ui.Tile("合同年度服务费（元）", yuan(t["contract_fee"])),
-    ui.Tile("已考核月份", f"{t['frozen_months']} / 12",
+    ui.Tile(ASSESSED_MONTHS, f"{t['frozen_months']} / 12",
             help=f"已签认冻结的月份；另有实时测算（未签认、草稿）{t['live_months']} 个月，结果仍会变化"
                  + (f"；{t['no_data_months']} 个月{NO_DATA_LABEL}" if t["no_data_months"] else "")),
     ui.Tile("考核扣款合计（元）", yuan(t["total_deductions"]),
-            help="已考核月份（含未签认的实时测算）扣款之和；无数据的月份没有考核结果，不计扣款"),
+            help=f"{COMPUTED_MONTHS}（已签认冻结的 {t['frozen_months']} 个月与未签认的实时测算 {t['live_months']} 个月）"
+                 "扣款之和；无数据的月份没有考核结果，不计扣款"),
     ui.Tile("尾款（元）", yuan(inst.loc[inst["期次"] == 3, "金额"].iloc[0]),
-            help="第 12 个月服务费 − 各月考核扣款之和，不低于 0；只计已考核月份的扣款"
+            help=f"第 12 个月服务费 − 各月考核扣款之和，不低于 0；只计{COMPUTED_MONTHS}的扣款"
                  + (f"（{t['no_data_months']} 个月{NO_DATA_LABEL}，其扣款未知，尾款为暂计）" if t["no_data_months"] else "")),
     ui.Tile("应追回金额（元）", yuan(t["to_recover"]),
             help="扣款合计超过第 12 个月服务费的部分"),
@@ -63,7 +70,7 @@ with tab_months:
                  column_config={"合同月": st.column_config.NumberColumn(format="第 %d 月", width="small")})
     st.caption(f"付款系数：{bands_text(rules_data.for_month(f'{now:%Y-%m}').payment_bands)}。"
                "已冻结月份取签认时保存的结果，其余月份为实时测算；"
-               "没有任何受理工单和流转记录的月份为「无数据」，没有得分，不计为已考核，也不计扣款。")
+               f"没有任何受理工单和流转记录的月份为「无数据」，没有得分，不计为{ASSESSED_MONTHS}或{COMPUTED_MONTHS}，也不计扣款。")
     ui.downloads(shown, f"付款计算_{now:%Y%m%d}", key="pay-months", sheet="付款计算")
 
 with tab_inst:

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.services.reconcile import LedgerError, template_csv
-from dashboard.services.reports.content import CLOSE_ON_TIME, KINDS, PERIODS, ReportError, display_frame
+from dashboard.services.reports.content import KINDS, PERIODS, ReportError, display_frame
 from dashboard.services.reports.periodic import DeliveryError
 from dashboard.web import ledger_sections, ui
 from dashboard.web.auth import require_action, require_role
@@ -14,6 +14,7 @@ from dashboard.web.reads import reports as data
 from domain.access import can
 from domain.evidence import points_text
 from domain.formatting import count, pct
+from domain.vocabulary import CLOSE_ON_TIME
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from dashboard.services import rankings
 from dashboard.web import live, ui, wall_hotspots, wall_ticker
 from dashboard.web.auth import require_role
 from dashboard.web.reads import backlog as backlog_data
@@ -21,8 +22,17 @@ from dashboard.web.reads import now_minute
 from dashboard.web.reads import overview as overview_data
 from dashboard.web.reads import rules as rules_data
 from dashboard.web.reads import wall as wall_data
+from dashboard.web.wall_tones import (
+    at_risk_tone,
+    at_risk_tone_text,
+    composite_tone,
+    composite_tone_text,
+    estimate_tone,
+    overdue_tone,
+    overdue_tone_text,
+)
 from dashboard.web.wall_trends import DAY_ENDS, Trend, backlog_lines, intake_line, rates_lines, score_line, since_midnight
-from domain.evidence import MIN_PERCENT_BASE
+from domain.evidence import IN_PROGRESS, MIN_PERCENT_BASE, MIN_RANK_SAMPLE
 from domain.formatting import count, half_up, pct, share_text
 from domain.lifecycle import OPEN_STAGES
 from domain.rules import Rules
@@ -111,7 +121,7 @@ def _dark(chart: alt.Chart, height: int) -> alt.Chart:
                             tickColor=GRID, labelFontSize=20, titleFontSize=20, labelLimit=260)
             .configure_legend(labelColor="#cbd5e1", titleColor=MUTED, labelFontSize=20, titleFontSize=20,
                               orient="top", symbolSize=160)
-            .configure_title(color=INK, fontSize=24, anchor="start"))
+            .configure_title(color=INK, fontSize=24, anchor="start", subtitleColor=MUTED, subtitleFontSize=18))
 
 
 def _chart(chart: alt.Chart | None, height: int, empty: str = "暂无数据") -> None:
@@ -299,21 +309,6 @@ def intake_delta(intake: dict | None) -> str | None:
     return f"{(intake['today'] - mean) / mean:+.0%} 较同星期均值 {mean:,.0f}"
 
 
-def tone_of_count(n: int | None, red_from: int = 1) -> str:
-    """red when there is any (overdue), else plain."""
-    return "plain" if n is None else ("red" if n >= red_from else "green")
-
-
-def tone_of_score(score, rules: Rules) -> str:
-    """The estimate against the payment bands of the rules: paid in full → green, a reduced factor →
-    amber, the 整改 band → red."""
-    if score is None:
-        return "plain"
-    if score >= rules.full_payment_from:
-        return "green"
-    return "amber" if score >= rules.rectify_below else "red"
-
-
 def tile_row(items: list[tuple[ui.Tile, str, Trend]], key: str) -> None:
     """Tiles in one row, each value coloured by its tone (red / amber / green / plain), each with
     its trend line under the number when it has one."""
@@ -321,7 +316,7 @@ def tile_row(items: list[tuple[ui.Tile, str, Trend]], key: str) -> None:
         for n, (col, (t, tone, trend)) in enumerate(zip(st.columns(len(items)), items)):
             with col, st.container(key=f"wall-tone-{tone}-{key}-{n}"):
                 st.metric(t.label, t.value, delta=t.delta, delta_color=t.delta_color, help=t.help, border=True,
-                          chart_data=trend, chart_type="line")
+                          delta_arrow=t.delta_arrow, chart_data=trend, chart_type="line")
 
 
 def main_tiles(r: Refresh) -> None:
@@ -339,20 +334,24 @@ def main_tiles(r: Refresh) -> None:
                        str(half_up(score["score"], 2)) if has_score else "—")
         overdue = totals["overdue"] if totals else None
         at_risk = totals["at_risk"] if totals else None
-        caption = None if period is None else f"{period.start:%m月%d日}起 · 有效回访 {count(rates.population)}"
+        # an unfinished 三率 period says so, as on the other pages
+        caption = None if period is None else (f"{period.start:%m月%d日}起"
+                                               + (f" · {IN_PROGRESS}" if r.now < period.end else "")
+                                               + f" · 有效回访 {count(rates.population)}")
         tile_row([
             (ui.Tile("超期", count(overdue) if totals else "—", since_midnight(backlog["overdue"]), delta_color="off",
-                     help=f"在办且已过办结时限；{DAY_ENDS}"),
-             tone_of_count(overdue), backlog["overdue"]),
+                     help=f"在办且已过办结时限；{overdue_tone_text(r.rules)}；{DAY_ENDS}"),
+             overdue_tone(overdue, r.rules), backlog["overdue"]),
             (ui.Tile("即将超期", count(at_risk) if totals else "—", since_midnight(backlog["at_risk"]), delta_color="off",
-                     help=f"剩余时限不足 {share_text(r.rules.at_risk_share)}；{DAY_ENDS}"),
-             "amber" if at_risk else "plain", backlog["at_risk"]),
+                     help=f"剩余时限不足 {share_text(r.rules.at_risk_share)}；{at_risk_tone_text(r.rules)}；{DAY_ENDS}"),
+             at_risk_tone(at_risk, r.rules), backlog["at_risk"]),
             (ui.Tile("三率综合成绩", "—" if not rates or rates.composite is None else str(half_up(rates.composite, 2)),
-                     caption, delta_color="off", help="趋势线：前几个考评周期与本周期至今"),
-             "plain", rate_lines["composite"]),
+                     caption, delta_color="off", delta_is_change=False,
+                     help=f"{composite_tone_text(r.rules)}；趋势线：前几个考评周期与本周期至今"),
+             composite_tone(rates.composite if rates else None, r.rules), rate_lines["composite"]),
             (ui.Tile("本月考核预估分", score_value, (score or {}).get("note") or "考核数据不可用", delta_color="off",
-                     help="趋势线：前几个合同月与本月预估"),
-             tone_of_score(None if not score else score.get("score"), r.rules),
+                     help="趋势线：前几个合同月与本月预估", delta_is_change=False),
+             estimate_tone(None if not score else score.get("score"), r.rules),
              score_line(r.reads, month, float(score["score"]) if has_score else None)),
         ], "wall-top")
 
@@ -424,7 +423,8 @@ def composite_panel(r: Refresh, height: int) -> None:
     _chart(composite_chart(r.reads.get("street_ranking", wall_data.street_composites, r.now)), height)
 
 
-def lowest_chart(df: pd.DataFrame | None, what: str):
+def lowest_chart(df: pd.DataFrame | None, what: str, note: str | None = None):
+    """The lowest composites as bars; `note` (units left out for a small sample) under the title."""
     if df is None or df.empty:
         return None
     order = list(df["unit"])
@@ -439,16 +439,24 @@ def lowest_chart(df: pd.DataFrame | None, what: str):
         x2="composite:Q")
     labels = base.mark_text(align="left", dx=6, color=INK, fontSize=20, fontWeight="bold").encode(
         x="composite:Q", text=alt.Text("composite:Q", format=".2f"))
-    return (bars + labels).properties(title=f"综合成绩最低的 5 个{what}")
+    title = f"综合成绩最低的 {len(df)} 个{what}"
+    return (bars + labels).properties(title=alt.TitleParams(title, subtitle=note) if note else title)
+
+
+def lowest_panel(r: Refresh, height: int, kind: str, what: str) -> None:
+    """The lowest composites among the units with enough 有效回访; the others are named as left out."""
+    got = r.reads.get(f"lowest_{kind}", wall_data.lowest_composites, r.now, kind)
+    df, left_out = got if got else (None, 0)
+    note = rankings.small_sample_note(left_out, MIN_RANK_SAMPLE, what)
+    _chart(lowest_chart(df, what, note), height, note or "暂无数据")
 
 
 def lowest_street_panel(r: Refresh, height: int) -> None:
-    _chart(lowest_chart(r.reads.get("lowest_street", wall_data.lowest_composites, r.now, "street"), "街乡镇"), height)
+    lowest_panel(r, height, "street", "街乡镇")
 
 
 def lowest_unit_panel(r: Refresh, height: int) -> None:
-    _chart(lowest_chart(r.reads.get("lowest_unit", wall_data.lowest_composites, r.now, "department"), "承办单位"),
-           height)
+    lowest_panel(r, height, "department", "承办单位")
 
 
 def panel_row(r: Refresh, height: int, *panels: Callable[[Refresh, int], None]) -> None:

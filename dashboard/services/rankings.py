@@ -10,6 +10,7 @@ from fractions import Fraction
 import pandas as pd
 
 from domain import three_rates
+from domain.evidence import MIN_RANK_SAMPLE
 from domain.formatting import half_up, pct
 from domain.rules import Rules
 
@@ -50,6 +51,32 @@ def ranking(counts: pd.DataFrame, rules: Rules | None = None) -> tuple[list[Rank
               for i, r in enumerate(rows)]
     sums = {k: int(counts[k].sum()) if len(counts) else 0 for k in COUNT_COLUMNS}
     return ranked, _row(None, TOTAL_LABEL, sums, rules)
+
+
+@dataclass(frozen=True)
+class Lowest:
+    """The lowest composites among the units with a large enough sample, lowest first, and how many
+    units with a composite were left out for a sample under `min_sample` 有效回访."""
+    rows: list[RankRow]
+    left_out: int
+    min_sample: int
+
+
+def lowest(rows: list[RankRow], n: int, min_sample: int = MIN_RANK_SAMPLE) -> Lowest:
+    """The `n` lowest composites of units with at least `min_sample` 有效回访 (evidence.MIN_RANK_SAMPLE):
+    lowest first; on equal composites the larger sample first, then the name. A unit with a
+    composite on fewer callbacks is left out (counted in `left_out`), never ranked."""
+    scored = [r for r in rows if r.composite is not None]
+    ranked = [r for r in scored if r.population >= min_sample]
+    ranked.sort(key=lambda r: (r.composite, -r.population, r.unit))
+    return Lowest(ranked[:n], len(scored) - len(ranked), min_sample)
+
+
+def small_sample_note(left_out: int, min_sample: int, what: str) -> str | None:
+    """The caption under a ranking that left units out, or None when none was."""
+    if not left_out:
+        return None
+    return f"有效回访不足 {min_sample:,} 件的 {left_out:,} 个{what}样本不足，未参与排名"
 
 
 @dataclass(frozen=True)

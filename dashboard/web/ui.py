@@ -27,6 +27,14 @@ class Tile:
     delta: str | None = None
     delta_color: str = "normal"   # normal / inverse / off
     help: str | None = None
+    # False when the second line is not a change (a note, a count of people, a time): drawn without
+    # an arrow, which only a change carries
+    delta_is_change: bool = True
+
+    @property
+    def delta_arrow(self) -> str:
+        """st.metric's delta_arrow for this tile: "auto" for a change, "off" for a note."""
+        return "auto" if self.delta_is_change else "off"
 
 
 def page_header(title: str, caption: str | None = None) -> None:
@@ -39,7 +47,8 @@ def tiles(items: list[Tile], columns: int | None = None) -> None:
     cols = st.columns(columns or len(items))
     for col, t in zip(cols * ((len(items) // len(cols)) + 1), items):
         with col:
-            st.metric(t.label, t.value, delta=t.delta, delta_color=t.delta_color, help=t.help, border=True)
+            st.metric(t.label, t.value, delta=t.delta, delta_color=t.delta_color, help=t.help, border=True,
+                      delta_arrow=t.delta_arrow)
 
 
 def file_uploader(label: str, *, types: list[str], key: str, help: str | None = None):

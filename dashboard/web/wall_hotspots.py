@@ -70,7 +70,8 @@ def render(reads: live.Board, now: datetime, height: int = 560) -> None:
         with column, st.container(border=True, key=f"wall-hotspot-{i}"):
             v = topic.verdict
             ui.tiles([ui.Tile(ui.md_escape(topic.topic), count(v.count),
-                              f"前 {week.baseline_weeks} 周周均 {float(v.baseline or 0):,.0f}", delta_color="off")])
+                              f"前 {week.baseline_weeks} 周周均 {float(v.baseline or 0):,.0f}", delta_color="off",
+                              delta_is_change=False)])
             words = reads.get(f"hotspot-words-{i}", data.topic_keywords, topic.topic, week.monday, now) or []
             with st.container(key=f"wall-hotspot-words-{i}"):
                 st.markdown("、".join(ui.md_escape(k.term) for k in words[:SHOWN_KEYWORDS]) or "—")

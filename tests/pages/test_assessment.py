@@ -1,7 +1,10 @@
 """/assessment per allowed role: figures, evidence and what-if, manual items and the sign-off flow
 (AppTest on the demo app_db)."""
+import re
+
 import pytest
 import sqlalchemy as sa
+from streamlit.proto.Metric_pb2 import Metric as MetricProto
 
 from dashboard.infra.db import make_engine
 from domain.access import ROLES, can_open
@@ -56,6 +59,12 @@ def test_signoff_flow_in_page(app_db):
     at.button(key="btn_approve").click().run()
     assert not errors(at), errors(at)
     assert any("一致" in s.value for s in at.success)
+    # the sign-off steps' second lines are the times of the steps, not changes: no arrows
+    steps = {m.label: m.proto for m in at.metric if m.label in ("② 乙方确认", "③ 甲方审定 / 冻结")}
+    assert len(steps) == 2
+    for step in steps.values():
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", step.delta), step.delta
+        assert step.direction == MetricProto.MetricDirection.NONE
     at = app_as("admin", "pages/assessment.py")
     at.selectbox(key="assess_month").set_value("2026-01").run()
     assert any(ti.label == "解冻理由" for ti in at.text_input)

@@ -1,6 +1,6 @@
 """Page texts that state a rule read it from the rules version in force: under a version whose
 figures all differ from the defaults (at-risk share, payment bands, bonus cap, head counts,
-equipment, freshness thresholds, 三率 weights, limits, contract start), every such help text,
+equipment, freshness thresholds, the wall's colour thresholds, 三率 weights, limits, contract start), every such help text,
 caption and chart line states the new figure and none of the defaults."""
 import copy
 import io
@@ -43,6 +43,8 @@ def changed_rules() -> Rules:
     body["staffing"]["shift_minimum"]["数据分析专员"] = 1
     body["equipment"] = {"电脑": 64, "多功能一体机": 8}
     body["freshness"] = {"amber_minutes": 10, "red_minutes": 20}
+    body["wall"] = {"overdue_red_from": 7, "at_risk_amber_from": 3, "composite_green_from": "95",
+                    "composite_red_below": "88"}
     return Rules(body)
 
 
@@ -109,6 +111,13 @@ def test_freshness_thresholds(changed_db, page):
         ids = block_ids(at._tree)
         assert any(i.endswith("wall-stale-main") for i in ids)
         assert not any(i.endswith("wall-live-main") for i in ids)
+
+
+def test_wall_colour_thresholds(changed_db):
+    at = run("wall")
+    assert "1 件起为黄色，7 件起为红色" in tile_help(at, "超期")
+    assert "；3 件起为黄色；" in tile_help(at, "即将超期")
+    assert tile_help(at, "三率综合成绩").startswith("95 分及以上为绿色，低于 88 分为红色，其间为黄色")
 
 
 def test_payment_bands_and_contract_start(changed_db):

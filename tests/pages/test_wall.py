@@ -1,7 +1,9 @@
 """The wall page per role and its query options; its 三率 and backlog tiles agree with the other pages,
 `kpi` and the raw tickets."""
+import copy
 import re
 from datetime import datetime
+from decimal import Decimal
 from fractions import Fraction
 
 import pandas as pd
@@ -10,10 +12,11 @@ import pytest
 from dashboard.infra.db import make_engine
 from dashboard.services.assessment.engine import month_result
 from dashboard.services.rankings import composite_text
-from dashboard.web import live, wall_ticker, wall_trends
+from dashboard.web import live, wall_ticker, wall_tones, wall_trends
 from dashboard.web.reads import wall as wall_reads
 from domain.access import ROLES, can_open
 from domain.formatting import pct
+from domain.rules import DEFAULT_RULES, Rules
 from domain.three_rates import Period, ThreeRates
 from queries.wall import SNAPSHOT_DAYS
 from tests.support.app_database import APP_NOW
@@ -73,13 +76,29 @@ def test_wall_backlog_tiles_agree_with_backlog_and_overview_pages(app_db):
     assert wall_tiles["今日受理"] == overview_tiles["今日受理"]
 
 
-def test_display_account_opens_the_wall_in_kiosk_layout(app_db):
-    """The wall account needs no ?kiosk=1: no menu is drawn for it, and the top row leads with
-    超期, 即将超期, 三率综合成绩 and 本月考核预估分."""
-    at = app_as("display", "pages/wall.py")
+def _kiosk_layout(at) -> bool:
+    """True when app.py drew the wall in kiosk layout: its style hiding the sidebar, header and toolbar
+    is on the page, and no menu (the sidebar's sign-out button) was drawn."""
+    hidden = any("[data-testid='stSidebar']" in h.proto.body and "display:none" in h.proto.body
+                 for h in at.get("html"))
+    menu = any(b.label == "退出登录" for b in at.sidebar.button)
+    assert hidden != menu, (hidden, menu)
+    return hidden
+
+
+@pytest.mark.parametrize("role, page, kiosk", [
+    ("display", None, True),                  # the wall account opening / (no ?kiosk=1)
+    ("display", "pages/wall.py", True),       # … or /wall
+    ("manager", "pages/wall.py", False),      # the manager's wall keeps the menu: the check can fail
+])
+def test_display_account_opens_the_wall_in_kiosk_layout(app_db, through_app, role, page, kiosk):
+    """The wall account needs no ?kiosk=1: opening / it lands on the wall, without the menu, and the
+    top row leads with 超期, 即将超期, 三率综合成绩 and 本月考核预估分. Run through app.py (through_app),
+    which decides the layout."""
+    at = app_as(role, page)
     assert not errors(at), errors(at)
-    assert not at.sidebar.children or not any(b.label == "退出登录" for b in at.sidebar.button)
     assert [m.label for m in at.metric][:4] == ["超期", "即将超期", "三率综合成绩", "本月考核预估分"]
+    assert _kiosk_layout(at) is kiosk
 
 
 
@@ -170,3 +189,83 @@ def test_ticker_on_the_page_escapes_imported_text(app_db, monkeypatch):
     assert "<script" not in body and "<img" not in body and "<b>" not in body
     assert "工单X&lt;script&gt;alert(1)&lt;/script&gt;" in body and "&lt;img src=x onerror=alert(3)&gt;" in body
     assert "超期 2 小时 00 分" in body
+
+
+def _rules(**wall) -> Rules:
+    body = copy.deepcopy(DEFAULT_RULES)
+    body["wall"].update(wall)
+    return Rules(body)
+
+
+@pytest.mark.parametrize("overdue, tone", [(None, "plain"), (0, "green"), (1, "red"), (250, "red")])
+def test_overdue_tone_of_the_default_rules(overdue, tone):
+    assert wall_tones.overdue_tone(overdue, Rules.default()) == tone
+
+
+@pytest.mark.parametrize("overdue, tone", [(0, "green"), (1, "amber"), (4, "amber"), (5, "red"), (6, "red")])
+def test_overdue_tone_follows_the_rules(overdue, tone):
+    rules = _rules(overdue_red_from=5)
+    assert wall_tones.overdue_tone(overdue, rules) == tone
+    assert "1 件起为黄色，5 件起为红色" in wall_tones.overdue_tone_text(rules)
+
+
+@pytest.mark.parametrize("at_risk, amber_from, tone", [(None, 1, "plain"), (0, 1, "plain"), (1, 1, "amber"),
+                                                       (2, 3, "plain"), (3, 3, "amber")])
+def test_at_risk_tone_follows_the_rules(at_risk, amber_from, tone):
+    assert wall_tones.at_risk_tone(at_risk, _rules(at_risk_amber_from=amber_from)) == tone
+
+
+@pytest.mark.parametrize("composite, tone", [
+    (None, "plain"),
+    (Fraction(95), "green"),
+    (Fraction(90), "green"),                       # the green line itself
+    (Fraction(899999, 10000), "green"),            # 89.9999 is shown as 90.00: the colour agrees with the figure
+    (Fraction(8999, 100), "amber"),
+    (Fraction(80), "amber"),                       # the red line is not red
+    (Fraction(7999, 100), "red"),
+])
+def test_composite_tone_of_the_default_bands(composite, tone):
+    assert wall_tones.composite_tone(composite, Rules.default()) == tone
+
+
+def test_composite_tone_follows_the_rules():
+    rules = _rules(composite_green_from="95", composite_red_below="92.5")
+    assert [wall_tones.composite_tone(Fraction(x), rules) for x in (96, 94, 92)] == ["green", "amber", "red"]
+    assert wall_tones.composite_tone_text(rules) == "95 分及以上为绿色，低于 92.5 分为红色，其间为黄色"
+
+
+@pytest.mark.parametrize("score, tone", [(None, "plain"), (Decimal("90.00"), "green"), (Decimal("89.99"), "amber"),
+                                         (Decimal("70.00"), "amber"), (Decimal("69.99"), "red")])
+def test_estimate_tone_uses_the_payment_bands(score, tone):
+    assert wall_tones.estimate_tone(score, Rules.default()) == tone
+
+
+def test_wall_top_row_is_coloured_by_the_rules(app_db):
+    """The page wires each top tile to its tone: the tiles' containers carry the tone the rules give
+    their figures, and the 三率 tile says its period is still running."""
+    at = app_as("display", "pages/wall.py")
+    assert not errors(at), errors(at)
+    tiles = {m.label: m for m in at.metric}
+    rules = Rules.default()
+    overdue = int(tiles["超期"].value.replace(",", ""))
+    composite = tiles["三率综合成绩"].value
+    expected = [wall_tones.overdue_tone(overdue, rules),
+                wall_tones.at_risk_tone(int(tiles["即将超期"].value.replace(",", "")), rules),
+                wall_tones.composite_tone(None if composite == "—" else Fraction(composite), rules)]
+    keys = sorted((k for k in _container_keys(at) if re.search(r"-wall-top-[012]$", k)), key=lambda k: k[-1])
+    assert [k.split("-")[2] for k in keys] == expected
+    assert " · 进行中 · 有效回访 " in tiles["三率综合成绩"].proto.delta
+    assert "90 分及以上为绿色" in tiles["三率综合成绩"].proto.help
+
+
+def _container_keys(at) -> list[str]:
+    """The keys of the wall's tone containers (wall-tone-<tone>-<row>-<n>) on the page."""
+    keys, stack = [], [at._tree]
+    while stack:
+        node = stack.pop()
+        children = getattr(node, "children", {})
+        stack.extend(children.values() if isinstance(children, dict) else children)
+        block_id = str(getattr(getattr(node, "proto", None), "id", ""))
+        if "-wall-tone-" in block_id:
+            keys.append(block_id[block_id.index("wall-tone-"):])
+    return keys

@@ -76,6 +76,11 @@ def test_workbook_equals_kpi(engine):
     pay = table(wb["付款计算"])
     assert num(pay[0]["应付金额"]) == Decimal(expected["2025-12"]["amount"])
     assert pay[2]["状态"] == "待考核" and pay[2]["应付金额"] is None
+    # the payable of the months with a result so far: 2025-12 signed off and 2026-01 a live estimate,
+    # named 已测算 (已考核 means signed off)
+    totals = {r[0]: r[1] for r in wb["付款计算"].iter_rows(values_only=True) if r and isinstance(r[0], str)}
+    assert "已考核月份应付合计" not in totals
+    assert num(totals["已测算月份应付合计"]) == Decimal(expected["2025-12"]["amount"]) + Decimal(expected["2026-01"]["amount"])
 
     sign = table(wb["签核记录"])
     assert sign[0]["状态"] == "已冻结" and len(sign[0]["内容哈希"]) == 64 and sign[0]["哈希核对"] == "一致"

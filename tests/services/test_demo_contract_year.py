@@ -21,7 +21,7 @@ def test_default_window_starts_at_the_contract_start(sqlite_engine):
     for m in ("2025-12", "2026-01", "2026-02"):
         assert months.loc[m, "状态"] == views.LIVE_LABEL, m
         assert months.loc[m, "考核得分"] is not None
-    assert pv.totals["assessed_months"] == 3 and pv.totals["no_data_months"] == 0
+    assert pv.totals["computed_months"] == 3 and pv.totals["no_data_months"] == 0
 
 
 def test_default_tickets_per_day_depends_on_the_window(sqlite_engine, monkeypatch):

@@ -81,8 +81,8 @@ def test_payment_view_counts_only_months_with_data(sqlite_engine):
         assert all(rows.loc[m, c] is None for c in ("考核得分", "付款系数", "应付金额", "考核扣款"))
     assert (rows["状态"] == views.PENDING).sum() == 9
     t = pv.totals
-    assert (t["assessed_months"], t["frozen_months"], t["live_months"], t["no_data_months"]) == (1, 0, 1, 2)
-    assert t["payable_assessed"] == Decimal("498120.00")
+    assert (t["computed_months"], t["frozen_months"], t["live_months"], t["no_data_months"]) == (1, 0, 1, 2)
+    assert t["payable_computed"] == Decimal("498120.00")
     assert t["total_deductions"] == Decimal("213480.00")
     third = pv.instalments.set_index("期次").loc[3, "金额"]
     assert third == Decimal("711600.00") - Decimal("213480.00")

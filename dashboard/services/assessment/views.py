@@ -30,6 +30,10 @@ PENDING = "待考核"
 FROZEN_LABEL = "已冻结"
 LIVE_LABEL = "测算（未签认）"
 NO_DATA_LABEL = NO_DATA
+# 已考核 always means signed off: the months frozen with their result. The months with a result so far,
+# signed off or still a live estimate, are 已测算 (their deductions are the ones summed so far).
+ASSESSED_MONTHS = "已考核月份"
+COMPUTED_MONTHS = "已测算月份"
 
 
 def state_label(r: MonthResult) -> str:
@@ -171,14 +175,14 @@ def payment_view(conn: Connection, now: datetime, result_of=None) -> PaymentView
         irows.append({"期次": n, "名称": name, "金额": amounts[n], "支付条件": cond,
                       "应付日期": None if d is None else d["due_on"], "实付日期": None if d is None else d["paid_on"],
                       "备注": "" if d is None else d["note"], "录入人": "" if d is None else d["entered_by"]})
-    assessed = [r for r in rows if r["状态"] in (FROZEN_LABEL, LIVE_LABEL)]
+    computed = [r for r in rows if r["状态"] in (FROZEN_LABEL, LIVE_LABEL)]
     totals = {
         "contract_fee": (fee * CONTRACT_MONTHS).quantize(Decimal("0.01")),
-        "assessed_months": len(assessed),
+        "computed_months": len(computed),
         "frozen_months": sum(1 for r in rows if r["状态"] == FROZEN_LABEL),
         "live_months": sum(1 for r in rows if r["状态"] == LIVE_LABEL),
         "no_data_months": sum(1 for r in rows if r["状态"] == NO_DATA_LABEL),
-        "payable_assessed": sum((r["应付金额"] for r in assessed), Decimal("0.00")),
+        "payable_computed": sum((r["应付金额"] for r in computed), Decimal("0.00")),
         "total_deductions": inst.total_deductions,
         "to_recover": inst.to_recover,
         "instalments_total": inst.first + inst.second + inst.third,

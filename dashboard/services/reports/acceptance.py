@@ -243,7 +243,7 @@ def _payment_sheet(wb: Workbook, conn: Connection, now: datetime, start: str, st
 def _payment_totals_frame(t: dict) -> pd.DataFrame:
     return pd.DataFrame([
         {"项目": "合同年度服务费", "金额": t["contract_fee"]},
-        {"项目": "已考核月份应付合计", "金额": t["payable_assessed"]},
+        {"项目": f"{views.COMPUTED_MONTHS}应付合计", "金额": t["payable_computed"]},
         {"项目": "各月考核扣款合计", "金额": t["total_deductions"]},
         {"项目": "三期合计", "金额": t["instalments_total"]},
         {"项目": "应追回金额", "金额": t["to_recover"]},

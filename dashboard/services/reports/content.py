@@ -34,7 +34,9 @@ from domain.formatting import pct
 from domain.scoring import to_decimal
 from domain.vocabulary import (
     ANALYST,
+    CLOCK_SHARE_NAMES,
     CLOCKS,
+    CLOSE_ON_TIME,
     DISPATCHER,
     NO_DATA,
     OPEN_STAGES,
@@ -321,7 +323,6 @@ def _summary(cur: dict, prev: dict) -> Section:
     return Section("概况", df, note=SUMMARY_NOTE, row_formats=formats)
 
 
-CLOSE_ON_TIME = "办结按时率"
 SUMMARY_NOTE = (f"变化 = 本期 − 上期；率类指标的变化为{evidence.PERCENTAGE_POINTS}；环比 = 变化 ÷ 上期，"
                 f"上期不足 {evidence.MIN_PERCENT_BASE} 件时不计环比。"
                 f"{CLOSE_ON_TIME} = （办结量 − 其中超期办结）÷ 办结量，即本期办结的工单中未超期的比例；"
@@ -334,7 +335,7 @@ def _clock_section(cur: dict) -> Section:
     for clock in CLOCK_ORDER:
         c = cur["clocks"][clock]
         p50, p90 = c.get("p50_seconds"), c.get("p90_seconds")
-        rows.append([CLOCK_SECTION_LABELS.get(clock, CLOCK_LABELS[clock]), c["total"], c["on_time"], c["late"], c["running"],
+        rows.append([CLOCK_SHARE_NAMES[clock], c["total"], c["on_time"], c["late"], c["running"],
                      rate_decimal(c["share"]), _minutes(p50), _minutes(p90)])
     df = pd.DataFrame(rows, columns=["时限", "应考核", "按时", "超时", "计时中（不计）", "按时率",
                                      "用时中位数（分钟）", "用时P90（分钟）"], dtype=object)
@@ -342,10 +343,6 @@ def _clock_section(cur: dict) -> Section:
                                     "计时中：截至统计时点尚未完成且仍在时限内，不计入分子分母。"
                                     f"概况中的{CLOSE_ON_TIME}按本期办结的工单统计",
                    chart={"type": "bar", "x": "时限", "y": ["按时率"], "title": "各环节按时率"})
-
-
-# the close clock of tickets received in the window, named apart from the 办结按时率 of the closings
-CLOCK_SECTION_LABELS = {"close": "办结时限（本期接收）"}
 
 
 def _minutes(seconds) -> Decimal | None:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pandas as pd
 
+from dashboard.services import rankings
 from dashboard.services.assessment.engine import month_result
 from dashboard.services.assessment.views import contract_months, contract_start
 from dashboard.services.rules_store import rules_for_month
@@ -65,13 +66,16 @@ def three_rates_trend(now: datetime) -> pd.DataFrame:
 
 
 @cached(ttl="120s", max_entries=16, show_spinner=False)
-def lowest_composites(now: datetime, kind: str, n: int = 5) -> pd.DataFrame:
-    """unit · composite (float) · population (int): the `n` lowest composites of the period containing
-    `now` (kind: street = 街乡镇, department = 区直单位 / 承办单位), lowest first."""
+def lowest_composites(now: datetime, kind: str, n: int = 5) -> tuple[pd.DataFrame, int]:
+    """(unit · composite (float) · population (int), left out): the `n` lowest composites of the
+    period containing `now` (kind: street = 街乡镇, department = 区直单位 / 承办单位), lowest first,
+    among the units with at least evidence.MIN_RANK_SAMPLE 有效回访 (rankings.lowest); and how many
+    units were left out for a smaller sample."""
     rows, _ = ranking(period_containing(now).label, kind, now)
-    df = pd.DataFrame([[r.unit, float(r.composite), int(r.population)] for r in rows if r.composite is not None],
+    low = rankings.lowest(rows, n)
+    df = pd.DataFrame([[r.unit, float(r.composite or 0), int(r.population)] for r in low.rows],
                       columns=["unit", "composite", "population"])
-    return df.sort_values(["composite", "population"], ascending=[True, False]).head(n).reset_index(drop=True)
+    return df, low.left_out
 
 
 def street_composites(now: datetime) -> pd.DataFrame:
