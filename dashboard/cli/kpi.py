@@ -44,7 +44,7 @@ def render_text(r) -> str:
         lines.append(f"{i.label:<10}\t{i.numerator:>6}\t{i.denominator:>6}\t{_pct(i.value):>10}\t"
                      f"{_pct(i.target):>8}\t{i.weight}\t{to_decimal(i.points, 2):>8}")
     lines.append("")
-    lines.append(f"指标得分合计: {to_decimal(r.points_total, 2)}")
+    lines.append(f"指标得分合计: {to_decimal(r.points_total, 2) if r.has_data else NO_DATA}")
     for m in r.manual_items:
         lines.append(f"  {m.item_type} {to_decimal(m.points, 2)}  {m.reason}（{m.entered_by}）")
     lines.append(f"加分: {to_decimal(r.bonus, 2)}（封顶前 {to_decimal(r.bonus_uncapped, 2)}）  "
