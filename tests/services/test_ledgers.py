@@ -135,6 +135,27 @@ def test_measure_effect(db):
     assert second["效果"] == "未改善" and second["是否逾期"] == "否"
 
 
+def test_measure_whose_weeks_before_lack_data_says_so(db):
+    """The fixture's data start on 20 Dec 2025 (its tickets' receipt): a measure started on 5 Jan
+    counts 16 days of its 4 weeks before and is marked; one started on 1 Feb counts all 4 weeks."""
+    with db.begin() as conn:
+        measures.add_measure(conn, username="m", role="manager", title="回复模板", owner="赵质一",
+                             started_on=date(2026, 1, 5), due_on=date(2026, 1, 10), target_kind="defect",
+                             target="回复不完整", now=NOW)
+        measures.add_measure(conn, username="m", role="manager", title="联系记录复核", owner="钱质二",
+                             started_on=date(2026, 2, 1), due_on=date(2026, 3, 1), target_kind="defect",
+                             target="未联系诉求人", now=NOW, status="实施中")
+    with db.connect() as conn:
+        notes = dict(zip(*(measures.measures_frame(conn, now=NOW)[c] for c in ("措施", "说明")), strict=True))
+        book = load_workbook(io.BytesIO(workbooks.build_qc_weekly(conn, day=date(2026, 1, 8), now=NOW)))
+    assert notes == {"回复模板": "措施前不足 4 周数据（数据始于 2025-12-20）", "联系记录复核": ""}
+    rows = [r for r in book["改进措施"].iter_rows(values_only=True)]
+    header = next(i for i, r in enumerate(rows) if "措施" in r and "说明" in r)
+    title, note = rows[header].index("措施"), rows[header].index("说明")
+    assert {r[title]: r[note] or "" for r in rows[header + 1:] if r[title]} == notes
+    assert any("措施前不足 4 周数据" in str(v) for r in rows[:header] for v in r if v)     # the sheet's note says why
+
+
 @pytest.mark.parametrize("role", ["leader", "reviewer", "analyst", "admin", "display", None])
 def test_writes_refused_for_roles_that_may_not_write(db, role):
     with db.begin() as conn:
