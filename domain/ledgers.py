@@ -53,6 +53,18 @@ def measure_windows(started_on: date, now: datetime, weeks: int = MEASURE_EFFECT
     return before, since
 
 
+# a measure whose weeks before started ahead of the first data: its effect compares a shorter window
+PARTIAL_BEFORE_NOTE = f"措施前不足 {MEASURE_EFFECT_WEEKS} 周数据"
+
+
+def partial_before_note(before: tuple[datetime, datetime], first_data_at: datetime | None) -> str:
+    """PARTIAL_BEFORE_NOTE with the first data day when the data start on a later day than the
+    window before the measure (so fewer days than its weeks were counted), else ""."""
+    if first_data_at is None or first_data_at.date() <= before[0].date():
+        return ""
+    return f"{PARTIAL_BEFORE_NOTE}（数据始于 {first_data_at:%Y-%m-%d}）"
+
+
 def measure_effect(before: tuple[int, int], since: tuple[int, int], *, lower_is_better: bool
                    ) -> tuple[Fraction | None, Fraction | None, Fraction | None, str]:
     """(rate before, rate since, change, verdict): verdict 已改善 / 未改善 / 持平 / 数据不足."""

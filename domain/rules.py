@@ -386,5 +386,8 @@ def feed_is_late(last_success_or_start: datetime, every_seconds: int, now: datet
 MEASURE_EFFECT_WEEKS = 4
 # the QC reports list this many of the period's most frequent defect types
 QC_TOP_DEFECTS = 5
+# the special-ledger workbook's 流转记录 lists at most this many latest events of each ticket
+# (every list row says how many events its ticket has in all)
+SPECIAL_HISTORY_EVENTS = 50
 # no percentage change (环比) is shown on a base smaller than this
 CHANGE_MIN_BASE = 30

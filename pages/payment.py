@@ -16,6 +16,7 @@ from dashboard.web.reads import now_minute
 from dashboard.web.reads import payment as data
 from dashboard.web.reads import rules as rules_data
 from domain.access import can
+from domain.calendar import UNCONFIRMED_NOTE
 from domain.formatting import yuan
 from domain.payment import bands_text, fmt_factor
 
@@ -31,6 +32,9 @@ now = now_minute()
 pv = data.payment_view(now)
 t = pv.totals
 ui.page_header("付款核算", f"合同年度自 {pv.months['月份'].iloc[0]} 起 · 月服务费 {yuan(pv.fee)} 元 · 截至 {now:%Y-%m-%d %H:%M}")
+
+if pv.unconfirmed:
+    st.warning(UNCONFIRMED_NOTE, icon=":material/event_busy:")
 
 inst = pv.instalments
 ui.tiles([
@@ -59,6 +63,7 @@ with tab_months:
         return [NO_DATA_LABEL if g else shown_or(v, fmt, blank) for v, g in zip(m[column], gap)]
 
     shown = m.assign(
+        状态=pv.shown_states(),
         月服务费=m["月服务费"].map(yuan),
         考核得分=figures("考核得分", lambda v: f"{v:f}", PENDING),
         付款系数=figures("付款系数", fmt_factor),

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from queries import feeds
-from queries.schema import import_log, ticket_events
+from queries.schema import import_log, ticket_events, tickets
 from queries.schema import ticket_facts as tf
 from queries.sql import count_if, day_of, tuples
 
@@ -75,6 +75,14 @@ def latest_data_at(conn: Connection, *, now: datetime) -> datetime | None:
         import_log.c.at <= now, import_log.c.status != "refused")).scalar()
     candidates = [t for t in (last_event, last_import) if t is not None]
     return max(candidates) if candidates else None
+
+
+def first_data_at(conn: Connection, *, now: datetime) -> datetime | None:
+    """The earliest ticket received or event at or before `now` (where the data start), or None."""
+    first_ticket = sa.select(sa.func.min(tickets.c.received_at)).where(tickets.c.received_at <= now).scalar_subquery()
+    first_event = sa.select(sa.func.min(ticket_events.c.at)).where(ticket_events.c.at <= now).scalar_subquery()
+    found = [t for t in conn.execute(sa.select(first_ticket, first_event)).one() if t is not None]
+    return min(found) if found else None
 
 
 DAILY_INTAKE_COLUMNS = ["day", "received", "closed"]

@@ -1,6 +1,7 @@
 """疑难、未解决、特殊工单台账 (docs/ledgers.md): open tickets of 时限类型 疑难, tickets with a callback
 (回访时间 present) whose 是否解决 is 否, and tickets a supervisor flagged as special; with each
-ticket's current unit, stage and a short history (its events up to `now`)."""
+ticket's current unit, stage and its history (its events up to `now`, the latest of each ticket for the
+workbook)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -92,13 +93,24 @@ def _filtered(kind: str, now: datetime, callback_window):
                                         sa.or_(f.c.cleared_at.is_(None), f.c.cleared_at > now_p)))
 
 
-def history(conn: Connection, *, ticket_nos: list[str], now: datetime) -> pd.DataFrame:
-    """The events of these tickets up to `now`: ticket_no · at · action · staff_no · unit · detail."""
-    if not ticket_nos:
-        return pd.DataFrame(columns=["ticket_no", "at", "action", "staff_no", "unit", "detail"])
+HISTORY_COLUMNS = ["ticket_no", "at", "action", "staff_no", "unit", "detail"]
+
+
+def lists_history(conn: Connection, *, now: datetime, callback_window: tuple[datetime, datetime] | None = None,
+                  per_ticket: int) -> pd.DataFrame:
+    """The events up to `now` of every ticket on the three lists (the unresolved one within
+    `callback_window` when given), at most the `per_ticket` latest of each; HISTORY_COLUMNS, by
+    ticket, then in time and import order. One statement: the lists are subqueries, not a list of
+    numbers sent back."""
+    listed = sa.union(*(_filtered(kind, now, callback_window if kind == "unresolved" else None)
+                        for kind in ("hard", "unresolved", "flagged"))).subquery()
     e = ticket_events
-    rows = conn.execute(sa.select(e.c.ticket_no, e.c.at, e.c.action, e.c.staff_no, e.c.unit, e.c.detail)
-                        .where(e.c.ticket_no.in_(sa.bindparam("nos", list(ticket_nos), expanding=True)),
-                               e.c.at <= _ts(now, "h_now"))
-                        .order_by(e.c.ticket_no, e.c.at, e.c.id)).all()
-    return pd.DataFrame([tuple(r) for r in rows], columns=["ticket_no", "at", "action", "staff_no", "unit", "detail"])
+    latest_first = sa.func.row_number().over(partition_by=e.c.ticket_no, order_by=(e.c.at.desc(), e.c.id.desc()))
+    ranked = (sa.select(e.c.ticket_no, e.c.at, e.c.action, e.c.staff_no, e.c.unit, e.c.detail, e.c.id,
+                        latest_first.label("recency"))
+              .where(e.c.ticket_no.in_(sa.select(listed.c.ticket_no)), e.c.at <= _ts(now, "lh_now"))
+              .subquery())
+    rows = conn.execute(sa.select(*(ranked.c[c] for c in HISTORY_COLUMNS))
+                        .where(ranked.c.recency <= sa.bindparam("per_ticket", per_ticket))
+                        .order_by(ranked.c.ticket_no, ranked.c.at, ranked.c.id)).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=HISTORY_COLUMNS)

@@ -42,12 +42,48 @@ if command -v npm >/dev/null 2>&1; then
   fi
 fi
 
-# The PostgreSQL variants of the tests need the local server on 127.0.0.1:5432.
+# The PostgreSQL variants of the tests need a local server on 127.0.0.1:5432 that lets the
+# `postgres` user (and the user running the tests, whom the default test URL names) in over TCP
+# without a password: Debian's postgresql, installed only when missing.
+if { ! command -v pg_ctlcluster >/dev/null 2>&1 || ! command -v pg_isready >/dev/null 2>&1; } && \
+   command -v apt-get >/dev/null 2>&1; then
+  echo "== installing PostgreSQL (apt) for the PostgreSQL variants of the tests"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq postgresql >/dev/null
+fi
 if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432; then
   if command -v pg_ctlcluster >/dev/null 2>&1; then
+    # the package makes a cluster `main` on install; a machine whose install skipped it gets one
+    if [ -z "$(ls /etc/postgresql 2>/dev/null)" ] && command -v pg_createcluster >/dev/null 2>&1; then
+      echo "== creating the local PostgreSQL cluster"
+      pg_createcluster "$(ls /usr/lib/postgresql | sort -V | tail -n 1)" main >/dev/null
+    fi
     echo "== starting the local PostgreSQL cluster"
-    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start || true
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n 1)" main start || true
     for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+  fi
+fi
+# a fresh Debian install asks for a password over TCP (scram-sha-256): the tests sign in without one
+if command -v psql >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && \
+   ! psql -w -h 127.0.0.1 -U postgres -d postgres -Atc "SELECT 1" >/dev/null 2>&1 && \
+   command -v runuser >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "== letting local TCP connections to PostgreSQL in without a password (trust on 127.0.0.1 and ::1, tests only)"
+  hba=$(runuser -u postgres -- psql -Atc "SHOW hba_file")
+  sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
+  runuser -u postgres -- psql -qAtc "SELECT pg_reload_conf()" >/dev/null
+fi
+# the default test URL names no user and the database `test`: that user and database must exist
+if [ -z "${HOTLINE_TEST_PG_URL:-}" ] && command -v psql >/dev/null 2>&1 && \
+   psql -w -h 127.0.0.1 -U postgres -d postgres -Atc "SELECT 1" >/dev/null 2>&1; then
+  me=$(id -un)
+  if [ "$(psql -w -h 127.0.0.1 -U postgres -d postgres -Atc "SELECT count(*) FROM pg_roles WHERE rolname = '$me'")" = 0 ]; then
+    echo "== creating the PostgreSQL role $me that the tests sign in as (tests only)"
+    psql -w -h 127.0.0.1 -U postgres -d postgres -qc "CREATE ROLE \"$me\" LOGIN SUPERUSER"
+  fi
+  if [ "$(psql -w -h 127.0.0.1 -U postgres -d postgres -Atc "SELECT count(*) FROM pg_database WHERE datname = 'test'")" = 0 ]; then
+    echo "== creating the PostgreSQL database test that the tests connect to first"
+    psql -w -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE test"
   fi
 fi
 

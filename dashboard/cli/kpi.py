@@ -7,6 +7,7 @@ from datetime import datetime
 from dashboard.cli.main import CliError, engine_for
 from dashboard.services.assessment.engine import AssessmentError, check_month, kpi_json, month_result
 from dashboard.services.bootstrap import init_db
+from domain.calendar import UNCONFIRMED_NOTE
 from domain.payment import fmt_factor
 from domain.scoring import to_decimal
 from domain.vocabulary import NO_DATA, NO_DATA_MEANING
@@ -36,12 +37,14 @@ def _rate(x) -> str:
 def render_text(r) -> str:
     lines = [f"{r.month} 月度考核（第 {r.contract_month} 个合同月）"
              + ("［已签认冻结］" if r.frozen else f"  计算时点 {r.now:%Y-%m-%d %H:%M:%S}"), ""]
+    if not r.calendar_confirmed:
+        lines[1:1] = [UNCONFIRMED_NOTE]
     lines.append(f"{'指标':<10}\t{'分子':>6}\t{'分母':>6}\t{'实际值':>10}\t{'目标':>8}\t{'满分':>4}\t{'得分':>8}")
     for i in r.indicators:
         lines.append(f"{i.label:<10}\t{i.numerator:>6}\t{i.denominator:>6}\t{_pct(i.value):>10}\t"
                      f"{_pct(i.target):>8}\t{i.weight}\t{to_decimal(i.points, 2):>8}")
     lines.append("")
-    lines.append(f"指标得分合计: {to_decimal(r.points_total, 2)}")
+    lines.append(f"指标得分合计: {to_decimal(r.points_total, 2) if r.has_data else NO_DATA}")
     for m in r.manual_items:
         lines.append(f"  {m.item_type} {to_decimal(m.points, 2)}  {m.reason}（{m.entered_by}）")
     lines.append(f"加分: {to_decimal(r.bonus, 2)}（封顶前 {to_decimal(r.bonus_uncapped, 2)}）  "

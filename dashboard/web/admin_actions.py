@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from dashboard.services import calendar_import, second_factor, users
+from dashboard.services import audit, calendar_import, second_factor, users
 from dashboard.services.assessment.signoff import add_rules_version as add_guarded
 from dashboard.web.reads import writing
 from domain import access
@@ -85,10 +85,13 @@ def add_rules_version(actor: str, role: str, body_text: str, effective_from: str
 
 
 def import_calendar(actor: str, role: str, filename: str, data: bytes) -> calendar_import.ImportResult:
-    """A year's State Council notice into the calendar table (refusals as AdminError, one reason a line)."""
-    _check(role, "rules_admin")
+    """A year's State Council notice into the calendar table (refusals as AdminError, one reason a line).
+    A role that may not import is refused and the refusal audited (`access_denied`, target calendar)."""
     try:
         with writing() as conn:
+            if not access.can(role, "rules_admin"):
+                raise audit.denied(conn, AdminError("无权执行此操作。"), username=actor, target="calendar",
+                                   detail=f"action=calendar_import role={role} file={filename}")
             return calendar_import.import_notice(conn, filename, data, username=actor)
     except calendar_import.CalendarRefused as e:
         raise AdminError(f"日历文件未导入，原因：\n{e}") from None

@@ -17,7 +17,7 @@ from dashboard.web.auth import require_action
 from dashboard.web.reads import ledgers as data
 from domain.access import can
 from domain.formatting import count, pct
-from domain.ledgers import qc_period, rate
+from domain.ledgers import PARTIAL_BEFORE_NOTE, qc_period, rate
 from domain.rules import MEASURE_EFFECT_WEEKS
 from domain.scoring import to_decimal
 from domain.staffing import shift_bounds
@@ -188,6 +188,9 @@ def _measures_table(df: pd.DataFrame) -> None:
     st.dataframe(shown.style.apply(mark, axis=1), hide_index=True, width="stretch",
                  column_config={"开始日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
                                 "完成期限": st.column_config.DateColumn(format="YYYY-MM-DD")})
+    if (df["说明"] != "").any():
+        st.caption(f"说明为「{PARTIAL_BEFORE_NOTE}」的措施：数据晚于措施前 {MEASURE_EFFECT_WEEKS} 周的起点，"
+                   "措施前比率只按已有数据的天数计算。")
     overdue = int((df["是否逾期"] == "是").sum())
     if overdue:
         st.warning(f"{overdue:,} 项措施已过完成期限仍未完成（红色行）。", icon=":material/alarm:")

@@ -1,5 +1,6 @@
 """The working-day calendar table: seeded from chinesecalendar, a year imported from its notice,
-「日历未确认」 / calendar_confirmed while a year is missing, the 60-day warning."""
+「日历未确认」 / calendar_confirmed while a year is missing (kpi --json and its text, the acceptance
+workbook's 考核汇总 and 付款计算), the 60-day warning."""
 from __future__ import annotations
 
 import io
@@ -15,7 +16,7 @@ from dashboard.cli.main import main
 from dashboard.services import calendar_days, calendar_import, facts
 from dashboard.services.assessment.signoff import add_rules_version
 from dashboard.services.reports.acceptance import build_acceptance_workbook
-from domain.calendar import WorkingDayCalendar
+from domain.calendar import UNCONFIRMED_NOTE, WorkingDayCalendar
 from domain.rules import Rules
 from queries.schema import audit_log, ticket_facts, tickets
 from queries.schema import calendar_days as calendar_table
@@ -147,14 +148,37 @@ def test_an_unknown_year_counts_monday_to_friday():
     assert not cal.is_working_day(date(2026, 10, 1))
 
 
-def _summary_states(engine) -> dict[str, str]:
+def _summary_states(engine, sheet: str = "考核汇总") -> dict[str, str]:
+    """月份 → 状态 of the sheet's first table (it ends at the first empty row)."""
     with engine.connect() as conn:
         data = build_acceptance_workbook(conn, day=date(2026, 12, 6), now=datetime(2026, 12, 6, 9, 0))
-    ws = openpyxl.load_workbook(io.BytesIO(data))["考核汇总"]
+    ws = openpyxl.load_workbook(io.BytesIO(data))[sheet]
     rows = [[c.value for c in row] for row in ws.iter_rows()]
     header = next(i for i, r in enumerate(rows) if "月份" in r and "状态" in r)
     month_col, state_col = rows[header].index("月份"), rows[header].index("状态")
-    return {r[month_col]: r[state_col] for r in rows[header + 1:] if r[month_col]}
+    table = []
+    for r in rows[header + 1:]:
+        if not any(r):
+            break
+        table.append(r)
+    return {r[month_col]: r[state_col] for r in table if r[month_col]}
+
+
+def _kpi_text(engine, capsys, month: str, now: str) -> list[str]:
+    capsys.readouterr()
+    assert main(["--db", url_of(engine), "kpi", "--month", month, "--now", now]) == 0
+    return capsys.readouterr().out.splitlines()
+
+
+def test_kpi_text_says_unconfirmed_until_the_year_is_imported(engine, tmp_path, capsys):
+    _working_day_rules(engine, "2026-12")      # December's working-day limits reach January 2027
+    december = _kpi_text(engine, capsys, "2026-12", "2026-12-06 09:00:00")
+    assert december[1] == UNCONFIRMED_NOTE and december[1].startswith("日历未确认：")
+    november = _kpi_text(engine, capsys, "2026-11", "2026-12-06 09:00:00")   # calendar time
+    assert not any("日历未确认" in line for line in november) and november[1] == ""
+    assert _import(engine, tmp_path, NOTICE_2027) == 0
+    december = _kpi_text(engine, capsys, "2026-12", "2026-12-06 09:00:00")
+    assert not any("日历未确认" in line for line in december) and december[1] == ""
 
 
 def test_acceptance_workbook_marks_the_unconfirmed_month(engine, tmp_path):
@@ -164,8 +188,12 @@ def test_acceptance_workbook_marks_the_unconfirmed_month(engine, tmp_path):
                                          "urgency": "一般", "sla_class": "一般"}])
         facts.refresh(conn, ["CAL-0"])
     assert _summary_states(engine) == {"2026-12": "测算（未签认）（日历未确认）"}
+    payment = _summary_states(engine, "付款计算")
+    assert payment["2026-12"] == "测算（未签认）（日历未确认）"
+    assert payment["2027-01"] == "待考核" and len(payment) == 12       # months to come are not marked
     assert _import(engine, tmp_path, NOTICE_2027) == 0
     assert _summary_states(engine)["2026-12"] == "测算（未签认）"
+    assert _summary_states(engine, "付款计算")["2026-12"] == "测算（未签认）"
 
 
 def test_import_rederives_the_stored_deadlines(engine, tmp_path):

@@ -1,6 +1,7 @@
 """The QC reports agree with the ledger and with `kpi --json`; the ledger workbooks are the same bytes
 for the same data and `now` and neutralise formulas; measures' effect, special flags and handover
-notes: written by managers and supervisors only (refused and audited otherwise), notes kept verbatim."""
+notes: written by managers and supervisors only (refused and audited otherwise), notes kept verbatim;
+the special ledger's 流转记录: every listed ticket's latest events."""
 import io
 import json
 import subprocess
@@ -15,7 +16,7 @@ from openpyxl import load_workbook
 from dashboard.services.ledgers import handover, measures, qc_reports, special, workbooks
 from dashboard.services.ledgers.guard import LedgerError
 from domain.ledgers import qc_period
-from queries.schema import audit_log, qc_measures, shift_handovers, special_flags
+from queries.schema import audit_log, qc_measures, shift_handovers, special_flags, tickets
 from tests.support.paths import ROOT
 from tests.support.qc_fixture import NOW, load
 
@@ -132,6 +133,27 @@ def test_measure_effect(db):
     # escapes: 4 weeks before 12 Jan: A's CLOSE (escaped) and B's, F's → 1/3; since: G's CLOSE escaped → 1/1
     assert float(second["措施前比率"]) == pytest.approx(1 / 3) and second["措施后比率"] == 1
     assert second["效果"] == "未改善" and second["是否逾期"] == "否"
+
+
+def test_measure_whose_weeks_before_lack_data_says_so(db):
+    """The fixture's data start on 20 Dec 2025 (its tickets' receipt): a measure started on 5 Jan
+    counts 16 days of its 4 weeks before and is marked; one started on 1 Feb counts all 4 weeks."""
+    with db.begin() as conn:
+        measures.add_measure(conn, username="m", role="manager", title="回复模板", owner="赵质一",
+                             started_on=date(2026, 1, 5), due_on=date(2026, 1, 10), target_kind="defect",
+                             target="回复不完整", now=NOW)
+        measures.add_measure(conn, username="m", role="manager", title="联系记录复核", owner="钱质二",
+                             started_on=date(2026, 2, 1), due_on=date(2026, 3, 1), target_kind="defect",
+                             target="未联系诉求人", now=NOW, status="实施中")
+    with db.connect() as conn:
+        notes = dict(zip(*(measures.measures_frame(conn, now=NOW)[c] for c in ("措施", "说明")), strict=True))
+        book = load_workbook(io.BytesIO(workbooks.build_qc_weekly(conn, day=date(2026, 1, 8), now=NOW)))
+    assert notes == {"回复模板": "措施前不足 4 周数据（数据始于 2025-12-20）", "联系记录复核": ""}
+    rows = [r for r in book["改进措施"].iter_rows(values_only=True)]
+    header = next(i for i, r in enumerate(rows) if "措施" in r and "说明" in r)
+    title, note = rows[header].index("措施"), rows[header].index("说明")
+    assert {r[title]: r[note] or "" for r in rows[header + 1:] if r[title]} == notes
+    assert any("措施前不足 4 周数据" in str(v) for r in rows[:header] for v in r if v)     # the sheet's note says why
 
 
 @pytest.mark.parametrize("role", ["leader", "reviewer", "analyst", "admin", "display", None])
@@ -287,3 +309,32 @@ def test_overdue_measure_stands_out_in_the_workbook(sqlite_engine):
         ws = load_workbook(io.BytesIO(workbooks.build_qc_weekly(conn, day=date(2026, 1, 8), now=NOW)))["改进措施"]
     fills = {row[1].value: row[1].fill.fgColor.rgb for row in ws.iter_rows(min_row=7) if row[1].value}
     assert fills["逾期措施"].endswith("FDE2E1") and not fills["按期措施"].endswith("FDE2E1")
+
+
+def _history_rows(data: bytes) -> list[tuple]:
+    rows = [r for r in load_workbook(io.BytesIO(data))["流转记录"].iter_rows(values_only=True)]
+    header = next(i for i, r in enumerate(rows) if "工单编号" in r and "操作" in r)
+    no, at = rows[header].index("工单编号"), rows[header].index("时间")
+    return [(r[no], str(r[at])) for r in rows[header + 1:] if r[no]]
+
+
+def test_special_ledger_history_covers_every_list_bounded_per_ticket(db, monkeypatch):
+    with db.begin() as conn:
+        # E called back in the week of 5 Jan and not resolved; C called back the week after (not listed)
+        conn.execute(tickets.update().where(tickets.c.ticket_no == "E").values(
+            callback_at=datetime(2026, 1, 6, 10, 0), resolved=False))
+        conn.execute(tickets.update().where(tickets.c.ticket_no == "C").values(
+            callback_at=datetime(2026, 1, 13, 10, 0), resolved=False))
+        special.flag(conn, username="sup", role="supervisor", ticket_no="A", reason="领导关注", now=NOW)
+    with db.connect() as conn:
+        book = workbooks.build_special_ledger(conn, day=date(2026, 1, 5), now=NOW)
+        assert book == workbooks.build_special_ledger(conn, day=date(2026, 1, 5), now=NOW)
+        # every event up to now of the flagged A (6) and of the unresolved callback E (3), in time order
+        assert _history_rows(book) == [
+            ("A", "2026-01-05 08:00:00"), ("A", "2026-01-05 09:00:00"), ("A", "2026-01-05 10:00:00"),
+            ("A", "2026-01-05 12:00:00"), ("A", "2026-01-05 13:00:00"), ("A", "2026-01-06 09:00:00"),
+            ("E", "2025-12-31 23:00:00"), ("E", "2025-12-31 23:59:59"), ("E", "2026-01-01 00:00:00")]
+        monkeypatch.setattr(special, "SPECIAL_HISTORY_EVENTS", 2)    # the latest 2 of each ticket
+        assert _history_rows(workbooks.build_special_ledger(conn, day=date(2026, 1, 5), now=NOW)) == [
+            ("A", "2026-01-05 13:00:00"), ("A", "2026-01-06 09:00:00"),
+            ("E", "2025-12-31 23:59:59"), ("E", "2026-01-01 00:00:00")]

@@ -1,17 +1,20 @@
 """A month without any ticket, event, shift, report or manual item is a gap in the data: no score,
-factor, amount or deduction (null in `kpi --json`, 「无数据」 in the workbooks), not counted as
+factor, amount or deduction (null in `kpi --json`, 「无数据」 in its text output — the indicator points' total too — and in
+the workbooks), not counted as
 assessed, no deduction in the instalments, and it cannot be signed off. The months with data keep
 their figures (the hand-made December 2025 of tests/support/assessment_fixture.py)."""
 from __future__ import annotations
 
+import contextlib
 import io
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
 
+from dashboard.cli.main import main
 from dashboard.services.assessment import signoff, views
 from dashboard.services.assessment.engine import month_result
 from dashboard.services.reports.acceptance import build_acceptance_workbook
@@ -52,6 +55,26 @@ def test_kpi_json_of_a_month_without_data_is_null(engine):
     # the month with data keeps its figures
     assert (december["score"], december["payment_factor"]) == ("2.50", "0.70")
     assert (december["amount"], december["deduction"]) == ("498120.00", "213480.00")
+
+
+def _kpi_text(engine, month: str, now: str) -> list[str]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["--db", engine.url.render_as_string(hide_password=False), "kpi", "--month", month,
+                     "--now", now]) == 0
+    return out.getvalue().splitlines()
+
+
+def test_kpi_text_of_a_month_without_data_says_no_data(sqlite_engine):
+    load_december(sqlite_engine)
+    empty = _kpi_text(sqlite_engine, "2026-02", "2026-02-20 12:00:00")
+    assert "指标得分合计: 无数据" in empty                         # not the full weights' 95.00
+    assert not any(line.startswith("指标得分合计: ") and line != "指标得分合计: 无数据" for line in empty)
+    assert any(line.startswith("考核得分: 无数据") for line in empty)
+    december = _kpi_text(sqlite_engine, "2025-12", "2026-02-20 12:00:00")
+    points = sum(Decimal(i["points"]) for i in kpi(sqlite_engine, "2025-12", "2026-02-20 12:00:00")["indicators"].values())
+    assert f"指标得分合计: {points.quantize(Decimal('0.01'), ROUND_HALF_UP)}" in december
+    assert any(line.startswith("考核得分: 2.50") for line in december)
 
 
 def test_a_manual_item_alone_is_data(sqlite_engine):

@@ -15,6 +15,7 @@ from dashboard.services.assessment.engine import MonthResult, check_month, month
 from dashboard.services.assessment.evidence import staffing_pairs
 from dashboard.services.rules_store import current_rules, rules_for_month
 from domain import qualifications
+from domain.calendar import CALENDAR_UNCONFIRMED
 from domain.formatting import pct
 from domain.payment import instalments, month_index, month_of_index, month_payment, payment_factor
 from domain.rules import Rules
@@ -40,6 +41,13 @@ def state_label(r: MonthResult) -> str:
     if r.frozen:
         return FROZEN_LABEL
     return LIVE_LABEL if r.has_data else NO_DATA_LABEL
+
+
+def state_text(state: str, calendar_confirmed: bool) -> str:
+    """A month's state as a table cell shows it: marked 「日历未确认」 when its working-day limits
+    counted days the calendar lacks (docs/lifecycle.md)."""
+    return state if calendar_confirmed else f"{state}（{CALENDAR_UNCONFIRMED}）"
+
 
 INSTALMENT_TERMS = {
     1: ("第 1 期（第 1–6 个月）", "合同签订后，且次年财政资金到位后，预付第 1–6 个月服务费"),
@@ -144,6 +152,12 @@ class PaymentView:
     instalments: pd.DataFrame       # one row per instalment
     totals: dict
     fee: Decimal
+    # the assessed months whose working-day limits counted days the calendar lacks (「日历未确认」)
+    unconfirmed: frozenset[str] = frozenset()
+
+    def shown_states(self) -> list[str]:
+        """The 状态 column as the page and the workbook show it (state_text)."""
+        return [state_text(s, m not in self.unconfirmed) for s, m in zip(self.months["状态"], self.months["月份"])]
 
 
 def payment_view(conn: Connection, now: datetime, result_of=None) -> PaymentView:
@@ -151,7 +165,7 @@ def payment_view(conn: Connection, now: datetime, result_of=None) -> PaymentView
     rules = rules_for_month(conn, start)
     fee = rules.monthly_fee
     current = month_index(f"{now:%Y-%m}", start)
-    rows, deductions = [], {}
+    rows, deductions, unconfirmed = [], {}, set()
     for i in range(1, CONTRACT_MONTHS + 1):
         m = month_of_index(i, start)
         if i > current:
@@ -159,6 +173,8 @@ def payment_view(conn: Connection, now: datetime, result_of=None) -> PaymentView
                          "应付金额": None, "考核扣款": None, "状态": PENDING, "整改": ""})
             continue
         r = result_of(m) if result_of else month_result(conn, m, now)
+        if not r.calendar_confirmed:
+            unconfirmed.add(m)
         if r.deduction is not None:
             # a month without data deducts nothing yet, as a month still to come (docs/payment.md)
             deductions[i] = r.deduction
@@ -187,7 +203,7 @@ def payment_view(conn: Connection, now: datetime, result_of=None) -> PaymentView
         "to_recover": inst.to_recover,
         "instalments_total": inst.first + inst.second + inst.third,
     }
-    return PaymentView(pd.DataFrame(rows), pd.DataFrame(irows), totals, fee)
+    return PaymentView(pd.DataFrame(rows), pd.DataFrame(irows), totals, fee, frozenset(unconfirmed))
 
 
 # --- compliance --------------------------------------------------------------------------------------

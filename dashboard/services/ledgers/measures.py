@@ -13,7 +13,7 @@ from dashboard.services import audit
 from dashboard.services.assessment import settled_counts
 from dashboard.services.ledgers.guard import LedgerError, require_writer, required_text
 from dashboard.services.rules_store import rules_for_month
-from domain.ledgers import measure_effect, measure_overdue, measure_windows
+from domain.ledgers import PARTIAL_BEFORE_NOTE, measure_effect, measure_overdue, measure_windows, partial_before_note
 from domain.rules import MEASURE_EFFECT_WEEKS
 from domain.scoring import to_decimal
 from domain.vocabulary import (
@@ -23,11 +23,11 @@ from domain.vocabulary import (
     MEASURE_TARGET_INDICATOR,
 )
 from queries import assessment as assessment_queries
-from queries import qc_ledger
+from queries import overview, qc_ledger
 from queries.schema import qc_measures
 
 MEASURE_COLUMNS = ["编号", "措施", "负责人", "开始日期", "完成期限", "状态", "是否逾期", "目标",
-                   "措施前比率", "措施后比率", "比率变化", "效果"]
+                   "措施前比率", "措施后比率", "比率变化", "效果", "说明"]
 
 
 def target_label(kind: str, target: str) -> str:
@@ -119,10 +119,12 @@ class _WindowCounts:
 
 def measures_frame(conn: Connection, *, now: datetime) -> pd.DataFrame:
     """Every measure recorded by `now` (newest first) with MEASURE_COLUMNS; rates as exact decimals,
-    是否逾期 是/否."""
+    是否逾期 是/否; 说明 says when the weeks before the measure start ahead of the first data (the
+    effect then compares a shorter window: partial_before_note), else ""."""
     rows = conn.execute(sa.select(qc_measures).where(qc_measures.c.created_at <= now).order_by(qc_measures.c.started_on.desc(), qc_measures.c.id.desc())
                         ).mappings().all()
     windows = _WindowCounts(conn, now)
+    first_data = overview.first_data_at(conn, now=now) if rows else None
     out = []
     for m in rows:
         before, since = measure_windows(m["started_on"], now, MEASURE_EFFECT_WEEKS)
@@ -133,9 +135,11 @@ def measures_frame(conn: Connection, *, now: datetime) -> pd.DataFrame:
                     "是" if measure_overdue(m["due_on"], m["status"], now) else "否",
                     target_label(m["target_kind"], m["target"]),
                     None if r0 is None else to_decimal(r0, 6), None if r1 is None else to_decimal(r1, 6),
-                    None if change is None else to_decimal(change, 6), verdict])
+                    None if change is None else to_decimal(change, 6), verdict,
+                    partial_before_note(before, first_data)])
     return pd.DataFrame(out, columns=MEASURE_COLUMNS, dtype=object)
 
 
 def effect_note() -> str:
-    return f"效果：目标比率在措施开始前 {MEASURE_EFFECT_WEEKS} 周与开始以来的对比；退回率、差错率越低越好"
+    return (f"效果：目标比率在措施开始前 {MEASURE_EFFECT_WEEKS} 周与开始以来的对比；退回率、差错率越低越好；"
+            f"说明为「{PARTIAL_BEFORE_NOTE}」时，措施前比率只按已有数据的天数计算")

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from dashboard.services import audit
 from dashboard.services.ledgers.guard import LedgerError, require_writer, required_text
 from dashboard.services.reports.content import Section
+from domain.rules import SPECIAL_HISTORY_EVENTS
 from domain.vocabulary import ACTIONS, SPECIAL_FLAGGED, SPECIAL_HARD, SPECIAL_UNRESOLVED
 from queries import special_ledger as q
 from queries.schema import special_flags, tickets
@@ -69,18 +70,17 @@ def list_frame(conn: Connection, *, kind: str, now: datetime, week: tuple[dateti
 
 
 def ledger_sections(conn: Connection, *, now: datetime, week: tuple[datetime, datetime]) -> list[Section]:
-    """The workbook's sheets: the three lists, then the full history of the 疑难 and flagged tickets
-    (an unresolved callback's list row carries its event count and latest step)."""
-    sections, nos = [], []
+    """The workbook's sheets: the three lists, then the history of every ticket on them (the latest
+    SPECIAL_HISTORY_EVENTS events of each; its list row counts them all)."""
+    sections = []
     notes = {"hard": "统计时点仍在办、时限类型为疑难的工单",
              "unresolved": "本周回访、是否解决为否的工单",
              "flagged": "业务主管标记为特殊且尚未取消标记的工单"}
     for kind, label in LIST_LABELS.items():
-        df = list_frame(conn, kind=kind, now=now, week=week)
-        if kind != "unresolved":
-            nos += [n for n in df["工单编号"] if n not in nos]
-        sections.append(Section(label, df, note=notes[kind]))
-    hist = q.history(conn, ticket_nos=nos, now=now)
+        sections.append(Section(label, list_frame(conn, kind=kind, now=now, week=week), note=notes[kind]))
+    hist = q.lists_history(conn, now=now, callback_window=week, per_ticket=SPECIAL_HISTORY_EVENTS)
     hist["action"] = hist["action"].map(lambda a: ACTIONS.get(a, a))
-    sections.append(Section("流转记录", hist.rename(columns=HISTORY_HEADERS), note="疑难在办与特殊标记工单截至统计时点的全部流转"))
+    note = (f"以上各表工单截至统计时点的流转（疑难在办、本周回访未解决、特殊标记），每张工单列最近 "
+            f"{SPECIAL_HISTORY_EVENTS:,} 条；全部条数见各表的流转次数")
+    sections.append(Section("流转记录", hist.rename(columns=HISTORY_HEADERS), note=note))
     return sections

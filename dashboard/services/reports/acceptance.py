@@ -17,7 +17,6 @@ from dashboard.services.assessment import signoff, views
 from dashboard.services.assessment.engine import month_result
 from dashboard.services.exports.safe import write_sheet
 from dashboard.services.rules_store import current_rules, rules_for_month
-from domain.calendar import CALENDAR_UNCONFIRMED
 from domain.formatting import equipment_text, share_text
 from domain.payment import month_index
 from domain.qualifications import BACHELOR_SHARE, bachelor_share_ok
@@ -135,16 +134,12 @@ def _summary_sheet(wb: Workbook, results: list, stamp: str) -> None:
     """考核汇总: one row per month."""
     ws = _sheet(wb, "考核汇总", "通州区接诉即办服务项目 月度考核汇总", stamp)
     summary = pd.DataFrame([{
-        "合同月": r.contract_month, "月份": r.month, "状态": views.state_label(r),
+        "合同月": r.contract_month, "月份": r.month, "状态": views.state_text(views.state_label(r), r.calendar_confirmed),
         "指标得分": _dec(r.points_total, 2) if r.has_data else NO_DATA, "加分": _dec(r.bonus, 2),
         "扣分": _dec(r.deductions, 2), "一票否决": "是" if r.veto else "否", "考核得分": _or_no_data(r.score),
         "档位": r.band, "付款系数": _or_no_data(r.payment_factor), "月服务费": r.monthly_fee,
         "应付金额": _or_no_data(r.amount), "考核扣款": _or_no_data(r.deduction), "整改": "需整改" if r.rectify else "",
     } for r in results], columns=_SUMMARY_COLUMNS)
-    # a month whose working-day limits counted days the calendar lacks says so (docs/lifecycle.md)
-    unconfirmed = [not r.calendar_confirmed for r in results]
-    if any(unconfirmed):
-        summary.loc[unconfirmed, "状态"] = summary.loc[unconfirmed, "状态"] + f"（{CALENDAR_UNCONFIRMED}）"
     _block(ws, summary, {"指标得分": "points", "加分": "points", "扣分": "points", "考核得分": "score",
                          "付款系数": "factor", "月服务费": "money", "应付金额": "money", "考核扣款": "money"})
     _finish(ws)
@@ -233,6 +228,7 @@ def _payment_sheet(wb: Workbook, conn: Connection, now: datetime, start: str, st
     gap = months["状态"] == views.NO_DATA_LABEL
     for column in ("考核得分", "付款系数", "应付金额", "考核扣款"):
         months[column] = months[column].astype(object).where(~gap, NO_DATA)
+    months["状态"] = pv.shown_states()
     _block(ws, months, {"月服务费": "money", "考核得分": "score", "付款系数": "factor", "应付金额": "money",
                                   "考核扣款": "money"})
     _block(ws, pv.instalments.copy(), {"金额": "money", "应付日期": "date", "实付日期": "date"}, title="分期付款")
