@@ -79,6 +79,9 @@ DAY = "%Y-%m-%d"
 # the number format of a count column: the reader's locale, i.e. thousands separators (1,963)
 COUNT_FORMAT = "localized"
 # the tokens of a column config's date format (moment.js) in strftime's words
+# the column configs whose cells `shown` may write as text (a link, an image, a chart or a check box
+# keeps its values: a 「—」 is no link)
+SHOWN_KINDS = (None, "number", "text", "datetime", "date", "time")
 # columns of whole numbers that are not counts (a year reads 2026, not 2,026)
 NOT_COUNT_NAMES = ("年", "年份", "年度")
 _MOMENT = (("YYYY", "%Y"), ("MM", "%m"), ("DD", "%d"), ("HH", "%H"), ("mm", "%M"), ("ss", "%S"))
@@ -144,7 +147,7 @@ def shown(df: pd.DataFrame, column_config: dict | None = None,
       column that mixes words and numbers (a 「无数据」 among scores), and a column of exact
       figures (Decimal) of different precisions or of 1,000 and more (each as its own digits);
     - columns without blanks and other than counts keep their type (sorting, alignment).
-    A column the caller configured as something other than a number keeps its values but its blanks."""
+    A column the caller configured as a link, image, chart, list, progress bar or check box is left as given."""
     out = df.copy()
     config = dict(column_config or {})
     for col in out.columns:
@@ -155,7 +158,7 @@ def shown(df: pd.DataFrame, column_config: dict | None = None,
         if col in config and given is None:        # a hidden column
             continue
         kind = ((given or {}).get("type_config") or {}).get("type") if isinstance(given, dict) else None
-        if pd.api.types.is_bool_dtype(values):
+        if pd.api.types.is_bool_dtype(values) or kind not in SHOWN_KINDS:
             continue
         blank = [_is_blank(v) for v in values]
         present = [v for v, b in zip(values, blank) if not b]

@@ -80,3 +80,11 @@ def test_the_crawl_finds_what_the_shared_display_mends():
     assert problems(shown) == []
     assert shown.dataframe[0].value.to_dict("list") == {"指标": ["甲", "乙"], "分母": ["13,174", "—"],
                                                        "差错数": ["464", "—"], "失分": ["0.46", "—"]}
+
+
+def test_shown_leaves_a_link_column_as_given():
+    """A 「—」 is no link: a link column keeps its blanks (the grid leaves them empty) and its config."""
+    df = pd.DataFrame({"重复来源工单": ["/tickets?ticket=T1", None]})
+    config = {"重复来源工单": {"label": "重复来源工单", "type_config": {"type": "link", "display_text": "ticket=(.*)"}}}
+    frame, out = ui.shown(df, config)
+    assert frame.equals(df) and out == config
