@@ -79,6 +79,13 @@ def like_for_like(start: datetime, end: datetime, prev_start: datetime, prev_end
     return Comparison(True, prev_start, min(prev_start + elapsed, prev_end))
 
 
+def percent_change_text(ratio: Fraction | Decimal | None, places: int = 2) -> str | None:
+    """A percentage change (变化 ÷ 上期) as '+1.41%' / '-1.41%' (half-up), or None."""
+    if ratio is None:
+        return None
+    return f"{half_up(to_decimal(ratio) * 100, places):+}%"
+
+
 def points_text(change: Fraction | Decimal | None, places: int = 2) -> str | None:
     """A rate change as '+1.25 个百分点' (half-up), or None."""
     if change is None:

@@ -55,7 +55,7 @@ with tab_users:
                                   "created_at": "创建时间", "updated_at": "更新时间", "last_login_at": "最近登录",
                                   "email": "统一身份认证标识"})
     shown["角色"] = shown["角色"].map(lambda r: ROLES.get(r, r))
-    st.dataframe(ui.without_blanks(shown), hide_index=True, width="stretch")
+    ui.dataframe(shown, hide_index=True, width="stretch")
 
     left, right = st.columns(2)
     with left, st.form("add_user", clear_on_submit=True, border=True):
@@ -92,7 +92,7 @@ with tab_users:
 
 with tab_rules:
     versions = data.rules_versions()
-    st.dataframe(versions.rename(columns={"id": "版本号", "effective_from": "适用起始月", "note": "说明",
+    ui.dataframe(versions.rename(columns={"id": "版本号", "effective_from": "适用起始月", "note": "说明",
                                           "created_by": "创建人", "created_at": "创建时间"}),
                  hide_index=True, width="stretch")
     if not versions.empty:
@@ -126,7 +126,7 @@ with tab_calendar:
                            step=1, key="calendar-year")
     rows = calendar_reads.year_rows(int(year))
     if rows:
-        st.dataframe([{"日期": f"{r['day']:%Y-%m-%d}", "类型": "班" if r["working"] else "休", "来源": r["source"]}
+        ui.dataframe([{"日期": f"{r['day']:%Y-%m-%d}", "类型": "班" if r["working"] else "休", "来源": r["source"]}
                       for r in rows], hide_index=True, width="stretch")
     else:
         st.info(f"{int(year)} 年：日历中没有数据，工作日暂按周一至周五计算（日历未确认）。")
@@ -156,7 +156,7 @@ with tab_audit:
     entries = entries.rename(columns={"at": "时间", "username": "用户", "action": "动作", "target": "对象",
                                       "detail": "详情", "client": "客户端地址"})
     st.caption(f"共 {len(entries):,} 条（最多显示 5,000 条）")
-    st.dataframe(entries, hide_index=True, width="stretch", height=480)
+    ui.dataframe(entries, hide_index=True, width="stretch", height=480)
     ui.downloads(entries, f"审计日志_{start_day}_{end_day}", key="audit")
 
 FEED_KINDS = {"tickets": "工单", "events": "流转记录", "staff": "人员", "shifts": "排班考勤", "reports": "报表报送"}
@@ -195,7 +195,7 @@ with tab_feeds:
             "行数": runs["rows_pulled"].map(count_text), "隔离行数": runs["rejects"].map(count_text),
             "滞后（秒）": runs["lag_seconds"].map(count_text), "错误": runs["error"]})
         st.markdown("**最近的拉取**（最多 100 次）")
-        st.dataframe(shown_runs, hide_index=True, width="stretch")
+        ui.dataframe(shown_runs, hide_index=True, width="stretch")
         rejected = feed_reads.rejects(chosen)
         st.markdown(f"**隔离的数据行**（共 {len(rejected):,} 行；其余行已正常接入）")
         shown_rejects = pd.DataFrame({
@@ -205,5 +205,5 @@ with tab_feeds:
         if shown_rejects.empty:
             st.caption("没有被隔离的数据行。")
         else:
-            st.dataframe(shown_rejects, hide_index=True, width="stretch")
+            ui.dataframe(shown_rejects, hide_index=True, width="stretch")
             ui.downloads(shown_rejects, f"数据接入隔离行_{chosen}", key="feed-rejects")

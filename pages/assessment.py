@@ -126,7 +126,7 @@ tab_ind, tab_manual, tab_trend, tab_sign = st.tabs(["指标与失分证据", "�
 
 with tab_ind:
     table = indicator_table(r)
-    st.dataframe(
+    ui.dataframe(
         table.drop(columns=["key"]), hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3,
         column_config={"分子": st.column_config.NumberColumn(format="localized"),
                        "分母": st.column_config.NumberColumn(format="localized"),
@@ -149,7 +149,7 @@ with tab_ind:
         if "action" in shown:
             shown["action"] = shown["action"].map(lambda a: ACTION_LABELS.get(a, a))
         shown = shown.rename(columns=EVIDENCE_LABELS)
-        st.dataframe(shown, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(shown)))
+        ui.dataframe(shown, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(shown)))
         ui.downloads(shown, f"考核证据_{month}_{key}", key=f"ev-{key}", sheet="失分证据")
 
 with tab_manual:
@@ -157,11 +157,11 @@ with tab_manual:
     st.caption(f"加分合计 {points2(r.bonus_uncapped)}（封顶 {number_text(rules.bonus_cap)} 后计 {points2(r.bonus)}）· 扣分合计 {points2(r.deductions)}"
                + (" · 已一票否决" if r.veto else "") if r.manual_items else "本月暂无加扣分项。")
     if r.frozen:
-        st.dataframe(manual_table(r), hide_index=True, width="stretch")
+        ui.dataframe(manual_table(r), hide_index=True, width="stretch")
     else:
         rows = data.manual_rows(month)
         if not rows.empty:
-            st.dataframe(rows, hide_index=True, width="stretch")
+            ui.dataframe(rows, hide_index=True, width="stretch")
     if not read_only and can(user.role, "manual_item") and not status["frozen"]:
         with st.form("manual_item_form", clear_on_submit=True):
             f1, f2, f3 = st.columns([1, 1, 4])

@@ -73,7 +73,7 @@ with tab_dims:
                 width="stretch", height=max(260, 28 * len(shown) + 80))
     view = table.rename(columns={"key": DIMENSIONS[dim], "tickets": "在办", "overdue": "超期", "at_risk": "即将超期"})
     with right:
-        st.dataframe(view, hide_index=True, width="stretch", column_config={
+        ui.dataframe(view, hide_index=True, width="stretch", column_config={
             c: st.column_config.NumberColumn(c, format="localized") for c in ("在办", "超期", "即将超期")})
     if can(user.role, "export"):
         ui.downloads(view, f"积压分布_{DIMENSIONS[dim]}_{now:%Y%m%d%H%M}", key=f"backlog-dim-{dim}")
@@ -87,7 +87,7 @@ def attention(kind: str, time_label: str) -> None:
     shown = df.assign(time=df["seconds"].map(duration_text)).drop(columns=["seconds"])
     cols = dict(LIST_COLUMNS, time=st.column_config.TextColumn(time_label))
     st.caption(f"共 {len(df):,} 张，按办结时限先后排列。点选一行查看该工单的流转记录。")
-    event = st.dataframe(shown, hide_index=True, width="stretch", column_config=cols,
+    event = ui.dataframe(shown, hide_index=True, width="stretch", column_config=cols,
                          column_order=list(cols), on_select="rerun", selection_mode="single-row",
                          key=f"list-{kind}", height=420)
     if can(user.role, "export"):
@@ -104,7 +104,7 @@ def attention(kind: str, time_label: str) -> None:
                 st.info("该工单暂无流转记录。")
             else:
                 timeline = timeline.assign(action=timeline["action"].map(lambda a: ACTIONS.get(a, a)))
-                st.dataframe(timeline[["at", "action", "staff_no", "unit", "detail"]], hide_index=True,
+                ui.dataframe(timeline[["at", "action", "staff_no", "unit", "detail"]], hide_index=True,
                              width="stretch", column_config={
                                  "at": st.column_config.DatetimeColumn("时间", format="YYYY-MM-DD HH:mm:ss"),
                                  "action": st.column_config.TextColumn("操作"),

@@ -71,20 +71,20 @@ with tab_hc:
             st.success("本月每个岗位每天的在岗人数均达到合同要求。")
         else:
             st.caption("人员不足的（岗位, 日期）")
-            st.dataframe(short, hide_index=True, width="stretch")
+            ui.dataframe(short, hide_index=True, width="stretch")
             ui.downloads(short, f"人员配置不足_{month}", key="hc-short", sheet="人员配置不足")
 
 with tab_q:
     st.subheader("逐人资质核查（今日在岗）")
     with st.expander("合同资质要求", expanded=False):
-        st.dataframe(pd.DataFrame([{"岗位": k, "要求": v.text} for k, v in ROLE_RULES.items()]),
+        ui.dataframe(pd.DataFrame([{"岗位": k, "要求": v.text} for k, v in ROLE_RULES.items()]),
                      hide_index=True, width="stretch")
     only_bad = st.toggle("只看不达标", value=True, key="only_bad")
     shown = quals[quals["是否达标"] == "不达标"] if only_bad else quals
     if shown.empty:
         st.success("所有在岗人员均符合合同资质要求。")
     else:
-        st.dataframe(shown, hide_index=True, width="stretch",
+        ui.dataframe(shown, hide_index=True, width="stretch",
                      column_config={"不符合项": st.column_config.TextColumn(width="large")})
     ui.downloads(quals, f"人员资质_{now:%Y%m%d}", key="quals", sheet="人员资质")
 
@@ -93,9 +93,9 @@ with tab_shift:
     if cov.empty:
         st.info("本月尚无排班数据。")
     else:
-        st.dataframe(cov, hide_index=True, width="stretch", height=420)
+        ui.dataframe(cov, hide_index=True, width="stretch", height=420)
         ui.downloads(cov, f"班次覆盖_{month}", key="cov", sheet="班次覆盖")
 
 with tab_eq:
     st.subheader("设备配置")
-    st.dataframe(equip, hide_index=True, width="stretch")
+    ui.dataframe(equip, hide_index=True, width="stretch")

@@ -52,7 +52,7 @@ def topic_tickets(topic: Topic, week: WeekSurges, key: str) -> None:
     shown = shown.fillna({c: "" for c in ("街乡镇", "诉求地址", "标题", "状态")})
     st.caption(f"最新 {count(len(shown))} 张" + (f"（共 {count(topic.verdict.count)} 张）"
                                                  if topic.verdict.count > len(shown) else "") + "；点选一行可打开该工单的流转记录。")
-    event = st.dataframe(shown, hide_index=True, width="stretch", height=280, on_select="rerun",
+    event = ui.dataframe(shown, hide_index=True, width="stretch", height=280, on_select="rerun",
                          selection_mode="single-row", key=f"{key}-tickets", column_config={
                              "接收时间": st.column_config.DatetimeColumn("接收时间", format="YYYY-MM-DD HH:mm"),
                              "标题": st.column_config.TextColumn("标题", width="medium")})
@@ -82,7 +82,7 @@ def topic_card(topic: Topic, week: WeekSurges, index: int) -> None:
         with right:
             streets = data.topic_streets(topic.topic, week.monday, now)
             st.markdown("**街乡镇分布**")
-            st.dataframe(streets.rename(columns={"street": "街乡镇", "tickets": "工单"}).head(22), hide_index=True,
+            ui.dataframe(streets.rename(columns={"street": "街乡镇", "tickets": "工单"}).head(22), hide_index=True,
                          width="stretch", height=220,
                          column_config={"工单": st.column_config.NumberColumn("工单", format="localized")})
         topic_tickets(topic, week, key)
@@ -130,7 +130,7 @@ def monthly_section() -> None:
         if candidates.frame.empty:
             st.info("本月暂无符合条件的问题。")
         else:
-            st.dataframe(candidates.frame, hide_index=True, width="stretch", column_config={
+            ui.dataframe(candidates.frame, hide_index=True, width="stretch", column_config={
                 c: st.column_config.NumberColumn(c, format="localized")
                 for c in candidates.frame.columns if pd.api.types.is_integer_dtype(candidates.frame[c])})
     if can(user.role, "export"):

@@ -37,7 +37,7 @@ with tab_new:
                 st.text(f"提示：{w}")
             if not result.rejected_rows.empty:
                 st.caption("被拒绝的行（含行号与原因）")
-                st.dataframe(result.rejected_rows, hide_index=True, width="stretch", height=240)
+                ui.dataframe(result.rejected_rows, hide_index=True, width="stretch", height=240)
                 ui.downloads(result.rejected_rows, f"拒绝行_{result.file_name}", key="import-rejects", sheet="拒绝行")
             if st.button("关闭结果", key="import_result_close"):
                 state.pop("import_result", None)
@@ -106,14 +106,14 @@ with tab_new:
                 head = pv.head.copy()
                 head.index = range(2, len(head) + 2)     # the file's row numbers (row 1 is the header)
                 head.index.name = "行号"
-                st.dataframe(head, width="stretch", height=300)
+                ui.dataframe(head, width="stretch", height=300)
             with t_cols:
-                st.dataframe(flow.recognised_table(pv), hide_index=True, width="stretch")
+                ui.dataframe(flow.recognised_table(pv), hide_index=True, width="stretch")
             with t_check:
                 if pv.errors.empty:
                     st.success("未发现错误。")
                 else:
-                    st.dataframe(pv.errors, hide_index=True, width="stretch",
+                    ui.dataframe(pv.errors, hide_index=True, width="stretch",
                                  height="auto" if len(pv.errors) <= 8 else 300,
                                  column_config={"行号": st.column_config.NumberColumn("行号", format="%d")})
                 for w in pv.warnings:
@@ -156,7 +156,7 @@ with tab_history:
     if hist.empty:
         st.info("暂无导入记录。")
     else:
-        st.dataframe(hist, hide_index=True, width="stretch", height="auto" if len(hist) <= 12 else 460,
+        ui.dataframe(hist, hide_index=True, width="stretch", height="auto" if len(hist) <= 12 else 460,
                      column_config={
                          "导入时间": st.column_config.DatetimeColumn("导入时间", format="YYYY-MM-DD HH:mm:ss"),
                          **{c: st.column_config.NumberColumn(c, format="localized")

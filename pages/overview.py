@@ -103,5 +103,5 @@ with right:
     st.subheader("在办工单阶段分布")
     table = stages.set_index("stage").reindex(OPEN_STAGES, fill_value=0).reset_index()
     table.columns = ["阶段", "在办", "超期", "即将超期"]
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
+    ui.dataframe(table, hide_index=True, width="stretch", column_config={
         c: st.column_config.NumberColumn(c, format="localized") for c in ("在办", "超期", "即将超期")})

@@ -71,7 +71,7 @@ with tab_months:
         考核扣款=figures("考核扣款", yuan),
     )
     # every contract month at once, no scrolling inside the table: the months under review are the last
-    st.dataframe(shown, hide_index=True, width="stretch", height=ui.table_height(len(shown)),
+    ui.dataframe(shown, hide_index=True, width="stretch", height=ui.table_height(len(shown)),
                  column_config={"合同月": st.column_config.NumberColumn(format="第 %d 月", width="small")})
     st.caption(f"付款系数：{bands_text(rules_data.for_month(f'{now:%Y-%m}').payment_bands)}。"
                "已冻结月份取签认时保存的结果，其余月份为实时测算；"
@@ -82,7 +82,7 @@ with tab_inst:
     shown = inst.assign(金额=inst["金额"].map(yuan),
                         应付日期=inst["应付日期"].map(lambda d: shown_or(d, str, "")),
                         实付日期=inst["实付日期"].map(lambda d: shown_or(d, str, "")))
-    st.dataframe(shown, hide_index=True, width="stretch",
+    ui.dataframe(shown, hide_index=True, width="stretch",
                  column_config={"支付条件": st.column_config.TextColumn(width="large")})
     st.markdown("\n".join(f"- **{name}**：{cond}" for name, cond in INSTALMENT_TERMS.values()))
     total_line = f"三期合计 {yuan(t['instalments_total'])} 元"

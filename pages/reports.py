@@ -120,7 +120,7 @@ with tab_report:
             if section.chart and len(frame) and section.chart["type"] == "line":
                 chart_df = section.frame.set_index(section.chart["x"])[section.chart["y"]]
                 st.line_chart(chart_df, height=220, x_label=section.chart["x"], y_label="工单数")
-            st.dataframe(frame, hide_index=True, width="stretch",
+            ui.dataframe(frame, hide_index=True, width="stretch",
                          height=min(38 + 35 * len(frame), 560))
 
 with tab_ledger:
@@ -160,7 +160,7 @@ with tab_ledger:
                     if frame.empty:
                         st.success("无。")
                     else:
-                        st.dataframe(frame, hide_index=True, width="stretch",
+                        ui.dataframe(frame, hide_index=True, width="stretch",
                                      height=min(38 + 35 * len(frame), 520))
 
 with tab_log:
@@ -176,7 +176,7 @@ with tab_log:
             for d, due in zip(table["delivered_at"], table["due_at"])]
         table["has_error"] = table["has_error"].map({True: "是", False: "否"})
         table.columns = ["报表编号", "类型", "应报时间", "实报时间", "工号", "是否有误", "结果"]
-        st.dataframe(table, hide_index=True, width="stretch",
+        ui.dataframe(table, hide_index=True, width="stretch",
                      column_config={"应报时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
                                     "实报时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
         ui.downloads(table, f"报送记录-{now:%Y%m%d}", key="report-log")

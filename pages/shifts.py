@@ -74,7 +74,7 @@ with tabs[0]:
         table = daily.drop(columns="rate").rename(columns={"day": "日期", "shift": "班次", "planned": "计划",
                                                            "started": "已开班", "present": "到岗", "absent": "缺岗"})
         table["到岗率"] = [pct(staffing.share(p, s)) for p, s in zip(daily["present"], daily["started"])]
-        st.dataframe(table, hide_index=True, width="stretch")
+        ui.dataframe(table, hide_index=True, width="stretch")
         ui.downloads(table, f"排班到岗_{week_start:%Y%m%d}", key="dl-att", sheet="排班到岗")
 
 with tabs[1]:
@@ -116,14 +116,14 @@ with tabs[2]:
                                                            "headcount_end": "月末在册", "hires": "入职", "departures": "离职"})
         ft["流失率"] = [pct(staffing.turnover_rate(d, a, b))
                      for d, a, b in zip(flow["departures"], flow["headcount_start"], flow["headcount_end"])]
-        st.dataframe(ft, hide_index=True, width="stretch")
+        ui.dataframe(ft, hide_index=True, width="stretch")
     with right:
         moves = data.people_moves(month_start, month_end)
         st.markdown("**入职与离职明细**")
         if moves.empty:
             st.info("本月没有入职或离职。")
         else:
-            st.dataframe(moves.rename(columns={"kind": "类型", "day": "日期", "staff_no": "工号", "name": "姓名",
+            ui.dataframe(moves.rename(columns={"kind": "类型", "day": "日期", "staff_no": "工号", "name": "姓名",
                                                "role": "岗位", "team": "班组"}), hide_index=True, width="stretch")
 
 with tabs[3]:
@@ -157,6 +157,6 @@ with tabs[3]:
                                            "needed": "所需派单人数", "needed_average": "按班均所需",
                                            "planned": "排班人数", "on_duty": "在岗人数", "minimum": "合同最低",
                                            "gap": "缺口"})
-    st.dataframe(table, hide_index=True, width="stretch",
+    ui.dataframe(table, hide_index=True, width="stretch",
                  column_config={"预测受理量": st.column_config.NumberColumn(format="%.0f"),
                                 "高峰小时量": st.column_config.NumberColumn(format="%.1f")})

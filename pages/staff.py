@@ -90,14 +90,14 @@ def person_view(role: str, df) -> None:
             st.success("本周期没有差错记录。")
         else:
             shown = errs.assign(evidence_action=errs["evidence_action"].map(lambda a: ACTIONS.get(a, "报表")))
-            st.dataframe(shown.rename(columns={
+            ui.dataframe(shown.rename(columns={
                 "kind": "类型", "ticket_no": "工单/报表", "action_at": "操作时间", "evidence_action": "证据",
                 "evidence_at": "证据时间", "evidence_staff_no": "证据工号", "evidence_unit": "单位",
                 "evidence_detail": "说明"}).drop(columns=["staff_no"]), hide_index=True, width="stretch")
     tickets = data.person_tickets(staff_no, start, end, now)
     st.markdown(f"**经手工单**（{count(len(tickets))} 件）")
     shown = tickets.assign(actions=tickets["actions"].map(lambda s: "、".join(ACTIONS.get(a, a) for a in s.split(",") if a)))
-    st.dataframe(shown.rename(columns={"ticket_no": "工单编号", "first_at": "首次操作", "actions": "操作",
+    ui.dataframe(shown.rename(columns={"ticket_no": "工单编号", "first_at": "首次操作", "actions": "操作",
                                        "events": "次数", "stage": "当前阶段", "received_at": "接收时间",
                                        "deadline_at": "办结时限"}),
                  hide_index=True, width="stretch", height=260)
@@ -116,9 +116,9 @@ for tab, role in zip(tabs, LABELS):
         ui.tiles([
             ui.Tile("人数", count(len(df))),
             ui.Tile(LABELS[role][sample], count(int(df[sample].sum()))),
-            ui.Tile("整体及时率", pct(staffing.share(total_num, total_den)), help=f"{total_num} / {total_den}"),
+            ui.Tile("整体及时率", pct(staffing.share(total_num, total_den)), help=f"{count(total_num)} / {count(total_den)}"),
             ui.Tile("差错", count(int(df[err_col].sum())) if err_col else "—"),
-            ui.Tile("到岗 / 计划班次", f"{int(df['attended_shifts'].sum())} / {int(df['planned_shifts'].sum())}"),
+            ui.Tile("到岗 / 计划班次", f"{count(int(df['attended_shifts'].sum()))} / {count(int(df['planned_shifts'].sum()))}"),
         ])
         cols = ["rank", "staff_no", "name", "team", *LABELS[role], "planned_shifts", "attended_shifts"]
         idle = (df["sample"] == 0) & (df["planned_shifts"] == 0)
@@ -130,7 +130,7 @@ for tab, role in zip(tabs, LABELS):
         if df.empty:
             st.info("该岗位在所选班组没有人员。")
         else:
-            st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
+            ui.dataframe(shown, hide_index=True, width="stretch", column_config=config)
             ui.downloads(shown, f"人员绩效_{role}_{start:%Y%m%d}", key=f"dl-{role}", sheet=role)
             person_view(role, df)
 

@@ -57,7 +57,7 @@ def table(df, rows: int | None = None, **kwargs) -> None:
         st.table((df if hasattr(df, "hide") else df.style).hide(axis="index"))
     else:
         shown = rows if rows is not None else len(getattr(df, "data", df))   # a Styler holds its frame in .data
-        st.dataframe(df, hide_index=True, width="stretch", height=ui.table_height(shown), **kwargs)
+        ui.dataframe(df, hide_index=True, width="stretch", height=ui.table_height(shown), **kwargs)
 
 
 c1, c2 = st.columns([5, 2], vertical_alignment="bottom")
@@ -224,11 +224,11 @@ GROUP_CONFIG = {"数量": st.column_config.NumberColumn(format="localized"), "�
 left, right = st.columns(2)
 with left:
     st.subheader(f"昨日概况（{pack.yesterday:%m-%d}）")
-    st.dataframe(data.for_display(pack.yesterday_groups), hide_index=True, width="stretch",
+    ui.dataframe(data.for_display(pack.yesterday_groups), hide_index=True, width="stretch",
                  column_config=GROUP_CONFIG, height=38 + 35 * len(pack.yesterday_groups))
 with right:
     st.subheader(f"当班（{pack.shift}）")
-    st.dataframe(data.for_display(pack.shift_groups), hide_index=True, width="stretch",
+    ui.dataframe(data.for_display(pack.shift_groups), hide_index=True, width="stretch",
                  column_config=GROUP_CONFIG, height=38 + 35 * len(pack.shift_groups))
 
 left, right = st.columns(2)
@@ -237,19 +237,19 @@ with left:
     if pack.worst_delays.empty:
         st.success("昨日没有签收或派单超时。")
     else:
-        st.dataframe(ui.without_blanks(pack.worst_delays), hide_index=True, width="stretch")
+        ui.dataframe(pack.worst_delays, hide_index=True, width="stretch")
 with right:
     st.subheader("差错及证据")
     if pack.errors.empty:
         st.success("昨日没有派单错误、质检漏检或报表差错。")
     else:
-        st.dataframe(ui.without_blanks(pack.errors), hide_index=True, width="stretch")
+        ui.dataframe(pack.errors, hide_index=True, width="stretch")
 
 repeat_sections.standup_section(agenda.repeats)
 
 st.subheader("今日待办工单")
 st.caption("超期 → 即将超期 → 退单审核中 → 多次催办 → 疑难，同类按办结时限排序。")
-st.dataframe(ui.without_blanks(pack.act_today), hide_index=True, width="stretch", height=320,
+ui.dataframe(pack.act_today, hide_index=True, width="stretch", height=320,
              column_config={"超期（分钟）": st.column_config.NumberColumn(format="localized")})
 
 st.subheader("行动项")
@@ -257,7 +257,7 @@ actions = data.actions(day)
 if actions.empty:
     st.caption("暂无行动项。昨日未完成的行动项会自动带入今天。")
 else:
-    st.dataframe(actions.rename(columns={"id": "编号", "created_on": "提出日期", "owner": "责任人", "text": "行动内容",
+    ui.dataframe(actions.rename(columns={"id": "编号", "created_on": "提出日期", "owner": "责任人", "text": "行动内容",
                                          "due": "完成期限", "status": "状态", "created_by": "记录人",
                                          "updated_at": "更新时间", "carried_over": "延续自前日"}),
                  hide_index=True, width="stretch")
@@ -297,7 +297,7 @@ with upd_col:
 
 st.subheader("人员明细（昨日）")
 people = pack.people[(pack.people["业务量"] > 0) | (pack.people["计划班次"] > 0)]
-st.dataframe(data.for_display(people), hide_index=True, width="stretch", height=320)
+ui.dataframe(data.for_display(people), hide_index=True, width="stretch", height=320)
 st.caption(f"只列昨日有业务或有排班的人员（{len(people)} / {len(pack.people)} 人）；Excel 中为全部人员。")
 
 st.divider()

@@ -71,7 +71,7 @@ for tab, kind, title in ((tab_street, "street", "街乡镇"), (tab_dept, "depart
         frames[title] = df
         only_active = st.toggle("只显示本期有受理的单位", value=kind == "department", key=f"tr-active-{kind}")
         shown = df[(df["受理量"] > 0) | (df["序号"] == "汇总")] if only_active else df
-        st.dataframe(shown, hide_index=True, width="stretch", column_config=COLUMN_CONFIG,
+        ui.dataframe(shown, hide_index=True, width="stretch", column_config=COLUMN_CONFIG,
                      height=min(38 + 35 * len(shown), 840))
         st.caption("按综合成绩降序、受理量降序排列；无有效回访的单位排在最后。“综合成绩变化”“排名变化”对比上一考评周期。"
                    "汇总行为各项数量之和及其对应比率。")
@@ -92,7 +92,7 @@ with tab_trend:
         ).properties(height=360, title="近 12 个考评周期三率与综合成绩"), width="stretch")
         table = trend[["period", "population", "response_text", "resolution_text", "satisfaction_text",
                        "composite_text"]]
-        st.dataframe(table.rename(columns={"period": "考评周期", "population": "有效回访", "response_text": "响应率",
+        ui.dataframe(table.rename(columns={"period": "考评周期", "population": "有效回访", "response_text": "响应率",
                                            "resolution_text": "解决率", "satisfaction_text": "满意率",
                                            "composite_text": "综合成绩"}), hide_index=True, width="stretch")
 

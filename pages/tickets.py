@@ -89,7 +89,7 @@ table = data.display_frame(frame)
 # an open ticket has no 办结时间: the column is text, 「—」 for those
 table["办结时间"] = [ui.BLANK if pd.isna(v) else f"{pd.Timestamp(v):%Y-%m-%d %H:%M:%S}" for v in table["办结时间"]]
 table = ui.without_blanks(table)
-selection = st.dataframe(
+selection = ui.dataframe(
     table, hide_index=True, width="stretch", height=420, key="tk_table", on_select="rerun",
     selection_mode="single-row",
     column_config={
@@ -181,7 +181,7 @@ facts = pd.DataFrame([
 ], columns=["项目", "内容"])
 d1, d2 = st.columns([2, 3])
 with d1:
-    st.dataframe(facts, hide_index=True, width="stretch", height=458)
+    ui.dataframe(facts, hide_index=True, width="stretch", height=458)
 with d2:
     # Citizen text is shown verbatim as plain text: never Markdown or HTML.
     with st.container(border=True):
@@ -202,7 +202,7 @@ with tab_events:
     if events.empty:
         st.info("该工单尚无流转记录。")
     else:
-        st.dataframe(events, hide_index=True, width="stretch",
+        ui.dataframe(events, hide_index=True, width="stretch",
                      column_config={"时间": st.column_config.DatetimeColumn("时间", format=TS),
                                     "说明": st.column_config.TextColumn("说明", width="large")})
         st.caption(f"共 {len(events)} 条，截至 {now:%Y-%m-%d %H:%M}")
@@ -214,7 +214,7 @@ with tab_clocks:
     view = view[["时限", "状态", "开始", "应完成", "实际完成", "用时", "说明"]]
     c_left, c_right = st.columns([3, 2])
     with c_left:
-        st.dataframe(view, hide_index=True, width="stretch")
+        ui.dataframe(view, hide_index=True, width="stretch")
         st.caption("按时 = 在时限内（含恰好到时）完成；超时 = 超过时限完成，或未完成且已过时限；"
                    "进行中 = 未完成、时限未到；未开始 = 起始环节尚未发生。")
     with c_right:

@@ -78,7 +78,7 @@ ui.tiles([clock_tile(row) for row in summary_rows[:4]])
 ui.tiles([clock_tile(row) for row in summary_rows[4:]] + [ui.Tile("进行中（不计入）", count(int(summary["进行中"].sum())),
                                                   help="尚未完成、仍在时限内的环节")])
 
-st.dataframe(summary, hide_index=True, width="stretch", column_config={
+ui.dataframe(summary, hide_index=True, width="stretch", column_config={
     c: st.column_config.NumberColumn(c, format="localized") for c in ("应计", "按时", "超时", "进行中")})
 
 clock = st.segmented_control("环节", list(CLOCKS), format_func=CLOCKS.get, default="close", key="tl-clock") or "close"
@@ -118,7 +118,7 @@ with tab_trend:
             table = df[[grain, "total", "on_time", "late", "running", "share_text", "p50_text", "p90_text"]].rename(
                 columns={grain: "时间", "total": "应计", "on_time": "按时", "late": "超时", "running": "进行中",
                          "share_text": "按时率", "p50_text": "用时中位数", "p90_text": "用时 90 分位"})
-            st.dataframe(table, hide_index=True, width="stretch")
+            ui.dataframe(table, hide_index=True, width="stretch")
             if can(user.role, "export"):
                 ui.downloads(table, f"时效_{CLOCKS[clock]}_{GRAINS[grain]}_{start:%Y%m%d}", key="tl-trend")
 
@@ -144,7 +144,7 @@ with tab_group:
             table = df[[by, "total", "on_time", "late", "running", "share_text", "p50_text", "p90_text"]].rename(
                 columns={by: BREAKDOWNS[by], "total": "应计", "on_time": "按时", "late": "超时", "running": "进行中",
                          "share_text": "按时率", "p50_text": "用时中位数", "p90_text": "用时 90 分位"})
-            st.dataframe(table, hide_index=True, width="stretch")
+            ui.dataframe(table, hide_index=True, width="stretch")
             if can(user.role, "export"):
                 ui.downloads(table, f"时效_{CLOCKS[clock]}_{BREAKDOWNS[by]}_{start:%Y%m%d}", key="tl-group")
 
@@ -166,7 +166,7 @@ with tab_breach:
                 "street": st.column_config.TextColumn("街乡镇"),
                 "category": st.column_config.TextColumn("一级分类"),
             }
-            st.dataframe(shown, hide_index=True, width="stretch", column_config=cols, column_order=list(cols))
+            ui.dataframe(shown, hide_index=True, width="stretch", column_config=cols, column_order=list(cols))
             if can(user.role, "export"):
                 export = shown.rename(columns={"ticket_no": "工单编号", "started_at": "起算时间", "due_at": "应完成时间",
                                                "ended_at": "完成时间", "late_text": "超时", "unit": "承办单位",

@@ -46,19 +46,19 @@ def render(now: datetime, *, key: str, large: bool = False, titled: bool = True)
         return
     left, right = st.columns([3, 2])
     with left:
-        st.dataframe(fc.units.head(15), hide_index=True, width="stretch", column_config={
+        ui.dataframe(fc.units.head(15), hide_index=True, width="stretch", column_config={
             "unit": st.column_config.TextColumn("承办单位"),
             "due": st.column_config.NumberColumn("到期工单", format="localized"),
             "expected": st.column_config.NumberColumn("预计超期", format="%.1f")})
         if len(fc.units) > 15:
             st.caption(f"列出预计超期最多的 15 个单位（共 {len(fc.units):,} 个）。")
     with right:
-        st.dataframe(fc.shifts, hide_index=True, width="stretch", column_config={
+        ui.dataframe(fc.shifts, hide_index=True, width="stretch", column_config={
             "shift": st.column_config.TextColumn("班次（到期时段）"),
             "due": st.column_config.NumberColumn("到期工单", format="localized"),
             "expected": st.column_config.NumberColumn("预计超期", format="%.1f")})
     with st.expander(f"逐单按时办结概率（{fc.due:,} 张）", icon=":material/percent:"):
-        st.dataframe(fc.tickets, hide_index=True, width="stretch", key=f"breach-tickets-{key}", column_config={
+        ui.dataframe(fc.tickets, hide_index=True, width="stretch", key=f"breach-tickets-{key}", column_config={
             "ticket_no": st.column_config.TextColumn("工单编号"),
             "unit": st.column_config.TextColumn("承办单位"),
             "sla_class": st.column_config.TextColumn("时限类型"),

@@ -126,7 +126,7 @@ def qc_ledger_tab(user, now: datetime, *, start: datetime | None = None, end: da
     running = "（进行中）" if now < end else ""
     st.caption(f"{start:%Y-%m-%d %H:%M} 至 {end:%Y-%m-%d %H:%M}{running}：共 {len(df):,} 条（最多显示 5,000 条），"
                "点击工单编号打开该工单的流转记录。")
-    st.dataframe(_with_links(df), hide_index=True, width="stretch", height=min(38 + 35 * len(df), 480),
+    ui.dataframe(_with_links(df), hide_index=True, width="stretch", height=min(38 + 35 * len(df), 480),
                  column_config={"工单编号": LINK,
                                 "质检时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss")})
     if can(user.role, "export"):
@@ -173,7 +173,7 @@ def qc_report_tab(user, now: datetime) -> None:
             x = section.chart["x"]
             st.bar_chart(chart.assign(退回率=[float(v or 0) for v in chart["退回率"]]).set_index(x)["退回率"],
                          height=220, x_label=x, y_label="退回率")
-        st.dataframe(frame, hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 400))
+        ui.dataframe(frame, hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 400))
 
 
 def _measures_table(df: pd.DataFrame) -> None:
@@ -185,7 +185,7 @@ def _measures_table(df: pd.DataFrame) -> None:
     def mark(row):
         return ["background-color: #fde2e1" if row["是否逾期"] == "是" else "" for _ in row]
 
-    st.dataframe(shown.style.apply(mark, axis=1), hide_index=True, width="stretch",
+    ui.dataframe(shown.style.apply(mark, axis=1), hide_index=True, width="stretch",
                  column_config={"开始日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
                                 "完成期限": st.column_config.DateColumn(format="YYYY-MM-DD")})
     if (df["说明"] != "").any():
@@ -252,7 +252,7 @@ def special_tab(user, now: datetime) -> None:
                 st.success("无。")
                 continue
             st.caption(f"共 {len(df):,} 张（最多显示 2,000 张），点击工单编号查看流转记录。")
-            st.dataframe(_with_links(df), hide_index=True, width="stretch", height=min(38 + 35 * len(df), 420),
+            ui.dataframe(_with_links(df), hide_index=True, width="stretch", height=min(38 + 35 * len(df), 420),
                          column_config={"工单编号": LINK})
             if can(user.role, "export"):
                 ui.downloads(df, f"{label}_{now:%Y%m%d}", key=f"special-{kind}", sheet=label)
@@ -301,10 +301,10 @@ def handover_tab(user, now: datetime) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("**工作日志**")
-        st.dataframe(log.work, hide_index=True, width="stretch")
+        ui.dataframe(log.work, hide_index=True, width="stretch")
     with right:
         st.markdown("**交接事项**（交班时点）")
-        st.dataframe(log.open_items.assign(数量=[count(v) for v in log.open_items["数量"]]), hide_index=True,
+        ui.dataframe(log.open_items.assign(数量=[count(v) for v in log.open_items["数量"]]), hide_index=True,
                      width="stretch")
     st.markdown("**交接说明**")
     note = log.note
@@ -341,7 +341,7 @@ def standup_part(user, now: datetime, *, measures: pd.DataFrame | None = None) -
         return
     st.subheader("交接班与改进措施")
     last = data.last_handovers(now)
-    st.dataframe(last, hide_index=True, width="stretch",
+    ui.dataframe(last, hide_index=True, width="stretch",
                  column_config={"日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
                                 "交接说明": st.column_config.TextColumn(width="large")})
     df = measures if measures is not None else data.measures_list(now)

@@ -54,7 +54,7 @@ def _counts_columns(start: datetime, end: datetime, now: datetime,
             if table.empty:
                 st.caption(f"按{DIMENSIONS[by]}：没有重复诉求。")
             else:
-                st.dataframe(table, hide_index=True, width="stretch")
+                ui.dataframe(table, hide_index=True, width="stretch")
 
 
 def backlog_section(now: datetime) -> None:
@@ -79,7 +79,7 @@ def backlog_section(now: datetime) -> None:
                               "办结时限": open_df["deadline_at"], "街乡镇": open_df["street"],
                               "承办单位": open_df["unit"], "分类": open_df["category"], "标题": open_df["title"]})
         st.caption(f"共 {count(total)} 张，按办结时限先后列出前 {count(len(shown))} 张；点编号打开工单。")
-        st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        ui.dataframe(shown, hide_index=True, width="stretch", column_config={
             "工单编号": _link_config("工单编号"), "重复来源工单": _link_config("重复来源工单"),
             "接收时间": st.column_config.DatetimeColumn("接收时间", format="YYYY-MM-DD HH:mm"),
             "办结时限": st.column_config.DatetimeColumn("办结时限", format="YYYY-MM-DD HH:mm")})
@@ -131,6 +131,6 @@ def ticket_chain(ticket_no: str) -> None:
         "诉求地址": chain["address"], "标题": chain["title"],
         "重复来源工单": chain["repeat_source_no"].map(ticket_link)})
     st.caption(f"本工单及其之前的 {count(len(chain) - 1)} 张工单（沿重复来源工单向前追溯）。{RULE_TEXT}")
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+    ui.dataframe(shown, hide_index=True, width="stretch", column_config={
         "工单编号": _link_config("工单编号"), "重复来源工单": _link_config("重复来源工单"),
         "接收时间": st.column_config.DatetimeColumn("接收时间", format="YYYY-MM-DD HH:mm:ss")})

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.services.hotspots import surges
+from dashboard.web import ui
 from dashboard.web.reads import hotspots as data
 from dashboard.web.ui import md_escape
 from domain.formatting import count
@@ -46,5 +47,5 @@ def render(now: datetime, *, large: bool = False, week: surges.WeekSurges | None
     if large:
         st.table(table.style.hide(axis="index"))
         return
-    st.dataframe(table, hide_index=True, width="stretch")
+    ui.dataframe(table, hide_index=True, width="stretch")
     st.page_link("pages/hotspots.py", label="到热点诉求查看工单、街乡镇与关键词", icon=":material/local_fire_department:")

@@ -4,7 +4,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -82,21 +84,145 @@ def table_height(rows: int) -> int:
 
 BLANK = "—"
 TIMESTAMP = "%Y-%m-%d %H:%M"
+DAY = "%Y-%m-%d"
+# the number format of a count column: the reader's locale, i.e. thousands separators (1,963)
+COUNT_FORMAT = "localized"
+# the tokens of a column config's date format (moment.js) in strftime's words
+# the column configs whose cells `shown` may write as text (a link, an image, a chart or a check box
+# keeps its values: a 「—」 is no link)
+SHOWN_KINDS = (None, "number", "text", "datetime", "date", "time")
+# columns of whole numbers that are not counts (a year reads 2026, not 2,026)
+NOT_COUNT_NAMES = ("年", "年份", "年度")
+_MOMENT = (("YYYY", "%Y"), ("MM", "%m"), ("DD", "%d"), ("HH", "%H"), ("mm", "%M"), ("ss", "%S"))
+
+
+def _is_blank(v) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, (list, tuple, dict, set)):
+        return False
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _is_count(v) -> bool:
+    """An int, or a float holding a whole number (a column of ints that a blank turned into floats);
+    not a bool and not a Decimal (scores, money and rates keep their digits)."""
+    if isinstance(v, (bool, np.bool_)):
+        return False
+    if isinstance(v, (int, np.integer)):
+        return True
+    return isinstance(v, (float, np.floating)) and float(v).is_integer()
+
+
+def _text(v) -> str:
+    """A cell of a column shown as text: counts and other numbers with thousands separators."""
+    if isinstance(v, str):
+        return v
+    if _is_count(v):
+        return f"{int(v):,}"
+    if isinstance(v, (Decimal, float, np.floating)):
+        return f"{v:,}"
+    return str(v)
+
+
+def _strftime_of(config) -> str | None:
+    fmt = ((config or {}).get("type_config") or {}).get("format") if isinstance(config, dict) else None
+    if not fmt:
+        return None
+    for moment, code in _MOMENT:
+        fmt = fmt.replace(moment, code)
+    return fmt
+
+
+def _as_text(config, label: str):
+    """A column config turned into a text column's, keeping what the caller said of it otherwise."""
+    if isinstance(config, dict):
+        return {**config, "type_config": {"type": "text"}}
+    return {"label": config if isinstance(config, str) else label, "type_config": {"type": "text"}}
+
+
+def shown(df: pd.DataFrame, column_config: dict | None = None,
+          timestamp: str = TIMESTAMP) -> tuple[pd.DataFrame, dict]:
+    """A table as a reader sees it, and the column config that goes with it (the caller's, amended):
+
+    - a column of counts (ints, or whole-number floats that a blank made of them) shows ints with
+      thousands separators (1,963), never "11607.0";
+    - a blank cell (None, NaN, NaT) reads 「—」, never "None"/"nan"/"NaT": a column that has blanks
+      becomes text (counts as "1,963", times in the column's own format or `timestamp`, dates as
+      YYYY-MM-DD, other numbers with separators, any other value as written), and so does a
+      column that mixes words and numbers (a 「无数据」 among scores), and a column of exact
+      figures (Decimal) of different precisions or of 1,000 and more (each as its own digits);
+    - columns without blanks and other than counts keep their type (sorting, alignment).
+    A column the caller configured as a link, image, chart, list, progress bar or check box is left as given."""
+    out = df.copy()
+    config = dict(column_config or {})
+    for col in out.columns:
+        values = out[col]
+        if isinstance(values, pd.DataFrame):       # a name used twice: left as it is
+            continue
+        given = config.get(col)
+        if col in config and given is None:        # a hidden column
+            continue
+        kind = ((given or {}).get("type_config") or {}).get("type") if isinstance(given, dict) else None
+        if pd.api.types.is_bool_dtype(values) or kind not in SHOWN_KINDS:
+            continue
+        blank = [_is_blank(v) for v in values]
+        present = [v for v, b in zip(values, blank) if not b]
+        any_blank = any(blank)
+        if present and all(_is_count(v) for v in present) and kind in (None, "number") \
+                and not str(col).endswith(NOT_COUNT_NAMES) \
+                and (kind is None or given.get("type_config", {}).get("format") in (None, "", COUNT_FORMAT, "%d")):
+            if any_blank:
+                out[col] = [BLANK if b else f"{int(v):,}" for v, b in zip(values, blank)]
+                config[col] = {**_as_text(given, str(col)), "alignment": "right"}
+            else:
+                out[col] = values.astype("int64")
+                if not isinstance(given, dict):
+                    config[col] = {"type_config": {"type": "number", "format": COUNT_FORMAT}}
+                    if isinstance(given, str):
+                        config[col]["label"] = given
+                else:
+                    config[col] = {**given, "type_config": {**given.get("type_config", {}), "format": COUNT_FORMAT}}
+            continue
+        mixed = any(isinstance(v, str) for v in present) and not all(isinstance(v, str) for v in present)
+        if present and all(isinstance(v, Decimal) for v in present) and kind is None and (
+                len({v.as_tuple().exponent for v in present}) > 1 or any(abs(v) >= 1000 for v in present)):
+            # exact figures (scores, factors, amounts) each with its own digits and separators: a grid
+            # would write every one with the column's most digits (9.5400) and no separators
+            out[col] = [BLANK if b else _text(v) for v, b in zip(values, blank)]
+            config[col] = {**_as_text(given, str(col)), "alignment": "right"}
+            continue
+        if not any_blank and not mixed:
+            continue
+        if pd.api.types.is_datetime64_any_dtype(values) or any(hasattr(v, "strftime") for v in present[:1]):
+            fmt = _strftime_of(given) or timestamp
+            out[col] = [BLANK if b else (pd.Timestamp(v).strftime(fmt) if isinstance(v, (datetime, pd.Timestamp,
+                        np.datetime64)) else v.strftime(DAY) if hasattr(v, "strftime") else _text(v))
+                        for v, b in zip(values, blank)]
+        else:
+            out[col] = [BLANK if b else _text(v) for v, b in zip(values, blank)]
+            if all(isinstance(v, (int, float, Decimal, np.number)) for v in present):
+                config[col] = {**_as_text(given, str(col)), "alignment": "right"}   # numbers read right-aligned
+                continue
+        if kind is not None and kind != "text":
+            config[col] = _as_text(given, str(col))
+    return out, config
 
 
 def without_blanks(df: pd.DataFrame, timestamp: str = TIMESTAMP) -> pd.DataFrame:
-    """A table as shown: a blank cell reads 「—」 (a grid shows a missing value as "None"); a time
-    column that has blanks becomes text in `timestamp` format. Columns without blanks keep their type."""
-    out = df.copy()
-    for col in out.columns:
-        values = out[col]
-        if not values.isna().any():
-            continue
-        if pd.api.types.is_datetime64_any_dtype(values) or any(hasattr(v, "strftime") for v in values.dropna()[:1]):
-            out[col] = [BLANK if pd.isna(v) else pd.Timestamp(v).strftime(timestamp) for v in values]
-        else:
-            out[col] = [BLANK if v is None or (not isinstance(v, (list, tuple)) and pd.isna(v)) else v for v in values]
-    return out
+    """The frame of `shown` (counts with separators, blanks as 「—」), for a caller that shows it
+    without a column config of its own."""
+    return shown(df, timestamp=timestamp)[0]
+
+
+def dataframe(data, *, column_config: dict | None = None, **kwargs):
+    """st.dataframe of a table as `shown` makes it (a Styler or a list is shown as given)."""
+    if isinstance(data, pd.DataFrame):
+        data, column_config = shown(data, column_config)
+    return st.dataframe(data, column_config=column_config or None, **kwargs)
 
 
 def two_per_row_on_phone(key: str) -> None:

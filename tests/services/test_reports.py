@@ -6,6 +6,7 @@ from decimal import Decimal
 from fractions import Fraction
 from io import BytesIO
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
@@ -166,3 +167,48 @@ def test_cli_report(sqlite_engine, tmp_path):
     assert main(["--db", url, "report", "topic", "--date", "2026-01-15", "--out", str(tmp_path / "t.xlsx")]) == 1
     with sqlite_engine.connect() as conn:
         assert backlog.backlog_totals(conn, now=datetime(2026, 1, 15, 12))["open"] == 1
+
+
+# a 概况 as a month of the demo has it: a count with its percentage change, a rate up and a rate down
+SUMMARY = rc.Section("概况", pd.DataFrame([
+    ["受理量", 12276, 11000, 1276, Decimal("0.116000")],
+    ["签收按时率", Decimal("0.985800"), Decimal("0.973200"), Decimal("0.012600"), None],
+    ["满意率", Decimal("0.800000"), Decimal("0.903500"), Decimal("-0.103500"), None],
+    ["综合成绩", Decimal("91.18"), None, None, None],
+], columns=rc.SUMMARY_COLUMNS, dtype=object), row_formats=["count", "rate", "rate", "score"])
+
+
+def test_summary_changes_on_the_page():
+    """A rate's change reads in percentage points, a count's as a count, 环比 as a signed percentage."""
+    shown = rc.display_frame(SUMMARY).set_index("指标")
+    assert list(shown["变化"]) == ["1,276", "+1.26 个百分点", "-10.35 个百分点", "—"]
+    assert list(shown["环比"]) == ["+11.60%", "—", "—", "—"]
+    assert list(shown["本期"]) == ["12,276", "98.58%", "80.00%", "91.18"]
+    assert list(shown["上期"]) == ["11,000", "97.32%", "90.35%", "—"]
+
+
+def test_summary_changes_in_the_workbook():
+    """The workbook's cells read as the page: the rate's change holds points in a 个百分点 format,
+    环比 a fraction in a signed percentage format; the section's frame is left as it was; the
+    same frame and `now` give the same bytes."""
+    from dashboard.services.reports import xlsx
+
+    now = datetime(2026, 1, 15, 10, 30)
+
+    def book() -> bytes:
+        wb = xlsx.new_workbook(now)
+        xlsx.write_table(wb.create_sheet("概况"), SUMMARY.frame, row_formats=SUMMARY.row_formats,
+                         row_format_columns=("本期", "上期", "变化"))
+        return xlsx.save(wb, now)
+
+    data = book()
+    assert data == book()
+    ws = load_workbook(BytesIO(data))["概况"]
+    cells = {row[0].value: row for row in ws.iter_rows(min_row=2)}
+    change, ratio = cells["签收按时率"][3], cells["受理量"][4]
+    assert (change.value, change.number_format) == (1.26, '+0.00" 个百分点";-0.00" 个百分点";+0.00" 个百分点"')
+    assert (cells["满意率"][3].value, cells["满意率"][3].number_format) == (-10.35, change.number_format)
+    assert (ratio.value, ratio.number_format) == (0.116, "+0.00%;-0.00%;+0.00%")
+    assert (cells["受理量"][3].value, cells["受理量"][3].number_format) == (1276, "#,##0")
+    assert (cells["签收按时率"][1].value, cells["签收按时率"][1].number_format) == (0.9858, "0.00%")
+    assert SUMMARY.frame.loc[1, "变化"] == Decimal("0.012600")

@@ -7,6 +7,7 @@ import re
 
 import pandas as pd
 from google.protobuf.message import Message
+from streamlit.proto.Block_pb2 import Block as BlockProto
 from streamlit.testing.v1 import AppTest
 
 # proto fields that are machinery, not text on screen
@@ -30,6 +31,9 @@ DEVELOPER_TEXT = [
 # a count of five digits or more written without thousands separators, outside codes and dates
 BARE_COUNT = re.compile(r"(?<![\w.,:/\-])\d{5,}(?![\w.,:/\-%])")
 HOTLINE = "12345"     # the hotline's name, not a count
+# a cell written as a number of four digits or more without separators ("11607.0", "1440.5"); a code
+# such as a ticket number has no decimal point
+BARE_DECIMAL = re.compile(r"-?\d{4,}\.\d+")
 
 
 def _strings(message: Message):
@@ -107,9 +111,65 @@ def problems(at: AppTest) -> list[str]:
                 found.append(f"counts without separators in column {col!r}: {values.max()}")
             if values.isna().any():
                 found.append(f"a blank cell shown as None in column {col!r}")
+            if pd.api.types.is_float_dtype(values) and len(values.dropna()) \
+                    and (values.dropna() % 1 == 0).all() and not df.attrs["formats"].get(str(col)):
+                found.append(f"counts shown as floats in column {col!r}: {values.max()}")
+            for v in values:
+                if isinstance(v, str) and BARE_DECIMAL.fullmatch(v.strip()):
+                    found.append(f"a number without separators in column {col!r}: {v!r}")
+                    break
             for v in (str(x) for x in values):
                 for pattern, what in DEVELOPER_TEXT:
                     if pattern.search(v):
                         found.append(f"{what} in column {col!r}: {v[:80]!r}")
                         break
     return sorted(set(found))
+
+
+def lazy_tabs(at: AppTest) -> list[tuple[str, list[str]]]:
+    """(widget key, tab labels) of every tab set on the page that reruns it on a switch
+    (`st.tabs(..., key=..., on_change="rerun")`): only its open tab is drawn, the others are read
+    when opened."""
+    found = []
+    for node in _walk(at._tree):
+        proto = getattr(node, "proto", None)
+        if isinstance(proto, BlockProto) and proto.WhichOneof("type") == "tab_container" and proto.tab_container.id:
+            key = proto.tab_container.id.split("-", 2)[-1]     # "$$ID-<hash>-<user key>"
+            labels = [c.label for c in node.children.values() if getattr(c, "type", "") == "tab"]
+            found.append((key, labels))
+    return found
+
+
+def every_view(at: AppTest, variants: list[dict] | None = None):
+    """Run the page (already run once by the caller) in every view a reader can open: for each of
+    `variants` (widget key → value, e.g. each report kind), every tab of every lazily loaded tab
+    set, one after another (a tab set the variants share, such as one below them, once). Yields a
+    name of each view after its run."""
+    done: set[tuple[str, str]] = set()
+    for variant in variants or [{}]:
+        for key, value in variant.items():
+            at.session_state[key] = value
+        if variant:
+            at.run()
+        name = ",".join(f"{k}={v}" for k, v in variant.items()) or "default"
+        yield name
+        while True:
+            sets = lazy_tabs(at)
+            # the tab each set shows has just been run
+            done |= {(key, _open_tab(at, key, labels)) for key, labels in sets if labels}
+            todo = [(key, label) for key, labels in sets for label in labels if (key, label) not in done]
+            if not todo:
+                break
+            key, label = todo[0]
+            done.add((key, label))
+            at.session_state[key] = label
+            at.run()
+            yield f"{name}/{key}={label}"
+
+
+def _open_tab(at: AppTest, key: str, labels: list[str]) -> str:
+    try:
+        value = at.session_state[key]
+    except KeyError:
+        return labels[0]
+    return value if value in labels else labels[0]

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dashboard.services.ledgers.measures import effect_note
-from dashboard.services.reports.content import RATE_PLACES, Section
+from dashboard.services.reports.content import RATE_PLACES, SUMMARY_COLUMNS, Section
 from dashboard.services.rules_store import rules_for_month
 from domain.ledgers import in_progress, previous_period, qc_period, rate
 from domain.rules import CHANGE_MIN_BASE, QC_TOP_DEFECTS
@@ -24,7 +24,6 @@ from queries import qc_ledger as q
 from queries.schema import staff
 
 IN_PROGRESS = "进行中"
-SUMMARY_COLUMNS = ["指标", "本期", "上期", "变化", "环比"]
 GROUP_LABELS = {"defect": "缺陷类型", "staff": "质检专员", "unit": "承办单位"}
 LEDGER_HEADERS = ["质检时间", "工单编号", "质检专员工号", "质检专员", "承办单位", "质检结果", "缺陷类型",
                   "距回复分钟", "是否及时", "是否后续被市级退回"]

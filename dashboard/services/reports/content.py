@@ -278,7 +278,8 @@ def headline(conn: Connection, *, start: datetime, end: datetime, now: datetime,
     return out
 
 
-SUMMARY_COLUMNS = ["指标", "本期", "上期", "变化", "环比"]
+CHANGE, RATIO = "变化", "环比"   # a summary's change (本期 − 上期) and percentage change (变化 ÷ 上期)
+SUMMARY_COLUMNS = ["指标", "本期", "上期", CHANGE, RATIO]
 
 
 def _summary(cur: dict, prev: dict) -> Section:
@@ -575,9 +576,11 @@ def display_frame(section: Section) -> pd.DataFrame:
     """The section's frame with rates as '95.12%' text (half-up), for st.dataframe."""
     df = section.frame.copy()
     if section.row_formats:
-        for col in ("本期", "上期", "变化"):
+        for col in ("本期", "上期"):
             df[col] = [_fmt_cell(v, f) for v, f in zip(df[col], section.row_formats)]
-        df["环比"] = [pct(v) if v is not None else "—" for v in df["环比"]]
+        # a rate's change is in percentage points (+1.26 个百分点), a count's and a score's as they are
+        df[CHANGE] = [_fmt_cell(v, "points" if f == "rate" else f) for v, f in zip(df[CHANGE], section.row_formats)]
+        df[RATIO] = [_fmt_cell(v, "ratio") for v in df[RATIO]]
         return df
     for col in df.columns:
         if is_rate_column(str(col)):
@@ -591,6 +594,10 @@ def _fmt_cell(v, fmt: str) -> str:
         return "—"
     if fmt == "rate":
         return pct(v)
+    if fmt == "points":
+        return evidence.points_text(v) or "—"
+    if fmt == "ratio":
+        return evidence.percent_change_text(v) or "—"
     if fmt == "score":
         return f"{v}"
     return f"{int(v):,}"

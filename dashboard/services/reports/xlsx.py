@@ -23,7 +23,8 @@ from openpyxl.utils import get_column_letter  # noqa: F401 - re-exported for bui
 from openpyxl.worksheet.worksheet import Worksheet
 
 from dashboard.services.exports.safe import cell_value, write_sheet
-from dashboard.services.reports.content import is_rate_column
+from dashboard.services.reports.content import CHANGE, RATIO, is_rate_column
+from domain.evidence import PERCENTAGE_POINTS
 
 APP_NAME = "接诉即办运行监管平台"
 FONT_NAME = "微软雅黑"
@@ -38,6 +39,10 @@ FORMATS = {
     "datetime": "yyyy-mm-dd hh:mm",
     "date": "yyyy-mm-dd",
     "text": "@",
+    # a summary's change of a rate, written in points (the fraction × 100): +1.26 个百分点
+    "points": f'+0.00" {PERCENTAGE_POINTS}";-0.00" {PERCENTAGE_POINTS}";+0.00" {PERCENTAGE_POINTS}"',
+    # a summary's percentage change (环比, a fraction): +1.41% / -1.41%
+    "ratio": "+0.00%;-0.00%;+0.00%",
 }
 SCORE_WORDS = ("综合成绩", "得分", "权重", "失分")
 TITLE_FONT = Font(name=FONT_NAME, size=15, bold=True, color=BRAND)
@@ -131,9 +136,15 @@ def write_table(ws: Worksheet, df: pd.DataFrame, *, formats: dict[str, str] | No
     """The frame as a styled table below what the sheet holds (cells through the formula guard).
 
     formats: column → number format (else inferred); row_formats: per data row a FORMATS key
-    applied to `row_format_columns` (a summary whose rows mix counts and rates).
+    applied to `row_format_columns` (a summary whose rows mix counts and rates); in such a summary
+    a rate row's 变化 is written in percentage points and 环比 as a signed percentage, as the page reads.
     """
     header_row = ws._current_row + 1   # write_sheet appends below the last appended row
+    if row_formats and CHANGE in row_format_columns and CHANGE in df.columns:
+        # a rate's change is read in percentage points, as on the page: the cell holds the points
+        df = df.copy()
+        df[CHANGE] = [v * 100 if f == "rate" and isinstance(v, (int, Decimal)) else v
+                      for v, f in zip(df[CHANGE], row_formats)]
     write_sheet(ws, df, text_columns=text_columns)
     cols = tuple(str(c) for c in df.columns)
     first, last = header_row + 1, header_row + len(df)
@@ -156,8 +167,12 @@ def write_table(ws: Worksheet, df: pd.DataFrame, *, formats: dict[str, str] | No
             if i % 2 == 1:
                 c.fill = BAND_FILL
             if c.number_format != "@":
-                if row_formats and name in row_format_columns:
+                if row_formats and name == CHANGE and name in row_format_columns and row_formats[i] == "rate":
+                    c.number_format = FORMATS["points"]
+                elif row_formats and name in row_format_columns:
                     c.number_format = FORMATS[row_formats[i]]
+                elif row_formats and name == RATIO:
+                    c.number_format = FORMATS["ratio"]
                 elif name in fmt:
                     c.number_format = fmt[name]
             if isinstance(c.value, (int, float, Decimal)) and not isinstance(c.value, bool):
