@@ -366,6 +366,8 @@ def _wall_errors(wall: dict[str, Any]) -> list[str]:
         green = Decimal(str(wall["composite_green_from"]))
         red = Decimal(str(wall["composite_red_below"]))
     except (KeyError, InvalidOperation, TypeError):
+        green = red = Decimal("NaN")
+    if not (green.is_finite() and red.is_finite()):
         errors.append("大屏三率综合成绩分档（wall.composite_green_from / composite_red_below）必须是数字")
         return errors
     if not (0 <= red <= green <= 100):

@@ -89,8 +89,8 @@ CLOCKS = {   # clock → label, in the order a ticket meets them
 # clocks that start at an event (REPLY, VERIFY_ASSIGN) rather than at the ticket's receipt
 EVENT_CLOCKS = ("qc", "verify")
 TICKET_CLOCKS = tuple(c for c in CLOCKS if c not in EVENT_CLOCKS)
-# Two figures about closing, each under its own name (DESIGN 13: no two figures a reader would take
-# for one thing computed two ways):
+# Two figures about closing, each under its own name (docs/figures.md: no two figures a reader
+# would take for one thing computed two ways):
 # - the reports' 办结按时率 counts the period's closings: (办结量 − 其中超期办结) / 办结量;
 CLOSE_ON_TIME = "办结按时率"
 # - the close clock of the tickets received in the period (or the chosen range) counts the clocks

@@ -28,11 +28,23 @@ if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ] && command -v 
 fi
 
 # The single sign-on tests run a real OpenID Connect provider (oidc-provider) under Node.
-if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
-  echo "== installing Node.js and npm (apt) for the single sign-on tests' OpenID Connect provider"
+if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq nodejs npm >/dev/null
+  if command -v node >/dev/null 2>&1; then
+    # a Node.js from elsewhere (NodeSource's carries its own npm) conflicts with Debian's npm
+    echo "== installing npm (apt) for the single sign-on tests' OpenID Connect provider"
+    apt-get install -y -qq npm >/dev/null || echo "== could not install npm beside this Node.js: install npm by hand"
+  else
+    echo "== installing Node.js and npm (apt) for the single sign-on tests' OpenID Connect provider"
+    apt-get install -y -qq nodejs npm >/dev/null
+  fi
+fi
+# oidc-provider needs Node.js 20.19 or newer (Debian 12's own is 18): say so rather than fail obscurely
+if command -v node >/dev/null 2>&1 && \
+   ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
+  echo "== Node.js $(node --version) is too old for the test OpenID Connect provider (needs 20.19 or newer):"
+  echo "   install a newer Node.js (e.g. Debian's backports or NodeSource) or the single sign-on tests will fail"
 fi
 if command -v npm >/dev/null 2>&1; then
   if [ ! -d tests/support/oidc/node_modules/oidc-provider ] || \
@@ -45,12 +57,15 @@ fi
 # The PostgreSQL variants of the tests need a local server on 127.0.0.1:5432 that lets the
 # `postgres` user (and the user running the tests, whom the default test URL names) in over TCP
 # without a password: Debian's postgresql, installed only when missing.
+pg_made_here=""
 if { ! command -v pg_ctlcluster >/dev/null 2>&1 || ! command -v pg_isready >/dev/null 2>&1; } && \
-   command -v apt-get >/dev/null 2>&1; then
+   ! (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null && \
+   command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   echo "== installing PostgreSQL (apt) for the PostgreSQL variants of the tests"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq postgresql >/dev/null
+  pg_made_here=1
 fi
 if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432; then
   if command -v pg_ctlcluster >/dev/null 2>&1; then
@@ -58,20 +73,24 @@ if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432
     if [ -z "$(ls /etc/postgresql 2>/dev/null)" ] && command -v pg_createcluster >/dev/null 2>&1; then
       echo "== creating the local PostgreSQL cluster"
       pg_createcluster "$(ls /usr/lib/postgresql | sort -V | tail -n 1)" main >/dev/null
+      pg_made_here=1
     fi
     echo "== starting the local PostgreSQL cluster"
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n 1)" main start || true
     for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
   fi
 fi
-# a fresh Debian install asks for a password over TCP (scram-sha-256): the tests sign in without one
-if command -v psql >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && \
+# a fresh Debian install asks for a password over TCP (scram-sha-256): the tests sign in without one.
+# Only a cluster this run installed or created is changed; an existing one is left as it is.
+if [ -n "$pg_made_here" ] && command -v psql >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && \
    ! psql -w -h 127.0.0.1 -U postgres -d postgres -Atc "SELECT 1" >/dev/null 2>&1 && \
    command -v runuser >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   echo "== letting local TCP connections to PostgreSQL in without a password (trust on 127.0.0.1 and ::1, tests only)"
-  hba=$(runuser -u postgres -- psql -Atc "SHOW hba_file")
-  sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
-  runuser -u postgres -- psql -qAtc "SELECT pg_reload_conf()" >/dev/null
+  hba=$(runuser -u postgres -- psql -Atc "SHOW hba_file" || true)
+  if [ -n "$hba" ]; then
+    sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
+    runuser -u postgres -- psql -qAtc "SELECT pg_reload_conf()" >/dev/null || true
+  fi
 fi
 # the default test URL names no user and the database `test`: that user and database must exist
 if [ -z "${HOTLINE_TEST_PG_URL:-}" ] && command -v psql >/dev/null 2>&1 && \

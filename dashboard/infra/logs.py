@@ -145,6 +145,7 @@ LEVELS = {
     "second_factor_failed": logging.WARNING,
     "slow_query": logging.WARNING,
     "db_outage_begin": logging.ERROR,
+    "audit_write_failed": logging.ERROR,
 }
 
 

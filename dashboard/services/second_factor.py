@@ -113,6 +113,9 @@ def check(conn: Connection, username: str, code: str, *, purpose: str, client: s
     WRONG, REUSED, NOT_ENROLLED or NO_KEY (the sealed secret cannot be opened here: a recovery code
     still works), or THROTTLED without looking at the code when too many codes were refused lately
     for this account or from this client (login_guard; `at` is also the throttle's now)."""
+    # one check per account at a time (PostgreSQL; SQLite has one writer anyway): codes sent in
+    # parallel would otherwise all be read against the same count of earlier refusals
+    conn.execute(sa.select(user_totp.c.username).where(user_totp.c.username == username).with_for_update())
     wait = login_guard.second_factor_retry_after(conn, username, client, at)
     if wait:
         audit.record(conn, username=username, action="second_factor_failed", target=purpose[:128],

@@ -19,9 +19,10 @@ class ActionError(ValueError):
     """A refused write: the message is for the user (Chinese)."""
 
 
-def _check(role: str | None) -> None:
+def _check(conn: Connection, role: str | None, username: str, target: str) -> None:
     if not access.can(role, "standup_actions"):
-        raise ActionError("无权操作：当前角色不能维护班前会行动项。")
+        raise audit.denied(conn, ActionError("无权操作：当前角色不能维护班前会行动项。"), username=username,
+                           target=target, detail=f"action=standup_actions role={role}")
 
 
 def _clean(owner: str, text: str, due: date | None, status: str) -> tuple[str, str]:
@@ -44,7 +45,7 @@ def _clean(owner: str, text: str, due: date | None, status: str) -> tuple[str, s
 def add(conn: Connection, *, role: str, username: str, owner: str, text: str, due: date | None,
         created_on: date, status: str = "待办", now: datetime | None = None) -> int:
     """Insert one action item; returns its id."""
-    _check(role)
+    _check(conn, role, username, "standup_actions")
     owner, text = _clean(owner, text, due, status)
     if due is not None and due < created_on:
         raise ActionError("完成期限不能早于创建日期。")
@@ -61,7 +62,7 @@ def update(conn: Connection, *, role: str, username: str, action_id: int, status
            owner: str | None = None, due: date | None = None, text: str | None = None,
            now: datetime | None = None) -> bool:
     """Change an item's status / owner / due / text; returns False when nothing changed."""
-    _check(role)
+    _check(conn, role, username, f"standup_actions/{action_id}")
     row = conn.execute(sa.select(standup_actions).where(standup_actions.c.id == int(action_id))).mappings().first()
     if row is None:
         raise ActionError(f"行动项 {action_id} 不存在。")

@@ -38,6 +38,9 @@ def test_a_version_sets_them():
     ({"overdue_red_from": True}, "wall.overdue_red_from"),
     ({"at_risk_amber_from": 1.5}, "wall.at_risk_amber_from"),
     ({"composite_green_from": "九十"}, "必须是数字"),
+    ({"composite_green_from": "NaN"}, "必须是数字"),                    # parses, but is no number
+    ({"composite_red_below": "sNaN"}, "必须是数字"),
+    ({"composite_green_from": "Infinity"}, "必须是数字"),
     ({"composite_red_below": "91"}, "标红线"),                          # above the green line
     ({"composite_green_from": "101", "composite_red_below": "80"}, "≤ 100"),
     ({"composite_red_below": "-1"}, "0 ≤"),

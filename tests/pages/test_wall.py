@@ -254,6 +254,10 @@ def test_wall_top_row_is_coloured_by_the_rules(app_db):
                 wall_tones.composite_tone(None if composite == "—" else Fraction(composite), rules)]
     keys = sorted((k for k in _container_keys(at) if re.search(r"-wall-top-[012]$", k)), key=lambda k: k[-1])
     assert [k.split("-")[2] for k in keys] == expected
+    # the fixture's figures and the default rules' colours, by hand: 2 overdue (red from 1), none at
+    # risk (plain), 三率 88.63 (amber between the red line 80 and the green line 90)
+    assert (overdue, tiles["即将超期"].value, composite) == (2, "0", "88.63")
+    assert expected == ["red", "plain", "amber"]
     assert " · 进行中 · 有效回访 " in tiles["三率综合成绩"].proto.delta
     assert "90 分及以上为绿色" in tiles["三率综合成绩"].proto.help
 

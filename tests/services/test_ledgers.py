@@ -177,12 +177,17 @@ def test_writes_refused_for_roles_that_may_not_write(db, role):
 
 def test_a_refused_write_from_the_pages_stays_audited_after_its_transaction_rolls_back(db, monkeypatch):
     """The pages write through reads.writing(): the refusal's audit row must survive the rollback."""
+    from dashboard.services.standup_actions import ActionError
     from dashboard.web.reads import ledgers as ledger_writes
     from dashboard.web.reads import payment as payment_writes
+    from dashboard.web.reads import standup as standup_writes
 
     monkeypatch.setenv("HOTLINE_WRITE_DB_URL", db.url.render_as_string(hide_password=False))
     with pytest.raises(LedgerError, match="无权"):
         ledger_writes.flag_ticket(username="lead1", role="leader", ticket_no="A", reason="r", now=NOW)
+    with pytest.raises(ActionError, match="无权"):
+        standup_writes.add_action(role="leader", username="lead2", owner="o", text="t", due=None,
+                                  created_on=date(2026, 1, 5))
     with pytest.raises(Exception, match="无权"):
         payment_writes.save_dates(instalment=1, due_on=date(2026, 1, 6), paid_on=None, note="", username="an1",
                                   role="analyst", now=NOW)
@@ -190,7 +195,7 @@ def test_a_refused_write_from_the_pages_stays_audited_after_its_transaction_roll
         assert conn.execute(sa.select(sa.func.count()).select_from(special_flags)).scalar() == 0
         denied = conn.execute(sa.select(audit_log.c.username, audit_log.c.target)
                               .where(audit_log.c.action == "access_denied").order_by(audit_log.c.username)).all()
-    assert [tuple(r) for r in denied] == [("an1", "instalment:1"), ("lead1", "ticket:A")]
+    assert [tuple(r) for r in denied] == [("an1", "instalment:1"), ("lead1", "ticket:A"), ("lead2", "standup_actions")]
 
 
 def test_handover_note_verbatim_and_acknowledged_by_the_next_lead(db):

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import streamlit as st
 from sqlalchemy.engine import Connection, Engine
 
-from dashboard.infra import settings
+from dashboard.infra import logs, settings
 from dashboard.infra.db import shared_engine
 from dashboard.services import audit
 from dashboard.web import live
@@ -54,8 +54,11 @@ def writing() -> Iterator[Connection]:
     except Exception as error:
         row = audit.refusal_row(error)
         if row is not None:
-            with write_engine().begin() as conn:
-                audit.record(conn, **row)
+            try:
+                with write_engine().begin() as conn:
+                    audit.record(conn, **row)
+            except Exception:  # noqa: BLE001 - the refusal's own message matters more to the user
+                logs.event("audit_write_failed", action=row["action"], target=row["target"])
         raise
 
 

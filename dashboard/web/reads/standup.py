@@ -13,7 +13,7 @@ from dashboard.services import staffing_plan, standup_actions
 from dashboard.services.hotspots import surges
 from dashboard.services.ledgers import measures
 from dashboard.services.reports import standup as standup_report
-from dashboard.web.reads import cached, cached_query, engine, write_engine
+from dashboard.web.reads import cached, cached_query, engine, write_engine, writing
 from dashboard.web.reads import hotspots as hotspot_reads
 from dashboard.web.reads import repeats as repeat_reads
 from domain.formatting import pct
@@ -105,7 +105,7 @@ def for_display(df: pd.DataFrame):
 
 
 def add_action(*, role: str, username: str, owner: str, text: str, due: date | None, created_on: date) -> int:
-    with write_engine().begin() as conn:
+    with writing() as conn:
         new_id = standup_actions.add(conn, role=role, username=username, owner=owner, text=text, due=due,
                                      created_on=created_on)
     agenda.clear()
@@ -115,7 +115,7 @@ def add_action(*, role: str, username: str, owner: str, text: str, due: date | N
 
 def update_action(*, role: str, username: str, action_id: int, status: str | None = None,
                   owner: str | None = None, due: date | None = None) -> bool:
-    with write_engine().begin() as conn:
+    with writing() as conn:
         changed = standup_actions.update(conn, role=role, username=username, action_id=action_id,
                                          status=status, owner=owner, due=due)
     agenda.clear()
