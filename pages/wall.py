@@ -111,8 +111,7 @@ st.html("""<style>
 .st-key-wall-top [data-testid="stMetric"] { min-height: 292px; }
 .st-key-wall-fresh-red span { font-size: 1.9rem !important; font-weight: 800; background: #b91c1c !important;
   color: #fff !important; padding: .4rem 1rem; }
-[class*="st-key-wall-fresh-amber"] span, [class*="st-key-wall-fresh-red"] span {
-  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; line-height: 1.35; }
+[class*="st-key-wall-fresh-amber"] span, [class*="st-key-wall-fresh-red"] span { line-height: 1.35; }
 </style>""")
 
 

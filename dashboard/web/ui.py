@@ -262,6 +262,9 @@ def freshness_badge(f: Freshness) -> None:
     color = {"ok": "green", "amber": "orange", "red": "red"}[f.level]
     icon = {"ok": ":material/check_circle:", "amber": ":material/schedule:", "red": ":material/error:"}[f.level]
     suffix = "" if f.minutes is None or f.level == "ok" else f"（已 {f.minutes} 分钟未更新）"
+    if suffix:   # a narrow column (the sidebar) must not cut off how far behind the data is
+        st.html("<style>.stMarkdownBadge,.stMarkdownBadge span{white-space:normal!important;"
+                "overflow:visible!important;text-overflow:clip!important}</style>")
     st.badge(f.label + suffix, icon=icon, color=color)
 
 
