@@ -22,8 +22,11 @@ and the new watermark together: a process killed at any moment loses nothing and
 from __future__ import annotations
 
 import logging
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -60,6 +63,7 @@ UNKNOWN_TICKET = "不存在（数据库中没有"     # the words of the import'
 # batches read before they are checked together and written one by one: checking a batch costs
 # about as much for a few rows as for thousands
 READ_AHEAD_BATCHES = 8
+SWITCH_SECONDS = 0.0005
 
 
 class SourceError(Exception):
@@ -360,42 +364,82 @@ def _drop_rows_read_before(batch: Pulled, seen: set | None) -> set | None:
     return seen
 
 
+@dataclass
+class ReadAhead:
+    """Batches read ahead and checked (read_and_check): the pulls, the checked table of each pull
+    that brought rows, and the source's failure after the first batch, if any."""
+    pulled: list[Pulled]
+    full: list[Pulled]
+    checked: list[Prepared]
+    failure: SourceError | None
+
+
+def read_and_check(source: Engine, cfg: FeedConfig, ks: KindSource, mark: state.Watermark | None) -> ReadAhead:
+    """The batches after `mark` (read_ahead), checked at once. Touches the source only, never our
+    database: it may run while earlier batches are written."""
+    with collector_paused():
+        pulled, failure = read_ahead(source, ks, mark, cfg.overlap)
+        full = [b for b in pulled if b.rows]
+        checked = check(cfg, ks, full[0].names, [b.rows for b in full]) if full else []
+        for b in full:
+            b.rows = []          # checked: their cells live on in `checked`
+    return ReadAhead(pulled, full, checked, failure)
+
+
 def pull_kind(engine: Engine, source: Engine, cfg: FeedConfig, ks: KindSource, run_id: int,
               outcome: KindOutcome, *, on_batch: Callable[[KindOutcome], None] | None = None) -> None:
     """Batches of the kind until a pull brings no row beyond the stored watermark: read a few
-    batches ahead, check them at once, and write each in its own transaction."""
+    batches ahead, check them at once, and write each in its own transaction. The next few batches
+    are read and checked in a second thread while these are written: writing waits on our database
+    most of its time, reading on the source and on Python, so the two overlap (a catch-up a
+    quarter faster on PostgreSQL). Reading starts from the watermark the batches being written
+    leave; when a write fails, what was read ahead is dropped (the next run reads it again)."""
     refill_owed = False
-    while True:
-        with engine.connect() as conn:
-            mark = state.watermark(conn, cfg.name, ks.kind)
-        with collector_paused():
-            pulled, failure = read_ahead(source, ks, mark, cfg.overlap)
-            full = [b for b in pulled if b.rows]
-            checked = check(cfg, ks, full[0].names, [b.rows for b in full]) if full else []
-            for b in full:
-                b.rows = []          # checked: their cells live on in `checked`
-        now = datetime.now()
-        # one connection for the batches read together (SQLite copies its write-ahead log into the
-        # database file once after them: writing.checkpoint_after)
-        with engine.connect() as conn, writing.checkpoint_after(conn):
-            for b, p in zip(full, checked):
-                beyond = [m for m in b.marks if b.mark_before is None or m > b.mark_before.value]
-                result = write_batch(conn, cfg, ks, run_id, p, b.marks,
-                                     b.new_mark if b.new_mark != b.mark_before else None, _lag(beyond, ks, now=now),
-                                     last=b.caught_up)
-                refill_owed = not b.caught_up
-                outcome.rows += result.rows
-                outcome.rejects += result.rejects
-                outcome.batches += 1
-                if on_batch is not None:
-                    on_batch(outcome)
-        if failure is not None:
-            raise failure
-        if pulled[-1].caught_up:
-            if refill_owed:          # the pull ended on an empty batch
-                with engine.begin() as conn:
-                    settled_counts.refill(conn)
-            return
+    with engine.connect() as conn:
+        mark = state.watermark(conn, cfg.name, ks.kind)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"feed-read-{ks.kind}") as reader, \
+            _switching_often():
+        coming = reader.submit(read_and_check, source, cfg, ks, mark)
+        while True:
+            group = coming.result()
+            last = group.pulled[-1]
+            if group.failure is None and not last.caught_up:
+                coming = reader.submit(read_and_check, source, cfg, ks, last.new_mark)
+            now = datetime.now()
+            # one connection for the batches read together (SQLite copies its write-ahead log into
+            # the database file once after them: writing.checkpoint_after)
+            with engine.connect() as conn, writing.checkpoint_after(conn):
+                for b, p in zip(group.full, group.checked):
+                    beyond = [m for m in b.marks if b.mark_before is None or m > b.mark_before.value]
+                    result = write_batch(conn, cfg, ks, run_id, p, b.marks,
+                                         b.new_mark if b.new_mark != b.mark_before else None,
+                                         _lag(beyond, ks, now=now), last=b.caught_up)
+                    refill_owed = not b.caught_up
+                    outcome.rows += result.rows
+                    outcome.rejects += result.rejects
+                    outcome.batches += 1
+                    if on_batch is not None:
+                        on_batch(outcome)
+            if group.failure is not None:
+                raise group.failure
+            if last.caught_up:
+                if refill_owed:          # the pull ended on an empty batch
+                    with engine.begin() as conn:
+                        settled_counts.refill(conn)
+                return
+
+
+@contextmanager
+def _switching_often() -> Iterator[None]:
+    """The interpreter hands its lock between the reading and the writing thread every
+    SWITCH_SECONDS instead of 5 ms while both run: the writer wakes up after each of its hundreds
+    of statements and would otherwise wait up to 5 ms for the reader to let go (5 % of a catch-up)."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(min(before, SWITCH_SECONDS))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
 
 
 def _max_mark(mark: state.Watermark | None, value) -> state.Watermark | None:

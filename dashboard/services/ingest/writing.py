@@ -281,13 +281,27 @@ class Insert:
     """An INSERT of rows given as columns, with its parameters already in the driver's form: on
     SQLite the driver's executemany of tuples (sql), on PostgreSQL through psycopg one COPY of the
     rows (names: their columns; a plain INSERT with the same defaults, constraints and triggers,
-    several times faster than an executemany of parameter sets), elsewhere SQLAlchemy's."""
+    several times faster than an executemany of parameter sets), elsewhere SQLAlchemy's.
 
-    def __init__(self, table, sql: str | None, rows: list, names: list[str] | None = None):
-        self.table, self.sql, self.rows, self.names = table, sql, rows, names
+    On PostgreSQL the columns (copy_columns) become the COPY's text in CSV form in Arrow, column
+    by column and without the interpreter lock, instead of psycopg formatting value by value (the
+    third of a catch-up's time spent in Python); columns Arrow does not take as they are (a time
+    with a zone, a value of no single type) go value by value as before."""
+
+    def __init__(self, table, sql: str | None, rows: list | None, names: list[str] | None = None,
+                 copy_columns: list | None = None):
+        self.table, self.sql, self._rows, self.names = table, sql, rows, names
+        self.copy_columns = copy_columns
+        self.count = len(rows) if rows is not None else len(copy_columns[0]) if copy_columns else 0
+
+    @property
+    def rows(self) -> list:
+        if self._rows is None:
+            self._rows = list(zip(*(_python_values(v) for v in self.copy_columns or [])))
+        return self._rows
 
     def run(self, conn: Connection) -> int:
-        if not self.rows:
+        if not self.count:
             return 0
         if self.sql is not None:
             for part in chunks(self.rows, CHUNK):
@@ -297,15 +311,55 @@ class Insert:
         else:
             for part in chunks(self.rows, CHUNK):
                 conn.execute(self.table.insert(), [dict(zip(self.names, r)) for r in part])
-        return len(self.rows)
+        return self.count
 
     def _copy(self, conn: Connection) -> None:
         preparer = conn.dialect.identifier_preparer
-        sql = (f"COPY {preparer.format_table(self.table)} "
-               f"({', '.join(preparer.quote(n) for n in self.names)}) FROM STDIN")
-        with conn.connection.driver_connection.cursor() as cursor, cursor.copy(sql) as copy:
-            for row in self.rows:
-                copy.write_row(row)
+        head = (f"COPY {preparer.format_table(self.table)} "
+                f"({', '.join(preparer.quote(n) for n in self.names)}) FROM STDIN")
+        text = _csv_text(self.copy_columns, self.names) if self.copy_columns is not None else None
+        with conn.connection.driver_connection.cursor() as cursor:
+            if text is not None:
+                with cursor.copy(f"{head} (FORMAT csv)") as copy:
+                    copy.write(text)
+                return
+            with cursor.copy(head) as copy:
+                for row in self.rows:
+                    copy.write_row(row)
+
+
+def _csv_text(columns: list, names: list[str]):
+    """The rows as COPY's CSV (no header): every text value quoted, so '' stays an empty text and
+    an unquoted empty field is NULL; times as 'YYYY-MM-DD HH:MM:SS.ffffff', booleans true/false.
+    None when a column cannot be written this way as it would be value by value."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    arrays = []
+    try:
+        for values in columns:
+            array = pa.array(values)
+            kind = array.type
+            if pa.types.is_timestamp(kind) and kind.tz is not None:
+                return None           # a zone the column's type would drop: psycopg's form decides
+            if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_integer(kind)
+                    or pa.types.is_boolean(kind) or pa.types.is_null(kind) or pa.types.is_timestamp(kind)
+                    or pa.types.is_date(kind)):
+                return None           # floats (NaN), decimals, bytes…: value by value
+            arrays.append(array)
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):
+        return None
+    sink = pa.BufferOutputStream()
+    pa_csv.write_csv(pa.table(arrays, names=[f"c{i}" for i in range(len(names))]), sink,
+                     write_options=pa_csv.WriteOptions(include_header=False, quoting_style="needed"))
+    return sink.getvalue()
+
+
+def _python_values(values) -> list:
+    """A column of prepare_insert's as Python values (datetime64 arrays as datetime, NaT None)."""
+    if isinstance(values, np.ndarray):
+        return values.astype(object).tolist()
+    return list(values)
 
 
 def _copies(conn: Connection) -> bool:
@@ -320,7 +374,12 @@ def prepare_insert(conn: Connection, table, cols: dict[str, Sequence], memo: dic
     n = len(cols[names[0]]) if names else 0
     if not n:
         return Insert(table, None, [])
-    values = [stored_values(conn, table.c[c], cols[c], memo) for c in names]
+    if _copies(conn):
+        # times stay arrays: Arrow writes them as they are (Insert._copy)
+        values = [_time_array(table.c[c], cols[c]) if _is_times(cols[c]) else stored_values(conn, table.c[c], cols[c], memo)
+                  for c in names]
+    else:
+        values = [stored_values(conn, table.c[c], cols[c], memo) for c in names]
     if conn.dialect.name == "sqlite":
         # A column with one value throughout that is NULL, an integer or '' (facts of new
         # tickets have a dozen) is written as that literal, not bound once per row.
@@ -329,12 +388,26 @@ def prepare_insert(conn: Connection, table, cols: dict[str, Sequence], memo: dic
         sql = f'INSERT INTO {table.name} ({", ".join(names)}) VALUES ({", ".join(marks)})'
         return Insert(table, sql, list(zip(*bound)) if bound else [()] * n)
     if _copies(conn):
-        # what SQLAlchemy does to each value before binding it (booleans from 1/0), column-wise
+        # what SQLAlchemy does to each value before binding it (booleans from 1/0), column-wise;
+        # a column of booleans already is one
         for i, c in enumerate(names):
             process = table.c[c].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-            if process is not None:
+            if process is not None and not (isinstance(values[i], np.ndarray) or _all_bool(values[i])):
                 values[i] = list(map(process, values[i]))
+        return Insert(table, None, None, names, copy_columns=values)
     return Insert(table, None, list(zip(*values)), names)
+
+
+def _is_times(values) -> bool:
+    return isinstance(values, np.ndarray) and values.dtype.kind == "M"
+
+
+def _time_array(column: sa.Column, values: np.ndarray) -> np.ndarray:
+    return values.astype("datetime64[D]" if type(column.type).__name__ == "Date" else "datetime64[us]")
+
+
+def _all_bool(values: list) -> bool:
+    return all(type(v) is bool or v is None for v in values)
 
 
 def insert_columns(conn: Connection, table, cols: dict[str, Sequence], memo: dict | None = None) -> int:
