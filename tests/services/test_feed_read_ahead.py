@@ -170,3 +170,23 @@ def test_a_row_changed_between_two_pulls_of_a_read_ahead_is_written(sqlite_engin
     with sqlite_engine.connect() as conn:
         titles = dict(conn.execute(sa.select(tickets.c.ticket_no, tickets.c.title)).all())
     assert titles[sorted(system.expected_tickets())[3]] == "已改标题"
+
+
+def test_a_batch_commits_without_waiting_for_the_disk_on_postgresql_only(pg_engine, maria, tmp_path, monkeypatch):
+    """synchronous_commit is off inside each batch's transaction (its rows and watermark are lost
+    or kept together) and back to the server's setting after it; imports by hand keep waiting."""
+    system = OrderSystem(maria)
+    system.add_orders(7, START, step_seconds=STEP_SECONDS)
+    cfg = config.load(source_file(tmp_path, maria, "mariadb", tickets={"batch": 5}, events=None))
+    real_write, seen = sql_source.write_prepared, []
+
+    def recording(conn, *args, **kwargs):
+        seen.append(conn.exec_driver_sql("SHOW synchronous_commit").scalar())
+        return real_write(conn, *args, **kwargs)
+
+    monkeypatch.setattr(sql_source, "write_prepared", recording)
+    outcome = _pull(pg_engine, cfg, None)
+    assert outcome.batches == len(seen) > 1 and set(seen) == {"off"}
+    assert our_tickets(pg_engine) == system.expected_tickets()
+    with pg_engine.connect() as conn:
+        assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"

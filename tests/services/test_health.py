@@ -30,7 +30,7 @@ def test_healthy_database_exits_0(engine, capsys):
     code, lines = run_health(capsys, url_of(engine), IN_A_KNOWN_YEAR)
     assert code == 0
     assert lines == [f"正常：数据库可连接，结构版本 {health.head_revision()} 为最新，工作日历覆盖未来 60 天"]
-    assert health.head_revision() == "0020"
+    assert health.head_revision() == "0021"
 
 
 def test_unreachable_database_exits_1_with_one_line(capsys):
@@ -54,14 +54,14 @@ def test_schema_behind_exits_1(tmp_path, capsys):
     engine.dispose()
     code, lines = run_health(capsys, url, IN_A_KNOWN_YEAR)
     assert code == 1
-    assert lines == ["问题：数据库结构版本为 0007，不是本程序的最新版本 0020：请运行 python -m dashboard init-db"]
+    assert lines == ["问题：数据库结构版本为 0007，不是本程序的最新版本 0021：请运行 python -m dashboard init-db"]
 
 
 def test_uninitialised_database_exits_1(tmp_path, capsys):
     path = tmp_path / "empty.db"
     sa.create_engine(f"sqlite:///{path}").connect().close()     # the file exists, with no tables
     code, lines = run_health(capsys, f"sqlite:///{path}", IN_A_KNOWN_YEAR)
-    assert code == 1 and lines == ["问题：数据库尚未初始化（没有结构版本，应为 0020）：请运行 python -m dashboard init-db"]
+    assert code == 1 and lines == ["问题：数据库尚未初始化（没有结构版本，应为 0021）：请运行 python -m dashboard init-db"]
 
 
 def test_calendar_running_out_exits_2_naming_it(engine, capsys):
