@@ -9,11 +9,12 @@ Readers (queries/rollups.py) use whole days from here and the rest from the tick
 """
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from domain.vocabulary import BASIC_SATISFIED, SATISFIED
 from queries.schema import ROLLUP_COUNTS, rollup_daily, rollup_day_totals, rollup_hourly, ticket_facts
@@ -117,19 +118,33 @@ def rebuild_all(conn: Connection) -> int:
     return refresh_days(conn, [lo + timedelta(days=k) for k in range((hi - lo).days + 1)])
 
 
+_found_complete: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def ensure_once(conn: Connection) -> None:
+    """ensure, until it once finds everything there for the connection's engine: tables and
+    indexes do not go away while the program runs, and every import and each of the feed's batches
+    asks (the catalogue look-ups were 3 % of a catch-up on PostgreSQL). What it creates is only
+    trusted to stay once a later call finds it, in case the caller's transaction rolls it back."""
+    if conn.engine in _found_complete:
+        return
+    if not ensure(conn):
+        _found_complete.add(conn.engine)
+
+
 def ensure(conn: Connection) -> bool:
     """Create the rollup tables on a database made before they existed, and fill them from its
-    tickets (returns True when it did); also creates facts indexes added since. Cheap when all
-    exist (two catalogue look-ups)."""
+    tickets; also creates facts indexes added since. Returns True when it created anything. Cheap
+    when all exist (two catalogue look-ups)."""
     insp = sa.inspect(conn)
     # indexes added to existing tables since a database was created (e.g. the open-backlog index)
     have = {ix["name"] for ix in insp.get_indexes(ticket_facts.name)}
-    for ix in ticket_facts.indexes:
-        if ix.name not in have:
-            ix.create(conn)
+    added = [ix for ix in ticket_facts.indexes if ix.name not in have]
+    for ix in added:
+        ix.create(conn)
     missing = [tbl for tbl in (rollup_daily, rollup_hourly, rollup_day_totals) if not insp.has_table(tbl.name)]
     if not missing:
-        return False
+        return bool(added)
     for tbl in missing:
         tbl.create(conn, checkfirst=True)
     rebuild_all(conn)

@@ -238,7 +238,7 @@ def _received_days_before(conn: Connection, p: Prepared, idx: list[int], stored:
     through the engine-aware look-up: a file's keys are 100,000s of bound values)."""
     if p.kind != "tickets" or not idx:
         return set()
-    rollups.ensure(conn)
+    rollups.ensure_once(conn)
     return {d for (d,) in writing.rows_by_keys(conn, ticket_facts, "ticket_no", stored or (), ["received_day"])}
 
 

@@ -42,7 +42,10 @@ def generic_plans(conn: Connection):
     if conn.dialect.name != "postgresql":
         yield
         return
-    before = conn.exec_driver_sql("SHOW plan_cache_mode").scalar()
+    info = conn.connection.info      # the session's own setting, read once per connection
+    if "plan_cache_mode" not in info:
+        info["plan_cache_mode"] = conn.exec_driver_sql("SHOW plan_cache_mode").scalar()
+    before = info["plan_cache_mode"]
     conn.execute(sa.select(sa.func.set_config("plan_cache_mode", "auto", True)))
     yield
     conn.execute(sa.select(sa.func.set_config("plan_cache_mode", before, True)))
