@@ -1,4 +1,5 @@
-"""A few batches are read ahead, checked at once and written one transaction each: every batch
+"""A few batches are read ahead, checked at once and written one transaction each (into PostgreSQL
+the next few read and checked in a second thread meanwhile, so each test runs on both engines): every batch
 commits its own watermark, rows read again in the next batch's overlap window are no duplicates, a
 duplicate within one batch still is, and a source that fails after the first batch keeps what was
 read before it failed."""
@@ -40,19 +41,19 @@ def _pull(engine, cfg, on_batch) -> sql_source.KindOutcome:
     return outcome
 
 
-def test_each_batch_read_ahead_commits_its_own_watermark(sqlite_engine, maria, tmp_path):
+def test_each_batch_read_ahead_commits_its_own_watermark(engine, maria, tmp_path):
     system = OrderSystem(maria)
     system.add_orders(23, START, step_seconds=STEP_SECONDS)
     cfg = config.load(source_file(tmp_path, maria, "mariadb", tickets={"batch": 5}, events=None))
     stored: list[tuple[datetime, int]] = []
 
     def after_batch(_outcome):
-        with sqlite_engine.connect() as conn:
+        with engine.connect() as conn:
             mark = state.watermark(conn, cfg.name, "tickets")
             count = conn.execute(sa.select(sa.func.count()).select_from(tickets)).scalar_one()
         stored.append((mark.value, count))
 
-    outcome = _pull(sqlite_engine, cfg, after_batch)
+    outcome = _pull(engine, cfg, after_batch)
     # more batches than one read-ahead holds, each committed with its watermark before the next
     assert outcome.batches == len(stored) > sql_source.READ_AHEAD_BATCHES
     marks, counts = zip(*stored)
@@ -61,13 +62,13 @@ def test_each_batch_read_ahead_commits_its_own_watermark(sqlite_engine, maria, t
     # not be complete yet); the last batch re-reads rows 21-23 and is caught up at row 23
     assert list(counts) == [*range(5, 24, 2), 23]
     assert list(marks) == [START + pd.Timedelta(seconds=row * STEP_SECONDS) for row in [*range(4, 23, 2), 23]]
-    assert our_tickets(sqlite_engine) == system.expected_tickets()
+    assert our_tickets(engine) == system.expected_tickets()
     assert outcome.rows == 23 and outcome.rejects == 0
-    with sqlite_engine.connect() as conn:
+    with engine.connect() as conn:
         assert conn.execute(sa.select(feed_rejects.c.reason)).all() == []
 
 
-def test_a_source_failing_after_the_first_batch_keeps_the_batches_read(sqlite_engine, maria, tmp_path, monkeypatch):
+def test_a_source_failing_after_the_first_batch_keeps_the_batches_read(engine, maria, tmp_path, monkeypatch):
     system = OrderSystem(maria)
     system.add_orders(23, START, step_seconds=STEP_SECONDS)
     path = source_file(tmp_path, maria, "mariadb", tickets={"batch": 5}, events=None)
@@ -80,8 +81,8 @@ def test_a_source_failing_after_the_first_batch_keeps_the_batches_read(sqlite_en
         return real_fetch(*args, **kwargs)
 
     monkeypatch.setattr(sql_source, "fetch", failing_third)
-    assert sql_source.run(sqlite_engine, config.load(path), once=True) == 1
-    with sqlite_engine.connect() as conn:
+    assert sql_source.run(engine, config.load(path), once=True) == 1
+    with engine.connect() as conn:
         # batch 1 (rows 1-5) and batch 2 (rows 3-7) were written before the failure was recorded
         assert conn.execute(sa.select(tickets.c.ticket_no).order_by(tickets.c.ticket_no)).scalars().all() == \
             sorted(system.expected_tickets())[:7]
@@ -89,8 +90,8 @@ def test_a_source_failing_after_the_first_batch_keeps_the_batches_read(sqlite_en
             ("failed", 7, "数据源查询失败（tickets）：连接被重置")
 
     monkeypatch.setattr(sql_source, "fetch", real_fetch)
-    assert sql_source.run(sqlite_engine, config.load(path), once=True) == 0
-    assert our_tickets(sqlite_engine) == system.expected_tickets()
+    assert sql_source.run(engine, config.load(path), once=True) == 0
+    assert our_tickets(engine) == system.expected_tickets()
 
 
 def test_keys_are_duplicate_only_within_their_part():
@@ -106,7 +107,7 @@ def test_keys_are_duplicate_only_within_their_part():
     assert [e[0] for e in prepare("tickets", frame).errors] == [2, 3, 5]
 
 
-def test_a_batch_that_fails_to_write_stops_the_pull_and_the_next_run_completes(sqlite_engine, maria, tmp_path, monkeypatch):
+def test_a_batch_that_fails_to_write_stops_the_pull_and_the_next_run_completes(engine, maria, tmp_path, monkeypatch):
     system = OrderSystem(maria)
     system.add_orders(23, START, step_seconds=STEP_SECONDS)
     path = source_file(tmp_path, maria, "mariadb", tickets={"batch": 5}, events=None)
@@ -118,14 +119,14 @@ def test_a_batch_that_fails_to_write_stops_the_pull_and_the_next_run_completes(s
             raise RuntimeError("本库写入中断")
 
     with pytest.raises(RuntimeError):
-        _pull(sqlite_engine, cfg, broken_second_batch)
-    with sqlite_engine.connect() as conn:
+        _pull(engine, cfg, broken_second_batch)
+    with engine.connect() as conn:
         # batches 1 and 2 committed (the failure came after the second's commit); the batches read
         # ahead after them were not written
         assert conn.execute(sa.select(sa.func.count()).select_from(tickets)).scalar_one() == 7
         assert state.watermark(conn, cfg.name, "tickets").value == START + pd.Timedelta(seconds=6 * STEP_SECONDS)
-    assert sql_source.run(sqlite_engine, config.load(path), once=True) == 0
-    assert our_tickets(sqlite_engine) == system.expected_tickets()
+    assert sql_source.run(engine, config.load(path), once=True) == 0
+    assert our_tickets(engine) == system.expected_tickets()
 
 
 def test_rows_read_again_unchanged_within_a_read_ahead_are_not_checked_again(sqlite_engine, maria, tmp_path,

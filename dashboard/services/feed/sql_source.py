@@ -26,7 +26,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -400,22 +400,32 @@ def read_and_check(source: Engine, cfg: FeedConfig, ks: KindSource, mark: state.
 def pull_kind(engine: Engine, source: Engine, cfg: FeedConfig, ks: KindSource, run_id: int,
               outcome: KindOutcome, *, on_batch: Callable[[KindOutcome], None] | None = None) -> None:
     """Batches of the kind until a pull brings no row beyond the stored watermark: read a few
-    batches ahead, check them at once, and write each in its own transaction. The next few batches
-    are read and checked in a second thread while these are written: writing waits on our database
-    most of its time, reading on the source and on Python, so the two overlap (a catch-up a
-    quarter faster on PostgreSQL). Reading starts from the watermark the batches being written
-    leave; when a write fails, what was read ahead is dropped (the next run reads it again)."""
+    batches ahead, check them at once, and write each in its own transaction. Into a database
+    server (PostgreSQL) the next few batches are read and checked in a second thread while these
+    are written: writing waits on the server most of its time, reading on the source and on
+    Python, so the two overlap (a catch-up a quarter faster). SQLite writes in this process, and
+    a second thread only took turns with it on the interpreter lock (more CPU, no faster): there
+    the next batches are read once these are written. Reading starts from the watermark the
+    batches being written leave; when a write fails, what was read ahead is dropped (the next run
+    reads it again)."""
     refill_owed = False
     with engine.connect() as conn:
         mark = state.watermark(conn, cfg.name, ks.kind)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"feed-read-{ks.kind}") as reader, \
-            _switching_often():
-        coming = reader.submit(read_and_check, source, cfg, ks, mark)
+    beside = engine.dialect.name != "sqlite"
+    with (ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"feed-read-{ks.kind}") if beside
+          else nullcontext()) as reader, (_switching_often() if beside else nullcontext()):
+
+        def read_next(after: state.Watermark | None):
+            if reader is None:
+                return _ReadWhenAsked(read_and_check, source, cfg, ks, after)
+            return reader.submit(read_and_check, source, cfg, ks, after)
+
+        coming = read_next(mark)
         while True:
             group = coming.result()
             last = group.pulled[-1]
             if group.failure is None and not last.caught_up:
-                coming = reader.submit(read_and_check, source, cfg, ks, last.new_mark)
+                coming = read_next(last.new_mark)
             now = datetime.now()
             # one connection for the batches read together (SQLite copies its write-ahead log into
             # the database file once after them: writing.checkpoint_after)
@@ -438,6 +448,16 @@ def pull_kind(engine: Engine, source: Engine, cfg: FeedConfig, ks: KindSource, r
                     with engine.begin() as conn:
                         settled_counts.refill(conn)
                 return
+
+
+class _ReadWhenAsked:
+    """A read that runs when its result is asked for (as a Future's result, in this thread)."""
+
+    def __init__(self, read: Callable[..., ReadAhead], *args):
+        self.read, self.args = read, args
+
+    def result(self) -> ReadAhead:
+        return self.read(*self.args)
 
 
 @contextmanager
