@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from dashboard.services.feed import config, sql_source, state
 from dashboard.services.ingest.validation import prepare
-from queries.schema import feed_rejects, feed_runs, tickets
+from queries.schema import event_clocks, feed_rejects, feed_runs, ticket_facts, tickets
 from tests.support.feed_sources import OrderSystem, mariadb_source, our_tickets, source_file
 
 START = datetime(2026, 11, 2, 8, 0, 0)
@@ -191,3 +191,30 @@ def test_a_batch_commits_without_waiting_for_the_disk_on_postgresql_only(pg_engi
     assert our_tickets(pg_engine) == system.expected_tickets()
     with pg_engine.connect() as conn:
         assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+
+
+def test_commits_lost_by_our_database_are_pulled_again(engine, maria, tmp_path, monkeypatch):
+    """A crash of our database can lose the last commits (on PostgreSQL the feed's batches do not
+    wait for the disk; a failover loses them anyway): their rows and the watermark go back
+    together. What was read ahead from the lost watermark is not written; the feed reads again
+    from the stored one, and no row of the source is missing."""
+    system = OrderSystem(maria)
+    system.add_orders(23, START, step_seconds=STEP_SECONDS)
+    cfg = config.load(source_file(tmp_path, maria, "mariadb", tickets={"batch": 5}, events=None))
+    monkeypatch.setattr(sql_source, "READ_AHEAD_BATCHES", 3)
+    kept: dict = {}
+
+    def lose_the_second_and_third_batch(outcome):
+        with engine.begin() as conn:
+            if outcome.batches == 1:
+                kept["mark"] = state.watermark(conn, cfg.name, "tickets")
+                kept["nos"] = set(conn.execute(sa.select(tickets.c.ticket_no)).scalars())
+            elif outcome.batches == 3:
+                lost = set(conn.execute(sa.select(tickets.c.ticket_no)).scalars()) - kept["nos"]
+                assert len(lost) == 4
+                for table in (event_clocks, ticket_facts, tickets):
+                    conn.execute(table.delete().where(table.c.ticket_no.in_(lost)))
+                state.set_watermark(conn, cfg.name, "tickets", kept["mark"], datetime(2026, 12, 1))
+
+    _pull(engine, cfg, lose_the_second_and_third_batch)
+    assert our_tickets(engine) == system.expected_tickets()

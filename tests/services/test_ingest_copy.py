@@ -60,7 +60,7 @@ def test_arrow_csv_copy_stores_what_psycopg_stores(pg_engine, tables):
     cols = _columns(200)
     with pg_engine.begin() as conn:
         insert = writing.prepare_insert(conn, arrow_table, cols)
-        assert writing._csv_text(insert.copy_columns, insert.names) is not None      # the Arrow path
+        assert writing._csv_text(arrow_table, insert.copy_columns, insert.names) is not None      # the Arrow path
         assert insert.run(conn) == 200
         prepared = writing.prepare_insert(conn, rows_table, cols)
         # psycopg's value-by-value COPY of the same rows
@@ -84,7 +84,7 @@ def test_columns_arrow_cannot_write_go_value_by_value(pg_engine, tables):
              "day": [date(2025, 1, 1), None], "flag": [1, 0], "n": [5, None]}
     with pg_engine.begin() as conn:
         insert = writing.prepare_insert(conn, arrow_table, zoned)
-        assert writing._csv_text(insert.copy_columns, insert.names) is None
+        assert writing._csv_text(arrow_table, insert.copy_columns, insert.names) is None
         assert insert.run(conn) == 2
     with pg_engine.connect() as conn:
         rows = _stored(conn, arrow_table)
@@ -97,3 +97,30 @@ def test_a_value_out_of_a_booleans_range_is_refused_as_sqlalchemy_refuses_it(pg_
     arrow_table, _ = tables
     with pg_engine.begin() as conn, pytest.raises(ValueError, match="not None, True, or False"):
         writing.prepare_insert(conn, arrow_table, {"id": [1], "flag": [2]})
+
+
+def test_arrow_copy_is_read_as_utf8_whatever_the_client_encoding(pg_engine, tables):
+    arrow_table, _ = tables
+    with pg_engine.begin() as conn:
+        conn.exec_driver_sql("SET LOCAL client_encoding = 'GBK'")
+        insert = writing.prepare_insert(conn, arrow_table, {"id": [1, 2], "label": ["张家湾镇", "台湖镇"]})
+        assert writing._csv_text(arrow_table, insert.copy_columns, insert.names) is not None
+        insert.run(conn)
+    with pg_engine.connect() as conn:
+        assert [r[1] for r in _stored(conn, arrow_table)] == ["张家湾镇", "台湖镇"]
+
+
+def test_a_column_is_written_in_its_table_columns_type_never_one_guessed_from_values(pg_engine, tables):
+    arrow_table, _ = tables
+    eight = timezone(timedelta(hours=8))
+    with pg_engine.connect() as conn:
+        def arrow(cols):
+            insert = writing.prepare_insert(conn, arrow_table, cols)
+            return writing._csv_text(arrow_table, insert.copy_columns, insert.names)
+
+        # a zone among naive times, a date among times, a boolean in a text column: value by value
+        assert arrow({"id": [1, 2], "at": [datetime(2025, 1, 1, 9), datetime(2025, 1, 1, 9, tzinfo=eight)]}) is None
+        assert arrow({"id": [1, 2], "at": [date(2025, 1, 1), datetime(2025, 1, 1, 9)]}) is None
+        assert arrow({"id": [1], "label": [True]}) is None
+        assert arrow({"id": [1, 2], "at": [datetime(2025, 1, 1, 9), None]}).to_pybytes() == \
+            b"1,2025-01-01 09:00:00.000000\n2,\n"

@@ -406,8 +406,9 @@ def pull_kind(engine: Engine, source: Engine, cfg: FeedConfig, ks: KindSource, r
     Python, so the two overlap (a catch-up a quarter faster). SQLite writes in this process, and
     a second thread only took turns with it on the interpreter lock (more CPU, no faster): there
     the next batches are read once these are written. Reading starts from the watermark the
-    batches being written leave; when a write fails, what was read ahead is dropped (the next run
-    reads it again)."""
+    batches being written leave, and each read-ahead is written only when the stored watermark is
+    still the one it was read from; when a write fails, what was read ahead is dropped (the next
+    run reads it again)."""
     refill_owed = False
     with engine.connect() as conn:
         mark = state.watermark(conn, cfg.name, ks.kind)
@@ -430,6 +431,15 @@ def pull_kind(engine: Engine, source: Engine, cfg: FeedConfig, ks: KindSource, r
             # one connection for the batches read together (SQLite copies its write-ahead log into
             # the database file once after them: writing.checkpoint_after)
             with engine.connect() as conn, writing.checkpoint_after(conn):
+                with conn.begin():
+                    stored = state.watermark(conn, cfg.name, ks.kind)
+                if stored != group.pulled[0].mark_before:
+                    # not where these were read from: the last commits lost in a crash of our
+                    # database (or a failover) took the watermark back with their rows. What was
+                    # read ahead is dropped and read again from the stored watermark.
+                    log.warning("feed %s %s: stored watermark moved back, reading again from it", cfg.name, ks.kind)
+                    coming = read_next(stored)
+                    continue
                 for b, p in zip(group.full, group.checked):
                     beyond = [m for m in b.marks if b.mark_before is None or m > b.mark_before.value]
                     result = write_batch(conn, cfg, ks, run_id, p, b.marks,

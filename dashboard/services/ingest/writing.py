@@ -320,10 +320,11 @@ class Insert:
         preparer = conn.dialect.identifier_preparer
         head = (f"COPY {preparer.format_table(self.table)} "
                 f"({', '.join(preparer.quote(n) for n in self.names)}) FROM STDIN")
-        text = _csv_text(self.copy_columns, self.names) if self.copy_columns is not None else None
+        text = _csv_text(self.table, self.copy_columns, self.names) if self.copy_columns is not None else None
         with conn.connection.driver_connection.cursor() as cursor:
             if text is not None:
-                with cursor.copy(f"{head} (FORMAT csv)") as copy:
+                # Arrow writes UTF-8 whatever the connection's client encoding
+                with cursor.copy(f"{head} (FORMAT csv, ENCODING 'UTF8')") as copy:
                     copy.write(text)
                 return
             with cursor.copy(head) as copy:
@@ -331,31 +332,41 @@ class Insert:
                     copy.write_row(row)
 
 
-def _csv_text(columns: list, names: list[str]):
+def _csv_text(table, columns: list, names: list[str]):
     """The rows as COPY's CSV (no header): every text value quoted, so '' stays an empty text and
     an unquoted empty field is NULL; times as 'YYYY-MM-DD HH:MM:SS.ffffff', booleans true/false.
-    None when a column cannot be written this way as it would be value by value."""
+    Each column in the Arrow type of its table column (never guessed from the values). None when a
+    column cannot be written this way as psycopg would write it value by value: a type without an
+    Arrow form here (floats, decimals…), a value of another type, a time with a zone."""
     import pyarrow as pa
     import pyarrow.csv as pa_csv
 
     arrays = []
     try:
-        for values in columns:
-            array = pa.array(values)
-            kind = array.type
-            if pa.types.is_timestamp(kind) and kind.tz is not None:
-                return None           # a zone the column's type would drop: psycopg's form decides
-            if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_integer(kind)
-                    or pa.types.is_boolean(kind) or pa.types.is_null(kind) or pa.types.is_timestamp(kind)
-                    or pa.types.is_date(kind)):
-                return None           # floats (NaN), decimals, bytes…: value by value
-            arrays.append(array)
+        for name, values in zip(names, columns):
+            kind = _ARROW_TYPES.get(type(table.c[name].type).__name__)
+            if kind is None:
+                return None
+            if kind == "timestamp" and not isinstance(values, np.ndarray) and any(
+                    getattr(v, "tzinfo", None) is not None or hasattr(v, "nanosecond") for v in values):
+                return None       # a zone, or nanoseconds: psycopg's form and PostgreSQL decide
+            arrays.append(pa.array(values, type=_arrow_type(pa, kind)))
     except (pa.ArrowException, TypeError, ValueError, OverflowError):
         return None
     sink = pa.BufferOutputStream()
     pa_csv.write_csv(pa.table(arrays, names=[f"c{i}" for i in range(len(names))]), sink,
                      write_options=pa_csv.WriteOptions(include_header=False, quoting_style="needed"))
     return sink.getvalue()
+
+
+# SQLAlchemy column types → the Arrow type their values are written in (_csv_text)
+_ARROW_TYPES = {"String": "text", "Text": "text", "Integer": "int", "BigInteger": "int", "SmallInteger": "int",
+                "Boolean": "bool", "DateTime": "timestamp", "Date": "date"}
+
+
+def _arrow_type(pa, kind: str):
+    return {"text": pa.large_string(), "int": pa.int64(), "bool": pa.bool_(), "timestamp": pa.timestamp("us"),
+            "date": pa.date32()}[kind]
 
 
 def _python_values(values) -> list:

@@ -7,7 +7,9 @@ they refuse is the same: any INSERT, UPDATE or DELETE of tickets, ticket_events,
 manual_items rows whose month (before or after the change) is frozen in month_signoffs, with the
 same message and SQLSTATE (check_violation); an UPDATE that rewrites a row to what it was changes
 nothing and is let through. The refusal now comes once the statement's rows are written, and
-rolls them back with it.
+rolls them back with it; so a key's violation in the same statement is reported first, the message
+names the earliest frozen month involved, and an upsert's rows that changed nothing (ON CONFLICT
+DO NOTHING) are no longer refused, since nothing of the month was written.
 
 A row rewritten to what it was: each transition table's rows less the other's, whole rows compared
 (primary key included, so two rows cannot stand in for each other); EXCEPT ALL counts NULLs as
