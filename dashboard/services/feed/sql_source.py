@@ -403,7 +403,7 @@ def pull_kind(engine: Engine, source: Engine, cfg: FeedConfig, ks: KindSource, r
     batches ahead, check them at once, and write each in its own transaction. Into a database
     server (PostgreSQL) the next few batches are read and checked in a second thread while these
     are written: writing waits on the server most of its time, reading on the source and on
-    Python, so the two overlap (a catch-up a quarter faster). SQLite writes in this process, and
+    Python, so the two overlap (with the faster COPY, a catch-up a third faster). SQLite writes in this process, and
     a second thread only took turns with it on the interpreter lock (more CPU, no faster): there
     the next batches are read once these are written. Reading starts from the watermark the
     batches being written leave, and each read-ahead is written only when the stored watermark is

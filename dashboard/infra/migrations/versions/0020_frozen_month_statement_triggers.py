@@ -1,7 +1,7 @@
 """Frozen months checked once per statement instead of once per row (PostgreSQL).
 
 Revision 0002's triggers ran a PL/pgSQL function and a look-up of month_signoffs for every row
-written: a third of the time PostgreSQL spent writing 200,000 new tickets and their events. These
+written: about a fifth of the time PostgreSQL spent writing 200,000 new tickets and their events. These
 statement triggers see the statement's rows as transition tables and look the months up once. What
 they refuse is the same: any INSERT, UPDATE or DELETE of tickets, ticket_events, shifts, reports or
 manual_items rows whose month (before or after the change) is frozen in month_signoffs, with the

@@ -1,8 +1,8 @@
 """The derived tables ticket_facts and event_clocks no longer carry a foreign key to tickets.
 
-Both are derived from tickets and their events by dashboard.services.facts alone, in the
-transaction that writes the tickets, and rebuilt whole by facts.rebuild_all; nothing deletes
-tickets. On PostgreSQL the key's check was a look-up and a row lock on tickets for every derived
+Both are written only with their tickets, in the transaction that writes them
+(dashboard.services.facts, and column-wise for new tickets by the import and the demo generator),
+and rebuilt whole from tickets and events by facts.rebuild_all; nothing deletes tickets. On PostgreSQL the key's check was a look-up and a row lock on tickets for every derived
 row written: a quarter of the time the server spent writing a catch-up's new tickets. ticket_events,
 which an import or the feed brings from outside, keeps its key.
 
