@@ -2,9 +2,10 @@
 
 Both are written only with their tickets, in the transaction that writes them
 (dashboard.services.facts, and column-wise for new tickets by the import and the demo generator),
-and rebuilt whole from tickets and events by facts.rebuild_all; nothing deletes tickets. On PostgreSQL the key's check was a look-up and a row lock on tickets for every derived
-row written: a quarter of the time the server spent writing a catch-up's new tickets. ticket_events,
-which an import or the feed brings from outside, keeps its key.
+and rebuilt whole from tickets and events by facts.rebuild_all; nothing deletes tickets. On
+PostgreSQL the key's check was a look-up and a row lock on tickets for every derived row written:
+a quarter of the time the server spent writing a catch-up's new tickets. ticket_events, which an
+import or the feed brings from outside, keeps its key.
 
 SQLite cannot drop a constraint in place: both tables are copied into new ones (batch mode; at a
 million tickets about a minute), and their indexes' planner statistics are put back as they were
