@@ -39,10 +39,12 @@ if kiosk:
 
 
 def show_freshness() -> None:
-    """The data-freshness badge on every page (amber after 30 min, red after 2 h by default)."""
+    """The data-freshness badge on every page: amber after the rules' amber minutes or while a data
+    feed is late, red after their red minutes."""
     now = now_minute()
     amber, red = overview.freshness_thresholds()
-    ui.freshness_badge(ui.freshness(overview.latest_data_at(now), now, amber, red))
+    ui.freshness_badge(ui.freshness(overview.latest_data_at(now), now, amber, red,
+                                    feed_late=bool(overview.any_feed_late(now))))
 
 
 NO_PAGES_MESSAGE = "当前账号没有可访问的页面，请联系系统管理员。"

@@ -32,7 +32,8 @@ def intake_delta(today: int, mean) -> str | None:
 
 ui.page_header("总览", f"{now:%Y年%m月%d日 %H:%M} · {user.display_name}")
 amber, red = overview.freshness_thresholds()
-ui.freshness_badge(ui.freshness(overview.latest_data_at(now), now, amber, red))
+ui.freshness_badge(ui.freshness(overview.latest_data_at(now), now, amber, red,
+                                feed_late=bool(overview.any_feed_late(now))))
 
 intake = overview.intake_vs_weekday(now)
 stages = overview.backlog_by_stage(now)

@@ -275,7 +275,8 @@ def begin_refresh(now: datetime) -> tuple[Refresh, ui.Freshness]:
     reads = live.Board(prefix="wall:")
     rules = reads.get("rules", rules_data.current) or Rules.default()
     amber, red = rules.freshness_minutes
-    fresh = ui.freshness(reads.get("latest", overview_data.latest_data_at, now), now, amber, red)
+    fresh = ui.freshness(reads.get("latest", overview_data.latest_data_at, now), now, amber, red,
+                         feed_late=bool(reads.get("feed_late", overview_data.any_feed_late, now)))
     # Figures of uncertain age must not look current: red freshness or an outage greys the tiles.
     state = "stale" if fresh.level == "red" or reads.failed else "live"
     return Refresh(reads, now, rules, state), fresh

@@ -7,6 +7,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from domain.rules import feed_is_late
 from queries.schema import feed_rejects, feed_runs, feeds
 
 FEEDS_COLUMNS = ["name", "source", "every_seconds", "created_at", "last_success_at"]
@@ -47,3 +48,13 @@ def last_success_at(conn: Connection, *, now: datetime) -> tuple[bool, datetime 
         return False, None
     last = conn.execute(sa.select(sa.func.max(feeds.c.last_success_at)).where(feeds.c.last_success_at <= now)).scalar()
     return True, last
+
+
+def any_late(conn: Connection, *, now: datetime) -> bool:
+    """Whether a feed has not succeeded within FEED_LATE_FACTOR × its interval (counted from its
+    last success, or from its start when it never succeeded): the freshness badge then warns
+    although the data may still be younger than the rules' amber minutes."""
+    rows = conn.execute(sa.select(feeds.c.every_seconds, feeds.c.created_at, feeds.c.last_success_at)
+                        .where(feeds.c.created_at <= now)).all()
+    return any(feed_is_late(last or created, int(every), now)
+               for every, created, last in rows)

@@ -250,11 +250,14 @@ class Freshness:
         return f"数据截至 {self.latest:%m-%d %H:%M}"
 
 
-def freshness(latest: datetime | None, now: datetime, amber_minutes: int, red_minutes: int) -> Freshness:
+def freshness(latest: datetime | None, now: datetime, amber_minutes: int, red_minutes: int, *,
+              feed_late: bool = False) -> Freshness:
+    """The data's age against the rules' minutes; a data feed that is late (it has not succeeded
+    within its lateness window) makes fresh-looking data amber, since nothing newer is arriving."""
     if latest is None:
         return Freshness(None, "red", None)
     minutes = int((now - latest).total_seconds() // 60)
-    level = "red" if minutes >= red_minutes else "amber" if minutes >= amber_minutes else "ok"
+    level = "red" if minutes >= red_minutes else "amber" if minutes >= amber_minutes or feed_late else "ok"
     return Freshness(latest, level, minutes)
 
 

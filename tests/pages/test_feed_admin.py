@@ -72,7 +72,10 @@ def test_admin_without_feeds_says_so(feed_db):
     assert any("尚未启用数据接入" in i.value for i in tab.info)
 
 
-@pytest.mark.parametrize(("minutes", "color"), [(2, "green"), (40, "orange"), (300, "red")])
+# the feed pulls every 60 s: late after 3 minutes without a success (FEED_LATE_FACTOR), so a source
+# down for ten minutes is amber although ten minutes is within the rules' amber minutes (30)
+@pytest.mark.parametrize(("minutes", "color"), [(2, "green"), (3, "green"), (4, "orange"), (10, "orange"),
+                                                (40, "orange"), (300, "red")])
 def test_freshness_badge_is_the_feeds_last_pull(feed_db, minutes, color):
     add_feed(feed_db, last_success_minutes_ago=minutes)
     at = app_as("leader", "pages/overview.py")
@@ -81,3 +84,11 @@ def test_freshness_badge_is_the_feeds_last_pull(feed_db, minutes, color):
     badges = [m.value for m in at.markdown if "数据截至" in m.value]
     assert len(badges) == 1
     assert f":{color}-badge[" in badges[0] and f"数据截至 {pulled:%m-%d %H:%M}" in badges[0]
+
+
+def test_the_wall_badge_turns_amber_while_the_feed_is_late(feed_db):
+    add_feed(feed_db, last_success_minutes_ago=10)
+    at = app_as("display", "pages/wall.py")
+    assert not errors(at), errors(at)
+    badges = [m.value for m in at.markdown if "数据截至" in m.value]
+    assert len(badges) == 1 and ":orange-badge[" in badges[0] and "（已 10 分钟未更新）" in badges[0]

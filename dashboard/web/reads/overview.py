@@ -7,12 +7,13 @@ import pandas as pd
 
 from dashboard.services.rules_store import current_rules
 from dashboard.web.reads import cached, cached_query, engine
-from queries import overview
+from queries import feeds, overview
 
 intake_vs_weekday = cached_query(overview.intake_vs_weekday, ttl="60s", max_entries=64)
 backlog_by_stage = cached_query(overview.backlog_by_stage, ttl="60s", max_entries=64)
 month_intake = cached_query(overview.month_intake, ttl="60s", max_entries=64)
 latest_data_at = cached_query(overview.latest_data_at, ttl="60s", max_entries=64)
+any_feed_late = cached_query(feeds.any_late, name="any_feed_late", ttl="60s", max_entries=64)
 
 
 @cached(ttl="300s", max_entries=32, show_spinner=False)
