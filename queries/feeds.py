@@ -50,11 +50,16 @@ def last_success_at(conn: Connection, *, now: datetime) -> tuple[bool, datetime 
     return True, last
 
 
+def late(conn: Connection, *, now: datetime) -> list:
+    """The feeds started by `now` that have not succeeded within FEED_LATE_FACTOR × their interval
+    (counted from their last success, or from their start when they never succeeded), by name:
+    rows of name · every_seconds · created_at · last_success_at."""
+    rows = conn.execute(sa.select(feeds.c.name, feeds.c.every_seconds, feeds.c.created_at, feeds.c.last_success_at)
+                        .where(feeds.c.created_at <= now).order_by(feeds.c.name)).all()
+    return [r for r in rows if feed_is_late(r.last_success_at or r.created_at, int(r.every_seconds), now)]
+
+
 def any_late(conn: Connection, *, now: datetime) -> bool:
-    """Whether a feed has not succeeded within FEED_LATE_FACTOR × its interval (counted from its
-    last success, or from its start when it never succeeded): the freshness badge then warns
-    although the data may still be younger than the rules' amber minutes."""
-    rows = conn.execute(sa.select(feeds.c.every_seconds, feeds.c.created_at, feeds.c.last_success_at)
-                        .where(feeds.c.created_at <= now)).all()
-    return any(feed_is_late(last or created, int(every), now)
-               for every, created, last in rows)
+    """Whether a feed is late: the freshness badge then warns although the data may still be
+    younger than the rules' amber minutes."""
+    return bool(late(conn, now=now))

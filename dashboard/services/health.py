@@ -27,7 +27,7 @@ from dashboard.infra import secret_box
 from dashboard.infra.db import alembic_config
 from dashboard.services import calendar_days
 from domain.repeats import MIN_PII_KEY_BYTES
-from domain.rules import FEED_LATE_FACTOR, feed_is_late
+from domain.rules import FEED_LATE_FACTOR
 
 PROBLEM, WARNING = "problem", "warning"
 CALENDAR_HORIZON_DAYS = 60
@@ -90,15 +90,13 @@ def calendar_table_gaps(conn: Connection, now: datetime) -> list[Finding]:
 def late_feeds(conn: Connection, now: datetime) -> list[Finding]:
     """One problem per feed whose last success (or, never successful, its first start) is more
     than FEED_LATE_FACTOR × its interval ago."""
+    from queries import feeds as feed_state
     from queries.schema import feed_runs, feeds
 
     if not sa.inspect(conn).has_table(feeds.name):
         return []          # not migrated yet: schema_at_head says so
     out = []
-    for name, every, created, last in conn.execute(sa.select(
-            feeds.c.name, feeds.c.every_seconds, feeds.c.created_at, feeds.c.last_success_at).order_by(feeds.c.name)):
-        if not feed_is_late(last or created, int(every), now):
-            continue
+    for name, every, created, last in feed_state.late(conn, now=now):
         error = conn.execute(sa.select(feed_runs.c.error).where(feed_runs.c.feed == name, feed_runs.c.error != "")
                              .order_by(feed_runs.c.id.desc()).limit(1)).scalar()
         what = f"最近一次成功为 {last:%Y-%m-%d %H:%M:%S}" if last else f"自 {created:%Y-%m-%d %H:%M:%S} 启动以来从未成功"
